@@ -1,0 +1,137 @@
+/**
+ * Our error classes. The class name is the error name Step Functions matches in Retry/Catch
+ * (a Lambda's errorType is the thrown error's `name`), so names here are part of the workflow contract.
+ */
+
+export type ErrorDetails = Record<string, unknown>;
+
+export abstract class BuildError extends Error {
+  abstract readonly retryable: boolean;
+  readonly details?: ErrorDetails;
+
+  constructor(message: string, options?: { cause?: unknown; details?: ErrorDetails }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.details = options?.details;
+  }
+}
+
+// Retryable: the state machine retries these with backoff.
+/** The AWS API throttled us (RequestLimitExceeded, Throttling). */
+export class AwsThrottled extends BuildError { readonly retryable = true; }
+/** AWS answered 5xx or could not be reached. */
+export class AwsUnavailable extends BuildError { readonly retryable = true; }
+/** A resource exists but is not in the wanted state yet (booting, draining, lingering ENIs). */
+export class ResourceNotReady extends BuildError { readonly retryable = true; }
+/** A resource we just created or were handed is not visible yet (EC2 eventual consistency). */
+export class NotYetVisible extends BuildError { readonly retryable = true; }
+
+// Terminal: never retried; a build that meets one rolls back.
+export class InvalidSpec extends BuildError { readonly retryable = false; }
+export class PreflightFailed extends BuildError { readonly retryable = false; }
+export class QuotaExceeded extends BuildError { readonly retryable = false; }
+export class InsufficientCapacity extends BuildError { readonly retryable = false; }
+export class PermissionDenied extends BuildError { readonly retryable = false; }
+export class ResourceConflict extends BuildError { readonly retryable = false; }
+
+export const RETRYABLE_ERRORS = ['AwsThrottled', 'AwsUnavailable', 'NotYetVisible'] as const;
+export const READINESS_ERROR = 'ResourceNotReady' as const;
+export const TERMINAL_ERRORS = [
+  'InvalidSpec',
+  'PreflightFailed',
+  'QuotaExceeded',
+  'InsufficientCapacity',
+  'PermissionDenied',
+  'ResourceConflict',
+] as const;
+export const ALL_ERROR_NAMES: readonly string[] = [...RETRYABLE_ERRORS, READINESS_ERROR, ...TERMINAL_ERRORS];
+
+type ErrorClass = new (message: string, options?: { cause?: unknown; details?: ErrorDetails }) => BuildError;
+
+/**
+ * AWS error code → our class. One table for EC2 and ELBv2. Codes not listed are rethrown unchanged
+ * (never blanket-retried). NotFound codes mean "not visible yet" when we hold an ID we were given;
+ * delete paths treat them as success through `isNotFound` before classification.
+ */
+const CLASSIFICATION: Record<string, ErrorClass> = {
+  ...codes(AwsThrottled, 'RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException',
+    'RequestThrottled', 'RequestThrottledException', 'SlowDown', 'PriorRequestNotComplete'),
+  ...codes(AwsUnavailable, 'ServiceUnavailable', 'Unavailable', 'InternalError', 'InternalFailure',
+    'ServerInternal', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError'),
+  ...codes(ResourceNotReady, 'DependencyViolation', 'ResourceInUse', 'IncorrectState', 'IncorrectInstanceState',
+    'InvalidState', 'OperationNotPermitted.Pending'),
+  ...codes(NotYetVisible, 'InvalidVpcID.NotFound', 'InvalidSubnetID.NotFound', 'InvalidGroup.NotFound',
+    'InvalidInstanceID.NotFound', 'InvalidInternetGatewayID.NotFound', 'InvalidRouteTableID.NotFound',
+    'InvalidAllocationID.NotFound', 'InvalidAssociationID.NotFound', 'InvalidNetworkInterfaceID.NotFound',
+    'LoadBalancerNotFound', 'TargetGroupNotFound', 'ListenerNotFound'),
+  ...codes(QuotaExceeded, 'VpcLimitExceeded', 'AddressLimitExceeded', 'InstanceLimitExceeded',
+    'VcpuLimitExceeded', 'SubnetLimitExceeded', 'SecurityGroupLimitExceeded', 'RulesPerSecurityGroupLimitExceeded',
+    'InternetGatewayLimitExceeded', 'RouteTableLimitExceeded', 'TooManyLoadBalancers', 'TooManyTargetGroups',
+    'TooManyListeners', 'TooManyTargets', 'TooManyTags', 'TooManyRegistrationsForTargetId',
+    'ServiceQuotaExceededException'),
+  ...codes(InsufficientCapacity, 'InsufficientInstanceCapacity', 'InsufficientHostCapacity',
+    'InsufficientCapacity', 'InsufficientAddressCapacity', 'InsufficientFreeAddressesInSubnet', 'Unsupported'),
+  ...codes(PermissionDenied, 'UnauthorizedOperation', 'AccessDenied', 'AccessDeniedException', 'AuthFailure',
+    'OptInRequired', 'Blocked', 'UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredToken'),
+  ...codes(ResourceConflict, 'IdempotentParameterMismatch', 'DuplicateLoadBalancerName',
+    'DuplicateTargetGroupName', 'DuplicateListener', 'InvalidGroup.Duplicate', 'Resource.AlreadyAssociated',
+    'TargetGroupAssociationLimit'),
+  ...codes(InvalidSpec, 'InvalidParameterValue', 'InvalidParameterCombination', 'InvalidParameter',
+    'ValidationError', 'MissingParameter', 'InvalidConfigurationRequest', 'InvalidTarget', 'InvalidAMIID.NotFound',
+    'InvalidAMIID.Malformed', 'InvalidKeyPair.NotFound', 'InvalidSubnet.Conflict', 'InvalidVpc.Range',
+    'InvalidSubnet.Range'),
+};
+
+function codes(errorClass: ErrorClass, ...awsCodes: string[]): Record<string, ErrorClass> {
+  return Object.fromEntries(awsCodes.map((code) => [code, errorClass]));
+}
+
+/** The AWS error code of an SDK v3 error (its `name`, or `Code` for some query-protocol errors). */
+export function awsErrorCode(error: unknown): string | undefined {
+  if (!error || typeof error !== 'object') return undefined;
+  const e = error as { name?: unknown; Code?: unknown; code?: unknown };
+  for (const candidate of [e.Code, e.code, e.name]) {
+    if (typeof candidate === 'string' && candidate !== 'Error') return candidate;
+  }
+  return undefined;
+}
+
+function httpStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+/** The class an AWS error belongs to, or undefined if the table does not know it. */
+export function classOf(error: unknown): ErrorClass | undefined {
+  const code = awsErrorCode(error);
+  if (code && CLASSIFICATION[code]) return CLASSIFICATION[code];
+  const status = httpStatus(error);
+  if (status !== undefined && status >= 500) return AwsUnavailable;
+  return undefined;
+}
+
+/**
+ * Translate an SDK error at the place the SDK is called: a known AWS code becomes our class (message
+ * names the operation and the AWS code); anything else is returned unchanged so it surfaces as itself.
+ */
+export function translateAwsError(error: unknown, operation: string): unknown {
+  if (error instanceof BuildError) return error;
+  const errorClass = classOf(error);
+  if (!errorClass) return error;
+  const code = awsErrorCode(error) ?? 'Unknown';
+  const message = error instanceof Error ? error.message : String(error);
+  return new errorClass(`${operation}: ${code}: ${message}`, { cause: error, details: { operation, awsCode: code } });
+}
+
+/** Call the SDK and translate what it throws. */
+export async function aws<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw translateAwsError(error, operation);
+  }
+}
+
+/** True for the "already gone" answers that a delete treats as success. */
+export function isNotFound(error: unknown): boolean {
+  return (awsErrorCode(error) ?? '').endsWith('NotFound');
+}

@@ -1,0 +1,142 @@
+import { isCidr, isRfc1918, overlaps, parseCidr, usableAddresses, type Cidr } from './cidr';
+import type { BuildSpec, SpecError } from './spec';
+import { AWS_MAX_TAGS, OWN_TAG_COUNT, RESERVED_TAG_PREFIXES } from './tags';
+
+/** Subnets are carved as 8 equal slots of the VPC: one per AZ (up to 6) and the last for the public subnet. */
+export const SUBNET_SLOT_BITS = 3;
+export const API_SERVER_PORT = 6443;
+const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** Rules that compare fields. Each problem names its field and the fix; all are reported at once. */
+export function checkSpecSemantics(spec: BuildSpec): SpecError[] {
+  return [
+    ...checkNetwork(spec),
+    ...checkZones(spec),
+    ...checkSsh(spec),
+    ...checkLoadBalancer(spec),
+    ...checkTags(spec.tags),
+  ];
+}
+
+function cidrField(text: string, field: string, errors: SpecError[]): Cidr | undefined {
+  const parsed = parseCidr(text);
+  if (isCidr(parsed)) return parsed;
+  errors.push({
+    code: 'INVALID_CIDR',
+    field,
+    message:
+      parsed.problem === 'not-network-address'
+        ? `"${text}" has host bits set; use the network address ${parsed.suggestion}`
+        : `"${text}" is not an IPv4 CIDR; write it like 10.0.0.0/16`,
+  });
+  return undefined;
+}
+
+function nodesPerZone(spec: BuildSpec): number {
+  const zones = spec.availabilityZones.length;
+  return Math.ceil(spec.controlPlane.count / zones) + Math.ceil(spec.workers.count / zones);
+}
+
+function checkNetwork(spec: BuildSpec): SpecError[] {
+  const errors: SpecError[] = [];
+  const vpc = cidrField(spec.vpcCidr, 'vpcCidr', errors);
+  if (vpc) {
+    if (!isRfc1918(vpc)) {
+      errors.push({ code: 'CIDR_NOT_PRIVATE', field: 'vpcCidr', message: `${vpc.text} is not in an RFC 1918 range; use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 space, e.g. 10.0.0.0/16` });
+    }
+    const subnetPrefix = vpc.prefix + SUBNET_SLOT_BITS;
+    // Every private subnet holds its zone's nodes plus one NLB interface; AWS reserves 5 addresses.
+    const needed = nodesPerZone(spec) + 1;
+    if (vpc.prefix < 16 || subnetPrefix > 28 || usableAddresses(subnetPrefix) < needed) {
+      errors.push({
+        code: 'CIDR_TOO_SMALL',
+        field: 'vpcCidr',
+        message: `${vpc.text} cannot be carved into ${spec.availabilityZones.length} private subnets of ${needed}+ addresses and a public one; use a prefix between /16 and /24 (e.g. /16)`,
+      });
+    }
+  }
+  const pod = cidrField(spec.kubernetes.podCidr, 'kubernetes.podCidr', errors);
+  const service = cidrField(spec.kubernetes.serviceCidr, 'kubernetes.serviceCidr', errors);
+  const named: Array<[string, Cidr | undefined]> = [['vpcCidr', vpc], ['kubernetes.podCidr', pod], ['kubernetes.serviceCidr', service]];
+  for (let i = 0; i < named.length; i++) {
+    for (let j = i + 1; j < named.length; j++) {
+      const [fieldA, a] = named[i];
+      const [fieldB, b] = named[j];
+      if (a && b && overlaps(a.text, b.text)) {
+        errors.push({ code: 'CIDR_OVERLAP', field: fieldB, message: `${b.text} overlaps ${fieldA} ${a.text}; pick a range that does not` });
+      }
+    }
+  }
+  return errors;
+}
+
+function checkZones(spec: BuildSpec): SpecError[] {
+  const errors: SpecError[] = [];
+  const seen = new Set<string>();
+  spec.availabilityZones.forEach((zone, index) => {
+    const field = `availabilityZones[${index}]`;
+    if (!new RegExp(`^${spec.region}[a-z]$`).test(zone)) {
+      errors.push({ code: 'AZ_NOT_IN_REGION', field, message: `"${zone}" is not a zone of ${spec.region}; use e.g. ${spec.region}a` });
+    } else if (seen.has(zone)) {
+      errors.push({ code: 'AZ_DUPLICATE', field, message: `"${zone}" is listed twice; each zone once` });
+    }
+    seen.add(zone);
+  });
+  return errors;
+}
+
+function checkSsh(spec: BuildSpec): SpecError[] {
+  const errors: SpecError[] = [];
+  spec.bastion.allowedSshCidrs.forEach((text, index) => {
+    const field = `bastion.allowedSshCidrs[${index}]`;
+    const cidr = cidrField(text, field, errors);
+    if (cidr && cidr.prefix === 0 && !spec.bastion.allowSshFromAnywhere) {
+      errors.push({ code: 'SSH_OPEN_TO_WORLD', field, message: 'SSH from 0.0.0.0/0 exposes the bastion to the internet; give your office CIDR, or set bastion.allowSshFromAnywhere to true' });
+    }
+  });
+  return errors;
+}
+
+function checkLoadBalancer(spec: BuildSpec): SpecError[] {
+  const errors: SpecError[] = [];
+  spec.loadBalancer.allowedClientCidrs.forEach((text, index) => cidrField(text, `loadBalancer.allowedClientCidrs[${index}]`, errors));
+  const ports = new Set<number>([API_SERVER_PORT]);
+  const nodePorts = new Set<number>();
+  spec.loadBalancer.ingress.forEach(({ port, nodePort }, index) => {
+    if (ports.has(port)) {
+      const why = port === API_SERVER_PORT ? 'is the Kubernetes API listener' : 'is used by another ingress entry';
+      errors.push({ code: 'DUPLICATE_PORT', field: `loadBalancer.ingress[${index}].port`, message: `port ${port} ${why}; pick another` });
+    }
+    if (nodePorts.has(nodePort)) {
+      errors.push({ code: 'DUPLICATE_PORT', field: `loadBalancer.ingress[${index}].nodePort`, message: `NodePort ${nodePort} is used by another ingress entry; pick another` });
+    }
+    ports.add(port);
+    nodePorts.add(nodePort);
+  });
+  return errors;
+}
+
+function checkTags(tags: Record<string, string>): SpecError[] {
+  const errors: SpecError[] = [];
+  const limit = AWS_MAX_TAGS - OWN_TAG_COUNT;
+  if (Object.keys(tags).length > limit) {
+    errors.push({ code: 'TAG_LIMIT', field: 'tags', message: `at most ${limit} tags (AWS allows ${AWS_MAX_TAGS} per resource and we add ${OWN_TAG_COUNT})` });
+  }
+  for (const [key, value] of Object.entries(tags)) {
+    const field = `tags.${key}`;
+    const reserved = RESERVED_TAG_PREFIXES.find((prefix) => key.toLowerCase().startsWith(prefix));
+    if (reserved) errors.push({ code: 'TAG_RESERVED', field, message: `tag keys starting with "${reserved}" are reserved; rename the key` });
+    else if (key.length < 1 || key.length > 128 || !TAG_CHARS.test(key)) {
+      errors.push({ code: 'TAG_INVALID', field, message: 'tag keys are 1–128 letters, digits, spaces or _ . : / = + - @' });
+    }
+    if (value.length > 256 || !TAG_CHARS.test(value)) {
+      errors.push({ code: 'TAG_INVALID', field, message: 'tag values are at most 256 letters, digits, spaces or _ . : / = + - @' });
+    }
+  }
+  return errors;
+}
+
+/** Exported for the plan: the private and public subnet CIDRs follow the same slot rule. */
+export function subnetPrefixFor(vpcCidr: string): number {
+  return Number(vpcCidr.split('/')[1]) + SUBNET_SLOT_BITS;
+}

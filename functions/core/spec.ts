@@ -1,0 +1,185 @@
+import { z } from 'zod';
+import { checkSpecSemantics } from './spec-rules';
+
+/**
+ * The build spec (POST /builds body, DESIGN §3): one schema shared by the API, the CLI and every handler.
+ * Field shapes live here; rules that compare fields (CIDR room and overlaps, AZs vs region, tags) live in
+ * spec-rules.ts so that each error names its field and the fix.
+ */
+
+const DNS_LABEL = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
+/** The longest name whose derived AWS names still fit: target group names are at most 32 characters. */
+export const MAX_NAME_LENGTH = 20;
+
+const instanceTypes = (defaults: string[]) =>
+  z
+    .array(z.string().regex(INSTANCE_TYPE, 'must look like an EC2 instance type, e.g. m6i.large'))
+    .min(1, 'give at least one instance type')
+    .max(5, 'give at most 5 instance types (a fallback list, in order of preference)')
+    .refine((list) => new Set(list).size === list.length, 'instance types must not repeat')
+    .default(defaults)
+    .describe('Instance types in order of preference; the next is tried on InsufficientInstanceCapacity.');
+
+const port = z.number().int('must be a whole number').min(1, 'must be 1–65535').max(65535, 'must be 1–65535');
+
+export const IngressSchema = z.strictObject({
+  port: port.describe('Listener port on the NLB.'),
+  nodePort: z
+    .number()
+    .int('must be a whole number')
+    .min(30000, 'NodePorts must be in 30000–32767 (the Kubernetes default NodePort range)')
+    .max(32767, 'NodePorts must be in 30000–32767 (the Kubernetes default NodePort range)')
+    .describe('Worker NodePort the listener forwards to.'),
+});
+
+export const BuildSpecSchema = z.strictObject({
+  name: z
+    .string()
+    .min(1, 'give the cluster a name')
+    .max(MAX_NAME_LENGTH, `use at most ${MAX_NAME_LENGTH} characters (derived AWS names such as target groups are limited to 32)`)
+    .regex(DNS_LABEL, 'use a DNS label: lower-case letters, digits and "-", starting with a letter, e.g. fin-k8s-dev')
+    .describe('Cluster name; prefixes every resource name.'),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region code, e.g. ap-northeast-2')
+    .default('ap-northeast-2'),
+  vpcCidr: z.string().default('10.0.0.0/16').describe('RFC 1918 CIDR of the VPC, /16 to /24.'),
+  availabilityZones: z
+    .array(z.string())
+    .min(1, 'give at least one availability zone')
+    .max(6, 'give at most 6 availability zones')
+    .optional()
+    .describe('Defaults to the region’s a, b and c zones.'),
+  keyName: z.string().min(1).max(255).optional().describe('EC2 key pair for SSH; defaults to "<name>-key".'),
+  controlPlane: z
+    .strictObject({
+      count: z
+        .number()
+        .int()
+        .refine((n) => [1, 3, 5, 7].includes(n), 'must be 1, 3, 5 or 7 (etcd needs an odd number of members for quorum)')
+        .default(3),
+      instanceTypes: instanceTypes(['m6i.large']),
+    })
+    .default({ count: 3, instanceTypes: ['m6i.large'] }),
+  workers: z
+    .strictObject({
+      count: z.number().int('must be a whole number').min(0, 'must be 0–100').max(100, 'must be 0–100').default(3),
+      instanceTypes: instanceTypes(['m6i.xlarge', 'm5.xlarge']),
+    })
+    .default({ count: 3, instanceTypes: ['m6i.xlarge', 'm5.xlarge'] }),
+  image: z
+    .strictObject({
+      family: z.enum(['rhel-8']).default('rhel-8'),
+      imageId: z.string().regex(/^ami-[0-9a-f]{8,17}$/, 'must be an AMI id, e.g. ami-0123456789abcdef0').optional(),
+    })
+    .default({ family: 'rhel-8' }),
+  bastion: z.strictObject({
+    instanceType: z.string().regex(INSTANCE_TYPE, 'must look like an EC2 instance type, e.g. t3.micro').default('t3.micro'),
+    allowedSshCidrs: z
+      .array(z.string())
+      .min(1, 'give the CIDR(s) your operators SSH from, e.g. ["203.0.113.0/24"]')
+      .max(20, 'give at most 20 CIDRs'),
+    allowSshFromAnywhere: z
+      .boolean()
+      .default(false)
+      .describe('Must be true to allow 0.0.0.0/0 in allowedSshCidrs.'),
+  }),
+  loadBalancer: z
+    .strictObject({
+      crossZone: z.boolean().default(true),
+      allowedClientCidrs: z.array(z.string()).max(20, 'give at most 20 CIDRs').default([]),
+      ingress: z
+        .array(IngressSchema)
+        .max(10, 'give at most 10 ingress listeners')
+        .default([
+          { port: 80, nodePort: 30080 },
+          { port: 443, nodePort: 30443 },
+        ]),
+      preserveClientIp: z
+        .boolean()
+        .default(false)
+        .describe('Off by default: with instance targets, on breaks hairpin traffic (a control plane reaching itself through the NLB).'),
+    })
+    .default({ crossZone: true, allowedClientCidrs: [], ingress: [{ port: 80, nodePort: 30080 }, { port: 443, nodePort: 30443 }], preserveClientIp: false }),
+  kubernetes: z
+    .strictObject({
+      version: z.string().regex(/^v?\d+\.\d+\.\d+$/, 'must be a Kubernetes version, e.g. v1.30.4').default('v1.30.4'),
+      podCidr: z.string().default('10.244.0.0/16'),
+      serviceCidr: z.string().default('10.96.0.0/12'),
+    })
+    .default({ version: 'v1.30.4', podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' }),
+  egress: z.enum(['none']).default('none').describe('"none": a closed network, no route to the internet from private subnets.'),
+  tags: z.record(z.string(), z.string()).default({}),
+});
+
+/** The spec as sent (defaults not yet applied). */
+export type BuildSpecInput = z.input<typeof BuildSpecSchema>;
+/** The spec with every default filled in, including the derived ones. */
+export type BuildSpec = z.output<typeof BuildSpecSchema> & { availabilityZones: string[]; keyName: string };
+
+export interface SpecError {
+  code: string;
+  message: string;
+  field: string;
+}
+
+export type SpecResult = { ok: true; spec: BuildSpec } | { ok: false; errors: SpecError[] };
+
+/** Dotted field path as users write it: `bastion.allowedSshCidrs[0]`. */
+export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+}
+
+function shapeErrors(issues: z.core.$ZodIssue[]): SpecError[] {
+  return issues.flatMap((issue): SpecError[] => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        code: 'UNKNOWN_FIELD',
+        field: fieldPath([...issue.path, key]),
+        message: `unknown field "${key}": remove it or check its spelling`,
+      }));
+    }
+    const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
+    return [
+      {
+        code: missing ? 'REQUIRED' : 'INVALID_VALUE',
+        field: fieldPath(issue.path) || '(body)',
+        message: missing ? 'this field is required' : issue.message,
+      },
+    ];
+  });
+}
+
+/** Validates a build spec: shape first, then the rules across fields. Never throws. */
+export function validateSpec(input: unknown): SpecResult {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    return { ok: false, errors: [{ code: 'INVALID_VALUE', field: '(body)', message: 'the build spec must be a JSON object' }] };
+  }
+  const parsed = BuildSpecSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, errors: shapeErrors(parsed.error.issues) };
+  const base = parsed.data;
+  const spec: BuildSpec = {
+    ...base,
+    availabilityZones: base.availabilityZones ?? ['a', 'b', 'c'].map((suffix) => `${base.region}${suffix}`),
+    keyName: base.keyName ?? `${base.name}-key`,
+  };
+  const errors = checkSpecSemantics(spec);
+  return errors.length ? { ok: false, errors } : { ok: true, spec };
+}
+
+/** Parses JSON text into a validated spec, reporting malformed JSON the same way as other errors. */
+export function validateSpecText(text: string): SpecResult {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, errors: [{ code: 'MALFORMED_JSON', field: '(body)', message: `the body is not valid JSON: ${(error as Error).message}` }] };
+  }
+  return validateSpec(body);
+}
+
+/** JSON Schema (draft-04, what API Gateway request models use) of the spec as clients send it. */
+export function specJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(BuildSpecSchema, { target: 'draft-4', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

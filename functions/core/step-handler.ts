@@ -1,0 +1,50 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { clientsFor, type AwsClients } from './clients';
+import { BuildError, InvalidSpec, ResourceNotReady } from './errors';
+import type { BuildState } from './contracts';
+import { plan, type Plan } from './plan';
+import { validateSpec, type BuildSpec } from './spec';
+
+/** Everything a step's work function gets: the parsed state, the plan, clients and a logger. */
+export interface StepContext<S extends BuildState = BuildState> {
+  state: S;
+  spec: BuildSpec;
+  plan: Plan;
+  clients: AwsClients;
+  logger: Logger;
+}
+
+const BUILD_ID = /^[A-Za-z0-9-_]{1,80}$/;
+
+/** Parses a step's input: a build id (the execution name) and a spec that passes the shared schema. */
+export function parseStepInput(state: BuildState): { spec: BuildSpec; plan: Plan } {
+  if (!state || typeof state.buildId !== 'string' || !BUILD_ID.test(state.buildId)) {
+    throw new InvalidSpec('buildId: expected the execution name (1–80 letters, digits, "-" or "_")');
+  }
+  const result = validateSpec(state.spec);
+  if (!result.ok) {
+    throw new InvalidSpec(result.errors.map((e) => `${e.field}: ${e.message}`).join('; '), { details: { errors: result.errors } });
+  }
+  return { spec: result.spec, plan: plan(result.spec, state.buildId) };
+}
+
+/**
+ * Wraps one state's work: validates input, builds clients, logs structured JSON with the build id and the
+ * step as persistent keys, and lets errors propagate (Step Functions can only Retry/Catch what is thrown).
+ */
+export function stepHandler<R, S extends BuildState = BuildState>(step: string, work: (ctx: StepContext<S>) => Promise<R>) {
+  return async (state: S): Promise<R> => {
+    const logger = new Logger({ serviceName: 'k8s-ec2-builder', persistentKeys: { step, buildId: state?.buildId } });
+    const { spec, plan: buildPlan } = parseStepInput(state);
+    const started = Date.now();
+    try {
+      const result = await work({ state, spec, plan: buildPlan, clients: clientsFor(spec.region), logger });
+      logger.info('step finished', { durationMs: Date.now() - started });
+      return result;
+    } catch (error) {
+      if (error instanceof ResourceNotReady) logger.info('not ready yet', { reason: error.message });
+      else logger.error('step failed', { errorName: (error as Error)?.name, error: error as Error, retryable: error instanceof BuildError ? error.retryable : undefined });
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,112 @@
+import {
+  DescribeAvailabilityZonesCommand,
+  DescribeKeyPairsCommand,
+  DescribeVpcsCommand,
+  paginateDescribeInstanceTypeOfferings,
+} from '@aws-sdk/client-ec2';
+import { DescribeLoadBalancersCommand, DescribeTagsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { AwsClients } from '../core/clients';
+import { aws, awsErrorCode, translateAwsError } from '../core/errors';
+import type { Plan } from '../core/plan';
+import { fromTagList, MANAGED_BY, TAG } from '../core/tags';
+
+/**
+ * Read-only account checks for preflight (DESIGN §5). Each returns a list of problems (empty = fine) so
+ * that preflight can report everything at once; each problem names the spec field and the fix.
+ */
+export interface Problem {
+  check: string;
+  field?: string;
+  message: string;
+}
+
+export async function checkAvailabilityZones(clients: AwsClients, plan: Plan): Promise<Problem[]> {
+  const wanted = plan.spec.availabilityZones;
+  const result = await aws('ec2:DescribeAvailabilityZones', () =>
+    clients.ec2.send(new DescribeAvailabilityZonesCommand({ Filters: [{ Name: 'region-name', Values: [plan.spec.region] }] })),
+  );
+  const available = new Set((result.AvailabilityZones ?? []).filter((z) => z.State === 'available').map((z) => z.ZoneName));
+  return wanted
+    .map((zone, index) => ({ zone, index }))
+    .filter(({ zone }) => !available.has(zone))
+    .map(({ zone, index }) => ({
+      check: 'availability-zones',
+      field: `availabilityZones[${index}]`,
+      message: `${zone} is not an available zone of ${plan.spec.region} in this account; available: ${[...available].sort().join(', ') || 'none'}`,
+    }));
+}
+
+/** Every listed instance type must be offered in every zone where that role places a node. */
+export async function checkInstanceTypeOfferings(clients: AwsClients, plan: Plan): Promise<Problem[]> {
+  const demands: Array<{ field: string; types: string[]; zones: string[] }> = [
+    { field: 'controlPlane.instanceTypes', types: plan.spec.controlPlane.instanceTypes, zones: zonesOf(plan, 'control-plane') },
+    { field: 'workers.instanceTypes', types: plan.spec.workers.instanceTypes, zones: zonesOf(plan, 'worker') },
+    { field: 'bastion.instanceType', types: [plan.bastion.instanceType], zones: [plan.bastion.az] },
+  ].filter((d) => d.zones.length > 0);
+  const allTypes = [...new Set(demands.flatMap((d) => d.types))];
+  const offered = new Set<string>();
+  try {
+    const pages = paginateDescribeInstanceTypeOfferings(
+      { client: clients.ec2 },
+      { LocationType: 'availability-zone', Filters: [{ Name: 'instance-type', Values: allTypes }, { Name: 'location', Values: plan.spec.availabilityZones }] },
+    );
+    for await (const page of pages) {
+      for (const offer of page.InstanceTypeOfferings ?? []) offered.add(`${offer.InstanceType}@${offer.Location}`);
+    }
+  } catch (error) {
+    throw translateAwsError(error, 'ec2:DescribeInstanceTypeOfferings');
+  }
+  return demands.flatMap(({ field, types, zones }) =>
+    types.flatMap((type) => {
+      const missing = zones.filter((zone) => !offered.has(`${type}@${zone}`));
+      return missing.length
+        ? [{ check: 'instance-type-offerings', field, message: `${type} is not offered in ${missing.join(', ')}; pick a type offered in every zone used, or other zones` }]
+        : [];
+    }),
+  );
+}
+
+function zonesOf(plan: Plan, role: 'control-plane' | 'worker'): string[] {
+  return [...new Set(plan.nodes.filter((n) => n.role === role).map((n) => n.az))];
+}
+
+export async function checkKeyPair(clients: AwsClients, plan: Plan): Promise<Problem[]> {
+  try {
+    await clients.ec2.send(new DescribeKeyPairsCommand({ KeyNames: [plan.spec.keyName] }));
+    return [];
+  } catch (error) {
+    if (awsErrorCode(error) === 'InvalidKeyPair.NotFound') {
+      return [{ check: 'key-pair', field: 'keyName', message: `key pair "${plan.spec.keyName}" does not exist in ${plan.spec.region}; import your public key (aws ec2 import-key-pair) or set keyName` }];
+    }
+    throw translateAwsError(error, 'ec2:DescribeKeyPairs');
+  }
+}
+
+/** The cluster name must not belong to another live build: names of the NLB and target groups derive from it. */
+export async function checkClusterNameFree(clients: AwsClients, plan: Plan): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const vpcs = await aws('ec2:DescribeVpcs', () =>
+    clients.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: `tag:${TAG.cluster}`, Values: [plan.spec.name] }, { Name: `tag:${TAG.managedBy}`, Values: [MANAGED_BY] }] })),
+  );
+  for (const vpc of vpcs.Vpcs ?? []) {
+    const owner = fromTagList(vpc.Tags)[TAG.buildId];
+    if (owner !== plan.buildId) {
+      problems.push({ check: 'cluster-name', field: 'name', message: `cluster name "${plan.spec.name}" is in use by build ${owner} (${vpc.VpcId}); destroy that build or choose another name` });
+    }
+  }
+  const lbName = plan.loadBalancer.name;
+  try {
+    const found = await clients.elbv2.send(new DescribeLoadBalancersCommand({ Names: [lbName] }));
+    const arn = found.LoadBalancers?.[0]?.LoadBalancerArn;
+    if (arn) {
+      const tags = await aws('elbv2:DescribeTags', () => clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: [arn] })));
+      const owner = fromTagList(tags.TagDescriptions?.[0]?.Tags)[TAG.buildId];
+      if (owner !== plan.buildId) {
+        problems.push({ check: 'cluster-name', field: 'name', message: `load balancer name "${lbName}" is taken${owner ? ` by build ${owner}` : ''}; choose another cluster name` });
+      }
+    }
+  } catch (error) {
+    if (awsErrorCode(error) !== 'LoadBalancerNotFound') throw translateAwsError(error, 'elbv2:DescribeLoadBalancers');
+  }
+  return problems;
+}

@@ -1,0 +1,90 @@
+/**
+ * The seams inside the embedded cloud: the shared framework (HTTP server, wire protocols, clock, token
+ * buckets, fault injection, control interface) and the service modules (EC2, ELBv2, Service Quotas) meet here.
+ * Service modules keep their own state and never sleep: states that take time (pending → running,
+ * provisioning → active, lingering ENIs) are derived from the simulated clock when they are read.
+ */
+
+/** Flat awsQuery parameters exactly as the SDK sends them, e.g. `Filter.1.Name`, `TagSpecification.1.Tag.2.Key`. */
+export type QueryParams = Record<string, string>;
+
+/** An error the way AWS returns it; the framework renders it in the service's error XML/JSON shape. */
+export class CloudError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly httpStatus = 400,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+/** Simulated time. `now()` is simulated epoch milliseconds; `timeScale` = simulated seconds per real second. */
+export interface SimClock {
+  now(): number;
+  readonly timeScale: number;
+}
+
+/** Latencies in simulated seconds, AWS-like defaults in `DEFAULT_LATENCY`. */
+export interface LatencyModel {
+  instancePendingToRunning: number;
+  /** Status checks go initializing → ok this long after the instance is running (a fixed value keeps the bench repeatable). */
+  statusChecksInitializingToOk: number;
+  instanceShuttingDownToTerminated: number;
+  nlbProvisioningToActive: number;
+  /** After DeleteLoadBalancer its ENIs stay `in-use` this long, blocking subnet and security-group deletes. */
+  nlbEniLingerAfterDelete: number;
+}
+
+export const DEFAULT_LATENCY: LatencyModel = {
+  instancePendingToRunning: 15,
+  statusChecksInitializingToOk: 150,
+  instanceShuttingDownToTerminated: 45,
+  nlbProvisioningToActive: 150,
+  nlbEniLingerAfterDelete: 60,
+};
+
+export interface Tag {
+  Key: string;
+  Value: string;
+}
+
+/** The view of EC2 that ELBv2 needs (subnets, security groups, instances, and the NLB's own ENIs). */
+export interface Ec2View {
+  subnet(id: string): { subnetId: string; vpcId: string; availabilityZone: string; cidrBlock: string } | undefined;
+  securityGroup(id: string): { groupId: string; vpcId: string } | undefined;
+  instance(id: string):
+    | { instanceId: string; state: string; vpcId: string; subnetId: string; privateIpAddress: string; availabilityZone: string }
+    | undefined;
+  /** Creates a requester-managed ENI (interface type `network_load_balancer`) and returns its id. */
+  createLoadBalancerInterface(opts: { subnetId: string; groupIds: string[]; description: string }): string;
+  /** The ENI stays `in-use` until `releaseAt` (simulated epoch ms), then disappears. */
+  releaseLoadBalancerInterface(eniId: string, releaseAt: number): void;
+}
+
+/**
+ * One awsQuery service behind the shared endpoint. `handle` returns the result in its *wire* shape and the
+ * framework serialises it: protocol `ec2` → `<ActionResponse><requestId/>…</ActionResponse>`, arrays as
+ * `<item>` (EC2 wire names such as `vpcSet`, `vpcId`); protocol `query` → `<ActionResponse><ActionResult>…
+ * </ActionResult><ResponseMetadata/></ActionResponse>`, arrays as `<member>` (ELBv2 names = SDK names).
+ * Throw `CloudError` for AWS errors; the framework renders each protocol's error document.
+ */
+export interface ServiceModule {
+  /** awsQuery `Version` parameter that routes a request here (EC2 `2016-11-15`, ELBv2 `2015-12-01`). */
+  readonly apiVersion: string;
+  readonly protocol: 'ec2' | 'query';
+  handle(action: string, params: QueryParams): unknown;
+  /** Resources tagged with `k8s-ec2:build-id` = buildId, for the control interface. */
+  listByBuildId(buildId: string): Array<{ type: string; id: string; state?: string }>;
+  reset(): void;
+}
+
+/** What the framework hands to ELBv2 (`local/cloud/elbv2/index.ts` exports `createElbv2Service(deps)`). */
+export interface Elbv2Deps {
+  clock: SimClock;
+  latency: LatencyModel;
+  ec2: Ec2View;
+  region: string;
+  accountId: string;
+}

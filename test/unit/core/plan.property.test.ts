@@ -1,0 +1,100 @@
+import fc from 'fast-check';
+import { contains, overlaps } from '../../../functions/core/cidr';
+import { plan, type Plan } from '../../../functions/core/plan';
+import { validateSpec, type BuildSpecInput } from '../../../functions/core/spec';
+import { AWS_MAX_TAGS } from '../../../functions/core/tags';
+
+const label = fc.stringMatching(/^[a-z][a-z0-9-]{0,18}[a-z0-9]$/);
+const privateVpc = fc.oneof(
+  fc.tuple(fc.constant(10), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 16, max: 24 })),
+  fc.tuple(fc.constant(172), fc.integer({ min: 16, max: 31 }), fc.integer({ min: 16, max: 24 })),
+  fc.tuple(fc.constant(192), fc.constant(168), fc.integer({ min: 16, max: 24 })),
+).map(([a, b, prefix]) => `${a}.${b}.0.0/${prefix}`);
+const zones = fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'd'), { minLength: 1, maxLength: 4 }).map((ls) => ls.map((l) => `ap-northeast-2${l}`));
+const ingress = fc.uniqueArray(
+  fc.record({ port: fc.integer({ min: 1, max: 65535 }).filter((p) => p !== 6443), nodePort: fc.integer({ min: 30000, max: 32767 }) }),
+  { maxLength: 4, selector: (i) => i.port },
+).filter((list) => new Set(list.map((i) => i.nodePort)).size === list.length);
+const tagKey = fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_.:/=+@-]{0,40}$/).filter((k) => !/^(aws:|k8s-ec2:|kubernetes\.io\/)/i.test(k));
+
+const specInput: fc.Arbitrary<BuildSpecInput> = fc.record({
+  name: label,
+  region: fc.constant('ap-northeast-2'),
+  vpcCidr: privateVpc,
+  availabilityZones: zones,
+  controlPlane: fc.record({ count: fc.constantFrom(1, 3, 5, 7), instanceTypes: fc.constant(['m6i.large']) }),
+  workers: fc.record({ count: fc.integer({ min: 0, max: 100 }), instanceTypes: fc.constant(['m6i.xlarge', 'm5.xlarge']) }),
+  bastion: fc.record({ allowedSshCidrs: fc.constant(['203.0.113.0/24']) }),
+  loadBalancer: fc.record({ ingress }),
+  kubernetes: fc.constant({ podCidr: '100.64.0.0/16', serviceCidr: '100.96.0.0/16' }),
+  tags: fc.dictionary(tagKey, fc.string({ maxLength: 40 }).filter((v) => /^[\w .:/=+\-@]*$/.test(v)), { maxKeys: 10 }),
+}) as fc.Arbitrary<BuildSpecInput>;
+
+function everyTagged(p: Plan) {
+  return [p.vpc, ...p.privateSubnets, p.publicSubnet, p.internetGateway, p.routeTables.private, p.routeTables.public, ...Object.values(p.securityGroups), ...p.nodes, p.bastion, p.loadBalancer, ...p.targetGroups];
+}
+
+describe('plan (property)', () => {
+  it('keeps every invariant for any accepted spec', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(specInput, (input) => {
+        const result = validateSpec(input);
+        if (!result.ok) return; // rejected specs are covered by the next property
+        accepted++;
+        const p = plan(result.spec, `${result.spec.name}-b1`);
+        const subnets = [...p.privateSubnets, p.publicSubnet];
+        for (const s of subnets) expect(contains(p.vpc.cidr, s.cidr)).toBe(true);
+        for (let i = 0; i < subnets.length; i++) for (let j = i + 1; j < subnets.length; j++) expect(overlaps(subnets[i].cidr, subnets[j].cidr)).toBe(false);
+        expect(p.privateSubnets.map((s) => s.az)).toEqual(result.spec.availabilityZones);
+        for (const role of ['control-plane', 'worker'] as const) {
+          const perZone = result.spec.availabilityZones.map((az) => p.nodes.filter((n) => n.role === role && n.az === az).length);
+          expect(Math.max(...perZone) - Math.min(...perZone)).toBeLessThanOrEqual(1);
+        }
+        const names = everyTagged(p).map((r) => r.name);
+        expect(new Set(names).size).toBe(names.length);
+        for (const n of names) expect(n).toMatch(/^[a-z][a-z0-9-]*[a-z0-9]$/);
+        for (const n of [p.loadBalancer.name, ...p.targetGroups.map((t) => t.name)]) expect(n.length).toBeLessThanOrEqual(32);
+        for (const r of everyTagged(p)) {
+          const entries = Object.entries(r.tags);
+          expect(entries.length).toBeLessThanOrEqual(AWS_MAX_TAGS);
+          for (const [k, v] of entries) {
+            expect(k.length).toBeLessThanOrEqual(128);
+            expect(v.length).toBeLessThanOrEqual(256);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+    expect(accepted).toBeGreaterThan(60);
+  });
+
+  it('answers any other input with {code, message, field} errors and never throws', () => {
+    const mutated = fc.tuple(specInput, fc.constantFrom('name', 'vpcCidr', 'availabilityZones', 'controlPlane', 'workers', 'bastion', 'loadBalancer', 'tags', 'region', 'extra'), fc.anything())
+      .map(([spec, key, value]) => ({ ...spec, [key]: value }));
+    fc.assert(
+      fc.property(fc.oneof(mutated, fc.anything()), (input) => {
+        const result = validateSpec(input);
+        if (result.ok) return;
+        expect(result.errors.length).toBeGreaterThan(0);
+        for (const e of result.errors) {
+          expect(typeof e.code).toBe('string');
+          expect(typeof e.message).toBe('string');
+          expect(typeof e.field).toBe('string');
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('is deterministic: the same spec and build id give the same plan', () => {
+    fc.assert(
+      fc.property(specInput, (input) => {
+        const result = validateSpec(input);
+        if (!result.ok) return;
+        expect(plan(result.spec, 'b-1')).toEqual(plan(result.spec, 'b-1'));
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
