@@ -1,0 +1,76 @@
+import {
+  DescribeAddressesCommand, DescribeAvailabilityZonesCommand, DescribeImagesCommand, DescribeInstanceTypeOfferingsCommand,
+  DescribeInstanceTypesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeVpcsCommand, EC2Client,
+} from '@aws-sdk/client-ec2';
+import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { mockClient } from 'aws-sdk-client-mock';
+import { InvalidSpec, PreflightFailed } from '../../../functions/core/errors';
+import { handler } from '../../../functions/handlers/preflight';
+import { seoulState } from '../../fixtures/build';
+
+const ec2 = mockClient(EC2Client);
+const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+const quotas = mockClient(ServiceQuotasClient);
+const zones = ['ap-northeast-2a', 'ap-northeast-2b', 'ap-northeast-2c'];
+const awsError = (name: string) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: 400 } });
+
+function arrangeHealthyAccount() {
+  ec2.on(DescribeAvailabilityZonesCommand).resolves({ AvailabilityZones: zones.map((ZoneName) => ({ ZoneName, State: 'available' })) });
+  ec2.on(DescribeInstanceTypeOfferingsCommand).resolves({
+    InstanceTypeOfferings: ['m6i.large', 'm6i.xlarge', 'm5.xlarge', 't3.micro'].flatMap((InstanceType) => zones.map((Location) => ({ InstanceType, Location }))),
+  });
+  ec2.on(DescribeImagesCommand).resolves({
+    Images: [
+      { ImageId: 'ami-0old', Name: 'RHEL-8.8.0_HVM-20230503-x86_64-0-Hourly2-GP2', CreationDate: '2023-05-03T00:00:00.000Z', State: 'available', Architecture: 'x86_64', RootDeviceType: 'ebs', VirtualizationType: 'hvm', RootDeviceName: '/dev/sda1' },
+      { ImageId: 'ami-0new', Name: 'RHEL-8.10.0_HVM-20240904-x86_64-0-Hourly2-GP3', CreationDate: '2024-09-04T00:00:00.000Z', State: 'available', Architecture: 'x86_64', RootDeviceType: 'ebs', VirtualizationType: 'hvm', RootDeviceName: '/dev/sda1' },
+    ],
+  });
+  ec2.on(DescribeKeyPairsCommand).resolves({ KeyPairs: [{ KeyName: 'fin-k8s-key' }] });
+  ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
+  ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
+  ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+  ec2.on(DescribeInstanceTypesCommand).callsFake((input) => ({ InstanceTypes: (input.InstanceTypes as string[]).map((InstanceType) => ({ InstanceType, VCpuInfo: { DefaultVCpus: 2 } })) }));
+  elbv2.on(DescribeLoadBalancersCommand).callsFake((input) => {
+    if (input.Names) throw awsError('LoadBalancerNotFound');
+    return { LoadBalancers: [] };
+  });
+  quotas.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 64 } });
+}
+
+afterEach(() => {
+  ec2.reset();
+  elbv2.reset();
+  quotas.reset();
+});
+
+describe('preflight', () => {
+  it('passes on a healthy account and carries the newest RHEL 8 image forward', async () => {
+    arrangeHealthyAccount();
+    const result = await handler(seoulState());
+    expect(result).toMatchObject({ imageId: 'ami-0new', imageName: 'RHEL-8.10.0_HVM-20240904-x86_64-0-Hourly2-GP3' });
+    expect(result.checks.length).toBeGreaterThan(5);
+  });
+
+  it('reports every problem together and creates nothing', async () => {
+    arrangeHealthyAccount();
+    ec2.on(DescribeKeyPairsCommand).rejects(awsError('InvalidKeyPair.NotFound'));
+    ec2.on(DescribeAvailabilityZonesCommand).resolves({ AvailabilityZones: [{ ZoneName: 'ap-northeast-2a', State: 'available' }] });
+    ec2.on(DescribeImagesCommand).resolves({ Images: [] });
+    const error: PreflightFailed = await handler(seoulState()).then(() => { throw new Error('expected failure'); }, (e) => e);
+    expect(error).toBeInstanceOf(PreflightFailed);
+    const fields = (error.details?.problems as Array<{ field: string }>).map((p) => p.field);
+    expect(fields).toEqual(expect.arrayContaining(['keyName', 'availabilityZones[1]', 'availabilityZones[2]', 'image']));
+    const sent = [...ec2.calls(), ...elbv2.calls(), ...quotas.calls()].map((c) => c.args[0].constructor.name);
+    expect(sent.every((name) => /^(Describe|GetServiceQuota)/.test(name))).toBe(true);
+  });
+
+  it('rejects an invalid spec before calling AWS', async () => {
+    await expect(handler(seoulState({ spec: { name: 'Bad Name' } as never }))).rejects.toBeInstanceOf(InvalidSpec);
+    expect(ec2.calls()).toHaveLength(0);
+  });
+
+  it('rejects a missing build id', async () => {
+    await expect(handler({ ...seoulState(), buildId: '' })).rejects.toThrow(/buildId/);
+  });
+});
