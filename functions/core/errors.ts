@@ -33,6 +33,8 @@ export class QuotaExceeded extends BuildError { readonly retryable = false; }
 export class InsufficientCapacity extends BuildError { readonly retryable = false; }
 export class PermissionDenied extends BuildError { readonly retryable = false; }
 export class ResourceConflict extends BuildError { readonly retryable = false; }
+/** What was built breaks a security invariant of DESIGN §7 (found by VerifyBaseline). */
+export class BaselineViolation extends BuildError { readonly retryable = false; }
 
 export const RETRYABLE_ERRORS = ['AwsThrottled', 'AwsUnavailable', 'NotYetVisible'] as const;
 export const READINESS_ERROR = 'ResourceNotReady' as const;
@@ -43,6 +45,7 @@ export const TERMINAL_ERRORS = [
   'InsufficientCapacity',
   'PermissionDenied',
   'ResourceConflict',
+  'BaselineViolation',
 ] as const;
 export const ALL_ERROR_NAMES: readonly string[] = [...RETRYABLE_ERRORS, READINESS_ERROR, ...TERMINAL_ERRORS];
 

@@ -1,0 +1,87 @@
+import { DescribeRouteTablesCommand, paginateDescribeSecurityGroupRules } from '@aws-sdk/client-ec2';
+import {
+  DescribeLoadBalancerAttributesCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTargetGroupAttributesCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { AwsClients } from '../core/clients';
+import { aws } from '../core/errors';
+
+/** Read-only views of what was built, for VerifyBaseline: the rules and settings as AWS reports them. */
+export interface IngressRuleView {
+  groupId: string;
+  protocol: string;
+  fromPort?: number;
+  toPort?: number;
+  cidr?: string;
+  referencedGroupId?: string;
+}
+
+export async function describeIngressRules(clients: AwsClients, groupIds: string[]): Promise<IngressRuleView[]> {
+  const rules: IngressRuleView[] = [];
+  await aws('ec2:DescribeSecurityGroupRules', async () => {
+    const pages = paginateDescribeSecurityGroupRules({ client: clients.ec2 }, { Filters: [{ Name: 'group-id', Values: groupIds }] });
+    for await (const page of pages) {
+      for (const r of page.SecurityGroupRules ?? []) {
+        if (r.IsEgress) continue;
+        rules.push({
+          groupId: r.GroupId ?? '',
+          protocol: r.IpProtocol ?? '',
+          fromPort: r.FromPort,
+          toPort: r.ToPort,
+          cidr: r.CidrIpv4 ?? r.CidrIpv6,
+          referencedGroupId: r.ReferencedGroupInfo?.GroupId,
+        });
+      }
+    }
+  });
+  return rules;
+}
+
+/** Destination CIDRs routed from the route table associated with each subnet. */
+export async function describeSubnetRoutes(clients: AwsClients, subnetIds: string[]): Promise<Record<string, string[]>> {
+  const result = await aws('ec2:DescribeRouteTables', () =>
+    clients.ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: 'association.subnet-id', Values: subnetIds }] })),
+  );
+  const routes: Record<string, string[]> = Object.fromEntries(subnetIds.map((id) => [id, []]));
+  for (const table of result.RouteTables ?? []) {
+    const destinations = (table.Routes ?? []).map((r) => `${r.DestinationCidrBlock ?? r.DestinationIpv6CidrBlock ?? r.DestinationPrefixListId}→${r.GatewayId ?? r.NatGatewayId ?? r.TransitGatewayId ?? 'other'}`);
+    for (const association of table.Associations ?? []) {
+      if (association.SubnetId && routes[association.SubnetId]) routes[association.SubnetId] = destinations;
+    }
+  }
+  return routes;
+}
+
+export async function describeTargetGroupAttributes(clients: AwsClients, arns: string[]): Promise<Record<string, Record<string, string>>> {
+  const entries = await Promise.all(
+    arns.map(async (arn) => {
+      const result = await aws('elbv2:DescribeTargetGroupAttributes', () => clients.elbv2.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: arn })));
+      return [arn, Object.fromEntries((result.Attributes ?? []).map((a) => [a.Key ?? '', a.Value ?? '']))] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+export interface LoadBalancerView {
+  scheme?: string;
+  type?: string;
+  securityGroups: string[];
+  availabilityZones: string[];
+  attributes: Record<string, string>;
+}
+
+export async function describeLoadBalancerView(clients: AwsClients, arn: string): Promise<LoadBalancerView> {
+  const [described, attributes] = await Promise.all([
+    aws('elbv2:DescribeLoadBalancers', () => clients.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }))),
+    aws('elbv2:DescribeLoadBalancerAttributes', () => clients.elbv2.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: arn }))),
+  ]);
+  const lb = described.LoadBalancers?.[0];
+  return {
+    scheme: lb?.Scheme,
+    type: lb?.Type,
+    securityGroups: lb?.SecurityGroups ?? [],
+    availabilityZones: (lb?.AvailabilityZones ?? []).map((z) => z.ZoneName ?? ''),
+    attributes: Object.fromEntries((attributes.Attributes ?? []).map((a) => [a.Key ?? '', a.Value ?? ''])),
+  };
+}
