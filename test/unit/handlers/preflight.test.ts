@@ -1,6 +1,6 @@
 import {
   DescribeAddressesCommand, DescribeAvailabilityZonesCommand, DescribeImagesCommand, DescribeInstanceTypeOfferingsCommand,
-  DescribeInstanceTypesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeVpcsCommand, EC2Client,
+  DescribeInstanceTypesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeVpcsCommand, EC2Client, type _InstanceType,
 } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
@@ -18,7 +18,7 @@ const awsError = (name: string) => Object.assign(new Error(name), { name, $metad
 function arrangeHealthyAccount() {
   ec2.on(DescribeAvailabilityZonesCommand).resolves({ AvailabilityZones: zones.map((ZoneName) => ({ ZoneName, State: 'available' })) });
   ec2.on(DescribeInstanceTypeOfferingsCommand).resolves({
-    InstanceTypeOfferings: ['m6i.large', 'm6i.xlarge', 'm5.xlarge', 't3.micro'].flatMap((InstanceType) => zones.map((Location) => ({ InstanceType, Location }))),
+    InstanceTypeOfferings: ['m6i.large', 'm6i.xlarge', 'm5.xlarge', 't3.micro'].flatMap((InstanceType) => zones.map((Location) => ({ InstanceType: InstanceType as _InstanceType, Location }))),
   });
   ec2.on(DescribeImagesCommand).resolves({
     Images: [

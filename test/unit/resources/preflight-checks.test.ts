@@ -1,6 +1,6 @@
 import {
   DescribeAddressesCommand, DescribeAvailabilityZonesCommand, DescribeInstanceTypeOfferingsCommand, DescribeInstanceTypesCommand,
-  DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeVpcsCommand, EC2Client,
+  DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeVpcsCommand, EC2Client, type _InstanceType,
 } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, DescribeTagsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
@@ -44,7 +44,7 @@ describe('checkAvailabilityZones', () => {
 });
 
 describe('checkInstanceTypeOfferings', () => {
-  const offer = (types: string[], locations = zones) => ({ InstanceTypeOfferings: types.flatMap((InstanceType) => locations.map((Location) => ({ InstanceType, Location, LocationType: 'availability-zone' as const }))) });
+  const offer = (types: string[], locations = zones) => ({ InstanceTypeOfferings: types.flatMap((InstanceType) => locations.map((Location) => ({ InstanceType: InstanceType as _InstanceType, Location, LocationType: 'availability-zone' as const }))) });
 
   it('passes when every type is offered in every zone it is used in', async () => {
     ec2.on(DescribeInstanceTypeOfferingsCommand).resolves(offer(['m6i.large', 'm6i.xlarge', 'm5.xlarge', 't3.micro']));

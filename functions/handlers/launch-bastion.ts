@@ -1,0 +1,19 @@
+import type { BastionIds } from '../core/contracts';
+import { InvalidSpec } from '../core/errors';
+import { stepHandler } from '../core/step-handler';
+import { ensureBastion } from '../resources/bastion';
+
+/**
+ * LaunchBastion: the bastion instance and its Elastic IP. The address is associated here only if the
+ * instance already runs (a repeat); otherwise WaitUntilReady associates it (`associateBastionAddress`),
+ * because AWS refuses to associate with a `pending` instance and a step must not sleep.
+ */
+export const handler = stepHandler('launch-bastion', async ({ state, plan, clients, logger }): Promise<BastionIds> => {
+  const imageId = state.preflight?.imageId;
+  if (!imageId || !state.network) {
+    throw new InvalidSpec('launch-bastion needs $.preflight.imageId and $.network: run Preflight and CreateNetwork first');
+  }
+  const bastion = await ensureBastion(clients, plan, { imageId, network: state.network });
+  logger.info('bastion launched', { instanceId: bastion.instanceId, publicIp: bastion.publicIp, associated: Boolean(bastion.associationId) });
+  return bastion;
+});

@@ -1,0 +1,188 @@
+import {
+  AllocateAddressCommand,
+  AssociateAddressCommand,
+  DescribeAddressesCommand,
+  DisassociateAddressCommand,
+  ReleaseAddressCommand,
+  type Address,
+} from '@aws-sdk/client-ec2';
+import type { AwsClients } from '../core/clients';
+import type { BastionIds, NetworkIds } from '../core/contracts';
+import { aws, awsErrorCode, InvalidSpec, isNotFound, NotYetVisible, ResourceConflict, ResourceNotReady, translateAwsError } from '../core/errors';
+import { forgetCreated, recallCreated, rememberCreated } from '../core/ledger';
+import type { Plan } from '../core/plan';
+import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
+import { describeOwned, launchWithFallback, LIVE_STATES, type InstanceRecord } from './instances';
+
+/**
+ * The SSH bastion: one hardened instance in the public subnet (no automatic public IP) and an Elastic IP.
+ *
+ * Association is deliberately separate from launch. AWS rejects AssociateAddress while the instance is
+ * `pending` (IncorrectInstanceState), and a Lambda must not sleep through the ≈15 s boot. So:
+ * - `ensureBastion` (LaunchBastion) launches the instance and allocates the address; it associates them
+ *   only if the instance is already `running` (a repeat), otherwise returns without `associationId`;
+ * - `associateBastionAddress` (WaitUntilReady) associates once the instance runs and throws
+ *   `ResourceNotReady` until then, so the state machine waits; it is a no-op once associated.
+ */
+const ADDRESS_LEDGER_KEY = 'bastion-eip';
+/** The bastion is instance 1 of its role; the index only feeds the launch's ClientToken. */
+const BASTION_INDEX = 1;
+
+export async function ensureBastion(clients: AwsClients, plan: Plan, input: { imageId: string; network: NetworkIds }): Promise<BastionIds> {
+  const instance = (await findBastion(clients, plan.buildId)) ?? (await launchBastion(clients, plan, input));
+  const address = await ensureAddress(clients, plan);
+  return link(clients, instance, address, 'return-unassociated');
+}
+
+/** Associates the bastion's Elastic IP once the instance runs; `ResourceNotReady` until then. */
+export async function associateBastionAddress(clients: AwsClients, buildId: string): Promise<BastionIds> {
+  const instance = await findBastion(clients, buildId);
+  if (!instance) throw new NotYetVisible(`the bastion instance of build ${buildId} is not visible yet`);
+  const address = (await findAddress(clients, buildId)) ?? (await recalledAddress(clients, buildId));
+  if (!address) throw new NotYetVisible(`the bastion Elastic IP of build ${buildId} is not visible yet`);
+  return link(clients, instance, address, 'wait-until-running');
+}
+
+async function link(
+  clients: AwsClients,
+  instance: InstanceRecord,
+  address: Address,
+  whilePending: 'return-unassociated' | 'wait-until-running',
+): Promise<BastionIds> {
+  const ids: BastionIds = {
+    instanceId: instance.instanceId,
+    allocationId: address.AllocationId as string,
+    publicIp: address.PublicIp ?? '',
+    privateIp: instance.privateIp,
+  };
+  if (address.AssociationId && address.InstanceId === instance.instanceId) return { ...ids, associationId: address.AssociationId };
+  if (instance.state !== 'running') {
+    if (whilePending === 'return-unassociated') return ids;
+    throw new ResourceNotReady(`bastion ${instance.instanceId} is ${instance.state}; its Elastic IP is associated once it is running`);
+  }
+  return { ...ids, associationId: await associate(clients, address, instance) };
+}
+
+/**
+ * Disassociates and releases the build's Elastic IP(s). Runs first in teardown: an associated address
+ * keeps the Internet Gateway from detaching. Already gone is success. Returns the released allocation ids.
+ */
+export async function releaseBastionAddress(clients: AwsClients, buildId: string): Promise<string[]> {
+  const addresses = await describeAddresses(clients, buildId);
+  // Allocated moments ago and not yet visible by tag: release it by id rather than leak it.
+  const remembered = recallCreated(buildId, ADDRESS_LEDGER_KEY);
+  if (remembered && !addresses.some((address) => address.AllocationId === remembered)) addresses.push({ AllocationId: remembered });
+  const released: string[] = [];
+  for (const address of addresses) {
+    if (address.AssociationId) {
+      await ignoringNotFound('DisassociateAddress', () => clients.ec2.send(new DisassociateAddressCommand({ AssociationId: address.AssociationId })));
+    }
+    try {
+      await ignoringNotFound('ReleaseAddress', () => clients.ec2.send(new ReleaseAddressCommand({ AllocationId: address.AllocationId })));
+    } catch (error) {
+      // Right after disassociation EC2 may still see the address in use: wait and retry, don't fail.
+      if (awsErrorCode(error) === 'InvalidIPAddress.InUse') {
+        throw new ResourceNotReady(`Elastic IP ${address.AllocationId} is still in use; retrying after disassociation settles`, { cause: error });
+      }
+      throw error;
+    }
+    forgetCreated(buildId, ADDRESS_LEDGER_KEY);
+    released.push(address.AllocationId as string);
+  }
+  return released;
+}
+
+async function findBastion(clients: AwsClients, buildId: string): Promise<InstanceRecord | undefined> {
+  return (await describeOwned(clients, buildId, ['bastion'], LIVE_STATES))[0];
+}
+
+async function launchBastion(clients: AwsClients, plan: Plan, input: { imageId: string; network: NetworkIds }): Promise<InstanceRecord> {
+  const { publicSubnetId, securityGroupIds } = input.network;
+  if (!publicSubnetId || !securityGroupIds.bastion) {
+    throw new InvalidSpec('launch-bastion: the network step returned no public subnet or no bastion security group');
+  }
+  const instance = await launchWithFallback(clients, {
+    buildId: plan.buildId,
+    role: 'bastion',
+    index: BASTION_INDEX,
+    name: plan.bastion.name,
+    az: plan.bastion.az,
+    subnetId: publicSubnetId,
+    securityGroupId: securityGroupIds.bastion,
+    keyName: plan.spec.keyName,
+    imageId: input.imageId,
+    instanceTypes: [plan.bastion.instanceType],
+    hopLimit: 1,
+    tags: plan.bastion.tags,
+  });
+  return {
+    instanceId: instance.InstanceId as string,
+    name: plan.bastion.name,
+    role: 'bastion',
+    az: plan.bastion.az,
+    instanceType: instance.InstanceType ?? plan.bastion.instanceType,
+    state: instance.State?.Name ?? 'pending',
+    privateIp: instance.PrivateIpAddress,
+    securityGroupIds: [securityGroupIds.bastion],
+    metadata: {},
+    volumes: [],
+    tags: plan.bastion.tags,
+  };
+}
+
+/** AllocateAddress takes no ClientToken: look by tag, then in the ledger, and only then allocate. */
+async function ensureAddress(clients: AwsClients, plan: Plan): Promise<Address> {
+  const existing = (await findAddress(clients, plan.buildId)) ?? (await recalledAddress(clients, plan.buildId));
+  if (existing) return existing;
+  const out = await aws('AllocateAddress', () =>
+    clients.ec2.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: tagSpecifications('elastic-ip', plan.bastion.addressTags) })),
+  );
+  if (!out.AllocationId) throw new NotYetVisible('AllocateAddress returned no allocation id');
+  rememberCreated(plan.buildId, ADDRESS_LEDGER_KEY, out.AllocationId);
+  return { AllocationId: out.AllocationId, PublicIp: out.PublicIp };
+}
+
+async function findAddress(clients: AwsClients, buildId: string): Promise<Address | undefined> {
+  return (await describeAddresses(clients, buildId))[0];
+}
+
+async function describeAddresses(clients: AwsClients, buildId: string): Promise<Address[]> {
+  const out = await aws('DescribeAddresses', () =>
+    clients.ec2.send(new DescribeAddressesCommand({ Filters: ownedFilters(buildId, 'bastion-eip') })),
+  );
+  return (out.Addresses ?? []).filter((address) => address.AllocationId && isOwnedBy(fromTagList(address.Tags), buildId));
+}
+
+/** The address this container allocated but DescribeAddresses does not show by tag yet. */
+async function recalledAddress(clients: AwsClients, buildId: string): Promise<Address | undefined> {
+  const allocationId = recallCreated(buildId, ADDRESS_LEDGER_KEY);
+  if (!allocationId) return undefined;
+  // InvalidAllocationID.NotFound here means "not visible yet" (NotYetVisible): retry, never allocate again.
+  const out = await aws('DescribeAddresses', () => clients.ec2.send(new DescribeAddressesCommand({ AllocationIds: [allocationId] })));
+  const address = out.Addresses?.[0];
+  if (!address) throw new NotYetVisible(`Elastic IP ${allocationId} is not visible yet`);
+  return address;
+}
+
+async function associate(clients: AwsClients, address: Address, instance: InstanceRecord): Promise<string> {
+  if (address.AssociationId) {
+    // Tagged as ours yet attached elsewhere: someone moved it by hand; never steal it back silently.
+    throw new ResourceConflict(
+      `Elastic IP ${address.AllocationId} is associated with ${address.InstanceId ?? address.NetworkInterfaceId}, not bastion ${instance.instanceId}`,
+    );
+  }
+  // IncorrectInstanceState (instance not running after all) is classified as ResourceNotReady.
+  const out = await aws('AssociateAddress', () =>
+    clients.ec2.send(new AssociateAddressCommand({ AllocationId: address.AllocationId, InstanceId: instance.instanceId })),
+  );
+  return out.AssociationId ?? '';
+}
+
+async function ignoringNotFound(operation: string, call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (isNotFound(error)) return;
+    throw translateAwsError(error, operation);
+  }
+}

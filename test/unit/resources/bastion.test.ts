@@ -1,0 +1,230 @@
+import {
+  AllocateAddressCommand,
+  AssociateAddressCommand,
+  DescribeAddressesCommand,
+  DescribeInstancesCommand,
+  DisassociateAddressCommand,
+  EC2Client,
+  ReleaseAddressCommand,
+  RunInstancesCommand,
+  type Address,
+  type Instance,
+} from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createClients } from '../../../functions/core/clients';
+import type { NetworkIds } from '../../../functions/core/contracts';
+import { AwsThrottled, InvalidSpec, NotYetVisible, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
+import { clearLedger } from '../../../functions/core/ledger';
+import { TAG, toTagList } from '../../../functions/core/tags';
+import { associateBastionAddress, ensureBastion, releaseBastionAddress } from '../../../functions/resources/bastion';
+import { clientTokenFor } from '../../../functions/resources/instances';
+import { BUILD_ID, seoulPlan } from '../../fixtures/build';
+
+const ec2 = mockClient(EC2Client);
+const clients = createClients('ap-northeast-2');
+const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+const plan = seoulPlan();
+const IMAGE = 'ami-0123456789abcdef0';
+const NETWORK: NetworkIds = {
+  vpcId: 'vpc-1',
+  privateSubnetIds: { 'ap-northeast-2a': 'subnet-a', 'ap-northeast-2b': 'subnet-b', 'ap-northeast-2c': 'subnet-c' },
+  publicSubnetId: 'subnet-public',
+  internetGatewayId: 'igw-1',
+  privateRouteTableId: 'rtb-private',
+  publicRouteTableId: 'rtb-public',
+  securityGroupIds: { bastion: 'sg-bastion', nlb: 'sg-nlb', controlPlane: 'sg-cp', workers: 'sg-workers' },
+};
+const input = { imageId: IMAGE, network: NETWORK };
+
+const bastion = (state: string): Instance => ({
+  InstanceId: 'i-bastion',
+  InstanceType: 't3.micro',
+  State: { Name: state as never },
+  Placement: { AvailabilityZone: 'ap-northeast-2a' },
+  PrivateIpAddress: '10.0.255.10',
+  Tags: toTagList(plan.bastion.tags),
+});
+const address = (extra: Partial<Address> = {}): Address => ({
+  AllocationId: 'eipalloc-1',
+  PublicIp: '198.51.100.7',
+  Domain: 'vpc',
+  Tags: toTagList(plan.bastion.addressTags),
+  ...extra,
+});
+const ASSOCIATED = { AssociationId: 'eipassoc-1', InstanceId: 'i-bastion' };
+
+function arrange({ instance, addresses }: { instance?: Instance; addresses: Address[] }) {
+  ec2.on(DescribeInstancesCommand).resolves({ Reservations: instance ? [{ Instances: [instance] }] : [] });
+  ec2.on(DescribeAddressesCommand).resolves({ Addresses: addresses });
+  ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-bastion', InstanceType: 't3.micro', State: { Name: 'pending' }, PrivateIpAddress: '10.0.255.10' }] });
+  ec2.on(AllocateAddressCommand).resolves({ AllocationId: 'eipalloc-1', PublicIp: '198.51.100.7' });
+  ec2.on(AssociateAddressCommand).resolves({ AssociationId: 'eipassoc-1' });
+}
+const count = (command: Parameters<typeof ec2.commandCalls>[0]) => ec2.commandCalls(command).length;
+
+afterEach(() => {
+  ec2.reset();
+  clearLedger();
+});
+
+describe('ensureBastion', () => {
+  it.each([
+    ['found running and associated', bastion('running'), [address(ASSOCIATED)], { run: 0, allocate: 0, associate: 0 }, 'eipassoc-1'],
+    ['found running, address unassociated', bastion('running'), [address()], { run: 0, allocate: 0, associate: 1 }, 'eipassoc-1'],
+    ['found pending, address unassociated', bastion('pending'), [address()], { run: 0, allocate: 0, associate: 0 }, undefined],
+    ['absent with no address', undefined, [], { run: 1, allocate: 1, associate: 0 }, undefined],
+  ])('when %s it creates only what is missing', async (_case, instance, addresses, expected, associationId) => {
+    arrange({ instance, addresses });
+    const ids = await ensureBastion(clients, plan, input);
+    expect({ run: count(RunInstancesCommand), allocate: count(AllocateAddressCommand), associate: count(AssociateAddressCommand) }).toEqual(expected);
+    expect(ids).toEqual({ instanceId: 'i-bastion', allocationId: 'eipalloc-1', publicIp: '198.51.100.7', privateIp: '10.0.255.10', ...(associationId ? { associationId } : {}) });
+  });
+
+  it('launches a hardened bastion in the public subnet without an automatic public IP', async () => {
+    arrange({ addresses: [] });
+    await ensureBastion(clients, plan, input);
+    const launch = ec2.commandCalls(RunInstancesCommand)[0].args[0].input;
+    expect(launch).toMatchObject({
+      ImageId: IMAGE,
+      InstanceType: 't3.micro',
+      KeyName: 'fin-k8s-key',
+      ClientToken: clientTokenFor(BUILD_ID, 'bastion', 1, 'ap-northeast-2a', 0),
+      MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
+      BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }],
+      NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: 'subnet-public', Groups: ['sg-bastion'], AssociatePublicIpAddress: false }],
+    });
+    expect(launch.TagSpecifications?.map((spec) => spec.ResourceType)).toEqual(['instance', 'volume', 'network-interface']);
+    expect(launch.TagSpecifications?.[0].Tags).toEqual(expect.arrayContaining([{ Key: TAG.role, Value: 'bastion' }, { Key: 'Name', Value: 'fin-k8s-dev-bastion' }]));
+  });
+
+  it('allocates a VPC address tagged on create', async () => {
+    arrange({ instance: bastion('pending'), addresses: [] });
+    await ensureBastion(clients, plan, input);
+    const allocate = ec2.commandCalls(AllocateAddressCommand)[0].args[0].input;
+    expect(allocate.Domain).toBe('vpc');
+    expect(allocate.TagSpecifications?.[0].ResourceType).toBe('elastic-ip');
+    expect(allocate.TagSpecifications?.[0].Tags).toEqual(expect.arrayContaining([
+      { Key: TAG.buildId, Value: BUILD_ID }, { Key: TAG.role, Value: 'bastion-eip' }, { Key: 'Name', Value: 'fin-k8s-dev-bastion-eip' },
+    ]));
+    expect(ec2.commandCalls(DescribeAddressesCommand)[0].args[0].input.Filters).toEqual(expect.arrayContaining([{ Name: `tag:${TAG.role}`, Values: ['bastion-eip'] }]));
+  });
+
+  it('allocates no second address when a repeat does not see the first by tag yet', async () => {
+    arrange({ instance: bastion('pending'), addresses: [] });
+    await ensureBastion(clients, plan, input);
+    ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({ Addresses: [address()] });
+    const again = await ensureBastion(clients, plan, input);
+    expect(count(AllocateAddressCommand)).toBe(1);
+    expect(again.allocationId).toBe('eipalloc-1');
+  });
+
+  it('waits (NotYetVisible) rather than allocating again when the remembered address is not visible even by id', async () => {
+    arrange({ instance: bastion('pending'), addresses: [] });
+    await ensureBastion(clients, plan, input);
+    ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).rejects(sdkError('InvalidAllocationID.NotFound'));
+    await expect(ensureBastion(clients, plan, input)).rejects.toBeInstanceOf(NotYetVisible);
+    expect(count(AllocateAddressCommand)).toBe(1);
+  });
+
+  it.each([
+    ['DescribeInstances', () => ec2.on(DescribeInstancesCommand).rejects(sdkError('RequestLimitExceeded'))],
+    ['DescribeAddresses', () => ec2.on(DescribeAddressesCommand).rejects(sdkError('RequestLimitExceeded'))],
+  ])('classifies a throttled %s and creates nothing', async (_op, fail) => {
+    arrange({ instance: bastion('running'), addresses: [address()] });
+    fail();
+    await expect(ensureBastion(clients, plan, input)).rejects.toBeInstanceOf(AwsThrottled);
+    expect(count(AllocateAddressCommand) + count(AssociateAddressCommand)).toBe(0);
+  });
+
+  it('refuses to launch without a public subnet', async () => {
+    arrange({ addresses: [] });
+    await expect(ensureBastion(clients, plan, { imageId: IMAGE, network: { ...NETWORK, publicSubnetId: '' } })).rejects.toBeInstanceOf(InvalidSpec);
+  });
+});
+
+describe('associateBastionAddress', () => {
+  it('associates the address with the running bastion', async () => {
+    arrange({ instance: bastion('running'), addresses: [address()] });
+    await expect(associateBastionAddress(clients, BUILD_ID)).resolves.toMatchObject({ associationId: 'eipassoc-1', publicIp: '198.51.100.7' });
+    expect(ec2.commandCalls(AssociateAddressCommand)[0].args[0].input).toEqual({ AllocationId: 'eipalloc-1', InstanceId: 'i-bastion' });
+  });
+
+  it('does nothing when it is already associated', async () => {
+    arrange({ instance: bastion('running'), addresses: [address(ASSOCIATED)] });
+    await expect(associateBastionAddress(clients, BUILD_ID)).resolves.toMatchObject({ associationId: 'eipassoc-1' });
+    expect(count(AssociateAddressCommand)).toBe(0);
+  });
+
+  it.each([
+    ['the bastion is still pending', bastion('pending'), [address()], ResourceNotReady],
+    ['the bastion is not visible', undefined, [address()], NotYetVisible],
+    ['the address is not visible', bastion('running'), [], NotYetVisible],
+    ['the address is attached elsewhere', bastion('running'), [address({ AssociationId: 'eipassoc-x', InstanceId: 'i-other' })], ResourceConflict],
+  ])('throws without associating when %s', async (_case, instance, addresses, expected) => {
+    arrange({ instance, addresses });
+    await expect(associateBastionAddress(clients, BUILD_ID)).rejects.toBeInstanceOf(expected);
+    expect(count(AssociateAddressCommand)).toBe(0);
+  });
+
+  it('turns AWS’s IncorrectInstanceState into ResourceNotReady so the state machine waits', async () => {
+    arrange({ instance: bastion('running'), addresses: [address()] });
+    ec2.on(AssociateAddressCommand).rejects(sdkError('IncorrectInstanceState'));
+    await expect(associateBastionAddress(clients, BUILD_ID)).rejects.toBeInstanceOf(ResourceNotReady);
+  });
+});
+
+describe('releaseBastionAddress', () => {
+  beforeEach(() => {
+    ec2.on(DisassociateAddressCommand).resolves({});
+    ec2.on(ReleaseAddressCommand).resolves({});
+  });
+  const order = () => ec2.calls().map((call) => call.args[0].constructor.name).filter((name) => name !== 'DescribeAddressesCommand');
+
+  it('disassociates, then releases', async () => {
+    ec2.on(DescribeAddressesCommand).resolves({ Addresses: [address(ASSOCIATED)] });
+    await expect(releaseBastionAddress(clients, BUILD_ID)).resolves.toEqual(['eipalloc-1']);
+    expect(order()).toEqual(['DisassociateAddressCommand', 'ReleaseAddressCommand']);
+    expect(ec2.commandCalls(DisassociateAddressCommand)[0].args[0].input).toEqual({ AssociationId: 'eipassoc-1' });
+    expect(ec2.commandCalls(ReleaseAddressCommand)[0].args[0].input).toEqual({ AllocationId: 'eipalloc-1' });
+  });
+
+  it.each([
+    ['nothing is allocated', [], () => undefined, [], []],
+    ['the association is already gone', [address(ASSOCIATED)], () => ec2.on(DisassociateAddressCommand).rejects(sdkError('InvalidAssociationID.NotFound')), ['DisassociateAddressCommand', 'ReleaseAddressCommand'], ['eipalloc-1']],
+    ['the address is already released', [address()], () => ec2.on(ReleaseAddressCommand).rejects(sdkError('InvalidAllocationID.NotFound')), ['ReleaseAddressCommand'], ['eipalloc-1']],
+    ['EC2 answers InvalidAddress.NotFound', [address()], () => ec2.on(ReleaseAddressCommand).rejects(sdkError('InvalidAddress.NotFound')), ['ReleaseAddressCommand'], ['eipalloc-1']],
+  ])('succeeds when %s', async (_case, addresses, fail, calls, released) => {
+    ec2.on(DescribeAddressesCommand).resolves({ Addresses: addresses });
+    fail();
+    await expect(releaseBastionAddress(clients, BUILD_ID)).resolves.toEqual(released);
+    expect(order()).toEqual(calls);
+  });
+
+  it('releases an address this container allocated even before it is visible by tag', async () => {
+    arrange({ instance: bastion('pending'), addresses: [] });
+    await ensureBastion(clients, plan, input);
+    ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
+    await expect(releaseBastionAddress(clients, BUILD_ID)).resolves.toEqual(['eipalloc-1']);
+    await expect(releaseBastionAddress(clients, BUILD_ID)).resolves.toEqual([]);
+  });
+
+  it('ignores an address tagged for another build', async () => {
+    ec2.on(DescribeAddressesCommand).resolves({ Addresses: [address({ Tags: [{ Key: TAG.buildId, Value: 'other' }] })] });
+    await expect(releaseBastionAddress(clients, BUILD_ID)).resolves.toEqual([]);
+    expect(count(ReleaseAddressCommand)).toBe(0);
+  });
+
+  it.each([
+    ['an address still in use just after disassociation', 'InvalidIPAddress.InUse', ResourceNotReady],
+    ['a missing permission', 'UnauthorizedOperation', PermissionDenied],
+  ])('classifies %s', async (_case, code, expected) => {
+    ec2.on(DescribeAddressesCommand).resolves({ Addresses: [address()] });
+    ec2.on(ReleaseAddressCommand).rejects(sdkError(code));
+    await expect(releaseBastionAddress(clients, BUILD_ID)).rejects.toBeInstanceOf(expected);
+  });
+
+  it('classifies a failed DescribeAddresses', async () => {
+    ec2.on(DescribeAddressesCommand).rejects(sdkError('InternalError', 500));
+    await expect(releaseBastionAddress(clients, BUILD_ID)).rejects.toMatchObject({ name: 'AwsUnavailable' });
+  });
+});
