@@ -1,0 +1,190 @@
+import {
+  CreateLoadBalancerCommand,
+  DeleteLoadBalancerCommand,
+  DescribeLoadBalancerAttributesCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTagsCommand,
+  ModifyLoadBalancerAttributesCommand,
+  type LoadBalancer,
+  type Tag as ElbTag,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { AwsClients } from '../core/clients';
+import type { NetworkIds } from '../core/contracts';
+import { aws, InvalidSpec, isNotFound, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
+import type { Plan } from '../core/plan';
+import { fromTagList, isOwnedBy, type Tags } from '../core/tags';
+import { deleteListeners } from './listeners';
+
+/**
+ * The build's internal Network Load Balancer (DESIGN §1): one subnet mapping per private subnet, the NLB
+ * security group, cross-zone load balancing as planned. Found by its name, and only ever treated as ours
+ * when its tags carry our build id.
+ */
+export const CROSS_ZONE_ATTRIBUTE = 'load_balancing.cross_zone.enabled';
+/** DescribeTags accepts at most 20 resource ARNs per call. */
+const DESCRIBE_TAGS_MAX_ARNS = 20;
+
+export interface LoadBalancerStatus {
+  loadBalancerArn: string;
+  dnsName: string;
+  /** `provisioning`, `active`, `active_impaired` or `failed`. */
+  state: string;
+}
+
+/** What a lookup by name found: nothing, someone else's resource, or ours. */
+export type Lookup<T> = { kind: 'absent' } | { kind: 'foreign'; arn: string } | { kind: 'owned'; arn: string; resource: T };
+
+/** ELBv2 takes `{ Key, Value }` tags like EC2, but types `Key` as required. */
+export function elbTags(tags: Tags): ElbTag[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** The subset of `arns` whose tags say they belong to this build. */
+export async function ownedArns(clients: AwsClients, arns: string[], buildId: string): Promise<Set<string>> {
+  const owned = new Set<string>();
+  for (let i = 0; i < arns.length; i += DESCRIBE_TAGS_MAX_ARNS) {
+    const batch = arns.slice(i, i + DESCRIBE_TAGS_MAX_ARNS);
+    const out = await aws('DescribeTags', () => clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: batch })));
+    for (const description of out.TagDescriptions ?? []) {
+      if (description.ResourceArn && isOwnedBy(fromTagList(description.Tags), buildId)) owned.add(description.ResourceArn);
+    }
+  }
+  return owned;
+}
+
+/**
+ * The shared describe-by-name-then-tag of ELBv2 resources. ELBv2 answers a Describe by name with a
+ * NotFound error rather than an empty list; that (and a resource deleted between the two calls) is
+ * "absent". Other errors are translated through the one classification table.
+ */
+export async function lookupOwned<T>(
+  clients: AwsClients,
+  buildId: string,
+  operation: string,
+  describe: () => Promise<T[] | undefined>,
+  arnOf: (resource: T) => string | undefined,
+): Promise<Lookup<T>> {
+  let resource: T | undefined;
+  try {
+    resource = (await describe())?.[0];
+  } catch (error) {
+    if (isNotFound(error)) return { kind: 'absent' };
+    throw translateAwsError(error, operation);
+  }
+  const arn = resource && arnOf(resource);
+  if (!resource || !arn) return { kind: 'absent' };
+  try {
+    const owned = await ownedArns(clients, [arn], buildId);
+    return owned.has(arn) ? { kind: 'owned', arn, resource } : { kind: 'foreign', arn };
+  } catch (error) {
+    if (isNotFound((error as { cause?: unknown }).cause)) return { kind: 'absent' };
+    throw error;
+  }
+}
+
+function findLoadBalancer(clients: AwsClients, plan: Plan): Promise<Lookup<LoadBalancer>> {
+  const Names = [plan.loadBalancer.name];
+  return lookupOwned(
+    clients,
+    plan.buildId,
+    'DescribeLoadBalancers',
+    async () => (await clients.elbv2.send(new DescribeLoadBalancersCommand({ Names }))).LoadBalancers,
+    (lb) => lb.LoadBalancerArn,
+  );
+}
+
+function statusOf(lb: LoadBalancer): LoadBalancerStatus {
+  return { loadBalancerArn: lb.LoadBalancerArn ?? '', dnsName: lb.DNSName ?? '', state: lb.State?.Code ?? 'unknown' };
+}
+
+function nameInUse(plan: Plan, arn: string): ResourceConflict {
+  return new ResourceConflict(
+    `loadBalancer: the name ${plan.loadBalancer.name} is used by a load balancer that is not part of build ${plan.buildId} (${arn}); ` +
+      'pick another cluster name or delete that load balancer',
+    { details: { field: 'name', loadBalancerArn: arn } },
+  );
+}
+
+/**
+ * Finds or creates the NLB and sets cross-zone load balancing. Does not wait for `active`: listeners can be
+ * added while it provisions, and the readiness step waits (≈2.5 min) in the state machine instead.
+ */
+export async function ensureLoadBalancer(clients: AwsClients, plan: Plan, network: NetworkIds): Promise<LoadBalancerStatus> {
+  const found = await findLoadBalancer(clients, plan);
+  if (found.kind === 'foreign') throw nameInUse(plan, found.arn);
+  const lb = found.kind === 'owned' ? found.resource : await createLoadBalancer(clients, plan, network);
+  const status = statusOf(lb);
+  await ensureCrossZone(clients, status.loadBalancerArn, plan.loadBalancer.crossZone);
+  return status;
+}
+
+async function createLoadBalancer(clients: AwsClients, plan: Plan, network: NetworkIds): Promise<LoadBalancer> {
+  // Mappings follow the plan's zone order, so a repeated create sends identical settings (see below).
+  const SubnetMappings = plan.privateSubnets.map(({ az }) => {
+    const SubnetId = network.privateSubnetIds[az];
+    if (!SubnetId) throw new InvalidSpec(`state.network.privateSubnetIds: no private subnet for ${az}; run CreateNetwork first`);
+    return { SubnetId };
+  });
+  const nlbGroup = network.securityGroupIds.nlb;
+  if (!nlbGroup) throw new InvalidSpec('state.network.securityGroupIds.nlb: missing; run CreateNetwork first');
+  // CreateLoadBalancer takes no ClientToken but is idempotent by name: the same name with the same settings
+  // returns the existing NLB. So when DescribeLoadBalancers lags behind an earlier create, this call hands
+  // back that NLB rather than making a second one (different settings answer DuplicateLoadBalancerName →
+  // ResourceConflict). No ledger entry is needed.
+  const out = await aws('CreateLoadBalancer', () =>
+    clients.elbv2.send(
+      new CreateLoadBalancerCommand({
+        Name: plan.loadBalancer.name,
+        Type: 'network',
+        Scheme: 'internal',
+        IpAddressType: 'ipv4',
+        SubnetMappings,
+        // An NLB's security groups can only be attached when it is created: an NLB created without one can
+        // never get one, and its targets would have to admit the listener ports from the whole VPC.
+        SecurityGroups: [nlbGroup],
+        Tags: elbTags(plan.loadBalancer.tags),
+      }),
+    ),
+  );
+  const lb = out.LoadBalancers?.[0];
+  if (!lb?.LoadBalancerArn) throw new NotYetVisible(`CreateLoadBalancer: no load balancer returned for ${plan.loadBalancer.name}`);
+  return lb;
+}
+
+/** NLBs start with cross-zone off; change the attribute only when it differs (keeps a rerun read-only). */
+async function ensureCrossZone(clients: AwsClients, loadBalancerArn: string, crossZone: boolean): Promise<void> {
+  const out = await aws('DescribeLoadBalancerAttributes', () =>
+    clients.elbv2.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: loadBalancerArn })),
+  );
+  const wanted = String(crossZone);
+  if (out.Attributes?.find((a) => a.Key === CROSS_ZONE_ATTRIBUTE)?.Value === wanted) return;
+  await aws('ModifyLoadBalancerAttributes', () =>
+    clients.elbv2.send(
+      new ModifyLoadBalancerAttributesCommand({ LoadBalancerArn: loadBalancerArn, Attributes: [{ Key: CROSS_ZONE_ATTRIBUTE, Value: wanted }] }),
+    ),
+  );
+}
+
+/** The build's NLB and its state code, or undefined when there is none of ours (for readiness and teardown). */
+export async function describeLoadBalancer(clients: AwsClients, plan: Plan): Promise<LoadBalancerStatus | undefined> {
+  const found = await findLoadBalancer(clients, plan);
+  return found.kind === 'owned' ? statusOf(found.resource) : undefined;
+}
+
+/**
+ * Deletes the build's NLB: its listeners first, then the NLB. Absent, or a same-named NLB that is not ours,
+ * is nothing to do. Returns the ARNs deleted. The NLB's network interfaces linger for a while after this
+ * returns; the network teardown retries on DependencyViolation until they are gone.
+ */
+export async function deleteLoadBalancer(clients: AwsClients, plan: Plan): Promise<string[]> {
+  const found = await findLoadBalancer(clients, plan);
+  if (found.kind !== 'owned') return [];
+  const deleted = await deleteListeners(clients, found.arn);
+  try {
+    await clients.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: found.arn }));
+  } catch (error) {
+    if (isNotFound(error)) return deleted;
+    throw translateAwsError(error, 'DeleteLoadBalancer');
+  }
+  return [...deleted, found.arn];
+}

@@ -1,0 +1,102 @@
+import {
+  DeleteListenerCommand,
+  DeleteLoadBalancerCommand,
+  DeleteTargetGroupCommand,
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
+  ElasticLoadBalancingV2Client,
+  LoadBalancerNotFoundException,
+  TargetGroupNotFoundException,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ResourceNotReady } from '../../../functions/core/errors';
+import { TAG } from '../../../functions/core/tags';
+import { handler } from '../../../functions/handlers/teardown-load-balancer';
+import { elbTags } from '../../../functions/resources/load-balancer';
+import { seoulPlan, seoulState } from '../../fixtures/build';
+
+const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+const plan = seoulPlan();
+const ARN = 'arn:aws:elasticloadbalancing:ap-northeast-2:111122223333';
+const LB_ARN = `${ARN}:loadbalancer/net/fin-k8s-dev-nlb/0123456789abcdef`;
+const tgArn = (name: string) => `${ARN}:targetgroup/${name}/abc`;
+const listenerArn = (port: number) => `${ARN}:listener/net/fin-k8s-dev-nlb/0123456789abcdef/${port}`;
+const tgArns = plan.targetGroups.map((tg) => tgArn(tg.name));
+const listenerArns = plan.targetGroups.map((tg) => listenerArn(tg.listenerPort));
+const lbNotFound = () => Object.assign(new LoadBalancerNotFoundException({ message: 'not found', $metadata: {} }), { Code: 'LoadBalancerNotFound' });
+const tgNotFound = () => Object.assign(new TargetGroupNotFoundException({ message: 'not found', $metadata: {} }), { Code: 'TargetGroupNotFound' });
+
+function givenNothing(): void {
+  elbv2.on(DescribeLoadBalancersCommand).rejects(lbNotFound());
+  elbv2.on(DescribeTargetGroupsCommand).rejects(tgNotFound());
+}
+/** Every resource exists (`buildId` is the build its tags name); deletes remove them, as AWS would. */
+function givenEverything(buildId = plan.buildId): void {
+  const listeners = new Set(listenerArns);
+  const groups = new Set(tgArns);
+  let loadBalancer = true;
+  elbv2.on(DescribeLoadBalancersCommand).callsFake(() => {
+    if (!loadBalancer) throw lbNotFound();
+    return { LoadBalancers: [{ LoadBalancerArn: LB_ARN, LoadBalancerName: plan.loadBalancer.name }] };
+  });
+  elbv2.on(DescribeTargetGroupsCommand).callsFake(({ Names }: { Names: string[] }) => {
+    if (!groups.has(tgArn(Names[0]))) throw tgNotFound();
+    return { TargetGroups: [{ TargetGroupArn: tgArn(Names[0]), TargetGroupName: Names[0] }] };
+  });
+  elbv2.on(DescribeTagsCommand).callsFake(({ ResourceArns }: { ResourceArns: string[] }) => ({
+    TagDescriptions: ResourceArns.map((ResourceArn) => ({ ResourceArn, Tags: elbTags({ ...plan.loadBalancer.tags, [TAG.buildId]: buildId }) })),
+  }));
+  elbv2.on(DescribeListenersCommand).callsFake(() => ({ Listeners: [...listeners].map((ListenerArn) => ({ ListenerArn })) }));
+  elbv2.on(DeleteListenerCommand).callsFake(({ ListenerArn }: { ListenerArn: string }) => listeners.delete(ListenerArn) && {});
+  elbv2.on(DeleteTargetGroupCommand).callsFake(({ TargetGroupArn }: { TargetGroupArn: string }) => groups.delete(TargetGroupArn) && {});
+  elbv2.on(DeleteLoadBalancerCommand).callsFake(() => {
+    loadBalancer = false;
+    return {};
+  });
+}
+const deletions = () =>
+  elbv2.calls().map((c) => c.args[0] as unknown as { constructor: { name: string }; input: Record<string, string> })
+    .filter((command) => command.constructor.name.startsWith('Delete'))
+    .map((command) => [command.constructor.name, Object.values(command.input)[0]]);
+
+afterEach(() => elbv2.reset());
+
+describe('teardown-load-balancer handler', () => {
+  it.each([
+    { case: 'nothing exists (rollback before the NLB was made)', given: givenNothing, deleted: [] },
+    { case: 'a same-named NLB and target groups belong to another build', given: () => givenEverything('another-build'), deleted: [] },
+    { case: 'everything of ours exists', given: () => givenEverything(), deleted: [...listenerArns, ...tgArns, LB_ARN] },
+  ])('when $case, deletes only what is ours and succeeds', async ({ given, deleted }) => {
+    given();
+    await expect(handler(seoulState())).resolves.toEqual({ step: 'teardown-load-balancer', deleted });
+    expect(deletions().map(([, arn]) => arn)).toEqual(deleted);
+  });
+
+  it('deletes listeners, then target groups, then the load balancer, found by name and tags without IDs in state', async () => {
+    givenEverything();
+    await handler(seoulState());
+    expect(deletions()).toEqual([
+      ...listenerArns.map((arn) => ['DeleteListenerCommand', arn]),
+      ...tgArns.map((arn) => ['DeleteTargetGroupCommand', arn]),
+      ['DeleteLoadBalancerCommand', LB_ARN],
+    ]);
+  });
+
+  it('is repeatable: a second run after everything went deletes nothing and succeeds', async () => {
+    givenEverything();
+    await handler(seoulState());
+    const deletesOfFirstRun = deletions().length;
+    await expect(handler(seoulState())).resolves.toEqual({ step: 'teardown-load-balancer', deleted: [] });
+    expect(deletions()).toHaveLength(deletesOfFirstRun);
+  });
+
+  it('throws ResourceNotReady while a target group is still in use, so the state machine retries', async () => {
+    givenEverything();
+    elbv2.on(DeleteTargetGroupCommand).rejects(Object.assign(new Error('in use'), { name: 'ResourceInUse', Code: 'ResourceInUse', $metadata: { httpStatusCode: 400 } }));
+    await expect(handler(seoulState())).rejects.toThrow(ResourceNotReady);
+    expect(elbv2.commandCalls(DeleteLoadBalancerCommand)).toHaveLength(0);
+    expect(elbv2.commandCalls(DeleteListenerCommand)).toHaveLength(3);
+  });
+});
