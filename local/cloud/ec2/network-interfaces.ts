@@ -1,0 +1,110 @@
+/**
+ * Network interfaces: instances' primary ENIs and the requester-managed ENIs of NLBs. The latter are what
+ * ELBv2 creates through `Ec2View`; after DeleteLoadBalancer they stay `in-use` until their release time,
+ * blocking subnet and security-group deletes as on AWS.
+ */
+import { CloudError, Ec2View } from '../contract';
+import { Actions, Args } from './args';
+import { nextFreeIp } from './cidr';
+import { applyFilters, FilterFields, paginate } from './filters';
+import { publicIpOf } from './instance-views';
+import { Ec2Store, EniRec, InstanceRec } from './store';
+import { tagSet } from './tagging';
+
+function eniWire(s: Ec2Store, e: EniRec) {
+  const instance = e.instanceId ? (s.instances.get(e.instanceId) as InstanceRec) : undefined;
+  const eip = [...s.addresses.values()].find((a) => s.addressAssociation(a)?.eni.id === e.id);
+  const publicIp = instance ? publicIpOf(s, instance) : eip?.publicIp;
+  const association = publicIp ? { publicIp, ipOwnerId: eip ? s.accountId : 'amazon', allocationId: eip?.id, associationId: eip?.associationId } : undefined;
+  const lb = e.interfaceType === 'network_load_balancer';
+  return {
+    networkInterfaceId: e.id,
+    subnetId: e.subnetId,
+    vpcId: e.vpcId,
+    availabilityZone: e.az,
+    description: e.description,
+    ownerId: s.accountId,
+    requesterId: e.requesterId,
+    requesterManaged: lb,
+    status: 'in-use',
+    macAddress: e.mac,
+    privateIpAddress: e.privateIp,
+    privateDnsName: `ip-${e.privateIp.replace(/\./g, '-')}.${s.region}.compute.internal`,
+    sourceDestCheck: true,
+    interfaceType: e.interfaceType,
+    groupSet: e.groupIds.map((id) => ({ groupId: id, groupName: s.groups.get(id)?.name })),
+    attachment: {
+      attachmentId: e.attachmentId, instanceId: e.instanceId, instanceOwnerId: lb ? 'amazon-elb' : s.accountId,
+      deviceIndex: lb ? 1 : 0, status: 'attached', attachTime: new Date(e.createdAt), deleteOnTermination: !lb,
+    },
+    association,
+    privateIpAddressesSet: [{ privateIpAddress: e.privateIp, primary: true, association }],
+    tagSet: tagSet(e.tags),
+  };
+}
+
+export function networkInterfaceActions(s: Ec2Store): Actions {
+  const fields: FilterFields<EniRec> = {
+    'network-interface-id': (e) => e.id,
+    'vpc-id': (e) => e.vpcId,
+    'subnet-id': (e) => e.subnetId,
+    'group-id': (e) => e.groupIds,
+    'description': (e) => e.description,
+    'interface-type': (e) => e.interfaceType,
+    'status': () => 'in-use',
+    'availability-zone': (e) => e.az,
+    'attachment.instance-id': (e) => e.instanceId,
+    'requester-managed': (e) => e.interfaceType === 'network_load_balancer',
+    'requester-id': (e) => e.requesterId,
+    'private-ip-address': (e) => e.privateIp,
+    'owner-id': () => s.accountId,
+  };
+  return {
+    DescribeNetworkInterfaces(a: Args) {
+      const live = s.liveEnis();
+      const ids = a.strings('NetworkInterfaceId');
+      const missingIds = ids.filter((id) => !live.some((e) => e.id === id));
+      if (missingIds.length) throw new CloudError('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${missingIds[0]}' does not exist`);
+      const selected = ids.length ? live.filter((e) => ids.includes(e.id)) : live;
+      const { page, nextToken } = paginate(applyFilters(selected, a, fields), a);
+      return { networkInterfaceSet: page.map((e) => eniWire(s, e)), nextToken };
+    },
+  };
+}
+
+/** The narrow view ELBv2 gets of EC2 (see contract.ts). */
+export function createEc2View(s: Ec2Store): Ec2View {
+  return {
+    subnet(id) {
+      const x = s.subnets.get(id);
+      return x && { subnetId: x.id, vpcId: x.vpcId, availabilityZone: x.az, cidrBlock: x.cidrBlock };
+    },
+    securityGroup(id) {
+      const g = s.groups.get(id);
+      return g && { groupId: g.id, vpcId: g.vpcId };
+    },
+    instance(id) {
+      const i = s.instances.get(id);
+      if (!i || !s.instanceVisible(i)) return undefined;
+      return { instanceId: i.id, state: s.instanceState(i), vpcId: i.vpcId, subnetId: i.subnetId, privateIpAddress: i.privateIp, availabilityZone: i.az };
+    },
+    createLoadBalancerInterface({ subnetId, groupIds, description }) {
+      const subnet = s.subnets.get(subnetId);
+      if (!subnet) throw new CloudError('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
+      const used = new Set(s.liveEnis().filter((e) => e.subnetId === subnetId).map((e) => e.privateIp));
+      const privateIp = nextFreeIp(subnet.cidrBlock, used);
+      if (!privateIp) throw new CloudError('InsufficientFreeAddressesInSubnet', `There are not enough free addresses in subnet '${subnetId}'.`);
+      const id = s.newId('eni');
+      s.enis.set(id, {
+        id, tags: new Map(), subnetId, vpcId: subnet.vpcId, az: subnet.az, privateIp, groupIds: [...groupIds], description,
+        mac: `02:${id.slice(4, 14).replace(/(..)(?!$)/g, '$1:')}`, interfaceType: 'network_load_balancer', requesterId: 'amazon-elb',
+        attachmentId: s.newId('ela-attach'), createdAt: s.now(),
+      });
+      return id;
+    },
+    releaseLoadBalancerInterface(eniId, releaseAt) {
+      const eni = s.enis.get(eniId);
+      if (eni) eni.releaseAt = releaseAt;
+    },
+  };
+}

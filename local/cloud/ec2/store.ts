@@ -1,0 +1,137 @@
+/**
+ * EC2's state. Records keep only what was asked for and when; anything that takes time (instance state,
+ * status checks, lingering NLB interfaces, EIPs freed by a terminated instance) is derived from the
+ * simulated clock when read, so nothing ever sleeps or needs a timer.
+ */
+import { randomBytes } from 'node:crypto';
+import { LatencyModel, SimClock } from '../contract';
+import { Quotas } from '../quotas';
+
+export type Tags = Map<string, string>;
+
+interface Base {
+  id: string;
+  tags: Tags;
+}
+export interface VpcRec extends Base { cidrBlock: string; cidrAssociationId: string; dnsSupport: boolean; dnsHostnames: boolean; mainRouteTableId: string; defaultGroupId: string }
+export interface SubnetRec extends Base { vpcId: string; cidrBlock: string; az: string; mapPublicIpOnLaunch: boolean }
+export interface IgwRec extends Base { vpcId?: string }
+export interface RouteRec { destination: string; gatewayId: string; origin: 'CreateRouteTable' | 'CreateRoute' }
+export interface RouteAssociation { id: string; subnetId?: string; main: boolean }
+export interface RouteTableRec extends Base { vpcId: string; routes: RouteRec[]; associations: RouteAssociation[] }
+export interface SgRuleRec extends Base { groupId: string; egress: boolean; protocol: string; fromPort?: number; toPort?: number; cidr?: string; refGroupId?: string; description?: string }
+export interface SecurityGroupRec extends Base { vpcId: string; name: string; description: string; rules: SgRuleRec[] }
+export interface VolumeRec extends Base { instanceId: string; device: string; size: number; volumeType: string; encrypted: boolean; deleteOnTermination: boolean; iops?: number; throughput?: number; az: string; createdAt: number }
+export interface InstanceRec extends Base {
+  reservationId: string; imageId: string; instanceType: string; az: string; subnetId: string; vpcId: string; privateIp: string;
+  eniId: string; groupIds: string[]; keyName?: string; launchedAt: number; terminatedAt?: number; clientToken?: string;
+  launchIndex: number; publicIp?: string; metadata: { httpTokens: string; httpEndpoint: string; hopLimit: number; metadataTags: string };
+  volumeIds: string[]; rootDevice: string; architecture: string;
+}
+export interface ReservationRec { id: string; instanceIds: string[]; groupIds: string[] }
+export interface EniRec extends Base {
+  subnetId: string; vpcId: string; az: string; privateIp: string; groupIds: string[]; description: string; mac: string;
+  interfaceType: 'interface' | 'network_load_balancer'; instanceId?: string; attachmentId?: string; releaseAt?: number; requesterId?: string; createdAt: number;
+}
+export interface AddressRec extends Base { publicIp: string; associationId?: string; instanceId?: string; eniId?: string }
+export interface KeyPairRec extends Base { name: string; fingerprint: string; keyType: string; createdAt: number; publicKey?: string }
+
+export type InstanceState = 'pending' | 'running' | 'shutting-down' | 'terminated';
+export const STATE_CODES: Record<InstanceState, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48 };
+
+/** AWS keeps terminated instances visible for about an hour. */
+const TERMINATED_VISIBLE_MS = 3600_000;
+
+export class Ec2Store {
+  vpcs = new Map<string, VpcRec>();
+  subnets = new Map<string, SubnetRec>();
+  igws = new Map<string, IgwRec>();
+  routeTables = new Map<string, RouteTableRec>();
+  groups = new Map<string, SecurityGroupRec>();
+  instances = new Map<string, InstanceRec>();
+  reservations = new Map<string, ReservationRec>();
+  enis = new Map<string, EniRec>();
+  addresses = new Map<string, AddressRec>();
+  keyPairs = new Map<string, KeyPairRec>();
+  volumes = new Map<string, VolumeRec>();
+  /** ClientToken → request fingerprint + the reservation it produced (RunInstances idempotency). */
+  clientTokens = new Map<string, { fingerprint: string; reservationId: string }>();
+  private nextPublicIp = 0;
+
+  constructor(
+    readonly clock: SimClock,
+    readonly latency: LatencyModel,
+    readonly region: string,
+    readonly accountId: string,
+    readonly quotas: Quotas,
+  ) {}
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  newId(prefix: string): string {
+    return `${prefix}-${randomBytes(9).toString('hex').slice(0, 17)}`;
+  }
+
+  /** Public IPs from a documentation-free, Seoul-looking range; sequential keeps them unique. */
+  newPublicIp(): string {
+    const n = this.nextPublicIp++;
+    return `3.36.${Math.floor(n / 250) % 250}.${(n % 250) + 1}`;
+  }
+
+  instanceState(i: InstanceRec): InstanceState {
+    const now = this.now();
+    if (i.terminatedAt !== undefined) {
+      return now - i.terminatedAt < this.latency.instanceShuttingDownToTerminated * 1000 ? 'shutting-down' : 'terminated';
+    }
+    return now - i.launchedAt < this.latency.instancePendingToRunning * 1000 ? 'pending' : 'running';
+  }
+
+  /** `initializing` until the checks pass a fixed time after the instance reached running, then `ok`. */
+  statusCheck(i: InstanceRec): 'initializing' | 'ok' | 'not-applicable' {
+    const state = this.instanceState(i);
+    if (state === 'shutting-down' || state === 'terminated') return 'not-applicable';
+    const okAt = i.launchedAt + (this.latency.instancePendingToRunning + this.latency.statusChecksInitializingToOk) * 1000;
+    return this.now() >= okAt ? 'ok' : 'initializing';
+  }
+
+  instanceVisible(i: InstanceRec): boolean {
+    if (i.terminatedAt === undefined) return true;
+    const gone = i.terminatedAt + this.latency.instanceShuttingDownToTerminated * 1000;
+    return this.now() < gone + TERMINATED_VISIBLE_MS;
+  }
+
+  /** An instance's interface lives until the instance is terminated; an NLB's until its release time. */
+  eniAlive(e: EniRec): boolean {
+    if (e.instanceId) {
+      const i = this.instances.get(e.instanceId);
+      return !!i && this.instanceState(i) !== 'terminated';
+    }
+    return e.releaseAt === undefined || this.now() < e.releaseAt;
+  }
+
+  liveEnis(): EniRec[] {
+    for (const [id, e] of this.enis) if (!this.eniAlive(e)) this.enis.delete(id);
+    return [...this.enis.values()];
+  }
+
+  volumeAlive(v: VolumeRec): boolean {
+    const i = this.instances.get(v.instanceId);
+    return !!i && (this.instanceState(i) !== 'terminated' || !v.deleteOnTermination);
+  }
+
+  /** The EIP association, unless the instance it pointed at has since terminated (AWS then frees it). */
+  addressAssociation(a: AddressRec): { associationId: string; instanceId?: string; eni: EniRec } | undefined {
+    if (!a.associationId || !a.eniId) return undefined;
+    const eni = this.enis.get(a.eniId);
+    if (!eni || !this.eniAlive(eni)) return undefined;
+    return { associationId: a.associationId, instanceId: a.instanceId, eni };
+  }
+
+  reset(): void {
+    for (const map of [this.vpcs, this.subnets, this.igws, this.routeTables, this.groups, this.instances, this.reservations,
+      this.enis, this.addresses, this.keyPairs, this.volumes, this.clientTokens] as Array<Map<string, unknown>>) map.clear();
+    this.nextPublicIp = 0;
+  }
+}

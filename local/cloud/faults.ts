@@ -1,0 +1,102 @@
+import { CloudError } from './contract';
+import { seededRandom } from './rng';
+
+export type ServiceName = 'ec2' | 'elbv2';
+
+/** One injected failure: "answer `action` with AWS error `code`" — optionally only in an AZ, N times, or with a probability. */
+export interface FaultRule {
+  /** Only this service; both when absent. */
+  service?: ServiceName;
+  /** The awsQuery action (`RunInstances`) or `*` for every action. */
+  action: string;
+  /** The AWS error code returned, e.g. `InsufficientInstanceCapacity`. */
+  code: string;
+  /** Defaults to a message naming the injected fault. */
+  message?: string;
+  /** Defaults to AWS's status for the code: 503/500 for server-side codes (throttling, capacity), 400 otherwise. */
+  httpStatus?: number;
+  /** Only requests that target this AZ (Placement, a subnet in it, or an ELBv2 subnet mapping). */
+  az?: string;
+  /** Fire this many times, then stop matching. Unlimited when absent. */
+  count?: number;
+  /** Chance (0..1) that a matching request fails; always when absent. */
+  probability?: number;
+  /** Seed of this rule's random sequence (default 1), so probabilistic tests repeat exactly. */
+  seed?: number;
+}
+
+export interface ActiveFault extends FaultRule {
+  id: number;
+  /** Failures injected so far. */
+  fired: number;
+}
+
+/** What the framework knows about a request when it asks whether to fail it. */
+export interface FaultRequest {
+  service: ServiceName;
+  action: string;
+  availabilityZones: string[];
+}
+
+export interface FaultInjector {
+  add(rule: FaultRule): ActiveFault;
+  clear(): void;
+  list(): ActiveFault[];
+}
+
+/** Codes AWS sends as server errors (EC2 lists capacity errors among them), with their usual status. */
+const SERVER_SIDE_CODES: Record<string, number> = {
+  RequestLimitExceeded: 503, Unavailable: 503, ServiceUnavailable: 503, InternalError: 500, InternalFailure: 500,
+  InsufficientInstanceCapacity: 500, InsufficientAddressCapacity: 500, InsufficientHostCapacity: 500, InsufficientCapacity: 500,
+};
+
+export class Faults implements FaultInjector {
+  private rules: Array<ActiveFault & { random: () => number }> = [];
+  private nextId = 1;
+
+  add(rule: FaultRule): ActiveFault {
+    if (!rule || typeof rule.action !== 'string' || !rule.action) throw new Error('fault rule needs an action (or "*")');
+    if (typeof rule.code !== 'string' || !rule.code) throw new Error('fault rule needs an AWS error code');
+    if (rule.service !== undefined && rule.service !== 'ec2' && rule.service !== 'elbv2') {
+      throw new Error(`fault rule service must be "ec2" or "elbv2", got ${String(rule.service)}`);
+    }
+    if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) {
+      throw new Error(`fault rule probability must be within 0..1, got ${rule.probability}`);
+    }
+    if (rule.count !== undefined && !(Number.isInteger(rule.count) && rule.count > 0)) {
+      throw new Error(`fault rule count must be a positive integer, got ${rule.count}`);
+    }
+    const active = { ...rule, id: this.nextId++, fired: 0, random: seededRandom(rule.seed ?? 1) };
+    this.rules.push(active);
+    return publicView(active);
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  list(): ActiveFault[] {
+    return this.rules.map(publicView);
+  }
+
+  /** The error to answer with, or undefined to let the request through. The first matching rule wins. */
+  check(req: FaultRequest): CloudError | undefined {
+    for (const rule of this.rules) {
+      if (rule.service && rule.service !== req.service) continue;
+      if (rule.action !== '*' && rule.action !== req.action) continue;
+      if (rule.az && !req.availabilityZones.includes(rule.az)) continue;
+      if (rule.count !== undefined && rule.fired >= rule.count) continue;
+      // Draw only for requests that match everything else, so the sequence depends on matching calls alone.
+      if (rule.probability !== undefined && rule.random() >= rule.probability) continue;
+      rule.fired++;
+      const status = rule.httpStatus ?? SERVER_SIDE_CODES[rule.code] ?? 400;
+      return new CloudError(rule.code, rule.message ?? `Injected fault: ${rule.code} on ${req.action}`, status);
+    }
+    return undefined;
+  }
+}
+
+function publicView(rule: ActiveFault & { random?: unknown }): ActiveFault {
+  const { random: _random, ...rest } = rule;
+  return { ...rest };
+}

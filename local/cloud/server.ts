@@ -1,0 +1,174 @@
+/**
+ * The embedded cloud: one loopback HTTP endpoint that the unchanged AWS SDK clients talk to (EC2 and ELBv2
+ * over awsQuery, routed by the `Version` parameter; Service Quotas over AWS JSON 1.1, routed by
+ * `X-Amz-Target`), plus the `/_cloud/*` control interface. Signatures are not checked: it is a local test
+ * double bound to 127.0.0.1, not a security boundary.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { LocalClock } from './clock';
+import { CloudError, DEFAULT_LATENCY, LatencyModel, QueryParams, ServiceModule } from './contract';
+import { handleControl } from './control';
+import { createEc2Service } from './ec2';
+import { createElbv2Service } from './elbv2';
+import { FaultInjector, Faults, ServiceName } from './faults';
+import { Quotas } from './quotas';
+import { Throttle } from './throttle';
+import { Rendered, renderError, renderJsonError, renderResult } from './wire';
+
+export interface CloudOptions {
+  /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** Simulated seconds per real second (default 1). */
+  timeScale?: number;
+  /** Overrides of the AWS-like latencies, in simulated seconds. */
+  latency?: Partial<LatencyModel>;
+  /** AWS's request token buckets (default on). */
+  throttling?: boolean;
+  /** Default `ap-northeast-2`. */
+  region?: string;
+  /** Default `123456789012`. */
+  accountId?: string;
+  /** Key pairs that already exist (default `['fin-k8s-key']`). */
+  seedKeyPairs?: string[];
+  /** Service Quotas values by quota code, e.g. `{ 'L-F678F1CE': 1 }`; they also bound what EC2 lets you create. */
+  quotas?: Record<string, number>;
+}
+
+export interface CloudResource {
+  service: ServiceName;
+  type: string;
+  id: string;
+  state?: string;
+}
+
+export interface EmbeddedCloud {
+  /** `http://127.0.0.1:<port>`: the value for AWS_ENDPOINT_URL_EC2 / _ELASTIC_LOAD_BALANCING_V2 / _SERVICE_QUOTAS. */
+  url: string;
+  clock: LocalClock;
+  faults: FaultInjector;
+  quotas: Quotas;
+  /** Live resources tagged `k8s-ec2:build-id` = buildId, across EC2 and ELBv2. */
+  resources(buildId: string): CloudResource[];
+  /** Requests received per `service:Action` (throttled and fault-injected ones included). */
+  stats(): { calls: Record<string, number>; total: number };
+  resetStats(): void;
+  /** Forget every resource, fault rule, counter and token bucket (the clock keeps running). */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const SERVICE_NAMES: Record<string, ServiceName> = { '2016-11-15': 'ec2', '2015-12-01': 'elbv2' };
+
+export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud> {
+  const region = opts.region ?? 'ap-northeast-2';
+  const accountId = opts.accountId ?? '123456789012';
+  const clock = new LocalClock(opts.timeScale ?? 1);
+  const latency: LatencyModel = { ...DEFAULT_LATENCY, ...opts.latency };
+  const quotas = new Quotas(opts.quotas);
+  const ec2 = createEc2Service({ clock, latency, region, accountId, quotas, seedKeyPairs: opts.seedKeyPairs ?? ['fin-k8s-key'] });
+  const elbv2 = createElbv2Service({ clock, latency, ec2: ec2.view, region, accountId });
+  const modules = new Map<string, ServiceModule>([[ec2.apiVersion, ec2], [elbv2.apiVersion, elbv2]]);
+  const faults = new Faults();
+  const throttle = new Throttle(opts.throttling ?? true);
+  let calls: Record<string, number> = {};
+
+  /** AZs a request targets, for AZ-scoped fault rules: Placement, AvailabilityZone, any subnet (EC2 or ELBv2 form). */
+  const requestAzs = (params: QueryParams): string[] => {
+    const azs = new Set<string>();
+    for (const [key, value] of Object.entries(params)) {
+      if (key === 'Placement.AvailabilityZone' || key === 'AvailabilityZone') azs.add(value);
+      else if (/SubnetId$/.test(key) || /^Subnets\.member\.\d+$/.test(key)) {
+        const az = ec2.subnetAz(value);
+        if (az) azs.add(az);
+      }
+    }
+    return [...azs];
+  };
+
+  const handleQuery = (body: string): Rendered => {
+    const params: QueryParams = Object.fromEntries(new URLSearchParams(body));
+    const requestId = randomUUID();
+    const module = modules.get(params.Version ?? '');
+    const action = params.Action ?? '';
+    if (!module) {
+      return renderError('query', '', new CloudError('InvalidAction', `Unknown API version '${params.Version ?? ''}' for action ${action}`), requestId);
+    }
+    const service = SERVICE_NAMES[module.apiVersion];
+    calls[`${service}:${action}`] = (calls[`${service}:${action}`] ?? 0) + 1;
+    try {
+      throttle.admit(service, action);
+      const fault = faults.check({ service, action, availabilityZones: requestAzs(params) });
+      if (fault) throw fault;
+      return renderResult(module.protocol, module.apiVersion, action, module.handle(action, params), requestId);
+    } catch (error) {
+      const cloudError = error instanceof CloudError ? error : new CloudError('InternalError', `Embedded cloud bug: ${(error as Error).message}`, 500);
+      return renderError(module.protocol, module.apiVersion, cloudError, requestId);
+    }
+  };
+
+  const handleQuotas = (target: string, body: string): Rendered & { headers?: Record<string, string> } => {
+    calls[`servicequotas:${target.split('.')[1]}`] = (calls[`servicequotas:${target.split('.')[1]}`] ?? 0) + 1;
+    try {
+      const result = quotas.handle(target, body ? JSON.parse(body) : {}, region, accountId);
+      return { status: 200, contentType: 'application/x-amz-json-1.1', body: JSON.stringify(result) };
+    } catch (error) {
+      return renderJsonError(error instanceof CloudError ? error : new CloudError('SerializationException', (error as Error).message));
+    }
+  };
+
+  const cloud: EmbeddedCloud = {
+    url: '',
+    clock,
+    faults,
+    quotas,
+    resources(buildId) {
+      return [
+        ...ec2.listByBuildId(buildId).map((r) => ({ service: 'ec2' as const, ...r })),
+        ...elbv2.listByBuildId(buildId).map((r) => ({ service: 'elbv2' as const, ...r })),
+      ];
+    },
+    stats() {
+      return { calls: { ...calls }, total: Object.values(calls).reduce((a, b) => a + b, 0) };
+    },
+    resetStats() {
+      calls = {};
+    },
+    reset() {
+      ec2.reset();
+      elbv2.reset();
+      faults.clear();
+      throttle.reset();
+      quotas.reset();
+      calls = {};
+    },
+    close: () => new Promise<void>((resolve, reject) => {
+      server.closeAllConnections();
+      server.close((err) => (err ? reject(err) : resolve()));
+    }),
+  };
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      let out: Rendered & { headers?: Record<string, string> };
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const target = req.headers['x-amz-target'];
+      if (url.pathname.startsWith('/_cloud/')) out = handleControl(cloud, req.method ?? 'GET', url, body);
+      else if (typeof target === 'string' && target.startsWith('ServiceQuotasV20190624.')) out = handleQuotas(target, body);
+      else if (req.method === 'POST') out = handleQuery(body);
+      else out = { status: 404, contentType: 'text/plain', body: 'Not an AWS API route of the embedded cloud\n' };
+      res.writeHead(out.status, { 'content-type': out.contentType, 'x-amzn-requestid': randomUUID(), ...out.headers });
+      res.end(out.body);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  cloud.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return cloud;
+}

@@ -1,0 +1,50 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { CloudOptions, EmbeddedCloud, startCloud } from '../../../local/cloud';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+export interface Harness {
+  cloud: EmbeddedCloud;
+  ec2: EC2Client;
+  elbv2: ElasticLoadBalancingV2Client;
+  quotas: ServiceQuotasClient;
+  /** A client that never retries, for asserting throttling and injected faults. */
+  ec2Once: EC2Client;
+}
+
+/** A cloud at 1000× speed and real SDK clients pointed at it. */
+export async function startHarness(opts: CloudOptions = {}): Promise<Harness> {
+  const cloud = await startCloud({ port: 0, timeScale: 1000, ...opts });
+  const config = { region: 'ap-northeast-2', endpoint: cloud.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+  return {
+    cloud,
+    ec2: new EC2Client(config),
+    elbv2: new ElasticLoadBalancingV2Client(config),
+    quotas: new ServiceQuotasClient(config),
+    ec2Once: new EC2Client({ ...config, maxAttempts: 1 }),
+  };
+}
+
+export async function stopHarness(h: Harness | undefined): Promise<void> {
+  if (!h) return;
+  h.ec2.destroy();
+  h.ec2Once.destroy();
+  h.elbv2.destroy();
+  h.quotas.destroy();
+  await h.cloud.close();
+}
+
+/** The rejection of `promise` (fails the test if it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { name: string; message: string; $metadata: { httpStatusCode?: number } };
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
+
+/** Wait real milliseconds (the simulated clock runs 1000× faster in these tests). */
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
