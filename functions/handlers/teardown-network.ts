@@ -1,0 +1,14 @@
+import type { TeardownResult } from '../core/contracts';
+import { stepHandler } from '../core/step-handler';
+import { deleteNetwork } from '../resources/network';
+
+/**
+ * Teardown of the network, last of the teardown steps. It throws ResourceNotReady (the state machine
+ * retries it) while the NLB's interfaces linger or AWS still answers DependencyViolation, and is safe to
+ * repeat: what an earlier attempt deleted is simply no longer found. A build whose VPC is gone succeeds.
+ */
+export const handler = stepHandler('teardown-network', async ({ plan, clients, logger }): Promise<TeardownResult> => {
+  const deleted = await deleteNetwork(clients, plan.buildId);
+  logger.info('network deleted', { deleted });
+  return { step: 'teardown-network', deleted };
+});

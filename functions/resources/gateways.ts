@@ -1,0 +1,112 @@
+import {
+  AttachInternetGatewayCommand,
+  CreateInternetGatewayCommand,
+  DeleteInternetGatewayCommand,
+  DetachInternetGatewayCommand,
+  paginateDescribeInternetGateways,
+  type DescribeInternetGatewaysCommandInput,
+  type InternetGateway,
+} from '@aws-sdk/client-ec2';
+import type { AwsClients } from '../core/clients';
+import { aws, awsErrorCode, isNotFound, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
+import { forgetCreated, recallCreated, rememberCreated } from '../core/ledger';
+import type { Plan } from '../core/plan';
+import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
+
+/**
+ * The Internet Gateway that gives the public subnet (and so the bastion) its route to the internet.
+ * CreateInternetGateway takes no ClientToken: look by tag, then for the carried or remembered id, then create.
+ */
+const IGW_LEDGER_KEY = 'internet-gateway';
+
+export async function ensureInternetGateway(clients: AwsClients, plan: Plan, vpcId: string, knownId?: string): Promise<string> {
+  const gateway = (await findOwnedGateways(clients, plan.buildId))[0] ?? (await carriedGateway(clients, plan.buildId, knownId)) ?? (await createGateway(clients, plan));
+  await attach(clients, gateway, vpcId);
+  return gateway.InternetGatewayId as string;
+}
+
+/**
+ * Detaches and deletes the build's Internet Gateway. While an Elastic IP is still mapped in the VPC (the
+ * bastion's), AWS refuses the detach with DependencyViolation: classified ResourceNotReady, so the teardown
+ * retries once the address is released. Already gone (or already detached) is success.
+ */
+export async function deleteInternetGateway(clients: AwsClients, buildId: string): Promise<string[]> {
+  const gateways = await findOwnedGateways(clients, buildId);
+  const remembered = recallCreated(buildId, IGW_LEDGER_KEY);
+  if (remembered && !gateways.some((g) => g.InternetGatewayId === remembered)) gateways.push({ InternetGatewayId: remembered });
+  const deleted: string[] = [];
+  for (const gateway of gateways) {
+    const gatewayId = gateway.InternetGatewayId as string;
+    for (const attachment of gateway.Attachments ?? []) {
+      await ignoringGone('DetachInternetGateway', () =>
+        clients.ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: gatewayId, VpcId: attachment.VpcId })),
+      );
+    }
+    // A remembered gateway we could not describe may still be attached: AWS then answers DependencyViolation.
+    await ignoringGone('DeleteInternetGateway', () => clients.ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: gatewayId })));
+    deleted.push(gatewayId);
+  }
+  forgetCreated(buildId, IGW_LEDGER_KEY);
+  return deleted;
+}
+
+async function attach(clients: AwsClients, gateway: InternetGateway, vpcId: string): Promise<void> {
+  const attachments = (gateway.Attachments ?? []).filter((a) => a.State !== 'detached');
+  if (attachments.some((a) => a.VpcId === vpcId)) return;
+  const elsewhere = attachments.find((a) => a.VpcId);
+  if (elsewhere) {
+    throw new ResourceConflict(`Internet Gateway ${gateway.InternetGatewayId} is attached to ${elsewhere.VpcId}, not to the build's VPC ${vpcId}`);
+  }
+  try {
+    await clients.ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: gateway.InternetGatewayId, VpcId: vpcId }));
+  } catch (error) {
+    // An earlier attempt attached it and Describe did not show the attachment yet: done.
+    if (awsErrorCode(error) === 'Resource.AlreadyAssociated') return;
+    throw translateAwsError(error, 'AttachInternetGateway');
+  }
+}
+
+async function findOwnedGateways(clients: AwsClients, buildId: string): Promise<InternetGateway[]> {
+  const gateways = await describeGateways(clients, { Filters: ownedFilters(buildId, 'internet-gateway') });
+  return gateways.filter((g) => g.InternetGatewayId && isOwnedBy(fromTagList(g.Tags), buildId));
+}
+
+/** Not found by id either means "not visible yet" (NotYetVisible, retried), never a second create. */
+async function carriedGateway(clients: AwsClients, buildId: string, knownId?: string): Promise<InternetGateway | undefined> {
+  const gatewayId = knownId ?? recallCreated(buildId, IGW_LEDGER_KEY);
+  if (!gatewayId) return undefined;
+  const gateway = (await describeGateways(clients, { InternetGatewayIds: [gatewayId] }))[0];
+  if (!gateway) throw new NotYetVisible(`Internet Gateway ${gatewayId} of build ${buildId} is not visible yet`);
+  if (!isOwnedBy(fromTagList(gateway.Tags), buildId)) {
+    throw new ResourceConflict(`Internet Gateway ${gatewayId} is not tagged as belonging to build ${buildId}`);
+  }
+  return gateway;
+}
+
+async function createGateway(clients: AwsClients, plan: Plan): Promise<InternetGateway> {
+  const out = await aws('CreateInternetGateway', () =>
+    clients.ec2.send(new CreateInternetGatewayCommand({ TagSpecifications: tagSpecifications('internet-gateway', plan.internetGateway.tags) })),
+  );
+  const gatewayId = out.InternetGateway?.InternetGatewayId;
+  if (!gatewayId) throw new NotYetVisible('CreateInternetGateway returned no gateway id');
+  rememberCreated(plan.buildId, IGW_LEDGER_KEY, gatewayId);
+  return { ...out.InternetGateway, Attachments: [] };
+}
+
+async function describeGateways(clients: AwsClients, input: DescribeInternetGatewaysCommandInput): Promise<InternetGateway[]> {
+  return aws('DescribeInternetGateways', async () => {
+    const gateways: InternetGateway[] = [];
+    for await (const page of paginateDescribeInternetGateways({ client: clients.ec2 }, input)) gateways.push(...(page.InternetGateways ?? []));
+    return gateways;
+  });
+}
+
+/** NotFound and Gateway.NotAttached both mean the wanted end state already holds. */
+async function ignoringGone(operation: string, call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (isNotFound(error) || awsErrorCode(error) === 'Gateway.NotAttached') return;
+    throw translateAwsError(error, operation);
+  }
+}

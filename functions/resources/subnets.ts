@@ -1,0 +1,116 @@
+import { CreateSubnetCommand, DeleteSubnetCommand, paginateDescribeSubnets, type DescribeSubnetsCommandInput, type Subnet } from '@aws-sdk/client-ec2';
+import type { AwsClients } from '../core/clients';
+import { aws, awsErrorCode, isNotFound, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
+import { forgetCreated, recallCreated, rememberCreated } from '../core/ledger';
+import type { Plan, SubnetPlan } from '../core/plan';
+import { SUBNET_SLOT_BITS } from '../core/spec-rules';
+import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
+
+/**
+ * The subnets: one private subnet per AZ and the public one. A subnet is identified by its CIDR, which the
+ * plan fixes and which is unique inside the VPC: AWS refuses a second subnet on the same CIDR with
+ * InvalidSubnet.Conflict, which we read as "it exists, we just do not see it yet", never as a reason to
+ * create again. CreateSubnet takes no ClientToken, so we look by tag, then in the ledger, then create.
+ */
+export interface SubnetIds {
+  /** availability zone → subnet id */
+  privateSubnetIds: Record<string, string>;
+  publicSubnetId: string;
+}
+
+/** The ledger is keyed by the subnet's CIDR slot so that teardown can recall every one without the plan. */
+const SLOT_COUNT = 2 ** SUBNET_SLOT_BITS;
+const ledgerKey = (slot: number) => `subnet/${slot}`;
+
+export async function ensureSubnets(clients: AwsClients, plan: Plan, vpcId: string, known: Partial<SubnetIds> = {}): Promise<SubnetIds> {
+  const existing = await findOwnedSubnets(clients, plan.buildId);
+  const wanted: Array<{ subnet: SubnetPlan; slot: number; knownId?: string }> = [
+    ...plan.privateSubnets.map((subnet, slot) => ({ subnet, slot, knownId: known.privateSubnetIds?.[subnet.az] })),
+    { subnet: plan.publicSubnet, slot: SLOT_COUNT - 1, knownId: known.publicSubnetId },
+  ];
+  const ids: string[] = [];
+  for (const { subnet, slot, knownId } of wanted) {
+    const found = existing.find((s) => s.CidrBlock === subnet.cidr && s.VpcId === vpcId);
+    ids.push(found?.SubnetId ?? (await carriedSubnetId(clients, plan.buildId, slot, knownId)) ?? (await createSubnet(clients, plan, vpcId, subnet, slot)));
+  }
+  return {
+    privateSubnetIds: Object.fromEntries(plan.privateSubnets.map((subnet, i) => [subnet.az, ids[i]])),
+    publicSubnetId: ids[ids.length - 1],
+  };
+}
+
+/**
+ * Deletes the build's subnets. Instances and the NLB's lingering interfaces hold ENIs in them: AWS answers
+ * DependencyViolation, classified ResourceNotReady, and the teardown retries. Already gone is success.
+ */
+export async function deleteSubnets(clients: AwsClients, buildId: string): Promise<string[]> {
+  const ids = (await findOwnedSubnets(clients, buildId)).map((s) => s.SubnetId as string);
+  for (let slot = 0; slot < SLOT_COUNT; slot++) {
+    const remembered = recallCreated(buildId, ledgerKey(slot));
+    if (remembered && !ids.includes(remembered)) ids.push(remembered);
+  }
+  for (const subnetId of ids) {
+    try {
+      await clients.ec2.send(new DeleteSubnetCommand({ SubnetId: subnetId }));
+    } catch (error) {
+      if (!isNotFound(error)) throw translateAwsError(error, 'DeleteSubnet');
+    }
+  }
+  for (let slot = 0; slot < SLOT_COUNT; slot++) forgetCreated(buildId, ledgerKey(slot));
+  return ids;
+}
+
+async function findOwnedSubnets(clients: AwsClients, buildId: string): Promise<Subnet[]> {
+  const subnets = await describeSubnets(clients, { Filters: ownedFilters(buildId) });
+  return subnets.filter((s) => s.SubnetId && isOwnedBy(fromTagList(s.Tags), buildId));
+}
+
+/** A subnet id we hold (from state or the ledger) that Describe-by-tag did not show: look it up by id. */
+async function carriedSubnetId(clients: AwsClients, buildId: string, slot: number, knownId?: string): Promise<string | undefined> {
+  const subnetId = knownId ?? recallCreated(buildId, ledgerKey(slot));
+  if (!subnetId) return undefined;
+  // InvalidSubnetID.NotFound is classified NotYetVisible: retried, never created again.
+  const subnet = (await describeSubnets(clients, { SubnetIds: [subnetId] }))[0];
+  if (!subnet) throw new NotYetVisible(`subnet ${subnetId} of build ${buildId} is not visible yet`);
+  if (!isOwnedBy(fromTagList(subnet.Tags), buildId)) throw new ResourceConflict(`subnet ${subnetId} is not tagged as belonging to build ${buildId}`);
+  return subnetId;
+}
+
+async function createSubnet(clients: AwsClients, plan: Plan, vpcId: string, subnet: SubnetPlan, slot: number): Promise<string> {
+  let subnetId: string | undefined;
+  try {
+    const out = await clients.ec2.send(
+      new CreateSubnetCommand({ VpcId: vpcId, AvailabilityZone: subnet.az, CidrBlock: subnet.cidr, TagSpecifications: tagSpecifications('subnet', subnet.tags) }),
+    );
+    subnetId = out.Subnet?.SubnetId;
+  } catch (error) {
+    if (awsErrorCode(error) !== 'InvalidSubnet.Conflict') throw translateAwsError(error, 'CreateSubnet');
+    return conflictingSubnetId(clients, plan.buildId, vpcId, subnet, error);
+  }
+  if (!subnetId) throw new NotYetVisible(`CreateSubnet returned no subnet id for ${subnet.cidr}`);
+  rememberCreated(plan.buildId, ledgerKey(slot), subnetId);
+  return subnetId;
+}
+
+/**
+ * CreateSubnet said the CIDR is taken. Ours (created by an earlier attempt, not yet visible by tag): use it.
+ * Someone else's: a conflict a retry cannot fix. Not visible at all yet: NotYetVisible, retried.
+ */
+async function conflictingSubnetId(clients: AwsClients, buildId: string, vpcId: string, subnet: SubnetPlan, cause: unknown): Promise<string> {
+  const [match] = await describeSubnets(clients, {
+    Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'cidr-block', Values: [subnet.cidr] }],
+  });
+  if (!match?.SubnetId) throw new NotYetVisible(`subnet ${subnet.cidr} in ${vpcId} exists (InvalidSubnet.Conflict) but is not visible yet`, { cause });
+  if (!isOwnedBy(fromTagList(match.Tags), buildId)) {
+    throw new ResourceConflict(`CIDR ${subnet.cidr} in ${vpcId} is taken by subnet ${match.SubnetId}, which is not tagged as belonging to build ${buildId}`, { cause });
+  }
+  return match.SubnetId;
+}
+
+async function describeSubnets(clients: AwsClients, input: DescribeSubnetsCommandInput): Promise<Subnet[]> {
+  return aws('DescribeSubnets', async () => {
+    const subnets: Subnet[] = [];
+    for await (const page of paginateDescribeSubnets({ client: clients.ec2 }, input)) subnets.push(...(page.Subnets ?? []));
+    return subnets;
+  });
+}

@@ -1,0 +1,104 @@
+import {
+  CreateVpcCommand,
+  DeleteVpcCommand,
+  ModifyVpcAttributeCommand,
+  paginateDescribeVpcs,
+  type DescribeVpcsCommandInput,
+  type Vpc,
+} from '@aws-sdk/client-ec2';
+import type { AwsClients } from '../core/clients';
+import { aws, isNotFound, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
+import { forgetCreated, recallCreated, rememberCreated } from '../core/ledger';
+import type { Plan } from '../core/plan';
+import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
+
+/**
+ * The build's VPC. CreateVpc takes no ClientToken, so `ensureVpc` looks by tag, then for the id carried in
+ * state or remembered in the ledger, and only then creates (see core/ledger.ts for why).
+ */
+export const VPC_LEDGER_KEY = 'vpc';
+
+/** Finds or creates the VPC, then turns DNS support and hostnames on (nodes resolve each other by name). */
+export async function ensureVpc(clients: AwsClients, plan: Plan, knownId?: string): Promise<string> {
+  const vpc = (await findOwnedVpcs(clients, plan.buildId))[0] ?? (await carriedVpc(clients, plan.buildId, knownId)) ?? (await createVpc(clients, plan));
+  if (vpc.CidrBlock && vpc.CidrBlock !== plan.vpc.cidr) {
+    throw new ResourceConflict(`VPC ${vpc.VpcId} of build ${plan.buildId} has CIDR ${vpc.CidrBlock}, but the spec asks for ${plan.vpc.cidr}`);
+  }
+  await enableDns(clients, vpc.VpcId as string);
+  return vpc.VpcId as string;
+}
+
+/**
+ * Deletes the build's VPC(s). Runs last: anything still inside makes AWS answer DependencyViolation, which
+ * is classified ResourceNotReady so the teardown retries. Already gone is success. Returns the deleted ids.
+ */
+export async function deleteVpc(clients: AwsClients, buildId: string): Promise<string[]> {
+  const deleted: string[] = [];
+  for (const vpcId of await ownedVpcIds(clients, buildId)) {
+    await ignoringNotFound('DeleteVpc', () => clients.ec2.send(new DeleteVpcCommand({ VpcId: vpcId })));
+    deleted.push(vpcId);
+  }
+  forgetCreated(buildId, VPC_LEDGER_KEY);
+  return deleted;
+}
+
+/** Ids of the build's VPCs: visible by tag, plus one created moments ago in this container and not yet visible. */
+export async function ownedVpcIds(clients: AwsClients, buildId: string): Promise<string[]> {
+  const ids = (await findOwnedVpcs(clients, buildId)).map((vpc) => vpc.VpcId as string);
+  const remembered = recallCreated(buildId, VPC_LEDGER_KEY);
+  if (remembered && !ids.includes(remembered)) ids.push(remembered);
+  return ids;
+}
+
+async function findOwnedVpcs(clients: AwsClients, buildId: string): Promise<Vpc[]> {
+  const vpcs = await describeVpcs(clients, { Filters: ownedFilters(buildId, 'vpc') });
+  return vpcs.filter((vpc) => vpc.VpcId && isOwnedBy(fromTagList(vpc.Tags), buildId));
+}
+
+/**
+ * The VPC whose id we hold (from state or the ledger) but which Describe-by-tag did not show. Not found by
+ * id either means "not visible yet": NotYetVisible (retried), never a second CreateVpc.
+ */
+async function carriedVpc(clients: AwsClients, buildId: string, knownId?: string): Promise<Vpc | undefined> {
+  const vpcId = knownId ?? recallCreated(buildId, VPC_LEDGER_KEY);
+  if (!vpcId) return undefined;
+  const vpc = (await describeVpcs(clients, { VpcIds: [vpcId] }))[0];
+  if (!vpc) throw new NotYetVisible(`VPC ${vpcId} of build ${buildId} is not visible yet`);
+  if (!isOwnedBy(fromTagList(vpc.Tags), buildId)) throw new ResourceConflict(`VPC ${vpcId} is not tagged as belonging to build ${buildId}`);
+  return vpc;
+}
+
+async function createVpc(clients: AwsClients, plan: Plan): Promise<Vpc> {
+  const out = await aws('CreateVpc', () =>
+    clients.ec2.send(new CreateVpcCommand({ CidrBlock: plan.vpc.cidr, TagSpecifications: tagSpecifications('vpc', plan.vpc.tags) })),
+  );
+  if (!out.Vpc?.VpcId) throw new NotYetVisible('CreateVpc returned no VPC id');
+  rememberCreated(plan.buildId, VPC_LEDGER_KEY, out.Vpc.VpcId);
+  return out.Vpc;
+}
+
+/**
+ * AWS accepts one attribute per ModifyVpcAttribute call, and refuses DNS hostnames while DNS support is
+ * off, so support goes first. Both calls are idempotent; a VPC just created may answer
+ * InvalidVpcID.NotFound (NotYetVisible, retried).
+ */
+async function enableDns(clients: AwsClients, vpcId: string): Promise<void> {
+  await aws('ModifyVpcAttribute', () => clients.ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsSupport: { Value: true } })));
+  await aws('ModifyVpcAttribute', () => clients.ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: true } })));
+}
+
+async function describeVpcs(clients: AwsClients, input: DescribeVpcsCommandInput): Promise<Vpc[]> {
+  return aws('DescribeVpcs', async () => {
+    const vpcs: Vpc[] = [];
+    for await (const page of paginateDescribeVpcs({ client: clients.ec2 }, input)) vpcs.push(...(page.Vpcs ?? []));
+    return vpcs;
+  });
+}
+
+async function ignoringNotFound(operation: string, call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (!isNotFound(error)) throw translateAwsError(error, operation);
+  }
+}

@@ -1,0 +1,98 @@
+import {
+  AssociateRouteTableCommand,
+  AttachInternetGatewayCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateInternetGatewayCommand,
+  CreateRouteCommand,
+  CreateRouteTableCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  ModifyVpcAttributeCommand,
+} from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { NetworkIds } from '../../../functions/core/contracts';
+import { clearLedger } from '../../../functions/core/ledger';
+import { toTagList } from '../../../functions/core/tags';
+import { handler } from '../../../functions/handlers/create-network';
+import { seoulPlan, seoulState } from '../../fixtures/build';
+
+const ec2 = mockClient(EC2Client);
+const plan = seoulPlan();
+const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+const NETWORK: NetworkIds = {
+  vpcId: 'vpc-1',
+  privateSubnetIds: { 'ap-northeast-2a': 'subnet-10.0.0.0', 'ap-northeast-2b': 'subnet-10.0.32.0', 'ap-northeast-2c': 'subnet-10.0.64.0' },
+  publicSubnetId: 'subnet-10.0.224.0',
+  internetGatewayId: 'igw-1',
+  privateRouteTableId: 'rtb-private-route-table',
+  publicRouteTableId: 'rtb-public-route-table',
+  securityGroupIds: { bastion: 'sg-fin-k8s-dev-bastion-sg', nlb: 'sg-fin-k8s-dev-nlb-sg', controlPlane: 'sg-fin-k8s-dev-control-plane-sg', workers: 'sg-fin-k8s-dev-worker-sg' },
+};
+const roleTag = (tags?: Array<{ Key?: string; Value?: string }>) => tags?.find((t) => t.Key === 'k8s-ec2:role')?.Value;
+
+beforeEach(() => {
+  for (const command of [DescribeVpcsCommand, DescribeSubnetsCommand, DescribeInternetGatewaysCommand, DescribeRouteTablesCommand, DescribeSecurityGroupsCommand]) {
+    ec2.on(command as typeof DescribeVpcsCommand).resolves({});
+  }
+  ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
+  ec2.on(CreateVpcCommand).resolves({ Vpc: { VpcId: 'vpc-1', CidrBlock: '10.0.0.0/16' } });
+  ec2.on(ModifyVpcAttributeCommand).resolves({});
+  ec2.on(CreateSubnetCommand).callsFake((i) => ({ Subnet: { SubnetId: `subnet-${i.CidrBlock.split('/')[0]}` } }));
+  ec2.on(CreateInternetGatewayCommand).resolves({ InternetGateway: { InternetGatewayId: 'igw-1' } });
+  ec2.on(AttachInternetGatewayCommand).resolves({});
+  ec2.on(CreateRouteTableCommand).callsFake((i) => ({ RouteTable: { RouteTableId: `rtb-${roleTag(i.TagSpecifications[0].Tags)}` } }));
+  ec2.on(CreateRouteCommand).resolves({ Return: true });
+  ec2.on(AssociateRouteTableCommand).resolves({ AssociationId: 'rtbassoc-1' });
+  ec2.on(CreateSecurityGroupCommand).callsFake((i) => ({ GroupId: `sg-${i.GroupName}` }));
+  ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
+});
+
+afterEach(() => {
+  ec2.reset();
+  clearLedger();
+});
+
+describe('create-network handler', () => {
+  it('builds the network of a new build and returns every id for $.network', async () => {
+    await expect(handler(seoulState())).resolves.toEqual(NETWORK);
+    expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
+    expect(ec2.commandCalls(CreateSubnetCommand)).toHaveLength(4);
+  });
+
+  it('uses the ids already in state.network instead of creating again', async () => {
+    const byId = <T>(ids: string[] | undefined, make: (id: string) => T) => (ids ?? []).map(make);
+    ec2.on(DescribeVpcsCommand).callsFake((i) => ({ Vpcs: byId(i.VpcIds, (VpcId) => ({ VpcId, CidrBlock: '10.0.0.0/16', Tags: toTagList(plan.vpc.tags) })) }));
+    ec2.on(DescribeSubnetsCommand).callsFake((i) => ({ Subnets: byId(i.SubnetIds, (SubnetId) => ({ SubnetId, Tags: toTagList(plan.publicSubnet.tags) })) }));
+    ec2.on(DescribeInternetGatewaysCommand).callsFake((i) => ({
+      InternetGateways: byId(i.InternetGatewayIds, (InternetGatewayId) => ({ InternetGatewayId, Attachments: [{ VpcId: 'vpc-1' }], Tags: toTagList(plan.internetGateway.tags) })),
+    }));
+    ec2.on(DescribeRouteTablesCommand).callsFake((i) => ({ RouteTables: byId(i.RouteTableIds, (RouteTableId) => ({ RouteTableId, Tags: toTagList(plan.vpc.tags) })) }));
+    ec2.on(DescribeSecurityGroupsCommand).callsFake((i) => ({ SecurityGroups: byId(i.GroupIds, (GroupId) => ({ GroupId, Tags: toTagList(plan.vpc.tags) })) }));
+    await expect(handler(seoulState({ network: NETWORK }))).resolves.toEqual(NETWORK);
+    for (const create of [CreateVpcCommand, CreateSubnetCommand, CreateInternetGatewayCommand, CreateRouteTableCommand, CreateSecurityGroupCommand]) {
+      expect(ec2.commandCalls(create as typeof CreateVpcCommand)).toHaveLength(0);
+    }
+  });
+
+  it.each([
+    ['RequestLimitExceeded', 'AwsThrottled'],
+    ['UnauthorizedOperation', 'PermissionDenied'],
+    ['VpcLimitExceeded', 'QuotaExceeded'],
+  ])('throws %s as %s for the state machine to match', async (code, name) => {
+    ec2.on(CreateVpcCommand).rejects(sdkError(code));
+    await expect(handler(seoulState())).rejects.toMatchObject({ name });
+  });
+
+  it('rejects an input without a valid build id before calling AWS', async () => {
+    await expect(handler(seoulState({ buildId: 'not a build id!' }))).rejects.toMatchObject({ name: 'InvalidSpec' });
+    expect(ec2.calls()).toHaveLength(0);
+  });
+});

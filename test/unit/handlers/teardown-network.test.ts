@@ -1,0 +1,72 @@
+import {
+  DeleteSubnetCommand,
+  DeleteVpcCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { clearLedger } from '../../../functions/core/ledger';
+import { toTagList } from '../../../functions/core/tags';
+import { handler } from '../../../functions/handlers/teardown-network';
+import { seoulPlan, seoulState } from '../../fixtures/build';
+
+const ec2 = mockClient(EC2Client);
+const plan = seoulPlan();
+const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+const VPC = { VpcId: 'vpc-1', CidrBlock: '10.0.0.0/16', Tags: toTagList(plan.vpc.tags) };
+const SUBNET = { SubnetId: 'subnet-1', VpcId: 'vpc-1', Tags: toTagList(plan.privateSubnets[0].tags) };
+const NLB_ENI = { NetworkInterfaceId: 'eni-nlb-1', InterfaceType: 'network_load_balancer' as const, Description: 'ELB net/fin-k8s-dev-nlb/abc' };
+const deletes = () => ec2.calls().map((c) => c.args[0].constructor.name).filter((n) => !n.startsWith('Describe'));
+
+beforeEach(() => {
+  for (const command of [DescribeInternetGatewaysCommand, DescribeRouteTablesCommand, DescribeSecurityGroupsCommand]) {
+    ec2.on(command as typeof DescribeRouteTablesCommand).resolves({});
+  }
+  ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [VPC] });
+  ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [SUBNET] });
+  ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [] });
+  ec2.on(DeleteSubnetCommand).resolves({});
+  ec2.on(DeleteVpcCommand).resolves({});
+});
+
+afterEach(() => {
+  ec2.reset();
+  clearLedger();
+});
+
+describe('teardown-network handler', () => {
+  it('deletes what is left of the network and reports it', async () => {
+    await expect(handler(seoulState())).resolves.toEqual({ step: 'teardown-network', deleted: ['subnet-1', 'vpc-1'] });
+    expect(deletes()).toEqual(['DeleteSubnetCommand', 'DeleteVpcCommand']);
+  });
+
+  it('succeeds without deleting anything when the VPC is already gone', async () => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
+    await expect(handler(seoulState())).resolves.toEqual({ step: 'teardown-network', deleted: [] });
+    expect(deletes()).toEqual([]);
+  });
+
+  it('throws ResourceNotReady, deleting nothing, while the NLB interfaces linger', async () => {
+    ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [NLB_ENI] });
+    await expect(handler(seoulState())).rejects.toMatchObject({ name: 'ResourceNotReady', message: expect.stringContaining('eni-nlb-1') });
+    expect(deletes()).toEqual([]);
+  });
+
+  it('throws ResourceNotReady on DependencyViolation, and a repeat finishes the job', async () => {
+    ec2.on(DeleteVpcCommand).rejectsOnce(sdkError('DependencyViolation')).resolves({});
+    await expect(handler(seoulState())).rejects.toMatchObject({ name: 'ResourceNotReady' });
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
+    await expect(handler(seoulState())).resolves.toEqual({ step: 'teardown-network', deleted: ['vpc-1'] });
+  });
+
+  it('throws a denied DescribeVpcs as PermissionDenied (terminal)', async () => {
+    ec2.on(DescribeVpcsCommand).rejects(sdkError('UnauthorizedOperation'));
+    await expect(handler(seoulState())).rejects.toMatchObject({ name: 'PermissionDenied' });
+  });
+});

@@ -1,0 +1,179 @@
+import {
+  AttachInternetGatewayCommand,
+  CreateInternetGatewayCommand,
+  DeleteInternetGatewayCommand,
+  DescribeInternetGatewaysCommand,
+  DetachInternetGatewayCommand,
+  EC2Client,
+  type AttachmentStatus,
+  type InternetGateway,
+} from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createClients } from '../../../functions/core/clients';
+import { AwsThrottled, NotYetVisible, PermissionDenied, QuotaExceeded, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
+import { clearLedger } from '../../../functions/core/ledger';
+import { ownedFilters, toTagList } from '../../../functions/core/tags';
+import { deleteInternetGateway, ensureInternetGateway } from '../../../functions/resources/gateways';
+import { BUILD_ID, seoulPlan } from '../../fixtures/build';
+
+const ec2 = mockClient(EC2Client);
+const clients = createClients('ap-northeast-2');
+const plan = seoulPlan();
+const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+const VPC_ID = 'vpc-0123456789abcdef0';
+const IGW_ID = 'igw-0123456789abcdef0';
+const gateway = (vpcIds: string[] = []): InternetGateway => ({
+  InternetGatewayId: IGW_ID,
+  // AWS reports an attached Internet Gateway as `available`, a value the SDK's AttachmentStatus type lacks.
+  Attachments: vpcIds.map((VpcId) => ({ VpcId, State: 'available' as AttachmentStatus })),
+  Tags: toTagList(plan.internetGateway.tags),
+});
+
+beforeEach(() => {
+  ec2.on(CreateInternetGatewayCommand).resolves({ InternetGateway: { InternetGatewayId: IGW_ID, Attachments: [] } });
+  ec2.on(AttachInternetGatewayCommand).resolves({});
+  ec2.on(DetachInternetGatewayCommand).resolves({});
+  ec2.on(DeleteInternetGatewayCommand).resolves({});
+});
+
+afterEach(() => {
+  ec2.reset();
+  clearLedger();
+});
+
+describe('ensureInternetGateway', () => {
+  it.each([
+    { state: 'found and attached to our VPC', gateways: [gateway([VPC_ID])], creates: 0, attaches: 0 },
+    { state: 'found but detached', gateways: [gateway()], creates: 0, attaches: 1 },
+    { state: 'absent', gateways: [], creates: 1, attaches: 1 },
+  ])('makes $creates create and $attaches attach call(s) when the gateway is $state', async ({ gateways, creates, attaches }) => {
+    ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: gateways });
+    await expect(ensureInternetGateway(clients, plan, VPC_ID)).resolves.toBe(IGW_ID);
+    expect(ec2.commandCalls(CreateInternetGatewayCommand)).toHaveLength(creates);
+    expect(ec2.commandCalls(AttachInternetGatewayCommand).map((c) => c.args[0].input)).toEqual(
+      Array.from({ length: attaches }, () => ({ InternetGatewayId: IGW_ID, VpcId: VPC_ID })),
+    );
+    expect(ec2.commandCalls(DescribeInternetGatewaysCommand)[0].args[0].input).toEqual({ Filters: ownedFilters(BUILD_ID, 'internet-gateway') });
+  });
+
+  it('creates the gateway tagged on create as ours', async () => {
+    ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [] });
+    await ensureInternetGateway(clients, plan, VPC_ID);
+    expect(ec2.commandCalls(CreateInternetGatewayCommand)[0].args[0].input.TagSpecifications).toEqual([
+      {
+        ResourceType: 'internet-gateway',
+        Tags: expect.arrayContaining([
+          { Key: 'Name', Value: 'fin-k8s-dev-igw' },
+          { Key: 'k8s-ec2:build-id', Value: BUILD_ID },
+          { Key: 'k8s-ec2:role', Value: 'internet-gateway' },
+          { Key: 'k8s-ec2:managed-by', Value: 'k8s-ec2-builder' },
+          { Key: 'kubernetes.io/cluster/fin-k8s-dev', Value: 'owned' },
+        ]),
+      },
+    ]);
+  });
+
+  it.each([
+    ['RequestLimitExceeded', AwsThrottled],
+    ['UnauthorizedOperation', PermissionDenied],
+  ])('classifies DescribeInternetGateways failing with %s and creates nothing', async (code, expected) => {
+    ec2.on(DescribeInternetGatewaysCommand).rejects(sdkError(code));
+    await expect(ensureInternetGateway(clients, plan, VPC_ID)).rejects.toBeInstanceOf(expected);
+    expect(ec2.commandCalls(CreateInternetGatewayCommand)).toHaveLength(0);
+  });
+
+  it('classifies CreateInternetGateway over its quota as QuotaExceeded', async () => {
+    ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [] });
+    ec2.on(CreateInternetGatewayCommand).rejects(sdkError('InternetGatewayLimitExceeded'));
+    await expect(ensureInternetGateway(clients, plan, VPC_ID)).rejects.toBeInstanceOf(QuotaExceeded);
+  });
+
+  it('treats Resource.AlreadyAssociated on attach as already attached', async () => {
+    ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [gateway()] });
+    ec2.on(AttachInternetGatewayCommand).rejects(sdkError('Resource.AlreadyAssociated'));
+    await expect(ensureInternetGateway(clients, plan, VPC_ID)).resolves.toBe(IGW_ID);
+  });
+
+  it('classifies an attach failing for another reason', async () => {
+    ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [gateway()] });
+    ec2.on(AttachInternetGatewayCommand).rejects(sdkError('InvalidVpcID.NotFound'));
+    await expect(ensureInternetGateway(clients, plan, VPC_ID)).rejects.toBeInstanceOf(NotYetVisible);
+  });
+
+  it('refuses with ResourceConflict when our gateway is attached to another VPC', async () => {
+    ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [gateway(['vpc-other'])] });
+    await expect(ensureInternetGateway(clients, plan, VPC_ID)).rejects.toBeInstanceOf(ResourceConflict);
+    expect(ec2.commandCalls(AttachInternetGatewayCommand)).toHaveLength(0);
+  });
+
+  it('never creates a second gateway when a repeat finds nothing because Describe is not consistent yet', async () => {
+    ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [] });
+    await ensureInternetGateway(clients, plan, VPC_ID);
+    await expect(ensureInternetGateway(clients, plan, VPC_ID)).rejects.toBeInstanceOf(NotYetVisible);
+    expect(ec2.commandCalls(CreateInternetGatewayCommand)).toHaveLength(1);
+    expect(ec2.commandCalls(DescribeInternetGatewaysCommand).at(-1)?.args[0].input).toEqual({ InternetGatewayIds: [IGW_ID] });
+  });
+
+  it.each([
+    { state: 'ours and attached', byId: gateway([VPC_ID]), outcome: 'resolves' },
+    { state: 'tagged for another build', byId: { ...gateway(), Tags: [{ Key: 'k8s-ec2:build-id', Value: 'other' }] }, outcome: ResourceConflict },
+  ])('checks a gateway id carried in state by id: $state', async ({ byId, outcome }) => {
+    ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [] });
+    ec2.on(DescribeInternetGatewaysCommand, { InternetGatewayIds: [IGW_ID] }).resolves({ InternetGateways: [byId] });
+    const result = ensureInternetGateway(clients, plan, VPC_ID, IGW_ID);
+    if (outcome === 'resolves') await expect(result).resolves.toBe(IGW_ID);
+    else await expect(result).rejects.toBeInstanceOf(outcome);
+    expect(ec2.commandCalls(CreateInternetGatewayCommand)).toHaveLength(0);
+  });
+});
+
+describe('deleteInternetGateway', () => {
+  it.each([
+    { state: 'attached', gateways: [gateway([VPC_ID])], detaches: 1, deleted: [IGW_ID] },
+    { state: 'detached', gateways: [gateway()], detaches: 0, deleted: [IGW_ID] },
+    { state: 'absent', gateways: [], detaches: 0, deleted: [] },
+  ])('detaches then deletes when the gateway is $state', async ({ gateways, detaches, deleted }) => {
+    ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: gateways });
+    await expect(deleteInternetGateway(clients, BUILD_ID)).resolves.toEqual(deleted);
+    expect(ec2.commandCalls(DetachInternetGatewayCommand).map((c) => c.args[0].input)).toEqual(
+      Array.from({ length: detaches }, () => ({ InternetGatewayId: IGW_ID, VpcId: VPC_ID })),
+    );
+    expect(ec2.commandCalls(DeleteInternetGatewayCommand).map((c) => c.args[0].input.InternetGatewayId)).toEqual(deleted);
+  });
+
+  it('detaches before it deletes', async () => {
+    ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [gateway([VPC_ID])] });
+    await deleteInternetGateway(clients, BUILD_ID);
+    const order = ec2.calls().map((c) => c.args[0].constructor.name).filter((n) => n !== 'DescribeInternetGatewaysCommand');
+    expect(order).toEqual(['DetachInternetGatewayCommand', 'DeleteInternetGatewayCommand']);
+  });
+
+  it.each([
+    ['Gateway.NotAttached', 'detach'],
+    ['InvalidInternetGatewayID.NotFound', 'detach'],
+    ['InvalidInternetGatewayID.NotFound', 'delete'],
+  ])('treats %s on %s as already done', async (code, step) => {
+    ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [gateway([VPC_ID])] });
+    ec2.on((step === 'detach' ? DetachInternetGatewayCommand : DeleteInternetGatewayCommand) as typeof DeleteInternetGatewayCommand).rejects(sdkError(code));
+    await expect(deleteInternetGateway(clients, BUILD_ID)).resolves.toEqual([IGW_ID]);
+  });
+
+  it('waits (ResourceNotReady) while a mapped Elastic IP blocks the detach, and deletes nothing', async () => {
+    ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [gateway([VPC_ID])] });
+    ec2.on(DetachInternetGatewayCommand).rejects(sdkError('DependencyViolation'));
+    await expect(deleteInternetGateway(clients, BUILD_ID)).rejects.toBeInstanceOf(ResourceNotReady);
+    expect(ec2.commandCalls(DeleteInternetGatewayCommand)).toHaveLength(0);
+  });
+
+  it('classifies a throttled DescribeInternetGateways', async () => {
+    ec2.on(DescribeInternetGatewaysCommand).rejects(sdkError('RequestLimitExceeded'));
+    await expect(deleteInternetGateway(clients, BUILD_ID)).rejects.toBeInstanceOf(AwsThrottled);
+  });
+
+  it('deletes a gateway created moments ago that is not visible by tag yet, then forgets it', async () => {
+    ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [] });
+    await ensureInternetGateway(clients, plan, VPC_ID);
+    await expect(deleteInternetGateway(clients, BUILD_ID)).resolves.toEqual([IGW_ID]);
+    await expect(deleteInternetGateway(clients, BUILD_ID)).resolves.toEqual([]);
+  });
+});

@@ -1,0 +1,214 @@
+import {
+  AssociateRouteTableCommand,
+  CreateRouteCommand,
+  CreateRouteTableCommand,
+  DeleteRouteTableCommand,
+  DescribeRouteTablesCommand,
+  DisassociateRouteTableCommand,
+  EC2Client,
+  type CreateRouteTableCommandInput,
+  type RouteTable,
+} from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createClients } from '../../../functions/core/clients';
+import { AwsThrottled, NotYetVisible, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
+import { clearLedger } from '../../../functions/core/ledger';
+import { ownedFilters, toTagList, type Role } from '../../../functions/core/tags';
+import { deleteRouteTables, ensureRouteTables, routeTableClientToken } from '../../../functions/resources/route-tables';
+import { BUILD_ID, seoulPlan } from '../../fixtures/build';
+
+const ec2 = mockClient(EC2Client);
+const clients = createClients('ap-northeast-2');
+const plan = seoulPlan();
+const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+const VPC_ID = 'vpc-0123456789abcdef0';
+const IGW_ID = 'igw-0123456789abcdef0';
+const PRIVATE = { 'ap-northeast-2a': 'subnet-a', 'ap-northeast-2b': 'subnet-b', 'ap-northeast-2c': 'subnet-c' };
+const TARGETS = { vpcId: VPC_ID, internetGatewayId: IGW_ID, privateSubnetIds: PRIVATE, publicSubnetId: 'subnet-pub' };
+const ID: Record<string, string> = { 'public-route-table': 'rtb-public', 'private-route-table': 'rtb-private' };
+const roleOf = (input: CreateRouteTableCommandInput) => input.TagSpecifications?.[0].Tags?.find((t) => t.Key === 'k8s-ec2:role')?.Value as string;
+const LOCAL = { DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local' };
+
+function table(kind: 'public' | 'private', opts: { subnets?: string[]; internet?: string } = {}): RouteTable {
+  const role: Role = `${kind}-route-table`;
+  return {
+    RouteTableId: ID[role],
+    VpcId: VPC_ID,
+    Routes: [LOCAL, ...(opts.internet ? [{ DestinationCidrBlock: '0.0.0.0/0', GatewayId: opts.internet }] : [])],
+    Associations: (opts.subnets ?? []).map((SubnetId, i) => ({ RouteTableAssociationId: `rtbassoc-${kind}-${i}`, RouteTableId: ID[role], SubnetId, Main: false })),
+    Tags: toTagList(plan.routeTables[kind].tags),
+  };
+}
+const complete = () => [table('public', { subnets: ['subnet-pub'], internet: IGW_ID }), table('private', { subnets: Object.values(PRIVATE) })];
+
+beforeEach(() => {
+  ec2.on(CreateRouteTableCommand).callsFake((input: CreateRouteTableCommandInput) => ({ RouteTable: { RouteTableId: ID[roleOf(input)], VpcId: input.VpcId, Routes: [LOCAL], Associations: [] } }));
+  ec2.on(CreateRouteCommand).resolves({ Return: true });
+  ec2.on(AssociateRouteTableCommand).resolves({ AssociationId: 'rtbassoc-new' });
+  ec2.on(DisassociateRouteTableCommand).resolves({});
+  ec2.on(DeleteRouteTableCommand).resolves({});
+});
+
+afterEach(() => {
+  ec2.reset();
+  clearLedger();
+});
+
+describe('ensureRouteTables', () => {
+  it.each([
+    { state: 'complete', tables: complete(), creates: 0, routes: 0, associations: 0 },
+    { state: 'created but not routed or associated', tables: [table('public'), table('private')], creates: 0, routes: 1, associations: 4 },
+    { state: 'absent', tables: [], creates: 2, routes: 1, associations: 4 },
+  ])('creates only what is missing when the route tables are $state', async ({ tables, creates, routes, associations }) => {
+    ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: tables });
+    await expect(ensureRouteTables(clients, plan, TARGETS)).resolves.toEqual({ publicRouteTableId: 'rtb-public', privateRouteTableId: 'rtb-private' });
+    expect(ec2.commandCalls(CreateRouteTableCommand)).toHaveLength(creates);
+    expect(ec2.commandCalls(CreateRouteCommand)).toHaveLength(routes);
+    expect(ec2.commandCalls(AssociateRouteTableCommand)).toHaveLength(associations);
+    expect(ec2.commandCalls(DescribeRouteTablesCommand)[0].args[0].input).toEqual({ Filters: ownedFilters(BUILD_ID) });
+  });
+
+  it.each([
+    ['public', 'fin-k8s-dev-public-rt'],
+    ['private', 'fin-k8s-dev-private-rt'],
+  ] as const)('creates the %s table in the VPC with a deterministic ClientToken, tagged on create', async (kind, name) => {
+    ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
+    await ensureRouteTables(clients, plan, TARGETS);
+    const role: Role = `${kind}-route-table`;
+    const input = ec2.commandCalls(CreateRouteTableCommand).map((c) => c.args[0].input).find((i) => roleOf(i) === role);
+    expect(input?.VpcId).toBe(VPC_ID);
+    expect(input?.ClientToken).toBe(routeTableClientToken(BUILD_ID, role, VPC_ID));
+    expect(input?.TagSpecifications).toEqual([
+      {
+        ResourceType: 'route-table',
+        Tags: expect.arrayContaining([
+          { Key: 'Name', Value: name },
+          { Key: 'k8s-ec2:build-id', Value: BUILD_ID },
+          { Key: 'k8s-ec2:role', Value: role },
+          { Key: 'k8s-ec2:managed-by', Value: 'k8s-ec2-builder' },
+        ]),
+      },
+    ]);
+  });
+
+  it('routes 0.0.0.0/0 to the Internet Gateway in the public table only, and associates each table with its subnets', async () => {
+    ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
+    await ensureRouteTables(clients, plan, TARGETS);
+    expect(ec2.commandCalls(CreateRouteCommand).map((c) => c.args[0].input)).toEqual([
+      { RouteTableId: 'rtb-public', DestinationCidrBlock: '0.0.0.0/0', GatewayId: IGW_ID },
+    ]);
+    expect(ec2.commandCalls(AssociateRouteTableCommand).map((c) => c.args[0].input)).toEqual([
+      { RouteTableId: 'rtb-public', SubnetId: 'subnet-pub' },
+      { RouteTableId: 'rtb-private', SubnetId: 'subnet-a' },
+      { RouteTableId: 'rtb-private', SubnetId: 'subnet-b' },
+      { RouteTableId: 'rtb-private', SubnetId: 'subnet-c' },
+    ]);
+  });
+
+  it('gives the same ClientToken on every attempt, one per role, within AWS’s 64 characters', () => {
+    const token = routeTableClientToken(BUILD_ID, 'public-route-table', VPC_ID);
+    expect(routeTableClientToken(BUILD_ID, 'public-route-table', VPC_ID)).toBe(token);
+    expect(routeTableClientToken(BUILD_ID, 'private-route-table', VPC_ID)).not.toBe(token);
+    expect(routeTableClientToken('x'.repeat(80), 'private-route-table', VPC_ID).length).toBeLessThanOrEqual(64);
+  });
+
+  it.each([
+    ['RequestLimitExceeded', AwsThrottled],
+    ['UnauthorizedOperation', PermissionDenied],
+  ])('classifies DescribeRouteTables failing with %s and creates nothing', async (code, expected) => {
+    ec2.on(DescribeRouteTablesCommand).rejects(sdkError(code));
+    await expect(ensureRouteTables(clients, plan, TARGETS)).rejects.toBeInstanceOf(expected);
+    expect(ec2.commandCalls(CreateRouteTableCommand)).toHaveLength(0);
+  });
+
+  it('never creates a table twice when a repeat finds nothing because Describe is not consistent yet', async () => {
+    ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
+    await ensureRouteTables(clients, plan, TARGETS);
+    await expect(ensureRouteTables(clients, plan, TARGETS)).rejects.toBeInstanceOf(NotYetVisible);
+    expect(ec2.commandCalls(CreateRouteTableCommand)).toHaveLength(2);
+  });
+
+  it('uses route table ids carried in state once visible by id', async () => {
+    ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
+    ec2.on(DescribeRouteTablesCommand, { RouteTableIds: ['rtb-public'] }).resolves({ RouteTables: [complete()[0]] });
+    ec2.on(DescribeRouteTablesCommand, { RouteTableIds: ['rtb-private'] }).resolves({ RouteTables: [complete()[1]] });
+    await ensureRouteTables(clients, plan, TARGETS, { publicRouteTableId: 'rtb-public', privateRouteTableId: 'rtb-private' });
+    expect(ec2.commandCalls(CreateRouteTableCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(AssociateRouteTableCommand)).toHaveLength(0);
+  });
+
+  it('refuses a carried route table id tagged for another build', async () => {
+    ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
+    ec2.on(DescribeRouteTablesCommand, { RouteTableIds: ['rtb-public'] }).resolves({ RouteTables: [{ ...table('public'), Tags: [] }] });
+    await expect(ensureRouteTables(clients, plan, TARGETS, { publicRouteTableId: 'rtb-public' })).rejects.toBeInstanceOf(ResourceConflict);
+  });
+
+  it.each([
+    ['RouteAlreadyExists on CreateRoute', CreateRouteCommand, 'RouteAlreadyExists'],
+    ['Resource.AlreadyAssociated on AssociateRouteTable', AssociateRouteTableCommand, 'Resource.AlreadyAssociated'],
+  ])('treats %s as already done', async (_case, command, code) => {
+    ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [table('public'), table('private')] });
+    ec2.on(command as typeof CreateRouteCommand).rejects(sdkError(code));
+    await expect(ensureRouteTables(clients, plan, TARGETS)).resolves.toBeDefined();
+  });
+
+  it.each([
+    ['CreateRoute', CreateRouteCommand],
+    ['AssociateRouteTable', AssociateRouteTableCommand],
+  ])('classifies %s failing with a throttle', async (_case, command) => {
+    ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [table('public'), table('private')] });
+    ec2.on(command as typeof CreateRouteCommand).rejects(sdkError('RequestLimitExceeded'));
+    await expect(ensureRouteTables(clients, plan, TARGETS)).rejects.toBeInstanceOf(AwsThrottled);
+  });
+
+  it('refuses with ResourceConflict when our public table sends 0.0.0.0/0 somewhere else', async () => {
+    ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [table('public', { internet: 'igw-other' }), table('private')] });
+    await expect(ensureRouteTables(clients, plan, TARGETS)).rejects.toBeInstanceOf(ResourceConflict);
+  });
+});
+
+describe('deleteRouteTables', () => {
+  it.each([
+    { state: 'associated', tables: complete(), disassociations: 4, deleted: ['rtb-public', 'rtb-private'] },
+    { state: 'not associated', tables: [table('public'), table('private')], disassociations: 0, deleted: ['rtb-public', 'rtb-private'] },
+    { state: 'absent', tables: [], disassociations: 0, deleted: [] },
+  ])('disassociates, then deletes, when the tables are $state', async ({ tables, disassociations, deleted }) => {
+    ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: tables });
+    await expect(deleteRouteTables(clients, BUILD_ID)).resolves.toEqual(deleted);
+    expect(ec2.commandCalls(DisassociateRouteTableCommand)).toHaveLength(disassociations);
+    expect(ec2.commandCalls(DeleteRouteTableCommand).map((c) => c.args[0].input.RouteTableId)).toEqual(deleted);
+  });
+
+  it('never touches the main association or route tables that are not ours', async () => {
+    const main = { RouteTableAssociationId: 'rtbassoc-main', Main: true };
+    const foreign = { RouteTableId: 'rtb-main', VpcId: VPC_ID, Tags: [{ Key: 'k8s-ec2:build-id', Value: BUILD_ID }] };
+    ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [{ ...table('public'), Associations: [main] }, foreign] });
+    await expect(deleteRouteTables(clients, BUILD_ID)).resolves.toEqual(['rtb-public']);
+    expect(ec2.commandCalls(DisassociateRouteTableCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ['InvalidAssociationID.NotFound', DisassociateRouteTableCommand],
+    ['InvalidRouteTableID.NotFound', DeleteRouteTableCommand],
+  ])('treats %s as already gone', async (code, command) => {
+    ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [table('public', { subnets: ['subnet-pub'] })] });
+    ec2.on(command as typeof DeleteRouteTableCommand).rejects(sdkError(code));
+    await expect(deleteRouteTables(clients, BUILD_ID)).resolves.toEqual(['rtb-public']);
+  });
+
+  it.each([
+    ['DependencyViolation', ResourceNotReady],
+    ['UnauthorizedOperation', PermissionDenied],
+  ])('classifies DeleteRouteTable failing with %s', async (code, expected) => {
+    ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [table('public')] });
+    ec2.on(DeleteRouteTableCommand).rejects(sdkError(code));
+    await expect(deleteRouteTables(clients, BUILD_ID)).rejects.toBeInstanceOf(expected);
+  });
+
+  it('deletes tables created moments ago that are not visible by tag yet, then forgets them', async () => {
+    ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
+    await ensureRouteTables(clients, plan, TARGETS);
+    await expect(deleteRouteTables(clients, BUILD_ID)).resolves.toEqual(['rtb-public', 'rtb-private']);
+    await expect(deleteRouteTables(clients, BUILD_ID)).resolves.toEqual([]);
+  });
+});

@@ -1,0 +1,234 @@
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DeleteSecurityGroupCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+  type CreateSecurityGroupCommandInput,
+  type SecurityGroup,
+  type SecurityGroupRule,
+} from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createClients } from '../../../functions/core/clients';
+import { AwsThrottled, NotYetVisible, PermissionDenied, QuotaExceeded, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
+import { clearLedger } from '../../../functions/core/ledger';
+import type { SecurityGroupKey } from '../../../functions/core/plan';
+import { ownedFilters, toTagList } from '../../../functions/core/tags';
+import { deleteSecurityGroups, ensureSecurityGroups, permission, SECURITY_GROUP_KEYS } from '../../../functions/resources/security-groups';
+import { BUILD_ID, seoulPlan } from '../../fixtures/build';
+
+const ec2 = mockClient(EC2Client);
+const clients = createClients('ap-northeast-2');
+const plan = seoulPlan();
+const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+const VPC_ID = 'vpc-0123456789abcdef0';
+const IDS: Record<SecurityGroupKey, string> = { bastion: 'sg-bastion', nlb: 'sg-nlb', controlPlane: 'sg-cp', workers: 'sg-workers' };
+const keyByName = Object.fromEntries(SECURITY_GROUP_KEYS.map((k) => [plan.securityGroups[k].name, k])) as Record<string, SecurityGroupKey>;
+const group = (key: SecurityGroupKey): SecurityGroup => ({ GroupId: IDS[key], GroupName: plan.securityGroups[key].name, VpcId: VPC_ID, Tags: toTagList(plan.securityGroups[key].tags) });
+const ALL_GROUPS = SECURITY_GROUP_KEYS.map(group);
+/** Every planned rule as DescribeSecurityGroupRules would return it once authorized. */
+const PLANNED_RULES: SecurityGroupRule[] = SECURITY_GROUP_KEYS.flatMap((key) =>
+  plan.securityGroups[key].ingress.map((rule, i) => ({
+    SecurityGroupRuleId: `sgr-${key}-${i}`,
+    GroupId: IDS[key],
+    IsEgress: false,
+    IpProtocol: rule.protocol,
+    FromPort: rule.fromPort,
+    ToPort: rule.toPort,
+    ...('cidr' in rule.source ? { CidrIpv4: rule.source.cidr } : { ReferencedGroupInfo: { GroupId: IDS[rule.source.group] } }),
+  })),
+);
+const DEFAULT_EGRESS: SecurityGroupRule[] = SECURITY_GROUP_KEYS.map((key) => ({ SecurityGroupRuleId: `sgr-egress-${key}`, GroupId: IDS[key], IsEgress: true, IpProtocol: '-1', CidrIpv4: '0.0.0.0/0' }));
+const authorizedFor = (key: SecurityGroupKey) => ec2.commandCalls(AuthorizeSecurityGroupIngressCommand, { GroupId: IDS[key] }).flatMap((c) => c.args[0].input.IpPermissions ?? []);
+
+beforeEach(() => {
+  ec2.on(CreateSecurityGroupCommand).callsFake((input: CreateSecurityGroupCommandInput) => ({ GroupId: IDS[keyByName[input.GroupName as string]] }));
+  ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
+  ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
+  ec2.on(DeleteSecurityGroupCommand).resolves({});
+  ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
+});
+
+afterEach(() => {
+  ec2.reset();
+  clearLedger();
+});
+
+describe('ensureSecurityGroups', () => {
+  it.each([
+    { state: 'found with all their rules', groups: ALL_GROUPS, rules: [...PLANNED_RULES, ...DEFAULT_EGRESS], creates: 0, authorizes: 0 },
+    { state: 'found without rules', groups: ALL_GROUPS, rules: DEFAULT_EGRESS, creates: 0, authorizes: 4 },
+    { state: 'absent', groups: [], rules: [], creates: 4, authorizes: 4 },
+  ])('makes $creates create and $authorizes authorize call(s) when the groups are $state', async ({ groups, rules, creates, authorizes }) => {
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: groups });
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: rules });
+    await expect(ensureSecurityGroups(clients, plan, VPC_ID)).resolves.toEqual(IDS);
+    expect(ec2.commandCalls(CreateSecurityGroupCommand)).toHaveLength(creates);
+    expect(ec2.commandCalls(AuthorizeSecurityGroupIngressCommand)).toHaveLength(authorizes);
+    expect(ec2.commandCalls(DescribeSecurityGroupsCommand)[0].args[0].input).toEqual({ Filters: ownedFilters(BUILD_ID) });
+    expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand)[0].args[0].input).toEqual({ Filters: [{ Name: 'group-id', Values: Object.values(IDS) }] });
+  });
+
+  it.each(SECURITY_GROUP_KEYS.map((key) => [key]))('creates the %s group in the VPC, tagged on create', async (key) => {
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+    await ensureSecurityGroups(clients, plan, VPC_ID);
+    const input = ec2.commandCalls(CreateSecurityGroupCommand, { GroupName: plan.securityGroups[key].name })[0].args[0].input;
+    expect(input).toMatchObject({ VpcId: VPC_ID, Description: plan.securityGroups[key].description });
+    expect(input.TagSpecifications).toEqual([
+      {
+        ResourceType: 'security-group',
+        Tags: expect.arrayContaining([
+          { Key: 'Name', Value: plan.securityGroups[key].name },
+          { Key: 'k8s-ec2:build-id', Value: BUILD_ID },
+          { Key: 'k8s-ec2:role', Value: plan.securityGroups[key].tags['k8s-ec2:role'] },
+          { Key: 'k8s-ec2:managed-by', Value: 'k8s-ec2-builder' },
+        ]),
+      },
+    ]);
+  });
+
+  it('authorizes every planned rule with group sources resolved to the created ids, and tags the rules', async () => {
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+    await ensureSecurityGroups(clients, plan, VPC_ID);
+    for (const key of SECURITY_GROUP_KEYS) {
+      expect(authorizedFor(key)).toEqual(plan.securityGroups[key].ingress.map((rule) => permission(rule, IDS)));
+      const [call] = ec2.commandCalls(AuthorizeSecurityGroupIngressCommand, { GroupId: IDS[key] });
+      expect(call.args[0].input.TagSpecifications).toEqual([
+        { ResourceType: 'security-group-rule', Tags: expect.arrayContaining([{ Key: 'k8s-ec2:build-id', Value: BUILD_ID }]) },
+      ]);
+    }
+    expect(authorizedFor('bastion')).toEqual([
+      { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '203.0.113.0/24', Description: 'SSH from 203.0.113.0/24' }] },
+    ]);
+    expect(authorizedFor('workers')).toContainEqual({
+      IpProtocol: 'tcp', FromPort: 30080, ToPort: 30080, UserIdGroupPairs: [{ GroupId: 'sg-nlb', Description: 'NodePort 30080 for NLB listener 80' }],
+    });
+    expect(JSON.stringify(ec2.commandCalls(AuthorizeSecurityGroupIngressCommand).map((c) => c.args[0].input))).not.toContain('0.0.0.0/0');
+  });
+
+  it('adds only the rules that are missing', async () => {
+    const missing = PLANNED_RULES.find((r) => r.GroupId === 'sg-workers' && r.FromPort === 30443);
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: ALL_GROUPS });
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: PLANNED_RULES.filter((r) => r !== missing) });
+    await ensureSecurityGroups(clients, plan, VPC_ID);
+    expect(ec2.commandCalls(AuthorizeSecurityGroupIngressCommand).map((c) => c.args[0].input.IpPermissions)).toEqual([
+      [{ IpProtocol: 'tcp', FromPort: 30443, ToPort: 30443, UserIdGroupPairs: [{ GroupId: 'sg-nlb', Description: 'NodePort 30443 for NLB listener 443' }] }],
+    ]);
+  });
+
+  it('replays a batch that met InvalidPermission.Duplicate rule by rule, counting duplicates as done', async () => {
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: ALL_GROUPS });
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: PLANNED_RULES.filter((r) => r.GroupId !== 'sg-nlb') });
+    ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake((input) => {
+      if (input.IpPermissions.length > 1 || input.IpPermissions[0].FromPort === 6443) throw sdkError('InvalidPermission.Duplicate');
+      return { Return: true };
+    });
+    await expect(ensureSecurityGroups(clients, plan, VPC_ID)).resolves.toEqual(IDS);
+    const nlbRules = plan.securityGroups.nlb.ingress.length;
+    expect(ec2.commandCalls(AuthorizeSecurityGroupIngressCommand)).toHaveLength(1 + nlbRules);
+  });
+
+  it.each([
+    ['DescribeSecurityGroups', 'RequestLimitExceeded', AwsThrottled, DescribeSecurityGroupsCommand],
+    ['DescribeSecurityGroups', 'UnauthorizedOperation', PermissionDenied, DescribeSecurityGroupsCommand],
+    ['DescribeSecurityGroupRules', 'RequestLimitExceeded', AwsThrottled, DescribeSecurityGroupRulesCommand],
+    ['AuthorizeSecurityGroupIngress', 'RulesPerSecurityGroupLimitExceeded', QuotaExceeded, AuthorizeSecurityGroupIngressCommand],
+    ['CreateSecurityGroup', 'SecurityGroupLimitExceeded', QuotaExceeded, CreateSecurityGroupCommand],
+  ])('classifies %s failing with %s', async (_operation, code, expected, command) => {
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+    ec2.on(command as typeof DescribeSecurityGroupsCommand).rejects(sdkError(code));
+    await expect(ensureSecurityGroups(clients, plan, VPC_ID)).rejects.toBeInstanceOf(expected);
+  });
+
+  it('never creates a group twice when a repeat finds nothing because Describe is not consistent yet', async () => {
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+    await ensureSecurityGroups(clients, plan, VPC_ID);
+    await expect(ensureSecurityGroups(clients, plan, VPC_ID)).rejects.toBeInstanceOf(NotYetVisible);
+    expect(ec2.commandCalls(CreateSecurityGroupCommand)).toHaveLength(4);
+  });
+
+  it('uses group ids carried in state once visible by id', async () => {
+    ec2.on(DescribeSecurityGroupsCommand).callsFake((input) => ({ SecurityGroups: input.GroupIds ? ALL_GROUPS.filter((g) => input.GroupIds.includes(g.GroupId)) : [] }));
+    await expect(ensureSecurityGroups(clients, plan, VPC_ID, IDS)).resolves.toEqual(IDS);
+    expect(ec2.commandCalls(CreateSecurityGroupCommand)).toHaveLength(0);
+  });
+
+  it('refuses a carried group id tagged for another build', async () => {
+    ec2.on(DescribeSecurityGroupsCommand).callsFake((input) => ({ SecurityGroups: input.GroupIds ? [{ GroupId: input.GroupIds[0], Tags: [] }] : [] }));
+    await expect(ensureSecurityGroups(clients, plan, VPC_ID, IDS)).rejects.toBeInstanceOf(ResourceConflict);
+  });
+
+  describe('when CreateSecurityGroup answers InvalidGroup.Duplicate', () => {
+    const byName = { Filters: [{ Name: 'vpc-id', Values: [VPC_ID] }, { Name: 'group-name', Values: [plan.securityGroups.nlb.name] }] };
+    beforeEach(() => {
+      ec2.on(CreateSecurityGroupCommand, { GroupName: plan.securityGroups.nlb.name }).rejects(sdkError('InvalidGroup.Duplicate'));
+      ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+    });
+
+    it.each([
+      { state: 'ours (not yet visible by tag)', match: [group('nlb')], outcome: 'resolves' },
+      { state: 'not visible at all yet', match: [], outcome: NotYetVisible },
+      { state: "someone else's", match: [{ ...group('nlb'), Tags: [] }], outcome: ResourceConflict },
+    ])('looks the name up in the VPC and the group is $state', async ({ match, outcome }) => {
+      ec2.on(DescribeSecurityGroupsCommand, byName).resolves({ SecurityGroups: match });
+      const result = ensureSecurityGroups(clients, plan, VPC_ID);
+      if (outcome === 'resolves') await expect(result).resolves.toEqual(IDS);
+      else await expect(result).rejects.toBeInstanceOf(outcome);
+      expect(ec2.commandCalls(CreateSecurityGroupCommand, { GroupName: plan.securityGroups.nlb.name })).toHaveLength(1);
+    });
+  });
+});
+
+describe('deleteSecurityGroups', () => {
+  it('revokes the rules that reference our groups before deleting any group, and keeps CIDR and egress rules', async () => {
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: ALL_GROUPS });
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [...PLANNED_RULES, ...DEFAULT_EGRESS] });
+    await expect(deleteSecurityGroups(clients, BUILD_ID)).resolves.toEqual(Object.values(IDS));
+    const revoked = ec2.commandCalls(RevokeSecurityGroupIngressCommand).flatMap((c) => c.args[0].input.SecurityGroupRuleIds ?? []);
+    expect(revoked.sort()).toEqual(PLANNED_RULES.filter((r) => r.ReferencedGroupInfo).map((r) => r.SecurityGroupRuleId).sort());
+    const names = ec2.calls().map((c) => c.args[0].constructor.name);
+    expect(names.lastIndexOf('RevokeSecurityGroupIngressCommand')).toBeLessThan(names.indexOf('DeleteSecurityGroupCommand'));
+    expect(ec2.commandCalls(DeleteSecurityGroupCommand).map((c) => c.args[0].input.GroupId)).toEqual(Object.values(IDS));
+  });
+
+  it('succeeds and touches nothing when no group is left', async () => {
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+    await expect(deleteSecurityGroups(clients, BUILD_ID)).resolves.toEqual([]);
+    expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(DeleteSecurityGroupCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ['InvalidGroup.NotFound', DeleteSecurityGroupCommand],
+    ['InvalidSecurityGroupRuleId.NotFound', RevokeSecurityGroupIngressCommand],
+  ])('treats %s as already gone', async (code, command) => {
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: ALL_GROUPS });
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: PLANNED_RULES });
+    ec2.on(command as typeof DeleteSecurityGroupCommand).rejects(sdkError(code));
+    await expect(deleteSecurityGroups(clients, BUILD_ID)).resolves.toEqual(Object.values(IDS));
+  });
+
+  it.each([
+    ['DependencyViolation (an ENI still uses it)', 'DependencyViolation', ResourceNotReady],
+    ['UnauthorizedOperation', 'UnauthorizedOperation', PermissionDenied],
+  ])('classifies DeleteSecurityGroup failing with %s', async (_case, code, expected) => {
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [group('nlb')] });
+    ec2.on(DeleteSecurityGroupCommand).rejects(sdkError(code));
+    await expect(deleteSecurityGroups(clients, BUILD_ID)).rejects.toBeInstanceOf(expected);
+  });
+
+  it('classifies a throttled DescribeSecurityGroups and deletes nothing', async () => {
+    ec2.on(DescribeSecurityGroupsCommand).rejects(sdkError('RequestLimitExceeded'));
+    await expect(deleteSecurityGroups(clients, BUILD_ID)).rejects.toBeInstanceOf(AwsThrottled);
+    expect(ec2.commandCalls(DeleteSecurityGroupCommand)).toHaveLength(0);
+  });
+
+  it('deletes groups created moments ago that are not visible by tag yet, then forgets them', async () => {
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+    await ensureSecurityGroups(clients, plan, VPC_ID);
+    await expect(deleteSecurityGroups(clients, BUILD_ID)).resolves.toEqual(Object.values(IDS));
+    await expect(deleteSecurityGroups(clients, BUILD_ID)).resolves.toEqual([]);
+  });
+});

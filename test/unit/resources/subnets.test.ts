@@ -1,0 +1,169 @@
+import { CreateSubnetCommand, DeleteSubnetCommand, DescribeSubnetsCommand, EC2Client, type CreateSubnetCommandInput, type Subnet } from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createClients } from '../../../functions/core/clients';
+import { AwsThrottled, InvalidSpec, NotYetVisible, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
+import { clearLedger } from '../../../functions/core/ledger';
+import { ownedFilters, toTagList } from '../../../functions/core/tags';
+import { deleteSubnets, ensureSubnets } from '../../../functions/resources/subnets';
+import { BUILD_ID, seoulPlan } from '../../fixtures/build';
+
+const ec2 = mockClient(EC2Client);
+const clients = createClients('ap-northeast-2');
+const plan = seoulPlan();
+const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+const VPC_ID = 'vpc-0123456789abcdef0';
+/** The subnet id the fake CreateSubnet gives a CIDR: `subnet-10.0.32.0`. */
+const idFor = (cidr: string) => `subnet-${cidr.split('/')[0]}`;
+const planned = [...plan.privateSubnets, plan.publicSubnet];
+const existing = (p: (typeof planned)[number]): Subnet => ({ SubnetId: idFor(p.cidr), VpcId: VPC_ID, CidrBlock: p.cidr, AvailabilityZone: p.az, Tags: toTagList(p.tags) });
+const EXPECTED = {
+  privateSubnetIds: { 'ap-northeast-2a': 'subnet-10.0.0.0', 'ap-northeast-2b': 'subnet-10.0.32.0', 'ap-northeast-2c': 'subnet-10.0.64.0' },
+  publicSubnetId: 'subnet-10.0.224.0',
+};
+
+beforeEach(() => {
+  ec2.on(CreateSubnetCommand).callsFake((input: CreateSubnetCommandInput) => ({ Subnet: { SubnetId: idFor(input.CidrBlock as string), VpcId: input.VpcId, CidrBlock: input.CidrBlock } }));
+  ec2.on(DeleteSubnetCommand).resolves({});
+});
+
+afterEach(() => {
+  ec2.reset();
+  clearLedger();
+});
+
+describe('ensureSubnets', () => {
+  it.each([
+    { state: 'all found by their tags', subnets: planned.map(existing), creates: [] as string[] },
+    { state: 'all absent', subnets: [], creates: planned.map((p) => p.cidr) },
+    { state: 'partly there (the public one is missing)', subnets: plan.privateSubnets.map(existing), creates: [plan.publicSubnet.cidr] },
+  ])('creates only what is missing when the subnets are $state', async ({ subnets, creates }) => {
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: subnets });
+    await expect(ensureSubnets(clients, plan, VPC_ID)).resolves.toEqual(EXPECTED);
+    expect(ec2.commandCalls(CreateSubnetCommand).map((c) => c.args[0].input.CidrBlock)).toEqual(creates);
+    expect(ec2.commandCalls(DescribeSubnetsCommand)[0].args[0].input).toEqual({ Filters: ownedFilters(BUILD_ID) });
+  });
+
+  it.each(planned.map((p) => [p.name, p]))('creates %s in its zone with its CIDR, tagged on create', async (_name, subnet) => {
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
+    await ensureSubnets(clients, plan, VPC_ID);
+    const input = ec2.commandCalls(CreateSubnetCommand).find((c) => c.args[0].input.CidrBlock === subnet.cidr)?.args[0].input;
+    expect(input).toMatchObject({ VpcId: VPC_ID, AvailabilityZone: subnet.az, CidrBlock: subnet.cidr });
+    const elbRole = subnet === plan.publicSubnet ? 'kubernetes.io/role/elb' : 'kubernetes.io/role/internal-elb';
+    expect(input?.TagSpecifications).toEqual([
+      {
+        ResourceType: 'subnet',
+        Tags: expect.arrayContaining([
+          { Key: 'Name', Value: subnet.name },
+          { Key: 'k8s-ec2:build-id', Value: BUILD_ID },
+          { Key: 'k8s-ec2:role', Value: subnet === plan.publicSubnet ? 'public-subnet' : 'private-subnet' },
+          { Key: 'k8s-ec2:managed-by', Value: 'k8s-ec2-builder' },
+          { Key: 'kubernetes.io/cluster/fin-k8s-dev', Value: 'owned' },
+          { Key: elbRole, Value: '1' },
+        ]),
+      },
+    ]);
+  });
+
+  it('places the private subnets in zones a, b, c and the public one in zone a', async () => {
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
+    await ensureSubnets(clients, plan, VPC_ID);
+    expect(ec2.commandCalls(CreateSubnetCommand).map((c) => c.args[0].input.AvailabilityZone)).toEqual([
+      'ap-northeast-2a', 'ap-northeast-2b', 'ap-northeast-2c', 'ap-northeast-2a',
+    ]);
+  });
+
+  it.each([
+    ['RequestLimitExceeded', AwsThrottled],
+    ['UnauthorizedOperation', PermissionDenied],
+  ])('classifies DescribeSubnets failing with %s and creates nothing', async (code, expected) => {
+    ec2.on(DescribeSubnetsCommand).rejects(sdkError(code));
+    await expect(ensureSubnets(clients, plan, VPC_ID)).rejects.toBeInstanceOf(expected);
+    expect(ec2.commandCalls(CreateSubnetCommand)).toHaveLength(0);
+  });
+
+  it('never creates a subnet twice when a repeat finds nothing because Describe is not consistent yet', async () => {
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
+    await ensureSubnets(clients, plan, VPC_ID);
+    await expect(ensureSubnets(clients, plan, VPC_ID)).rejects.toBeInstanceOf(NotYetVisible);
+    expect(ec2.commandCalls(CreateSubnetCommand)).toHaveLength(planned.length);
+  });
+
+  it('uses a remembered subnet once it is visible by id', async () => {
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
+    await ensureSubnets(clients, plan, VPC_ID);
+    ec2.on(DescribeSubnetsCommand).callsFake((input) => ({ Subnets: (input.SubnetIds ?? []).map((id: string) => existing(planned.find((p) => idFor(p.cidr) === id)!)) }));
+    await expect(ensureSubnets(clients, plan, VPC_ID)).resolves.toEqual(EXPECTED);
+    expect(ec2.commandCalls(CreateSubnetCommand)).toHaveLength(planned.length);
+  });
+
+  it('uses the subnet ids carried in state', async () => {
+    ec2.on(DescribeSubnetsCommand).callsFake((input) => ({ Subnets: (input.SubnetIds ?? []).map((id: string) => existing(planned.find((p) => idFor(p.cidr) === id)!)) }));
+    await expect(ensureSubnets(clients, plan, VPC_ID, EXPECTED)).resolves.toEqual(EXPECTED);
+    expect(ec2.commandCalls(CreateSubnetCommand)).toHaveLength(0);
+  });
+
+  describe('when CreateSubnet answers InvalidSubnet.Conflict', () => {
+    const publicSubnet = existing(plan.publicSubnet);
+    beforeEach(() => {
+      ec2.on(CreateSubnetCommand, { CidrBlock: plan.publicSubnet.cidr }).rejects(sdkError('InvalidSubnet.Conflict'));
+    });
+
+    it.each([
+      { state: 'ours (not yet visible by tag)', match: [publicSubnet], outcome: 'resolves' },
+      { state: 'not visible at all yet', match: [], outcome: NotYetVisible },
+      { state: "someone else's", match: [{ ...publicSubnet, Tags: [{ Key: 'Name', Value: 'hand-made' }] }], outcome: ResourceConflict },
+    ])('looks the CIDR up again and the subnet is $state', async ({ match, outcome }) => {
+      ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
+      ec2.on(DescribeSubnetsCommand, { Filters: [{ Name: 'vpc-id', Values: [VPC_ID] }, { Name: 'cidr-block', Values: [plan.publicSubnet.cidr] }] }).resolves({ Subnets: match });
+      const result = ensureSubnets(clients, plan, VPC_ID);
+      if (outcome === 'resolves') await expect(result).resolves.toEqual(EXPECTED);
+      else await expect(result).rejects.toBeInstanceOf(outcome);
+      expect(ec2.commandCalls(CreateSubnetCommand, { CidrBlock: plan.publicSubnet.cidr })).toHaveLength(1);
+    });
+  });
+
+  it('classifies another CreateSubnet failure (a CIDR outside the VPC) as InvalidSpec', async () => {
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
+    ec2.on(CreateSubnetCommand).rejects(sdkError('InvalidSubnet.Range'));
+    await expect(ensureSubnets(clients, plan, VPC_ID)).rejects.toBeInstanceOf(InvalidSpec);
+  });
+});
+
+describe('deleteSubnets', () => {
+  it.each([
+    { state: 'present', subnets: planned.map(existing), deleted: planned.map((p) => idFor(p.cidr)) },
+    { state: 'absent', subnets: [], deleted: [] },
+  ])('deletes what is tagged as ours when the subnets are $state', async ({ subnets, deleted }) => {
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: subnets });
+    await expect(deleteSubnets(clients, BUILD_ID)).resolves.toEqual(deleted);
+    expect(ec2.commandCalls(DeleteSubnetCommand).map((c) => c.args[0].input.SubnetId)).toEqual(deleted);
+  });
+
+  it('treats InvalidSubnetID.NotFound on delete as already gone', async () => {
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [existing(plan.publicSubnet)] });
+    ec2.on(DeleteSubnetCommand).rejects(sdkError('InvalidSubnetID.NotFound'));
+    await expect(deleteSubnets(clients, BUILD_ID)).resolves.toEqual([idFor(plan.publicSubnet.cidr)]);
+  });
+
+  it.each([
+    ['DependencyViolation', ResourceNotReady],
+    ['RequestLimitExceeded', AwsThrottled],
+  ])('classifies DeleteSubnet failing with %s', async (code, expected) => {
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [existing(plan.publicSubnet)] });
+    ec2.on(DeleteSubnetCommand).rejects(sdkError(code));
+    await expect(deleteSubnets(clients, BUILD_ID)).rejects.toBeInstanceOf(expected);
+  });
+
+  it('classifies a DescribeSubnets denied as PermissionDenied and deletes nothing', async () => {
+    ec2.on(DescribeSubnetsCommand).rejects(sdkError('UnauthorizedOperation'));
+    await expect(deleteSubnets(clients, BUILD_ID)).rejects.toBeInstanceOf(PermissionDenied);
+    expect(ec2.commandCalls(DeleteSubnetCommand)).toHaveLength(0);
+  });
+
+  it('deletes subnets created moments ago that are not visible by tag yet, then forgets them', async () => {
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
+    await ensureSubnets(clients, plan, VPC_ID);
+    await expect(deleteSubnets(clients, BUILD_ID)).resolves.toEqual(planned.map((p) => idFor(p.cidr)));
+    await expect(deleteSubnets(clients, BUILD_ID)).resolves.toEqual([]);
+  });
+});

@@ -1,0 +1,158 @@
+import { CreateVpcCommand, DeleteVpcCommand, DescribeVpcsCommand, EC2Client, ModifyVpcAttributeCommand, type Vpc } from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createClients } from '../../../functions/core/clients';
+import { AwsThrottled, NotYetVisible, PermissionDenied, QuotaExceeded, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
+import { clearLedger } from '../../../functions/core/ledger';
+import { ownedFilters, toTagList } from '../../../functions/core/tags';
+import { deleteVpc, ensureVpc, ownedVpcIds } from '../../../functions/resources/vpc';
+import { BUILD_ID, seoulPlan } from '../../fixtures/build';
+
+const ec2 = mockClient(EC2Client);
+const clients = createClients('ap-northeast-2');
+const plan = seoulPlan();
+const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+const VPC_ID = 'vpc-0123456789abcdef0';
+const ours: Vpc = { VpcId: VPC_ID, CidrBlock: '10.0.0.0/16', State: 'available', Tags: toTagList(plan.vpc.tags) };
+
+beforeEach(() => {
+  ec2.on(ModifyVpcAttributeCommand).resolves({});
+  ec2.on(CreateVpcCommand).resolves({ Vpc: { VpcId: VPC_ID, CidrBlock: '10.0.0.0/16', State: 'pending' } });
+  ec2.on(DeleteVpcCommand).resolves({});
+});
+
+afterEach(() => {
+  ec2.reset();
+  clearLedger();
+});
+
+describe('ensureVpc', () => {
+  it.each([
+    { state: 'found by its tags', vpcs: [ours], creates: 0 },
+    { state: 'absent', vpcs: [], creates: 1 },
+  ])('makes $creates CreateVpc call(s) and returns the id when the VPC is $state', async ({ vpcs, creates }) => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: vpcs });
+    await expect(ensureVpc(clients, plan)).resolves.toBe(VPC_ID);
+    expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(creates);
+    expect(ec2.commandCalls(DescribeVpcsCommand)[0].args[0].input).toEqual({ Filters: ownedFilters(BUILD_ID, 'vpc') });
+  });
+
+  it('creates the VPC with the planned CIDR, tagged on create as ours', async () => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
+    await ensureVpc(clients, plan);
+    const input = ec2.commandCalls(CreateVpcCommand)[0].args[0].input;
+    expect(input.CidrBlock).toBe('10.0.0.0/16');
+    expect(input.TagSpecifications).toEqual([
+      {
+        ResourceType: 'vpc',
+        Tags: expect.arrayContaining([
+          { Key: 'Name', Value: 'fin-k8s-dev-vpc' },
+          { Key: 'k8s-ec2:build-id', Value: BUILD_ID },
+          { Key: 'k8s-ec2:role', Value: 'vpc' },
+          { Key: 'k8s-ec2:managed-by', Value: 'k8s-ec2-builder' },
+          { Key: 'k8s-ec2:cluster', Value: 'fin-k8s-dev' },
+          { Key: 'kubernetes.io/cluster/fin-k8s-dev', Value: 'owned' },
+          { Key: 'team', Value: 'platform' },
+        ]),
+      },
+    ]);
+  });
+
+  it.each([['found', [ours]], ['created', []]])('turns DNS support on, then DNS hostnames, one attribute per call, when %s', async (_case, vpcs) => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: vpcs });
+    await ensureVpc(clients, plan);
+    expect(ec2.commandCalls(ModifyVpcAttributeCommand).map((c) => c.args[0].input)).toEqual([
+      { VpcId: VPC_ID, EnableDnsSupport: { Value: true } },
+      { VpcId: VPC_ID, EnableDnsHostnames: { Value: true } },
+    ]);
+  });
+
+  it.each([
+    ['RequestLimitExceeded', AwsThrottled],
+    ['UnauthorizedOperation', PermissionDenied],
+  ])('classifies a DescribeVpcs failing with %s and creates nothing', async (code, expected) => {
+    ec2.on(DescribeVpcsCommand).rejects(sdkError(code));
+    await expect(ensureVpc(clients, plan)).rejects.toBeInstanceOf(expected);
+    expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(0);
+  });
+
+  it('classifies a CreateVpc over the VPC quota as QuotaExceeded', async () => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
+    ec2.on(CreateVpcCommand).rejects(sdkError('VpcLimitExceeded'));
+    await expect(ensureVpc(clients, plan)).rejects.toBeInstanceOf(QuotaExceeded);
+  });
+
+  it('never creates a second VPC when a repeat finds nothing because Describe is not consistent yet', async () => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
+    await ensureVpc(clients, plan);
+    await expect(ensureVpc(clients, plan)).rejects.toBeInstanceOf(NotYetVisible);
+    expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
+    expect(ec2.commandCalls(DescribeVpcsCommand).at(-1)?.args[0].input).toEqual({ VpcIds: [VPC_ID] });
+  });
+
+  it('treats InvalidVpcID.NotFound on the remembered id as not visible yet', async () => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
+    await ensureVpc(clients, plan);
+    ec2.on(DescribeVpcsCommand, { VpcIds: [VPC_ID] }).rejects(sdkError('InvalidVpcID.NotFound'));
+    await expect(ensureVpc(clients, plan)).rejects.toBeInstanceOf(NotYetVisible);
+    expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
+  });
+
+  it('uses the VPC id carried in state when the tag lookup is not consistent yet', async () => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
+    ec2.on(DescribeVpcsCommand, { VpcIds: [VPC_ID] }).resolves({ Vpcs: [ours] });
+    await expect(ensureVpc(clients, plan, VPC_ID)).resolves.toBe(VPC_ID);
+    expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ['a carried id belongs to another build', [], { ...ours, Tags: [{ Key: 'k8s-ec2:build-id', Value: 'someone-else' }] }],
+    ['our VPC has another CIDR than the spec', [{ ...ours, CidrBlock: '10.1.0.0/16' }], ours],
+  ])('refuses with ResourceConflict when %s', async (_case, byTag, byId) => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: byTag });
+    ec2.on(DescribeVpcsCommand, { VpcIds: [VPC_ID] }).resolves({ Vpcs: [byId] });
+    await expect(ensureVpc(clients, plan, VPC_ID)).rejects.toBeInstanceOf(ResourceConflict);
+    expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(ModifyVpcAttributeCommand)).toHaveLength(0);
+  });
+});
+
+describe('deleteVpc', () => {
+  it.each([
+    ['present', [ours], [VPC_ID]],
+    ['absent', [], []],
+  ])('deletes only what is tagged as ours when the VPC is %s', async (_case, vpcs, deleted) => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: vpcs });
+    await expect(deleteVpc(clients, BUILD_ID)).resolves.toEqual(deleted);
+    expect(ec2.commandCalls(DeleteVpcCommand).map((c) => c.args[0].input)).toEqual(deleted.map((VpcId) => ({ VpcId })));
+  });
+
+  it('treats InvalidVpcID.NotFound on delete as already gone', async () => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [ours] });
+    ec2.on(DeleteVpcCommand).rejects(sdkError('InvalidVpcID.NotFound'));
+    await expect(deleteVpc(clients, BUILD_ID)).resolves.toEqual([VPC_ID]);
+  });
+
+  it.each([
+    ['DependencyViolation', ResourceNotReady],
+    ['RequestLimitExceeded', AwsThrottled],
+    ['UnauthorizedOperation', PermissionDenied],
+  ])('classifies DeleteVpc failing with %s', async (code, expected) => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [ours] });
+    ec2.on(DeleteVpcCommand).rejects(sdkError(code));
+    await expect(deleteVpc(clients, BUILD_ID)).rejects.toBeInstanceOf(expected);
+  });
+
+  it('classifies a throttled DescribeVpcs and deletes nothing', async () => {
+    ec2.on(DescribeVpcsCommand).rejects(sdkError('RequestLimitExceeded'));
+    await expect(deleteVpc(clients, BUILD_ID)).rejects.toBeInstanceOf(AwsThrottled);
+    expect(ec2.commandCalls(DeleteVpcCommand)).toHaveLength(0);
+  });
+
+  it('deletes a VPC created moments ago that is not visible by tag yet, then forgets it', async () => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
+    await ensureVpc(clients, plan);
+    await expect(ownedVpcIds(clients, BUILD_ID)).resolves.toEqual([VPC_ID]);
+    await expect(deleteVpc(clients, BUILD_ID)).resolves.toEqual([VPC_ID]);
+    await expect(ownedVpcIds(clients, BUILD_ID)).resolves.toEqual([]);
+  });
+});
