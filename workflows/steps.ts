@@ -8,20 +8,25 @@ export interface StepFunctionEntry {
   handler: string;
   /** definition substitution variable holding the function ARN: `${<substitution>}` */
   substitution: string;
+  /**
+   * The Task's TimeoutSeconds for one attempt (a hung invocation must not hold the build). Give the
+   * Lambda a shorter timeout, so that its own timeout error, with its logs, is what the history shows.
+   */
+  timeoutSeconds: number;
 }
 
 export const STEP_FUNCTIONS = {
-  preflight: { handler: 'preflight', substitution: 'PreflightFunctionArn' },
-  createNetwork: { handler: 'create-network', substitution: 'CreateNetworkFunctionArn' },
-  launchNodes: { handler: 'launch-nodes', substitution: 'LaunchNodesFunctionArn' },
-  createLoadBalancer: { handler: 'create-load-balancer', substitution: 'CreateLoadBalancerFunctionArn' },
-  launchBastion: { handler: 'launch-bastion', substitution: 'LaunchBastionFunctionArn' },
-  registerTargets: { handler: 'register-targets', substitution: 'RegisterTargetsFunctionArn' },
-  waitUntilReady: { handler: 'wait-until-ready', substitution: 'WaitUntilReadyFunctionArn' },
-  verifyBaseline: { handler: 'verify-baseline', substitution: 'VerifyBaselineFunctionArn' },
-  teardownLoadBalancer: { handler: 'teardown-load-balancer', substitution: 'TeardownLoadBalancerFunctionArn' },
-  teardownInstances: { handler: 'teardown-instances', substitution: 'TeardownInstancesFunctionArn' },
-  teardownNetwork: { handler: 'teardown-network', substitution: 'TeardownNetworkFunctionArn' },
+  preflight: { handler: 'preflight', substitution: 'PreflightFunctionArn', timeoutSeconds: 120 },
+  createNetwork: { handler: 'create-network', substitution: 'CreateNetworkFunctionArn', timeoutSeconds: 180 },
+  launchNodes: { handler: 'launch-nodes', substitution: 'LaunchNodesFunctionArn', timeoutSeconds: 180 },
+  createLoadBalancer: { handler: 'create-load-balancer', substitution: 'CreateLoadBalancerFunctionArn', timeoutSeconds: 120 },
+  launchBastion: { handler: 'launch-bastion', substitution: 'LaunchBastionFunctionArn', timeoutSeconds: 120 },
+  registerTargets: { handler: 'register-targets', substitution: 'RegisterTargetsFunctionArn', timeoutSeconds: 120 },
+  waitUntilReady: { handler: 'wait-until-ready', substitution: 'WaitUntilReadyFunctionArn', timeoutSeconds: 120 },
+  verifyBaseline: { handler: 'verify-baseline', substitution: 'VerifyBaselineFunctionArn', timeoutSeconds: 120 },
+  teardownLoadBalancer: { handler: 'teardown-load-balancer', substitution: 'TeardownLoadBalancerFunctionArn', timeoutSeconds: 180 },
+  teardownInstances: { handler: 'teardown-instances', substitution: 'TeardownInstancesFunctionArn', timeoutSeconds: 180 },
+  teardownNetwork: { handler: 'teardown-network', substitution: 'TeardownNetworkFunctionArn', timeoutSeconds: 180 },
 } as const satisfies Record<string, StepFunctionEntry>;
 
 export type StepFunctionId = keyof typeof STEP_FUNCTIONS;

@@ -1,0 +1,221 @@
+import { ALL_ERROR_NAMES, READINESS_ERROR, RETRYABLE_ERRORS, TERMINAL_ERRORS } from '../../functions/core/errors';
+import type { State, StateMachineDefinition, TaskState } from '../../workflows/asl';
+import {
+  allStates, BUILD_FAILURES, buildDefinition, definitionSubstitutionNames, LAMBDA_SERVICE_RETRY, READINESS_RETRY,
+  retryWaitBound, scaleDefinitionTime, STEP_FUNCTIONS, TEARDOWN_FAILED, teardownDefinition, toJson, TRANSIENT_AWS_RETRY,
+} from '../../workflows';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const validate = require('asl-validator') as (d: unknown, o?: object) => { isValid: boolean; errors: unknown[] };
+
+const DEFINITIONS: Array<[string, () => StateMachineDefinition]> = [['build', buildDefinition], ['teardown', teardownDefinition]];
+const tasksOf = (d: StateMachineDefinition) => allStates(d).filter((e): e is [string, TaskState] => e[1].Type === 'Task');
+const retriersOf = (state: State) => ('Retry' in state && state.Retry ? state.Retry : []);
+const catchersOf = (state: State) => ('Catch' in state && state.Catch ? state.Catch : []);
+const retrierFor = (task: TaskState, error: string) => task.Retry.find((r) => r.ErrorEquals.includes(error));
+/** Tasks whose "not ready" is a verdict, not a reason to wait. */
+const NO_READINESS_WAIT = ['Preflight', 'VerifyBaseline'];
+const LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException',
+  'Lambda.ClientExecutionTimeoutException', 'Lambda.TooManyRequestsException'];
+
+describe.each(DEFINITIONS)('the %s definition', (_, define) => {
+  const definition = define();
+  const tasks = tasksOf(definition);
+
+  it('is valid ASL for asl-validator (ARNs and paths checked)', () => {
+    // The validator writes QueryLanguage into the states it checks: give it a copy.
+    const result = validate(structuredClone(definition), { checkArn: true, checkPaths: true });
+    expect(result.errors).toEqual([]);
+    expect(result.isValid).toBe(true);
+  });
+
+  it('uses JSONPath only: no QueryLanguage other than JSONPath and no JSONata expressions', () => {
+    const json = toJson(definition);
+    expect(json).not.toMatch(/\{%/);
+    expect(json).not.toMatch(/"QueryLanguage":\s*"JSONata"/);
+    expect(JSON.parse(json)).toEqual(definition);
+  });
+
+  it.each(tasksOf(define()).map(([name]) => name))('Task %s retries Lambda service errors with full jitter', (name) => {
+    const task = tasks.find(([n]) => n === name)![1];
+    for (const error of LAMBDA_ERRORS) {
+      expect(retrierFor(task, error)).toMatchObject({ JitterStrategy: 'FULL', BackoffRate: 2, MaxAttempts: 6 });
+    }
+  });
+
+  it.each(tasksOf(define()).map(([name]) => name))('Task %s retries our transient errors with capped, jittered backoff', (name) => {
+    const task = tasks.find(([n]) => n === name)![1];
+    for (const error of RETRYABLE_ERRORS) {
+      const retrier = retrierFor(task, error);
+      expect(retrier).toMatchObject({ JitterStrategy: 'FULL', MaxDelaySeconds: 30 });
+      expect(retrier!.BackoffRate).toBeGreaterThan(1);
+    }
+  });
+
+  it.each(tasksOf(define()).map(([name]) => name))('Task %s waits on ResourceNotReady only where waiting is its job', (name) => {
+    const task = tasks.find(([n]) => n === name)![1];
+    expect(retrierFor(task, READINESS_ERROR)).toEqual(NO_READINESS_WAIT.includes(name) ? undefined : READINESS_RETRY);
+  });
+
+  it.each(tasksOf(define()).map(([name]) => name))('Task %s has a timeout and catches everything into $.error', (name) => {
+    const task = tasks.find(([n]) => n === name)![1];
+    const entry = Object.values(STEP_FUNCTIONS).find((s) => task.Resource === `\${${s.substitution}}`);
+    expect(entry).toBeDefined();
+    expect(task.TimeoutSeconds).toBe(entry!.timeoutSeconds);
+    expect(Number.isInteger(task.TimeoutSeconds)).toBe(true);
+    expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: `Record${name}Failure` }]);
+    expect(definition.States[`Record${name}Failure`] ?? allStates(definition).find(([n]) => n === `Record${name}Failure`)).toBeDefined();
+  });
+
+  it('names only errors that exist: ours (errors module), Lambda.* or States.*', () => {
+    const named = allStates(definition).flatMap(([, s]) => [...retriersOf(s), ...catchersOf(s)].flatMap((r) => r.ErrorEquals));
+    expect(named.length).toBeGreaterThan(0);
+    for (const error of named) {
+      expect(ALL_ERROR_NAMES.includes(error) || /^(Lambda|States)\.[A-Za-z]+$/.test(error) ? error : `unknown: ${error}`).toBe(error);
+    }
+  });
+
+  it('never retries terminal errors nor blanket-retries with States.ALL / States.TaskFailed', () => {
+    const retried = allStates(definition).flatMap(([, s]) => retriersOf(s).flatMap((r) => r.ErrorEquals));
+    for (const forbidden of [...TERMINAL_ERRORS, 'States.ALL', 'States.TaskFailed']) expect(retried).not.toContain(forbidden);
+  });
+
+  it('ends every failure in a Fail state whose Error is the outcome and whose cause is the serialised failure', () => {
+    const fails = allStates(definition).filter(([, s]) => s.Type === 'Fail');
+    expect(fails.length).toBeGreaterThan(0);
+    for (const [name, fail] of fails) {
+      expect(fail).toMatchObject({ Error: name, CausePath: '$.failureSummary.cause' });
+      expect(definition.States[`Explain${name}`]).toMatchObject({
+        Type: 'Pass', Parameters: { 'cause.$': 'States.JsonToString($.failure)' }, Next: name,
+      });
+    }
+  });
+});
+
+describe('the build definition', () => {
+  const build = buildDefinition();
+  const next = (name: string) => (build.States[name] as { Next?: string }).Next;
+
+  it('reads as the console checklist: Preflight → CreateNetwork → Parallel → RegisterTargets → WaitUntilReady → VerifyBaseline', () => {
+    expect(build.StartAt).toBe('Preflight');
+    expect(next('Preflight')).toBe('CreateNetwork');
+    expect(next('CreateNetwork')).toBe('ProvisionInParallel');
+    expect(next('ProvisionInParallel')).toBe('CheckProvisioning');
+    expect(build.States.CheckProvisioning).toMatchObject({ Type: 'Choice', Default: 'MergeProvisioned' });
+    expect(next('MergeProvisioned')).toBe('RegisterTargets');
+    expect(next('RegisterTargets')).toBe('WaitUntilReady');
+    expect(next('WaitUntilReady')).toBe('VerifyBaseline');
+    expect(next('VerifyBaseline')).toBe('BuildSucceeded');
+    expect(build.States.BuildSucceeded).toEqual(expect.objectContaining({ Type: 'Succeed', OutputPath: '$.result' }));
+  });
+
+  it('runs LaunchNodes, CreateLoadBalancer and LaunchBastion as parallel branches', () => {
+    const parallel = build.States.ProvisionInParallel;
+    expect(parallel.Type).toBe('Parallel');
+    const branches = parallel.Type === 'Parallel' ? parallel.Branches : [];
+    expect(branches.map((b) => b.StartAt)).toEqual(['LaunchNodes', 'CreateLoadBalancer', 'LaunchBastion']);
+  });
+
+  it.each([
+    ['Preflight', '$.preflight'], ['CreateNetwork', '$.network'], ['LaunchNodes', '$.nodes'], ['CreateLoadBalancer', '$.loadBalancer'],
+    ['LaunchBastion', '$.bastion'], ['RegisterTargets', '$.targets'], ['WaitUntilReady', '$.readiness'], ['VerifyBaseline', '$.result'],
+  ])('places what %s returns at %s', (name, path) => {
+    expect(tasksOf(build).find(([n]) => n === name)?.[1].ResultPath).toBe(path);
+  });
+
+  it('rolls back with the teardown steps, prefixed, in teardown order', () => {
+    const teardown = teardownDefinition();
+    expect(next('RecordCreateNetworkFailure')).toBe('RollbackDeleteLoadBalancer');
+    expect(next('RollbackDeleteLoadBalancer')).toBe('RollbackTerminateInstances');
+    expect(next('RollbackTerminateInstances')).toBe('RollbackDeleteNetwork');
+    expect(next('RollbackDeleteNetwork')).toBe(`Explain${BUILD_FAILURES.rolledBack}`);
+    for (const step of ['DeleteLoadBalancer', 'TerminateInstances', 'DeleteNetwork']) {
+      const { Next: _rollbackNext, Catch: rollbackCatch, ...rollback } = build.States[`Rollback${step}`] as TaskState;
+      const { Next: _teardownNext, Catch: teardownCatch, ...own } = teardown.States[step] as TaskState;
+      expect(rollback).toEqual(own);
+      expect(rollbackCatch[0].Next).toBe(`RecordRollback${step}Failure`);
+      expect(teardownCatch[0].Next).toBe(`Record${step}Failure`);
+      expect(next(`RecordRollback${step}Failure`)).toBe(`Explain${BUILD_FAILURES.rollbackFailed}`);
+    }
+  });
+
+  it('ends a Preflight failure in PreflightFailed without any rollback', () => {
+    expect(next('RecordPreflightFailure')).toBe('ExplainPreflightFailed');
+    expect(next('ExplainPreflightFailed')).toBe(BUILD_FAILURES.preflight);
+  });
+});
+
+describe('the teardown definition', () => {
+  it('is DeleteLoadBalancer → TerminateInstances → DeleteNetwork → Destroyed, failing into TeardownFailed', () => {
+    const { StartAt, States } = teardownDefinition();
+    expect(StartAt).toBe('DeleteLoadBalancer');
+    expect((States.DeleteLoadBalancer as TaskState).Next).toBe('TerminateInstances');
+    expect((States.TerminateInstances as TaskState).Next).toBe('DeleteNetwork');
+    expect((States.DeleteNetwork as TaskState).Next).toBe('Destroyed');
+    expect(States.Destroyed.Type).toBe('Succeed');
+    expect(States[TEARDOWN_FAILED]).toMatchObject({ Type: 'Fail', Error: TEARDOWN_FAILED });
+    expect(States.RecordDeleteNetworkFailure).toMatchObject({ ResultPath: '$.failure', Next: `Explain${TEARDOWN_FAILED}` });
+  });
+});
+
+describe('retry bounds', () => {
+  it('waits for readiness at most about 20 minutes', () => {
+    expect(retryWaitBound(READINESS_RETRY)).toBe(1200);
+  });
+
+  it('gives transient AWS and Lambda errors at most 90 s of backoff', () => {
+    expect(retryWaitBound(TRANSIENT_AWS_RETRY)).toBe(2 + 4 + 8 + 16 + 30 + 30);
+    expect(retryWaitBound(LAMBDA_SERVICE_RETRY)).toBe(90);
+  });
+
+  it('sums an uncapped backoff geometrically', () => {
+    expect(retryWaitBound({ ErrorEquals: ['X'], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 })).toBe(7);
+  });
+});
+
+describe('definitionSubstitutionNames', () => {
+  it('lists every function ARN the two machines need, once, sorted', () => {
+    const expected = Object.values(STEP_FUNCTIONS).map((s) => s.substitution).sort();
+    expect(definitionSubstitutionNames()).toEqual(expected);
+  });
+
+  it('lists only what the given definition uses', () => {
+    expect(definitionSubstitutionNames(teardownDefinition())).toEqual([
+      'TeardownInstancesFunctionArn', 'TeardownLoadBalancerFunctionArn', 'TeardownNetworkFunctionArn',
+    ]);
+  });
+});
+
+describe('scaleDefinitionTime', () => {
+  it('divides retry intervals and caps by the factor and keeps the backoff shape', () => {
+    const original = buildDefinition();
+    const scaled = scaleDefinitionTime(original, 100);
+    const [[, before]] = tasksOf(original).filter(([n]) => n === 'WaitUntilReady');
+    const [[, after]] = tasksOf(scaled).filter(([n]) => n === 'WaitUntilReady');
+    after.Retry.forEach((retrier, i) => {
+      expect(retrier.IntervalSeconds).toBeCloseTo(before.Retry[i].IntervalSeconds / 100);
+      expect(retrier.MaxDelaySeconds).toEqual(before.Retry[i].MaxDelaySeconds === undefined ? undefined : before.Retry[i].MaxDelaySeconds! / 100);
+      expect([retrier.MaxAttempts, retrier.BackoffRate, retrier.JitterStrategy]).toEqual([before.Retry[i].MaxAttempts, before.Retry[i].BackoffRate, before.Retry[i].JitterStrategy]);
+    });
+    expect(retryWaitBound(retrierFor(after, READINESS_ERROR)!)).toBeCloseTo(12);
+    expect(after.TimeoutSeconds).toBe(before.TimeoutSeconds);
+  });
+
+  it('leaves the given definition untouched', () => {
+    const original = buildDefinition();
+    scaleDefinitionTime(original, 60);
+    expect(original).toEqual(buildDefinition());
+  });
+
+  it('scales Wait states and stays valid for asl-validator (which the local runtime runs)', () => {
+    const waiting: StateMachineDefinition = { StartAt: 'Pause', States: { Pause: { Type: 'Wait', Seconds: 30, Next: 'Done' }, Done: { Type: 'Succeed' } } };
+    const scaled = scaleDefinitionTime(waiting, 60);
+    expect(scaled.States.Pause).toMatchObject({ Seconds: 0.5 });
+    expect(validate(scaled).isValid).toBe(true);
+    expect(validate(scaleDefinitionTime(buildDefinition(), 1000)).errors).toEqual([]);
+  });
+
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('rejects the factor %p and says what to pass', (factor) => {
+    expect(() => scaleDefinitionTime(buildDefinition(), factor)).toThrow(/positive number/);
+  });
+});

@@ -1,0 +1,226 @@
+import { StateMachine, type RunOptions } from 'aws-local-stepfunctions';
+import { AwsThrottled, PermissionDenied, PreflightFailed, QuotaExceeded, ResourceNotReady } from '../../functions/core/errors';
+import type { BuildResult } from '../../functions/core/contracts';
+import {
+  BUILD_FAILURES, buildDefinition, READINESS_RETRY, scaleDefinitionTime, TEARDOWN_FAILED, teardownDefinition,
+  type FailureRecord, type StateMachineDefinition,
+} from '../../workflows';
+
+/**
+ * Runs the real definitions in aws-local-stepfunctions with fake in-process handlers, by state name (as the
+ * local runtime does). Time is scaled ×1000 with scaleDefinitionTime, so a 10 s readiness poll takes 10 ms:
+ * this also proves the runtime accepts the fractional intervals. (Node 20: jest's setupFiles load the
+ * Promise.withResolvers polyfill the library needs; without it every Task would fail into its Catch.)
+ */
+const SCALE = 1000;
+const INPUT = { buildId: 'fin-k8s-dev-20261125-ab12', spec: { name: 'fin-k8s-dev', region: 'ap-northeast-2' } };
+const RESULT: BuildResult = {
+  outputs: { buildId: INPUT.buildId, clusterName: 'fin-k8s-dev' } as BuildResult['outputs'],
+  baseline: { checks: [{ id: 'nodes-imdsv2', ok: true, detail: 'all nodes require IMDSv2' }] },
+};
+const PIECES: Record<string, unknown> = {
+  Preflight: { imageId: 'ami-0rhel8', imageName: 'RHEL-8.10', checks: ['azs'] },
+  CreateNetwork: { vpcId: 'vpc-1' },
+  LaunchNodes: [{ name: 'fin-k8s-dev-cp-1', instanceId: 'i-1' }],
+  CreateLoadBalancer: { loadBalancerArn: 'arn:lb', dnsName: 'lb.example' },
+  LaunchBastion: { instanceId: 'i-b', publicIp: '203.0.113.9' },
+  RegisterTargets: { registered: { api: ['i-1'] } },
+  WaitUntilReady: { loadBalancerState: 'active' },
+  VerifyBaseline: RESULT,
+};
+
+type Behaviour = Error | unknown;
+type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
+/** The two event kinds we read (the library does not export its event types). */
+type Event = { type: string; state?: { name: string; type: string; input: unknown } };
+interface Run {
+  output?: unknown;
+  error?: { name: string; cause: string };
+  /** The input of the Fail state the execution ended in (it holds `$.failure`). */
+  failInput?: { failure?: FailureRecord };
+  entered: string[];
+  retried: string[];
+  calls: Record<string, unknown[]>;
+}
+
+/**
+ * Every Task answers with its piece unless `script[state]` says otherwise: a list of what the next calls
+ * do (an Error is thrown, anything else returned), the last entry repeating.
+ */
+async function execute(definition: StateMachineDefinition, script: Record<string, Behaviour[]> = {}): Promise<Run> {
+  const calls: Record<string, unknown[]> = {};
+  const handler = (state: string) => async (input: unknown): Promise<unknown> => {
+    (calls[state] ??= []).push(input);
+    const plan = script[state] ?? [PIECES[state] ?? { step: state, deleted: [] }];
+    const next = plan[Math.min(calls[state].length, plan.length) - 1];
+    if (next instanceof Error) throw next;
+    return next;
+  };
+  const names = Object.keys(PIECES).concat(['DeleteLoadBalancer', 'TerminateInstances', 'DeleteNetwork'].flatMap((n) => [n, `Rollback${n}`]));
+  const machine = new StateMachine(scaleDefinitionTime(definition, SCALE) as never);
+  const execution = machine.run(INPUT, {
+    overrides: { taskResourceLocalHandlers: Object.fromEntries(names.map((n) => [n, handler(n)])) as LocalHandlers },
+  });
+  const run: Run = { entered: [], retried: [], calls };
+  try {
+    run.output = await execution.result;
+  } catch (error) {
+    const failed = (error as { cause?: Error }).cause!;
+    run.error = { name: failed.name, cause: failed.message };
+  }
+  for await (const event of execution.eventLogs as AsyncGenerator<Event>) {
+    if (event.type === 'StateEntered') run.entered.push(event.state!.name);
+    if (event.type === 'StateEntered' && event.state!.type === 'Fail') run.failInput = event.state!.input as Run['failInput'];
+    if (event.type === 'StateRetried') run.retried.push(event.state!.name);
+  }
+  return run;
+}
+
+const failure = (run: Run): FailureRecord => JSON.parse(run.error!.cause) as FailureRecord;
+const ROLLBACK = ['RollbackDeleteLoadBalancer', 'RollbackTerminateInstances', 'RollbackDeleteNetwork'];
+const rollbackOf = (run: Run) => run.entered.filter((s) => ROLLBACK.includes(s));
+const BRANCHES = ['LaunchNodes', 'CreateLoadBalancer', 'LaunchBastion'];
+
+describe('the build machine, executed', () => {
+  it('succeeds with the BuildResult { outputs, baseline } as its output', async () => {
+    const run = await execute(buildDefinition());
+    expect(run.error).toBeUndefined();
+    expect(run.output).toEqual(RESULT);
+    // Branch events interleave as the branches run; the top level is a fixed sequence.
+    expect(run.entered.filter((s) => !BRANCHES.includes(s))).toEqual([
+      'Preflight', 'CreateNetwork', 'ProvisionInParallel', 'CheckProvisioning', 'MergeProvisioned',
+      'RegisterTargets', 'WaitUntilReady', 'VerifyBaseline', 'BuildSucceeded',
+    ]);
+    expect([...run.entered].filter((s) => BRANCHES.includes(s)).sort()).toEqual([...BRANCHES].sort());
+    expect(rollbackOf(run)).toEqual([]);
+  });
+
+  it('hands each step the state grown so far, the parallel pieces merged back in', async () => {
+    const run = await execute(buildDefinition());
+    expect(run.calls.LaunchNodes[0]).toEqual({ ...INPUT, preflight: PIECES.Preflight, network: PIECES.CreateNetwork });
+    expect(run.calls.RegisterTargets[0]).toEqual({
+      ...INPUT, preflight: PIECES.Preflight, network: PIECES.CreateNetwork,
+      nodes: PIECES.LaunchNodes, loadBalancer: PIECES.CreateLoadBalancer, bastion: PIECES.LaunchBastion,
+    });
+    expect(run.calls.VerifyBaseline[0]).toMatchObject({ targets: PIECES.RegisterTargets, readiness: PIECES.WaitUntilReady });
+  });
+
+  it.each([
+    ['WaitUntilReady', new ResourceNotReady('nlb provisioning')],
+    ['LaunchNodes', new AwsThrottled('RunInstances: RequestLimitExceeded')],
+    ['RegisterTargets', Object.assign(new Error('Rate exceeded'), { name: 'Lambda.TooManyRequestsException' })],
+  ])('retries %s after %p twice, then carries on (the state machine waits, not the handler)', async (state, error) => {
+    const run = await execute(buildDefinition(), { [state]: [error, error, PIECES[state]] });
+    expect(run.output).toEqual(RESULT);
+    expect(run.calls[state]).toHaveLength(3);
+    expect(run.retried.filter((s) => s === state)).toHaveLength(2);
+  });
+
+  it('gives up waiting after the readiness bound and rolls back', async () => {
+    const run = await execute(buildDefinition(), { WaitUntilReady: [new ResourceNotReady('status checks initializing')] });
+    expect(run.calls.WaitUntilReady).toHaveLength(READINESS_RETRY.MaxAttempts + 1);
+    expect(run.error?.name).toBe(BUILD_FAILURES.rolledBack);
+    expect(failure(run)).toMatchObject({ failedStep: 'WaitUntilReady', error: 'ResourceNotReady' });
+  });
+
+  it('rolls back after a terminal error in CreateLoadBalancer, without retrying it, once the other branches finished', async () => {
+    const run = await execute(buildDefinition(), { CreateLoadBalancer: [new QuotaExceeded('CreateLoadBalancer: TooManyLoadBalancers')] });
+    expect(run.calls.CreateLoadBalancer).toHaveLength(1);
+    expect(run.calls.LaunchNodes).toHaveLength(1);
+    expect(run.calls.LaunchBastion).toHaveLength(1);
+    expect(rollbackOf(run)).toEqual(ROLLBACK);
+    expect(run.calls.RegisterTargets).toBeUndefined();
+    expect(run.error?.name).toBe(BUILD_FAILURES.rolledBack);
+    expect(failure(run)).toEqual({ failedStep: 'CreateLoadBalancer', error: 'QuotaExceeded', cause: 'CreateLoadBalancer: TooManyLoadBalancers' });
+    expect(run.entered.at(-1)).toBe(BUILD_FAILURES.rolledBack);
+  });
+
+  it('gives the rollback steps the build id, the spec and what is known of the build', async () => {
+    const run = await execute(buildDefinition(), { RegisterTargets: [new QuotaExceeded('TooManyTargets')] });
+    expect(run.calls.RollbackDeleteLoadBalancer[0]).toMatchObject({
+      ...INPUT, network: PIECES.CreateNetwork, loadBalancer: PIECES.CreateLoadBalancer,
+      failure: { failedStep: 'RegisterTargets', error: 'QuotaExceeded', cause: 'TooManyTargets' },
+    });
+  });
+
+  it.each(['CreateNetwork', 'LaunchNodes', 'LaunchBastion', 'RegisterTargets', 'WaitUntilReady', 'VerifyBaseline'])(
+    'rolls back when %s fails for good, naming it in the cause',
+    async (state) => {
+      const run = await execute(buildDefinition(), { [state]: [new PermissionDenied(`${state}: UnauthorizedOperation`)] });
+      expect(rollbackOf(run)).toEqual(ROLLBACK);
+      expect(run.error?.name).toBe(BUILD_FAILURES.rolledBack);
+      expect(failure(run)).toEqual({ failedStep: state, error: 'PermissionDenied', cause: `${state}: UnauthorizedOperation` });
+    },
+  );
+
+  it('ends RollbackFailed, naming both steps, when a rollback step fails for good', async () => {
+    const run = await execute(buildDefinition(), {
+      LaunchNodes: [new QuotaExceeded('VcpuLimitExceeded')],
+      RollbackTerminateInstances: [new PermissionDenied('TerminateInstances: UnauthorizedOperation')],
+    });
+    expect(rollbackOf(run)).toEqual(['RollbackDeleteLoadBalancer', 'RollbackTerminateInstances']);
+    expect(run.entered.slice(-3)).toEqual(['RecordRollbackTerminateInstancesFailure', 'ExplainRollbackFailed', 'RollbackFailed']);
+    expect(run.calls.RollbackDeleteNetwork).toBeUndefined();
+    expect(run.error?.name).toBe(BUILD_FAILURES.rollbackFailed);
+    expect(failure(run)).toEqual({
+      failedStep: 'LaunchNodes', error: 'QuotaExceeded', cause: 'VcpuLimitExceeded',
+      rollback: { failedStep: 'RollbackTerminateInstances', error: 'PermissionDenied', cause: 'TerminateInstances: UnauthorizedOperation' },
+    });
+  });
+
+  it('waits through lingering dependencies during a rollback', async () => {
+    const run = await execute(buildDefinition(), {
+      VerifyBaseline: [new QuotaExceeded('baseline')],
+      RollbackDeleteNetwork: [new ResourceNotReady('DependencyViolation: eni-1 in use'), { step: 'network', deleted: ['vpc-1'] }],
+    });
+    expect(run.retried).toContain('RollbackDeleteNetwork');
+    expect(run.error?.name).toBe(BUILD_FAILURES.rolledBack);
+  });
+
+  it('ends PreflightFailed without creating or rolling back anything', async () => {
+    const run = await execute(buildDefinition(), { Preflight: [new PreflightFailed('key pair fin-k8s-key not found')] });
+    expect(run.calls.Preflight).toHaveLength(1);
+    expect(run.calls.CreateNetwork).toBeUndefined();
+    expect(rollbackOf(run)).toEqual([]);
+    expect(run.error?.name).toBe(BUILD_FAILURES.preflight);
+    expect(failure(run)).toEqual({ failedStep: 'Preflight', error: 'PreflightFailed', cause: 'key pair fin-k8s-key not found' });
+  });
+
+  it('does not wait on a Preflight that answers ResourceNotReady: its checks are verdicts', async () => {
+    const run = await execute(buildDefinition(), { Preflight: [new ResourceNotReady('AMI pending')] });
+    expect(run.calls.Preflight).toHaveLength(1);
+    expect(run.error?.name).toBe(BUILD_FAILURES.preflight);
+  });
+});
+
+describe('failure causes in aws-local-stepfunctions@3', () => {
+  // That library strips backslashes from intrinsic results, so a cause that itself holds quotes (as a
+  // Lambda's JSON cause does) is not valid JSON after States.JsonToString there; in AWS it is. The Fail
+  // state's input keeps the structured record either way: this is what the local runtime should read.
+  it('keeps the structured failure record in the Fail state\'s input even when the cause has quotes', async () => {
+    const lambdaCause = JSON.stringify({ errorType: 'QuotaExceeded', errorMessage: 'limit "5" reached' });
+    const run = await execute(buildDefinition(), { LaunchBastion: [Object.assign(new Error(lambdaCause), { name: 'QuotaExceeded' })] });
+    expect(run.error?.name).toBe(BUILD_FAILURES.rolledBack);
+    expect(run.failInput?.failure).toEqual({ failedStep: 'LaunchBastion', error: 'QuotaExceeded', cause: lambdaCause });
+  });
+});
+
+describe('the teardown machine, executed', () => {
+  it('deletes in order and waits through ResourceNotReady', async () => {
+    const run = await execute(teardownDefinition(), {
+      DeleteLoadBalancer: [new ResourceNotReady('load balancer deleting'), { step: 'load-balancer', deleted: ['arn:lb'] }],
+      DeleteNetwork: [new ResourceNotReady('eni lingers'), new ResourceNotReady('eni lingers'), { step: 'network', deleted: ['vpc-1'] }],
+    });
+    expect(run.error).toBeUndefined();
+    expect(run.entered).toEqual(['DeleteLoadBalancer', 'TerminateInstances', 'DeleteNetwork', 'Destroyed']);
+    expect(run.retried).toEqual(['DeleteLoadBalancer', 'DeleteNetwork', 'DeleteNetwork']);
+    expect(run.output).toMatchObject({ ...INPUT, teardownLoadBalancer: { deleted: ['arn:lb'] }, teardownNetwork: { deleted: ['vpc-1'] } });
+  });
+
+  it('ends TeardownFailed with a cause naming the step and the error', async () => {
+    const run = await execute(teardownDefinition(), { TerminateInstances: [new PermissionDenied('TerminateInstances: UnauthorizedOperation')] });
+    expect(run.calls.DeleteNetwork).toBeUndefined();
+    expect(run.error?.name).toBe(TEARDOWN_FAILED);
+    expect(failure(run)).toEqual({ failedStep: 'TerminateInstances', error: 'PermissionDenied', cause: 'TerminateInstances: UnauthorizedOperation' });
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * The slice of the Amazon States Language (JSONPath mode) our definitions use, typed so that a missing
+ * `Next`, a misspelt field or a Task without its policy fails to compile rather than to deploy.
+ * Plain data: no CDK here, so the same objects go to CloudFormation and to aws-local-stepfunctions.
+ */
+
+export interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds: number;
+  MaxAttempts: number;
+  BackoffRate: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: 'FULL' | 'NONE';
+}
+
+export interface Catcher {
+  ErrorEquals: string[];
+  ResultPath: string;
+  Next: string;
+}
+
+/** How a state hands over: exactly one of `Next` or `End`. */
+export type Transition = { Next: string; End?: never } | { End: true; Next?: never };
+
+interface Common {
+  Comment?: string;
+}
+
+export type TaskState = Common & Transition & {
+  Type: 'Task';
+  Resource: string;
+  ResultPath: string;
+  TimeoutSeconds: number;
+  Retry: Retrier[];
+  Catch: Catcher[];
+};
+
+export type PassState = Common & Transition & {
+  Type: 'Pass';
+  InputPath?: string;
+  Parameters?: Record<string, unknown>;
+  ResultPath?: string;
+};
+
+export type ParallelState = Common & Transition & {
+  Type: 'Parallel';
+  Branches: StateMachineDefinition[];
+  ResultPath?: string;
+  Catch?: Catcher[];
+};
+
+export interface ChoiceRule {
+  Variable: string;
+  IsPresent: boolean;
+  Next: string;
+}
+
+export interface ChoiceState extends Common {
+  Type: 'Choice';
+  Choices: ChoiceRule[];
+  Default: string;
+}
+
+export type WaitState = Common & Transition & { Type: 'Wait'; Seconds: number };
+
+export interface SucceedState extends Common {
+  Type: 'Succeed';
+  OutputPath?: string;
+}
+
+export interface FailState extends Common {
+  Type: 'Fail';
+  Error: string;
+  CausePath: string;
+}
+
+export type State = TaskState | PassState | ParallelState | ChoiceState | WaitState | SucceedState | FailState;
+export type States = Record<string, State>;
+
+export interface StateMachineDefinition {
+  Comment?: string;
+  StartAt: string;
+  States: States;
+}
+
+/** Every state of a definition, Parallel branches included, with its name. */
+export function allStates(definition: StateMachineDefinition): Array<[string, State]> {
+  return Object.entries(definition.States).flatMap(([name, state]): Array<[string, State]> => [
+    [name, state],
+    ...(state.Type === 'Parallel' ? state.Branches.flatMap(allStates) : []),
+  ]);
+}
+
+/** The definition as the string CloudFormation's DefinitionString (and the local runtime) take. */
+export function toJson(definition: StateMachineDefinition): string {
+  return JSON.stringify(definition, null, 2);
+}

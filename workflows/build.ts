@@ -1,0 +1,127 @@
+import type { BuildState } from '../functions/core/contracts';
+import type { ChoiceRule, PassState, StateMachineDefinition, States } from './asl';
+import { BUILD_FAILURES, explainName, failWithCause, FAILURE_PATH, recordFailure, recordFailureName } from './failures';
+import { lambdaTask } from './policies';
+import type { StepFunctionId } from './steps';
+import { teardownStates } from './teardown';
+
+/**
+ * The `build` machine, its state names reading as the console checklist:
+ *   Preflight → CreateNetwork → ProvisionInParallel{ LaunchNodes │ CreateLoadBalancer │ LaunchBastion }
+ *     → RegisterTargets → WaitUntilReady → VerifyBaseline → BuildSucceeded (output: BuildResult)
+ * A Preflight failure ends in PreflightFailed (nothing was created). Any later failure is recorded at
+ * `$.failure` and runs the teardown fragment as Rollback* states → BuildRolledBack, or RollbackFailed
+ * when a rollback step fails for good.
+ */
+
+export const BUILD_SUCCEEDED = 'BuildSucceeded';
+export const PARALLEL_STEP = 'ProvisionInParallel';
+const CHECK_PARALLEL = 'CheckProvisioning';
+const MERGE_PARALLEL = 'MergeProvisioned';
+/** Where the Parallel leaves its branches' outputs (one full state each) for the check and the merge. */
+const BRANCH_OUTPUTS = '$.provisioned';
+
+/** The three branches: each gets the full state and adds its own piece. */
+const PARALLEL_BRANCHES: ReadonlyArray<{ name: string; step: StepFunctionId; piece: keyof BuildState }> = [
+  { name: 'LaunchNodes', step: 'launchNodes', piece: 'nodes' },
+  { name: 'CreateLoadBalancer', step: 'createLoadBalancer', piece: 'loadBalancer' },
+  { name: 'LaunchBastion', step: 'launchBastion', piece: 'bastion' },
+];
+
+/** What the state holds when the Parallel starts; the merge carries these over unchanged. */
+const CARRIED_INTO_PARALLEL: ReadonlyArray<keyof BuildState> = ['buildId', 'spec', 'preflight', 'network'];
+
+const ROLLBACK_PREFIX = 'Rollback';
+
+/**
+ * A branch never fails: a failed step records itself at `$.failure` and ends its branch. So the other
+ * branches run to completion before anything is rolled back — a RunInstances still in flight when a
+ * sibling fails would otherwise create instances after the rollback looked for them. The Choice after
+ * the Parallel then finds the failure, if any.
+ */
+function branch({ name, step, piece }: (typeof PARALLEL_BRANCHES)[number]): StateMachineDefinition {
+  return {
+    StartAt: name,
+    States: {
+      [name]: lambdaTask(step, { resultPath: `$.${piece}`, then: { End: true }, onError: recordFailureName(name), waitsForReadiness: true }),
+      [recordFailureName(name)]: recordFailure(name, FAILURE_PATH, { End: true }),
+    },
+  };
+}
+
+function parallelStates(next: string, rollback: string): States {
+  const collect = (name: string) => `Collect${name}Failure`;
+  const failureRules: ChoiceRule[] = PARALLEL_BRANCHES.map(({ name }, i) => ({
+    Variable: `${BRANCH_OUTPUTS}[${i}].failure`,
+    IsPresent: true,
+    Next: collect(name),
+  }));
+  const collectors: States = Object.fromEntries(PARALLEL_BRANCHES.map(({ name }, i): [string, PassState] => [collect(name), {
+    Type: 'Pass',
+    Comment: `${name} failed: lift its failure record to the top for the rollback`,
+    InputPath: `${BRANCH_OUTPUTS}[${i}].failure`,
+    ResultPath: FAILURE_PATH,
+    Next: rollback,
+  }]));
+  // Rebuilt field by field: a ResultPath cannot merge three results into the root in JSONPath mode.
+  const merged: Record<string, string> = Object.fromEntries([
+    ...CARRIED_INTO_PARALLEL.map((field) => [`${field}.$`, `$.${field}`]),
+    ...PARALLEL_BRANCHES.map(({ piece }, i) => [`${piece}.$`, `${BRANCH_OUTPUTS}[${i}].${piece}`]),
+  ]);
+  return {
+    [PARALLEL_STEP]: {
+      Type: 'Parallel',
+      Comment: 'The NLB (≈2.5 min to become active) is created while the nodes and the bastion boot',
+      Branches: PARALLEL_BRANCHES.map(branch),
+      ResultPath: BRANCH_OUTPUTS,
+      // Branches catch their own errors; this only meets what no branch could (e.g. States.BranchFailed).
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: recordFailureName(PARALLEL_STEP) }],
+      Next: CHECK_PARALLEL,
+    },
+    [recordFailureName(PARALLEL_STEP)]: recordFailure(PARALLEL_STEP, FAILURE_PATH, { Next: rollback }),
+    [CHECK_PARALLEL]: { Type: 'Choice', Choices: failureRules, Default: MERGE_PARALLEL },
+    ...collectors,
+    [MERGE_PARALLEL]: { Type: 'Pass', Comment: 'Every branch succeeded: put the pieces together', Parameters: merged, Next: next },
+  };
+}
+
+/** A top-level build step whose failure is recorded and rolled back. */
+function buildStep(name: string, step: StepFunctionId, resultPath: string, next: string, rollback: string, waitsForReadiness = true): States {
+  return {
+    [name]: lambdaTask(step, { resultPath, then: { Next: next }, onError: recordFailureName(name), waitsForReadiness }),
+    [recordFailureName(name)]: recordFailure(name, FAILURE_PATH, { Next: rollback }),
+  };
+}
+
+export function buildDefinition(): StateMachineDefinition {
+  const rollback = teardownStates({
+    prefix: ROLLBACK_PREFIX,
+    next: explainName(BUILD_FAILURES.rolledBack),
+    // Beside the build's own failure, so the cause names both the step that failed and the rollback step.
+    failureRecordPath: `${FAILURE_PATH}.rollback`,
+    onFailure: explainName(BUILD_FAILURES.rollbackFailed),
+  });
+  const undo = rollback.startAt;
+  return {
+    Comment: 'k8s-ec2-builder build: the EC2 foundation of a self-managed Kubernetes cluster; rolls back on failure',
+    StartAt: 'Preflight',
+    States: {
+      // Preflight creates nothing: its "not ready" is a verdict, and its failure needs no rollback.
+      Preflight: lambdaTask('preflight', {
+        resultPath: '$.preflight', then: { Next: 'CreateNetwork' }, onError: recordFailureName('Preflight'), waitsForReadiness: false,
+      }),
+      [recordFailureName('Preflight')]: recordFailure('Preflight', FAILURE_PATH, { Next: explainName(BUILD_FAILURES.preflight) }),
+      ...failWithCause(BUILD_FAILURES.preflight, 'The spec or the account cannot hold this build; nothing was created'),
+      ...buildStep('CreateNetwork', 'createNetwork', '$.network', PARALLEL_STEP, undo),
+      ...parallelStates('RegisterTargets', undo),
+      ...buildStep('RegisterTargets', 'registerTargets', '$.targets', 'WaitUntilReady', undo),
+      ...buildStep('WaitUntilReady', 'waitUntilReady', '$.readiness', 'VerifyBaseline', undo),
+      // VerifyBaseline reads what was built; a violation is a verdict, not something to wait for.
+      ...buildStep('VerifyBaseline', 'verifyBaseline', '$.result', BUILD_SUCCEEDED, undo, false),
+      [BUILD_SUCCEEDED]: { Type: 'Succeed', Comment: 'The execution output is the BuildResult { outputs, baseline }', OutputPath: '$.result' },
+      ...rollback.states,
+      ...failWithCause(BUILD_FAILURES.rolledBack, 'The build failed and everything it created was removed'),
+      ...failWithCause(BUILD_FAILURES.rollbackFailed, 'The build failed and its rollback failed too: resources tagged with the build id remain'),
+    },
+  };
+}

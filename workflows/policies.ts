@@ -1,0 +1,109 @@
+import { READINESS_ERROR, RETRYABLE_ERRORS } from '../functions/core/errors';
+import type { Catcher, Retrier, TaskState, Transition } from './asl';
+import { STEP_FUNCTIONS, type StepFunctionId } from './steps';
+
+/**
+ * The one retry/catch/timeout policy every Task gets. Terminal errors (InvalidSpec, QuotaExceeded…) are
+ * deliberately absent from every Retry: retrying a permanent problem only delays the rollback. For the
+ * same reason no Retry names `States.ALL` or `States.TaskFailed`.
+ */
+
+/**
+ * Errors of the Lambda service itself, not of our code: the invocation never ran or its answer was lost,
+ * so running the step again is safe (every handler is idempotent). aws-cdk's LambdaInvoke retries the
+ * same family (2 s, ×2, 6 attempts); `TooManyRequestsException` is Lambda's own throttle (concurrency
+ * limit) and a burst of builds meets it first. Full jitter spreads parallel branches and builds apart.
+ */
+export const LAMBDA_SERVICE_RETRY: Retrier = {
+  ErrorEquals: [
+    'Lambda.ServiceException',
+    'Lambda.AWSLambdaException',
+    'Lambda.SdkClientException',
+    'Lambda.ClientExecutionTimeoutException',
+    'Lambda.TooManyRequestsException',
+  ],
+  IntervalSeconds: 2,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+  MaxDelaySeconds: 30,
+  JitterStrategy: 'FULL',
+};
+
+/**
+ * Our transient AWS answers (throttling, 5xx, eventual consistency). EC2's token buckets refill per
+ * second, so a short capped backoff with full jitter is what AWS recommends; waits ≤ 2+4+8+16+30+30 = 90 s.
+ */
+export const TRANSIENT_AWS_RETRY: Retrier = {
+  ErrorEquals: [...RETRYABLE_ERRORS],
+  IntervalSeconds: 2,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+  MaxDelaySeconds: 30,
+  JitterStrategy: 'FULL',
+};
+
+/**
+ * Waiting for AWS (instances booting and passing status checks ≈2–5 min, an NLB provisioning ≈2.5 min,
+ * its ENIs lingering after delete): the handler checks once and throws ResourceNotReady; the state machine
+ * polls. A steady 10 s poll (BackoffRate 1, no jitter: a poll should not drift) for 120 attempts bounds
+ * the waiting at 120 × 10 s = 1,200 s = 20 min, plus the checks' own run time. See `retryWaitBound`.
+ */
+export const READINESS_RETRY: Retrier = {
+  ErrorEquals: [READINESS_ERROR],
+  IntervalSeconds: 10,
+  MaxAttempts: 120,
+  BackoffRate: 1,
+  JitterStrategy: 'NONE',
+};
+
+/** Where a Catch puts the error; the state's own input is kept beside it for the rollback. */
+export const ERROR_PATH = '$.error';
+
+/**
+ * The longest a retrier can sleep in total before it gives up (jitter only shortens waits):
+ * Σ min(IntervalSeconds × BackoffRate^k, MaxDelaySeconds) over k = 0 … MaxAttempts−1.
+ */
+export function retryWaitBound(retrier: Retrier): number {
+  let total = 0;
+  for (let attempt = 0; attempt < retrier.MaxAttempts; attempt++) {
+    const wait = retrier.IntervalSeconds * retrier.BackoffRate ** attempt;
+    total += retrier.MaxDelaySeconds === undefined ? wait : Math.min(wait, retrier.MaxDelaySeconds);
+  }
+  return total;
+}
+
+export interface TaskOptions {
+  /** Where the handler's piece goes in the state (`$.network`…); the handler returns only its piece. */
+  resultPath: string;
+  /** The state that runs after a success: `{ Next }`, or `{ End: true }` at the end of a branch. */
+  then: Transition;
+  /** The state a failure (after retries) goes to; it finds the error at `$.error`. */
+  onError: string;
+  /**
+   * Whether this step may wait for AWS by throwing ResourceNotReady. Off for checks whose "not ready"
+   * is a verdict (Preflight, VerifyBaseline): there it goes straight to the Catch.
+   */
+  waitsForReadiness: boolean;
+  comment?: string;
+}
+
+/**
+ * A Task that invokes one of our Lambdas directly: `Resource` is the `${…FunctionArn}` substitution that
+ * the deployed stack fills in (DefinitionSubstitutions) and the local runtime resolves by state name.
+ */
+export function lambdaTask(step: StepFunctionId, options: TaskOptions): TaskState {
+  const { substitution, timeoutSeconds } = STEP_FUNCTIONS[step];
+  const catchAll: Catcher = { ErrorEquals: ['States.ALL'], ResultPath: ERROR_PATH, Next: options.onError };
+  return {
+    Type: 'Task',
+    ...(options.comment ? { Comment: options.comment } : {}),
+    Resource: `\${${substitution}}`,
+    ResultPath: options.resultPath,
+    TimeoutSeconds: timeoutSeconds,
+    // Copies, so that a caller editing one Task (e.g. scaling) never edits every other Task.
+    Retry: [LAMBDA_SERVICE_RETRY, TRANSIENT_AWS_RETRY, ...(options.waitsForReadiness ? [READINESS_RETRY] : [])]
+      .map((retrier) => structuredClone(retrier)),
+    Catch: [catchAll],
+    ...options.then,
+  };
+}
