@@ -1,0 +1,190 @@
+import '../polyfills';
+import { randomUUID } from 'node:crypto';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionHistory, type HistoryEvent } from './history';
+import { asLambda, loadHandler, taskStates, type LocalHandler } from './tasks';
+
+/**
+ * A local Step Functions: runs registered ASL definitions with aws-local-stepfunctions, Task states served
+ * by in-process handlers, and keeps executions (status, input/output, AWS-shaped history) for the JSON API.
+ */
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+export interface Execution {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  status: ExecutionStatus;
+  startDate: number; // epoch ms
+  stopDate?: number;
+  input: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+  history: ExecutionHistory;
+  abort?: () => void;
+  done: Promise<void>;
+}
+
+export class ServiceError extends Error {
+  constructor(readonly type: string, message: string) {
+    super(message);
+    this.name = type;
+  }
+}
+
+export interface StatusChange { execution: Execution; region: string; account: string }
+
+export interface LocalStepFunctionsOptions {
+  region?: string;
+  account?: string;
+  /** Called on every status change (RUNNING at start, then the final status), like EventBridge. */
+  onStatusChange?: (change: StatusChange) => Promise<void> | void;
+  /** Handler lookup by name; defaults to functions/handlers/<name>.ts. Tests inject fakes here. */
+  handlers?: (name: string) => LocalHandler;
+}
+
+interface Machine { arn: string; name: string; definition: { States: Record<string, never> }; tasks: Record<string, LocalHandler>; resources: Record<string, string> }
+
+export class LocalStepFunctions {
+  readonly region: string;
+  readonly account: string;
+  private readonly machines = new Map<string, Machine>();
+  private readonly executions = new Map<string, Execution>();
+
+  constructor(private readonly options: LocalStepFunctionsOptions = {}) {
+    this.region = options.region ?? 'ap-northeast-2';
+    this.account = options.account ?? '000000000000';
+  }
+
+  createStateMachine(name: string, definition: object): string {
+    const arn = `arn:aws:states:${this.region}:${this.account}:stateMachine:${name}`;
+    const steps = taskStates(definition as never);
+    const resolve = this.options.handlers ?? loadHandler;
+    const tasks = Object.fromEntries(Object.entries(steps).map(([state, handler]) => [state, asLambda(resolve(handler))]));
+    const resources = Object.fromEntries(Object.entries(steps).map(([state, handler]) => [state, `arn:aws:lambda:${this.region}:${this.account}:function:${handler}`]));
+    this.machines.set(arn, { arn, name, definition: definition as Machine['definition'], tasks, resources });
+    return arn;
+  }
+
+  startExecution(stateMachineArn: string, name = randomUUID(), inputText = '{}'): Execution {
+    const machine = this.machines.get(stateMachineArn);
+    if (!machine) throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    if (!/^[A-Za-z0-9-_]{1,80}$/.test(name)) throw new ServiceError('InvalidName', `Invalid Name: '${name}'`);
+    const executionArn = `arn:aws:states:${this.region}:${this.account}:execution:${machine.name}:${name}`;
+    const existing = this.executions.get(executionArn);
+    if (existing) {
+      // AWS: the same name and input while running is idempotent; anything else is a conflict.
+      if (existing.status === 'RUNNING' && existing.input === inputText) return existing;
+      throw new ServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    let input: unknown;
+    try {
+      input = JSON.parse(inputText);
+    } catch {
+      throw new ServiceError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
+    }
+    const sm = new StateMachine(machine.definition as never);
+    const run = sm.run(input as never, { overrides: { taskResourceLocalHandlers: machine.tasks as never } });
+    const history = new ExecutionHistory((state) => machine.resources[state] ?? 'local');
+    const execution: Execution = { executionArn, stateMachineArn, name, status: 'RUNNING', startDate: Date.now(), input: inputText, history, abort: run.abort, done: Promise.resolve() };
+    this.executions.set(executionArn, execution);
+    execution.done = this.follow(execution, run);
+    return execution;
+  }
+
+  private async follow(execution: Execution, run: ReturnType<StateMachine['run']>): Promise<void> {
+    await this.notify(execution);
+    const logging = (async () => {
+      for await (const event of run.eventLogs) execution.history.record(event);
+    })();
+    let outcome: { output: unknown } | { error: { name?: string; message?: string; cause?: unknown } };
+    try {
+      outcome = { output: await run.result };
+    } catch (error) {
+      outcome = { error: error as { name?: string; message?: string } };
+    }
+    // The event log ends with the execution; read it to the end before judging the outcome.
+    await logging.catch(() => undefined);
+    if ('output' in outcome) {
+      Object.assign(execution, { status: 'SUCCEEDED', output: JSON.stringify(outcome.output ?? null) });
+    } else {
+      const e = outcome.error;
+      const aborted = e.name === 'ExecutionAbortedError' || execution.status === 'ABORTED';
+      Object.assign(execution, aborted
+        ? { status: 'ABORTED', error: execution.error, cause: execution.cause }
+        : { status: 'FAILED', error: failError(e), cause: failStateCause(execution) ?? failCause(e) });
+    }
+    execution.stopDate = Date.now();
+    await this.notify(execution);
+  }
+
+  private async notify(execution: Execution): Promise<void> {
+    try {
+      await this.options.onStatusChange?.({ execution, region: this.region, account: this.account });
+    } catch {
+      // A notification failure never changes an execution (as with EventBridge → Lambda).
+    }
+  }
+
+  describeExecution(executionArn: string): Execution {
+    const execution = this.executions.get(executionArn);
+    if (!execution) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    return execution;
+  }
+
+  listExecutions(stateMachineArn: string, statusFilter?: string): Execution[] {
+    if (!this.machines.has(stateMachineArn)) throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    return [...this.executions.values()]
+      .filter((e) => e.stateMachineArn === stateMachineArn && (!statusFilter || e.status === statusFilter))
+      .sort((a, b) => b.startDate - a.startDate);
+  }
+
+  history(executionArn: string): HistoryEvent[] {
+    return this.describeExecution(executionArn).history.events;
+  }
+
+  stopExecution(executionArn: string, error?: string, cause?: string): number {
+    const execution = this.describeExecution(executionArn);
+    if (execution.status === 'RUNNING') {
+      Object.assign(execution, { status: 'ABORTED', error, cause });
+      execution.abort?.();
+    }
+    return Date.now();
+  }
+
+  /** Resolves when every execution has finished (for tests and clean shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.executions.values()].map((e) => e.done));
+  }
+}
+
+/**
+ * aws-local-stepfunctions strips backslashes from intrinsic results, so `States.JsonToString($.failure)`
+ * of a cause with quotes is not JSON locally (AWS escapes correctly). Our Fail states are entered with the
+ * failure record in `$.failure`: serialise it from the Fail state's input instead.
+ */
+function failStateCause(execution: Execution): string | undefined {
+  const entered = [...execution.history.events].reverse().find((e) => e.type === 'FailStateEntered');
+  const input = (entered?.stateEnteredEventDetails as { input?: string } | undefined)?.input;
+  if (!input) return undefined;
+  try {
+    const failure = (JSON.parse(input) as { failure?: unknown }).failure;
+    return failure === undefined ? undefined : JSON.stringify(failure);
+  } catch {
+    return undefined;
+  }
+}
+
+/** aws-local-stepfunctions wraps what ended the execution (a Fail state's error, or a runtime error) in an ExecutionError. */
+function endingError(e: { name?: string; message?: string; cause?: unknown }): { name?: string; message?: string } {
+  return e.name === 'ExecutionError' && e.cause && typeof e.cause === 'object' ? (e.cause as { name?: string; message?: string }) : e;
+}
+
+function failError(e: { name?: string; message?: string; cause?: unknown }): string {
+  return endingError(e).name ?? 'States.Runtime';
+}
+
+function failCause(e: { name?: string; message?: string; cause?: unknown }): string {
+  return endingError(e).message ?? '';
+}
