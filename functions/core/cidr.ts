@@ -19,7 +19,8 @@ export function parseCidr(text: string): Cidr | { problem: CidrProblem; suggesti
   const [address, prefixText] = text.split('/');
   const prefix = Number(prefixText);
   if (!ipaddr.IPv4.isValidFourPartDecimal(address) || prefix > 32) return { problem: 'malformed' };
-  const block = new Netmask(address, prefix);
+  // The "a.b.c.d/n" form: netmask reads a numeric mask of 0 as "no mask" (a /32), so /0 would pass as a host.
+  const block = new Netmask(`${address}/${prefix}`);
   if (block.base !== address) return { problem: 'not-network-address', suggestion: `${block.base}/${prefix}` };
   return { text, base: block.base, prefix, block };
 }

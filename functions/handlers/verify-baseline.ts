@@ -1,0 +1,52 @@
+import type { BuildOutputs, BuildResult } from '../core/contracts';
+import { BaselineViolation, InvalidSpec } from '../core/errors';
+import { evaluateBaseline, type InstanceFacts } from '../core/baseline-rules';
+import { stepHandler } from '../core/step-handler';
+import { API_SERVER_PORT } from '../core/spec-rules';
+import { describeIngressRules, describeLoadBalancerView, describeSubnetRoutes, describeTargetGroupAttributes } from '../resources/baseline';
+import { describeNodes, describeOwned, LIVE_STATES, withVolumes, type InstanceRecord } from '../resources/instances';
+
+const facts = (r: InstanceRecord): InstanceFacts => ({
+  instanceId: r.instanceId, name: r.name, role: r.role, publicIp: r.publicIp, httpTokens: r.metadata.httpTokens, volumes: r.volumes,
+});
+
+/**
+ * VerifyBaseline: reads back what was built and checks the DESIGN §7 invariants. Any violation fails the
+ * build (and so rolls it back): a cluster that is not what we promised is not handed over. On success it
+ * returns the build's outputs, from which the artifacts are made.
+ */
+export const handler = stepHandler('verify-baseline', async ({ state, spec, plan, clients, logger }): Promise<BuildResult> => {
+  const { network, loadBalancer, readiness } = state;
+  if (!network || !loadBalancer || !readiness) throw new InvalidSpec('verify-baseline needs $.network, $.loadBalancer and $.readiness');
+  const groups = network.securityGroupIds;
+  const [nodes, bastions, ingressRules, privateSubnetRoutes, lb, targetGroupAttributes] = await Promise.all([
+    describeNodes(clients, plan.buildId),
+    describeOwned(clients, plan.buildId, ['bastion'], LIVE_STATES).then((r) => withVolumes(clients, r)),
+    describeIngressRules(clients, Object.values(groups)),
+    describeSubnetRoutes(clients, Object.values(network.privateSubnetIds)),
+    describeLoadBalancerView(clients, loadBalancer.loadBalancerArn),
+    describeTargetGroupAttributes(clients, Object.values(loadBalancer.targetGroupArns)),
+  ]);
+  const baseline = evaluateBaseline(
+    { nodes: nodes.map(facts), bastion: bastions[0] && facts(bastions[0]), groupIds: groups, ingressRules, privateSubnetRoutes, loadBalancer: lb, targetGroupAttributes },
+    plan,
+  );
+  const failed = baseline.checks.filter((c) => !c.ok);
+  if (failed.length > 0) {
+    throw new BaselineViolation(failed.map((c) => `${c.id}: ${c.detail}`).join(' | '), { details: { checks: baseline.checks } });
+  }
+  logger.info('baseline verified', { checks: baseline.checks.map((c) => c.id) });
+  const outputs: BuildOutputs = {
+    buildId: plan.buildId,
+    clusterName: spec.name,
+    region: spec.region,
+    vpcId: network.vpcId,
+    subnetIds: { private: network.privateSubnetIds, public: network.publicSubnetId },
+    securityGroupIds: groups,
+    loadBalancer: { arn: loadBalancer.loadBalancerArn, dnsName: loadBalancer.dnsName, apiEndpoint: `${loadBalancer.dnsName}:${API_SERVER_PORT}` },
+    bastion: { instanceId: readiness.bastion.instanceId, publicIp: readiness.bastion.publicIp, privateIp: readiness.bastion.privateIp },
+    nodes: readiness.nodes,
+    kubernetes: spec.kubernetes,
+  };
+  return { outputs, baseline };
+});

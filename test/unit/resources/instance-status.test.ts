@@ -1,0 +1,78 @@
+import { DescribeInstanceStatusCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { AwsClients } from '../../../functions/core/clients';
+import { AwsThrottled, NotYetVisible } from '../../../functions/core/errors';
+import { describeStatusChecks, statusChecksPassed, type StatusChecks } from '../../../functions/resources/instance-status';
+import { awsError } from '../../fixtures/fake-world';
+
+const ec2 = mockClient(EC2Client);
+const clients: AwsClients = {
+  ec2: new EC2Client({ region: 'ap-northeast-2' }),
+  elbv2: new ElasticLoadBalancingV2Client({ region: 'ap-northeast-2' }),
+  quotas: new ServiceQuotasClient({ region: 'ap-northeast-2' }),
+};
+const status = (id: string, state: string, system: string, instance: string) => ({
+  InstanceId: id, InstanceState: { Name: state as 'running', Code: 16 }, SystemStatus: { Status: system as 'ok' }, InstanceStatus: { Status: instance as 'ok' },
+});
+
+afterEach(() => ec2.reset());
+
+describe('describeStatusChecks', () => {
+  it('makes no call for no instances', async () => {
+    await expect(describeStatusChecks(clients, [])).resolves.toEqual(new Map());
+    expect(ec2.calls()).toHaveLength(0);
+  });
+
+  it('asks for all instances, pending ones included, and maps both checks by instance id', async () => {
+    ec2.on(DescribeInstanceStatusCommand).resolves({
+      InstanceStatuses: [status('i-1', 'running', 'ok', 'ok'), status('i-2', 'pending', 'not-applicable', 'not-applicable')],
+    });
+    const checks = await describeStatusChecks(clients, ['i-1', 'i-2']);
+    expect(ec2.commandCalls(DescribeInstanceStatusCommand)[0].args[0].input).toEqual({ InstanceIds: ['i-1', 'i-2'], IncludeAllInstances: true });
+    expect(checks.get('i-1')).toEqual({ instanceId: 'i-1', state: 'running', system: 'ok', instance: 'ok' });
+    expect(checks.get('i-2')).toEqual({ instanceId: 'i-2', state: 'pending', system: 'not-applicable', instance: 'not-applicable' });
+  });
+
+  it('follows NextToken through every page', async () => {
+    ec2
+      .on(DescribeInstanceStatusCommand)
+      .resolvesOnce({ InstanceStatuses: [status('i-1', 'running', 'ok', 'ok')], NextToken: 'page-2' })
+      .resolvesOnce({ InstanceStatuses: [status('i-2', 'running', 'initializing', 'ok')] });
+    const checks = await describeStatusChecks(clients, ['i-1', 'i-2']);
+    expect([...checks.keys()]).toEqual(['i-1', 'i-2']);
+    expect(ec2.commandCalls(DescribeInstanceStatusCommand)[1].args[0].input).toMatchObject({ NextToken: 'page-2' });
+  });
+
+  it('reports missing fields as unknown and skips entries without an instance id', async () => {
+    ec2.on(DescribeInstanceStatusCommand).resolves({ InstanceStatuses: [{ InstanceId: 'i-1' }, { SystemStatus: { Status: 'ok' } }] });
+    const checks = await describeStatusChecks(clients, ['i-1']);
+    expect([...checks.values()]).toEqual([{ instanceId: 'i-1', state: 'unknown', system: 'unknown', instance: 'unknown' }]);
+  });
+
+  it.each([
+    ['RequestLimitExceeded', 'AwsThrottled', AwsThrottled],
+    ['InvalidInstanceID.NotFound', 'NotYetVisible', NotYetVisible],
+  ])('translates %s into %s', async (code, _name, errorClass) => {
+    ec2.on(DescribeInstanceStatusCommand).rejects(awsError(code));
+    const error = await describeStatusChecks(clients, ['i-1']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(errorClass);
+    expect((error as Error).message).toContain(`ec2:DescribeInstanceStatus: ${code}`);
+  });
+});
+
+describe('statusChecksPassed', () => {
+  const checks = (state: string, system: string, instance: string): StatusChecks => ({ instanceId: 'i-1', state, system, instance });
+  it.each<[boolean, string, StatusChecks | undefined]>([
+    [true, 'running with both checks ok', checks('running', 'ok', 'ok')],
+    [false, 'there is no status yet', undefined],
+    [false, 'pending', checks('pending', 'not-applicable', 'not-applicable')],
+    [false, 'the system check is initializing', checks('running', 'initializing', 'ok')],
+    [false, 'the instance check is initializing', checks('running', 'ok', 'initializing')],
+    [false, 'the instance check is impaired', checks('running', 'ok', 'impaired')],
+    [false, 'stopped with stale ok checks', checks('stopped', 'ok', 'ok')],
+  ])('is %p when %s', (expected, _what, value) => {
+    expect(statusChecksPassed(value)).toBe(expected);
+  });
+});
