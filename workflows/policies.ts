@@ -45,13 +45,15 @@ export const TRANSIENT_AWS_RETRY: Retrier = {
 /**
  * Waiting for AWS (instances booting and passing status checks ≈2–5 min, an NLB provisioning ≈2.5 min,
  * its ENIs lingering after delete): the handler checks once and throws ResourceNotReady; the state machine
- * polls. A steady 10 s poll (BackoffRate 1, no jitter: a poll should not drift) for 120 attempts bounds
- * the waiting at 120 × 10 s = 1,200 s = 20 min, plus the checks' own run time. See `retryWaitBound`.
+ * polls. A steady 5 s poll (BackoffRate 1, no jitter: a poll should not drift) for 240 attempts bounds
+ * the waiting at 240 × 5 s = 1,200 s = 20 min, plus the checks' own run time. See `retryWaitBound`.
+ * 5 s rather than 10 s: the poll interval is pure latency added after the last resource is ready
+ * (half an interval on average), and each poll is one cheap Lambda call of read-only Describes.
  */
 export const READINESS_RETRY: Retrier = {
   ErrorEquals: [READINESS_ERROR],
-  IntervalSeconds: 10,
-  MaxAttempts: 120,
+  IntervalSeconds: 5,
+  MaxAttempts: 240,
   BackoffRate: 1,
   JitterStrategy: 'NONE',
 };

@@ -1,0 +1,73 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { DEFAULT_LATENCY } from '../local/cloud/contract';
+import { startLocalStack, type LocalStack } from '../local/stack';
+import { STEP_FUNCTIONS } from '../workflows/steps';
+import { measureBundles } from './bundles';
+import { buildBound, teardownBound } from './critical-path';
+
+/**
+ * `npm run bench`: one build and one teardown on the embedded cloud at AWS-like latencies (time scaled),
+ * compared with the critical path of the latency model; plus each Lambda bundle's size and cold require.
+ * Every duration is in simulated seconds (real seconds × time scale), taken from the executions' own
+ * start and stop times.
+ */
+// Real overheads (handler run time, SDK backoff after throttling) are multiplied by the scale when read as
+// simulated seconds; ×5 keeps that distortion small while a build still takes about half a minute.
+const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? 5);
+
+async function runExecution(stack: LocalStack, start: () => Promise<string>) {
+  stack.cloud?.resetStats();
+  const executionArn = await start();
+  const execution = stack.sfn.describeExecution(executionArn);
+  await execution.done;
+  const events = execution.history.events;
+  return {
+    status: execution.status,
+    simSeconds: round(((execution.stopDate ?? Date.now()) - execution.startDate) / 1000 * stack.timeScale),
+    stateTransitions: events.filter((e) => e.type.endsWith('StateEntered')).length,
+    lambdaInvocations: events.filter((e) => e.type === 'LambdaFunctionScheduled').length,
+    awsCalls: stack.cloud?.stats().total ?? 0,
+  };
+}
+
+const round = (n: number, places = 2) => Math.round(n * 10 ** places) / 10 ** places;
+
+async function main(): Promise<number> {
+  const stack = await startLocalStack({ timeScale: TIME_SCALE, throttling: true });
+  try {
+    const body = readFileSync('examples/seoul.json', 'utf8');
+    const build = await runExecution(stack, async () => {
+      const res = await fetch(`${stack.url}/builds`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      return ((await res.json()) as { executionArn: string }).executionArn;
+    });
+    const buildId = build.status === 'SUCCEEDED' ? stack.sfn.listExecutions(stack.buildStateMachineArn)[0].name : undefined;
+    if (!buildId) throw new Error(`the build ended ${build.status}`);
+    const teardown = await runExecution(stack, async () => {
+      const res = await fetch(`${stack.url}/builds/${buildId}`, { method: 'DELETE' });
+      return ((await res.json()) as { executionArn: string }).executionArn;
+    });
+    const buildBoundSim = buildBound(DEFAULT_LATENCY);
+    const teardownBoundSim = teardownBound(DEFAULT_LATENCY);
+    const results = {
+      timeScale: TIME_SCALE,
+      build: { simSeconds: build.simSeconds, boundSimSeconds: buildBoundSim, ratio: round(build.simSeconds / buildBoundSim, 3), stateTransitions: build.stateTransitions, lambdaInvocations: build.lambdaInvocations, awsCalls: build.awsCalls },
+      teardown: { simSeconds: teardown.simSeconds, boundSimSeconds: teardownBoundSim, ratio: round(teardown.simSeconds / teardownBoundSim, 3), status: teardown.status, resourcesLeft: stack.cloud?.resources(buildId).length ?? 0 },
+      bundles: measureBundles([...Object.values(STEP_FUNCTIONS).map((s) => s.handler), 'api', 'notify']),
+    };
+    mkdirSync('bench', { recursive: true });
+    writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
+    printTable(results);
+    return teardown.status === 'SUCCEEDED' ? 0 : 1;
+  } finally {
+    await stack.close();
+  }
+}
+
+function printTable(r: { timeScale: number; build: Record<string, number>; teardown: Record<string, number | string>; bundles: Record<string, { bytes: number; requireMs: number }> }) {
+  console.log(`\nk8s-ec2-builder bench (time scale ×${r.timeScale}; simulated seconds)\n`);
+  console.table({ build: r.build, teardown: r.teardown });
+  console.table(Object.fromEntries(Object.entries(r.bundles).map(([name, b]) => [name, { KB: round(b.bytes / 1024, 1), requireMs: b.requireMs }])));
+  console.log('written: bench/results.json');
+}
+
+main().then((code) => { process.exitCode = code; }, (error: unknown) => { console.error(error); process.exitCode = 1; });

@@ -1,0 +1,58 @@
+import { messageText, type SlackMessage } from '../local/api/slack-sink';
+import type { LocalStackOptions } from '../local/stack';
+import { EXIT_FAILURE } from './errors';
+import { aborted, withInterrupt } from './interrupt';
+
+/** `k8s-ec2 local`: the embedded stack in the foreground, with its Slack messages printed as they arrive. */
+
+export type StartLocalStack = (options: LocalStackOptions) => Promise<{ url: string; close(): Promise<void> }>;
+
+export interface LocalCommandOptions {
+  port: number;
+  timeScale: number;
+  out: (line?: string) => void;
+  err: (line: string) => void;
+  start?: StartLocalStack;
+  interrupt?: AbortSignal;
+}
+
+/**
+ * The message's `text` (Slack's own one-line notification fallback); the blocks repeat it field by field,
+ * which reads well in Slack and not in a terminal. Only a message without `text` is flattened.
+ */
+export function slackLine(message: SlackMessage): string {
+  const time = message.receivedAt.slice(11, 19);
+  const text = message.payload.text?.trim() || messageText(message);
+  return `[slack ${time}] ${text.split('\n').join('\n                 ')}`;
+}
+
+export async function runLocal(options: LocalCommandOptions): Promise<number> {
+  const { out, err } = options;
+  // Loaded only here: the embedded cloud is heavy and no other command needs it. A require, not an
+  // import(), so that the bin shim needs only tsx's CommonJS hook.
+  const start = options.start ?? (require('../local/stack') as typeof import('../local/stack')).startLocalStack;
+  let stack: { url: string; close(): Promise<void> };
+  try {
+    stack = await start({ port: options.port, timeScale: options.timeScale, onSlackMessage: (m) => out(slackLine(m)) });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    err(`✗ port ${options.port} on 127.0.0.1 is already in use (another k8s-ec2 local?): choose one with --port`);
+    return EXIT_FAILURE;
+  }
+  [
+    `k8s-ec2 local stack listening on ${stack.url}  (time scale ×${options.timeScale}: one real second = ${options.timeScale} simulated seconds)`,
+    '',
+    'In another terminal:',
+    `  export K8S_EC2_API=${stack.url}`,
+    '  k8s-ec2 build --spec examples/seoul.json --follow',
+    '  k8s-ec2 list',
+    `  curl -s ${stack.url}/builds`,
+    '',
+    'Slack messages are printed here as they arrive. Press Ctrl+C to stop.',
+  ].forEach((line) => out(line));
+  await withInterrupt(options.interrupt, aborted);
+  out('stopping…');
+  await stack.close();
+  out('local stack stopped');
+  return 0;
+}

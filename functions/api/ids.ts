@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Build ids, execution names and ARNs. The build id IS the build execution's name (DESIGN §2), so the
+ * console, the API and the tags on every resource speak of the same thing. Teardowns of a build are
+ * executions of the teardown machine named `<buildId>--destroy-<n>`.
+ */
+
+/** Step Functions execution names: at most 80 characters; we keep to letters, digits, "-" and "_". */
+export const BUILD_ID_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
+export const TEARDOWN_MARKER = '--destroy-';
+const BASE36_RANDOM_CHARS = 4;
+
+export function isBuildId(id: string): boolean {
+  return BUILD_ID_PATTERN.test(id) && !id.includes(TEARDOWN_MARKER);
+}
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/**
+ * `<name>-<yyyymmdd>-<hhmmss>-<4 random>`: sorts by start time within a cluster name and reads as a date
+ * in the console. The random tail separates two builds of one cluster started in the same second.
+ */
+export function newBuildId(name: string, now: Date, random: () => number): string {
+  const date = `${now.getUTCFullYear()}${pad(now.getUTCMonth() + 1)}${pad(now.getUTCDate())}`;
+  const time = `${pad(now.getUTCHours())}${pad(now.getUTCMinutes())}${pad(now.getUTCSeconds())}`;
+  const tail = Array.from({ length: BASE36_RANDOM_CHARS }, () => Math.floor(random() * 36).toString(36)).join('');
+  return `${name}-${date}-${time}-${tail}`;
+}
+
+/**
+ * With an Idempotency-Key the id must come out the same for every retry of the request, so it is derived
+ * from the key alone (a hash: the key itself may hold characters an execution name cannot). A key is
+ * scoped to the cluster name: the same key with another name is another build.
+ */
+export function idempotentBuildId(name: string, idempotencyKey: string): string {
+  const digest = createHash('sha256').update(idempotencyKey, 'utf8').digest('hex').slice(0, 16);
+  return `${name}-k${digest}`;
+}
+
+export function teardownName(buildId: string, sequence: number): string {
+  return `${buildId}${TEARDOWN_MARKER}${sequence}`;
+}
+
+/** The build a teardown execution belongs to, or undefined for names that are not teardowns. */
+export function buildIdOfTeardown(executionName: string): string | undefined {
+  const at = executionName.lastIndexOf(TEARDOWN_MARKER);
+  return at > 0 ? executionName.slice(0, at) : undefined;
+}
+
+export function teardownSequence(executionName: string): number {
+  const at = executionName.lastIndexOf(TEARDOWN_MARKER);
+  const n = Number(executionName.slice(at + TEARDOWN_MARKER.length));
+  return at > 0 && Number.isInteger(n) ? n : 0;
+}
+
+export interface StateMachineRef {
+  arn: string;
+  region: string;
+  account: string;
+  name: string;
+  partition: string;
+}
+
+/** `arn:<partition>:states:<region>:<account>:stateMachine:<name>` */
+export function parseStateMachineArn(arn: string): StateMachineRef | undefined {
+  const match = /^arn:([^:]+):states:([^:]+):(\d{12}):stateMachine:([^:]+)$/.exec(arn);
+  if (!match) return undefined;
+  const [, partition, region, account, name] = match;
+  return { arn, partition, region, account, name };
+}
+
+export function executionArn(machine: StateMachineRef, name: string): string {
+  return `arn:${machine.partition}:states:${machine.region}:${machine.account}:execution:${machine.name}:${name}`;
+}
+
+/** The region named in any ARN (`arn:aws:states:<region>:…`). */
+export function regionOfArn(arn: string | undefined): string | undefined {
+  return arn?.split(':')[3] || undefined;
+}
+
+export function consoleUrl(executionArnValue: string, region = regionOfArn(executionArnValue) ?? 'us-east-1'): string {
+  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArnValue}`;
+}
+
+export function buildLinks(buildId: string, executionArnValue: string): { self: string; console: string } {
+  return { self: `/builds/${buildId}`, console: consoleUrl(executionArnValue) };
+}

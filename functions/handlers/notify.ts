@@ -1,0 +1,61 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { regionOfArn } from '../api/ids';
+import { createSecretsManagerClient } from '../core/service-clients';
+import { FINAL_STATUSES, slackMessage, summarize, type ExecutionStatusChange } from '../notify/message';
+import { postToSlack, secretsManagerWebhookResolver, type FetchLike, type NotifyLogger, type PostResult } from '../notify/webhook';
+
+/**
+ * EventBridge "Step Functions Execution Status Change" → a Slack message. Only final statuses post
+ * (SUCCEEDED, FAILED, TIMED_OUT, ABORTED): a "started" message for every build would bury the results, and
+ * the POST /builds caller already knows it started. This function never throws: a notification must
+ * never change a build's result, and a throw would make Lambda's async retries post the message again.
+ */
+export interface NotifyDeps {
+  /** Default: Secrets Manager GetSecretValue of env SLACK_WEBHOOK_SECRET_ID (the URL, or JSON {url}). */
+  resolveWebhookUrl?: () => Promise<string | undefined>;
+  /** Default: the global fetch. */
+  fetch?: FetchLike;
+  logger?: NotifyLogger;
+  /** Default 5000 ms. */
+  timeoutMs?: number;
+}
+
+export function createNotifyHandler(deps: NotifyDeps = {}) {
+  const logger: NotifyLogger = deps.logger ?? new Logger({ serviceName: 'k8s-ec2-builder', persistentKeys: { function: 'notify' } });
+  let secrets: SecretsManagerClient | undefined;
+  const resolveWebhookUrl =
+    deps.resolveWebhookUrl ??
+    secretsManagerWebhookResolver(
+      process.env.SLACK_WEBHOOK_SECRET_ID,
+      () => (secrets ??= createSecretsManagerClient(process.env.AWS_REGION ?? regionOfArn(process.env.SLACK_WEBHOOK_SECRET_ID) ?? 'us-east-1')),
+      logger,
+    );
+  const fetchFn: FetchLike = deps.fetch ?? ((url, init) => fetch(url, init));
+
+  return async (event: ExecutionStatusChange): Promise<PostResult> => {
+    const detail = event?.detail;
+    if (!detail?.executionArn || !detail.status) {
+      logger.warn('not an execution status change event; ignored', { detailType: event?.['detail-type'] });
+      return { posted: false, reason: 'not-an-execution-event' };
+    }
+    if (!FINAL_STATUSES.has(detail.status)) return { posted: false, reason: 'not-final' };
+    try {
+      const summary = summarize(detail);
+      const keys = { buildId: summary.buildId, kind: summary.kind, status: summary.status };
+      const url = await resolveWebhookUrl();
+      if (!url) {
+        logger.info('no webhook configured; not posting', keys);
+        return { posted: false, reason: 'no-webhook' };
+      }
+      const result = await postToSlack(url, slackMessage(summary), { fetch: fetchFn, logger, timeoutMs: deps.timeoutMs });
+      logger.info('notification handled', { ...keys, posted: result.posted });
+      return result;
+    } catch (error) {
+      logger.error('notification failed', { errorName: (error as Error)?.name ?? 'Error' });
+      return { posted: false, reason: 'internal-error' };
+    }
+  };
+}
+
+export const handler = createNotifyHandler();

@@ -1,0 +1,147 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import {
+  AccessLogFormat,
+  AuthorizationType,
+  EndpointType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  Model,
+  RequestValidator,
+  ResponseType,
+  RestApi,
+  type JsonSchema,
+} from 'aws-cdk-lib/aws-apigateway';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { specJsonSchema } from '../functions/core/spec';
+import { acknowledge, NAG_REASONS } from './nag';
+
+export interface BuildsApiProps {
+  handler: IFunction;
+  logRetention: RetentionDays;
+  /** Requests per second for the whole stage. */
+  throttleRateLimit: number;
+  throttleBurstLimit: number;
+}
+
+/** The API's routes: every one goes to the same `api` Lambda (proxy integration), which routes itself. */
+export const ROUTES: ReadonlyArray<{ method: string; path: string }> = [
+  { method: 'POST', path: '/builds' },
+  { method: 'GET', path: '/builds' },
+  { method: 'GET', path: '/builds/{id}' },
+  { method: 'DELETE', path: '/builds/{id}' },
+  { method: 'GET', path: '/builds/{id}/artifacts/{name}' },
+];
+
+export const STAGE_NAME = 'v1';
+
+/**
+ * The REST API (DESIGN §2, §7): SigV4/IAM authorisation on every method, the POST body validated against
+ * the build spec's JSON Schema before any Lambda runs, JSON access logs, execution logs at ERROR, X-Ray,
+ * and stage-wide throttling (a build starts EC2 work, so the API is not meant for high request rates).
+ */
+export class BuildsApi extends Construct {
+  readonly api: RestApi;
+
+  constructor(scope: Construct, id: string, props: BuildsApiProps) {
+    super(scope, id);
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.api = new RestApi(this, 'Api', {
+      description: 'k8s-ec2-builder: start, follow and tear down builds (IAM/SigV4 auth)',
+      endpointTypes: [EndpointType.REGIONAL],
+      // API Gateway writes execution/access logs through one account-level role; the stack sets it up.
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
+      defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
+      deployOptions: {
+        stageName: STAGE_NAME,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        loggingLevel: MethodLoggingLevel.ERROR,
+        // Request/response bodies stay out of execution logs (they would duplicate specs and artifacts).
+        dataTraceEnabled: false,
+        throttlingRateLimit: props.throttleRateLimit,
+        throttlingBurstLimit: props.throttleBurstLimit,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields({
+          caller: true,
+          httpMethod: true,
+          ip: true,
+          protocol: true,
+          requestTime: true,
+          resourcePath: true,
+          responseLength: true,
+          status: true,
+          user: true,
+        }),
+      },
+    });
+
+    const validator = new RequestValidator(this, 'BodyValidator', {
+      restApi: this.api,
+      requestValidatorName: 'build-spec-body',
+      validateRequestBody: true,
+      // cdk-nag APIG2 asks for both; no method declares required parameters, so this rejects nothing today.
+      validateRequestParameters: true,
+    });
+    const specModel = new Model(this, 'BuildSpecModel', {
+      restApi: this.api,
+      contentType: 'application/json',
+      modelName: 'BuildSpec',
+      description: 'The build spec (functions/core/spec.ts), as JSON Schema draft-04',
+      schema: toApiGatewaySchema(specJsonSchema()),
+    });
+    // A body the model rejects gets the same error shape as the handler's own 400s (DESIGN §3).
+    // Only messageString is used: it is the one error variable API Gateway renders as a quoted JSON
+    // string; validationErrorString holds raw quotes and would break the JSON.
+    this.api.addGatewayResponse('InvalidBody', {
+      type: ResponseType.BAD_REQUEST_BODY,
+      statusCode: '400',
+      templates: { 'application/json': '{"error":{"code":"INVALID_SPEC","message":$context.error.messageString,"field":"(body)"}}' },
+    });
+
+    // Test invocations from the console are not needed; leaving them off halves the Lambda permissions.
+    const integration = new LambdaIntegration(props.handler, { proxy: true, allowTestInvoke: false });
+    const builds = this.api.root.addResource('builds');
+    builds.addMethod('POST', integration, {
+      requestValidator: validator,
+      requestModels: { 'application/json': specModel },
+    });
+    builds.addMethod('GET', integration);
+    const build = builds.addResource('{id}');
+    build.addMethod('GET', integration);
+    build.addMethod('DELETE', integration);
+    build.addResource('artifacts').addResource('{name}').addMethod('GET', integration);
+
+    acknowledge(this, { id: 'AwsSolutions-APIG3', reason: NAG_REASONS.apiWaf }, { id: 'AwsSolutions-COG4', reason: NAG_REASONS.apiCognito });
+    acknowledge(this.api.node.findChild('CloudWatchRole'), {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason: NAG_REASONS.apiCloudWatchRole,
+    });
+  }
+}
+
+const RENAMED_KEYS: Record<string, string> = { $schema: 'schema', $ref: 'ref', $id: 'id' };
+/** Keys whose value is a map of name → subschema: the names there are data, not schema keywords. */
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions']);
+
+/**
+ * JSON Schema (as zod emits it) → CDK's `JsonSchema`, which spells `$schema`/`$ref`/`$id` without the
+ * dollar and renders them back on synth. The test checks that the deployed model equals specJsonSchema().
+ */
+export function toApiGatewaySchema(schema: Record<string, unknown>): JsonSchema {
+  return convert(schema) as JsonSchema;
+}
+
+function convert(value: unknown, isSchemaMap = false): unknown {
+  if (Array.isArray(value)) return value.map((item) => convert(item));
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([key, child]) => [
+      isSchemaMap ? key : (RENAMED_KEYS[key] ?? key),
+      convert(child, !isSchemaMap && SCHEMA_MAPS.has(key)),
+    ]),
+  );
+}

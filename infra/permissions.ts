@@ -1,0 +1,162 @@
+import type { StepFunctionId } from '../workflows/steps';
+import { ec2, ec2Create, ec2Image, ec2Owned, elb, elbCreate, elbOwned, elbServiceLinkedRole, readOnly, type Grant } from './iam';
+
+/**
+ * What each step's Lambda may do: exactly the AWS calls its handler makes (the SDK commands left in its
+ * bundle — test/infra/permissions.test.ts checks this table against the bundles both ways), each bound to
+ * our ownership tag where AWS supports a condition for it. Written per step, not shared, so a step that
+ * only reads (WaitUntilReady, VerifyBaseline) cannot delete, and a teardown step cannot create.
+ */
+
+const vpc = ec2('vpc');
+const subnet = ec2('subnet');
+const internetGateway = ec2('internet-gateway');
+const routeTable = ec2('route-table');
+const securityGroup = ec2('security-group');
+const securityGroupRule = ec2('security-group-rule');
+const instance = ec2('instance');
+const volume = ec2('volume');
+const networkInterface = ec2('network-interface');
+const elasticIp = ec2('elastic-ip');
+const keyPair = ec2('key-pair');
+
+/** RunInstances: what it creates is tagged on create; the subnet and security group it uses are ours. */
+const runInstances = (): Grant[] =>
+  ec2Create('RunInstances', {
+    creates: [instance, volume, networkInterface],
+    usesOwned: [subnet, securityGroup],
+    usesForeign: [ec2Image, keyPair],
+  });
+
+export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
+  preflight: [
+    readOnly([
+      'ec2:DescribeAvailabilityZones',
+      'ec2:DescribeInstanceTypeOfferings',
+      'ec2:DescribeInstanceTypes',
+      'ec2:DescribeImages',
+      'ec2:DescribeKeyPairs',
+      'ec2:DescribeVpcs',
+      'ec2:DescribeAddresses',
+      'ec2:DescribeInstances',
+      'elasticloadbalancing:DescribeLoadBalancers',
+      'elasticloadbalancing:DescribeTags',
+      'servicequotas:GetServiceQuota',
+    ]),
+  ],
+  createNetwork: [
+    readOnly([
+      'ec2:DescribeVpcs',
+      'ec2:DescribeSubnets',
+      'ec2:DescribeInternetGateways',
+      'ec2:DescribeRouteTables',
+      'ec2:DescribeSecurityGroups',
+      'ec2:DescribeSecurityGroupRules',
+    ]),
+    ...ec2Create('CreateVpc', { creates: [vpc] }),
+    ...ec2Create('CreateSubnet', { creates: [subnet], usesOwned: [vpc] }),
+    ...ec2Create('CreateInternetGateway', { creates: [internetGateway] }),
+    ...ec2Create('CreateRouteTable', { creates: [routeTable], usesOwned: [vpc] }),
+    ...ec2Create('CreateSecurityGroup', { creates: [securityGroup], usesOwned: [vpc] }),
+    // Ingress rules are tagged on create too (TagSpecifications of type security-group-rule).
+    ...ec2Create('AuthorizeSecurityGroupIngress', { creates: [securityGroupRule], usesOwned: [securityGroup] }),
+    ec2Owned(['ModifyVpcAttribute'], [vpc]),
+    ec2Owned(['AttachInternetGateway'], [internetGateway, vpc]),
+    ec2Owned(['CreateRoute'], [routeTable, internetGateway]),
+    ec2Owned(['AssociateRouteTable'], [routeTable, subnet]),
+  ],
+  launchNodes: [readOnly(['ec2:DescribeInstances']), ...runInstances()],
+  createLoadBalancer: [
+    readOnly([
+      'elasticloadbalancing:DescribeLoadBalancers',
+      'elasticloadbalancing:DescribeLoadBalancerAttributes',
+      'elasticloadbalancing:DescribeTags',
+      'elasticloadbalancing:DescribeTargetGroups',
+      'elasticloadbalancing:DescribeTargetGroupAttributes',
+      'elasticloadbalancing:DescribeListeners',
+    ]),
+    ...elbCreate('CreateLoadBalancer', elb.loadBalancer),
+    ...elbCreate('CreateTargetGroup', elb.targetGroup),
+    // A listener is created on our load balancer, and tagged on create like the rest.
+    ...elbCreate('CreateListener', elb.listener, [elb.loadBalancer]),
+    elbOwned(['ModifyLoadBalancerAttributes'], [elb.loadBalancer]),
+    elbOwned(['ModifyTargetGroupAttributes'], [elb.targetGroup]),
+    elbServiceLinkedRole(),
+  ],
+  launchBastion: [
+    readOnly(['ec2:DescribeInstances', 'ec2:DescribeAddresses']),
+    ...runInstances(),
+    ...ec2Create('AllocateAddress', { creates: [elasticIp] }),
+    ec2Owned(['AssociateAddress'], [elasticIp, instance, networkInterface]),
+  ],
+  registerTargets: [
+    readOnly(['ec2:DescribeInstances', 'elasticloadbalancing:DescribeTargetHealth']),
+    elbOwned(['RegisterTargets'], [elb.targetGroup]),
+  ],
+  waitUntilReady: [
+    readOnly([
+      'ec2:DescribeInstances',
+      'ec2:DescribeInstanceStatus',
+      'ec2:DescribeVolumes',
+      'ec2:DescribeAddresses',
+      'elasticloadbalancing:DescribeLoadBalancers',
+      'elasticloadbalancing:DescribeTags',
+      'elasticloadbalancing:DescribeTargetHealth',
+    ]),
+    // The bastion's Elastic IP can only be associated once the instance runs, so readiness does it.
+    ec2Owned(['AssociateAddress'], [elasticIp, instance, networkInterface]),
+  ],
+  verifyBaseline: [
+    readOnly([
+      'ec2:DescribeInstances',
+      'ec2:DescribeVolumes',
+      'ec2:DescribeRouteTables',
+      'ec2:DescribeSecurityGroupRules',
+      'elasticloadbalancing:DescribeLoadBalancers',
+      'elasticloadbalancing:DescribeLoadBalancerAttributes',
+      'elasticloadbalancing:DescribeTargetGroupAttributes',
+    ]),
+  ],
+  teardownLoadBalancer: [
+    readOnly([
+      'elasticloadbalancing:DescribeLoadBalancers',
+      'elasticloadbalancing:DescribeTags',
+      'elasticloadbalancing:DescribeTargetGroups',
+      'elasticloadbalancing:DescribeListeners',
+    ]),
+    elbOwned(['DeleteListener'], [elb.listener]),
+    elbOwned(['DeleteLoadBalancer'], [elb.loadBalancer]),
+    elbOwned(['DeleteTargetGroup'], [elb.targetGroup]),
+  ],
+  teardownInstances: [
+    readOnly(['ec2:DescribeInstances', 'ec2:DescribeAddresses']),
+    ec2Owned(['TerminateInstances'], [instance]),
+    ec2Owned(['DisassociateAddress'], [elasticIp, instance, networkInterface]),
+    ec2Owned(['ReleaseAddress'], [elasticIp]),
+  ],
+  teardownNetwork: [
+    readOnly([
+      'ec2:DescribeVpcs',
+      'ec2:DescribeSubnets',
+      'ec2:DescribeInternetGateways',
+      'ec2:DescribeRouteTables',
+      'ec2:DescribeSecurityGroups',
+      'ec2:DescribeSecurityGroupRules',
+      'ec2:DescribeNetworkInterfaces',
+    ]),
+    ec2Owned(['RevokeSecurityGroupIngress'], [securityGroup, securityGroupRule]),
+    ec2Owned(['DeleteSecurityGroup'], [securityGroup]),
+    ec2Owned(['DisassociateRouteTable'], [routeTable, subnet]),
+    ec2Owned(['DeleteRouteTable'], [routeTable]),
+    ec2Owned(['DetachInternetGateway'], [internetGateway, vpc]),
+    ec2Owned(['DeleteInternetGateway'], [internetGateway]),
+    ec2Owned(['DeleteSubnet'], [subnet]),
+    ec2Owned(['DeleteVpc'], [vpc]),
+  ],
+};
+
+/**
+ * Permissions a handler needs that are not SDK commands in its bundle (AWS authorises them implicitly):
+ * tag-on-create and ELB's service-linked role. The bundle check allows exactly these extras.
+ */
+export const IMPLIED_ACTIONS = ['ec2:CreateTags', 'elasticloadbalancing:AddTags', 'iam:CreateServiceLinkedRole'] as const;

@@ -1,0 +1,140 @@
+import * as path from 'node:path';
+import type { CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { build } from 'esbuild';
+import { createApp, testAppProps } from '../../infra/application';
+import { PROJECT_ROOT, type HandlerFunction } from '../../infra/functions';
+import { nagResourceFinding } from '../../infra/nag';
+import { IMPLIED_ACTIONS } from '../../infra/permissions';
+import { STEP_FUNCTIONS, type StepFunctionId } from '../../workflows/steps';
+import cdkJson from '../../cdk.json';
+
+interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+const OWNED = 'k8s-ec2:managed-by';
+const SDK_SERVICES: Record<string, string> = {
+  'client-ec2': 'ec2',
+  'client-elastic-load-balancing-v2': 'elasticloadbalancing',
+  'client-service-quotas': 'servicequotas',
+  'client-sfn': 'states',
+  'client-secrets-manager': 'secretsmanager',
+};
+/** Permissions every function has for its own plumbing, not for the calls its handler makes. */
+const PLUMBING = /^(xray|logs):/;
+const READ_ONLY = /^(ec2:Describe|elasticloadbalancing:Describe|servicequotas:Get)/;
+
+/**
+ * The AWS operations each handler's bundle can call: esbuild tree-shakes unused code, so an SDK command
+ * module that still has bytes in the output is a command the handler sends (directly or via a paginator).
+ */
+async function bundledOperations(handlers: string[]): Promise<Record<string, string[]>> {
+  const entryPoints = Object.fromEntries(handlers.map((h) => [h, path.join(PROJECT_ROOT, 'functions', 'handlers', `${h}.ts`)]));
+  const result = await build({ entryPoints, bundle: true, write: false, metafile: true, platform: 'node', target: 'node22', format: 'cjs', mainFields: ['module', 'main'], outdir: 'out', logLevel: 'silent' });
+  const operations: Record<string, string[]> = {};
+  for (const output of Object.values(result.metafile.outputs)) {
+    if (!output.entryPoint) continue;
+    const handler = path.basename(output.entryPoint, '.ts');
+    const found = new Set<string>();
+    for (const [input, info] of Object.entries(output.inputs)) {
+      const m = /@aws-sdk\/([^/]+)\/dist-es\/commands\/(\w+)Command\.js$/.exec(input);
+      if (m && info.bytesInOutput > 0 && SDK_SERVICES[m[1]]) found.add(`${SDK_SERVICES[m[1]]}:${m[2]}`);
+    }
+    operations[handler] = [...found].sort();
+  }
+  return operations;
+}
+
+const { stack } = createApp(testAppProps(cdkJson.context, { slackWebhookSecretName: 'k8s-ec2/slack-webhook' }));
+const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties: any }>;
+
+function statementsOf(fn: HandlerFunction): Statement[] {
+  const roleId = stack.getLogicalId(fn.role.node.defaultChild as CfnElement);
+  return Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((ref: { Ref: string }) => ref.Ref === roleId))
+    .flatMap((r) => r.Properties.PolicyDocument.Statement as Statement[]);
+}
+const actionsOf = (s: Statement) => [s.Action].flat();
+const resourcesOf = (s: Statement) => [s.Resource].flat().map(nagResourceFinding);
+
+const functions: Array<[string, HandlerFunction]> = [
+  ...(Object.keys(STEP_FUNCTIONS) as StepFunctionId[]).map((id): [string, HandlerFunction] => [STEP_FUNCTIONS[id].handler, stack.steps.steps[id]]),
+  ['api', stack.apiFunction],
+  ['notify', stack.notifyFunction],
+];
+
+describe('least-privilege function permissions', () => {
+  let used: Record<string, string[]>;
+  beforeAll(async () => {
+    used = await bundledOperations(functions.map(([handler]) => handler));
+  });
+
+  it.each(functions)('grants %s exactly the AWS calls its bundle makes (plus tag-on-create)', (handler, fn) => {
+    const granted = new Set(statementsOf(fn).flatMap(actionsOf).filter((a) => !PLUMBING.test(a)));
+    const calls = used[handler];
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.filter((a) => !granted.has(a))).toEqual([]);
+    const unused = [...granted].filter((a) => !calls.includes(a) && !(IMPLIED_ACTIONS as readonly string[]).includes(a));
+    expect(unused).toEqual([]);
+  });
+
+  const steps = (Object.keys(STEP_FUNCTIONS) as StepFunctionId[]).map((id): [string, HandlerFunction] => [id, stack.steps.steps[id]]);
+
+  it.each(steps)('%s: a statement on Resource "*" holds only read-only or plumbing actions', (_id, fn) => {
+    for (const s of statementsOf(fn).filter((st) => resourcesOf(st).includes('*'))) {
+      expect(actionsOf(s).filter((a) => !READ_ONLY.test(a) && !PLUMBING.test(a))).toEqual([]);
+    }
+  });
+
+  it.each(steps)('%s: every mutating EC2/ELB statement requires our tag, on the request or on the resource', (_id, fn) => {
+    for (const s of statementsOf(fn)) {
+      const mutating = actionsOf(s).filter((a) => /^(ec2|elasticloadbalancing):/.test(a) && !READ_ONLY.test(a));
+      if (mutating.length === 0) continue;
+      // The one exception: RunInstances reading the spec's AMI and key pair, which are not ours.
+      if (actionsOf(s).join() === 'ec2:RunInstances' && resourcesOf(s).every((r) => /:(image|key-pair)\/\*$/.test(r))) {
+        expect(s.Condition).toBeUndefined();
+        continue;
+      }
+      const tagCondition = s.Condition?.StringEquals?.[`aws:RequestTag/${OWNED}`] ?? s.Condition?.StringEquals?.[`aws:ResourceTag/${OWNED}`];
+      expect({ actions: mutating, tagCondition }).toEqual({ actions: mutating, tagCondition: 'k8s-ec2-builder' });
+    }
+  });
+
+  it.each(steps)('%s: tags can be written only while our own create action runs', (_id, fn) => {
+    for (const s of statementsOf(fn)) {
+      if (actionsOf(s).includes('ec2:CreateTags')) {
+        expect(actionsOf(s)).toEqual(['ec2:CreateTags']);
+        expect(s.Condition?.StringEquals?.['ec2:CreateAction']).toBeDefined();
+        expect(s.Condition?.StringEquals?.[`aws:RequestTag/${OWNED}`]).toBe('k8s-ec2-builder');
+      }
+      if (actionsOf(s).includes('elasticloadbalancing:AddTags')) {
+        expect(actionsOf(s)).toEqual(['elasticloadbalancing:AddTags']);
+        expect(s.Condition?.StringEquals?.['elasticloadbalancing:CreateAction']).toBeDefined();
+      }
+    }
+  });
+
+  it.each([
+    ['instance/*', `aws:RequestTag/${OWNED}`],
+    ['volume/*', `aws:RequestTag/${OWNED}`],
+    ['network-interface/*', `aws:RequestTag/${OWNED}`],
+    ['subnet/*', `aws:ResourceTag/${OWNED}`],
+    ['security-group/*', `aws:ResourceTag/${OWNED}`],
+  ])('RunInstances on %s is conditioned on %s', (resource, key) => {
+    const statement = statementsOf(stack.steps.steps.launchNodes).find(
+      (s) => actionsOf(s).includes('ec2:RunInstances') && resourcesOf(s).some((r) => r.endsWith(`:${resource}`)),
+    );
+    expect(statement?.Condition?.StringEquals?.[key]).toBe('k8s-ec2-builder');
+  });
+
+  it('keeps teardown steps from creating and read-only steps from changing anything', () => {
+    const actions = (id: StepFunctionId) => statementsOf(stack.steps.steps[id]).flatMap(actionsOf).filter((a) => !PLUMBING.test(a));
+    for (const id of ['teardownNetwork', 'teardownInstances', 'teardownLoadBalancer'] as const) {
+      expect(actions(id).filter((a) => /:(Create|Run|Allocate|Authorize)/.test(a))).toEqual([]);
+    }
+    for (const id of ['preflight', 'verifyBaseline'] as const) expect(actions(id).filter((a) => !READ_ONLY.test(a))).toEqual([]);
+  });
+});

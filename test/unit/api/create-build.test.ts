@@ -1,0 +1,168 @@
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { idempotentBuildId } from '../../../functions/api/ids';
+import { seoulSpecInput } from '../../fixtures/build';
+import { BUILD_MACHINE, buildArn, call, postBuild, sdkError } from './api-fixtures';
+
+const sfn = mockClient(SFNClient);
+const BUILD_ID = 'fin-k8s-dev-20261125-101530-iiii';
+
+beforeEach(() => {
+  sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => ({ executionArn: buildArn(input.name), startDate: new Date() }));
+  sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+});
+
+afterEach(() => sfn.reset());
+
+describe('POST /builds', () => {
+  it('starts the build machine with the build id as execution name and the spec as sent, and answers 202', async () => {
+    const spec = seoulSpecInput();
+    const answer = await call(postBuild(spec));
+    expect(answer.statusCode).toBe(202);
+    expect(answer.body).toEqual({
+      buildId: BUILD_ID,
+      status: 'RUNNING',
+      executionArn: buildArn(BUILD_ID),
+      links: {
+        self: `/builds/${BUILD_ID}`,
+        console: `https://ap-northeast-2.console.aws.amazon.com/states/home?region=ap-northeast-2#/v2/executions/details/${buildArn(BUILD_ID)}`,
+      },
+    });
+    expect(answer.headers).toMatchObject({ 'Content-Type': 'application/json', 'X-Request-Id': 'req-1234', Location: `/builds/${BUILD_ID}` });
+    const [start] = sfn.commandCalls(StartExecutionCommand);
+    expect(start.args[0].input).toEqual({ stateMachineArn: BUILD_MACHINE, name: BUILD_ID, input: JSON.stringify({ buildId: BUILD_ID, spec }) });
+  });
+
+  it('keeps the spec as sent: defaults are not filled in the execution input', async () => {
+    const minimal = { name: 'dev', bastion: { allowedSshCidrs: ['203.0.113.0/24'] } };
+    await call(postBuild(minimal));
+    const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.input ?? '{}');
+    expect(input.spec).toEqual(minimal);
+    expect(input.buildId).toMatch(/^dev-20261125-101530-[a-z0-9]{4}$/);
+  });
+
+  it.each([
+    ['application/json; charset=utf-8', 202],
+    ['APPLICATION/JSON', 202],
+    ['text/plain', 415],
+    [undefined, 415],
+  ])('answers Content-Type %s with %i', async (contentType, status) => {
+    const answer = await call(postBuild(seoulSpecInput(), contentType ? { 'content-type': contentType } : {}));
+    expect(answer.statusCode).toBe(status);
+    if (status === 415) {
+      expect(answer.body.error).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', field: 'Content-Type' });
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    }
+  });
+
+  it('reads a base64-encoded body', async () => {
+    const event = postBuild(seoulSpecInput());
+    const answer = await call({ ...event, body: Buffer.from(event.body ?? '').toString('base64'), isBase64Encoded: true });
+    expect(answer.statusCode).toBe(202);
+  });
+
+  it.each([
+    { problem: 'malformed JSON', body: '{"name": ', code: 'MALFORMED_JSON', field: '(body)' },
+    { problem: 'an empty body', body: '', code: 'MALFORMED_JSON', field: '(body)' },
+    { problem: 'a JSON array', body: '[]', code: 'INVALID_VALUE', field: '(body)' },
+    { problem: 'an unknown field', body: { ...seoulSpecInput(), colour: 'blue' }, code: 'UNKNOWN_FIELD', field: 'colour' },
+    { problem: 'a name that is not a DNS label', body: seoulSpecInput({ name: 'Fin_K8s' }), code: 'INVALID_VALUE', field: 'name' },
+    { problem: 'a missing bastion', body: { name: 'dev' }, code: 'REQUIRED', field: 'bastion' },
+    { problem: 'a public VPC CIDR', body: seoulSpecInput({ vpcCidr: '8.8.0.0/16' }), code: expect.any(String), field: 'vpcCidr' },
+    {
+      problem: 'SSH open to the world',
+      body: seoulSpecInput({ bastion: { instanceType: 't3.micro', allowedSshCidrs: ['0.0.0.0/0'] } }),
+      code: expect.any(String),
+      field: expect.stringContaining('bastion.allowedSshCidrs'),
+    },
+  ])('answers 400 naming the field and starts nothing for $problem', async ({ body, code, field }) => {
+    const answer = await call(postBuild(body));
+    expect(answer.statusCode).toBe(400);
+    expect(answer.body.error).toEqual({ code, field, message: expect.any(String) });
+    expect(answer.body.errors[0]).toEqual(answer.body.error);
+    expect(answer.body.requestId).toBe('req-1234');
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('lists every problem in errors, the first one in error', async () => {
+    const answer = await call(postBuild({ ...seoulSpecInput({ name: 'BAD', workers: { count: 1000 } }), extra: 1 }));
+    expect(answer.statusCode).toBe(400);
+    expect(answer.body.errors.length).toBeGreaterThanOrEqual(3);
+    expect(answer.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['name', 'workers.count', 'extra']));
+  });
+});
+
+describe('POST /builds with an Idempotency-Key', () => {
+  const KEY = '5b0d7c9e-2f0a-4c61-9d8e-6f1f8f5f0a11';
+  const withKey = (body: unknown, key = KEY) => postBuild(body, { 'Content-Type': 'application/json', 'idempotency-KEY': key });
+  const ID = idempotentBuildId('fin-k8s-dev', KEY);
+
+  it('derives the build id from the key, the same for every retry', async () => {
+    const first = await call(withKey(seoulSpecInput()));
+    const second = await call(withKey(seoulSpecInput()));
+    expect(first.body.buildId).toBe(ID);
+    expect(second.body.buildId).toBe(ID);
+    expect(ID).toMatch(/^fin-k8s-dev-k[0-9a-f]{16}$/);
+    const names = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
+    expect(names).toEqual([ID, ID]);
+  });
+
+  it('answers 200 with the existing build when the key was used with the same body (the execution has ended)', async () => {
+    sfn.on(StartExecutionCommand).rejects(sdkError('ExecutionAlreadyExists'));
+    // Same spec with its keys in another order: the same body as far as JSON is concerned.
+    const reordered = Object.fromEntries(Object.entries(seoulSpecInput()).reverse());
+    sfn.on(DescribeExecutionCommand).resolves({
+      executionArn: buildArn(ID), stateMachineArn: BUILD_MACHINE, name: ID, status: 'SUCCEEDED', startDate: new Date(),
+      input: JSON.stringify({ buildId: ID, spec: reordered }),
+    });
+    const answer = await call(withKey(seoulSpecInput()));
+    expect(answer.statusCode).toBe(200);
+    expect(answer.body).toMatchObject({ buildId: ID, status: 'SUCCEEDED', executionArn: buildArn(ID) });
+    expect(sfn.commandCalls(DescribeExecutionCommand)[0].args[0].input).toEqual({ executionArn: buildArn(ID) });
+  });
+
+  it('answers 409 IDEMPOTENCY_CONFLICT when the key was used with a different body', async () => {
+    sfn.on(StartExecutionCommand).rejects(sdkError('ExecutionAlreadyExists'));
+    sfn.on(DescribeExecutionCommand).resolves({
+      executionArn: buildArn(ID), stateMachineArn: BUILD_MACHINE, name: ID, status: 'RUNNING', startDate: new Date(),
+      input: JSON.stringify({ buildId: ID, spec: seoulSpecInput({ workers: { count: 6 } }) }),
+    });
+    const answer = await call(withKey(seoulSpecInput()));
+    expect(answer.statusCode).toBe(409);
+    expect(answer.body.error).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', field: 'Idempotency-Key' });
+  });
+
+  it.each([
+    { label: 'with spaces', key: 'a key with spaces' },
+    { label: 'longer than 255 characters', key: 'x'.repeat(256) },
+    { label: 'empty', key: '' },
+  ])('rejects an Idempotency-Key $label with 400 before starting anything', async ({ key }) => {
+    const answer = await call(withKey(seoulSpecInput(), key));
+    expect(answer.statusCode).toBe(400);
+    expect(answer.body.error.code).toBe('INVALID_IDEMPOTENCY_KEY');
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('answers 409 BUILD_ID_TAKEN when a generated id collides without a key', async () => {
+    sfn.on(StartExecutionCommand).rejects(sdkError('ExecutionAlreadyExists'));
+    const answer = await call(postBuild(seoulSpecInput()));
+    expect(answer.statusCode).toBe(409);
+    expect(answer.body.error.code).toBe('BUILD_ID_TAKEN');
+    expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
+  });
+});
+
+describe('POST /builds when Step Functions refuses', () => {
+  it.each([
+    { error: sdkError('ExecutionLimitExceeded'), status: 429, code: 'TOO_MANY_BUILDS' },
+    { error: sdkError('ThrottlingException'), status: 503, code: 'SERVICE_UNAVAILABLE' },
+    { error: sdkError('InternalServerError', 500), status: 503, code: 'SERVICE_UNAVAILABLE' },
+    { error: sdkError('StateMachineDoesNotExist'), status: 500, code: 'INTERNAL' },
+  ])('answers $status $code on $error.name', async ({ error, status, code }) => {
+    sfn.on(StartExecutionCommand).rejects(error);
+    const answer = await call(postBuild(seoulSpecInput()));
+    expect(answer.statusCode).toBe(status);
+    expect(answer.body.error.code).toBe(code);
+    expect(answer.body.requestId).toBe('req-1234');
+  });
+});

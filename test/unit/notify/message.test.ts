@@ -1,0 +1,67 @@
+import { escapeMrkdwn, formatDuration, slackMessage, summarize, type ExecutionStatusDetail } from '../../../functions/notify/message';
+
+const BUILD_ID = 'fin-k8s-dev-20261125-101530-ab12';
+const arn = (machine: string, name: string) => `arn:aws:states:ap-northeast-2:123456789012:execution:${machine}:${name}`;
+const detail = (extra: Partial<ExecutionStatusDetail>): ExecutionStatusDetail => ({
+  executionArn: arn('k8s-ec2-build', BUILD_ID), name: BUILD_ID, status: 'FAILED', startDate: 0, stopDate: 65_000, ...extra,
+});
+
+describe('summarize', () => {
+  it.each([
+    { label: 'a preflight failure', extra: { error: 'PreflightFailed', cause: 'key pair fin-k8s-key not found' }, status: 'FAILED', outcome: /Nothing was created/ },
+    { label: 'a timed-out build', extra: { status: 'TIMED_OUT', error: null, cause: null }, status: 'FAILED', outcome: /DELETE/ },
+    { label: 'an aborted build', extra: { status: 'ABORTED' }, status: 'FAILED', outcome: /DELETE/ },
+    { label: 'a failed rollback', extra: { error: 'RollbackFailed', cause: '{"step":"CreateNetwork","error":"AwsUnavailable"}' }, status: 'ROLLBACK_FAILED', outcome: /may remain/ },
+  ])('reports $label as $status with what became of the resources', ({ extra, status, outcome }) => {
+    const summary = summarize(detail(extra));
+    expect(summary).toMatchObject({ kind: 'build', buildId: BUILD_ID, status, durationMs: 65_000 });
+    expect(summary.outcome).toMatch(outcome);
+    expect(summary.failure?.error).toBeDefined();
+  });
+
+  it('takes the cluster name from the build id when the event carries no input', () => {
+    expect(summarize(detail({ input: null })).cluster).toBe('fin-k8s-dev');
+    expect(summarize(detail({ input: null, name: 'dev-k0123456789abcdef' })).cluster).toBe('dev');
+  });
+
+  it('reports a failed teardown with a retry hint', () => {
+    const name = `${BUILD_ID}--destroy-2`;
+    const summary = summarize(detail({ name, executionArn: arn('k8s-ec2-teardown', name), error: 'ResourceNotReady', cause: 'ENIs linger' }));
+    expect(summary).toMatchObject({ kind: 'teardown', buildId: BUILD_ID, status: 'FAILED', failure: { error: 'ResourceNotReady', cause: 'ENIs linger' } });
+    expect(summary.outcome).toMatch(/DELETE/);
+  });
+
+  it('tolerates output that is not JSON and a missing stop date', () => {
+    const summary = summarize(detail({ status: 'SUCCEEDED', output: 'not json', stopDate: null }));
+    expect(summary).toMatchObject({ status: 'SUCCEEDED', nlbDns: undefined, durationMs: undefined, failure: undefined });
+  });
+});
+
+describe('slackMessage', () => {
+  it('keeps Slack limits: header ≤ 150 characters, long causes truncated, mrkdwn escaped', () => {
+    const message = slackMessage(summarize(detail({ name: `${'x'.repeat(140)}-1`, error: 'BuildRolledBack', cause: `<script>&${'y'.repeat(2000)}` })));
+    const header = message.blocks[0] as { text: { text: string } };
+    expect(header.text.text.length).toBeLessThanOrEqual(150);
+    const cause = JSON.stringify(message.blocks[2]);
+    expect(cause).toContain('&lt;script&gt;&amp;');
+    expect(cause.length).toBeLessThan(800);
+  });
+
+  it('ends with a link to the execution in the console', () => {
+    const message = slackMessage(summarize(detail({})));
+    expect(message.blocks[message.blocks.length - 1]).toEqual({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `<https://ap-northeast-2.console.aws.amazon.com/states/home?region=ap-northeast-2#/v2/executions/details/${arn('k8s-ec2-build', BUILD_ID)}|Open the execution in the Step Functions console>` }],
+    });
+  });
+});
+
+describe('formatting', () => {
+  it.each([[undefined, 'unknown'], [-1, 'unknown'], [4_000, '4s'], [432_000, '7m 12s'], [3_723_000, '1h 2m 3s']])('formats %p ms as %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+
+  it('escapes the three characters Slack mrkdwn reserves', () => {
+    expect(escapeMrkdwn('a < b && c > d')).toBe('a &lt; b &amp;&amp; c &gt; d');
+  });
+});

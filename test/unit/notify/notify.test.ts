@@ -1,0 +1,160 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createNotifyHandler } from '../../../functions/handlers/notify';
+import type { ExecutionStatusChange } from '../../../functions/notify/message';
+import { seoulSpecInput } from '../../fixtures/build';
+import { seoulOutputs } from '../../fixtures/outputs';
+
+/** A real Slack stand-in on loopback: records what it is sent and answers as told. */
+interface Sink {
+  url: string;
+  received: Array<{ path: string; contentType?: string; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  answer: (req: IncomingMessage, res: ServerResponse) => void;
+  server: Server;
+}
+
+let sink: Sink;
+const SECRET_PATH = '/services/T000SECRET/B000SECRET/XXXXXXXXXXXXXXXXXXXXXXXX';
+
+beforeEach(async () => {
+  const received: Sink['received'] = [];
+  const state = { answer: ((_req, res) => res.writeHead(200).end('ok')) as Sink['answer'] };
+  const server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk) => (text += chunk));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', contentType: req.headers['content-type'], body: JSON.parse(text || 'null') });
+      state.answer(req, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  sink = {
+    url: `http://127.0.0.1:${port}${SECRET_PATH}`,
+    received,
+    server,
+    get answer() { return state.answer; },
+    set answer(fn) { state.answer = fn; },
+  };
+});
+
+afterEach(async () => {
+  sink.server.closeAllConnections();
+  await new Promise<void>((resolve) => sink.server.close(() => resolve()));
+});
+
+const lines: string[] = [];
+const capture = (level: string) => (message: string, ...extra: unknown[]) => void lines.push(JSON.stringify({ level, message, extra }));
+const logger = { info: capture('info'), warn: capture('warn'), error: capture('error') };
+afterEach(() => (lines.length = 0));
+
+const BUILD_ID = 'fin-k8s-dev-20261125-101530-ab12';
+const ARN = `arn:aws:states:ap-northeast-2:123456789012:execution:k8s-ec2-build:${BUILD_ID}`;
+function event(detail: Partial<ExecutionStatusChange['detail']>): ExecutionStatusChange {
+  return {
+    'detail-type': 'Step Functions Execution Status Change',
+    source: 'aws.states',
+    detail: {
+      executionArn: ARN, stateMachineArn: 'arn:aws:states:ap-northeast-2:123456789012:stateMachine:k8s-ec2-build', name: BUILD_ID,
+      status: 'SUCCEEDED', startDate: 1_764_065_730_000, stopDate: 1_764_065_730_000 + 432_000,
+      input: JSON.stringify({ buildId: BUILD_ID, spec: seoulSpecInput() }), output: null, error: null, cause: null,
+      ...detail,
+    },
+  };
+}
+const handler = (timeoutMs?: number) => createNotifyHandler({ resolveWebhookUrl: async () => sink.url, logger, timeoutMs });
+const allText = (body: unknown) => JSON.stringify(body);
+
+describe('notify → Slack webhook (real loopback server)', () => {
+  it('posts a success message with cluster, build id, status, duration, NLB DNS, bastion IP and the console link', async () => {
+    const output = JSON.stringify({ outputs: seoulOutputs(), baseline: { checks: [] } });
+    const result = await handler()(event({ status: 'SUCCEEDED', output }));
+    expect(result).toEqual({ posted: true, status: 200 });
+    expect(sink.received).toHaveLength(1);
+    const [{ path, contentType, body }] = sink.received;
+    expect(path).toBe(SECRET_PATH);
+    expect(contentType).toBe('application/json');
+    expect(body.text).toContain('fin-k8s-dev: Build SUCCEEDED');
+    expect(body.blocks[0]).toMatchObject({ type: 'header', text: { type: 'plain_text' } });
+    const text = allText(body.blocks);
+    for (const expected of ['fin-k8s-dev', BUILD_ID, 'SUCCEEDED', '7m 12s', seoulOutputs().loadBalancer.dnsName, '3.34.0.10']) expect(text).toContain(expected);
+    expect(text).toContain(`https://ap-northeast-2.console.aws.amazon.com/states/home?region=ap-northeast-2#/v2/executions/details/${ARN}`);
+  });
+
+  it('posts a failure message with the failed step, the error and the rollback outcome', async () => {
+    const cause = JSON.stringify({ step: 'LaunchNodes', error: 'InsufficientCapacity', cause: 'no m6i.large <capacity> in ap-northeast-2c' });
+    await handler()(event({ status: 'FAILED', error: 'BuildRolledBack', cause }));
+    const text = allText(sink.received[0].body.blocks);
+    expect(sink.received[0].body.text).toContain('Build ROLLED_BACK');
+    for (const expected of ['*Failed step*\\nLaunchNodes', '*Error*\\nInsufficientCapacity', 'no m6i.large &lt;capacity&gt; in ap-northeast-2c', 'Rolled back']) expect(text).toContain(expected);
+    expect(text).not.toContain('NLB DNS');
+  });
+
+  it('names a teardown by its execution name and reports it DESTROYED', async () => {
+    const name = `${BUILD_ID}--destroy-1`;
+    await handler()(event({ name, executionArn: ARN.replace('k8s-ec2-build', 'k8s-ec2-teardown').replace(BUILD_ID, name) }));
+    expect(sink.received[0].body.text).toContain('fin-k8s-dev: Teardown DESTROYED');
+    expect(allText(sink.received[0].body.blocks)).toContain(`*Build id*\\n${BUILD_ID}`);
+  });
+
+  it.each(['RUNNING', 'PENDING_REDRIVE'])('does not post for %s (only final statuses post)', async (status) => {
+    const result = await handler()(event({ status, stopDate: null }));
+    expect(result).toEqual({ posted: false, reason: 'not-final' });
+    expect(sink.received).toHaveLength(0);
+  });
+
+  it('logs and returns, without throwing, when Slack answers 500', async () => {
+    sink.answer = (_req, res) => res.writeHead(500).end('invalid_payload');
+    const result = await handler()(event({}));
+    expect(result).toEqual({ posted: false, status: 500, reason: 'slack-error' });
+    expect(lines.some((l) => l.includes('"status":500') && l.includes('"level":"error"'))).toBe(true);
+  });
+
+  it('logs and returns, without throwing, when the connection is refused', async () => {
+    const closedUrl = sink.url;
+    sink.server.closeAllConnections();
+    await new Promise<void>((resolve) => sink.server.close(() => resolve()));
+    sink.server = createServer(); // closed again by afterEach
+    const result = await createNotifyHandler({ resolveWebhookUrl: async () => closedUrl, logger })(event({}));
+    expect(result).toEqual({ posted: false, reason: 'network-error' });
+    expect(lines.join('\n')).toMatch(/slack webhook unreachable.*ECONNREFUSED/);
+  });
+
+  it('gives up after the timeout when Slack does not answer', async () => {
+    sink.answer = () => undefined; // never answers
+    const result = await handler(200)(event({}));
+    expect(result).toEqual({ posted: false, reason: 'timeout' });
+  });
+
+  it('never writes the webhook URL, nor its secret path, to logs or return values', async () => {
+    const results = [await handler()(event({}))];
+    sink.answer = (_req, res) => res.writeHead(403).end('no_service');
+    results.push(await handler()(event({ status: 'FAILED', error: 'RollbackFailed', cause: 'x' })));
+    sink.answer = () => undefined;
+    results.push(await handler(100)(event({})));
+    results.push(await createNotifyHandler({ resolveWebhookUrl: async () => 'http://127.0.0.1:1/services/T000SECRET/B000SECRET/zzz', logger })(event({})));
+    const everything = lines.join('\n') + JSON.stringify(results);
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    for (const secret of [sink.url, SECRET_PATH, 'T000SECRET', 'B000SECRET']) expect(everything).not.toContain(secret);
+  });
+
+  it('skips with "no webhook configured" when no URL resolves', async () => {
+    const result = await createNotifyHandler({ resolveWebhookUrl: async () => undefined, logger })(event({}));
+    expect(result).toEqual({ posted: false, reason: 'no-webhook' });
+    expect(lines.join('\n')).toContain('no webhook configured');
+  });
+
+  it('uses Secrets Manager by default, and with no SLACK_WEBHOOK_SECRET_ID set posts nothing', async () => {
+    delete process.env.SLACK_WEBHOOK_SECRET_ID;
+    const result = await createNotifyHandler({ logger })(event({}));
+    expect(result).toEqual({ posted: false, reason: 'no-webhook' });
+    expect(sink.received).toHaveLength(0);
+  });
+
+  it('does not throw when the resolver itself fails, or the event is not an execution status change', async () => {
+    const failing = createNotifyHandler({ resolveWebhookUrl: async () => Promise.reject(new Error('AccessDenied')), logger });
+    await expect(failing(event({}))).resolves.toEqual({ posted: false, reason: 'internal-error' });
+    await expect(handler()({ 'detail-type': 'Scheduled Event', detail: {} } as never)).resolves.toEqual({ posted: false, reason: 'not-an-execution-event' });
+    expect(sink.received).toHaveLength(0);
+  });
+});
