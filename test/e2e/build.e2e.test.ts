@@ -151,6 +151,19 @@ describe('safety under retries and failures', () => {
     expect(stack.cloud!.resources(buildId)).toEqual([]);
   });
 
+  it('a preflight failure ends FAILED, reports every problem and creates nothing', async () => {
+    const created = await api(stack, 'POST', '/builds', seoulBody('e2e-preflight', { keyName: 'no-such-key', workers: { count: 3, instanceTypes: ['m6i.metal'] } }));
+    expect(created.status).toBe(202);
+    const final = await waitWhile(stack, created.json.buildId, 'RUNNING');
+    expect(final.status).toBe('FAILED');
+    const error = JSON.stringify(final.error);
+    expect(error).toContain('Preflight');
+    expect(error).toContain('keyName');
+    expect(error).toContain('m6i.metal');
+    expect(stack.cloud!.resources(created.json.buildId)).toEqual([]);
+    await slackFor(created.json.buildId, 'FAILED');
+  });
+
   it('bad input gets a 400 naming the field and starts nothing', async () => {
     const before = (await api(stack, 'GET', '/builds')).text;
     const bad = await api(stack, 'POST', '/builds', seoulBody('e2e-bad', { bastion: { allowedSshCidrs: ['0.0.0.0/0'] } }));
