@@ -8,16 +8,19 @@ import {
   type InternetGateway,
 } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
-import { aws, awsErrorCode, isNotFound, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
-import { forgetCreated, recallCreated, rememberCreated } from '../core/ledger';
+import { aws, awsErrorCode, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
+import { recallCreated, rememberCreated } from '../core/ledger';
 import type { Plan } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
+import { describeAll, forgetAll, ignoringGone, rememberedButUnseen, requireCarried } from './owned';
 
 /**
  * The Internet Gateway that gives the public subnet (and so the bastion) its route to the internet.
  * CreateInternetGateway takes no ClientToken: look by tag, then for the carried or remembered id, then create.
  */
 const IGW_LEDGER_KEY = 'internet-gateway';
+/** Besides NotFound, Gateway.NotAttached also says the wanted end state already holds. */
+const ALREADY_DETACHED = ['Gateway.NotAttached'];
 
 export async function ensureInternetGateway(clients: AwsClients, plan: Plan, vpcId: string, knownId?: string): Promise<string> {
   const gateway = (await findOwnedGateways(clients, plan.buildId))[0] ?? (await carriedGateway(clients, plan.buildId, knownId)) ?? (await createGateway(clients, plan));
@@ -32,21 +35,23 @@ export async function ensureInternetGateway(clients: AwsClients, plan: Plan, vpc
  */
 export async function deleteInternetGateway(clients: AwsClients, buildId: string): Promise<string[]> {
   const gateways = await findOwnedGateways(clients, buildId);
-  const remembered = recallCreated(buildId, IGW_LEDGER_KEY);
-  if (remembered && !gateways.some((g) => g.InternetGatewayId === remembered)) gateways.push({ InternetGatewayId: remembered });
+  const unseen = rememberedButUnseen(buildId, [IGW_LEDGER_KEY], gateways.map((g) => g.InternetGatewayId));
+  gateways.push(...unseen.map((InternetGatewayId) => ({ InternetGatewayId })));
   const deleted: string[] = [];
   for (const gateway of gateways) {
     const gatewayId = gateway.InternetGatewayId as string;
     for (const attachment of gateway.Attachments ?? []) {
-      await ignoringGone('DetachInternetGateway', () =>
-        clients.ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: gatewayId, VpcId: attachment.VpcId })),
+      await ignoringGone(
+        'DetachInternetGateway',
+        () => clients.ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: gatewayId, VpcId: attachment.VpcId })),
+        ALREADY_DETACHED,
       );
     }
     // A remembered gateway we could not describe may still be attached: AWS then answers DependencyViolation.
-    await ignoringGone('DeleteInternetGateway', () => clients.ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: gatewayId })));
+    await ignoringGone('DeleteInternetGateway', () => clients.ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: gatewayId })), ALREADY_DETACHED);
     deleted.push(gatewayId);
   }
-  forgetCreated(buildId, IGW_LEDGER_KEY);
+  forgetAll(buildId, [IGW_LEDGER_KEY]);
   return deleted;
 }
 
@@ -75,12 +80,7 @@ async function findOwnedGateways(clients: AwsClients, buildId: string): Promise<
 async function carriedGateway(clients: AwsClients, buildId: string, knownId?: string): Promise<InternetGateway | undefined> {
   const gatewayId = knownId ?? recallCreated(buildId, IGW_LEDGER_KEY);
   if (!gatewayId) return undefined;
-  const gateway = (await describeGateways(clients, { InternetGatewayIds: [gatewayId] }))[0];
-  if (!gateway) throw new NotYetVisible(`Internet Gateway ${gatewayId} of build ${buildId} is not visible yet`);
-  if (!isOwnedBy(fromTagList(gateway.Tags), buildId)) {
-    throw new ResourceConflict(`Internet Gateway ${gatewayId} is not tagged as belonging to build ${buildId}`);
-  }
-  return gateway;
+  return requireCarried('Internet Gateway', gatewayId, buildId, (await describeGateways(clients, { InternetGatewayIds: [gatewayId] }))[0]);
 }
 
 async function createGateway(clients: AwsClients, plan: Plan): Promise<InternetGateway> {
@@ -94,19 +94,5 @@ async function createGateway(clients: AwsClients, plan: Plan): Promise<InternetG
 }
 
 async function describeGateways(clients: AwsClients, input: DescribeInternetGatewaysCommandInput): Promise<InternetGateway[]> {
-  return aws('DescribeInternetGateways', async () => {
-    const gateways: InternetGateway[] = [];
-    for await (const page of paginateDescribeInternetGateways({ client: clients.ec2 }, input)) gateways.push(...(page.InternetGateways ?? []));
-    return gateways;
-  });
-}
-
-/** NotFound and Gateway.NotAttached both mean the wanted end state already holds. */
-async function ignoringGone(operation: string, call: () => Promise<unknown>): Promise<void> {
-  try {
-    await call();
-  } catch (error) {
-    if (isNotFound(error) || awsErrorCode(error) === 'Gateway.NotAttached') return;
-    throw translateAwsError(error, operation);
-  }
+  return describeAll('DescribeInternetGateways', () => paginateDescribeInternetGateways({ client: clients.ec2 }, input), (page) => page.InternetGateways);
 }

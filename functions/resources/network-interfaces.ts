@@ -1,6 +1,7 @@
 import { paginateDescribeNetworkInterfaces, type NetworkInterface } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
-import { aws, ResourceNotReady } from '../core/errors';
+import { ResourceNotReady } from '../core/errors';
+import { describeAll } from './owned';
 
 /**
  * After DeleteLoadBalancer, an NLB's network interfaces stay in its subnets for a few minutes (AWS removes
@@ -23,12 +24,8 @@ const NLB_DESCRIPTION = /^ELB net\/([^/]+)\//;
  * some emulators) an `ELB net/…` description; with `loadBalancerName`, only that load balancer's.
  */
 export async function findLingeringInterfaces(clients: AwsClients, vpcId: string, loadBalancerName?: string): Promise<LingeringInterface[]> {
-  const interfaces = await aws('DescribeNetworkInterfaces', async () => {
-    const all: NetworkInterface[] = [];
-    const input = { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] };
-    for await (const page of paginateDescribeNetworkInterfaces({ client: clients.ec2 }, input)) all.push(...(page.NetworkInterfaces ?? []));
-    return all;
-  });
+  const input = { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] };
+  const interfaces = await describeAll('DescribeNetworkInterfaces', () => paginateDescribeNetworkInterfaces({ client: clients.ec2 }, input), (page) => page.NetworkInterfaces);
   return interfaces.filter((eni) => isLoadBalancerInterface(eni, loadBalancerName)).map((eni) => ({
     networkInterfaceId: eni.NetworkInterfaceId as string,
     subnetId: eni.SubnetId,

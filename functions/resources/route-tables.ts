@@ -10,10 +10,11 @@ import {
   type RouteTable,
 } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
-import { aws, awsErrorCode, isNotFound, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
-import { forgetCreated, recallCreated, rememberCreated } from '../core/ledger';
+import { aws, awsErrorCode, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
+import { recallCreated, rememberCreated } from '../core/ledger';
 import type { Plan } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications, TAG, type Role, type Tags } from '../core/tags';
+import { describeAll, forgetAll, ignoringGone, rememberedButUnseen, requireCarried } from './owned';
 
 /**
  * Two route tables. The public one sends 0.0.0.0/0 to the Internet Gateway and serves the public subnet
@@ -33,6 +34,8 @@ export interface RouteTableTargets {
 }
 type Kind = 'private' | 'public';
 const ROLE: Record<Kind, Role> = { private: 'private-route-table', public: 'public-route-table' };
+/** The ledger keys: a table is remembered under its role. */
+const LEDGER_KEYS = [ROLE.public, ROLE.private];
 export const INTERNET = '0.0.0.0/0';
 
 /**
@@ -60,22 +63,20 @@ export async function ensureRouteTables(clients: AwsClients, plan: Plan, targets
  */
 export async function deleteRouteTables(clients: AwsClients, buildId: string): Promise<string[]> {
   const tables = await findOwnedRouteTables(clients, buildId);
-  for (const kind of ['public', 'private'] as const) {
-    const remembered = recallCreated(buildId, ROLE[kind]);
-    if (remembered && !tables.some((t) => t.RouteTableId === remembered)) tables.push({ RouteTableId: remembered });
-  }
+  const unseen = rememberedButUnseen(buildId, LEDGER_KEYS, tables.map((t) => t.RouteTableId));
+  tables.push(...unseen.map((RouteTableId) => ({ RouteTableId })));
   const deleted: string[] = [];
   for (const table of tables) {
     for (const association of table.Associations ?? []) {
       if (association.Main || !association.RouteTableAssociationId) continue;
-      await ignoringNotFound('DisassociateRouteTable', () =>
+      await ignoringGone('DisassociateRouteTable', () =>
         clients.ec2.send(new DisassociateRouteTableCommand({ AssociationId: association.RouteTableAssociationId })),
       );
     }
-    await ignoringNotFound('DeleteRouteTable', () => clients.ec2.send(new DeleteRouteTableCommand({ RouteTableId: table.RouteTableId })));
+    await ignoringGone('DeleteRouteTable', () => clients.ec2.send(new DeleteRouteTableCommand({ RouteTableId: table.RouteTableId })));
     deleted.push(table.RouteTableId as string);
   }
-  for (const kind of ['public', 'private'] as const) forgetCreated(buildId, ROLE[kind]);
+  forgetAll(buildId, LEDGER_KEYS);
   return deleted;
 }
 
@@ -98,10 +99,7 @@ async function ensureTable(clients: AwsClients, plan: Plan, kind: Kind, vpcId: s
 
 /** A route table id we hold that Describe-by-tag did not show: not found by id means "not visible yet". */
 async function carriedTable(clients: AwsClients, buildId: string, routeTableId: string): Promise<RouteTable> {
-  const table = (await describeRouteTables(clients, { RouteTableIds: [routeTableId] }))[0];
-  if (!table) throw new NotYetVisible(`route table ${routeTableId} of build ${buildId} is not visible yet`);
-  if (!isOwnedBy(fromTagList(table.Tags), buildId)) throw new ResourceConflict(`route table ${routeTableId} is not tagged as belonging to build ${buildId}`);
-  return table;
+  return requireCarried('route table', routeTableId, buildId, (await describeRouteTables(clients, { RouteTableIds: [routeTableId] }))[0]);
 }
 
 async function ensureInternetRoute(clients: AwsClients, table: RouteTable, internetGatewayId: string): Promise<void> {
@@ -140,17 +138,5 @@ async function findOwnedRouteTables(clients: AwsClients, buildId: string): Promi
 }
 
 async function describeRouteTables(clients: AwsClients, input: DescribeRouteTablesCommandInput): Promise<RouteTable[]> {
-  return aws('DescribeRouteTables', async () => {
-    const tables: RouteTable[] = [];
-    for await (const page of paginateDescribeRouteTables({ client: clients.ec2 }, input)) tables.push(...(page.RouteTables ?? []));
-    return tables;
-  });
-}
-
-async function ignoringNotFound(operation: string, call: () => Promise<unknown>): Promise<void> {
-  try {
-    await call();
-  } catch (error) {
-    if (!isNotFound(error)) throw translateAwsError(error, operation);
-  }
+  return describeAll('DescribeRouteTables', () => paginateDescribeRouteTables({ client: clients.ec2 }, input), (page) => page.RouteTables);
 }

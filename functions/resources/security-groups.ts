@@ -11,11 +11,12 @@ import {
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
-import { aws, awsErrorCode, isNotFound, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
-import { forgetCreated, recallCreated, rememberCreated } from '../core/ledger';
+import { awsErrorCode, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
+import { recallCreated, rememberCreated } from '../core/ledger';
 import type { Plan, SecurityGroupKey, SecurityGroupPlan } from '../core/plan';
 import type { IngressRule } from '../core/ports';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications, type Tags } from '../core/tags';
+import { describeAll, forgetAll, ignoringGone, rememberedButUnseen, requireCarried } from './owned';
 
 /**
  * The four security groups (bastion, NLB, control plane, workers) and their ingress rules from the plan
@@ -26,6 +27,7 @@ import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications, type Tags } fr
 export type SecurityGroupIds = Record<SecurityGroupKey, string>;
 export const SECURITY_GROUP_KEYS: readonly SecurityGroupKey[] = ['bastion', 'nlb', 'controlPlane', 'workers'];
 const ledgerKey = (key: SecurityGroupKey) => `security-group/${key}`;
+const LEDGER_KEYS = SECURITY_GROUP_KEYS.map(ledgerKey);
 
 export async function ensureSecurityGroups(clients: AwsClients, plan: Plan, vpcId: string, known: Partial<SecurityGroupIds> = {}): Promise<SecurityGroupIds> {
   const owned = await findOwnedGroups(clients, plan.buildId);
@@ -51,11 +53,8 @@ export async function ensureSecurityGroups(clients: AwsClients, plan: Plan, vpcI
  * ResourceNotReady: the teardown retries. Already gone is success.
  */
 export async function deleteSecurityGroups(clients: AwsClients, buildId: string): Promise<string[]> {
-  const groupIds = (await findOwnedGroups(clients, buildId)).map((g) => g.GroupId as string);
-  for (const key of SECURITY_GROUP_KEYS) {
-    const remembered = recallCreated(buildId, ledgerKey(key));
-    if (remembered && !groupIds.includes(remembered)) groupIds.push(remembered);
-  }
+  const seen = (await findOwnedGroups(clients, buildId)).map((g) => g.GroupId as string);
+  const groupIds = [...seen, ...rememberedButUnseen(buildId, LEDGER_KEYS, seen)];
   if (groupIds.length === 0) return [];
   const rules = await describeRules(clients, groupIds);
   for (const groupId of groupIds) {
@@ -63,14 +62,14 @@ export async function deleteSecurityGroups(clients: AwsClients, buildId: string)
       .filter((r) => r.GroupId === groupId && !r.IsEgress && groupIds.includes(r.ReferencedGroupInfo?.GroupId ?? ''))
       .map((r) => r.SecurityGroupRuleId as string);
     if (references.length === 0) continue;
-    await ignoringNotFound('RevokeSecurityGroupIngress', () =>
+    await ignoringGone('RevokeSecurityGroupIngress', () =>
       clients.ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: references })),
     );
   }
   for (const groupId of groupIds) {
-    await ignoringNotFound('DeleteSecurityGroup', () => clients.ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId })));
+    await ignoringGone('DeleteSecurityGroup', () => clients.ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId })));
   }
-  for (const key of SECURITY_GROUP_KEYS) forgetCreated(buildId, ledgerKey(key));
+  forgetAll(buildId, LEDGER_KEYS);
   return groupIds;
 }
 
@@ -140,9 +139,7 @@ async function duplicateGroupId(clients: AwsClients, buildId: string, group: Sec
 async function carriedGroupId(clients: AwsClients, buildId: string, key: SecurityGroupKey, knownId?: string): Promise<string | undefined> {
   const groupId = knownId ?? recallCreated(buildId, ledgerKey(key));
   if (!groupId) return undefined;
-  const group = (await describeGroups(clients, { GroupIds: [groupId] }))[0];
-  if (!group) throw new NotYetVisible(`security group ${groupId} of build ${buildId} is not visible yet`);
-  if (!isOwnedBy(fromTagList(group.Tags), buildId)) throw new ResourceConflict(`security group ${groupId} is not tagged as belonging to build ${buildId}`);
+  requireCarried('security group', groupId, buildId, (await describeGroups(clients, { GroupIds: [groupId] }))[0]);
   return groupId;
 }
 
@@ -152,26 +149,10 @@ async function findOwnedGroups(clients: AwsClients, buildId: string): Promise<Se
 }
 
 async function describeGroups(clients: AwsClients, input: DescribeSecurityGroupsCommandInput): Promise<SecurityGroup[]> {
-  return aws('DescribeSecurityGroups', async () => {
-    const groups: SecurityGroup[] = [];
-    for await (const page of paginateDescribeSecurityGroups({ client: clients.ec2 }, input)) groups.push(...(page.SecurityGroups ?? []));
-    return groups;
-  });
+  return describeAll('DescribeSecurityGroups', () => paginateDescribeSecurityGroups({ client: clients.ec2 }, input), (page) => page.SecurityGroups);
 }
 
 async function describeRules(clients: AwsClients, groupIds: string[]): Promise<SecurityGroupRule[]> {
-  return aws('DescribeSecurityGroupRules', async () => {
-    const rules: SecurityGroupRule[] = [];
-    const input = { Filters: [{ Name: 'group-id', Values: groupIds }] };
-    for await (const page of paginateDescribeSecurityGroupRules({ client: clients.ec2 }, input)) rules.push(...(page.SecurityGroupRules ?? []));
-    return rules;
-  });
-}
-
-async function ignoringNotFound(operation: string, call: () => Promise<unknown>): Promise<void> {
-  try {
-    await call();
-  } catch (error) {
-    if (!isNotFound(error)) throw translateAwsError(error, operation);
-  }
+  const input = { Filters: [{ Name: 'group-id', Values: groupIds }] };
+  return describeAll('DescribeSecurityGroupRules', () => paginateDescribeSecurityGroupRules({ client: clients.ec2 }, input), (page) => page.SecurityGroupRules);
 }

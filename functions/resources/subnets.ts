@@ -1,10 +1,11 @@
 import { CreateSubnetCommand, DeleteSubnetCommand, paginateDescribeSubnets, type DescribeSubnetsCommandInput, type Subnet } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
-import { aws, awsErrorCode, isNotFound, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
-import { forgetCreated, recallCreated, rememberCreated } from '../core/ledger';
+import { awsErrorCode, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
+import { recallCreated, rememberCreated } from '../core/ledger';
 import type { Plan, SubnetPlan } from '../core/plan';
 import { SUBNET_SLOT_BITS } from '../core/spec-rules';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
+import { describeAll, forgetAll, ignoringGone, rememberedButUnseen, requireCarried } from './owned';
 
 /**
  * The subnets: one private subnet per AZ and the public one. A subnet is identified by its CIDR, which the
@@ -21,6 +22,7 @@ export interface SubnetIds {
 /** The ledger is keyed by the subnet's CIDR slot so that teardown can recall every one without the plan. */
 const SLOT_COUNT = 2 ** SUBNET_SLOT_BITS;
 const ledgerKey = (slot: number) => `subnet/${slot}`;
+const LEDGER_KEYS = Array.from({ length: SLOT_COUNT }, (_, slot) => ledgerKey(slot));
 
 export async function ensureSubnets(clients: AwsClients, plan: Plan, vpcId: string, known: Partial<SubnetIds> = {}): Promise<SubnetIds> {
   const existing = await findOwnedSubnets(clients, plan.buildId);
@@ -44,19 +46,12 @@ export async function ensureSubnets(clients: AwsClients, plan: Plan, vpcId: stri
  * DependencyViolation, classified ResourceNotReady, and the teardown retries. Already gone is success.
  */
 export async function deleteSubnets(clients: AwsClients, buildId: string): Promise<string[]> {
-  const ids = (await findOwnedSubnets(clients, buildId)).map((s) => s.SubnetId as string);
-  for (let slot = 0; slot < SLOT_COUNT; slot++) {
-    const remembered = recallCreated(buildId, ledgerKey(slot));
-    if (remembered && !ids.includes(remembered)) ids.push(remembered);
-  }
+  const seen = (await findOwnedSubnets(clients, buildId)).map((s) => s.SubnetId as string);
+  const ids = [...seen, ...rememberedButUnseen(buildId, LEDGER_KEYS, seen)];
   for (const subnetId of ids) {
-    try {
-      await clients.ec2.send(new DeleteSubnetCommand({ SubnetId: subnetId }));
-    } catch (error) {
-      if (!isNotFound(error)) throw translateAwsError(error, 'DeleteSubnet');
-    }
+    await ignoringGone('DeleteSubnet', () => clients.ec2.send(new DeleteSubnetCommand({ SubnetId: subnetId })));
   }
-  for (let slot = 0; slot < SLOT_COUNT; slot++) forgetCreated(buildId, ledgerKey(slot));
+  forgetAll(buildId, LEDGER_KEYS);
   return ids;
 }
 
@@ -70,9 +65,7 @@ async function carriedSubnetId(clients: AwsClients, buildId: string, slot: numbe
   const subnetId = knownId ?? recallCreated(buildId, ledgerKey(slot));
   if (!subnetId) return undefined;
   // InvalidSubnetID.NotFound is classified NotYetVisible: retried, never created again.
-  const subnet = (await describeSubnets(clients, { SubnetIds: [subnetId] }))[0];
-  if (!subnet) throw new NotYetVisible(`subnet ${subnetId} of build ${buildId} is not visible yet`);
-  if (!isOwnedBy(fromTagList(subnet.Tags), buildId)) throw new ResourceConflict(`subnet ${subnetId} is not tagged as belonging to build ${buildId}`);
+  requireCarried('subnet', subnetId, buildId, (await describeSubnets(clients, { SubnetIds: [subnetId] }))[0]);
   return subnetId;
 }
 
@@ -108,9 +101,5 @@ async function conflictingSubnetId(clients: AwsClients, buildId: string, vpcId: 
 }
 
 async function describeSubnets(clients: AwsClients, input: DescribeSubnetsCommandInput): Promise<Subnet[]> {
-  return aws('DescribeSubnets', async () => {
-    const subnets: Subnet[] = [];
-    for await (const page of paginateDescribeSubnets({ client: clients.ec2 }, input)) subnets.push(...(page.Subnets ?? []));
-    return subnets;
-  });
+  return describeAll('DescribeSubnets', () => paginateDescribeSubnets({ client: clients.ec2 }, input), (page) => page.Subnets);
 }

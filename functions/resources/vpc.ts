@@ -7,10 +7,11 @@ import {
   type Vpc,
 } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
-import { aws, isNotFound, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
-import { forgetCreated, recallCreated, rememberCreated } from '../core/ledger';
+import { aws, NotYetVisible, ResourceConflict } from '../core/errors';
+import { recallCreated, rememberCreated } from '../core/ledger';
 import type { Plan } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
+import { describeAll, forgetAll, ignoringGone, rememberedButUnseen, requireCarried } from './owned';
 
 /**
  * The build's VPC. CreateVpc takes no ClientToken, so `ensureVpc` looks by tag, then for the id carried in
@@ -35,19 +36,17 @@ export async function ensureVpc(clients: AwsClients, plan: Plan, knownId?: strin
 export async function deleteVpc(clients: AwsClients, buildId: string): Promise<string[]> {
   const deleted: string[] = [];
   for (const vpcId of await ownedVpcIds(clients, buildId)) {
-    await ignoringNotFound('DeleteVpc', () => clients.ec2.send(new DeleteVpcCommand({ VpcId: vpcId })));
+    await ignoringGone('DeleteVpc', () => clients.ec2.send(new DeleteVpcCommand({ VpcId: vpcId })));
     deleted.push(vpcId);
   }
-  forgetCreated(buildId, VPC_LEDGER_KEY);
+  forgetAll(buildId, [VPC_LEDGER_KEY]);
   return deleted;
 }
 
 /** Ids of the build's VPCs: visible by tag, plus one created moments ago in this container and not yet visible. */
 export async function ownedVpcIds(clients: AwsClients, buildId: string): Promise<string[]> {
   const ids = (await findOwnedVpcs(clients, buildId)).map((vpc) => vpc.VpcId as string);
-  const remembered = recallCreated(buildId, VPC_LEDGER_KEY);
-  if (remembered && !ids.includes(remembered)) ids.push(remembered);
-  return ids;
+  return [...ids, ...rememberedButUnseen(buildId, [VPC_LEDGER_KEY], ids)];
 }
 
 async function findOwnedVpcs(clients: AwsClients, buildId: string): Promise<Vpc[]> {
@@ -62,10 +61,7 @@ async function findOwnedVpcs(clients: AwsClients, buildId: string): Promise<Vpc[
 async function carriedVpc(clients: AwsClients, buildId: string, knownId?: string): Promise<Vpc | undefined> {
   const vpcId = knownId ?? recallCreated(buildId, VPC_LEDGER_KEY);
   if (!vpcId) return undefined;
-  const vpc = (await describeVpcs(clients, { VpcIds: [vpcId] }))[0];
-  if (!vpc) throw new NotYetVisible(`VPC ${vpcId} of build ${buildId} is not visible yet`);
-  if (!isOwnedBy(fromTagList(vpc.Tags), buildId)) throw new ResourceConflict(`VPC ${vpcId} is not tagged as belonging to build ${buildId}`);
-  return vpc;
+  return requireCarried('VPC', vpcId, buildId, (await describeVpcs(clients, { VpcIds: [vpcId] }))[0]);
 }
 
 async function createVpc(clients: AwsClients, plan: Plan): Promise<Vpc> {
@@ -88,17 +84,5 @@ async function enableDns(clients: AwsClients, vpcId: string): Promise<void> {
 }
 
 async function describeVpcs(clients: AwsClients, input: DescribeVpcsCommandInput): Promise<Vpc[]> {
-  return aws('DescribeVpcs', async () => {
-    const vpcs: Vpc[] = [];
-    for await (const page of paginateDescribeVpcs({ client: clients.ec2 }, input)) vpcs.push(...(page.Vpcs ?? []));
-    return vpcs;
-  });
-}
-
-async function ignoringNotFound(operation: string, call: () => Promise<unknown>): Promise<void> {
-  try {
-    await call();
-  } catch (error) {
-    if (!isNotFound(error)) throw translateAwsError(error, operation);
-  }
+  return describeAll('DescribeVpcs', () => paginateDescribeVpcs({ client: clients.ec2 }, input), (page) => page.Vpcs);
 }

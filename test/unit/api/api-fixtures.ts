@@ -13,7 +13,8 @@ export const NOW = new Date('2026-11-25T10:15:30Z');
 export const buildArn = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:execution:k8s-ec2-build:${name}`;
 export const teardownArn = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:execution:k8s-ec2-teardown:${name}`;
 
-export const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+/** An SDK-shaped service error; the one builder all unit tests share. */
+export { awsError as sdkError } from '../../fixtures/aws';
 
 export function apiEvent(method: string, path: string, options: { body?: string; headers?: Record<string, string>; query?: Record<string, string> } = {}): APIGatewayProxyEvent {
   return {

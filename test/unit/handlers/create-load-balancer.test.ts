@@ -8,35 +8,19 @@ import {
   DescribeTagsCommand,
   DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
-  ElasticLoadBalancingV2Client,
-  LoadBalancerNotFoundException,
   ModifyLoadBalancerAttributesCommand,
   ModifyTargetGroupAttributesCommand,
-  TargetGroupNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { mockClient } from 'aws-sdk-client-mock';
-import type { NetworkIds } from '../../../functions/core/contracts';
 import { AwsThrottled, InvalidSpec } from '../../../functions/core/errors';
 import { handler } from '../../../functions/handlers/create-load-balancer';
 import { elbTags } from '../../../functions/resources/load-balancer';
+import { awsError, loadBalancerNotFound, mockAws, targetGroupNotFound } from '../../fixtures/aws';
 import { seoulPlan, seoulState } from '../../fixtures/build';
+import { LB_ARN, listenerArn, NETWORK, tgArn } from '../../fixtures/ids';
 
-const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+const { elbv2 } = mockAws();
 const plan = seoulPlan();
-const ARN = 'arn:aws:elasticloadbalancing:ap-northeast-2:111122223333';
-const LB_ARN = `${ARN}:loadbalancer/net/fin-k8s-dev-nlb/0123456789abcdef`;
 const DNS = 'fin-k8s-dev-nlb-0123.elb.ap-northeast-2.amazonaws.com';
-const tgArn = (name: string) => `${ARN}:targetgroup/${name}/abc`;
-const listenerArn = (port: number) => `${ARN}:listener/net/fin-k8s-dev-nlb/0123456789abcdef/${port}`;
-const network: NetworkIds = {
-  vpcId: 'vpc-0a1',
-  privateSubnetIds: { 'ap-northeast-2a': 'subnet-a', 'ap-northeast-2b': 'subnet-b', 'ap-northeast-2c': 'subnet-c' },
-  publicSubnetId: 'subnet-pub',
-  internetGatewayId: 'igw-1',
-  privateRouteTableId: 'rtb-priv',
-  publicRouteTableId: 'rtb-pub',
-  securityGroupIds: { bastion: 'sg-bastion', nlb: 'sg-nlb', controlPlane: 'sg-cp', workers: 'sg-workers' },
-};
 const nlb = { LoadBalancerArn: LB_ARN, LoadBalancerName: plan.loadBalancer.name, DNSName: DNS, State: { Code: 'provisioning' as const } };
 const ownTags = new Map<string, ReturnType<typeof elbTags>>([
   [LB_ARN, elbTags(plan.loadBalancer.tags)],
@@ -61,8 +45,8 @@ function givenSettledAttributes(): void {
 /** A fresh account: nothing exists; creates answer with the resources. */
 function givenNothing(): void {
   givenSettledAttributes();
-  elbv2.on(DescribeLoadBalancersCommand).rejects(Object.assign(new LoadBalancerNotFoundException({ message: 'not found', $metadata: {} }), { Code: 'LoadBalancerNotFound' }));
-  elbv2.on(DescribeTargetGroupsCommand).rejects(Object.assign(new TargetGroupNotFoundException({ message: 'not found', $metadata: {} }), { Code: 'TargetGroupNotFound' }));
+  elbv2.on(DescribeLoadBalancersCommand).rejects(loadBalancerNotFound());
+  elbv2.on(DescribeTargetGroupsCommand).rejects(targetGroupNotFound());
   elbv2.on(DescribeListenersCommand).resolves({ Listeners: [] });
   elbv2.on(CreateLoadBalancerCommand).resolves({ LoadBalancers: [nlb] });
   elbv2.on(CreateTargetGroupCommand).callsFake(({ Name }: { Name: string }) => ({ TargetGroups: [{ TargetGroupArn: tgArn(Name), TargetGroupName: Name }] }));
@@ -73,7 +57,7 @@ function givenEverything(): void {
   givenSettledAttributes();
   elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [nlb] });
   elbv2.on(DescribeTargetGroupsCommand).callsFake(({ Names }: { Names: string[] }) => ({
-    TargetGroups: [{ TargetGroupArn: tgArn(Names[0]), TargetGroupName: Names[0], VpcId: network.vpcId }],
+    TargetGroups: [{ TargetGroupArn: tgArn(Names[0]), TargetGroupName: Names[0], VpcId: NETWORK.vpcId }],
   }));
   elbv2.on(DescribeListenersCommand).resolves({
     Listeners: plan.targetGroups.map((tg) => ({
@@ -84,15 +68,13 @@ function givenEverything(): void {
   });
 }
 
-afterEach(() => elbv2.reset());
-
 describe('create-load-balancer handler', () => {
   it.each([
     { case: 'nothing exists yet', given: givenNothing, creates: { lb: 1, tg: 3, listener: 3 } },
     { case: 'everything exists (a rerun)', given: givenEverything, creates: { lb: 0, tg: 0, listener: 0 } },
   ])('when $case, returns the NLB, target group and listener ARNs', async ({ given, creates }) => {
     given();
-    await expect(handler(seoulState({ network }))).resolves.toEqual(expected);
+    await expect(handler(seoulState({ network: NETWORK }))).resolves.toEqual(expected);
     expect(elbv2.commandCalls(CreateLoadBalancerCommand)).toHaveLength(creates.lb);
     expect(elbv2.commandCalls(CreateTargetGroupCommand)).toHaveLength(creates.tg);
     expect(elbv2.commandCalls(CreateListenerCommand)).toHaveLength(creates.listener);
@@ -102,7 +84,7 @@ describe('create-load-balancer handler', () => {
 
   it('does not wait for the NLB to become active: one look, listeners added while it provisions', async () => {
     givenNothing();
-    await handler(seoulState({ network }));
+    await handler(seoulState({ network: NETWORK }));
     expect(elbv2.commandCalls(DescribeLoadBalancersCommand)).toHaveLength(1);
     expect(elbv2.commandCalls(CreateListenerCommand).map((c) => c.args[0].input.LoadBalancerArn)).toEqual([LB_ARN, LB_ARN, LB_ARN]);
   });
@@ -113,8 +95,8 @@ describe('create-load-balancer handler', () => {
   });
 
   it('lets a throttled AWS answer surface as AwsThrottled for the state machine to retry', async () => {
-    elbv2.on(DescribeLoadBalancersCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', Code: 'Throttling', $metadata: { httpStatusCode: 400 } }));
-    await expect(handler(seoulState({ network }))).rejects.toMatchObject({ name: 'AwsThrottled' });
-    await expect(handler(seoulState({ network }))).rejects.toThrow(AwsThrottled);
+    elbv2.on(DescribeLoadBalancersCommand).rejects(awsError('Throttling'));
+    await expect(handler(seoulState({ network: NETWORK }))).rejects.toMatchObject({ name: 'AwsThrottled' });
+    await expect(handler(seoulState({ network: NETWORK }))).rejects.toThrow(AwsThrottled);
   });
 });

@@ -14,19 +14,16 @@ import {
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
-  EC2Client,
   ModifyVpcAttributeCommand,
 } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
 import type { NetworkIds } from '../../../functions/core/contracts';
-import { clearLedger } from '../../../functions/core/ledger';
 import { toTagList } from '../../../functions/core/tags';
 import { handler } from '../../../functions/handlers/create-network';
+import { awsError, mockAws } from '../../fixtures/aws';
 import { seoulPlan, seoulState } from '../../fixtures/build';
 
-const ec2 = mockClient(EC2Client);
+const { ec2 } = mockAws();
 const plan = seoulPlan();
-const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
 const NETWORK: NetworkIds = {
   vpcId: 'vpc-1',
   privateSubnetIds: { 'ap-northeast-2a': 'subnet-10.0.0.0', 'ap-northeast-2b': 'subnet-10.0.32.0', 'ap-northeast-2c': 'subnet-10.0.64.0' },
@@ -53,11 +50,6 @@ beforeEach(() => {
   ec2.on(AssociateRouteTableCommand).resolves({ AssociationId: 'rtbassoc-1' });
   ec2.on(CreateSecurityGroupCommand).callsFake((i) => ({ GroupId: `sg-${i.GroupName}` }));
   ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
-});
-
-afterEach(() => {
-  ec2.reset();
-  clearLedger();
 });
 
 describe('create-network handler', () => {
@@ -87,7 +79,7 @@ describe('create-network handler', () => {
     ['UnauthorizedOperation', 'PermissionDenied'],
     ['VpcLimitExceeded', 'QuotaExceeded'],
   ])('throws %s as %s for the state machine to match', async (code, name) => {
-    ec2.on(CreateVpcCommand).rejects(sdkError(code));
+    ec2.on(CreateVpcCommand).rejects(awsError(code));
     await expect(handler(seoulState())).rejects.toMatchObject({ name });
   });
 

@@ -1,19 +1,16 @@
 import {
   DescribeAddressesCommand, DescribeAvailabilityZonesCommand, DescribeImagesCommand, DescribeInstanceTypeOfferingsCommand,
-  DescribeInstanceTypesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeVpcsCommand, EC2Client, type _InstanceType,
+  DescribeInstanceTypesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeVpcsCommand, type _InstanceType,
 } from '@aws-sdk/client-ec2';
-import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { GetServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
 import { InvalidSpec, PreflightFailed } from '../../../functions/core/errors';
 import { handler } from '../../../functions/handlers/preflight';
+import { awsError, mockAws } from '../../fixtures/aws';
 import { seoulState } from '../../fixtures/build';
 
-const ec2 = mockClient(EC2Client);
-const elbv2 = mockClient(ElasticLoadBalancingV2Client);
-const quotas = mockClient(ServiceQuotasClient);
+const { ec2, elbv2, quotas } = mockAws();
 const zones = ['ap-northeast-2a', 'ap-northeast-2b', 'ap-northeast-2c'];
-const awsError = (name: string) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: 400 } });
 
 function arrangeHealthyAccount() {
   ec2.on(DescribeAvailabilityZonesCommand).resolves({ AvailabilityZones: zones.map((ZoneName) => ({ ZoneName, State: 'available' })) });
@@ -37,12 +34,6 @@ function arrangeHealthyAccount() {
   });
   quotas.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 64 } });
 }
-
-afterEach(() => {
-  ec2.reset();
-  elbv2.reset();
-  quotas.reset();
-});
 
 describe('preflight', () => {
   it('passes on a healthy account and carries the newest RHEL 8 image forward', async () => {

@@ -1,35 +1,25 @@
-import { DescribeInstancesCommand, EC2Client, type InstanceStateName } from '@aws-sdk/client-ec2';
-import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { mockClient } from 'aws-sdk-client-mock';
-import type { LoadBalancerIds, NodeRecord } from '../../../functions/core/contracts';
+import { DescribeInstancesCommand, type InstanceStateName } from '@aws-sdk/client-ec2';
+import { DescribeTargetHealthCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { LoadBalancerIds } from '../../../functions/core/contracts';
 import { InvalidSpec, ResourceNotReady } from '../../../functions/core/errors';
 import { handler } from '../../../functions/handlers/register-targets';
+import { mockAws } from '../../fixtures/aws';
 import { seoulState } from '../../fixtures/build';
+import { NODES, tgArn } from '../../fixtures/ids';
 
-const ec2 = mockClient(EC2Client);
-const elbv2 = mockClient(ElasticLoadBalancingV2Client);
-const tgArn = (key: string) => `arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:targetgroup/${key}/abc`;
+const { ec2, elbv2 } = mockAws();
 const loadBalancer: LoadBalancerIds = {
   loadBalancerArn: 'arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:loadbalancer/net/fin-k8s-dev-nlb/0123',
   dnsName: 'fin-k8s-dev-nlb-0123.elb.ap-northeast-2.amazonaws.com',
   targetGroupArns: { api: tgArn('api'), 'ingress-80': tgArn('ingress-80'), 'ingress-443': tgArn('ingress-443') },
   listenerArns: {},
 };
-const zones = ['ap-northeast-2a', 'ap-northeast-2b', 'ap-northeast-2c'];
-const nodes: NodeRecord[] = [
-  ...zones.map((az, i) => ({ name: `fin-k8s-dev-cp-${i + 1}`, role: 'control-plane' as const, az, instanceId: `i-cp${i + 1}`, instanceType: 'm6i.large' })),
-  ...zones.map((az, i) => ({ name: `fin-k8s-dev-worker-${i + 1}`, role: 'worker' as const, az, instanceId: `i-wk${i + 1}`, instanceType: 'm6i.xlarge' })),
-];
+const nodes = NODES;
 
 function givenInstances(state: (id: string) => InstanceStateName): void {
   ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: nodes.map((n) => ({ InstanceId: n.instanceId, State: { Name: state(n.instanceId) } })) }] });
   elbv2.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [] });
 }
-
-afterEach(() => {
-  ec2.reset();
-  elbv2.reset();
-});
 
 describe('register-targets handler', () => {
   it('registers control planes with the API group and workers with the ingress groups once all nodes run', async () => {

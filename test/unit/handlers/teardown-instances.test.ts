@@ -1,14 +1,12 @@
 import {
-  DescribeAddressesCommand, DescribeInstancesCommand, DisassociateAddressCommand, EC2Client, ReleaseAddressCommand, TerminateInstancesCommand, type Instance,
+  DescribeAddressesCommand, DescribeInstancesCommand, DisassociateAddressCommand, ReleaseAddressCommand, TerminateInstancesCommand, type Instance,
 } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { clearLedger } from '../../../functions/core/ledger';
 import { toTagList } from '../../../functions/core/tags';
 import { handler } from '../../../functions/handlers/teardown-instances';
+import { awsError, mockAws } from '../../fixtures/aws';
 import { seoulPlan, seoulState } from '../../fixtures/build';
 
-const ec2 = mockClient(EC2Client);
-const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+const { ec2 } = mockAws();
 const plan = seoulPlan();
 const instance = (id: string, state: string, tags = plan.nodes[0].tags): Instance => ({ InstanceId: id, State: { Name: state as never }, Tags: toTagList(tags) });
 const ADDRESS = { AllocationId: 'eipalloc-1', PublicIp: '198.51.100.7', AssociationId: 'eipassoc-1', InstanceId: 'i-bastion', Tags: toTagList(plan.bastion.addressTags) };
@@ -19,11 +17,6 @@ beforeEach(() => {
   ec2.on(ReleaseAddressCommand).resolves({});
   ec2.on(TerminateInstancesCommand).resolves({});
 });
-afterEach(() => {
-  ec2.reset();
-  clearLedger();
-});
-
 describe('teardown-instances handler', () => {
   it('releases the Elastic IP before terminating, then waits (ResourceNotReady) while instances remain', async () => {
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: [ADDRESS] });
@@ -61,7 +54,7 @@ describe('teardown-instances handler', () => {
 
   it('stops at a permission problem without terminating anything', async () => {
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: [ADDRESS] });
-    ec2.on(DisassociateAddressCommand).rejects(sdkError('UnauthorizedOperation'));
+    ec2.on(DisassociateAddressCommand).rejects(awsError('UnauthorizedOperation'));
     await expect(handler(seoulState())).rejects.toMatchObject({ name: 'PermissionDenied' });
     expect(ec2.commandCalls(TerminateInstancesCommand)).toHaveLength(0);
   });

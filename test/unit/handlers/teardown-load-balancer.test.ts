@@ -6,31 +6,23 @@ import {
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
   DescribeTargetGroupsCommand,
-  ElasticLoadBalancingV2Client,
-  LoadBalancerNotFoundException,
-  TargetGroupNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { mockClient } from 'aws-sdk-client-mock';
 import { ResourceNotReady } from '../../../functions/core/errors';
 import { TAG } from '../../../functions/core/tags';
 import { handler } from '../../../functions/handlers/teardown-load-balancer';
 import { elbTags } from '../../../functions/resources/load-balancer';
+import { awsError, loadBalancerNotFound, mockAws, targetGroupNotFound } from '../../fixtures/aws';
 import { seoulPlan, seoulState } from '../../fixtures/build';
+import { LB_ARN, listenerArn, tgArn } from '../../fixtures/ids';
 
-const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+const { elbv2 } = mockAws();
 const plan = seoulPlan();
-const ARN = 'arn:aws:elasticloadbalancing:ap-northeast-2:111122223333';
-const LB_ARN = `${ARN}:loadbalancer/net/fin-k8s-dev-nlb/0123456789abcdef`;
-const tgArn = (name: string) => `${ARN}:targetgroup/${name}/abc`;
-const listenerArn = (port: number) => `${ARN}:listener/net/fin-k8s-dev-nlb/0123456789abcdef/${port}`;
 const tgArns = plan.targetGroups.map((tg) => tgArn(tg.name));
 const listenerArns = plan.targetGroups.map((tg) => listenerArn(tg.listenerPort));
-const lbNotFound = () => Object.assign(new LoadBalancerNotFoundException({ message: 'not found', $metadata: {} }), { Code: 'LoadBalancerNotFound' });
-const tgNotFound = () => Object.assign(new TargetGroupNotFoundException({ message: 'not found', $metadata: {} }), { Code: 'TargetGroupNotFound' });
 
 function givenNothing(): void {
-  elbv2.on(DescribeLoadBalancersCommand).rejects(lbNotFound());
-  elbv2.on(DescribeTargetGroupsCommand).rejects(tgNotFound());
+  elbv2.on(DescribeLoadBalancersCommand).rejects(loadBalancerNotFound());
+  elbv2.on(DescribeTargetGroupsCommand).rejects(targetGroupNotFound());
 }
 /** Every resource exists (`buildId` is the build its tags name); deletes remove them, as AWS would. */
 function givenEverything(buildId = plan.buildId): void {
@@ -38,11 +30,11 @@ function givenEverything(buildId = plan.buildId): void {
   const groups = new Set(tgArns);
   let loadBalancer = true;
   elbv2.on(DescribeLoadBalancersCommand).callsFake(() => {
-    if (!loadBalancer) throw lbNotFound();
+    if (!loadBalancer) throw loadBalancerNotFound();
     return { LoadBalancers: [{ LoadBalancerArn: LB_ARN, LoadBalancerName: plan.loadBalancer.name }] };
   });
   elbv2.on(DescribeTargetGroupsCommand).callsFake(({ Names }: { Names: string[] }) => {
-    if (!groups.has(tgArn(Names[0]))) throw tgNotFound();
+    if (!groups.has(tgArn(Names[0]))) throw targetGroupNotFound();
     return { TargetGroups: [{ TargetGroupArn: tgArn(Names[0]), TargetGroupName: Names[0] }] };
   });
   elbv2.on(DescribeTagsCommand).callsFake(({ ResourceArns }: { ResourceArns: string[] }) => ({
@@ -60,8 +52,6 @@ const deletions = () =>
   elbv2.calls().map((c) => c.args[0] as unknown as { constructor: { name: string }; input: Record<string, string> })
     .filter((command) => command.constructor.name.startsWith('Delete'))
     .map((command) => [command.constructor.name, Object.values(command.input)[0]]);
-
-afterEach(() => elbv2.reset());
 
 describe('teardown-load-balancer handler', () => {
   it.each([
@@ -94,7 +84,7 @@ describe('teardown-load-balancer handler', () => {
 
   it('throws ResourceNotReady while a target group is still in use, so the state machine retries', async () => {
     givenEverything();
-    elbv2.on(DeleteTargetGroupCommand).rejects(Object.assign(new Error('in use'), { name: 'ResourceInUse', Code: 'ResourceInUse', $metadata: { httpStatusCode: 400 } }));
+    elbv2.on(DeleteTargetGroupCommand).rejects(awsError('ResourceInUse'));
     await expect(handler(seoulState())).rejects.toThrow(ResourceNotReady);
     expect(elbv2.commandCalls(DeleteLoadBalancerCommand)).toHaveLength(0);
     expect(elbv2.commandCalls(DeleteListenerCommand)).toHaveLength(3);

@@ -7,17 +7,14 @@ import {
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
-  EC2Client,
 } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { clearLedger } from '../../../functions/core/ledger';
 import { toTagList } from '../../../functions/core/tags';
 import { handler } from '../../../functions/handlers/teardown-network';
+import { awsError, mockAws } from '../../fixtures/aws';
 import { seoulPlan, seoulState } from '../../fixtures/build';
 
-const ec2 = mockClient(EC2Client);
+const { ec2 } = mockAws();
 const plan = seoulPlan();
-const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
 const VPC = { VpcId: 'vpc-1', CidrBlock: '10.0.0.0/16', Tags: toTagList(plan.vpc.tags) };
 const SUBNET = { SubnetId: 'subnet-1', VpcId: 'vpc-1', Tags: toTagList(plan.privateSubnets[0].tags) };
 const NLB_ENI = { NetworkInterfaceId: 'eni-nlb-1', InterfaceType: 'network_load_balancer' as const, Description: 'ELB net/fin-k8s-dev-nlb/abc' };
@@ -32,11 +29,6 @@ beforeEach(() => {
   ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [] });
   ec2.on(DeleteSubnetCommand).resolves({});
   ec2.on(DeleteVpcCommand).resolves({});
-});
-
-afterEach(() => {
-  ec2.reset();
-  clearLedger();
 });
 
 describe('teardown-network handler', () => {
@@ -59,14 +51,14 @@ describe('teardown-network handler', () => {
   });
 
   it('throws ResourceNotReady on DependencyViolation, and a repeat finishes the job', async () => {
-    ec2.on(DeleteVpcCommand).rejectsOnce(sdkError('DependencyViolation')).resolves({});
+    ec2.on(DeleteVpcCommand).rejectsOnce(awsError('DependencyViolation')).resolves({});
     await expect(handler(seoulState())).rejects.toMatchObject({ name: 'ResourceNotReady' });
     ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
     await expect(handler(seoulState())).resolves.toEqual({ step: 'teardown-network', deleted: ['vpc-1'] });
   });
 
   it('throws a denied DescribeVpcs as PermissionDenied (terminal)', async () => {
-    ec2.on(DescribeVpcsCommand).rejects(sdkError('UnauthorizedOperation'));
+    ec2.on(DescribeVpcsCommand).rejects(awsError('UnauthorizedOperation'));
     await expect(handler(seoulState())).rejects.toMatchObject({ name: 'PermissionDenied' });
   });
 });

@@ -1,14 +1,13 @@
-import { DescribeRouteTablesCommand, DescribeSecurityGroupRulesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { DescribeTargetGroupAttributesCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DescribeRouteTablesCommand, DescribeSecurityGroupRulesCommand } from '@aws-sdk/client-ec2';
+import { DescribeTargetGroupAttributesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { BuildState } from '../../../functions/core/contracts';
 import { AwsThrottled, BaselineViolation, InvalidSpec } from '../../../functions/core/errors';
 import { handler } from '../../../functions/handlers/verify-baseline';
-import { awsError, FakeWorld } from '../../fixtures/fake-world';
+import { awsError, mockAws } from '../../fixtures/aws';
+import { FakeWorld } from '../../fixtures/fake-world';
 import { seoulOutputs } from '../../fixtures/outputs';
 
-const ec2 = mockClient(EC2Client);
-const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+const { ec2, elbv2 } = mockAws();
 let world: FakeWorld;
 
 const CHECK_IDS = [
@@ -24,11 +23,6 @@ const CHECK_IDS = [
 
 beforeEach(() => {
   world = new FakeWorld().install(ec2, elbv2);
-});
-
-afterEach(() => {
-  ec2.reset();
-  elbv2.reset();
 });
 
 async function violation(state: BuildState = world.verifyState()): Promise<BaselineViolation> {

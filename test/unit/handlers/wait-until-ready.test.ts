@@ -2,27 +2,18 @@ import {
   AssociateAddressCommand,
   DescribeInstancesCommand,
   DescribeInstanceStatusCommand,
-  EC2Client,
 } from '@aws-sdk/client-ec2';
-import { DescribeLoadBalancersCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DescribeLoadBalancersCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AwsThrottled, InvalidSpec, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
-import { clearLedger } from '../../../functions/core/ledger';
 import { handler } from '../../../functions/handlers/wait-until-ready';
-import { awsError, FakeWorld } from '../../fixtures/fake-world';
+import { awsError, mockAws } from '../../fixtures/aws';
+import { FakeWorld } from '../../fixtures/fake-world';
 
-const ec2 = mockClient(EC2Client);
-const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+const { ec2, elbv2 } = mockAws();
 let world: FakeWorld;
 
 beforeEach(() => {
   world = new FakeWorld().install(ec2, elbv2);
-});
-
-afterEach(() => {
-  ec2.reset();
-  elbv2.reset();
-  clearLedger();
 });
 
 /** Runs the handler and returns the ResourceNotReady it must throw. */

@@ -1,13 +1,9 @@
-import { DescribeRouteTablesCommand, DescribeSecurityGroupRulesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeRouteTablesCommand, DescribeSecurityGroupRulesCommand } from '@aws-sdk/client-ec2';
 import {
   DescribeLoadBalancerAttributesCommand,
   DescribeLoadBalancersCommand,
   DescribeTargetGroupAttributesCommand,
-  ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { mockClient } from 'aws-sdk-client-mock';
-import type { AwsClients } from '../../../functions/core/clients';
 import { AwsThrottled, AwsUnavailable, NotYetVisible } from '../../../functions/core/errors';
 import {
   describeIngressRules,
@@ -15,21 +11,10 @@ import {
   describeSubnetRoutes,
   describeTargetGroupAttributes,
 } from '../../../functions/resources/baseline';
-import { awsError } from '../../fixtures/fake-world';
+import { awsError, mockAws } from '../../fixtures/aws';
 
-const ec2 = mockClient(EC2Client);
-const elbv2 = mockClient(ElasticLoadBalancingV2Client);
-const clients: AwsClients = {
-  ec2: new EC2Client({ region: 'ap-northeast-2' }),
-  elbv2: new ElasticLoadBalancingV2Client({ region: 'ap-northeast-2' }),
-  quotas: new ServiceQuotasClient({ region: 'ap-northeast-2' }),
-};
+const { ec2, elbv2, clients } = mockAws();
 const LB_ARN = 'arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:loadbalancer/net/fin-k8s-dev-nlb/0123';
-
-afterEach(() => {
-  ec2.reset();
-  elbv2.reset();
-});
 
 describe('describeIngressRules', () => {
   it('returns the ingress rules of the given groups with their CIDR or referenced group, skipping egress', async () => {

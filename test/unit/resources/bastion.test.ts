@@ -4,36 +4,22 @@ import {
   DescribeAddressesCommand,
   DescribeInstancesCommand,
   DisassociateAddressCommand,
-  EC2Client,
   ReleaseAddressCommand,
   RunInstancesCommand,
   type Address,
   type Instance,
 } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { createClients } from '../../../functions/core/clients';
-import type { NetworkIds } from '../../../functions/core/contracts';
 import { AwsThrottled, InvalidSpec, NotYetVisible, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
-import { clearLedger } from '../../../functions/core/ledger';
 import { TAG, toTagList } from '../../../functions/core/tags';
 import { associateBastionAddress, ensureBastion, releaseBastionAddress } from '../../../functions/resources/bastion';
 import { clientTokenFor } from '../../../functions/resources/instances';
+import { awsError, mockAws } from '../../fixtures/aws';
 import { BUILD_ID, seoulPlan } from '../../fixtures/build';
+import { NETWORK } from '../../fixtures/ids';
 
-const ec2 = mockClient(EC2Client);
-const clients = createClients('ap-northeast-2');
-const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+const { ec2, clients } = mockAws();
 const plan = seoulPlan();
 const IMAGE = 'ami-0123456789abcdef0';
-const NETWORK: NetworkIds = {
-  vpcId: 'vpc-1',
-  privateSubnetIds: { 'ap-northeast-2a': 'subnet-a', 'ap-northeast-2b': 'subnet-b', 'ap-northeast-2c': 'subnet-c' },
-  publicSubnetId: 'subnet-public',
-  internetGatewayId: 'igw-1',
-  privateRouteTableId: 'rtb-private',
-  publicRouteTableId: 'rtb-public',
-  securityGroupIds: { bastion: 'sg-bastion', nlb: 'sg-nlb', controlPlane: 'sg-cp', workers: 'sg-workers' },
-};
 const input = { imageId: IMAGE, network: NETWORK };
 
 const bastion = (state: string): Instance => ({
@@ -61,11 +47,6 @@ function arrange({ instance, addresses }: { instance?: Instance; addresses: Addr
   ec2.on(AssociateAddressCommand).resolves({ AssociationId: 'eipassoc-1' });
 }
 const count = (command: Parameters<typeof ec2.commandCalls>[0]) => ec2.commandCalls(command).length;
-
-afterEach(() => {
-  ec2.reset();
-  clearLedger();
-});
 
 describe('ensureBastion', () => {
   it.each([
@@ -121,14 +102,14 @@ describe('ensureBastion', () => {
   it('waits (NotYetVisible) rather than allocating again when the remembered address is not visible even by id', async () => {
     arrange({ instance: bastion('pending'), addresses: [] });
     await ensureBastion(clients, plan, input);
-    ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).rejects(sdkError('InvalidAllocationID.NotFound'));
+    ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).rejects(awsError('InvalidAllocationID.NotFound'));
     await expect(ensureBastion(clients, plan, input)).rejects.toBeInstanceOf(NotYetVisible);
     expect(count(AllocateAddressCommand)).toBe(1);
   });
 
   it.each([
-    ['DescribeInstances', () => ec2.on(DescribeInstancesCommand).rejects(sdkError('RequestLimitExceeded'))],
-    ['DescribeAddresses', () => ec2.on(DescribeAddressesCommand).rejects(sdkError('RequestLimitExceeded'))],
+    ['DescribeInstances', () => ec2.on(DescribeInstancesCommand).rejects(awsError('RequestLimitExceeded'))],
+    ['DescribeAddresses', () => ec2.on(DescribeAddressesCommand).rejects(awsError('RequestLimitExceeded'))],
   ])('classifies a throttled %s and creates nothing', async (_op, fail) => {
     arrange({ instance: bastion('running'), addresses: [address()] });
     fail();
@@ -168,7 +149,7 @@ describe('associateBastionAddress', () => {
 
   it('turns AWS’s IncorrectInstanceState into ResourceNotReady so the state machine waits', async () => {
     arrange({ instance: bastion('running'), addresses: [address()] });
-    ec2.on(AssociateAddressCommand).rejects(sdkError('IncorrectInstanceState'));
+    ec2.on(AssociateAddressCommand).rejects(awsError('IncorrectInstanceState'));
     await expect(associateBastionAddress(clients, BUILD_ID)).rejects.toBeInstanceOf(ResourceNotReady);
   });
 });
@@ -190,9 +171,9 @@ describe('releaseBastionAddress', () => {
 
   it.each([
     ['nothing is allocated', [], () => undefined, [], []],
-    ['the association is already gone', [address(ASSOCIATED)], () => ec2.on(DisassociateAddressCommand).rejects(sdkError('InvalidAssociationID.NotFound')), ['DisassociateAddressCommand', 'ReleaseAddressCommand'], ['eipalloc-1']],
-    ['the address is already released', [address()], () => ec2.on(ReleaseAddressCommand).rejects(sdkError('InvalidAllocationID.NotFound')), ['ReleaseAddressCommand'], ['eipalloc-1']],
-    ['EC2 answers InvalidAddress.NotFound', [address()], () => ec2.on(ReleaseAddressCommand).rejects(sdkError('InvalidAddress.NotFound')), ['ReleaseAddressCommand'], ['eipalloc-1']],
+    ['the association is already gone', [address(ASSOCIATED)], () => ec2.on(DisassociateAddressCommand).rejects(awsError('InvalidAssociationID.NotFound')), ['DisassociateAddressCommand', 'ReleaseAddressCommand'], ['eipalloc-1']],
+    ['the address is already released', [address()], () => ec2.on(ReleaseAddressCommand).rejects(awsError('InvalidAllocationID.NotFound')), ['ReleaseAddressCommand'], ['eipalloc-1']],
+    ['EC2 answers InvalidAddress.NotFound', [address()], () => ec2.on(ReleaseAddressCommand).rejects(awsError('InvalidAddress.NotFound')), ['ReleaseAddressCommand'], ['eipalloc-1']],
   ])('succeeds when %s', async (_case, addresses, fail, calls, released) => {
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: addresses });
     fail();
@@ -219,12 +200,12 @@ describe('releaseBastionAddress', () => {
     ['a missing permission', 'UnauthorizedOperation', PermissionDenied],
   ])('classifies %s', async (_case, code, expected) => {
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: [address()] });
-    ec2.on(ReleaseAddressCommand).rejects(sdkError(code));
+    ec2.on(ReleaseAddressCommand).rejects(awsError(code));
     await expect(releaseBastionAddress(clients, BUILD_ID)).rejects.toBeInstanceOf(expected);
   });
 
   it('classifies a failed DescribeAddresses', async () => {
-    ec2.on(DescribeAddressesCommand).rejects(sdkError('InternalError', 500));
+    ec2.on(DescribeAddressesCommand).rejects(awsError('InternalError', 500));
     await expect(releaseBastionAddress(clients, BUILD_ID)).rejects.toMatchObject({ name: 'AwsUnavailable' });
   });
 });

@@ -4,22 +4,17 @@ import {
   DeleteInternetGatewayCommand,
   DescribeInternetGatewaysCommand,
   DetachInternetGatewayCommand,
-  EC2Client,
   type AttachmentStatus,
   type InternetGateway,
 } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { createClients } from '../../../functions/core/clients';
 import { AwsThrottled, NotYetVisible, PermissionDenied, QuotaExceeded, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
-import { clearLedger } from '../../../functions/core/ledger';
 import { ownedFilters, toTagList } from '../../../functions/core/tags';
 import { deleteInternetGateway, ensureInternetGateway } from '../../../functions/resources/gateways';
+import { awsError, mockAws, ownedTagSpecifications } from '../../fixtures/aws';
 import { BUILD_ID, seoulPlan } from '../../fixtures/build';
 
-const ec2 = mockClient(EC2Client);
-const clients = createClients('ap-northeast-2');
+const { ec2, clients } = mockAws();
 const plan = seoulPlan();
-const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
 const VPC_ID = 'vpc-0123456789abcdef0';
 const IGW_ID = 'igw-0123456789abcdef0';
 const gateway = (vpcIds: string[] = []): InternetGateway => ({
@@ -34,11 +29,6 @@ beforeEach(() => {
   ec2.on(AttachInternetGatewayCommand).resolves({});
   ec2.on(DetachInternetGatewayCommand).resolves({});
   ec2.on(DeleteInternetGatewayCommand).resolves({});
-});
-
-afterEach(() => {
-  ec2.reset();
-  clearLedger();
 });
 
 describe('ensureInternetGateway', () => {
@@ -59,44 +49,35 @@ describe('ensureInternetGateway', () => {
   it('creates the gateway tagged on create as ours', async () => {
     ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [] });
     await ensureInternetGateway(clients, plan, VPC_ID);
-    expect(ec2.commandCalls(CreateInternetGatewayCommand)[0].args[0].input.TagSpecifications).toEqual([
-      {
-        ResourceType: 'internet-gateway',
-        Tags: expect.arrayContaining([
-          { Key: 'Name', Value: 'fin-k8s-dev-igw' },
-          { Key: 'k8s-ec2:build-id', Value: BUILD_ID },
-          { Key: 'k8s-ec2:role', Value: 'internet-gateway' },
-          { Key: 'k8s-ec2:managed-by', Value: 'k8s-ec2-builder' },
-          { Key: 'kubernetes.io/cluster/fin-k8s-dev', Value: 'owned' },
-        ]),
-      },
-    ]);
+    expect(ec2.commandCalls(CreateInternetGatewayCommand)[0].args[0].input.TagSpecifications).toEqual(
+      ownedTagSpecifications('internet-gateway', 'fin-k8s-dev-igw', 'internet-gateway', { 'kubernetes.io/cluster/fin-k8s-dev': 'owned' }),
+    );
   });
 
   it.each([
     ['RequestLimitExceeded', AwsThrottled],
     ['UnauthorizedOperation', PermissionDenied],
   ])('classifies DescribeInternetGateways failing with %s and creates nothing', async (code, expected) => {
-    ec2.on(DescribeInternetGatewaysCommand).rejects(sdkError(code));
+    ec2.on(DescribeInternetGatewaysCommand).rejects(awsError(code));
     await expect(ensureInternetGateway(clients, plan, VPC_ID)).rejects.toBeInstanceOf(expected);
     expect(ec2.commandCalls(CreateInternetGatewayCommand)).toHaveLength(0);
   });
 
   it('classifies CreateInternetGateway over its quota as QuotaExceeded', async () => {
     ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [] });
-    ec2.on(CreateInternetGatewayCommand).rejects(sdkError('InternetGatewayLimitExceeded'));
+    ec2.on(CreateInternetGatewayCommand).rejects(awsError('InternetGatewayLimitExceeded'));
     await expect(ensureInternetGateway(clients, plan, VPC_ID)).rejects.toBeInstanceOf(QuotaExceeded);
   });
 
   it('treats Resource.AlreadyAssociated on attach as already attached', async () => {
     ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [gateway()] });
-    ec2.on(AttachInternetGatewayCommand).rejects(sdkError('Resource.AlreadyAssociated'));
+    ec2.on(AttachInternetGatewayCommand).rejects(awsError('Resource.AlreadyAssociated'));
     await expect(ensureInternetGateway(clients, plan, VPC_ID)).resolves.toBe(IGW_ID);
   });
 
   it('classifies an attach failing for another reason', async () => {
     ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [gateway()] });
-    ec2.on(AttachInternetGatewayCommand).rejects(sdkError('InvalidVpcID.NotFound'));
+    ec2.on(AttachInternetGatewayCommand).rejects(awsError('InvalidVpcID.NotFound'));
     await expect(ensureInternetGateway(clients, plan, VPC_ID)).rejects.toBeInstanceOf(NotYetVisible);
   });
 
@@ -154,19 +135,19 @@ describe('deleteInternetGateway', () => {
     ['InvalidInternetGatewayID.NotFound', 'delete'],
   ])('treats %s on %s as already done', async (code, step) => {
     ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [gateway([VPC_ID])] });
-    ec2.on((step === 'detach' ? DetachInternetGatewayCommand : DeleteInternetGatewayCommand) as typeof DeleteInternetGatewayCommand).rejects(sdkError(code));
+    ec2.on((step === 'detach' ? DetachInternetGatewayCommand : DeleteInternetGatewayCommand) as typeof DeleteInternetGatewayCommand).rejects(awsError(code));
     await expect(deleteInternetGateway(clients, BUILD_ID)).resolves.toEqual([IGW_ID]);
   });
 
   it('waits (ResourceNotReady) while a mapped Elastic IP blocks the detach, and deletes nothing', async () => {
     ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [gateway([VPC_ID])] });
-    ec2.on(DetachInternetGatewayCommand).rejects(sdkError('DependencyViolation'));
+    ec2.on(DetachInternetGatewayCommand).rejects(awsError('DependencyViolation'));
     await expect(deleteInternetGateway(clients, BUILD_ID)).rejects.toBeInstanceOf(ResourceNotReady);
     expect(ec2.commandCalls(DeleteInternetGatewayCommand)).toHaveLength(0);
   });
 
   it('classifies a throttled DescribeInternetGateways', async () => {
-    ec2.on(DescribeInternetGatewaysCommand).rejects(sdkError('RequestLimitExceeded'));
+    ec2.on(DescribeInternetGatewaysCommand).rejects(awsError('RequestLimitExceeded'));
     await expect(deleteInternetGateway(clients, BUILD_ID)).rejects.toBeInstanceOf(AwsThrottled);
   });
 

@@ -1,14 +1,10 @@
-import { DescribeImagesCommand, EC2Client, type Image } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { createClients } from '../../../functions/core/clients';
+import { DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2';
 import { AwsThrottled, AwsUnavailable, PreflightFailed } from '../../../functions/core/errors';
-import { clearLedger } from '../../../functions/core/ledger';
 import { findRhel8Image, RED_HAT_OWNER } from '../../../functions/resources/images';
+import { awsError, mockAws } from '../../fixtures/aws';
 import { seoulSpec } from '../../fixtures/build';
 
-const ec2 = mockClient(EC2Client);
-const clients = createClients('ap-northeast-2');
-const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+const { ec2, clients } = mockAws();
 
 /** An image as Red Hat publishes it (names follow RHEL-<ver>_HVM-<date>-<arch>-<n>-<Hourly2|Access2>-<GP2|GP3>). */
 const image = (id: string, name: string, created: string, extra: Partial<Image> = {}): Image => ({
@@ -28,11 +24,6 @@ const HOURLY_NEW = image('ami-0000000000000000a', 'RHEL-8.10.0_HVM-20240703-x86_
 const HOURLY_OLD = image('ami-0000000000000000b', 'RHEL-8.9.0_HVM-20231101-x86_64-0-Hourly2-GP3', '2023-11-01T10:00:00.000Z');
 const ACCESS_NEWEST = image('ami-0000000000000000c', 'RHEL-8.10.0_HVM-20240801-x86_64-0-Access2-GP3', '2024-08-01T10:00:00.000Z');
 const BETA_NEWEST = image('ami-0000000000000000d', 'RHEL-8.11.0_HVM_BETA-20240901-x86_64-0-Hourly2-GP3', '2024-09-01T10:00:00.000Z');
-
-afterEach(() => {
-  ec2.reset();
-  clearLedger();
-});
 
 describe('findRhel8Image by family', () => {
   it('asks Red Hat’s account for available x86_64 EBS HVM RHEL 8 images', async () => {
@@ -79,7 +70,7 @@ describe('findRhel8Image by family', () => {
   });
 
   it('classifies a throttled DescribeImages', async () => {
-    ec2.on(DescribeImagesCommand).rejects(sdkError('RequestLimitExceeded'));
+    ec2.on(DescribeImagesCommand).rejects(awsError('RequestLimitExceeded'));
     await expect(findRhel8Image(clients, seoulSpec())).rejects.toBeInstanceOf(AwsThrottled);
   });
 });
@@ -95,8 +86,8 @@ describe('findRhel8Image by imageId', () => {
   });
 
   it.each([
-    ['AWS does not know it', () => ec2.on(DescribeImagesCommand).rejects(sdkError('InvalidAMIID.NotFound')), /was not found/],
-    ['the id is malformed for AWS', () => ec2.on(DescribeImagesCommand).rejects(sdkError('InvalidAMIID.Malformed')), /was not found/],
+    ['AWS does not know it', () => ec2.on(DescribeImagesCommand).rejects(awsError('InvalidAMIID.NotFound')), /was not found/],
+    ['the id is malformed for AWS', () => ec2.on(DescribeImagesCommand).rejects(awsError('InvalidAMIID.Malformed')), /was not found/],
     ['the answer is empty', () => ec2.on(DescribeImagesCommand).resolves({ Images: [] }), /was not found/],
     ['it is still pending', () => ec2.on(DescribeImagesCommand).resolves({ Images: [image(GIVEN, 'x', '2024', { State: 'pending' })] }), /is pending, not available/],
     ['it is arm64', () => ec2.on(DescribeImagesCommand).resolves({ Images: [image(GIVEN, 'x', '2024', { Architecture: 'arm64' })] }), /need x86_64/],
@@ -112,15 +103,15 @@ describe('findRhel8Image by imageId', () => {
   });
 
   it.each([
-    ['a throttle as AwsThrottled', sdkError('RequestLimitExceeded'), AwsThrottled],
-    ['an AWS outage as AwsUnavailable', sdkError('InternalError', 500), AwsUnavailable],
+    ['a throttle as AwsThrottled', awsError('RequestLimitExceeded'), AwsThrottled],
+    ['an AWS outage as AwsUnavailable', awsError('InternalError', 500), AwsUnavailable],
   ])('classifies %s', async (_case, raw, expected) => {
     ec2.on(DescribeImagesCommand).rejects(raw);
     await expect(findRhel8Image(clients, spec())).rejects.toBeInstanceOf(expected);
   });
 
   it('rethrows an unknown AWS error unchanged', async () => {
-    const raw = sdkError('SomethingNew');
+    const raw = awsError('SomethingNew');
     ec2.on(DescribeImagesCommand).rejects(raw);
     await expect(findRhel8Image(clients, spec())).rejects.toBe(raw);
   });

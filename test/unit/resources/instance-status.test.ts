@@ -1,23 +1,12 @@
-import { DescribeInstanceStatusCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { mockClient } from 'aws-sdk-client-mock';
-import type { AwsClients } from '../../../functions/core/clients';
+import { DescribeInstanceStatusCommand } from '@aws-sdk/client-ec2';
 import { AwsThrottled, NotYetVisible } from '../../../functions/core/errors';
 import { describeStatusChecks, statusChecksPassed, type StatusChecks } from '../../../functions/resources/instance-status';
-import { awsError } from '../../fixtures/fake-world';
+import { awsError, mockAws } from '../../fixtures/aws';
 
-const ec2 = mockClient(EC2Client);
-const clients: AwsClients = {
-  ec2: new EC2Client({ region: 'ap-northeast-2' }),
-  elbv2: new ElasticLoadBalancingV2Client({ region: 'ap-northeast-2' }),
-  quotas: new ServiceQuotasClient({ region: 'ap-northeast-2' }),
-};
+const { ec2, clients } = mockAws();
 const status = (id: string, state: string, system: string, instance: string) => ({
   InstanceId: id, InstanceState: { Name: state as 'running', Code: 16 }, SystemStatus: { Status: system as 'ok' }, InstanceStatus: { Status: instance as 'ok' },
 });
-
-afterEach(() => ec2.reset());
 
 describe('describeStatusChecks', () => {
   it('makes no call for no instances', async () => {

@@ -1,38 +1,24 @@
 import {
   DescribeInstancesCommand,
   DescribeVolumesCommand,
-  EC2Client,
   RunInstancesCommand,
   TerminateInstancesCommand,
   type Instance,
   type RunInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { createClients } from '../../../functions/core/clients';
-import type { NetworkIds } from '../../../functions/core/contracts';
 import { AwsThrottled, AwsUnavailable, InsufficientCapacity, InvalidSpec, PermissionDenied } from '../../../functions/core/errors';
-import { clearLedger } from '../../../functions/core/ledger';
 import type { NodePlan } from '../../../functions/core/plan';
 import { TAG, toTagList } from '../../../functions/core/tags';
 import {
   clientTokenFor, describeNodes, ensureNodes, terminateInstances, terminateNodes,
 } from '../../../functions/resources/instances';
+import { awsError, mockAws } from '../../fixtures/aws';
 import { BUILD_ID, seoulPlan } from '../../fixtures/build';
+import { NETWORK } from '../../fixtures/ids';
 
-const ec2 = mockClient(EC2Client);
-const clients = createClients('ap-northeast-2');
-const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+const { ec2, clients } = mockAws();
 const IMAGE = 'ami-0123456789abcdef0';
-const NETWORK: NetworkIds = {
-  vpcId: 'vpc-1',
-  privateSubnetIds: { 'ap-northeast-2a': 'subnet-a', 'ap-northeast-2b': 'subnet-b', 'ap-northeast-2c': 'subnet-c' },
-  publicSubnetId: 'subnet-public',
-  internetGatewayId: 'igw-1',
-  privateRouteTableId: 'rtb-private',
-  publicRouteTableId: 'rtb-public',
-  securityGroupIds: { bastion: 'sg-bastion', nlb: 'sg-nlb', controlPlane: 'sg-cp', workers: 'sg-workers' },
-};
 
 const plan = seoulPlan();
 const described = (node: NodePlan, id: string, state = 'running', extra: Partial<Instance> = {}): Instance => ({
@@ -59,11 +45,6 @@ function fakeRunInstances(failFor: (input: RunInstancesCommandInput) => Error | 
   return byToken;
 }
 const launches = () => ec2.commandCalls(RunInstancesCommand).map((call) => call.args[0].input);
-
-afterEach(() => {
-  ec2.reset();
-  clearLedger();
-});
 
 describe('clientTokenFor', () => {
   it('is deterministic, at most 64 ASCII characters, and names the node and generation', () => {
@@ -172,7 +153,7 @@ describe('ensureNodes', () => {
 
   it('falls back to the next instance type, with a new token, when a type has no capacity', async () => {
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
-    fakeRunInstances((input) => (input.InstanceType === 'm6i.xlarge' ? sdkError('InsufficientInstanceCapacity', 500) : undefined));
+    fakeRunInstances((input) => (input.InstanceType === 'm6i.xlarge' ? awsError('InsufficientInstanceCapacity', 500) : undefined));
     const nodes = await ensureNodes(clients, plan, { imageId: IMAGE, network: NETWORK });
     const worker1 = plan.nodes.find((node) => node.name === 'fin-k8s-dev-worker-1') as NodePlan;
     const tries = launches().filter((input) => input.ClientToken?.startsWith('worker-1-'));
@@ -186,7 +167,7 @@ describe('ensureNodes', () => {
   it('falls back when the type is not offered in the zone (Unsupported), and a repeat starts from the type that worked', async () => {
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
     let capacityBack = false;
-    fakeRunInstances((input) => (input.InstanceType === 'm6i.xlarge' && !capacityBack ? sdkError('Unsupported') : undefined));
+    fakeRunInstances((input) => (input.InstanceType === 'm6i.xlarge' && !capacityBack ? awsError('Unsupported') : undefined));
     await ensureNodes(clients, plan, { imageId: IMAGE, network: NETWORK });
     capacityBack = true;
     ec2.resetHistory();
@@ -197,7 +178,7 @@ describe('ensureNodes', () => {
 
   it('throws InsufficientCapacity naming the node, zone and types once every type is exhausted', async () => {
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
-    fakeRunInstances((input) => (input.ClientToken?.startsWith('worker-3-') ? sdkError('InsufficientInstanceCapacity', 500) : undefined));
+    fakeRunInstances((input) => (input.ClientToken?.startsWith('worker-3-') ? awsError('InsufficientInstanceCapacity', 500) : undefined));
     const error = await ensureNodes(clients, plan, { imageId: IMAGE, network: NETWORK }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InsufficientCapacity);
     expect((error as Error).message).toContain('fin-k8s-dev-worker-3: no capacity in ap-northeast-2c for instance types m6i.xlarge, m5.xlarge');
@@ -209,7 +190,7 @@ describe('ensureNodes', () => {
     ['a missing permission', 'UnauthorizedOperation', PermissionDenied],
   ])('does not fall back on %s and classifies it', async (_case, code, expected) => {
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
-    fakeRunInstances(() => sdkError(code));
+    fakeRunInstances(() => awsError(code));
     await expect(ensureNodes(clients, plan, { imageId: IMAGE, network: NETWORK })).rejects.toBeInstanceOf(expected);
     expect(launches().every((input) => input.InstanceType !== 'm5.xlarge')).toBe(true);
   });
@@ -221,7 +202,7 @@ describe('ensureNodes', () => {
   });
 
   it('classifies a failed DescribeInstances and launches nothing', async () => {
-    ec2.on(DescribeInstancesCommand).rejects(sdkError('RequestLimitExceeded', 503));
+    ec2.on(DescribeInstancesCommand).rejects(awsError('RequestLimitExceeded', 503));
     await expect(ensureNodes(clients, plan, { imageId: IMAGE, network: NETWORK })).rejects.toBeInstanceOf(AwsThrottled);
     expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(0);
   });
@@ -294,7 +275,7 @@ describe('terminateInstances', () => {
   it('treats an instance that is already gone as terminated, and still terminates the others', async () => {
     ec2.on(DescribeInstancesCommand).resolves(reservation(described(plan.nodes[0], 'i-1'), described(plan.nodes[1], 'i-gone')));
     ec2.on(TerminateInstancesCommand).callsFake(async ({ InstanceIds }) => {
-      if (InstanceIds.includes('i-gone')) throw sdkError('InvalidInstanceID.NotFound');
+      if (InstanceIds.includes('i-gone')) throw awsError('InvalidInstanceID.NotFound');
       return {};
     });
     await expect(terminateInstances(clients, BUILD_ID)).resolves.toMatchObject({ terminating: ['i-1', 'i-gone'] });
@@ -303,16 +284,16 @@ describe('terminateInstances', () => {
 
   it('succeeds when the only instance is already gone', async () => {
     ec2.on(DescribeInstancesCommand).resolves(reservation(described(plan.nodes[0], 'i-gone')));
-    ec2.on(TerminateInstancesCommand).rejects(sdkError('InvalidInstanceID.NotFound'));
+    ec2.on(TerminateInstancesCommand).rejects(awsError('InvalidInstanceID.NotFound'));
     await expect(terminateInstances(clients, BUILD_ID)).resolves.toEqual({ terminating: ['i-gone'], remaining: ['i-gone'] });
     expect(ec2.commandCalls(TerminateInstancesCommand)).toHaveLength(1);
   });
 
   it.each([
-    ['DescribeInstances', () => ec2.on(DescribeInstancesCommand).rejects(sdkError('UnauthorizedOperation'))],
+    ['DescribeInstances', () => ec2.on(DescribeInstancesCommand).rejects(awsError('UnauthorizedOperation'))],
     ['TerminateInstances', () => {
       ec2.on(DescribeInstancesCommand).resolves(reservation(described(plan.nodes[0], 'i-1')));
-      ec2.on(TerminateInstancesCommand).rejects(sdkError('UnauthorizedOperation'));
+      ec2.on(TerminateInstancesCommand).rejects(awsError('UnauthorizedOperation'));
     }],
   ])('classifies a failed %s', async (_op, arrange) => {
     arrange();

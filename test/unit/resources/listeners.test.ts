@@ -1,33 +1,22 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateListenerCommand,
   DeleteListenerCommand,
   DescribeListenersCommand,
-  ElasticLoadBalancingV2Client,
   ListenerNotFoundException,
-  LoadBalancerNotFoundException,
   type Listener,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { mockClient } from 'aws-sdk-client-mock';
-import type { AwsClients } from '../../../functions/core/clients';
 import { AwsThrottled, InvalidSpec, NotYetVisible, PermissionDenied, ResourceConflict } from '../../../functions/core/errors';
 import { TAG } from '../../../functions/core/tags';
 import { deleteListeners, ensureListeners } from '../../../functions/resources/listeners';
+import { awsError, loadBalancerNotFound, mockAws } from '../../fixtures/aws';
 import { BUILD_ID, seoulPlan } from '../../fixtures/build';
+import { LB_ARN, listenerArn, tgArn } from '../../fixtures/ids';
 
-const elbv2 = mockClient(ElasticLoadBalancingV2Client);
-const clients: AwsClients = { ec2: new EC2Client({}), elbv2: new ElasticLoadBalancingV2Client({}), quotas: new ServiceQuotasClient({}) };
+const { elbv2, clients } = mockAws();
 const plan = seoulPlan();
-const LB_ARN = 'arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:loadbalancer/net/fin-k8s-dev-nlb/0123456789abcdef';
-const tgArn = (key: string) => `arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:targetgroup/${key}/abc`;
-const listenerArn = (port: number) => `arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:listener/net/fin-k8s-dev-nlb/0123456789abcdef/${port}`;
 const targetGroupArns = { api: tgArn('api'), 'ingress-80': tgArn('ingress-80'), 'ingress-443': tgArn('ingress-443') };
 const expectedListeners = { '6443': listenerArn(6443), '80': listenerArn(80), '443': listenerArn(443) };
 
-function awsError(code: string): Error {
-  return Object.assign(new Error(`${code} from AWS`), { name: code, Code: code, $fault: 'client', $metadata: { httpStatusCode: 400 } });
-}
 /** A listener as AWS describes it: the forward target both as TargetGroupArn and in ForwardConfig. */
 function listener(port: number, target: string, form: 'arn' | 'config' = 'arn'): Listener {
   const action = form === 'arn'
@@ -39,8 +28,6 @@ function givenListeners(listeners: Listener[]): void {
   elbv2.on(DescribeListenersCommand).resolves({ Listeners: listeners });
   elbv2.on(CreateListenerCommand).callsFake(({ Port }: { Port: number }) => ({ Listeners: [{ ListenerArn: listenerArn(Port), Port }] }));
 }
-
-afterEach(() => elbv2.reset());
 
 describe('ensureListeners', () => {
   it.each([
@@ -107,7 +94,7 @@ describe('ensureListeners', () => {
 
 describe('deleteListeners', () => {
   it.each([
-    { case: 'the load balancer is absent', given: () => elbv2.on(DescribeListenersCommand).rejects(Object.assign(new LoadBalancerNotFoundException({ message: 'gone', $metadata: {} }), { Code: 'LoadBalancerNotFound' })), deleted: [] },
+    { case: 'the load balancer is absent', given: () => elbv2.on(DescribeListenersCommand).rejects(loadBalancerNotFound()), deleted: [] },
     { case: 'there are no listeners', given: () => elbv2.on(DescribeListenersCommand).resolves({ Listeners: [] }), deleted: [] },
     { case: 'listeners exist', given: () => elbv2.on(DescribeListenersCommand).resolves({ Listeners: [listener(6443, tgArn('api')), listener(80, tgArn('ingress-80'))] }), deleted: [listenerArn(6443), listenerArn(80)] },
   ])('when $case, deletes what is there and succeeds', async ({ given, deleted }) => {

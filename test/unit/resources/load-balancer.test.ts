@@ -1,4 +1,3 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateLoadBalancerCommand,
   DeleteListenerCommand,
@@ -7,14 +6,8 @@ import {
   DescribeLoadBalancerAttributesCommand,
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
-  ElasticLoadBalancingV2Client,
-  LoadBalancerNotFoundException,
   ModifyLoadBalancerAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { mockClient } from 'aws-sdk-client-mock';
-import type { AwsClients } from '../../../functions/core/clients';
-import type { NetworkIds } from '../../../functions/core/contracts';
 import { AwsThrottled, InvalidSpec, NotYetVisible, PermissionDenied, ResourceConflict } from '../../../functions/core/errors';
 import type { Plan } from '../../../functions/core/plan';
 import { TAG } from '../../../functions/core/tags';
@@ -26,29 +19,15 @@ import {
   ensureLoadBalancer,
   ownedArns,
 } from '../../../functions/resources/load-balancer';
+import { awsError, loadBalancerNotFound, mockAws } from '../../fixtures/aws';
 import { BUILD_ID, seoulPlan } from '../../fixtures/build';
+import { LB_ARN, listenerArn, NETWORK } from '../../fixtures/ids';
 
-const elbv2 = mockClient(ElasticLoadBalancingV2Client);
-const clients: AwsClients = { ec2: new EC2Client({}), elbv2: new ElasticLoadBalancingV2Client({}), quotas: new ServiceQuotasClient({}) };
+const { elbv2, clients } = mockAws();
 const plan = seoulPlan();
-const LB_ARN = 'arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:loadbalancer/net/fin-k8s-dev-nlb/0123456789abcdef';
-const LISTENER_ARN = 'arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:listener/net/fin-k8s-dev-nlb/0123456789abcdef/1111';
-const network: NetworkIds = {
-  vpcId: 'vpc-0a1',
-  privateSubnetIds: { 'ap-northeast-2a': 'subnet-a', 'ap-northeast-2b': 'subnet-b', 'ap-northeast-2c': 'subnet-c' },
-  publicSubnetId: 'subnet-pub',
-  internetGatewayId: 'igw-1',
-  privateRouteTableId: 'rtb-priv',
-  publicRouteTableId: 'rtb-pub',
-  securityGroupIds: { bastion: 'sg-bastion', nlb: 'sg-nlb', controlPlane: 'sg-cp', workers: 'sg-workers' },
-};
+const LISTENER_ARN = listenerArn(1111);
 const nlb = { LoadBalancerArn: LB_ARN, LoadBalancerName: 'fin-k8s-dev-nlb', DNSName: 'fin-k8s-dev-nlb-0123.elb.ap-northeast-2.amazonaws.com', State: { Code: 'provisioning' as const } };
 
-/** Errors shaped like the SDK's: the query-protocol `Code` is the AWS error code. */
-function awsError(code: string, status = 400): Error {
-  return Object.assign(new Error(`${code} from AWS`), { name: code, Code: code, $fault: 'client', $metadata: { httpStatusCode: status } });
-}
-const notFound = () => Object.assign(new LoadBalancerNotFoundException({ message: 'One or more load balancers not found', $metadata: {} }), { Code: 'LoadBalancerNotFound' });
 
 function givenFound(buildId = BUILD_ID, crossZone = 'true'): void {
   elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [nlb] });
@@ -56,7 +35,7 @@ function givenFound(buildId = BUILD_ID, crossZone = 'true'): void {
   elbv2.on(DescribeLoadBalancerAttributesCommand).resolves({ Attributes: [{ Key: CROSS_ZONE_ATTRIBUTE, Value: crossZone }] });
 }
 function givenAbsent(): void {
-  elbv2.on(DescribeLoadBalancersCommand).rejects(notFound());
+  elbv2.on(DescribeLoadBalancersCommand).rejects(loadBalancerNotFound());
   elbv2.on(CreateLoadBalancerCommand).resolves({ LoadBalancers: [nlb] });
   elbv2.on(DescribeLoadBalancerAttributesCommand).resolves({ Attributes: [{ Key: CROSS_ZONE_ATTRIBUTE, Value: 'false' }] });
 }
@@ -64,22 +43,20 @@ function withCrossZone(crossZone: boolean): Plan {
   return seoulPlan({ loadBalancer: { ...plan.spec.loadBalancer, crossZone } });
 }
 
-afterEach(() => elbv2.reset());
-
 describe('ensureLoadBalancer', () => {
   it.each([
     { case: 'found and tagged ours', given: () => givenFound(), creates: 0 },
     { case: 'absent', given: givenAbsent, creates: 1 },
   ])('when the NLB is $case, creates it $creates time(s) and returns its ARN, DNS name and state', async ({ given, creates }) => {
     given();
-    await expect(ensureLoadBalancer(clients, plan, network)).resolves.toEqual({ loadBalancerArn: LB_ARN, dnsName: nlb.DNSName, state: 'provisioning' });
+    await expect(ensureLoadBalancer(clients, plan, NETWORK)).resolves.toEqual({ loadBalancerArn: LB_ARN, dnsName: nlb.DNSName, state: 'provisioning' });
     expect(elbv2.commandCalls(CreateLoadBalancerCommand)).toHaveLength(creates);
     expect(elbv2.commandCalls(DescribeLoadBalancersCommand)[0].args[0].input).toEqual({ Names: ['fin-k8s-dev-nlb'] });
   });
 
   it('creates an internal NLB with one subnet mapping per private subnet, the NLB security group and our tags', async () => {
     givenAbsent();
-    await ensureLoadBalancer(clients, plan, network);
+    await ensureLoadBalancer(clients, plan, NETWORK);
     const input = elbv2.commandCalls(CreateLoadBalancerCommand)[0].args[0].input;
     expect(input).toMatchObject({
       Name: 'fin-k8s-dev-nlb',
@@ -109,7 +86,7 @@ describe('ensureLoadBalancer', () => {
     { crossZone: false, current: 'false', modifies: undefined },
   ])('sets cross-zone $crossZone only when the NLB has $current', async ({ crossZone, current, modifies }) => {
     givenFound(BUILD_ID, current);
-    await ensureLoadBalancer(clients, withCrossZone(crossZone), network);
+    await ensureLoadBalancer(clients, withCrossZone(crossZone), NETWORK);
     const calls = elbv2.commandCalls(ModifyLoadBalancerAttributesCommand);
     expect(calls.map((c) => c.args[0].input.Attributes)).toEqual(modifies ? [modifies] : []);
     if (modifies) expect(calls[0].args[0].input.LoadBalancerArn).toBe(LB_ARN);
@@ -117,8 +94,8 @@ describe('ensureLoadBalancer', () => {
 
   it('refuses a same-named NLB that is not tagged with our build id, and creates nothing', async () => {
     givenFound('someone-elses-build');
-    await expect(ensureLoadBalancer(clients, plan, network)).rejects.toThrow(ResourceConflict);
-    await expect(ensureLoadBalancer(clients, plan, network)).rejects.toThrow(/name fin-k8s-dev-nlb is used/);
+    await expect(ensureLoadBalancer(clients, plan, NETWORK)).rejects.toThrow(ResourceConflict);
+    await expect(ensureLoadBalancer(clients, plan, NETWORK)).rejects.toThrow(/name fin-k8s-dev-nlb is used/);
     expect(elbv2.commandCalls(CreateLoadBalancerCommand)).toHaveLength(0);
     expect(elbv2.commandCalls(ModifyLoadBalancerAttributesCommand)).toHaveLength(0);
   });
@@ -128,29 +105,29 @@ describe('ensureLoadBalancer', () => {
     { code: 'AccessDenied', errorClass: PermissionDenied },
   ])('throws $errorClass.name when DescribeLoadBalancers fails with $code, and creates nothing', async ({ code, errorClass }) => {
     elbv2.on(DescribeLoadBalancersCommand).rejects(awsError(code));
-    await expect(ensureLoadBalancer(clients, plan, network)).rejects.toThrow(errorClass);
+    await expect(ensureLoadBalancer(clients, plan, NETWORK)).rejects.toThrow(errorClass);
     expect(elbv2.commandCalls(CreateLoadBalancerCommand)).toHaveLength(0);
   });
 
   it('throws PermissionDenied when DescribeTags is denied, and creates nothing', async () => {
     elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [nlb] });
     elbv2.on(DescribeTagsCommand).rejects(awsError('AccessDenied'));
-    await expect(ensureLoadBalancer(clients, plan, network)).rejects.toThrow(PermissionDenied);
+    await expect(ensureLoadBalancer(clients, plan, NETWORK)).rejects.toThrow(PermissionDenied);
     expect(elbv2.commandCalls(CreateLoadBalancerCommand)).toHaveLength(0);
   });
 
   it('creates when the NLB disappears between DescribeLoadBalancers and DescribeTags', async () => {
     givenAbsent();
     elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [nlb] });
-    elbv2.on(DescribeTagsCommand).rejects(notFound());
-    await ensureLoadBalancer(clients, plan, network);
+    elbv2.on(DescribeTagsCommand).rejects(loadBalancerNotFound());
+    await ensureLoadBalancer(clients, plan, NETWORK);
     expect(elbv2.commandCalls(CreateLoadBalancerCommand)).toHaveLength(1);
   });
 
   it('relies on CreateLoadBalancer idempotency when a repeated ensure still finds nothing: identical calls, one NLB', async () => {
     givenAbsent();
-    const first = await ensureLoadBalancer(clients, plan, network);
-    const second = await ensureLoadBalancer(clients, plan, network);
+    const first = await ensureLoadBalancer(clients, plan, NETWORK);
+    const second = await ensureLoadBalancer(clients, plan, NETWORK);
     const creates = elbv2.commandCalls(CreateLoadBalancerCommand);
     expect(creates).toHaveLength(2);
     expect(creates[1].args[0].input).toEqual(creates[0].args[0].input);
@@ -160,24 +137,24 @@ describe('ensureLoadBalancer', () => {
   it('throws ResourceConflict when AWS reports the name taken with different settings', async () => {
     givenAbsent();
     elbv2.on(CreateLoadBalancerCommand).rejects(awsError('DuplicateLoadBalancerName'));
-    await expect(ensureLoadBalancer(clients, plan, network)).rejects.toThrow(ResourceConflict);
+    await expect(ensureLoadBalancer(clients, plan, NETWORK)).rejects.toThrow(ResourceConflict);
   });
 
   it('throws NotYetVisible when the attributes of a just-created NLB are not visible yet', async () => {
     givenAbsent();
-    elbv2.on(DescribeLoadBalancerAttributesCommand).rejects(notFound());
-    await expect(ensureLoadBalancer(clients, plan, network)).rejects.toThrow(NotYetVisible);
+    elbv2.on(DescribeLoadBalancerAttributesCommand).rejects(loadBalancerNotFound());
+    await expect(ensureLoadBalancer(clients, plan, NETWORK)).rejects.toThrow(NotYetVisible);
   });
 
   it('throws NotYetVisible when CreateLoadBalancer returns no load balancer', async () => {
     givenAbsent();
     elbv2.on(CreateLoadBalancerCommand).resolves({ LoadBalancers: [] });
-    await expect(ensureLoadBalancer(clients, plan, network)).rejects.toThrow(NotYetVisible);
+    await expect(ensureLoadBalancer(clients, plan, NETWORK)).rejects.toThrow(NotYetVisible);
   });
 
   it.each([
-    { missing: 'a private subnet', ids: { ...network, privateSubnetIds: { 'ap-northeast-2a': 'subnet-a' } }, field: /privateSubnetIds/ },
-    { missing: 'the NLB security group', ids: { ...network, securityGroupIds: { ...network.securityGroupIds, nlb: '' } }, field: /securityGroupIds\.nlb/ },
+    { missing: 'a private subnet', ids: { ...NETWORK, privateSubnetIds: { 'ap-northeast-2a': 'subnet-a' } }, field: /privateSubnetIds/ },
+    { missing: 'the NLB security group', ids: { ...NETWORK, securityGroupIds: { ...NETWORK.securityGroupIds, nlb: '' } }, field: /securityGroupIds\.nlb/ },
   ])('throws InvalidSpec naming the field when the network lacks $missing', async ({ ids, field }) => {
     givenAbsent();
     await expect(ensureLoadBalancer(clients, plan, ids)).rejects.toThrow(InvalidSpec);
@@ -222,7 +199,7 @@ describe('deleteLoadBalancer', () => {
   it('treats a load balancer gone during delete as success', async () => {
     givenFound();
     elbv2.on(DescribeListenersCommand).resolves({ Listeners: [] });
-    elbv2.on(DeleteLoadBalancerCommand).rejects(notFound());
+    elbv2.on(DeleteLoadBalancerCommand).rejects(loadBalancerNotFound());
     await expect(deleteLoadBalancer(clients, plan)).resolves.toEqual([]);
   });
 

@@ -1,24 +1,15 @@
-import { DescribeNetworkInterfacesCommand, EC2Client, type NetworkInterface } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { createClients } from '../../../functions/core/clients';
+import { DescribeNetworkInterfacesCommand, type NetworkInterface } from '@aws-sdk/client-ec2';
 import { AwsThrottled, PermissionDenied, ResourceNotReady } from '../../../functions/core/errors';
-import { clearLedger } from '../../../functions/core/ledger';
 import { assertLoadBalancerInterfacesGone, findLingeringInterfaces } from '../../../functions/resources/network-interfaces';
+import { awsError, mockAws } from '../../fixtures/aws';
 
-const ec2 = mockClient(EC2Client);
-const clients = createClients('ap-northeast-2');
-const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+const { ec2, clients } = mockAws();
 const VPC_ID = 'vpc-0123456789abcdef0';
 const NLB_TYPED: NetworkInterface = { NetworkInterfaceId: 'eni-nlb-a', SubnetId: 'subnet-a', InterfaceType: 'network_load_balancer', Description: 'ELB net/fin-k8s-dev-nlb/50dc6c495c0c9188', Status: 'in-use' };
 const NLB_DESCRIBED: NetworkInterface = { NetworkInterfaceId: 'eni-nlb-b', SubnetId: 'subnet-b', InterfaceType: 'interface', Description: 'ELB net/fin-k8s-dev-nlb/50dc6c495c0c9188', Status: 'in-use' };
 const OTHER_NLB: NetworkInterface = { NetworkInterfaceId: 'eni-nlb-x', SubnetId: 'subnet-a', InterfaceType: 'network_load_balancer', Description: 'ELB net/other-nlb/1111', Status: 'in-use' };
 const NODE: NetworkInterface = { NetworkInterfaceId: 'eni-node', SubnetId: 'subnet-a', InterfaceType: 'interface', Description: 'Primary network interface', Status: 'in-use' };
 const CLASSIC: NetworkInterface = { NetworkInterfaceId: 'eni-classic', InterfaceType: 'interface', Description: 'ELB app/some-alb/1234', Status: 'in-use' };
-
-afterEach(() => {
-  ec2.reset();
-  clearLedger();
-});
 
 describe('findLingeringInterfaces', () => {
   it.each([
@@ -43,7 +34,7 @@ describe('findLingeringInterfaces', () => {
     ['RequestLimitExceeded', AwsThrottled],
     ['UnauthorizedOperation', PermissionDenied],
   ])('classifies DescribeNetworkInterfaces failing with %s', async (code, expected) => {
-    ec2.on(DescribeNetworkInterfacesCommand).rejects(sdkError(code));
+    ec2.on(DescribeNetworkInterfacesCommand).rejects(awsError(code));
     await expect(findLingeringInterfaces(clients, VPC_ID)).rejects.toBeInstanceOf(expected);
   });
 });

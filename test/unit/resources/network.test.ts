@@ -22,18 +22,16 @@ import {
   DescribeVpcsCommand,
   DetachInternetGatewayCommand,
   DisassociateRouteTableCommand,
-  EC2Client,
   ModifyVpcAttributeCommand,
   RevokeSecurityGroupIngressCommand,
   type Filter,
   type NetworkInterface,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { createClients } from '../../../functions/core/clients';
 import { AwsThrottled, NotYetVisible, PermissionDenied, ResourceNotReady } from '../../../functions/core/errors';
 import { clearLedger } from '../../../functions/core/ledger';
 import { deleteNetwork, ensureNetwork } from '../../../functions/resources/network';
+import { awsError, mockAws } from '../../fixtures/aws';
 import { BUILD_ID, seoulPlan } from '../../fixtures/build';
 
 /**
@@ -41,10 +39,8 @@ import { BUILD_ID, seoulPlan } from '../../fixtures/build';
  * `consistent = false`, every Describe comes back empty (EC2 right after a create).
  */
 type Item = Record<string, unknown> & { Tags?: Tag[] };
-const ec2 = mockClient(EC2Client);
-const clients = createClients('ap-northeast-2');
+const { ec2, clients } = mockAws();
 const plan = seoulPlan();
-const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
 let world: { consistent: boolean; vpcs: Item[]; subnets: Item[]; igws: Item[]; tables: Item[]; groups: Item[]; rules: Item[]; enis: NetworkInterface[] };
 let counter = 0;
 const newId = (prefix: string) => `${prefix}-${String(++counter).padStart(4, '0')}`;
@@ -114,11 +110,6 @@ function push(list: Item[], item: Item): Item {
 const callOrder = () => ec2.calls().map((c) => c.args[0].constructor.name.replace(/Command$/, '')).filter((n) => !n.startsWith('Describe'));
 const creates = () => callOrder().filter((n) => n.startsWith('Create'));
 
-afterEach(() => {
-  ec2.reset();
-  clearLedger();
-});
-
 describe('ensureNetwork', () => {
   it('creates VPC, subnets, gateway, route tables and security groups in that order and returns every id', async () => {
     const network = await ensureNetwork(clients, plan);
@@ -167,7 +158,7 @@ describe('ensureNetwork', () => {
     ec2.on(CreateInternetGatewayCommand).callsFake((i) => {
       if (throttled) return createGateway(i);
       throttled = true;
-      throw sdkError('RequestLimitExceeded');
+      throw awsError('RequestLimitExceeded');
     });
     await expect(ensureNetwork(clients, plan)).rejects.toBeInstanceOf(AwsThrottled);
     await ensureNetwork(clients, plan);
@@ -177,7 +168,7 @@ describe('ensureNetwork', () => {
   });
 
   it('classifies a denied DescribeVpcs and creates nothing', async () => {
-    ec2.on(DescribeVpcsCommand).rejects(sdkError('UnauthorizedOperation'));
+    ec2.on(DescribeVpcsCommand).rejects(awsError('UnauthorizedOperation'));
     await expect(ensureNetwork(clients, plan)).rejects.toBeInstanceOf(PermissionDenied);
     expect(creates()).toEqual([]);
   });
@@ -215,7 +206,7 @@ describe('deleteNetwork', () => {
     ec2.on(DeleteSubnetCommand).callsFake((i) => {
       if (!blocked) {
         blocked = true;
-        throw sdkError('DependencyViolation');
+        throw awsError('DependencyViolation');
       }
       remove(world.subnets, 'SubnetId', i.SubnetId);
     });
@@ -235,7 +226,7 @@ describe('deleteNetwork', () => {
   });
 
   it('classifies a throttled Describe and deletes nothing', async () => {
-    ec2.on(DescribeVpcsCommand).rejects(sdkError('RequestLimitExceeded'));
+    ec2.on(DescribeVpcsCommand).rejects(awsError('RequestLimitExceeded'));
     await expect(deleteNetwork(clients, BUILD_ID)).rejects.toBeInstanceOf(AwsThrottled);
     expect(callOrder()).toEqual([]);
   });

@@ -1,29 +1,18 @@
 import {
   DescribeAddressesCommand, DescribeAvailabilityZonesCommand, DescribeInstanceTypeOfferingsCommand, DescribeInstanceTypesCommand,
-  DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeVpcsCommand, EC2Client, type _InstanceType,
+  DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeVpcsCommand, type _InstanceType,
 } from '@aws-sdk/client-ec2';
-import { DescribeLoadBalancersCommand, DescribeTagsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { mockClient } from 'aws-sdk-client-mock';
-import { createClients } from '../../../functions/core/clients';
+import { DescribeLoadBalancersCommand, DescribeTagsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { GetServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
 import { AwsThrottled, PermissionDenied } from '../../../functions/core/errors';
 import { checkAvailabilityZones, checkClusterNameFree, checkInstanceTypeOfferings, checkKeyPair } from '../../../functions/resources/account';
 import { checkQuotas, quotaLimit, QUOTAS } from '../../../functions/resources/quotas';
+import { awsError, mockAws } from '../../fixtures/aws';
 import { seoulPlan } from '../../fixtures/build';
 
-const ec2 = mockClient(EC2Client);
-const elbv2 = mockClient(ElasticLoadBalancingV2Client);
-const quotas = mockClient(ServiceQuotasClient);
-const clients = createClients('ap-northeast-2', {});
+const { ec2, elbv2, quotas, clients } = mockAws();
 const plan = seoulPlan();
-const awsError = (name: string, status = 400) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
 const zones = ['ap-northeast-2a', 'ap-northeast-2b', 'ap-northeast-2c', 'ap-northeast-2d'];
-
-afterEach(() => {
-  ec2.reset();
-  elbv2.reset();
-  quotas.reset();
-});
 
 describe('checkAvailabilityZones', () => {
   it('passes when every zone is available', async () => {

@@ -5,22 +5,17 @@ import {
   DeleteRouteTableCommand,
   DescribeRouteTablesCommand,
   DisassociateRouteTableCommand,
-  EC2Client,
   type CreateRouteTableCommandInput,
   type RouteTable,
 } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { createClients } from '../../../functions/core/clients';
 import { AwsThrottled, NotYetVisible, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
-import { clearLedger } from '../../../functions/core/ledger';
 import { ownedFilters, toTagList, type Role } from '../../../functions/core/tags';
 import { deleteRouteTables, ensureRouteTables, routeTableClientToken } from '../../../functions/resources/route-tables';
+import { awsError, mockAws, ownedTagSpecifications } from '../../fixtures/aws';
 import { BUILD_ID, seoulPlan } from '../../fixtures/build';
 
-const ec2 = mockClient(EC2Client);
-const clients = createClients('ap-northeast-2');
+const { ec2, clients } = mockAws();
 const plan = seoulPlan();
-const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
 const VPC_ID = 'vpc-0123456789abcdef0';
 const IGW_ID = 'igw-0123456789abcdef0';
 const PRIVATE = { 'ap-northeast-2a': 'subnet-a', 'ap-northeast-2b': 'subnet-b', 'ap-northeast-2c': 'subnet-c' };
@@ -49,11 +44,6 @@ beforeEach(() => {
   ec2.on(DeleteRouteTableCommand).resolves({});
 });
 
-afterEach(() => {
-  ec2.reset();
-  clearLedger();
-});
-
 describe('ensureRouteTables', () => {
   it.each([
     { state: 'complete', tables: complete(), creates: 0, routes: 0, associations: 0 },
@@ -78,17 +68,7 @@ describe('ensureRouteTables', () => {
     const input = ec2.commandCalls(CreateRouteTableCommand).map((c) => c.args[0].input).find((i) => roleOf(i) === role);
     expect(input?.VpcId).toBe(VPC_ID);
     expect(input?.ClientToken).toBe(routeTableClientToken(BUILD_ID, role, VPC_ID));
-    expect(input?.TagSpecifications).toEqual([
-      {
-        ResourceType: 'route-table',
-        Tags: expect.arrayContaining([
-          { Key: 'Name', Value: name },
-          { Key: 'k8s-ec2:build-id', Value: BUILD_ID },
-          { Key: 'k8s-ec2:role', Value: role },
-          { Key: 'k8s-ec2:managed-by', Value: 'k8s-ec2-builder' },
-        ]),
-      },
-    ]);
+    expect(input?.TagSpecifications).toEqual(ownedTagSpecifications('route-table', name, role));
   });
 
   it('routes 0.0.0.0/0 to the Internet Gateway in the public table only, and associates each table with its subnets', async () => {
@@ -116,7 +96,7 @@ describe('ensureRouteTables', () => {
     ['RequestLimitExceeded', AwsThrottled],
     ['UnauthorizedOperation', PermissionDenied],
   ])('classifies DescribeRouteTables failing with %s and creates nothing', async (code, expected) => {
-    ec2.on(DescribeRouteTablesCommand).rejects(sdkError(code));
+    ec2.on(DescribeRouteTablesCommand).rejects(awsError(code));
     await expect(ensureRouteTables(clients, plan, TARGETS)).rejects.toBeInstanceOf(expected);
     expect(ec2.commandCalls(CreateRouteTableCommand)).toHaveLength(0);
   });
@@ -148,7 +128,7 @@ describe('ensureRouteTables', () => {
     ['Resource.AlreadyAssociated on AssociateRouteTable', AssociateRouteTableCommand, 'Resource.AlreadyAssociated'],
   ])('treats %s as already done', async (_case, command, code) => {
     ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [table('public'), table('private')] });
-    ec2.on(command as typeof CreateRouteCommand).rejects(sdkError(code));
+    ec2.on(command as typeof CreateRouteCommand).rejects(awsError(code));
     await expect(ensureRouteTables(clients, plan, TARGETS)).resolves.toBeDefined();
   });
 
@@ -157,7 +137,7 @@ describe('ensureRouteTables', () => {
     ['AssociateRouteTable', AssociateRouteTableCommand],
   ])('classifies %s failing with a throttle', async (_case, command) => {
     ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [table('public'), table('private')] });
-    ec2.on(command as typeof CreateRouteCommand).rejects(sdkError('RequestLimitExceeded'));
+    ec2.on(command as typeof CreateRouteCommand).rejects(awsError('RequestLimitExceeded'));
     await expect(ensureRouteTables(clients, plan, TARGETS)).rejects.toBeInstanceOf(AwsThrottled);
   });
 
@@ -192,7 +172,7 @@ describe('deleteRouteTables', () => {
     ['InvalidRouteTableID.NotFound', DeleteRouteTableCommand],
   ])('treats %s as already gone', async (code, command) => {
     ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [table('public', { subnets: ['subnet-pub'] })] });
-    ec2.on(command as typeof DeleteRouteTableCommand).rejects(sdkError(code));
+    ec2.on(command as typeof DeleteRouteTableCommand).rejects(awsError(code));
     await expect(deleteRouteTables(clients, BUILD_ID)).resolves.toEqual(['rtb-public']);
   });
 
@@ -201,7 +181,7 @@ describe('deleteRouteTables', () => {
     ['UnauthorizedOperation', PermissionDenied],
   ])('classifies DeleteRouteTable failing with %s', async (code, expected) => {
     ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [table('public')] });
-    ec2.on(DeleteRouteTableCommand).rejects(sdkError(code));
+    ec2.on(DeleteRouteTableCommand).rejects(awsError(code));
     await expect(deleteRouteTables(clients, BUILD_ID)).rejects.toBeInstanceOf(expected);
   });
 

@@ -4,25 +4,20 @@ import {
   DeleteSecurityGroupCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
-  EC2Client,
   RevokeSecurityGroupIngressCommand,
   type CreateSecurityGroupCommandInput,
   type SecurityGroup,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { createClients } from '../../../functions/core/clients';
 import { AwsThrottled, NotYetVisible, PermissionDenied, QuotaExceeded, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
-import { clearLedger } from '../../../functions/core/ledger';
 import type { SecurityGroupKey } from '../../../functions/core/plan';
 import { ownedFilters, toTagList } from '../../../functions/core/tags';
 import { deleteSecurityGroups, ensureSecurityGroups, permission, SECURITY_GROUP_KEYS } from '../../../functions/resources/security-groups';
+import { awsError, mockAws, ownedTagSpecifications } from '../../fixtures/aws';
 import { BUILD_ID, seoulPlan } from '../../fixtures/build';
 
-const ec2 = mockClient(EC2Client);
-const clients = createClients('ap-northeast-2');
+const { ec2, clients } = mockAws();
 const plan = seoulPlan();
-const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
 const VPC_ID = 'vpc-0123456789abcdef0';
 const IDS: Record<SecurityGroupKey, string> = { bastion: 'sg-bastion', nlb: 'sg-nlb', controlPlane: 'sg-cp', workers: 'sg-workers' };
 const keyByName = Object.fromEntries(SECURITY_GROUP_KEYS.map((k) => [plan.securityGroups[k].name, k])) as Record<string, SecurityGroupKey>;
@@ -51,11 +46,6 @@ beforeEach(() => {
   ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
 });
 
-afterEach(() => {
-  ec2.reset();
-  clearLedger();
-});
-
 describe('ensureSecurityGroups', () => {
   it.each([
     { state: 'found with all their rules', groups: ALL_GROUPS, rules: [...PLANNED_RULES, ...DEFAULT_EGRESS], creates: 0, authorizes: 0 },
@@ -76,17 +66,7 @@ describe('ensureSecurityGroups', () => {
     await ensureSecurityGroups(clients, plan, VPC_ID);
     const input = ec2.commandCalls(CreateSecurityGroupCommand, { GroupName: plan.securityGroups[key].name })[0].args[0].input;
     expect(input).toMatchObject({ VpcId: VPC_ID, Description: plan.securityGroups[key].description });
-    expect(input.TagSpecifications).toEqual([
-      {
-        ResourceType: 'security-group',
-        Tags: expect.arrayContaining([
-          { Key: 'Name', Value: plan.securityGroups[key].name },
-          { Key: 'k8s-ec2:build-id', Value: BUILD_ID },
-          { Key: 'k8s-ec2:role', Value: plan.securityGroups[key].tags['k8s-ec2:role'] },
-          { Key: 'k8s-ec2:managed-by', Value: 'k8s-ec2-builder' },
-        ]),
-      },
-    ]);
+    expect(input.TagSpecifications).toEqual(ownedTagSpecifications('security-group', plan.securityGroups[key].name, plan.securityGroups[key].tags['k8s-ec2:role']));
   });
 
   it('authorizes every planned rule with group sources resolved to the created ids, and tags the rules', async () => {
@@ -122,7 +102,7 @@ describe('ensureSecurityGroups', () => {
     ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: ALL_GROUPS });
     ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: PLANNED_RULES.filter((r) => r.GroupId !== 'sg-nlb') });
     ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake((input) => {
-      if (input.IpPermissions.length > 1 || input.IpPermissions[0].FromPort === 6443) throw sdkError('InvalidPermission.Duplicate');
+      if (input.IpPermissions.length > 1 || input.IpPermissions[0].FromPort === 6443) throw awsError('InvalidPermission.Duplicate');
       return { Return: true };
     });
     await expect(ensureSecurityGroups(clients, plan, VPC_ID)).resolves.toEqual(IDS);
@@ -138,7 +118,7 @@ describe('ensureSecurityGroups', () => {
     ['CreateSecurityGroup', 'SecurityGroupLimitExceeded', QuotaExceeded, CreateSecurityGroupCommand],
   ])('classifies %s failing with %s', async (_operation, code, expected, command) => {
     ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
-    ec2.on(command as typeof DescribeSecurityGroupsCommand).rejects(sdkError(code));
+    ec2.on(command as typeof DescribeSecurityGroupsCommand).rejects(awsError(code));
     await expect(ensureSecurityGroups(clients, plan, VPC_ID)).rejects.toBeInstanceOf(expected);
   });
 
@@ -163,7 +143,7 @@ describe('ensureSecurityGroups', () => {
   describe('when CreateSecurityGroup answers InvalidGroup.Duplicate', () => {
     const byName = { Filters: [{ Name: 'vpc-id', Values: [VPC_ID] }, { Name: 'group-name', Values: [plan.securityGroups.nlb.name] }] };
     beforeEach(() => {
-      ec2.on(CreateSecurityGroupCommand, { GroupName: plan.securityGroups.nlb.name }).rejects(sdkError('InvalidGroup.Duplicate'));
+      ec2.on(CreateSecurityGroupCommand, { GroupName: plan.securityGroups.nlb.name }).rejects(awsError('InvalidGroup.Duplicate'));
       ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
     });
 
@@ -206,7 +186,7 @@ describe('deleteSecurityGroups', () => {
   ])('treats %s as already gone', async (code, command) => {
     ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: ALL_GROUPS });
     ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: PLANNED_RULES });
-    ec2.on(command as typeof DeleteSecurityGroupCommand).rejects(sdkError(code));
+    ec2.on(command as typeof DeleteSecurityGroupCommand).rejects(awsError(code));
     await expect(deleteSecurityGroups(clients, BUILD_ID)).resolves.toEqual(Object.values(IDS));
   });
 
@@ -215,12 +195,12 @@ describe('deleteSecurityGroups', () => {
     ['UnauthorizedOperation', 'UnauthorizedOperation', PermissionDenied],
   ])('classifies DeleteSecurityGroup failing with %s', async (_case, code, expected) => {
     ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [group('nlb')] });
-    ec2.on(DeleteSecurityGroupCommand).rejects(sdkError(code));
+    ec2.on(DeleteSecurityGroupCommand).rejects(awsError(code));
     await expect(deleteSecurityGroups(clients, BUILD_ID)).rejects.toBeInstanceOf(expected);
   });
 
   it('classifies a throttled DescribeSecurityGroups and deletes nothing', async () => {
-    ec2.on(DescribeSecurityGroupsCommand).rejects(sdkError('RequestLimitExceeded'));
+    ec2.on(DescribeSecurityGroupsCommand).rejects(awsError('RequestLimitExceeded'));
     await expect(deleteSecurityGroups(clients, BUILD_ID)).rejects.toBeInstanceOf(AwsThrottled);
     expect(ec2.commandCalls(DeleteSecurityGroupCommand)).toHaveLength(0);
   });

@@ -1,16 +1,12 @@
-import { CreateSubnetCommand, DeleteSubnetCommand, DescribeSubnetsCommand, EC2Client, type CreateSubnetCommandInput, type Subnet } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { createClients } from '../../../functions/core/clients';
+import { CreateSubnetCommand, DeleteSubnetCommand, DescribeSubnetsCommand, type CreateSubnetCommandInput, type Subnet } from '@aws-sdk/client-ec2';
 import { AwsThrottled, InvalidSpec, NotYetVisible, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
-import { clearLedger } from '../../../functions/core/ledger';
 import { ownedFilters, toTagList } from '../../../functions/core/tags';
 import { deleteSubnets, ensureSubnets } from '../../../functions/resources/subnets';
+import { awsError, mockAws, ownedTagSpecifications } from '../../fixtures/aws';
 import { BUILD_ID, seoulPlan } from '../../fixtures/build';
 
-const ec2 = mockClient(EC2Client);
-const clients = createClients('ap-northeast-2');
+const { ec2, clients } = mockAws();
 const plan = seoulPlan();
-const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
 const VPC_ID = 'vpc-0123456789abcdef0';
 /** The subnet id the fake CreateSubnet gives a CIDR: `subnet-10.0.32.0`. */
 const idFor = (cidr: string) => `subnet-${cidr.split('/')[0]}`;
@@ -24,11 +20,6 @@ const EXPECTED = {
 beforeEach(() => {
   ec2.on(CreateSubnetCommand).callsFake((input: CreateSubnetCommandInput) => ({ Subnet: { SubnetId: idFor(input.CidrBlock as string), VpcId: input.VpcId, CidrBlock: input.CidrBlock } }));
   ec2.on(DeleteSubnetCommand).resolves({});
-});
-
-afterEach(() => {
-  ec2.reset();
-  clearLedger();
 });
 
 describe('ensureSubnets', () => {
@@ -49,19 +40,8 @@ describe('ensureSubnets', () => {
     const input = ec2.commandCalls(CreateSubnetCommand).find((c) => c.args[0].input.CidrBlock === subnet.cidr)?.args[0].input;
     expect(input).toMatchObject({ VpcId: VPC_ID, AvailabilityZone: subnet.az, CidrBlock: subnet.cidr });
     const elbRole = subnet === plan.publicSubnet ? 'kubernetes.io/role/elb' : 'kubernetes.io/role/internal-elb';
-    expect(input?.TagSpecifications).toEqual([
-      {
-        ResourceType: 'subnet',
-        Tags: expect.arrayContaining([
-          { Key: 'Name', Value: subnet.name },
-          { Key: 'k8s-ec2:build-id', Value: BUILD_ID },
-          { Key: 'k8s-ec2:role', Value: subnet === plan.publicSubnet ? 'public-subnet' : 'private-subnet' },
-          { Key: 'k8s-ec2:managed-by', Value: 'k8s-ec2-builder' },
-          { Key: 'kubernetes.io/cluster/fin-k8s-dev', Value: 'owned' },
-          { Key: elbRole, Value: '1' },
-        ]),
-      },
-    ]);
+    const role = subnet === plan.publicSubnet ? 'public-subnet' : 'private-subnet';
+    expect(input?.TagSpecifications).toEqual(ownedTagSpecifications('subnet', subnet.name, role, { 'kubernetes.io/cluster/fin-k8s-dev': 'owned', [elbRole]: '1' }));
   });
 
   it('places the private subnets in zones a, b, c and the public one in zone a', async () => {
@@ -76,7 +56,7 @@ describe('ensureSubnets', () => {
     ['RequestLimitExceeded', AwsThrottled],
     ['UnauthorizedOperation', PermissionDenied],
   ])('classifies DescribeSubnets failing with %s and creates nothing', async (code, expected) => {
-    ec2.on(DescribeSubnetsCommand).rejects(sdkError(code));
+    ec2.on(DescribeSubnetsCommand).rejects(awsError(code));
     await expect(ensureSubnets(clients, plan, VPC_ID)).rejects.toBeInstanceOf(expected);
     expect(ec2.commandCalls(CreateSubnetCommand)).toHaveLength(0);
   });
@@ -105,7 +85,7 @@ describe('ensureSubnets', () => {
   describe('when CreateSubnet answers InvalidSubnet.Conflict', () => {
     const publicSubnet = existing(plan.publicSubnet);
     beforeEach(() => {
-      ec2.on(CreateSubnetCommand, { CidrBlock: plan.publicSubnet.cidr }).rejects(sdkError('InvalidSubnet.Conflict'));
+      ec2.on(CreateSubnetCommand, { CidrBlock: plan.publicSubnet.cidr }).rejects(awsError('InvalidSubnet.Conflict'));
     });
 
     it.each([
@@ -124,7 +104,7 @@ describe('ensureSubnets', () => {
 
   it('classifies another CreateSubnet failure (a CIDR outside the VPC) as InvalidSpec', async () => {
     ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
-    ec2.on(CreateSubnetCommand).rejects(sdkError('InvalidSubnet.Range'));
+    ec2.on(CreateSubnetCommand).rejects(awsError('InvalidSubnet.Range'));
     await expect(ensureSubnets(clients, plan, VPC_ID)).rejects.toBeInstanceOf(InvalidSpec);
   });
 });
@@ -141,7 +121,7 @@ describe('deleteSubnets', () => {
 
   it('treats InvalidSubnetID.NotFound on delete as already gone', async () => {
     ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [existing(plan.publicSubnet)] });
-    ec2.on(DeleteSubnetCommand).rejects(sdkError('InvalidSubnetID.NotFound'));
+    ec2.on(DeleteSubnetCommand).rejects(awsError('InvalidSubnetID.NotFound'));
     await expect(deleteSubnets(clients, BUILD_ID)).resolves.toEqual([idFor(plan.publicSubnet.cidr)]);
   });
 
@@ -150,12 +130,12 @@ describe('deleteSubnets', () => {
     ['RequestLimitExceeded', AwsThrottled],
   ])('classifies DeleteSubnet failing with %s', async (code, expected) => {
     ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [existing(plan.publicSubnet)] });
-    ec2.on(DeleteSubnetCommand).rejects(sdkError(code));
+    ec2.on(DeleteSubnetCommand).rejects(awsError(code));
     await expect(deleteSubnets(clients, BUILD_ID)).rejects.toBeInstanceOf(expected);
   });
 
   it('classifies a DescribeSubnets denied as PermissionDenied and deletes nothing', async () => {
-    ec2.on(DescribeSubnetsCommand).rejects(sdkError('UnauthorizedOperation'));
+    ec2.on(DescribeSubnetsCommand).rejects(awsError('UnauthorizedOperation'));
     await expect(deleteSubnets(clients, BUILD_ID)).rejects.toBeInstanceOf(PermissionDenied);
     expect(ec2.commandCalls(DeleteSubnetCommand)).toHaveLength(0);
   });

@@ -1,17 +1,11 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateTargetGroupCommand,
   DeleteTargetGroupCommand,
   DescribeTagsCommand,
   DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
-  ElasticLoadBalancingV2Client,
   ModifyTargetGroupAttributesCommand,
-  TargetGroupNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { mockClient } from 'aws-sdk-client-mock';
-import type { AwsClients } from '../../../functions/core/clients';
 import { AwsThrottled, NotYetVisible, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
 import { TAG } from '../../../functions/core/tags';
 import { elbTags } from '../../../functions/resources/load-balancer';
@@ -21,10 +15,10 @@ import {
   ensureTargetGroups,
   PRESERVE_CLIENT_IP_ATTRIBUTE,
 } from '../../../functions/resources/target-groups';
+import { awsError, mockAws, targetGroupNotFound } from '../../fixtures/aws';
 import { BUILD_ID, seoulPlan } from '../../fixtures/build';
 
-const elbv2 = mockClient(ElasticLoadBalancingV2Client);
-const clients: AwsClients = { ec2: new EC2Client({}), elbv2: new ElasticLoadBalancingV2Client({}), quotas: new ServiceQuotasClient({}) };
+const { elbv2, clients } = mockAws();
 const plan = seoulPlan();
 const VPC = 'vpc-0a1';
 const arnOf = (name: string) => `arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:targetgroup/${name}/0123456789abcdef`;
@@ -41,10 +35,6 @@ const AWS_DEFAULTS = [
   { Key: DEREGISTRATION_DELAY_ATTRIBUTE, Value: '300' },
 ];
 
-function awsError(code: string): Error {
-  return Object.assign(new Error(`${code} from AWS`), { name: code, Code: code, $fault: 'client', $metadata: { httpStatusCode: 400 } });
-}
-const notFound = () => Object.assign(new TargetGroupNotFoundException({ message: 'One or more target groups not found', $metadata: {} }), { Code: 'TargetGroupNotFound' });
 
 function givenFound({ buildId = BUILD_ID, vpcId = VPC, attributes = SETTLED } = {}): void {
   elbv2.on(DescribeTargetGroupsCommand).callsFake(({ Names }: { Names: string[] }) => ({
@@ -56,13 +46,11 @@ function givenFound({ buildId = BUILD_ID, vpcId = VPC, attributes = SETTLED } = 
   elbv2.on(DescribeTargetGroupAttributesCommand).resolves({ Attributes: attributes });
 }
 function givenAbsent(): void {
-  elbv2.on(DescribeTargetGroupsCommand).rejects(notFound());
+  elbv2.on(DescribeTargetGroupsCommand).rejects(targetGroupNotFound());
   elbv2.on(CreateTargetGroupCommand).callsFake(({ Name }: { Name: string }) => ({ TargetGroups: [{ TargetGroupName: Name, TargetGroupArn: arnOf(Name) }] }));
   elbv2.on(DescribeTargetGroupAttributesCommand).resolves({ Attributes: AWS_DEFAULTS });
 }
 const expectedArns = { api: arnOf('fin-k8s-dev-tg-6443'), 'ingress-80': arnOf('fin-k8s-dev-tg-80'), 'ingress-443': arnOf('fin-k8s-dev-tg-443') };
-
-afterEach(() => elbv2.reset());
 
 describe('ensureTargetGroups', () => {
   it.each([
@@ -177,7 +165,7 @@ describe('deleteTargetGroups', () => {
 
   it('treats a target group gone during delete as success', async () => {
     givenFound();
-    elbv2.on(DeleteTargetGroupCommand).rejects(notFound());
+    elbv2.on(DeleteTargetGroupCommand).rejects(targetGroupNotFound());
     await expect(deleteTargetGroups(clients, plan)).resolves.toEqual([]);
   });
 

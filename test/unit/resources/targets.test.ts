@@ -1,35 +1,22 @@
-import { DescribeInstancesCommand, EC2Client, type InstanceStateName } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, type InstanceStateName } from '@aws-sdk/client-ec2';
 import {
   DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
   RegisterTargetsCommand,
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { mockClient } from 'aws-sdk-client-mock';
-import type { AwsClients } from '../../../functions/core/clients';
-import type { NodeRecord } from '../../../functions/core/contracts';
 import { AwsThrottled, InvalidSpec, NotYetVisible, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
 import { describeTargets, registerTargets } from '../../../functions/resources/targets';
+import { awsError, mockAws } from '../../fixtures/aws';
 import { seoulPlan } from '../../fixtures/build';
+import { NODES, tgArn } from '../../fixtures/ids';
 
-const ec2 = mockClient(EC2Client);
-const elbv2 = mockClient(ElasticLoadBalancingV2Client);
-const clients: AwsClients = { ec2: new EC2Client({}), elbv2: new ElasticLoadBalancingV2Client({}), quotas: new ServiceQuotasClient({}) };
+const { ec2, elbv2, clients } = mockAws();
 const plan = seoulPlan();
-const tgArn = (key: string) => `arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:targetgroup/${key}/abc`;
 const targetGroupArns = { api: tgArn('api'), 'ingress-80': tgArn('ingress-80'), 'ingress-443': tgArn('ingress-443') };
-const zones = ['ap-northeast-2a', 'ap-northeast-2b', 'ap-northeast-2c'];
-const nodes: NodeRecord[] = [
-  ...zones.map((az, i) => ({ name: `fin-k8s-dev-cp-${i + 1}`, role: 'control-plane' as const, az, instanceId: `i-cp${i + 1}`, instanceType: 'm6i.large' })),
-  ...zones.map((az, i) => ({ name: `fin-k8s-dev-worker-${i + 1}`, role: 'worker' as const, az, instanceId: `i-wk${i + 1}`, instanceType: 'm6i.xlarge' })),
-];
+const nodes = NODES;
 const controlPlanes = ['i-cp1', 'i-cp2', 'i-cp3'];
 const workers = ['i-wk1', 'i-wk2', 'i-wk3'];
 
-function awsError(code: string): Error {
-  return Object.assign(new Error(`${code} from AWS`), { name: code, Code: code, $fault: 'client', $metadata: { httpStatusCode: 400 } });
-}
 function givenInstances(states: Record<string, InstanceStateName> = {}): void {
   ec2.on(DescribeInstancesCommand).resolves({
     Reservations: [{ Instances: nodes.map((n) => ({ InstanceId: n.instanceId, State: { Name: states[n.instanceId] ?? 'running' } })) }],
@@ -44,11 +31,6 @@ const health = (ids: string[], Port: number, State: 'initial' | 'healthy' | 'dra
   ids.map((Id) => ({ Target: { Id, Port }, TargetHealth: { State } }));
 const registrations = () =>
   elbv2.commandCalls(RegisterTargetsCommand).map((c) => [c.args[0].input.TargetGroupArn, c.args[0].input.Targets]);
-
-afterEach(() => {
-  ec2.reset();
-  elbv2.reset();
-});
 
 describe('registerTargets', () => {
   it('registers control planes with the api group on 6443 and workers with each ingress group on its NodePort', async () => {

@@ -1,16 +1,12 @@
-import { CreateVpcCommand, DeleteVpcCommand, DescribeVpcsCommand, EC2Client, ModifyVpcAttributeCommand, type Vpc } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { createClients } from '../../../functions/core/clients';
+import { CreateVpcCommand, DeleteVpcCommand, DescribeVpcsCommand, ModifyVpcAttributeCommand, type Vpc } from '@aws-sdk/client-ec2';
 import { AwsThrottled, NotYetVisible, PermissionDenied, QuotaExceeded, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
-import { clearLedger } from '../../../functions/core/ledger';
 import { ownedFilters, toTagList } from '../../../functions/core/tags';
 import { deleteVpc, ensureVpc, ownedVpcIds } from '../../../functions/resources/vpc';
+import { awsError, mockAws, ownedTagSpecifications } from '../../fixtures/aws';
 import { BUILD_ID, seoulPlan } from '../../fixtures/build';
 
-const ec2 = mockClient(EC2Client);
-const clients = createClients('ap-northeast-2');
+const { ec2, clients } = mockAws();
 const plan = seoulPlan();
-const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
 const VPC_ID = 'vpc-0123456789abcdef0';
 const ours: Vpc = { VpcId: VPC_ID, CidrBlock: '10.0.0.0/16', State: 'available', Tags: toTagList(plan.vpc.tags) };
 
@@ -18,11 +14,6 @@ beforeEach(() => {
   ec2.on(ModifyVpcAttributeCommand).resolves({});
   ec2.on(CreateVpcCommand).resolves({ Vpc: { VpcId: VPC_ID, CidrBlock: '10.0.0.0/16', State: 'pending' } });
   ec2.on(DeleteVpcCommand).resolves({});
-});
-
-afterEach(() => {
-  ec2.reset();
-  clearLedger();
 });
 
 describe('ensureVpc', () => {
@@ -41,20 +32,9 @@ describe('ensureVpc', () => {
     await ensureVpc(clients, plan);
     const input = ec2.commandCalls(CreateVpcCommand)[0].args[0].input;
     expect(input.CidrBlock).toBe('10.0.0.0/16');
-    expect(input.TagSpecifications).toEqual([
-      {
-        ResourceType: 'vpc',
-        Tags: expect.arrayContaining([
-          { Key: 'Name', Value: 'fin-k8s-dev-vpc' },
-          { Key: 'k8s-ec2:build-id', Value: BUILD_ID },
-          { Key: 'k8s-ec2:role', Value: 'vpc' },
-          { Key: 'k8s-ec2:managed-by', Value: 'k8s-ec2-builder' },
-          { Key: 'k8s-ec2:cluster', Value: 'fin-k8s-dev' },
-          { Key: 'kubernetes.io/cluster/fin-k8s-dev', Value: 'owned' },
-          { Key: 'team', Value: 'platform' },
-        ]),
-      },
-    ]);
+    expect(input.TagSpecifications).toEqual(
+      ownedTagSpecifications('vpc', 'fin-k8s-dev-vpc', 'vpc', { 'k8s-ec2:cluster': 'fin-k8s-dev', 'kubernetes.io/cluster/fin-k8s-dev': 'owned', team: 'platform' }),
+    );
   });
 
   it.each([['found', [ours]], ['created', []]])('turns DNS support on, then DNS hostnames, one attribute per call, when %s', async (_case, vpcs) => {
@@ -70,14 +50,14 @@ describe('ensureVpc', () => {
     ['RequestLimitExceeded', AwsThrottled],
     ['UnauthorizedOperation', PermissionDenied],
   ])('classifies a DescribeVpcs failing with %s and creates nothing', async (code, expected) => {
-    ec2.on(DescribeVpcsCommand).rejects(sdkError(code));
+    ec2.on(DescribeVpcsCommand).rejects(awsError(code));
     await expect(ensureVpc(clients, plan)).rejects.toBeInstanceOf(expected);
     expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(0);
   });
 
   it('classifies a CreateVpc over the VPC quota as QuotaExceeded', async () => {
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
-    ec2.on(CreateVpcCommand).rejects(sdkError('VpcLimitExceeded'));
+    ec2.on(CreateVpcCommand).rejects(awsError('VpcLimitExceeded'));
     await expect(ensureVpc(clients, plan)).rejects.toBeInstanceOf(QuotaExceeded);
   });
 
@@ -92,7 +72,7 @@ describe('ensureVpc', () => {
   it('treats InvalidVpcID.NotFound on the remembered id as not visible yet', async () => {
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
     await ensureVpc(clients, plan);
-    ec2.on(DescribeVpcsCommand, { VpcIds: [VPC_ID] }).rejects(sdkError('InvalidVpcID.NotFound'));
+    ec2.on(DescribeVpcsCommand, { VpcIds: [VPC_ID] }).rejects(awsError('InvalidVpcID.NotFound'));
     await expect(ensureVpc(clients, plan)).rejects.toBeInstanceOf(NotYetVisible);
     expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
   });
@@ -128,7 +108,7 @@ describe('deleteVpc', () => {
 
   it('treats InvalidVpcID.NotFound on delete as already gone', async () => {
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [ours] });
-    ec2.on(DeleteVpcCommand).rejects(sdkError('InvalidVpcID.NotFound'));
+    ec2.on(DeleteVpcCommand).rejects(awsError('InvalidVpcID.NotFound'));
     await expect(deleteVpc(clients, BUILD_ID)).resolves.toEqual([VPC_ID]);
   });
 
@@ -138,12 +118,12 @@ describe('deleteVpc', () => {
     ['UnauthorizedOperation', PermissionDenied],
   ])('classifies DeleteVpc failing with %s', async (code, expected) => {
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [ours] });
-    ec2.on(DeleteVpcCommand).rejects(sdkError(code));
+    ec2.on(DeleteVpcCommand).rejects(awsError(code));
     await expect(deleteVpc(clients, BUILD_ID)).rejects.toBeInstanceOf(expected);
   });
 
   it('classifies a throttled DescribeVpcs and deletes nothing', async () => {
-    ec2.on(DescribeVpcsCommand).rejects(sdkError('RequestLimitExceeded'));
+    ec2.on(DescribeVpcsCommand).rejects(awsError('RequestLimitExceeded'));
     await expect(deleteVpc(clients, BUILD_ID)).rejects.toBeInstanceOf(AwsThrottled);
     expect(ec2.commandCalls(DeleteVpcCommand)).toHaveLength(0);
   });
