@@ -81,8 +81,11 @@ export function kubesprayInventory(outputs: BuildOutputs): string {
     '[all:vars]',
     `ansible_user=${SSH_USER}`,
     `ansible_ssh_common_args='${proxy}'`,
+    // An external API load balancer: `loadbalancer_apiserver` declares it (only its port: an NLB has no fixed
+    // address, and Kubespray writes `address` into /etc/hosts), the domain name is what every kubeconfig uses,
+    // and the per-node localhost proxy is off. (`loadbalancer_apiserver_port` is that proxy's port: not ours.)
     `apiserver_loadbalancer_domain_name=${outputs.loadBalancer.dnsName}`,
-    `loadbalancer_apiserver_port=${API_SERVER_PORT}`,
+    `loadbalancer_apiserver={"port": ${API_SERVER_PORT}}`,
     'loadbalancer_apiserver_localhost=false',
     `kube_version=${outputs.kubernetes.version}`,
     `kube_pods_subnet=${outputs.kubernetes.podCidr}`,

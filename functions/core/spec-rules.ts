@@ -1,10 +1,12 @@
 import { isCidr, isRfc1918, overlaps, parseCidr, usableAddresses, type Cidr } from './cidr';
 import type { BuildSpec, SpecError } from './spec';
-import { AWS_MAX_TAGS, OWN_TAG_COUNT, RESERVED_TAG_PREFIXES } from './tags';
+import { AWS_MAX_TAGS, OWN_TAG_COUNT, RESERVED_TAG_PREFIXES, TAG } from './tags';
 
 /** Subnets are carved as 8 equal slots of the VPC: one per AZ (up to 6) and the last for the public subnet. */
 export const SUBNET_SLOT_BITS = 3;
 export const API_SERVER_PORT = 6443;
+/** SSH sources wider than this need the explicit opt-in, like 0.0.0.0/0. */
+const MIN_SSH_PREFIX = 8;
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 /** Rules that compare fields. Each problem names its field and the fix; all are reported at once. */
@@ -92,6 +94,9 @@ function checkSsh(spec: BuildSpec): SpecError[] {
     const cidr = cidrField(text, field, errors);
     if (cidr && cidr.prefix === 0 && !spec.bastion.allowSshFromAnywhere) {
       errors.push({ code: 'SSH_OPEN_TO_WORLD', field, message: 'SSH from 0.0.0.0/0 exposes the bastion to the internet; give your office CIDR, or set bastion.allowSshFromAnywhere to true' });
+    } else if (cidr && cidr.prefix < MIN_SSH_PREFIX && !spec.bastion.allowSshFromAnywhere) {
+      // Wider than a /8, halves of the internet (0.0.0.0/1 + 128.0.0.0/1) would be "anywhere" by another name.
+      errors.push({ code: 'SSH_OPEN_TO_WORLD', field, message: `${cidr.text} admits ${2 ** (32 - cidr.prefix)} addresses; give a CIDR of /${MIN_SSH_PREFIX} or narrower, or set bastion.allowSshFromAnywhere to true` });
     }
   });
   return errors;
@@ -126,6 +131,7 @@ function checkTags(tags: Record<string, string>): SpecError[] {
     const field = `tags.${key}`;
     const reserved = RESERVED_TAG_PREFIXES.find((prefix) => key.toLowerCase().startsWith(prefix));
     if (reserved) errors.push({ code: 'TAG_RESERVED', field, message: `tag keys starting with "${reserved}" are reserved; rename the key` });
+    else if (key === TAG.name) errors.push({ code: 'TAG_RESERVED', field, message: 'the Name tag is set by k8s-ec2-builder on every resource; remove it (names derive from the cluster name)' });
     else if (key.length < 1 || key.length > 128 || !TAG_CHARS.test(key)) {
       errors.push({ code: 'TAG_INVALID', field, message: 'tag keys are 1–128 letters, digits, spaces or _ . : / = + - @' });
     }

@@ -58,7 +58,11 @@ export const BuildSpecSchema = z.strictObject({
     .max(6, 'give at most 6 availability zones')
     .optional()
     .describe('Defaults to the region’s a, b and c zones.'),
-  keyName: z.string().min(1).max(255).optional().describe('EC2 key pair for SSH; defaults to "<name>-key".'),
+  keyName: z
+    .string()
+    .regex(/^[A-Za-z0-9._+=@,:-]{1,255}$/, 'use 1–255 letters, digits or . _ - + = @ , : (it becomes a file name in ssh_config: no spaces)')
+    .optional()
+    .describe('EC2 key pair for SSH; defaults to "<name>-key".'),
   controlPlane: z
     .strictObject({
       count: z
@@ -160,19 +164,31 @@ function shapeErrors(issues: core.$ZodIssue[]): SpecError[] {
 
 /** Validates a build spec: shape first, then the rules across fields. Never throws. */
 export function validateSpec(input: unknown): SpecResult {
+  const shaped = parseSpecShape(input);
+  if (!shaped.ok) return shaped;
+  const errors = checkSpecSemantics(shaped.spec);
+  return errors.length ? { ok: false, errors } : shaped;
+}
+
+/**
+ * The spec's shape and defaults only, without the rules across fields. Teardown reads specs this way: a
+ * build that was valid when it started must stay removable even if a later release tightens a rule.
+ */
+export function parseSpecShape(input: unknown): SpecResult {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return { ok: false, errors: [{ code: 'INVALID_VALUE', field: '(body)', message: 'the build spec must be a JSON object' }] };
   }
   const parsed = BuildSpecSchema.safeParse(input);
   if (!parsed.success) return { ok: false, errors: shapeErrors(parsed.error.issues) };
   const base = parsed.data;
-  const spec: BuildSpec = {
-    ...base,
-    availabilityZones: base.availabilityZones ?? ['a', 'b', 'c'].map((suffix) => `${base.region}${suffix}`),
-    keyName: base.keyName ?? `${base.name}-key`,
+  return {
+    ok: true,
+    spec: {
+      ...base,
+      availabilityZones: base.availabilityZones ?? ['a', 'b', 'c'].map((suffix) => `${base.region}${suffix}`),
+      keyName: base.keyName ?? `${base.name}-key`,
+    },
   };
-  const errors = checkSpecSemantics(spec);
-  return errors.length ? { ok: false, errors } : { ok: true, spec };
 }
 
 /** Parses JSON text into a validated spec, reporting malformed JSON the same way as other errors. */

@@ -3,7 +3,7 @@ import { clientsFor, type AwsClients } from './clients';
 import { BuildError, InvalidSpec, ResourceNotReady } from './errors';
 import type { BuildState } from './contracts';
 import { plan, type Plan } from './plan';
-import { validateSpec, type BuildSpec } from './spec';
+import { parseSpecShape, validateSpec, type BuildSpec } from './spec';
 
 /** Everything a step's work function gets: the parsed state, the plan, clients and a logger. */
 export interface StepContext<S extends BuildState = BuildState> {
@@ -16,12 +16,15 @@ export interface StepContext<S extends BuildState = BuildState> {
 
 const BUILD_ID = /^[A-Za-z0-9-_]{1,80}$/;
 
+/** How strictly a step reads the spec: builds apply every rule; teardown only needs its shape (see parseSpecShape). */
+export type SpecReading = 'full' | 'shape';
+
 /** Parses a step's input: a build id (the execution name) and a spec that passes the shared schema. */
-export function parseStepInput(state: BuildState): { spec: BuildSpec; plan: Plan } {
+export function parseStepInput(state: BuildState, reading: SpecReading = 'full'): { spec: BuildSpec; plan: Plan } {
   if (!state || typeof state.buildId !== 'string' || !BUILD_ID.test(state.buildId)) {
     throw new InvalidSpec('buildId: expected the execution name (1–80 letters, digits, "-" or "_")');
   }
-  const result = validateSpec(state.spec);
+  const result = reading === 'full' ? validateSpec(state.spec) : parseSpecShape(state.spec);
   if (!result.ok) {
     throw new InvalidSpec(result.errors.map((e) => `${e.field}: ${e.message}`).join('; '), { details: { errors: result.errors } });
   }
@@ -32,10 +35,10 @@ export function parseStepInput(state: BuildState): { spec: BuildSpec; plan: Plan
  * Wraps one state's work: validates input, builds clients, logs structured JSON with the build id and the
  * step as persistent keys, and lets errors propagate (Step Functions can only Retry/Catch what is thrown).
  */
-export function stepHandler<R, S extends BuildState = BuildState>(step: string, work: (ctx: StepContext<S>) => Promise<R>) {
+export function stepHandler<R, S extends BuildState = BuildState>(step: string, work: (ctx: StepContext<S>) => Promise<R>, reading: SpecReading = 'full') {
   return async (state: S): Promise<R> => {
     const logger = new Logger({ serviceName: 'k8s-ec2-builder', persistentKeys: { step, buildId: state?.buildId } });
-    const { spec, plan: buildPlan } = parseStepInput(state);
+    const { spec, plan: buildPlan } = parseStepInput(state, reading);
     const started = Date.now();
     try {
       const result = await work({ state, spec, plan: buildPlan, clients: clientsFor(spec.region), logger });

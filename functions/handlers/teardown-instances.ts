@@ -21,4 +21,4 @@ export const handler = stepHandler('teardown-instances', async ({ plan, clients,
     });
   }
   return { step: 'teardown-instances', deleted: released };
-});
+}, 'shape');

@@ -18,4 +18,4 @@ export const handler = stepHandler(STEP, async ({ plan, clients }): Promise<Tear
   deleted.push(...(await deleteTargetGroups(clients, plan)));
   deleted.push(...(await deleteLoadBalancer(clients, plan)));
   return { step: STEP, deleted };
-});
+}, 'shape');

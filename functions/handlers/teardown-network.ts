@@ -11,4 +11,4 @@ export const handler = stepHandler('teardown-network', async ({ plan, clients, l
   const deleted = await deleteNetwork(clients, plan.buildId);
   logger.info('network deleted', { deleted });
   return { step: 'teardown-network', deleted };
-});
+}, 'shape');

@@ -24,6 +24,8 @@ describe('artifacts', () => {
     expect(section('etcd')).toEqual(section('kube_control_plane'));
     expect(section('kube_node')).toEqual(['fin-k8s-dev-worker-1', 'fin-k8s-dev-worker-2', 'fin-k8s-dev-worker-3']);
     expect(ini).toContain(`apiserver_loadbalancer_domain_name=${outputs.loadBalancer.dnsName}`);
+    expect(ini).toContain('loadbalancer_apiserver={"port": 6443}');
+    expect(ini).toContain('loadbalancer_apiserver_localhost=false');
     expect(ini).toContain('fin-k8s-dev-cp-2 ansible_host=10.0.32.10 ip=10.0.32.10');
     expect(ini).toContain('ProxyJump=ec2-user@3.34.0.10');
   });

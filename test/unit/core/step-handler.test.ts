@@ -147,3 +147,12 @@ describe('stepHandler', () => {
     });
   });
 });
+
+describe('teardown reads only the spec’s shape', () => {
+  it('accepts a spec that breaks a rule across fields, so an old build stays removable', () => {
+    const state = seoulState();
+    (state.spec as { vpcCidr: string }).vpcCidr = '8.8.0.0/16';
+    expect(() => parseStepInput(state)).toThrow(/vpcCidr/);
+    expect(parseStepInput(state, 'shape').plan.vpc.cidr).toBe('8.8.0.0/16');
+  });
+});
