@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
 import { messageText, type SlackMessage } from '../local/api/slack-sink';
+import { findLeftovers } from '../local/leftovers';
 import { run } from './k8s-ec2';
 import { aborted, withInterrupt } from './interrupt';
 
@@ -45,10 +47,12 @@ async function demo(options: DemoOptions): Promise<number> {
     }
     say();
     if ((await cli('destroy', buildId, '--follow')) !== 0) return 1;
-    const left = stack.cloud?.resources(buildId) ?? [];
+    const spec = JSON.parse(readFileSync(options.spec, 'utf8')) as { name: string; region?: string };
+    const left = await findLeftovers(buildId, spec.name, spec.region ?? 'ap-northeast-2');
+    const where = stack.cloud ? 'the embedded cloud' : process.env.AWS_ENDPOINT_URL_EC2;
     say(left.length === 0
-      ? `\n✓ Nothing tagged k8s-ec2:build-id=${buildId} is left in the embedded cloud.`
-      : `\n✗ Still tagged with ${buildId}: ${left.map((r) => `${r.type} ${r.id}`).join(', ')}`);
+      ? `\n✓ Nothing tagged k8s-ec2:build-id=${buildId} is left in ${where} (asked by EC2 DescribeTags and the NLB name).`
+      : `\n✗ Still tagged with ${buildId}: ${left.join(', ')}`);
     return left.length === 0 ? 0 : 1;
   } finally {
     await stack.close();

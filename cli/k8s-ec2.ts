@@ -206,6 +206,11 @@ export async function run(argv: string[], io: CliIo, deps: CliDeps = {}): Promis
 }
 
 export async function main(argv = process.argv.slice(2)): Promise<void> {
+  // `k8s-ec2 list | head`: the reader went away, which is not an error of ours.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   process.exitCode = await run(argv, { stdout: process.stdout, stderr: process.stderr });
 }
 

@@ -43,6 +43,17 @@ export interface LocalStack {
 }
 
 const REGION = 'ap-northeast-2';
+const ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2', 'AWS_ENDPOINT_URL_SERVICE_QUOTAS', 'AWS_ENDPOINT_URL_SFN'];
+
+function snapshotEnv(names: string[]): () => void {
+  const saved = names.map((name) => [name, process.env[name]] as const);
+  return () => {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -65,13 +76,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   process.env.AWS_REGION ??= REGION;
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 
+  // The handlers build their clients from these variables (functions/core/clients.ts), per invocation.
+  // What this stack sets is put back on close, so a second stack in the same process starts afresh.
+  const restoreEnv = snapshotEnv(ENDPOINT_VARIABLES);
   const external = Boolean(process.env.AWS_ENDPOINT_URL_EC2 && process.env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2);
   const cloud = external ? undefined : await startCloud({ port: 0, timeScale, throttling: options.throttling ?? true, region: REGION });
   if (cloud) {
-    // The handlers build their clients from these variables (functions/core/clients.ts), per invocation.
     process.env.AWS_ENDPOINT_URL_EC2 = cloud.url;
     process.env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 = cloud.url;
     process.env.AWS_ENDPOINT_URL_SERVICE_QUOTAS = cloud.url;
+  } else {
+    // LocalStack and moto serve every service on one endpoint; without this, preflight would ask real AWS.
+    process.env.AWS_ENDPOINT_URL_SERVICE_QUOTAS ??= process.env.AWS_ENDPOINT_URL_EC2;
   }
 
   const slack = new SlackSink(options.onSlackMessage);
@@ -126,6 +142,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       await cloud?.close();
+      restoreEnv();
     },
   };
 }

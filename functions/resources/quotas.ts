@@ -34,10 +34,20 @@ export async function quotaLimit(clients: AwsClients, quota: QuotaDef): Promise<
     const value = result.Quota?.Value;
     if (typeof value === 'number') return { value, source: 'service-quotas' };
   } catch (error) {
-    const code = awsErrorCode(error);
-    if (code !== 'NoSuchResourceException' && code !== 'AccessDeniedException') throw translateAwsError(error, 'servicequotas:GetServiceQuota');
+    if (!cannotAnswer(error)) throw translateAwsError(error, 'servicequotas:GetServiceQuota');
   }
   return { value: quota.awsDefault, source: 'aws-default' };
+}
+
+/**
+ * Service Quotas has nothing to say: the quota is not listed, we may not ask, or the endpoint (LocalStack,
+ * moto) does not implement the service. Throttling and outages are not this: they are retried as usual.
+ */
+const NO_ANSWER = new Set(['NoSuchResourceException', 'AccessDeniedException', 'UnknownOperationException', 'InvalidAction', 'NotImplemented', 'UnsupportedOperation']);
+
+function cannotAnswer(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  return NO_ANSWER.has(awsErrorCode(error) ?? '') || status === 404 || status === 501;
 }
 
 async function count<T>(operation: string, pages: AsyncIterable<T>, size: (page: T) => number): Promise<number> {

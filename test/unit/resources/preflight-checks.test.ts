@@ -130,3 +130,14 @@ describe('quotas', () => {
     await expect(quotaLimit(clients, QUOTAS.vpcs)).rejects.toBeInstanceOf(AwsThrottled);
   });
 });
+
+describe('quotas on endpoints without Service Quotas', () => {
+  it.each([
+    ['UnknownOperationException', 400],
+    ['NotFound', 404],
+    ['NotImplemented', 501],
+  ])('falls back to the AWS default on %s', async (code, status) => {
+    quotas.on(GetServiceQuotaCommand).rejects(Object.assign(new Error(code), { name: code, $metadata: { httpStatusCode: status } }));
+    await expect(quotaLimit(clients, QUOTAS.elasticIps)).resolves.toEqual({ value: 5, source: 'aws-default' });
+  });
+});
