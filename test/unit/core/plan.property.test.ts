@@ -87,6 +87,29 @@ describe('plan (property)', () => {
     );
   });
 
+  it('rejects every known-bad value, naming the field it was put in', () => {
+    const bad: Array<[string, fc.Arbitrary<unknown>]> = [
+      ['name', fc.oneof(fc.constant(''), fc.stringMatching(/^[A-Z_ ]{1,10}$/), fc.constant('a'.repeat(21)), fc.integer())],
+      ['vpcCidr', fc.oneof(fc.constant('8.8.0.0/16'), fc.constant('10.0.0.1/16'), fc.constant('10.0.0.0/30'), fc.stringMatching(/^[a-z]{1,8}$/))],
+      ['availabilityZones', fc.oneof(fc.constant(['us-east-1a']), fc.constant([]), fc.constant(['ap-northeast-2a', 'ap-northeast-2a']))],
+      ['controlPlane', fc.integer({ min: -5, max: 20 }).filter((n) => ![1, 3, 5, 7].includes(n)).map((count) => ({ count }))],
+      ['workers', fc.oneof(fc.integer({ max: -1 }), fc.integer({ min: 101 })).map((count) => ({ count }))],
+      ['bastion', fc.constantFrom({ allowedSshCidrs: ['0.0.0.0/0'] }, { allowedSshCidrs: [] }, { allowedSshCidrs: ['1.2.3.4'] })],
+      ['loadBalancer', fc.integer({ min: 0, max: 29999 }).map((nodePort) => ({ ingress: [{ port: 8080, nodePort }] }))],
+      ['tags', fc.constantFrom({ 'aws:x': 'y' }, { Name: 'n' }, { 'k8s-ec2:role': 'r' })],
+      ['extraField', fc.anything()],
+    ];
+    const badValue = fc.oneof(...bad.map(([field, arbitrary]) => arbitrary.map((value) => [field, value] as const)));
+    fc.assert(
+      fc.property(specInput, badValue, (input, [field, value]) => {
+        const result = validateSpec({ ...input, [field]: value });
+        expect(result.ok).toBe(false);
+        if (!result.ok) expect(result.errors.map((e) => e.field).some((f) => f === field || f.startsWith(`${field}.`) || f.startsWith(`${field}[`))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('is deterministic: the same spec and build id give the same plan', () => {
     fc.assert(
       fc.property(specInput, (input) => {
