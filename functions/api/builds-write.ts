@@ -1,9 +1,9 @@
 import type { BuildInput, TeardownInput } from '../core/contracts';
 import { validateSpecText } from '../core/spec';
 import { buildIdParam, notFound, type Route, type RouteContext } from './context';
-import { describeBuild, describeExecution, newestTeardowns, parseJsonObject, startExecution } from './executions';
+import { buildWithSuffix, describeBuild, describeExecution, newestTeardowns, parseJsonObject, startExecution } from './executions';
 import { bodyText, header, HttpError, jsonResponse, mediaType } from './http';
-import { buildLinks, idempotentBuildId, newBuildId, teardownName, teardownSequence } from './ids';
+import { buildLinks, idempotencySuffix, idempotentBuildId, newBuildId, teardownName, teardownSequence } from './ids';
 import { buildExecutionStatus, isOpen, overallStatus } from './status';
 
 /** POST /builds and DELETE /builds/{id}: the two routes that start executions. */
@@ -46,6 +46,12 @@ export const createBuild: Route = async (ctx) => {
   const sent = JSON.parse(text) as BuildInput['spec'];
   const buildId = key ? idempotentBuildId(result.spec.name, key) : newBuildId(result.spec.name, ctx.now(), ctx.random);
   const input: BuildInput = { buildId, spec: sent };
+  if (key) {
+    const other = await buildWithSuffix(ctx.sfn, ctx.machines, idempotencySuffix(key), buildId);
+    if (other) {
+      throw new HttpError(409, 'IDEMPOTENCY_CONFLICT', `this Idempotency-Key was already used for build "${other}" (another cluster name); use a new key for a new build`, { field: 'Idempotency-Key' });
+    }
+  }
   // With the same name and input, Step Functions answers a retry while the first run is open with that run.
   const started = await startExecution(ctx.sfn, ctx.machines.build, buildId, input);
   if (!started.alreadyExists) {

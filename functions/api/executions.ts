@@ -56,6 +56,23 @@ export async function startExecution(sfn: SFNClient, machine: StateMachineRef, n
   }
 }
 
+/**
+ * A build execution whose name ends with `suffix` (an Idempotency-Key's digest), other than `except`.
+ * ListExecutions has no name filter; the scan is bounded like the teardown scan, and runs only when a key
+ * is used for the first time under a cluster name.
+ */
+export async function buildWithSuffix(sfn: SFNClient, machines: Machines, suffix: string, except: string): Promise<string | undefined> {
+  let nextToken: string | undefined;
+  for (let page = 0; page < TEARDOWN_SCAN_PAGES; page++) {
+    const out = await sfn.send(new ListExecutionsCommand({ stateMachineArn: machines.build.arn, maxResults: PAGE_SIZE, nextToken }));
+    const found = (out.executions ?? []).find((e) => e.name?.endsWith(suffix) && e.name !== except);
+    if (found?.name) return found.name;
+    nextToken = out.nextToken;
+    if (!nextToken) return undefined;
+  }
+  return undefined;
+}
+
 /** One page of build executions, newest first (ListExecutions' documented order). */
 export async function listBuilds(sfn: SFNClient, machines: Machines, limit: number, nextToken?: string) {
   const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn: machines.build.arn, maxResults: limit, nextToken }));

@@ -30,12 +30,15 @@ export function newBuildId(name: string, now: Date, random: () => number): strin
 
 /**
  * With an Idempotency-Key the id must come out the same for every retry of the request, so it is derived
- * from the key alone (a hash: the key itself may hold characters an execution name cannot). A key is
- * scoped to the cluster name: the same key with another name is another build.
+ * from the key (a hash: the key itself may hold characters an execution name cannot), after the cluster
+ * name so the console still reads. The same key under another name is caught by the API (409).
  */
+export function idempotencySuffix(idempotencyKey: string): string {
+  return `-k${createHash('sha256').update(idempotencyKey, 'utf8').digest('hex').slice(0, 16)}`;
+}
+
 export function idempotentBuildId(name: string, idempotencyKey: string): string {
-  const digest = createHash('sha256').update(idempotencyKey, 'utf8').digest('hex').slice(0, 16);
-  return `${name}-k${digest}`;
+  return `${name}${idempotencySuffix(idempotencyKey)}`;
 }
 
 export function teardownName(buildId: string, sequence: number): string {

@@ -132,6 +132,16 @@ describe('POST /builds with an Idempotency-Key', () => {
     expect(answer.body.error).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', field: 'Idempotency-Key' });
   });
 
+  it('answers 409 when the key was used for a build of another cluster name, starting nothing', async () => {
+    const other = idempotentBuildId('other-cluster', KEY);
+    sfn.on(ListExecutionsCommand).resolves({ executions: [{ executionArn: buildArn(other), stateMachineArn: BUILD_MACHINE, name: other, status: 'SUCCEEDED', startDate: new Date() }] });
+    const answer = await call(withKey(seoulSpecInput()));
+    expect(answer.statusCode).toBe(409);
+    expect(answer.body.error).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', field: 'Idempotency-Key' });
+    expect(answer.body.error.message).toContain(other);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
   it.each([
     { label: 'with spaces', key: 'a key with spaces' },
     { label: 'longer than 255 characters', key: 'x'.repeat(256) },

@@ -25,7 +25,7 @@ describe('openapi.yaml', () => {
   });
 
   // When the spec changes, replace components/schemas/BuildSpec with the output of:
-  //   npx tsx -e "import {specJsonSchema} from './functions/core/spec'; import {stringify} from 'yaml'; const {\$schema, ...s} = specJsonSchema(); console.log(stringify(s))"
+  //   npx tsx scripts/sync-openapi.ts
   it('has BuildSpec equal to the JSON Schema of the shared spec', () => {
     const { $schema: _draft, ...schema } = specJsonSchema();
     expect(doc.components.schemas.BuildSpec).toEqual(schema);
