@@ -138,7 +138,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     teardownStateMachineArn,
     timeScale,
     async close() {
-      await sfn.idle().catch(() => undefined);
+      await sfn.stopAll().catch(() => undefined);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       await cloud?.close();

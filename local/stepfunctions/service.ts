@@ -1,7 +1,7 @@
 import '../polyfills';
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { ExecutionHistory, type HistoryEvent } from './history';
+import { ExecutionHistory, type AslLayout, type HistoryEvent } from './history';
 import { asLambda, loadHandler, taskStates, type LocalHandler } from './tasks';
 
 /**
@@ -44,13 +44,18 @@ export interface LocalStepFunctionsOptions {
   handlers?: (name: string) => LocalHandler;
 }
 
-interface Machine { arn: string; name: string; definition: { States: Record<string, never> }; tasks: Record<string, LocalHandler>; resources: Record<string, string> }
+interface Machine { arn: string; name: string; definition: AslLayout; tasks: Record<string, LocalHandler>; resources: Record<string, string> }
+
+/** The error a Task meets once its execution is stopped: no Retry names it, so the execution ends at once. */
+const STOPPED = 'States.ExecutionStopped';
 
 export class LocalStepFunctions {
   readonly region: string;
   readonly account: string;
   private readonly machines = new Map<string, Machine>();
   private readonly executions = new Map<string, Execution>();
+  /** Handler invocations running now, of any execution (a stopped execution's last one may still run). */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly options: LocalStepFunctionsOptions = {}) {
     this.region = options.region ?? 'ap-northeast-2';
@@ -67,7 +72,7 @@ export class LocalStepFunctions {
     return arn;
   }
 
-  startExecution(stateMachineArn: string, name = randomUUID(), inputText = '{}'): Execution {
+  startExecution(stateMachineArn: string, name: string = randomUUID(), inputText = '{}'): Execution {
     const machine = this.machines.get(stateMachineArn);
     if (!machine) throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
     if (!/^[A-Za-z0-9-_]{1,80}$/.test(name)) throw new ServiceError('InvalidName', `Invalid Name: '${name}'`);
@@ -84,13 +89,34 @@ export class LocalStepFunctions {
     } catch {
       throw new ServiceError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
     }
-    const sm = new StateMachine(machine.definition as never);
-    const run = sm.run(input as never, { overrides: { taskResourceLocalHandlers: machine.tasks as never } });
-    const history = new ExecutionHistory((state) => machine.resources[state] ?? 'local');
-    const execution: Execution = { executionArn, stateMachineArn, name, status: 'RUNNING', startDate: Date.now(), input: inputText, history, abort: run.abort, done: Promise.resolve() };
+    const history = new ExecutionHistory(machine.definition, (state) => machine.resources[state] ?? 'local');
+    const execution: Execution = { executionArn, stateMachineArn, name, status: 'RUNNING', startDate: Date.now(), input: inputText, history, done: Promise.resolve() };
+    const tasks = this.invocations(machine, execution);
+    const run = new StateMachine(machine.definition as never).run(input as never, { overrides: { taskResourceLocalHandlers: tasks as never } });
+    execution.abort = run.abort;
     this.executions.set(executionArn, execution);
     execution.done = this.follow(execution, run);
     return execution;
+  }
+
+  /**
+   * The machine's handlers as one execution invokes them. Once it is stopped no new invocation starts, as
+   * in AWS; without this aws-local-stepfunctions would go on calling a Task whose Retry is waiting (its
+   * sleeps end at once on abort), up to MaxAttempts times (240 for a readiness poll).
+   */
+  private invocations(machine: Machine, execution: Execution): Record<string, LocalHandler> {
+    return Object.fromEntries(Object.entries(machine.tasks).map(([state, task]): [string, LocalHandler] => [state, (input) => {
+      if (execution.status !== 'RUNNING') {
+        const stopped = new Error(`${execution.executionArn} was stopped`);
+        stopped.name = STOPPED;
+        return Promise.reject(stopped);
+      }
+      const call = task(input);
+      const forget = () => this.inFlight.delete(call);
+      this.inFlight.add(call);
+      call.then(forget, forget);
+      return call;
+    }]));
   }
 
   private async follow(execution: Execution, run: ReturnType<StateMachine['run']>): Promise<void> {
@@ -115,7 +141,7 @@ export class LocalStepFunctions {
         ? { status: 'ABORTED', error: execution.error, cause: execution.cause }
         : { status: 'FAILED', error: failError(e), cause: failStateCause(execution) ?? failCause(e) });
     }
-    execution.stopDate = Date.now();
+    execution.stopDate ??= Date.now();
     await this.notify(execution);
   }
 
@@ -147,10 +173,28 @@ export class LocalStepFunctions {
   stopExecution(executionArn: string, error?: string, cause?: string): number {
     const execution = this.describeExecution(executionArn);
     if (execution.status === 'RUNNING') {
-      Object.assign(execution, { status: 'ABORTED', error, cause });
+      Object.assign(execution, { status: 'ABORTED', error, cause, stopDate: Date.now() });
+      execution.history.abortedBy = { error, cause };
       execution.abort?.();
     }
-    return Date.now();
+    return execution.stopDate ?? Date.now();
+  }
+
+  /**
+   * Stops every running execution, as StopExecution does, and resolves when all have ended (their ABORTED
+   * status events delivered): a shutdown must not wait out a readiness poll that may last 20 simulated
+   * minutes. An invocation already running is given up to `graceMs` to return, so that the cloud is not
+   * closed under it (a handler never sleeps, but a hung one must not hold the shutdown either).
+   */
+  async stopAll({ cause = 'The local Step Functions was shut down', graceMs = 5000 }: { cause?: string; graceMs?: number } = {}): Promise<void> {
+    for (const execution of this.executions.values()) {
+      if (execution.status === 'RUNNING') this.stopExecution(execution.executionArn, undefined, cause);
+    }
+    await this.idle();
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); });
+    await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
+    clearTimeout(timer);
   }
 
   /** Resolves when every execution has finished (for tests and clean shutdown). */
