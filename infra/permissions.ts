@@ -18,6 +18,16 @@ const instance = ec2('instance');
 const volume = ec2('volume');
 const networkInterface = ec2('network-interface');
 const elasticIp = ec2('elastic-ip');
+
+/** What both the network build and its teardown read (they find the same resources by tag). */
+const NETWORK_DESCRIBES = [
+  'ec2:DescribeVpcs',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeInternetGateways',
+  'ec2:DescribeRouteTables',
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeSecurityGroupRules',
+];
 const keyPair = ec2('key-pair');
 
 /** RunInstances: what it creates is tagged on create; the subnet and security group it uses are ours. */
@@ -45,14 +55,7 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
     ]),
   ],
   createNetwork: [
-    readOnly([
-      'ec2:DescribeVpcs',
-      'ec2:DescribeSubnets',
-      'ec2:DescribeInternetGateways',
-      'ec2:DescribeRouteTables',
-      'ec2:DescribeSecurityGroups',
-      'ec2:DescribeSecurityGroupRules',
-    ]),
+    readOnly(NETWORK_DESCRIBES),
     ...ec2Create('CreateVpc', { creates: [vpc] }),
     ...ec2Create('CreateSubnet', { creates: [subnet], usesOwned: [vpc] }),
     ...ec2Create('CreateInternetGateway', { creates: [internetGateway] }),
@@ -135,15 +138,7 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
     ec2Owned(['ReleaseAddress'], [elasticIp]),
   ],
   teardownNetwork: [
-    readOnly([
-      'ec2:DescribeVpcs',
-      'ec2:DescribeSubnets',
-      'ec2:DescribeInternetGateways',
-      'ec2:DescribeRouteTables',
-      'ec2:DescribeSecurityGroups',
-      'ec2:DescribeSecurityGroupRules',
-      'ec2:DescribeNetworkInterfaces',
-    ]),
+    readOnly([...NETWORK_DESCRIBES, 'ec2:DescribeNetworkInterfaces']),
     ec2Owned(['RevokeSecurityGroupIngress'], [securityGroup, securityGroupRule]),
     ec2Owned(['DeleteSecurityGroup'], [securityGroup]),
     ec2Owned(['DisassociateRouteTable'], [routeTable, subnet]),

@@ -5,6 +5,7 @@ import {
   type Listener,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../core/clients';
+import { elbTags } from './load-balancer';
 import { aws, InvalidSpec, isNotFound, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
 import type { Plan } from '../core/plan';
 
@@ -72,7 +73,7 @@ export async function ensureListeners(
           Port: tg.listenerPort,
           DefaultActions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }],
           // Tagged on create like everything else, so IAM conditions on our tags also cover listeners.
-          Tags: Object.entries(plan.loadBalancer.tags).map(([Key, Value]) => ({ Key, Value })),
+          Tags: elbTags(plan.loadBalancer.tags),
         }),
       ),
     );
