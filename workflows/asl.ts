@@ -49,11 +49,11 @@ export type ParallelState = Common & Transition & {
   Catch?: Catcher[];
 };
 
-export interface ChoiceRule {
-  Variable: string;
-  IsPresent: boolean;
-  Next: string;
-}
+/** A test on one variable: presence, or a boolean comparison. */
+export type ChoiceTest = { Variable: string } & ({ IsPresent: boolean; BooleanEquals?: never } | { BooleanEquals: boolean; IsPresent?: never });
+
+/** One Choice rule: a test, or its negation, and the state it leads to. */
+export type ChoiceRule = (ChoiceTest | { Not: ChoiceTest }) & { Next: string };
 
 export interface ChoiceState extends Common {
   Type: 'Choice';

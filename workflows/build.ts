@@ -1,5 +1,5 @@
 import type { BuildState } from '../functions/core/contracts';
-import type { ChoiceRule, PassState, StateMachineDefinition, States } from './asl';
+import type { ChoiceRule, ChoiceState, PassState, StateMachineDefinition, States, Transition } from './asl';
 import { BUILD_FAILURES, explainName, failWithCause, FAILURE_PATH, recordFailure, recordFailureName } from './failures';
 import { lambdaTask } from './policies';
 import type { StepFunctionId } from './steps';
@@ -7,7 +7,8 @@ import { teardownStates } from './teardown';
 
 /**
  * The `build` machine, its state names reading as the console checklist:
- *   Preflight → CreateNetwork → ProvisionInParallel{ LaunchNodes │ CreateLoadBalancer │ LaunchBastion }
+ *   Preflight → CreateNetwork ⟲ NetworkComplete?
+ *     → ProvisionInParallel{ LaunchNodes │ CreateLoadBalancer │ LaunchBastion ⟲ BastionComplete? }
  *     → RegisterTargets → WaitUntilReady → VerifyBaseline → BuildSucceeded (output: BuildResult)
  * A Preflight failure ends in PreflightFailed (nothing was created). Any later failure is recorded at
  * `$.failure` and runs the teardown fragment as Rollback* states → BuildRolledBack, or RollbackFailed
@@ -16,16 +17,21 @@ import { teardownStates } from './teardown';
 
 export const BUILD_SUCCEEDED = 'BuildSucceeded';
 export const PARALLEL_STEP = 'ProvisionInParallel';
+/** The Choices that run CreateNetwork / LaunchBastion again while their piece says `complete: false`. */
+export const NETWORK_COMPLETE = 'NetworkComplete?';
+export const BASTION_COMPLETE = 'BastionComplete?';
+/** Where the bastion branch ends once LaunchBastion is complete (a Choice cannot end a branch). */
+const BASTION_LAUNCHED = 'BastionLaunched';
 const CHECK_PARALLEL = 'CheckProvisioning';
 const MERGE_PARALLEL = 'MergeProvisioned';
 /** Where the Parallel leaves its branches' outputs (one full state each) for the check and the merge. */
 const BRANCH_OUTPUTS = '$.provisioned';
 
-/** The three branches: each gets the full state and adds its own piece. */
-const PARALLEL_BRANCHES: ReadonlyArray<{ name: string; step: StepFunctionId; piece: keyof BuildState }> = [
+/** The three branches: each gets the full state and adds its own piece; `loop` names a step's completion Choice. */
+const PARALLEL_BRANCHES: ReadonlyArray<{ name: string; step: StepFunctionId; piece: keyof BuildState; loop?: { choice: string; done: string } }> = [
   { name: 'LaunchNodes', step: 'launchNodes', piece: 'nodes' },
   { name: 'CreateLoadBalancer', step: 'createLoadBalancer', piece: 'loadBalancer' },
-  { name: 'LaunchBastion', step: 'launchBastion', piece: 'bastion' },
+  { name: 'LaunchBastion', step: 'launchBastion', piece: 'bastion', loop: { choice: BASTION_COMPLETE, done: BASTION_LAUNCHED } },
 ];
 
 /** What the state holds when the Parallel starts; the merge carries these over unchanged. */
@@ -34,16 +40,47 @@ const CARRIED_INTO_PARALLEL: ReadonlyArray<keyof BuildState> = ['buildId', 'spec
 const ROLLBACK_PREFIX = 'Rollback';
 
 /**
+ * The Choice after a step that returns `complete: false` right after a create that takes no idempotency
+ * key (CreateVpc, CreateInternetGateway, AllocateAddress): the Task's ResultPath has just put the created
+ * id into the state, and the step runs again with it as a known id, so no retry in a fresh Lambda
+ * container can create that resource twice. Each run keeps its Task's Retry/Timeout/Catch.
+ * The loop is bounded by the handlers, not here: a run returns incomplete only when it has just created
+ * one such resource, and the next run finds it by its carried id — so CreateNetwork loops back at most
+ * twice (the VPC, then the gateway) and LaunchBastion at most once (the Elastic IP). Only an explicit
+ * `complete: false` loops: a piece without `complete` goes on, so a handler that does not speak this
+ * protocol can never spin the execution into its 25,000-event limit. The presence rule comes first so
+ * that BooleanEquals never meets a missing path (a States.Runtime error in Step Functions); it is written
+ * `Not: { IsPresent: true }` because aws-local-stepfunctions@3 never matches `IsPresent: false`.
+ */
+function untilComplete(step: string, piece: keyof BuildState, next: string): ChoiceState {
+  const complete = `$.${piece}.complete`;
+  return {
+    Type: 'Choice',
+    Comment: `${step} answers complete: false right after a create without a ClientToken; run it again with that id in $.${piece}`,
+    Choices: [
+      { Not: { Variable: complete, IsPresent: true }, Next: next },
+      { Variable: complete, BooleanEquals: false, Next: step },
+    ],
+    Default: next,
+  };
+}
+
+/**
  * A branch never fails: a failed step records itself at `$.failure` and ends its branch. So the other
  * branches run to completion before anything is rolled back — a RunInstances still in flight when a
  * sibling fails would otherwise create instances after the rollback looked for them. The Choice after
  * the Parallel then finds the failure, if any.
  */
-function branch({ name, step, piece }: (typeof PARALLEL_BRANCHES)[number]): StateMachineDefinition {
+function branch({ name, step, piece, loop }: (typeof PARALLEL_BRANCHES)[number]): StateMachineDefinition {
+  const then: Transition = loop ? { Next: loop.choice } : { End: true };
   return {
     StartAt: name,
     States: {
-      [name]: lambdaTask(step, { resultPath: `$.${piece}`, then: { End: true }, onError: recordFailureName(name), waitsForReadiness: true }),
+      [name]: lambdaTask(step, { resultPath: `$.${piece}`, then, onError: recordFailureName(name), waitsForReadiness: true }),
+      ...(loop && {
+        [loop.choice]: untilComplete(name, piece, loop.done),
+        [loop.done]: { Type: 'Succeed', Comment: `${name} is complete: the branch ends with the full state` },
+      }),
       [recordFailureName(name)]: recordFailure(name, FAILURE_PATH, { End: true }),
     },
   };
@@ -112,7 +149,8 @@ export function buildDefinition(): StateMachineDefinition {
       }),
       [recordFailureName('Preflight')]: recordFailure('Preflight', FAILURE_PATH, { Next: explainName(BUILD_FAILURES.preflight) }),
       ...failWithCause(BUILD_FAILURES.preflight, 'The spec or the account cannot hold this build; nothing was created'),
-      ...buildStep('CreateNetwork', 'createNetwork', '$.network', PARALLEL_STEP, undo),
+      ...buildStep('CreateNetwork', 'createNetwork', '$.network', NETWORK_COMPLETE, undo),
+      [NETWORK_COMPLETE]: untilComplete('CreateNetwork', 'network', PARALLEL_STEP),
       ...parallelStates('RegisterTargets', undo),
       ...buildStep('RegisterTargets', 'registerTargets', '$.targets', 'WaitUntilReady', undo),
       ...buildStep('WaitUntilReady', 'waitUntilReady', '$.readiness', 'VerifyBaseline', undo),

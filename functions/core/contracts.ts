@@ -31,6 +31,24 @@ export interface NetworkIds {
   securityGroupIds: Record<SecurityGroupKey, string>;
 }
 
+/**
+ * CreateNetwork's answer. EC2 takes no idempotency key for CreateVpc or CreateInternetGateway, and right
+ * after either a Describe by tag may come back empty; so a run that has just created one of them returns
+ * at once, `complete: false`, with the ids made so far. The state machine records them at `$.network` and
+ * runs CreateNetwork again (the `NetworkComplete?` Choice), which receives them as known ids: a retry in a
+ * fresh Lambda container can then never create a second VPC or gateway. `complete: true` carries every id.
+ */
+export type NetworkProgress = NetworkInProgress | NetworkComplete;
+
+export interface NetworkInProgress {
+  complete: false;
+  vpcId: string;
+  /** Set once the gateway exists (the second run creates it). */
+  internetGatewayId?: string;
+}
+
+export type NetworkComplete = NetworkIds & { complete: true };
+
 export interface NodeRecord {
   name: string;
   role: NodeRole;
@@ -57,6 +75,14 @@ export interface BastionIds {
   privateIp?: string;
 }
 
+/**
+ * LaunchBastion's answer. AllocateAddress takes no idempotency key: a run that has just allocated the
+ * Elastic IP returns at once, `complete: false`, so the state machine records the allocation id at
+ * `$.bastion` and runs LaunchBastion again (the `BastionComplete?` Choice) with it as a known id.
+ * `complete: true` does not mean associated: a pending bastion is associated in WaitUntilReady.
+ */
+export type BastionProgress = BastionIds & { complete: boolean };
+
 export interface TargetsResult {
   /** target group key → registered instance ids */
   registered: Record<string, string[]>;
@@ -75,9 +101,14 @@ export interface BaselineResult {
 /** The state as it grows through the build. */
 export interface BuildState extends BuildInput {
   preflight?: PreflightResult;
+  /**
+   * Complete NetworkIds for every step after CreateNetwork. While CreateNetwork loops it holds a
+   * NetworkInProgress (its own known ids); the `NetworkComplete?` Choice lets only a complete one past.
+   */
   network?: NetworkIds;
   nodes?: NodeRecord[];
   loadBalancer?: LoadBalancerIds;
+  /** LaunchBastion's BastionProgress: while it loops, its own known ids (see BastionProgress). */
   bastion?: BastionIds;
   targets?: TargetsResult;
   readiness?: ReadinessResult;

@@ -1,14 +1,17 @@
-import type { NetworkIds } from '../core/contracts';
+import type { NetworkProgress } from '../core/contracts';
 import { stepHandler } from '../core/step-handler';
 import { ensureNetwork } from '../resources/network';
 
 /**
- * CreateNetwork: the VPC, subnets, Internet Gateway, route tables and security groups, in that order.
- * Safe to retry: every part is found by its tags (or by the ids already in `state.network`) before it is
- * created, so a retry after a throttle or a not-yet-visible resource finishes the job without duplicates.
+ * CreateNetwork: the VPC, Internet Gateway, subnets, route tables and security groups, in that order.
+ * Every part is found by its tags or by the ids already in `state.network` before it is created. A run
+ * that has just created the VPC or the gateway (no ClientToken for either) returns `complete: false` at
+ * once; the `NetworkComplete?` Choice runs this step again with those ids in `state.network`, so no retry,
+ * in any Lambda container, creates them twice (see ensureNetwork).
  */
-export const handler = stepHandler('create-network', async ({ state, plan, clients, logger }): Promise<NetworkIds> => {
+export const handler = stepHandler('create-network', async ({ state, plan, clients, logger }): Promise<NetworkProgress> => {
   const network = await ensureNetwork(clients, plan, state.network);
-  logger.info('network ready', { vpcId: network.vpcId, publicSubnetId: network.publicSubnetId, privateSubnetIds: network.privateSubnetIds });
+  if (network.complete) logger.info('network ready', { vpcId: network.vpcId, publicSubnetId: network.publicSubnetId, privateSubnetIds: network.privateSubnetIds });
+  else logger.info('network in progress: handing the created ids to the state machine', { vpcId: network.vpcId, internetGatewayId: network.internetGatewayId });
   return network;
 });

@@ -1,4 +1,4 @@
-import type { BastionIds } from '../core/contracts';
+import type { BastionProgress } from '../core/contracts';
 import { InvalidSpec } from '../core/errors';
 import { stepHandler } from '../core/step-handler';
 import { ensureBastion } from '../resources/bastion';
@@ -6,14 +6,18 @@ import { ensureBastion } from '../resources/bastion';
 /**
  * LaunchBastion: the bastion instance and its Elastic IP. The address is associated here only if the
  * instance already runs (a repeat); otherwise WaitUntilReady associates it (`associateBastionAddress`),
- * because AWS refuses to associate with a `pending` instance and a step must not sleep.
+ * because AWS refuses to associate with a `pending` instance and a step must not sleep. A run that has
+ * just allocated the address returns `complete: false`; the `BastionComplete?` Choice runs this step again
+ * with the allocation id in `state.bastion`, so that no retry allocates a second address.
  */
-export const handler = stepHandler('launch-bastion', async ({ state, plan, clients, logger }): Promise<BastionIds> => {
+export const handler = stepHandler('launch-bastion', async ({ state, plan, clients, logger }): Promise<BastionProgress> => {
   const imageId = state.preflight?.imageId;
   if (!imageId || !state.network) {
     throw new InvalidSpec('launch-bastion needs $.preflight.imageId and $.network: run Preflight and CreateNetwork first');
   }
-  const bastion = await ensureBastion(clients, plan, { imageId, network: state.network });
-  logger.info('bastion launched', { instanceId: bastion.instanceId, publicIp: bastion.publicIp, associated: Boolean(bastion.associationId) });
+  const bastion = await ensureBastion(clients, plan, { imageId, network: state.network, known: state.bastion });
+  logger.info(bastion.complete ? 'bastion launched' : 'bastion address allocated: handing its id to the state machine', {
+    instanceId: bastion.instanceId, allocationId: bastion.allocationId, publicIp: bastion.publicIp, associated: Boolean(bastion.associationId),
+  });
   return bastion;
 });

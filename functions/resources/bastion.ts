@@ -7,12 +7,13 @@ import {
   type Address,
 } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
-import type { BastionIds, NetworkIds } from '../core/contracts';
+import type { BastionIds, BastionProgress, NetworkIds } from '../core/contracts';
 import { aws, awsErrorCode, InvalidSpec, isNotFound, NotYetVisible, ResourceConflict, ResourceNotReady, translateAwsError } from '../core/errors';
 import { forgetCreated, recallCreated, rememberCreated } from '../core/ledger';
 import type { Plan } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
 import { describeOwned, launchWithFallback, LIVE_STATES, type InstanceRecord } from './instances';
+import { requireCarried } from './owned';
 
 /**
  * The SSH bastion: one hardened instance in the public subnet (no automatic public IP) and an Elastic IP.
@@ -28,17 +29,31 @@ const ADDRESS_LEDGER_KEY = 'bastion-eip';
 /** The bastion is instance 1 of its role; the index only feeds the launch's ClientToken. */
 const BASTION_INDEX = 1;
 
-export async function ensureBastion(clients: AwsClients, plan: Plan, input: { imageId: string; network: NetworkIds }): Promise<BastionIds> {
+export interface BastionInput {
+  imageId: string;
+  network: NetworkIds;
+  /** What an earlier LaunchBastion returned (`state.bastion`): its allocation id is used if not visible by tag. */
+  known?: Partial<BastionIds>;
+}
+
+/**
+ * The instance's launch carries a ClientToken, so a repeat gets the same instance back. AllocateAddress
+ * takes none: a call that has just allocated the address returns at once, `complete: false`, before any
+ * other AWS call can fail, so that the state machine records the allocation id and the next call (in
+ * whatever Lambda container) receives it as `known` instead of allocating a second address.
+ */
+export async function ensureBastion(clients: AwsClients, plan: Plan, input: BastionInput): Promise<BastionProgress> {
   const instance = (await findBastion(clients, plan.buildId)) ?? (await launchBastion(clients, plan, input));
-  const address = await ensureAddress(clients, plan);
-  return link(clients, instance, address, 'return-unassociated');
+  const existing = (await findAddress(clients, plan.buildId)) ?? (await carriedAddress(clients, plan.buildId, input.known?.allocationId));
+  if (!existing) return { ...ids(instance, await allocateAddress(clients, plan)), complete: false };
+  return { ...(await link(clients, instance, existing, 'return-unassociated')), complete: true };
 }
 
 /** Associates the bastion's Elastic IP once the instance runs; `ResourceNotReady` until then. */
 export async function associateBastionAddress(clients: AwsClients, buildId: string): Promise<BastionIds> {
   const instance = await findBastion(clients, buildId);
   if (!instance) throw new NotYetVisible(`the bastion instance of build ${buildId} is not visible yet`);
-  const address = (await findAddress(clients, buildId)) ?? (await recalledAddress(clients, buildId));
+  const address = (await findAddress(clients, buildId)) ?? (await carriedAddress(clients, buildId));
   if (!address) throw new NotYetVisible(`the bastion Elastic IP of build ${buildId} is not visible yet`);
   return link(clients, instance, address, 'wait-until-running');
 }
@@ -49,18 +64,17 @@ async function link(
   address: Address,
   whilePending: 'return-unassociated' | 'wait-until-running',
 ): Promise<BastionIds> {
-  const ids: BastionIds = {
-    instanceId: instance.instanceId,
-    allocationId: address.AllocationId as string,
-    publicIp: address.PublicIp ?? '',
-    privateIp: instance.privateIp,
-  };
-  if (address.AssociationId && address.InstanceId === instance.instanceId) return { ...ids, associationId: address.AssociationId };
+  const known = ids(instance, address);
+  if (address.AssociationId && address.InstanceId === instance.instanceId) return { ...known, associationId: address.AssociationId };
   if (instance.state !== 'running') {
-    if (whilePending === 'return-unassociated') return ids;
+    if (whilePending === 'return-unassociated') return known;
     throw new ResourceNotReady(`bastion ${instance.instanceId} is ${instance.state}; its Elastic IP is associated once it is running`);
   }
-  return { ...ids, associationId: await associate(clients, address, instance) };
+  return { ...known, associationId: await associate(clients, address, instance) };
+}
+
+function ids(instance: InstanceRecord, address: Address): BastionIds {
+  return { instanceId: instance.instanceId, allocationId: address.AllocationId as string, publicIp: address.PublicIp ?? '', privateIp: instance.privateIp };
 }
 
 /**
@@ -96,7 +110,7 @@ async function findBastion(clients: AwsClients, buildId: string): Promise<Instan
   return (await describeOwned(clients, buildId, ['bastion'], LIVE_STATES))[0];
 }
 
-async function launchBastion(clients: AwsClients, plan: Plan, input: { imageId: string; network: NetworkIds }): Promise<InstanceRecord> {
+async function launchBastion(clients: AwsClients, plan: Plan, input: BastionInput): Promise<InstanceRecord> {
   const { publicSubnetId, securityGroupIds } = input.network;
   if (!publicSubnetId || !securityGroupIds.bastion) {
     throw new InvalidSpec('launch-bastion: the network step returned no public subnet or no bastion security group');
@@ -130,10 +144,8 @@ async function launchBastion(clients: AwsClients, plan: Plan, input: { imageId: 
   };
 }
 
-/** AllocateAddress takes no ClientToken: look by tag, then in the ledger, and only then allocate. */
-async function ensureAddress(clients: AwsClients, plan: Plan): Promise<Address> {
-  const existing = (await findAddress(clients, plan.buildId)) ?? (await recalledAddress(clients, plan.buildId));
-  if (existing) return existing;
+/** Only when neither a Describe by tag nor a carried or remembered id shows an address (see ensureBastion). */
+async function allocateAddress(clients: AwsClients, plan: Plan): Promise<Address> {
   const out = await aws('AllocateAddress', () =>
     clients.ec2.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: tagSpecifications('elastic-ip', plan.bastion.addressTags) })),
   );
@@ -153,15 +165,16 @@ async function describeAddresses(clients: AwsClients, buildId: string): Promise<
   return (out.Addresses ?? []).filter((address) => address.AllocationId && isOwnedBy(fromTagList(address.Tags), buildId));
 }
 
-/** The address this container allocated but DescribeAddresses does not show by tag yet. */
-async function recalledAddress(clients: AwsClients, buildId: string): Promise<Address | undefined> {
-  const allocationId = recallCreated(buildId, ADDRESS_LEDGER_KEY);
+/**
+ * The address whose allocation id we hold (carried in state, or allocated by this container) but which
+ * DescribeAddresses does not show by tag yet. InvalidAllocationID.NotFound (or an empty answer) here means
+ * "not visible yet" (NotYetVisible): retry, never allocate again.
+ */
+async function carriedAddress(clients: AwsClients, buildId: string, knownId?: string): Promise<Address | undefined> {
+  const allocationId = knownId ?? recallCreated(buildId, ADDRESS_LEDGER_KEY);
   if (!allocationId) return undefined;
-  // InvalidAllocationID.NotFound here means "not visible yet" (NotYetVisible): retry, never allocate again.
   const out = await aws('DescribeAddresses', () => clients.ec2.send(new DescribeAddressesCommand({ AllocationIds: [allocationId] })));
-  const address = out.Addresses?.[0];
-  if (!address) throw new NotYetVisible(`Elastic IP ${allocationId} is not visible yet`);
-  return address;
+  return requireCarried('Elastic IP', allocationId, buildId, out.Addresses?.[0]);
 }
 
 async function associate(clients: AwsClients, address: Address, instance: InstanceRecord): Promise<string> {

@@ -12,7 +12,7 @@ import { aws, awsErrorCode, NotYetVisible, ResourceConflict, translateAwsError }
 import { recallCreated, rememberCreated } from '../core/ledger';
 import type { Plan } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
-import { describeAll, forgetAll, ignoringGone, rememberedButUnseen, requireCarried } from './owned';
+import { describeAll, forgetAll, ignoringGone, rememberedButUnseen, requireCarried, type Ensured } from './owned';
 
 /**
  * The Internet Gateway that gives the public subnet (and so the bastion) its route to the internet.
@@ -22,10 +22,15 @@ const IGW_LEDGER_KEY = 'internet-gateway';
 /** Besides NotFound, Gateway.NotAttached also says the wanted end state already holds. */
 const ALREADY_DETACHED = ['Gateway.NotAttached'];
 
-export async function ensureInternetGateway(clients: AwsClients, plan: Plan, vpcId: string, knownId?: string): Promise<string> {
-  const gateway = (await findOwnedGateways(clients, plan.buildId))[0] ?? (await carriedGateway(clients, plan.buildId, knownId)) ?? (await createGateway(clients, plan));
-  await attach(clients, gateway, vpcId);
-  return gateway.InternetGatewayId as string;
+/**
+ * Finds the gateway and attaches it to the VPC, or creates it. A gateway created by this call is returned
+ * at once (`created: true`), unattached: the next run, given the id carried in state, attaches it.
+ */
+export async function ensureInternetGateway(clients: AwsClients, plan: Plan, vpcId: string, knownId?: string): Promise<Ensured> {
+  const existing = (await findOwnedGateways(clients, plan.buildId))[0] ?? (await carriedGateway(clients, plan.buildId, knownId));
+  if (!existing) return { id: await createGateway(clients, plan), created: true };
+  await attach(clients, existing, vpcId);
+  return { id: existing.InternetGatewayId as string, created: false };
 }
 
 /**
@@ -83,14 +88,14 @@ async function carriedGateway(clients: AwsClients, buildId: string, knownId?: st
   return requireCarried('Internet Gateway', gatewayId, buildId, (await describeGateways(clients, { InternetGatewayIds: [gatewayId] }))[0]);
 }
 
-async function createGateway(clients: AwsClients, plan: Plan): Promise<InternetGateway> {
+async function createGateway(clients: AwsClients, plan: Plan): Promise<string> {
   const out = await aws('CreateInternetGateway', () =>
     clients.ec2.send(new CreateInternetGatewayCommand({ TagSpecifications: tagSpecifications('internet-gateway', plan.internetGateway.tags) })),
   );
   const gatewayId = out.InternetGateway?.InternetGatewayId;
   if (!gatewayId) throw new NotYetVisible('CreateInternetGateway returned no gateway id');
   rememberCreated(plan.buildId, IGW_LEDGER_KEY, gatewayId);
-  return { ...out.InternetGateway, Attachments: [] };
+  return gatewayId;
 }
 
 async function describeGateways(clients: AwsClients, input: DescribeInternetGatewaysCommandInput): Promise<InternetGateway[]> {

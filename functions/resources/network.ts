@@ -1,5 +1,5 @@
 import type { AwsClients } from '../core/clients';
-import type { NetworkIds } from '../core/contracts';
+import type { NetworkIds, NetworkProgress } from '../core/contracts';
 import type { Plan } from '../core/plan';
 import { deleteInternetGateway, ensureInternetGateway } from './gateways';
 import { assertLoadBalancerInterfacesGone } from './network-interfaces';
@@ -9,15 +9,28 @@ import { deleteSubnets, ensureSubnets } from './subnets';
 import { deleteVpc, ensureVpc, ownedVpcIds } from './vpc';
 
 /**
- * The order of the network's parts, in one place. Creation goes VPC → subnets → Internet Gateway → route
- * tables (they need the subnets and the gateway) → security groups (their rules reference each other).
- * Every part is found before it is created, so the whole function is safe to repeat after a failure at
- * any point; `known` carries ids from an earlier run (e.g. a redriven execution) forward.
+ * The order of the network's parts, in one place: VPC → Internet Gateway → subnets → route tables (they
+ * need the subnets and the gateway) → security groups (their rules reference each other).
+ *
+ * At most one create without an idempotency key per call. CreateVpc and CreateInternetGateway take no
+ * ClientToken and a Describe by tag may not show them for a while; if this call went on after creating
+ * one and a later call failed (a throttle), Step Functions would retry in a fresh Lambda container whose
+ * ledger is empty and create a second one. So a call that has just created the VPC or the gateway returns
+ * at once, `complete: false`, and the state machine runs it again with those ids as `known` (DESIGN §1:
+ * carry created IDs forward). What a call finds (by tag or by a known id) does not stop it. The other
+ * parts are safe to create in the same call: a subnet's CIDR and a security group's name are unique in the
+ * VPC (a duplicate create answers Conflict/Duplicate, read as "exists"), and CreateRouteTable takes a
+ * ClientToken. Hence at most three calls for a new network, and the function is safe to repeat after a
+ * failure at any point.
  */
-export async function ensureNetwork(clients: AwsClients, plan: Plan, known: Partial<NetworkIds> = {}): Promise<NetworkIds> {
-  const vpcId = await ensureVpc(clients, plan, known.vpcId);
+export async function ensureNetwork(clients: AwsClients, plan: Plan, known: Partial<NetworkIds> = {}): Promise<NetworkProgress> {
+  const vpc = await ensureVpc(clients, plan, known.vpcId);
+  if (vpc.created) return { complete: false, vpcId: vpc.id };
+  const vpcId = vpc.id;
+  const gateway = await ensureInternetGateway(clients, plan, vpcId, known.internetGatewayId);
+  if (gateway.created) return { complete: false, vpcId, internetGatewayId: gateway.id };
+  const internetGatewayId = gateway.id;
   const { privateSubnetIds, publicSubnetId } = await ensureSubnets(clients, plan, vpcId, known);
-  const internetGatewayId = await ensureInternetGateway(clients, plan, vpcId, known.internetGatewayId);
   const { privateRouteTableId, publicRouteTableId } = await ensureRouteTables(
     clients,
     plan,
@@ -25,7 +38,7 @@ export async function ensureNetwork(clients: AwsClients, plan: Plan, known: Part
     known,
   );
   const securityGroupIds = await ensureSecurityGroups(clients, plan, vpcId, known.securityGroupIds);
-  return { vpcId, privateSubnetIds, publicSubnetId, internetGatewayId, privateRouteTableId, publicRouteTableId, securityGroupIds };
+  return { complete: true, vpcId, privateSubnetIds, publicSubnetId, internetGatewayId, privateRouteTableId, publicRouteTableId, securityGroupIds };
 }
 
 /**

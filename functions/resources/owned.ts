@@ -16,6 +16,16 @@ import { fromTagList, isOwnedBy } from '../core/tags';
  * Each module keeps its own describe filters, ledger keys and ordering.
  */
 
+/**
+ * What an ensure of a resource whose create takes no idempotency key did. `created: true` means the id
+ * exists only in this answer (and in this container's ledger) until the state machine has recorded it, so
+ * the caller returns it at once instead of calling AWS again (see ensureNetwork, ensureBastion).
+ */
+export interface Ensured {
+  id: string;
+  created: boolean;
+}
+
 /** Ids this process created for the build (under `ledgerKeys`) that `seenIds` (Describe by tag) does not show yet. */
 export function rememberedButUnseen(buildId: string, ledgerKeys: readonly string[], seenIds: readonly (string | undefined)[]): string[] {
   const unseen: string[] = [];

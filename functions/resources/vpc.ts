@@ -11,7 +11,7 @@ import { aws, NotYetVisible, ResourceConflict } from '../core/errors';
 import { recallCreated, rememberCreated } from '../core/ledger';
 import type { Plan } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
-import { describeAll, forgetAll, ignoringGone, rememberedButUnseen, requireCarried } from './owned';
+import { describeAll, forgetAll, ignoringGone, rememberedButUnseen, requireCarried, type Ensured } from './owned';
 
 /**
  * The build's VPC. CreateVpc takes no ClientToken, so `ensureVpc` looks by tag, then for the id carried in
@@ -19,14 +19,19 @@ import { describeAll, forgetAll, ignoringGone, rememberedButUnseen, requireCarri
  */
 export const VPC_LEDGER_KEY = 'vpc';
 
-/** Finds or creates the VPC, then turns DNS support and hostnames on (nodes resolve each other by name). */
-export async function ensureVpc(clients: AwsClients, plan: Plan, knownId?: string): Promise<string> {
-  const vpc = (await findOwnedVpcs(clients, plan.buildId))[0] ?? (await carriedVpc(clients, plan.buildId, knownId)) ?? (await createVpc(clients, plan));
-  if (vpc.CidrBlock && vpc.CidrBlock !== plan.vpc.cidr) {
-    throw new ResourceConflict(`VPC ${vpc.VpcId} of build ${plan.buildId} has CIDR ${vpc.CidrBlock}, but the spec asks for ${plan.vpc.cidr}`);
+/**
+ * Finds the VPC and turns DNS support and hostnames on (nodes resolve each other by name), or creates it.
+ * A VPC created by this call is returned at once (`created: true`), before any other AWS call could fail:
+ * the caller hands the id to the state machine, and the next run finds it as a carried id and finishes it.
+ */
+export async function ensureVpc(clients: AwsClients, plan: Plan, knownId?: string): Promise<Ensured> {
+  const existing = (await findOwnedVpcs(clients, plan.buildId))[0] ?? (await carriedVpc(clients, plan.buildId, knownId));
+  if (!existing) return { id: await createVpc(clients, plan), created: true };
+  if (existing.CidrBlock && existing.CidrBlock !== plan.vpc.cidr) {
+    throw new ResourceConflict(`VPC ${existing.VpcId} of build ${plan.buildId} has CIDR ${existing.CidrBlock}, but the spec asks for ${plan.vpc.cidr}`);
   }
-  await enableDns(clients, vpc.VpcId as string);
-  return vpc.VpcId as string;
+  await enableDns(clients, existing.VpcId as string);
+  return { id: existing.VpcId as string, created: false };
 }
 
 /**
@@ -64,13 +69,13 @@ async function carriedVpc(clients: AwsClients, buildId: string, knownId?: string
   return requireCarried('VPC', vpcId, buildId, (await describeVpcs(clients, { VpcIds: [vpcId] }))[0]);
 }
 
-async function createVpc(clients: AwsClients, plan: Plan): Promise<Vpc> {
+async function createVpc(clients: AwsClients, plan: Plan): Promise<string> {
   const out = await aws('CreateVpc', () =>
     clients.ec2.send(new CreateVpcCommand({ CidrBlock: plan.vpc.cidr, TagSpecifications: tagSpecifications('vpc', plan.vpc.tags) })),
   );
   if (!out.Vpc?.VpcId) throw new NotYetVisible('CreateVpc returned no VPC id');
   rememberCreated(plan.buildId, VPC_LEDGER_KEY, out.Vpc.VpcId);
-  return out.Vpc;
+  return out.Vpc.VpcId;
 }
 
 /**

@@ -109,13 +109,18 @@ export class ExecutionHistory {
         return this.failed(event);
       case 'StateCaught':
         // Caught: the state exits after its failure, with its input (the Catch's ResultPath is applied after).
+        // aws-local-stepfunctions then also emits StateExited for it: that one is not a success, skip it.
+        this.caught.add(this.key(event));
         return this.exited(event, `${event.state.type}StateExited`, this.lastOf(event), event.state.input);
       case 'StateExited':
+        if (this.caught.delete(this.key(event))) return undefined;
         return this.succeeded(event);
       default:
         return undefined; // branch and map iteration events have no AWS counterpart in this history
     }
   }
+
+  private readonly caught = new Set<string>();
 
   private key(event: StateEvent): string {
     return event.index === undefined ? event.state.name : `${event.state.name}[${event.index}]`;

@@ -1,7 +1,7 @@
 import { ALL_ERROR_NAMES, READINESS_ERROR, RETRYABLE_ERRORS, TERMINAL_ERRORS } from '../../functions/core/errors';
-import type { State, StateMachineDefinition, TaskState } from '../../workflows/asl';
+import type { ChoiceState, State, StateMachineDefinition, TaskState } from '../../workflows/asl';
 import {
-  allStates, BUILD_FAILURES, buildDefinition, definitionSubstitutionNames, LAMBDA_SERVICE_RETRY, READINESS_RETRY,
+  allStates, BASTION_COMPLETE, BUILD_FAILURES, buildDefinition, NETWORK_COMPLETE, definitionSubstitutionNames, LAMBDA_SERVICE_RETRY, READINESS_RETRY,
   retryWaitBound, scaleDefinitionTime, STEP_FUNCTIONS, TEARDOWN_FAILED, teardownDefinition, toJson, TRANSIENT_AWS_RETRY,
 } from '../../workflows';
 
@@ -99,7 +99,8 @@ describe('the build definition', () => {
   it('reads as the console checklist: Preflight → CreateNetwork → Parallel → RegisterTargets → WaitUntilReady → VerifyBaseline', () => {
     expect(build.StartAt).toBe('Preflight');
     expect(next('Preflight')).toBe('CreateNetwork');
-    expect(next('CreateNetwork')).toBe('ProvisionInParallel');
+    expect(next('CreateNetwork')).toBe('NetworkComplete?');
+    expect(build.States['NetworkComplete?']).toMatchObject({ Type: 'Choice' });
     expect(next('ProvisionInParallel')).toBe('CheckProvisioning');
     expect(build.States.CheckProvisioning).toMatchObject({ Type: 'Choice', Default: 'MergeProvisioned' });
     expect(next('MergeProvisioned')).toBe('RegisterTargets');
@@ -114,6 +115,40 @@ describe('the build definition', () => {
     expect(parallel.Type).toBe('Parallel');
     const branches = parallel.Type === 'Parallel' ? parallel.Branches : [];
     expect(branches.map((b) => b.StartAt)).toEqual(['LaunchNodes', 'CreateLoadBalancer', 'LaunchBastion']);
+  });
+
+  it('loops CreateNetwork through NetworkComplete? while $.network.complete is false, then goes on to the Parallel', () => {
+    expect(NETWORK_COMPLETE).toBe('NetworkComplete?');
+    const choice = build.States[NETWORK_COMPLETE] as ChoiceState;
+    // Presence first: BooleanEquals on a missing path is a States.Runtime error in Step Functions.
+    expect(choice.Choices).toEqual([
+      { Not: { Variable: '$.network.complete', IsPresent: true }, Next: 'ProvisionInParallel' },
+      { Variable: '$.network.complete', BooleanEquals: false, Next: 'CreateNetwork' },
+    ]);
+    expect(choice.Default).toBe('ProvisionInParallel');
+    // Each run of the loop is the same Task: same policy, failures still recorded and rolled back.
+    expect((build.States.CreateNetwork as TaskState).Catch[0].Next).toBe('RecordCreateNetworkFailure');
+  });
+
+  it('loops LaunchBastion through BastionComplete? inside its branch while $.bastion.complete is false, then ends in a Succeed', () => {
+    const parallel = build.States.ProvisionInParallel;
+    const bastionBranch = (parallel.Type === 'Parallel' ? parallel.Branches : []).find((b) => b.StartAt === 'LaunchBastion')!;
+    expect((bastionBranch.States.LaunchBastion as TaskState).Next).toBe(BASTION_COMPLETE);
+    expect(bastionBranch.States[BASTION_COMPLETE]).toEqual(expect.objectContaining({
+      Type: 'Choice',
+      Choices: [
+        { Not: { Variable: '$.bastion.complete', IsPresent: true }, Next: 'BastionLaunched' },
+        { Variable: '$.bastion.complete', BooleanEquals: false, Next: 'LaunchBastion' },
+      ],
+      Default: 'BastionLaunched',
+    }));
+    expect(bastionBranch.States.BastionLaunched.Type).toBe('Succeed');
+    expect(next('ProvisionInParallel')).toBe('CheckProvisioning');
+  });
+
+  it('loops no other step: only CreateNetwork and LaunchBastion create resources without an idempotency key', () => {
+    const loops = allStates(build).flatMap(([name, s]) => (s.Type === 'Choice' ? s.Choices.filter((r) => 'BooleanEquals' in r).map((r) => [name, r.Next]) : []));
+    expect(loops).toEqual([[NETWORK_COMPLETE, 'CreateNetwork'], [BASTION_COMPLETE, 'LaunchBastion']]);
   });
 
   it.each([

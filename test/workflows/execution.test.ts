@@ -20,10 +20,10 @@ const RESULT: BuildResult = {
 };
 const PIECES: Record<string, unknown> = {
   Preflight: { imageId: 'ami-0rhel8', imageName: 'RHEL-8.10', checks: ['azs'] },
-  CreateNetwork: { vpcId: 'vpc-1' },
+  CreateNetwork: { vpcId: 'vpc-1', internetGatewayId: 'igw-1', complete: true },
   LaunchNodes: [{ name: 'fin-k8s-dev-cp-1', instanceId: 'i-1' }],
   CreateLoadBalancer: { loadBalancerArn: 'arn:lb', dnsName: 'lb.example' },
-  LaunchBastion: { instanceId: 'i-b', publicIp: '203.0.113.9' },
+  LaunchBastion: { instanceId: 'i-b', allocationId: 'eipalloc-1', publicIp: '203.0.113.9', complete: true },
   RegisterTargets: { registered: { api: ['i-1'] } },
   WaitUntilReady: { loadBalancerState: 'active' },
   VerifyBaseline: RESULT,
@@ -80,6 +80,12 @@ const failure = (run: Run): FailureRecord => JSON.parse(run.error!.cause) as Fai
 const ROLLBACK = ['RollbackDeleteLoadBalancer', 'RollbackTerminateInstances', 'RollbackDeleteNetwork'];
 const rollbackOf = (run: Run) => run.entered.filter((s) => ROLLBACK.includes(s));
 const BRANCHES = ['LaunchNodes', 'CreateLoadBalancer', 'LaunchBastion'];
+/** Every state inside the branches: the Tasks plus the bastion's completion loop. */
+const BRANCH_STATES = [...BRANCHES, 'BastionComplete?', 'BastionLaunched'];
+/** What CreateNetwork / LaunchBastion answer right after a create that takes no ClientToken. */
+const VPC_CREATED = { complete: false, vpcId: 'vpc-1' };
+const GATEWAY_CREATED = { complete: false, vpcId: 'vpc-1', internetGatewayId: 'igw-1' };
+const ADDRESS_ALLOCATED = { instanceId: 'i-b', allocationId: 'eipalloc-1', publicIp: '203.0.113.9', complete: false };
 
 describe('the build machine, executed', () => {
   it('succeeds with the BuildResult { outputs, baseline } as its output', async () => {
@@ -87,11 +93,11 @@ describe('the build machine, executed', () => {
     expect(run.error).toBeUndefined();
     expect(run.output).toEqual(RESULT);
     // Branch events interleave as the branches run; the top level is a fixed sequence.
-    expect(run.entered.filter((s) => !BRANCHES.includes(s))).toEqual([
-      'Preflight', 'CreateNetwork', 'ProvisionInParallel', 'CheckProvisioning', 'MergeProvisioned',
+    expect(run.entered.filter((s) => !BRANCH_STATES.includes(s))).toEqual([
+      'Preflight', 'CreateNetwork', 'NetworkComplete?', 'ProvisionInParallel', 'CheckProvisioning', 'MergeProvisioned',
       'RegisterTargets', 'WaitUntilReady', 'VerifyBaseline', 'BuildSucceeded',
     ]);
-    expect([...run.entered].filter((s) => BRANCHES.includes(s)).sort()).toEqual([...BRANCHES].sort());
+    expect([...run.entered].filter((s) => BRANCH_STATES.includes(s)).sort()).toEqual([...BRANCH_STATES].sort());
     expect(rollbackOf(run)).toEqual([]);
   });
 
@@ -103,6 +109,48 @@ describe('the build machine, executed', () => {
       nodes: PIECES.LaunchNodes, loadBalancer: PIECES.CreateLoadBalancer, bastion: PIECES.LaunchBastion,
     });
     expect(run.calls.VerifyBaseline[0]).toMatchObject({ targets: PIECES.RegisterTargets, readiness: PIECES.WaitUntilReady });
+  });
+
+  it('runs CreateNetwork again with what it returned until it answers complete: the VPC, then the gateway, then the rest', async () => {
+    const run = await execute(buildDefinition(), { CreateNetwork: [VPC_CREATED, GATEWAY_CREATED, PIECES.CreateNetwork] });
+    expect(run.output).toEqual(RESULT);
+    expect(run.calls.CreateNetwork.map((input) => (input as { network?: unknown }).network)).toEqual([undefined, VPC_CREATED, GATEWAY_CREATED]);
+    expect(run.entered.slice(0, 8)).toEqual([
+      'Preflight', 'CreateNetwork', 'NetworkComplete?', 'CreateNetwork', 'NetworkComplete?', 'CreateNetwork', 'NetworkComplete?', 'ProvisionInParallel',
+    ]);
+    expect(run.calls.LaunchNodes[0]).toMatchObject({ network: PIECES.CreateNetwork });
+  });
+
+  it('hands the created VPC id to the retry after a throttle in the next run, so it is never created twice', async () => {
+    const run = await execute(buildDefinition(), { CreateNetwork: [VPC_CREATED, new AwsThrottled('ModifyVpcAttribute: RequestLimitExceeded'), PIECES.CreateNetwork] });
+    expect(run.output).toEqual(RESULT);
+    expect(run.retried.filter((s) => s === 'CreateNetwork')).toHaveLength(1);
+    expect(run.calls.CreateNetwork.map((input) => (input as { network?: unknown }).network)).toEqual([undefined, VPC_CREATED, VPC_CREATED]);
+  });
+
+  it('runs LaunchBastion again inside its branch with the allocated address until it answers complete', async () => {
+    const run = await execute(buildDefinition(), { LaunchBastion: [ADDRESS_ALLOCATED, PIECES.LaunchBastion] });
+    expect(run.output).toEqual(RESULT);
+    expect(run.calls.LaunchBastion.map((input) => (input as { bastion?: unknown }).bastion)).toEqual([undefined, ADDRESS_ALLOCATED]);
+    expect(run.entered.filter((s) => ['LaunchBastion', 'BastionComplete?', 'BastionLaunched'].includes(s))).toEqual([
+      'LaunchBastion', 'BastionComplete?', 'LaunchBastion', 'BastionComplete?', 'BastionLaunched',
+    ]);
+    expect(run.calls.RegisterTargets[0]).toMatchObject({ bastion: PIECES.LaunchBastion });
+  });
+
+  it('goes on when a piece says nothing about completeness: only an explicit complete: false loops, so no loop can spin forever', async () => {
+    const { complete: _n, ...network } = PIECES.CreateNetwork as { complete: boolean };
+    const { complete: _b, ...bastion } = PIECES.LaunchBastion as { complete: boolean };
+    const run = await execute(buildDefinition(), { CreateNetwork: [network], LaunchBastion: [bastion] });
+    expect(run.output).toEqual(RESULT);
+    expect([run.calls.CreateNetwork, run.calls.LaunchBastion].map((calls) => calls.length)).toEqual([1, 1]);
+  });
+
+  it('gives the rollback the VPC id when CreateNetwork fails for good after creating it', async () => {
+    const run = await execute(buildDefinition(), { CreateNetwork: [VPC_CREATED, new PermissionDenied('CreateInternetGateway: UnauthorizedOperation')] });
+    expect(rollbackOf(run)).toEqual(ROLLBACK);
+    expect(run.calls.RollbackDeleteNetwork[0]).toMatchObject({ network: VPC_CREATED, failure: { failedStep: 'CreateNetwork', error: 'PermissionDenied' } });
+    expect(run.error?.name).toBe(BUILD_FAILURES.rolledBack);
   });
 
   it.each([

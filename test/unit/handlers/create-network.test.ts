@@ -16,7 +16,8 @@ import {
   DescribeVpcsCommand,
   ModifyVpcAttributeCommand,
 } from '@aws-sdk/client-ec2';
-import type { NetworkIds } from '../../../functions/core/contracts';
+import type { NetworkIds, NetworkProgress } from '../../../functions/core/contracts';
+import { clearLedger } from '../../../functions/core/ledger';
 import { toTagList } from '../../../functions/core/tags';
 import { handler } from '../../../functions/handlers/create-network';
 import { awsError, mockAws } from '../../fixtures/aws';
@@ -34,6 +35,8 @@ const NETWORK: NetworkIds = {
   securityGroupIds: { bastion: 'sg-fin-k8s-dev-bastion-sg', nlb: 'sg-fin-k8s-dev-nlb-sg', controlPlane: 'sg-fin-k8s-dev-control-plane-sg', workers: 'sg-fin-k8s-dev-worker-sg' },
 };
 const roleTag = (tags?: Array<{ Key?: string; Value?: string }>) => tags?.find((t) => t.Key === 'k8s-ec2:role')?.Value;
+/** The state the NetworkComplete? loop hands back to CreateNetwork: its own last answer at $.network. */
+const afterRun = (network: NetworkProgress) => seoulState({ network: network as NetworkIds });
 
 beforeEach(() => {
   for (const command of [DescribeVpcsCommand, DescribeSubnetsCommand, DescribeInternetGatewaysCommand, DescribeRouteTablesCommand, DescribeSecurityGroupsCommand]) {
@@ -53,9 +56,22 @@ beforeEach(() => {
 });
 
 describe('create-network handler', () => {
-  it('builds the network of a new build and returns every id for $.network', async () => {
-    await expect(handler(seoulState())).resolves.toEqual(NETWORK);
+  it('builds a new network in three runs, each in a fresh container seeing nothing by tag: VPC, then gateway, then the rest', async () => {
+    // Describe by tag stays empty throughout (EC2's tag index lags); Describe by id answers.
+    ec2.on(DescribeVpcsCommand, { VpcIds: ['vpc-1'] }).resolves({ Vpcs: [{ VpcId: 'vpc-1', CidrBlock: '10.0.0.0/16', Tags: toTagList(plan.vpc.tags) }] });
+    ec2.on(DescribeInternetGatewaysCommand, { InternetGatewayIds: ['igw-1'] }).resolves({
+      InternetGateways: [{ InternetGatewayId: 'igw-1', Attachments: [], Tags: toTagList(plan.internetGateway.tags) }],
+    });
+    const first = await handler(seoulState());
+    expect(first).toEqual({ complete: false, vpcId: 'vpc-1' });
+    clearLedger();
+    const second = await handler(afterRun(first));
+    expect(second).toEqual({ complete: false, vpcId: 'vpc-1', internetGatewayId: 'igw-1' });
+    clearLedger();
+    await expect(handler(afterRun(second))).resolves.toEqual({ ...NETWORK, complete: true });
     expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
+    expect(ec2.commandCalls(CreateInternetGatewayCommand)).toHaveLength(1);
+    expect(ec2.commandCalls(AttachInternetGatewayCommand).map((c) => c.args[0].input)).toEqual([{ InternetGatewayId: 'igw-1', VpcId: 'vpc-1' }]);
     expect(ec2.commandCalls(CreateSubnetCommand)).toHaveLength(4);
   });
 
@@ -68,7 +84,7 @@ describe('create-network handler', () => {
     }));
     ec2.on(DescribeRouteTablesCommand).callsFake((i) => ({ RouteTables: byId(i.RouteTableIds, (RouteTableId) => ({ RouteTableId, Tags: toTagList(plan.vpc.tags) })) }));
     ec2.on(DescribeSecurityGroupsCommand).callsFake((i) => ({ SecurityGroups: byId(i.GroupIds, (GroupId) => ({ GroupId, Tags: toTagList(plan.vpc.tags) })) }));
-    await expect(handler(seoulState({ network: NETWORK }))).resolves.toEqual(NETWORK);
+    await expect(handler(seoulState({ network: NETWORK }))).resolves.toEqual({ ...NETWORK, complete: true });
     for (const create of [CreateVpcCommand, CreateSubnetCommand, CreateInternetGatewayCommand, CreateRouteTableCommand, CreateSecurityGroupCommand]) {
       expect(ec2.commandCalls(create as typeof CreateVpcCommand)).toHaveLength(0);
     }

@@ -10,6 +10,7 @@ import {
   type Instance,
 } from '@aws-sdk/client-ec2';
 import { AwsThrottled, InvalidSpec, NotYetVisible, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
+import { clearLedger } from '../../../functions/core/ledger';
 import { TAG, toTagList } from '../../../functions/core/tags';
 import { associateBastionAddress, ensureBastion, releaseBastionAddress } from '../../../functions/resources/bastion';
 import { clientTokenFor } from '../../../functions/resources/instances';
@@ -50,15 +51,24 @@ const count = (command: Parameters<typeof ec2.commandCalls>[0]) => ec2.commandCa
 
 describe('ensureBastion', () => {
   it.each([
-    ['found running and associated', bastion('running'), [address(ASSOCIATED)], { run: 0, allocate: 0, associate: 0 }, 'eipassoc-1'],
-    ['found running, address unassociated', bastion('running'), [address()], { run: 0, allocate: 0, associate: 1 }, 'eipassoc-1'],
-    ['found pending, address unassociated', bastion('pending'), [address()], { run: 0, allocate: 0, associate: 0 }, undefined],
-    ['absent with no address', undefined, [], { run: 1, allocate: 1, associate: 0 }, undefined],
-  ])('when %s it creates only what is missing', async (_case, instance, addresses, expected, associationId) => {
+    ['found running and associated', bastion('running'), [address(ASSOCIATED)], { run: 0, allocate: 0, associate: 0 }, 'eipassoc-1', true],
+    ['found running, address unassociated', bastion('running'), [address()], { run: 0, allocate: 0, associate: 1 }, 'eipassoc-1', true],
+    ['found pending, address unassociated', bastion('pending'), [address()], { run: 0, allocate: 0, associate: 0 }, undefined, true],
+    ['found running with no address (allocated, returned at once)', bastion('running'), [], { run: 0, allocate: 1, associate: 0 }, undefined, false],
+    ['absent with no address', undefined, [], { run: 1, allocate: 1, associate: 0 }, undefined, false],
+  ])('when %s it creates only what is missing', async (_case, instance, addresses, expected, associationId, complete) => {
     arrange({ instance, addresses });
     const ids = await ensureBastion(clients, plan, input);
     expect({ run: count(RunInstancesCommand), allocate: count(AllocateAddressCommand), associate: count(AssociateAddressCommand) }).toEqual(expected);
-    expect(ids).toEqual({ instanceId: 'i-bastion', allocationId: 'eipalloc-1', publicIp: '198.51.100.7', privateIp: '10.0.255.10', ...(associationId ? { associationId } : {}) });
+    expect(ids).toEqual({
+      instanceId: 'i-bastion', allocationId: 'eipalloc-1', publicIp: '198.51.100.7', privateIp: '10.0.255.10', ...(associationId ? { associationId } : {}), complete,
+    });
+  });
+
+  it('returns right after AllocateAddress, before any other call could fail', async () => {
+    arrange({ instance: bastion('running'), addresses: [] });
+    await expect(ensureBastion(clients, plan, input)).resolves.toMatchObject({ allocationId: 'eipalloc-1', complete: false });
+    expect(ec2.calls().at(-1)?.args[0]).toBeInstanceOf(AllocateAddressCommand);
   });
 
   it('launches a hardened bastion in the public subnet without an automatic public IP', async () => {
@@ -96,7 +106,7 @@ describe('ensureBastion', () => {
     ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({ Addresses: [address()] });
     const again = await ensureBastion(clients, plan, input);
     expect(count(AllocateAddressCommand)).toBe(1);
-    expect(again.allocationId).toBe('eipalloc-1');
+    expect(again).toMatchObject({ allocationId: 'eipalloc-1', complete: true });
   });
 
   it('waits (NotYetVisible) rather than allocating again when the remembered address is not visible even by id', async () => {
@@ -105,6 +115,38 @@ describe('ensureBastion', () => {
     ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).rejects(awsError('InvalidAllocationID.NotFound'));
     await expect(ensureBastion(clients, plan, input)).rejects.toBeInstanceOf(NotYetVisible);
     expect(count(AllocateAddressCommand)).toBe(1);
+  });
+
+  describe('the reported duplicate: a retry in a new Lambda container while DescribeAddresses by tag is still empty', () => {
+    it('allocates no second address: the allocation id of the first run comes back in state.bastion', async () => {
+      // The association that used to follow AllocateAddress in the same invocation is throttled once.
+      arrange({ instance: bastion('running'), addresses: [] });
+      ec2.on(AssociateAddressCommand).rejectsOnce(awsError('RequestLimitExceeded')).resolves({ AssociationId: 'eipassoc-1' });
+      const first = await ensureBastion(clients, plan, input);
+      expect(first).toMatchObject({ allocationId: 'eipalloc-1', complete: false });
+      expect(count(AssociateAddressCommand)).toBe(0);
+
+      ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({ Addresses: [address()] });
+      clearLedger();
+      await expect(ensureBastion(clients, plan, { ...input, known: first })).rejects.toBeInstanceOf(AwsThrottled);
+      clearLedger();
+      const second = await ensureBastion(clients, plan, { ...input, known: first });
+
+      expect(second).toMatchObject({ allocationId: 'eipalloc-1', associationId: 'eipassoc-1', complete: true });
+      expect(count(AllocateAddressCommand)).toBe(1);
+      expect(ec2.commandCalls(DescribeAddressesCommand).at(-1)?.args[0].input).toEqual({ AllocationIds: ['eipalloc-1'] });
+    });
+
+    it.each([
+      ['not visible even by its id', () => ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).rejects(awsError('InvalidAllocationID.NotFound')), NotYetVisible],
+      ['answered empty by its id', () => ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({ Addresses: [] }), NotYetVisible],
+      ['tagged for another build', () => ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({ Addresses: [address({ Tags: [{ Key: TAG.buildId, Value: 'other' }] })] }), ResourceConflict],
+    ])('refuses to allocate again when the carried address is %s', async (_case, answer, expected) => {
+      arrange({ instance: bastion('pending'), addresses: [] });
+      answer();
+      await expect(ensureBastion(clients, plan, { ...input, known: { allocationId: 'eipalloc-1' } })).rejects.toBeInstanceOf(expected);
+      expect(count(AllocateAddressCommand)).toBe(0);
+    });
   });
 
   it.each([

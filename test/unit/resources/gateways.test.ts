@@ -35,10 +35,10 @@ describe('ensureInternetGateway', () => {
   it.each([
     { state: 'found and attached to our VPC', gateways: [gateway([VPC_ID])], creates: 0, attaches: 0 },
     { state: 'found but detached', gateways: [gateway()], creates: 0, attaches: 1 },
-    { state: 'absent', gateways: [], creates: 1, attaches: 1 },
+    { state: 'absent (created, returned at once, attached by the next run)', gateways: [], creates: 1, attaches: 0 },
   ])('makes $creates create and $attaches attach call(s) when the gateway is $state', async ({ gateways, creates, attaches }) => {
     ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: gateways });
-    await expect(ensureInternetGateway(clients, plan, VPC_ID)).resolves.toBe(IGW_ID);
+    await expect(ensureInternetGateway(clients, plan, VPC_ID)).resolves.toEqual({ id: IGW_ID, created: creates === 1 });
     expect(ec2.commandCalls(CreateInternetGatewayCommand)).toHaveLength(creates);
     expect(ec2.commandCalls(AttachInternetGatewayCommand).map((c) => c.args[0].input)).toEqual(
       Array.from({ length: attaches }, () => ({ InternetGatewayId: IGW_ID, VpcId: VPC_ID })),
@@ -72,7 +72,7 @@ describe('ensureInternetGateway', () => {
   it('treats Resource.AlreadyAssociated on attach as already attached', async () => {
     ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [gateway()] });
     ec2.on(AttachInternetGatewayCommand).rejects(awsError('Resource.AlreadyAssociated'));
-    await expect(ensureInternetGateway(clients, plan, VPC_ID)).resolves.toBe(IGW_ID);
+    await expect(ensureInternetGateway(clients, plan, VPC_ID)).resolves.toEqual({ id: IGW_ID, created: false });
   });
 
   it('classifies an attach failing for another reason', async () => {
@@ -96,15 +96,17 @@ describe('ensureInternetGateway', () => {
   });
 
   it.each([
-    { state: 'ours and attached', byId: gateway([VPC_ID]), outcome: 'resolves' },
-    { state: 'tagged for another build', byId: { ...gateway(), Tags: [{ Key: 'k8s-ec2:build-id', Value: 'other' }] }, outcome: ResourceConflict },
-  ])('checks a gateway id carried in state by id: $state', async ({ byId, outcome }) => {
+    { state: 'ours and attached', byId: gateway([VPC_ID]), outcome: 'resolves', attaches: 0 },
+    { state: 'ours, created by the previous run and not attached yet', byId: gateway(), outcome: 'resolves', attaches: 1 },
+    { state: 'tagged for another build', byId: { ...gateway(), Tags: [{ Key: 'k8s-ec2:build-id', Value: 'other' }] }, outcome: ResourceConflict, attaches: 0 },
+  ])('checks a gateway id carried in state by id: $state', async ({ byId, outcome, attaches }) => {
     ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [] });
     ec2.on(DescribeInternetGatewaysCommand, { InternetGatewayIds: [IGW_ID] }).resolves({ InternetGateways: [byId] });
     const result = ensureInternetGateway(clients, plan, VPC_ID, IGW_ID);
-    if (outcome === 'resolves') await expect(result).resolves.toBe(IGW_ID);
+    if (outcome === 'resolves') await expect(result).resolves.toEqual({ id: IGW_ID, created: false });
     else await expect(result).rejects.toBeInstanceOf(outcome);
     expect(ec2.commandCalls(CreateInternetGatewayCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(AttachInternetGatewayCommand)).toHaveLength(attaches);
   });
 });
 

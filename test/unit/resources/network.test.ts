@@ -28,6 +28,7 @@ import {
   type NetworkInterface,
   type Tag,
 } from '@aws-sdk/client-ec2';
+import type { NetworkComplete, NetworkIds, NetworkProgress } from '../../../functions/core/contracts';
 import { AwsThrottled, NotYetVisible, PermissionDenied, ResourceNotReady } from '../../../functions/core/errors';
 import { clearLedger } from '../../../functions/core/ledger';
 import { deleteNetwork, ensureNetwork } from '../../../functions/resources/network';
@@ -36,12 +37,13 @@ import { BUILD_ID, seoulPlan } from '../../fixtures/build';
 
 /**
  * A small stateful EC2: enough of the network API for the ordering of ensureNetwork/deleteNetwork. With
- * `consistent = false`, every Describe comes back empty (EC2 right after a create).
+ * `consistent = false`, every Describe comes back empty (EC2 right after a create); with `tagsLag = true`,
+ * only lookups by tag do (the tag index lags, a Describe by id already answers).
  */
 type Item = Record<string, unknown> & { Tags?: Tag[] };
 const { ec2, clients } = mockAws();
 const plan = seoulPlan();
-let world: { consistent: boolean; vpcs: Item[]; subnets: Item[]; igws: Item[]; tables: Item[]; groups: Item[]; rules: Item[]; enis: NetworkInterface[] };
+let world: { consistent: boolean; tagsLag: boolean; vpcs: Item[]; subnets: Item[]; igws: Item[]; tables: Item[]; groups: Item[]; rules: Item[]; enis: NetworkInterface[] };
 let counter = 0;
 const newId = (prefix: string) => `${prefix}-${String(++counter).padStart(4, '0')}`;
 const tagsOf = (input: { TagSpecifications?: Array<{ Tags?: Tag[] }> }) => input.TagSpecifications?.[0]?.Tags ?? [];
@@ -49,6 +51,7 @@ const FIELDS: Record<string, string> = { 'vpc-id': 'VpcId', 'group-name': 'Group
 
 function matching(items: Item[], filters: Filter[] = [], ids?: string[], idKey?: string): Item[] {
   if (!world.consistent) return [];
+  if (world.tagsLag && filters.some((f) => f.Name?.startsWith('tag:'))) return [];
   return items.filter((item) => {
     if (ids && !ids.includes(item[idKey as string] as string)) return false;
     return filters.every((f) => {
@@ -61,7 +64,7 @@ const remove = (list: Item[], key: string, id: unknown) => list.splice(list.find
 
 beforeEach(() => {
   counter = 0;
-  world = { consistent: true, vpcs: [], subnets: [], igws: [], tables: [], groups: [], rules: [], enis: [] };
+  world = { consistent: true, tagsLag: false, vpcs: [], subnets: [], igws: [], tables: [], groups: [], rules: [], enis: [] };
   ec2.on(DescribeVpcsCommand).callsFake((i) => ({ Vpcs: matching(world.vpcs, i.Filters, i.VpcIds, 'VpcId') }));
   ec2.on(DescribeSubnetsCommand).callsFake((i) => ({ Subnets: matching(world.subnets, i.Filters, i.SubnetIds, 'SubnetId') }));
   ec2.on(DescribeInternetGatewaysCommand).callsFake((i) => ({ InternetGateways: matching(world.igws, i.Filters, i.InternetGatewayIds, 'InternetGatewayId') }));
@@ -110,35 +113,61 @@ function push(list: Item[], item: Item): Item {
 const callOrder = () => ec2.calls().map((c) => c.args[0].constructor.name.replace(/Command$/, '')).filter((n) => !n.startsWith('Describe'));
 const creates = () => callOrder().filter((n) => n.startsWith('Create'));
 
+/** What the state machine does with CreateNetwork (the NetworkComplete? loop): run again with the last answer until complete. */
+async function runUntilComplete(known: Partial<NetworkIds> = {}): Promise<{ network: NetworkComplete; runs: NetworkProgress[] }> {
+  const runs = [await ensureNetwork(clients, plan, known)];
+  while (!runs[runs.length - 1].complete) {
+    if (runs.length === 3) throw new Error(`CreateNetwork did not complete in 3 runs: ${JSON.stringify(runs)}`);
+    runs.push(await ensureNetwork(clients, plan, runs[runs.length - 1]));
+  }
+  return { network: runs[runs.length - 1] as NetworkComplete, runs };
+}
+/** A Lambda container that never ran this build: its ledger is empty. */
+const inANewContainer = () => clearLedger();
+const COMPLETE: NetworkComplete = {
+  complete: true,
+  vpcId: 'vpc-0001',
+  internetGatewayId: 'igw-0002',
+  privateSubnetIds: { 'ap-northeast-2a': 'subnet-0003', 'ap-northeast-2b': 'subnet-0004', 'ap-northeast-2c': 'subnet-0005' },
+  publicSubnetId: 'subnet-0006',
+  publicRouteTableId: 'rtb-0007',
+  privateRouteTableId: 'rtb-0009',
+  securityGroupIds: { bastion: 'sg-0013', nlb: 'sg-0014', controlPlane: 'sg-0015', workers: 'sg-0016' },
+};
+
 describe('ensureNetwork', () => {
-  it('creates VPC, subnets, gateway, route tables and security groups in that order and returns every id', async () => {
-    const network = await ensureNetwork(clients, plan);
-    expect(network).toEqual({
-      vpcId: 'vpc-0001',
-      privateSubnetIds: { 'ap-northeast-2a': 'subnet-0002', 'ap-northeast-2b': 'subnet-0003', 'ap-northeast-2c': 'subnet-0004' },
-      publicSubnetId: 'subnet-0005',
-      internetGatewayId: 'igw-0006',
-      publicRouteTableId: 'rtb-0007',
-      privateRouteTableId: 'rtb-0009',
-      securityGroupIds: { bastion: 'sg-0013', nlb: 'sg-0014', controlPlane: 'sg-0015', workers: 'sg-0016' },
-    });
+  it('creates VPC, gateway, subnets, route tables and security groups in that order, in three runs, and returns every id', async () => {
+    const { network, runs } = await runUntilComplete();
+    expect(runs).toEqual([{ complete: false, vpcId: 'vpc-0001' }, { complete: false, vpcId: 'vpc-0001', internetGatewayId: 'igw-0002' }, COMPLETE]);
+    expect(network).toEqual(COMPLETE);
     expect(creates()).toEqual([
-      'CreateVpc', 'CreateSubnet', 'CreateSubnet', 'CreateSubnet', 'CreateSubnet', 'CreateInternetGateway',
+      'CreateVpc', 'CreateInternetGateway', 'CreateSubnet', 'CreateSubnet', 'CreateSubnet', 'CreateSubnet',
       'CreateRouteTable', 'CreateRoute', 'CreateRouteTable',
       'CreateSecurityGroup', 'CreateSecurityGroup', 'CreateSecurityGroup', 'CreateSecurityGroup',
     ]);
   });
 
-  it('creates nothing on a repeat once everything is visible, and returns the same ids', async () => {
-    const first = await ensureNetwork(clients, plan);
+  it.each([
+    { run: 'the first run', known: {}, created: 'CreateVpc', answer: { complete: false, vpcId: 'vpc-0001' } },
+    { run: 'the second run', known: { vpcId: 'vpc-0001' }, created: 'CreateInternetGateway', answer: { complete: false, vpcId: 'vpc-0001', internetGatewayId: 'igw-0002' } },
+  ])('returns right after $created in $run, before any other call could fail, with the new id', async ({ known, created, answer }) => {
+    if (known.vpcId) await ensureNetwork(clients, plan);
     ec2.resetHistory();
-    await expect(ensureNetwork(clients, plan)).resolves.toEqual(first);
+    await expect(ensureNetwork(clients, plan, known)).resolves.toEqual(answer);
+    expect(callOrder().at(-1)).toBe(created);
+    expect(creates()).toEqual([created]);
+  });
+
+  it('creates nothing on a repeat once everything is visible, and returns the same ids', async () => {
+    const { network } = await runUntilComplete();
+    ec2.resetHistory();
+    await expect(ensureNetwork(clients, plan)).resolves.toEqual(network);
     expect(creates()).toEqual([]);
     expect(callOrder()).toEqual(['ModifyVpcAttribute', 'ModifyVpcAttribute']);
   });
 
-  it('never creates anything twice when a repeat finds nothing because Describe is not consistent yet', async () => {
-    await ensureNetwork(clients, plan);
+  it('never creates anything twice when a repeat in the same container finds nothing because Describe is not consistent yet', async () => {
+    await runUntilComplete();
     world.consistent = false;
     await expect(ensureNetwork(clients, plan)).rejects.toBeInstanceOf(NotYetVisible);
     expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
@@ -146,25 +175,77 @@ describe('ensureNetwork', () => {
   });
 
   it('carries the ids of an earlier run forward', async () => {
-    const first = await ensureNetwork(clients, plan);
-    clearLedger();
+    const { network } = await runUntilComplete();
+    inANewContainer();
     ec2.resetHistory();
-    await expect(ensureNetwork(clients, plan, first)).resolves.toEqual(first);
+    await expect(ensureNetwork(clients, plan, network)).resolves.toEqual(network);
     expect(creates()).toEqual([]);
   });
 
-  it('resumes after a failure part-way without creating what exists', async () => {
-    let throttled = false;
-    ec2.on(CreateInternetGatewayCommand).callsFake((i) => {
-      if (throttled) return createGateway(i);
-      throttled = true;
-      throw awsError('RequestLimitExceeded');
+  describe('the reported duplicate: a retry in a new Lambda container while the tag lookup still comes back empty', () => {
+    beforeEach(() => {
+      world.tagsLag = true;
     });
-    await expect(ensureNetwork(clients, plan)).rejects.toBeInstanceOf(AwsThrottled);
-    await ensureNetwork(clients, plan);
+
+    it('creates no second VPC: the VPC created by the first run comes back as a known id', async () => {
+      // The call right after CreateVpc used to be throttled inside the same invocation; now there is none.
+      ec2.on(ModifyVpcAttributeCommand).rejectsOnce(awsError('RequestLimitExceeded')).resolves({});
+      const first = await ensureNetwork(clients, plan);
+      expect(first).toEqual({ complete: false, vpcId: 'vpc-0001' });
+      expect(ec2.commandCalls(ModifyVpcAttributeCommand)).toHaveLength(0);
+
+      inANewContainer();
+      await expect(ensureNetwork(clients, plan, first)).rejects.toBeInstanceOf(AwsThrottled);
+      inANewContainer();
+      const second = await ensureNetwork(clients, plan, first);
+
+      expect(second).toEqual({ complete: false, vpcId: 'vpc-0001', internetGatewayId: 'igw-0002' });
+      expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
+      expect(world.vpcs).toHaveLength(1);
+      expect(ec2.commandCalls(DescribeVpcsCommand).at(-1)?.args[0].input).toEqual({ VpcIds: ['vpc-0001'] });
+    });
+
+    it('creates no second Internet Gateway: the one created by the second run comes back as a known id', async () => {
+      const first = await ensureNetwork(clients, plan);
+      inANewContainer();
+      const second = await ensureNetwork(clients, plan, first);
+      ec2.on(CreateSubnetCommand).rejectsOnce(awsError('RequestLimitExceeded')).callsFake((i) => ({
+        Subnet: push(world.subnets, { SubnetId: newId('subnet'), VpcId: i.VpcId, CidrBlock: i.CidrBlock, Tags: tagsOf(i) }),
+      }));
+
+      inANewContainer();
+      await expect(ensureNetwork(clients, plan, second)).rejects.toBeInstanceOf(AwsThrottled);
+      inANewContainer();
+      const third = await ensureNetwork(clients, plan, second);
+
+      expect(third.complete).toBe(true);
+      expect(third.internetGatewayId).toBe(second.internetGatewayId);
+      expect(ec2.commandCalls(CreateInternetGatewayCommand)).toHaveLength(1);
+      expect(world.igws).toEqual([expect.objectContaining({ InternetGatewayId: second.internetGatewayId, Attachments: [{ VpcId: 'vpc-0001' }] })]);
+    });
+
+    it('waits (NotYetVisible) rather than create again when even a Describe by the carried id is empty', async () => {
+      const first = await ensureNetwork(clients, plan);
+      inANewContainer();
+      world.consistent = false;
+      await expect(ensureNetwork(clients, plan, first)).rejects.toBeInstanceOf(NotYetVisible);
+      expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
+    });
+  });
+
+  it('resumes after a failure part-way through the last run without creating what exists', async () => {
+    const first = await ensureNetwork(clients, plan);
+    const second = await ensureNetwork(clients, plan, first);
+    ec2.on(CreateRouteTableCommand).rejectsOnce(awsError('RequestLimitExceeded')).callsFake((i) => ({
+      RouteTable: push(world.tables, { RouteTableId: newId('rtb'), VpcId: i.VpcId, Routes: [], Associations: [], Tags: tagsOf(i) }),
+    }));
+    await expect(ensureNetwork(clients, plan, second)).rejects.toBeInstanceOf(AwsThrottled);
+    inANewContainer();
+    await expect(ensureNetwork(clients, plan, second)).resolves.toMatchObject({ complete: true, vpcId: first.vpcId });
     expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
+    expect(ec2.commandCalls(CreateInternetGatewayCommand)).toHaveLength(1);
     expect(ec2.commandCalls(CreateSubnetCommand)).toHaveLength(4);
-    expect(ec2.commandCalls(CreateInternetGatewayCommand)).toHaveLength(2);
+    expect(ec2.commandCalls(CreateRouteTableCommand)).toHaveLength(3);
   });
 
   it('classifies a denied DescribeVpcs and creates nothing', async () => {
@@ -176,7 +257,7 @@ describe('ensureNetwork', () => {
 
 describe('deleteNetwork', () => {
   it('walks the creation order back and returns what it deleted', async () => {
-    const network = await ensureNetwork(clients, plan);
+    const { network } = await runUntilComplete();
     ec2.resetHistory();
     const deleted = await deleteNetwork(clients, BUILD_ID);
     expect(ec2.calls()[1].args[0]).toBeInstanceOf(DescribeNetworkInterfacesCommand);
@@ -193,7 +274,7 @@ describe('deleteNetwork', () => {
   });
 
   it('waits (ResourceNotReady) and deletes nothing while the NLB interfaces linger', async () => {
-    await ensureNetwork(clients, plan);
+    await runUntilComplete();
     world.enis = [{ NetworkInterfaceId: 'eni-nlb', InterfaceType: 'network_load_balancer', Description: 'ELB net/fin-k8s-dev-nlb/abc' }];
     ec2.resetHistory();
     await expect(deleteNetwork(clients, BUILD_ID)).rejects.toBeInstanceOf(ResourceNotReady);
@@ -201,7 +282,7 @@ describe('deleteNetwork', () => {
   });
 
   it('is repeatable: a DependencyViolation waits, and the retry resumes where it stopped', async () => {
-    await ensureNetwork(clients, plan);
+    await runUntilComplete();
     let blocked = false;
     ec2.on(DeleteSubnetCommand).callsFake((i) => {
       if (!blocked) {

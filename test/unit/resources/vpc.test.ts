@@ -20,9 +20,9 @@ describe('ensureVpc', () => {
   it.each([
     { state: 'found by its tags', vpcs: [ours], creates: 0 },
     { state: 'absent', vpcs: [], creates: 1 },
-  ])('makes $creates CreateVpc call(s) and returns the id when the VPC is $state', async ({ vpcs, creates }) => {
+  ])('makes $creates CreateVpc call(s) and returns the id, saying whether it created it, when the VPC is $state', async ({ vpcs, creates }) => {
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: vpcs });
-    await expect(ensureVpc(clients, plan)).resolves.toBe(VPC_ID);
+    await expect(ensureVpc(clients, plan)).resolves.toEqual({ id: VPC_ID, created: creates === 1 });
     expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(creates);
     expect(ec2.commandCalls(DescribeVpcsCommand)[0].args[0].input).toEqual({ Filters: ownedFilters(BUILD_ID, 'vpc') });
   });
@@ -37,13 +37,24 @@ describe('ensureVpc', () => {
     );
   });
 
-  it.each([['found', [ours]], ['created', []]])('turns DNS support on, then DNS hostnames, one attribute per call, when %s', async (_case, vpcs) => {
+  it.each([
+    ['found by its tags', [ours], undefined],
+    ['found by the id carried in state', [], VPC_ID],
+  ])('turns DNS support on, then DNS hostnames, one attribute per call, when %s', async (_case, vpcs, knownId) => {
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: vpcs });
-    await ensureVpc(clients, plan);
+    ec2.on(DescribeVpcsCommand, { VpcIds: [VPC_ID] }).resolves({ Vpcs: [ours] });
+    await ensureVpc(clients, plan, knownId);
     expect(ec2.commandCalls(ModifyVpcAttributeCommand).map((c) => c.args[0].input)).toEqual([
       { VpcId: VPC_ID, EnableDnsSupport: { Value: true } },
       { VpcId: VPC_ID, EnableDnsHostnames: { Value: true } },
     ]);
+  });
+
+  it('returns a VPC it has just created at once, before any other call: the next run turns DNS on', async () => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
+    await expect(ensureVpc(clients, plan)).resolves.toEqual({ id: VPC_ID, created: true });
+    expect(ec2.calls().at(-1)?.args[0]).toBeInstanceOf(CreateVpcCommand);
+    expect(ec2.commandCalls(ModifyVpcAttributeCommand)).toHaveLength(0);
   });
 
   it.each([
@@ -80,7 +91,7 @@ describe('ensureVpc', () => {
   it('uses the VPC id carried in state when the tag lookup is not consistent yet', async () => {
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
     ec2.on(DescribeVpcsCommand, { VpcIds: [VPC_ID] }).resolves({ Vpcs: [ours] });
-    await expect(ensureVpc(clients, plan, VPC_ID)).resolves.toBe(VPC_ID);
+    await expect(ensureVpc(clients, plan, VPC_ID)).resolves.toEqual({ id: VPC_ID, created: false });
     expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(0);
   });
 
