@@ -31,6 +31,7 @@ export function measureBundles(handlers: string[]): Record<string, BundleFigure>
       target: 'node22',
       format: 'cjs',
       mainFields: ['module', 'main'],
+      keepNames: true, // as infra/ bundles them: Step Functions matches errors by class name
       logLevel: 'error',
     });
     const script = `const t=process.hrtime.bigint();require(${JSON.stringify(outfile)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
