@@ -15,15 +15,8 @@ function configError(message: string): CloudError {
   return new CloudError('InvalidConfigurationRequest', message, 400);
 }
 
-interface TgRequest {
-  name: string;
-  protocol: string;
-  port: number;
-  vpcId: string;
-  targetType: string;
-  ipAddressType: string;
-  healthCheck: HealthCheck;
-}
+/** What CreateTargetGroup asks for: the record's settings, before it exists. */
+type TgRequest = Pick<TargetGroupRec, 'name' | 'protocol' | 'port' | 'vpcId' | 'targetType' | 'ipAddressType' | 'healthCheck'>;
 
 /** Health check settings with AWS's NLB defaults filled in (TCP: 30 s interval, 10 s timeout, 5 healthy / 2 unhealthy). */
 function parseHealthCheck(params: QueryParams, targetType: string): HealthCheck {
