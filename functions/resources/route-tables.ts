@@ -121,9 +121,13 @@ async function ensureAssociations(clients: AwsClients, table: RouteTable, subnet
     try {
       await clients.ec2.send(new AssociateRouteTableCommand({ RouteTableId: table.RouteTableId, SubnetId: subnetId }));
     } catch (error) {
-      // Associated by an earlier attempt that our Describe predates: done.
-      if (awsErrorCode(error) === 'Resource.AlreadyAssociated') continue;
-      throw translateAwsError(error, 'AssociateRouteTable');
+      if (awsErrorCode(error) !== 'Resource.AlreadyAssociated') throw translateAwsError(error, 'AssociateRouteTable');
+      // Associated by an earlier attempt that our Describe predates: done — if it is with this very table.
+      // With another one, the subnet would route somewhere we did not plan (a private subnet to the IGW).
+      const holder = (await describeRouteTables(clients, { Filters: [{ Name: 'association.subnet-id', Values: [subnetId] }] }))[0];
+      if (holder?.RouteTableId && holder.RouteTableId !== table.RouteTableId) {
+        throw new ResourceConflict(`subnet ${subnetId} is associated with route table ${holder.RouteTableId}, not ${table.RouteTableId}`);
+      }
     }
   }
 }
