@@ -60,7 +60,9 @@ const CLASSIFICATION: Record<string, ErrorClass> = {
   ...codes(AwsThrottled, 'RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException',
     'RequestThrottled', 'RequestThrottledException', 'SlowDown', 'PriorRequestNotComplete'),
   ...codes(AwsUnavailable, 'ServiceUnavailable', 'Unavailable', 'InternalError', 'InternalFailure',
-    'ServerInternal', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError'),
+    'ServerInternal', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError',
+    // The connection failed (no AWS answer at all): the step is retried and finds by tag what may exist.
+    'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'EAI_AGAIN'),
   ...codes(ResourceNotReady, 'DependencyViolation', 'ResourceInUse', 'IncorrectState', 'IncorrectInstanceState',
     'InvalidState', 'OperationNotPermitted.Pending'),
   ...codes(NotYetVisible, 'InvalidVpcID.NotFound', 'InvalidSubnetID.NotFound', 'InvalidGroup.NotFound',

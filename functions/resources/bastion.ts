@@ -144,10 +144,13 @@ async function launchBastion(clients: AwsClients, plan: Plan, input: BastionInpu
   };
 }
 
-/** Only when neither a Describe by tag nor a carried or remembered id shows an address (see ensureBastion). */
+/**
+ * Only when neither a Describe by tag nor a carried or remembered id shows an address (see ensureBastion).
+ * Sent once (`ec2Once`): an SDK resend after a lost answer would allocate a second address (see createClients).
+ */
 async function allocateAddress(clients: AwsClients, plan: Plan): Promise<Address> {
   const out = await aws('AllocateAddress', () =>
-    clients.ec2.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: tagSpecifications('elastic-ip', plan.bastion.addressTags) })),
+    clients.ec2Once.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: tagSpecifications('elastic-ip', plan.bastion.addressTags) })),
   );
   if (!out.AllocationId) throw new NotYetVisible('AllocateAddress returned no allocation id');
   rememberCreated(plan.buildId, ADDRESS_LEDGER_KEY, out.AllocationId);

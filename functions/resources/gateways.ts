@@ -88,9 +88,10 @@ async function carriedGateway(clients: AwsClients, buildId: string, knownId?: st
   return requireCarried('Internet Gateway', gatewayId, buildId, (await describeGateways(clients, { InternetGatewayIds: [gatewayId] }))[0]);
 }
 
+/** Sent once (`ec2Once`): an SDK resend after a lost answer would make a second gateway (see createClients). */
 async function createGateway(clients: AwsClients, plan: Plan): Promise<string> {
   const out = await aws('CreateInternetGateway', () =>
-    clients.ec2.send(new CreateInternetGatewayCommand({ TagSpecifications: tagSpecifications('internet-gateway', plan.internetGateway.tags) })),
+    clients.ec2Once.send(new CreateInternetGatewayCommand({ TagSpecifications: tagSpecifications('internet-gateway', plan.internetGateway.tags) })),
   );
   const gatewayId = out.InternetGateway?.InternetGatewayId;
   if (!gatewayId) throw new NotYetVisible('CreateInternetGateway returned no gateway id');

@@ -69,9 +69,10 @@ async function carriedVpc(clients: AwsClients, buildId: string, knownId?: string
   return requireCarried('VPC', vpcId, buildId, (await describeVpcs(clients, { VpcIds: [vpcId] }))[0]);
 }
 
+/** Sent once (`ec2Once`): an SDK resend after a lost answer would make a second VPC (see createClients). */
 async function createVpc(clients: AwsClients, plan: Plan): Promise<string> {
   const out = await aws('CreateVpc', () =>
-    clients.ec2.send(new CreateVpcCommand({ CidrBlock: plan.vpc.cidr, TagSpecifications: tagSpecifications('vpc', plan.vpc.tags) })),
+    clients.ec2Once.send(new CreateVpcCommand({ CidrBlock: plan.vpc.cidr, TagSpecifications: tagSpecifications('vpc', plan.vpc.tags) })),
   );
   if (!out.Vpc?.VpcId) throw new NotYetVisible('CreateVpc returned no VPC id');
   rememberCreated(plan.buildId, VPC_LEDGER_KEY, out.Vpc.VpcId);

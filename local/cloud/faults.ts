@@ -3,6 +3,14 @@ import { seededRandom } from './rng';
 
 export type ServiceName = 'ec2' | 'elbv2';
 
+/**
+ * When an injected fault answers: `before` the action runs (nothing changed; what throttling and most
+ * 5xx look like), or `after` it ran (its resources exist, but the caller gets the error instead of the
+ * result: a response lost to a 5xx or a dropped connection). `after` is how a test shows that a retried
+ * create without a ClientToken makes a second resource.
+ */
+export type FaultPhase = 'before' | 'after';
+
 /** One injected failure: "answer `action` with AWS error `code`" — optionally only in an AZ, N times, or with a probability. */
 export interface FaultRule {
   /** Only this service; both when absent. */
@@ -23,6 +31,8 @@ export interface FaultRule {
   probability?: number;
   /** Seed of this rule's random sequence (default 1), so probabilistic tests repeat exactly. */
   seed?: number;
+  /** `before` (default): the action does not run. `after`: it runs, and the answer is lost (see FaultPhase). */
+  phase?: FaultPhase;
 }
 
 export interface ActiveFault extends FaultRule {
@@ -66,6 +76,9 @@ export class Faults implements FaultInjector {
     if (rule.count !== undefined && !(Number.isInteger(rule.count) && rule.count > 0)) {
       throw new Error(`fault rule count must be a positive integer, got ${rule.count}`);
     }
+    if (rule.phase !== undefined && rule.phase !== 'before' && rule.phase !== 'after') {
+      throw new Error(`fault rule phase must be "before" or "after", got ${String(rule.phase)}`);
+    }
     const active = { ...rule, id: this.nextId++, fired: 0, random: seededRandom(rule.seed ?? 1) };
     this.rules.push(active);
     return publicView(active);
@@ -79,9 +92,13 @@ export class Faults implements FaultInjector {
     return this.rules.map(publicView);
   }
 
-  /** The error to answer with, or undefined to let the request through. The first matching rule wins. */
-  check(req: FaultRequest): CloudError | undefined {
+  /**
+   * The error to answer with, or undefined to let the request through. The first matching rule wins.
+   * Asked once before the action runs (`before` rules) and once after it succeeded (`after` rules).
+   */
+  check(req: FaultRequest, phase: FaultPhase = 'before'): CloudError | undefined {
     for (const rule of this.rules) {
+      if ((rule.phase ?? 'before') !== phase) continue;
       if (rule.service && rule.service !== req.service) continue;
       if (rule.action !== '*' && rule.action !== req.action) continue;
       if (rule.az && !req.availabilityZones.includes(rule.az)) continue;
@@ -90,7 +107,8 @@ export class Faults implements FaultInjector {
       if (rule.probability !== undefined && rule.random() >= rule.probability) continue;
       rule.fired++;
       const status = rule.httpStatus ?? SERVER_SIDE_CODES[rule.code] ?? 400;
-      return new CloudError(rule.code, rule.message ?? `Injected fault: ${rule.code} on ${req.action}`, status);
+      const after = phase === 'after' ? ' (after the action ran)' : '';
+      return new CloudError(rule.code, rule.message ?? `Injected fault: ${rule.code} on ${req.action}${after}`, status);
     }
     return undefined;
   }

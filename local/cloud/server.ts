@@ -99,9 +99,14 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
     calls[`${service}:${action}`] = (calls[`${service}:${action}`] ?? 0) + 1;
     try {
       throttle.admit(service, action);
-      const fault = faults.check({ service, action, availabilityZones: requestAzs(params) });
+      const request = { service, action, availabilityZones: requestAzs(params) };
+      const fault = faults.check(request);
       if (fault) throw fault;
-      return renderResult(module.protocol, module.apiVersion, action, module.handle(action, params), requestId);
+      const result = module.handle(action, params);
+      // The action ran (its resources exist); an `after` fault now loses its answer, as a 5xx after the work would.
+      const lost = faults.check(request, 'after');
+      if (lost) throw lost;
+      return renderResult(module.protocol, module.apiVersion, action, result, requestId);
     } catch (error) {
       const cloudError = error instanceof CloudError ? error : new CloudError('InternalError', `Embedded cloud bug: ${(error as Error).message}`, 500);
       return renderError(module.protocol, module.apiVersion, cloudError, requestId);

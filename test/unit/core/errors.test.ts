@@ -26,6 +26,10 @@ describe('translateAwsError', () => {
     expect((translated as Error).cause).toBeDefined();
   });
 
+  it('treats a dropped connection as AwsUnavailable', () => {
+    expect(translateAwsError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'ec2:CreateVpc')).toBeInstanceOf(AwsUnavailable);
+  });
+
   it('treats an unknown 5xx as AwsUnavailable', () => {
     expect(translateAwsError(sdkError('SomethingOdd', 503), 'op')).toBeInstanceOf(AwsUnavailable);
   });
