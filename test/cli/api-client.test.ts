@@ -3,6 +3,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { ApiClient, ApiError, connect, isLoopbackUrl, regionFromHost, type FetchLike } from '../../cli/api-client';
 import { followBuild, teardownOver } from '../../cli/follow';
 import { run } from '../../cli/k8s-ec2';
+import { capture } from './capture';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token' };
 const DEPLOYED = 'https://abc123defg.execute-api.ap-northeast-2.amazonaws.com/prod';
@@ -44,19 +45,6 @@ async function expectedAuthorization(sent: Sent, region: string, credentials = C
   return signed.headers.authorization;
 }
 
-function capture() {
-  let stdout = '';
-  let stderr = '';
-  return {
-    io: { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } },
-    get stdout() {
-      return stdout;
-    },
-    get stderr() {
-      return stderr;
-    },
-  };
-}
 
 describe('requests to a deployed API are SigV4-signed for execute-api', () => {
   it('k8s-ec2 build sends a POST whose Authorization verifies, with the stage path, region from the host and signed body and key', async () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { run, type CliDeps } from '../../cli/k8s-ec2';
 import type { BuildView } from '../../cli/api-client';
 import { seoulSpec } from '../fixtures/build';
+import { capture } from './capture';
 
 /** A stand-in for the API on 127.0.0.1: canned answers per `METHOD path`, successive answers for polls. */
 interface Reply {
@@ -56,19 +57,6 @@ class FakeApi {
   }
 }
 
-function capture() {
-  let stdout = '';
-  let stderr = '';
-  return {
-    io: { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } },
-    get stdout() {
-      return stdout;
-    },
-    get stderr() {
-      return stderr;
-    },
-  };
-}
 
 const BUILD_ID = 'fin-k8s-dev-20250101-000000-abcd';
 const T = (s: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, s)).toISOString();

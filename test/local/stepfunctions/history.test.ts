@@ -1,11 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { stepsFromHistory } from '../../../functions/api/history';
-import { handleStepFunctionsRequest } from '../../../local/stepfunctions/protocol';
 import { LocalStepFunctions } from '../../../local/stepfunctions/service';
 import type { LocalHandler } from '../../../local/stepfunctions/tasks';
 import { buildDefinition, scaleDefinitionTime } from '../../../workflows';
+import { serveStepFunctions } from './serve';
 
 /**
  * GetExecutionHistory as AWS shapes it: each event's previousEventId is its own state's previous event, so
@@ -36,7 +34,7 @@ type Fake = (attempt: number) => Promise<unknown>;
 let fakes: Record<string, Fake>;
 let attempts: Record<string, number>;
 let sfn: LocalStepFunctions;
-let server: Server;
+let served: Awaited<ReturnType<typeof serveStepFunctions>>;
 let client: SFNClient;
 
 const handlers = (name: string): LocalHandler => async () => {
@@ -95,24 +93,14 @@ beforeEach(async () => {
   fakes = {};
   attempts = {};
   sfn = new LocalStepFunctions({ region: REGION, handlers });
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const answer = handleStepFunctionsRequest(sfn, String(req.headers['x-amz-target'] ?? ''), Buffer.concat(chunks).toString('utf8'));
-      res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(answer.body));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  client = new SFNClient({ region: REGION, endpoint: url, maxAttempts: 1, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  served = await serveStepFunctions(sfn);
+  client = served.client;
 });
 
 afterEach(async () => {
   gates.splice(0).forEach((open) => open());
   await sfn.stopAll();
-  client.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await served.close();
 });
 
 describe('GetExecutionHistory inside a Parallel', () => {

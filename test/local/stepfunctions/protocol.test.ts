@@ -1,14 +1,12 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   CreateStateMachineCommand, DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient,
   StartExecutionCommand, StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { statusChangeEvent } from '../../../local/stepfunctions/events';
-import { handleStepFunctionsRequest } from '../../../local/stepfunctions/protocol';
 import { LocalStepFunctions } from '../../../local/stepfunctions/service';
 import type { LocalHandler } from '../../../local/stepfunctions/tasks';
 import { buildDefinition, scaleDefinitionTime } from '../../../workflows';
+import { serveStepFunctions } from './serve';
 
 /**
  * The local Step Functions as the product's SFNClient sees it: the real SDK against the JSON 1.0 protocol
@@ -22,7 +20,7 @@ let preflight: LocalHandler;
 let calls: number;
 let statusEvents: Array<ReturnType<typeof statusChangeEvent>>;
 let sfn: LocalStepFunctions;
-let server: Server;
+let served: Awaited<ReturnType<typeof serveStepFunctions>>;
 let client: SFNClient;
 let url: string;
 let machineArn: string;
@@ -73,24 +71,15 @@ beforeEach(async () => {
   sfn = new LocalStepFunctions({ handlers: fakeHandlers, onStatusChange: (change) => { statusEvents.push(statusChangeEvent(change)); } });
   machineArn = sfn.createStateMachine('tiny', ONE_STEP);
   buildArn = sfn.createStateMachine('k8s-ec2-build', scaleDefinitionTime(buildDefinition(), 1000));
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const answer = handleStepFunctionsRequest(sfn, String(req.headers['x-amz-target'] ?? ''), Buffer.concat(chunks).toString('utf8'));
-      res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(answer.body));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  client = new SFNClient({ region: 'ap-northeast-2', endpoint: url, maxAttempts: 1, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  served = await serveStepFunctions(sfn);
+  client = served.client;
+  url = served.url;
 });
 
 afterEach(async () => {
   gates.splice(0).forEach((open) => open());
   await sfn.stopAll();
-  client.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await served.close();
 });
 
 describe('StartExecution', () => {
