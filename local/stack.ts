@@ -102,8 +102,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await notify(statusChangeEvent(change) as never);
     },
   });
-  const buildStateMachineArn = sfn.createStateMachine('k8s-ec2-build', scaleDefinitionTime(buildDefinition(), timeScale));
-  const teardownStateMachineArn = sfn.createStateMachine('k8s-ec2-teardown', scaleDefinitionTime(teardownDefinition(), timeScale));
+  const buildStateMachineArn = sfn.createStateMachine('k8s-ec2-build', scaleDefinitionTime(buildDefinition(), timeScale, { transientRetries: 'real-time' }));
+  const teardownStateMachineArn = sfn.createStateMachine('k8s-ec2-teardown', scaleDefinitionTime(teardownDefinition(), timeScale, { transientRetries: 'real-time' }));
   const api = createApiHandler({
     sfn: new SFNClient({ region: REGION, endpoint: url }),
     env: { BUILD_STATE_MACHINE_ARN: buildStateMachineArn, TEARDOWN_STATE_MACHINE_ARN: teardownStateMachineArn, AWS_REGION: REGION },

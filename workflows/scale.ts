@@ -1,3 +1,4 @@
+import { READINESS_ERROR } from '../functions/core/errors';
 import { allStates, type StateMachineDefinition } from './asl';
 
 /**
@@ -12,7 +13,16 @@ import { allStates, type StateMachineDefinition } from './asl';
  * the backoff into one fixed pause). TimeoutSeconds is left alone: it bounds a handler's real run time,
  * which the time scale does not shrink (and asl-validator wants it an integer).
  */
-export function scaleDefinitionTime<D extends StateMachineDefinition>(definition: D, factor: number): D {
+export interface ScaleOptions {
+  /**
+   * 'real-time' leaves the retries of Lambda and transient AWS errors unscaled: against the embedded cloud,
+   * whose request token buckets refill in real seconds, a throttled step must back off in real time too, or
+   * its attempts are spent before a single token comes back. Default 'scaled' (fast workflow tests).
+   */
+  transientRetries?: 'scaled' | 'real-time';
+}
+
+export function scaleDefinitionTime<D extends StateMachineDefinition>(definition: D, factor: number, options: ScaleOptions = {}): D {
   if (!Number.isFinite(factor) || factor <= 0) {
     throw new RangeError(`scaleDefinitionTime: factor must be a positive number (1 = real time, 60 = a minute per second), got ${factor}`);
   }
@@ -21,6 +31,7 @@ export function scaleDefinitionTime<D extends StateMachineDefinition>(definition
     if (state.Type === 'Wait') state.Seconds /= factor;
     if (state.Type !== 'Task') continue;
     for (const retrier of state.Retry) {
+      if (options.transientRetries === 'real-time' && !retrier.ErrorEquals.includes(READINESS_ERROR)) continue;
       retrier.IntervalSeconds /= factor;
       if (retrier.MaxDelaySeconds !== undefined) retrier.MaxDelaySeconds /= factor;
     }
