@@ -3,7 +3,7 @@ import { stepsFromHistory } from '../../../functions/api/history';
 import { LocalStepFunctions } from '../../../local/stepfunctions/service';
 import type { LocalHandler } from '../../../local/stepfunctions/tasks';
 import { buildDefinition, scaleDefinitionTime } from '../../../workflows';
-import { serveStepFunctions } from './serve';
+import { gates, serveStepFunctions } from './serve';
 
 /**
  * GetExecutionHistory as AWS shapes it: each event's previousEventId is its own state's previous event, so
@@ -48,14 +48,7 @@ function failure(name: string, message: string): Error {
   return error;
 }
 
-/** A handler held until the test opens it (afterEach opens all, so a failed test cannot hold the shutdown). */
-const gates: Array<() => void> = [];
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => { open = resolve; });
-  gates.push(open);
-  return { open, opened };
-}
+const { gate, openAll } = gates();
 
 async function history(executionArn: string): Promise<HistoryEvent[]> {
   const events: HistoryEvent[] = [];
@@ -98,7 +91,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  gates.splice(0).forEach((open) => open());
+  openAll();
   await sfn.stopAll();
   await served.close();
 });

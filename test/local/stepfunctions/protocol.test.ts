@@ -6,7 +6,7 @@ import { statusChangeEvent } from '../../../local/stepfunctions/events';
 import { LocalStepFunctions } from '../../../local/stepfunctions/service';
 import type { LocalHandler } from '../../../local/stepfunctions/tasks';
 import { buildDefinition, scaleDefinitionTime } from '../../../workflows';
-import { serveStepFunctions } from './serve';
+import { gates, serveStepFunctions } from './serve';
 
 /**
  * The local Step Functions as the product's SFNClient sees it: the real SDK against the JSON 1.0 protocol
@@ -34,14 +34,7 @@ const fakeHandlers = (name: string): LocalHandler => async (input) => {
 
 const notReady = () => Object.assign(new Error('instances still pending'), { name: 'ResourceNotReady' });
 
-/** A handler held until the test opens it (afterEach opens all, so a failed test cannot hold the shutdown). */
-const gates: Array<() => void> = [];
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => { open = resolve; });
-  gates.push(open);
-  return { open, opened };
-}
+const { gate, openAll } = gates();
 
 async function until(condition: () => boolean, limitMs = 5000): Promise<void> {
   const started = Date.now();
@@ -77,7 +70,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  gates.splice(0).forEach((open) => open());
+  openAll();
   await sfn.stopAll();
   await served.close();
 });

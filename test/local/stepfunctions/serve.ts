@@ -26,3 +26,22 @@ export async function serveStepFunctions(sfn: LocalStepFunctions) {
     },
   };
 }
+
+/**
+ * Handlers held until a test opens them. `openAll` in afterEach opens every one, so a failed test cannot
+ * hold an execution (and the shutdown) open.
+ */
+export function gates() {
+  const pending: Array<() => void> = [];
+  return {
+    gate() {
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => { open = resolve; });
+      pending.push(open);
+      return { open, opened };
+    },
+    openAll() {
+      pending.splice(0).forEach((open) => open());
+    },
+  };
+}
