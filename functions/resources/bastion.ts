@@ -8,12 +8,12 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
 import type { BastionIds, BastionProgress, NetworkIds } from '../core/contracts';
-import { aws, awsErrorCode, InvalidSpec, isNotFound, NotYetVisible, ResourceConflict, ResourceNotReady, translateAwsError } from '../core/errors';
+import { aws, awsErrorCode, InvalidSpec, NotYetVisible, ResourceConflict, ResourceNotReady } from '../core/errors';
 import { forgetCreated, recallCreated, rememberCreated } from '../core/ledger';
 import type { Plan } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
 import { describeOwned, launchWithFallback, LIVE_STATES, type InstanceRecord } from './instances';
-import { requireCarried } from './owned';
+import { ignoringGone, requireCarried } from './owned';
 
 /**
  * The SSH bastion: one hardened instance in the public subnet (no automatic public IP) and an Elastic IP.
@@ -89,10 +89,10 @@ export async function releaseBastionAddress(clients: AwsClients, buildId: string
   const released: string[] = [];
   for (const address of addresses) {
     if (address.AssociationId) {
-      await ignoringNotFound('DisassociateAddress', () => clients.ec2.send(new DisassociateAddressCommand({ AssociationId: address.AssociationId })));
+      await ignoringGone('DisassociateAddress', () => clients.ec2.send(new DisassociateAddressCommand({ AssociationId: address.AssociationId })));
     }
     try {
-      await ignoringNotFound('ReleaseAddress', () => clients.ec2.send(new ReleaseAddressCommand({ AllocationId: address.AllocationId })));
+      await ignoringGone('ReleaseAddress', () => clients.ec2.send(new ReleaseAddressCommand({ AllocationId: address.AllocationId })));
     } catch (error) {
       // Right after disassociation EC2 may still see the address in use: wait and retry, don't fail.
       if (awsErrorCode(error) === 'InvalidIPAddress.InUse') {
@@ -194,11 +194,3 @@ async function associate(clients: AwsClients, address: Address, instance: Instan
   return out.AssociationId ?? '';
 }
 
-async function ignoringNotFound(operation: string, call: () => Promise<unknown>): Promise<void> {
-  try {
-    await call();
-  } catch (error) {
-    if (isNotFound(error)) return;
-    throw translateAwsError(error, operation);
-  }
-}
