@@ -2,7 +2,7 @@
 import * as E from '@aws-sdk/client-ec2';
 import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
 import { network, runInput } from './fixtures';
-import { Harness, rejection, sleep, startHarness, stopHarness } from './helpers';
+import { Harness, rejection, startHarness, stopHarness } from './helpers';
 
 let h: Harness;
 beforeAll(async () => { h = await startHarness({ latency: { instancePendingToRunning: 15, instanceShuttingDownToTerminated: 45, nlbEniLingerAfterDelete: 60 } }); });
@@ -61,7 +61,9 @@ describe('dependency rules', () => {
     await expectDependencyViolation(h.ec2.send(new E.DeleteSubnetCommand({ SubnetId: subnetId })));
     await h.ec2.send(new E.TerminateInstancesCommand({ InstanceIds: [id] }));
     await expectDependencyViolation(h.ec2.send(new E.DeleteSubnetCommand({ SubnetId: subnetId }))); // shutting-down
-    await sleep(60); // 45 simulated seconds at 1000×
+    h.cloud.clock.advance(44);
+    await expectDependencyViolation(h.ec2.send(new E.DeleteSubnetCommand({ SubnetId: subnetId }))); // still shutting-down
+    h.cloud.clock.advance(1); // terminated 45 simulated seconds after TerminateInstances
     await h.ec2.send(new E.DeleteSubnetCommand({ SubnetId: subnetId }));
   });
 
@@ -78,7 +80,8 @@ describe('dependency rules', () => {
     }));
     await expectDependencyViolation(h.ec2.send(new E.DeleteSecurityGroupCommand({ GroupId: bastion })));
     await h.ec2.send(new E.TerminateInstancesCommand({ InstanceIds: [id] }));
-    await sleep(60);
+    await expectDependencyViolation(h.ec2.send(new E.DeleteSecurityGroupCommand({ GroupId: bastion }))); // shutting-down
+    h.cloud.clock.advance(45);
     await h.ec2.send(new E.DeleteSecurityGroupCommand({ GroupId: bastion }));
   });
 
@@ -90,7 +93,7 @@ describe('dependency rules', () => {
     const { AllocationId } = await h.ec2.send(new E.AllocateAddressCommand({ Domain: 'vpc' }));
     const early = await rejection(h.ec2.send(new E.AssociateAddressCommand({ AllocationId, InstanceId: instanceId })));
     expect(early.name).toBe('InvalidInstanceID'); // still pending
-    await sleep(25);
+    h.cloud.clock.advance(15); // running
     const { AssociationId } = await h.ec2.send(new E.AssociateAddressCommand({ AllocationId, InstanceId: instanceId }));
     expect(AssociationId).toMatch(/^eipassoc-[0-9a-f]{17}$/);
     const err = await rejection(h.ec2.send(new E.DetachInternetGatewayCommand({ InternetGatewayId: igw, VpcId: vpcId })));
@@ -105,6 +108,7 @@ describe('dependency rules', () => {
 
   it('keeps NLB interfaces blocking subnet and group deletes until they linger out', async () => {
     const { subnetId, groupId } = await network(h.ec2);
+    h.cloud.clock.advance(5); // ELBv2 learns of new subnets and groups a few seconds late (eventual consistency)
     // Drives the Ec2View seam through the real NLB API: ELBv2 creates the ENIs and releases them on delete.
     const lb = await h.elbv2.send(new elb.CreateLoadBalancerCommand({ Name: 'nlb-1', Type: 'network', Scheme: 'internal', Subnets: [subnetId], SecurityGroups: [groupId] }));
     const { NetworkInterfaces } = await h.ec2.send(new E.DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'subnet-id', Values: [subnetId] }] }));
@@ -112,7 +116,9 @@ describe('dependency rules', () => {
     await h.elbv2.send(new elb.DeleteLoadBalancerCommand({ LoadBalancerArn: lb.LoadBalancers![0].LoadBalancerArn }));
     await expectDependencyViolation(h.ec2.send(new E.DeleteSubnetCommand({ SubnetId: subnetId })));
     await expectDependencyViolation(h.ec2.send(new E.DeleteSecurityGroupCommand({ GroupId: groupId })));
-    await sleep(80); // 60 simulated seconds of lingering
+    h.cloud.clock.advance(59);
+    await expectDependencyViolation(h.ec2.send(new E.DeleteSubnetCommand({ SubnetId: subnetId }))); // still lingering
+    h.cloud.clock.advance(1); // 60 simulated seconds of lingering
     await h.ec2.send(new E.DeleteSubnetCommand({ SubnetId: subnetId }));
     await h.ec2.send(new E.DeleteSecurityGroupCommand({ GroupId: groupId }));
   });

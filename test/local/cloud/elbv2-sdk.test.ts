@@ -1,8 +1,7 @@
 /**
  * The unchanged SDK clients over HTTP against the embedded cloud: EC2 builds the network and nodes, ELBv2
- * the internal NLB in front of them. At timeScale 1000 a simulated minute is 60 ms of real time, less than a
- * slow CI machine may spend on a few requests; so the latencies under test are stretched to an hour (3.6 s
- * real) and crossed with `cloud.clock.advance`, which keeps every assertion independent of machine speed.
+ * the internal NLB in front of them. The cloud runs on a manual clock that only `cloud.clock.advance` moves,
+ * so every state is asserted at an exact simulated instant, independent of machine speed.
  */
 import * as ec2 from '@aws-sdk/client-ec2';
 import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -13,7 +12,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const region = 'ap-northeast-2';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const RHEL8 = 'ami-0a1b2c3d4e5f60810';
-const HOUR = 3600;
+const LATENCY = { instancePendingToRunning: 15, instanceShuttingDownToTerminated: 45, nlbProvisioningToActive: 150, nlbEniLingerAfterDelete: 60 };
+/** ELBv2 learns of new EC2 subnets, groups and instances a few simulated seconds late (eventual consistency). */
+const ELBV2_LAG = 5;
 
 describe('elbv2 over HTTP with the real SDK clients', () => {
   let cloud: EmbeddedCloud;
@@ -21,10 +22,7 @@ describe('elbv2 over HTTP with the real SDK clients', () => {
   let c: elb.ElasticLoadBalancingV2Client;
 
   beforeAll(async () => {
-    cloud = await startCloud({
-      port: 0, timeScale: 1000, throttling: false,
-      latency: { instancePendingToRunning: HOUR, nlbProvisioningToActive: HOUR, nlbEniLingerAfterDelete: HOUR },
-    });
+    cloud = await startCloud({ port: 0, clock: 'manual', throttling: false, latency: LATENCY });
     e = new ec2.EC2Client({ region, credentials, endpoint: cloud.url, maxAttempts: 1 });
     c = new elb.ElasticLoadBalancingV2Client({ region, credentials, endpoint: cloud.url, maxAttempts: 1 });
   });
@@ -52,6 +50,7 @@ describe('elbv2 over HTTP with the real SDK clients', () => {
 
   it('creates an internal NLB whose ENIs block subnet deletion until they have lingered out', async () => {
     const { vpcId, subnetIds, sgId, instanceIds } = await network();
+    cloud.clock.advance(ELBV2_LAG);
     const lb = (await c.send(new elb.CreateLoadBalancerCommand({
       Name: 'fin-k8s-dev', Type: 'network', Scheme: 'internal', SecurityGroups: [sgId],
       SubnetMappings: subnetIds.map((SubnetId) => ({ SubnetId })), Tags: [{ Key: 'k8s-ec2:build-id', Value: 'b-sdk' }],
@@ -69,16 +68,22 @@ describe('elbv2 over HTTP with the real SDK clients', () => {
     const tg = (await c.send(new elb.CreateTargetGroupCommand({
       Name: 'fin-k8s-dev-api', Protocol: 'TCP', Port: 6443, VpcId: vpcId, TargetType: 'instance', HealthCheckIntervalSeconds: 10, HealthyThresholdCount: 3,
     }))).TargetGroups![0];
-    cloud.clock.advance(HOUR);
+    cloud.clock.advance(LATENCY.instancePendingToRunning - ELBV2_LAG); // the instances are running
     await c.send(new elb.RegisterTargetsCommand({ TargetGroupArn: tg.TargetGroupArn, Targets: instanceIds.map((Id) => ({ Id })) }));
     await c.send(new elb.CreateListenerCommand({
       LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'TCP', Port: 6443, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.TargetGroupArn }],
     }));
     const states = async () => (await c.send(new elb.DescribeTargetHealthCommand({ TargetGroupArn: tg.TargetGroupArn })))
       .TargetHealthDescriptions!.map((d) => d.TargetHealth!.State);
+    const lbState = async () => (await c.send(new elb.DescribeLoadBalancersCommand({ LoadBalancerArns: [lb.LoadBalancerArn!] }))).LoadBalancers![0].State!.Code;
     expect(await states()).toEqual(['initial', 'initial', 'initial']);
-    cloud.clock.advance(HOUR + 3 * 10);
-    expect((await c.send(new elb.DescribeLoadBalancersCommand({ LoadBalancerArns: [lb.LoadBalancerArn!] }))).LoadBalancers![0].State!.Code).toBe('active');
+    cloud.clock.advance(ELBV2_LAG + LATENCY.nlbProvisioningToActive - LATENCY.instancePendingToRunning - 1);
+    expect(await lbState()).toBe('provisioning');
+    cloud.clock.advance(1); // 150 s after CreateLoadBalancer; health checks start now
+    expect(await lbState()).toBe('active');
+    cloud.clock.advance(3 * 10 - 1); // HealthyThresholdCount 3 × interval 10 s
+    expect(await states()).toEqual(['initial', 'initial', 'initial']);
+    cloud.clock.advance(1);
     expect(await states()).toEqual(['healthy', 'healthy', 'healthy']);
     expect(cloud.resources('b-sdk').filter((r) => r.service === 'elbv2').map((r) => r.type)).toEqual(['load-balancer', 'listener']);
 
@@ -86,13 +91,13 @@ describe('elbv2 over HTTP with the real SDK clients', () => {
     await expect(c.send(new elb.DescribeLoadBalancersCommand({ Names: ['fin-k8s-dev'] }))).rejects.toBeInstanceOf(elb.LoadBalancerNotFoundException);
     await c.send(new elb.DeleteTargetGroupCommand({ TargetGroupArn: tg.TargetGroupArn }));
     await e.send(new ec2.TerminateInstancesCommand({ InstanceIds: instanceIds }));
-    // Terminated instances are gone after shutting-down (45 s); the NLB's ENIs still linger, so the subnet cannot go yet.
-    cloud.clock.advance(60);
+    // Terminated instances are gone after shutting-down (45 s); the NLB's ENIs linger 60 s, so the subnet cannot go yet.
+    cloud.clock.advance(LATENCY.instanceShuttingDownToTerminated);
     const left = (await e.send(new ec2.DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'subnet-id', Values: [subnetIds[0]] }] })))
       .NetworkInterfaces!;
     expect(left.map((n) => n.InterfaceType)).toEqual(['network_load_balancer']);
     await expect(e.send(new ec2.DeleteSubnetCommand({ SubnetId: subnetIds[0] }))).rejects.toMatchObject({ name: 'DependencyViolation' });
-    cloud.clock.advance(HOUR);
+    cloud.clock.advance(LATENCY.nlbEniLingerAfterDelete - LATENCY.instanceShuttingDownToTerminated);
     await e.send(new ec2.DeleteSubnetCommand({ SubnetId: subnetIds[0] }));
   });
 
@@ -100,6 +105,7 @@ describe('elbv2 over HTTP with the real SDK clients', () => {
     const { vpcId, subnetIds } = await network();
     const tg = (await c.send(new elb.CreateTargetGroupCommand({ Name: 'pending-tg', Protocol: 'TCP', Port: 80, VpcId: vpcId }))).TargetGroups![0];
     const r = await e.send(new ec2.RunInstancesCommand({ ImageId: RHEL8, InstanceType: 'm6i.large', MinCount: 1, MaxCount: 1, SubnetId: subnetIds[1] }));
+    cloud.clock.advance(ELBV2_LAG); // known to ELBv2, still pending
     await expect(c.send(new elb.RegisterTargetsCommand({ TargetGroupArn: tg.TargetGroupArn, Targets: [{ Id: r.Instances![0].InstanceId }] })))
       .rejects.toBeInstanceOf(elb.InvalidTargetException);
     await expect(c.send(new elb.CreateLoadBalancerCommand({ Name: 'bad', Type: 'network', Scheme: 'internal', Subnets: ['subnet-00000000000000000'] })))

@@ -14,9 +14,12 @@ export interface Harness {
   ec2Once: EC2Client;
 }
 
-/** A cloud at 1000× speed and real SDK clients pointed at it. */
+/**
+ * A cloud on a manual clock and real SDK clients pointed at it. Simulated time moves only on
+ * `h.cloud.clock.advance(seconds)`, so no state can change while a request is in flight on a slow machine.
+ */
 export async function startHarness(opts: CloudOptions = {}): Promise<Harness> {
-  const cloud = await startCloud({ port: 0, timeScale: 1000, ...opts });
+  const cloud = await startCloud({ port: 0, clock: 'manual', ...opts });
   const config = { region: 'ap-northeast-2', endpoint: cloud.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
   return {
     cloud,
@@ -45,6 +48,3 @@ export async function rejection(promise: Promise<unknown>): Promise<{ name: stri
   }
   throw new Error('expected the call to fail, but it succeeded');
 }
-
-/** Wait real milliseconds (the simulated clock runs 1000× faster in these tests). */
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

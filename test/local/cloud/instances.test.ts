@@ -1,7 +1,7 @@
 /** Instance lifecycle from the simulated clock, ClientToken idempotency, launch validation. */
 import * as E from '@aws-sdk/client-ec2';
 import { BUILD_TAG, network, runInput, tagSpec } from './fixtures';
-import { Harness, rejection, sleep, startHarness, stopHarness } from './helpers';
+import { Harness, rejection, startHarness, stopHarness } from './helpers';
 
 let h: Harness;
 beforeAll(async () => {
@@ -27,17 +27,23 @@ describe('instances', () => {
     const hidden = await h.ec2.send(new E.DescribeInstanceStatusCommand({ InstanceIds: [id] }));
     expect(hidden.InstanceStatuses).toEqual([]); // only running instances without IncludeAllInstances
 
-    await sleep(25); // 15 simulated seconds
+    h.cloud.clock.advance(14.999);
+    expect((await describe1(id)).State?.Name).toBe('pending');
+    h.cloud.clock.advance(0.001); // 15 simulated seconds after launch
     expect((await describe1(id)).State?.Name).toBe('running');
     expect((await status1(id)).InstanceStatus?.Status).toBe('initializing');
 
-    await sleep(160); // 150 simulated seconds of status checks
+    h.cloud.clock.advance(149.999);
+    expect((await status1(id)).InstanceStatus?.Status).toBe('initializing');
+    h.cloud.clock.advance(0.001); // 150 simulated seconds of status checks
     const ok = await status1(id);
     expect([ok.InstanceStatus?.Status, ok.SystemStatus?.Status]).toEqual(['ok', 'ok']);
 
     const term = await h.ec2.send(new E.TerminateInstancesCommand({ InstanceIds: [id] }));
     expect(term.TerminatingInstances?.[0]).toMatchObject({ PreviousState: { Name: 'running' }, CurrentState: { Name: 'shutting-down' } });
-    await sleep(60); // 45 simulated seconds
+    h.cloud.clock.advance(44.999);
+    expect((await describe1(id)).State?.Name).toBe('shutting-down');
+    h.cloud.clock.advance(0.001); // 45 simulated seconds
     expect((await describe1(id)).State?.Name).toBe('terminated');
     const running = await h.ec2.send(new E.DescribeInstancesCommand({ Filters: [{ Name: 'instance-state-name', Values: ['pending', 'running'] }] }));
     expect(running.Reservations).toEqual([]);
@@ -96,7 +102,8 @@ describe('instances', () => {
     const run = await h.ec2.send(new E.RunInstancesCommand(runInput(subnetId, groupId, { TagSpecifications: [tagSpec('instance', { [BUILD_TAG]: 'b-9' })] })));
     expect(h.cloud.resources('b-9').map((r) => `${r.service}:${r.type}`).sort()).toEqual(['ec2:instance', 'ec2:security-group', 'ec2:subnet', 'ec2:vpc']);
     await h.ec2.send(new E.TerminateInstancesCommand({ InstanceIds: [run.Instances![0].InstanceId!] }));
-    await sleep(60);
+    expect(h.cloud.resources('b-9').map((r) => r.type)).toContain('instance'); // shutting-down is still live
+    h.cloud.clock.advance(45);
     expect(h.cloud.resources('b-9').map((r) => r.type)).not.toContain('instance');
   });
 
