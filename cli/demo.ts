@@ -48,8 +48,8 @@ async function demo(options: DemoOptions): Promise<number> {
     say();
     if ((await cli('destroy', buildId, '--follow')) !== 0) return 1;
     const spec = JSON.parse(readFileSync(options.spec, 'utf8')) as { name: string; region?: string };
-    const left = await findLeftovers(buildId, spec.name, spec.region ?? 'ap-northeast-2');
-    const where = stack.cloud ? 'the embedded cloud' : process.env.AWS_ENDPOINT_URL_EC2;
+    const left = await findLeftovers(buildId, spec.name, spec.region ?? 'ap-northeast-2', stack.endpoints);
+    const where = stack.cloud ? 'the embedded cloud' : stack.endpoints.AWS_ENDPOINT_URL_EC2;
     say(left.length === 0
       ? `\n✓ Nothing tagged k8s-ec2:build-id=${buildId} is left in ${where} (asked by EC2 DescribeTags and the NLB name).`
       : `\n✗ Still tagged with ${buildId}: ${left.join(', ')}`);

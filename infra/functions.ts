@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { STEP_FUNCTIONS, type StepFunctionId } from '../workflows/steps';
 import { acknowledgeGrants } from './nag';
 import { STEP_PERMISSIONS } from './permissions';
+import { policyStatement } from './policy-statements';
 
 /** The repository root: handlers live under functions/handlers, the lock file pins the bundle's inputs. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -109,7 +110,7 @@ export class WorkflowFunctions extends Construct {
         logRetention: props.logRetention,
       });
       const grants = STEP_PERMISSIONS[stepId];
-      for (const grant of grants) fn.role.addToPolicy(grant.statement);
+      for (const grant of grants) fn.role.addToPolicy(policyStatement(grant));
       acknowledgeGrants(fn, grants);
       steps[stepId] = fn;
     }

@@ -1,10 +1,12 @@
-import { Aws } from 'aws-cdk-lib';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { MANAGED_BY, TAG } from '../functions/core/tags';
 
 /**
- * Building blocks for the step functions' IAM policies. Every mutating EC2/ELB statement is bound to the
- * tag every resource we create carries (`k8s-ec2:managed-by=k8s-ec2-builder`, DESIGN §4):
+ * Building blocks for the step functions' IAM policies, as plain data: no CDK here, because the same
+ * grants are rendered by the stack (infra/functions.ts) and enforced by the embedded cloud on every request
+ * (local/cloud/iam/), so that "offline green" means "a real account would allow this" (docs/design.md, "IAM").
+ *
+ * Every mutating EC2/ELB statement is bound to the tag every resource we create carries
+ * (`k8s-ec2:managed-by=k8s-ec2-builder`, docs/design.md "Names and tags"):
  * - creates require it in the request (`aws:RequestTag`), and the implicit tag-on-create authorisation
  *   (`ec2:CreateTags` / `elasticloadbalancing:AddTags`) is allowed only *during* our create actions
  *   (`ec2:CreateAction` / `elasticloadbalancing:CreateAction`), so no role can tag an existing resource
@@ -12,23 +14,60 @@ import { MANAGED_BY, TAG } from '../functions/core/tags';
  * - changes and deletes require it on the resource (`aws:ResourceTag`, which EC2 and ELBv2 both document
  *   for these actions alongside their older `ec2:`/`elasticloadbalancing:ResourceTag` keys).
  * ARNs name every region (`*`): the build spec chooses the region, not the stack.
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html
+ * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-api-permissions.html
  */
 
-/** An ARN pattern (a string, possibly with partition/account tokens). */
+/**
+ * An ARN pattern. Partition and account are CloudFormation pseudo parameters written the `Fn::Sub` way
+ * (`${AWS::Partition}`, `${AWS::AccountId}`): the stack renders them with Fn::Sub, the embedded cloud
+ * substitutes its own partition and account (see `resolvePattern`).
+ */
 export type ResourcePattern = string;
 
-/** One statement plus why it needs wildcards; the reason becomes its cdk-nag acknowledgements. */
+/** IAM condition block: operator → key → value(s). */
+export type Conditions = Record<string, Record<string, string | string[]>>;
+
+/** One Allow statement plus why it needs wildcards (the reason becomes its cdk-nag acknowledgements). */
 export interface Grant {
-  statement: PolicyStatement;
+  actions: string[];
   resources: ResourcePattern[];
+  conditions?: Conditions;
   reason: string;
+}
+
+/** An IAM policy document as AWS reads it (what the embedded cloud evaluates and the template holds). */
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: Array<{ Effect: 'Allow'; Action: string[]; Resource: string[]; Condition?: Conditions }>;
 }
 
 export const OWNED_TAG_KEY = TAG.managedBy;
 export const OWNED_TAG_VALUE = MANAGED_BY;
 
+const PARTITION = '${AWS::Partition}';
+const ACCOUNT = '${AWS::AccountId}';
+
 function pattern(service: string, resource: string): ResourcePattern {
-  return `arn:${Aws.PARTITION}:${service}:*:${Aws.ACCOUNT_ID}:${resource}`;
+  return `arn:${PARTITION}:${service}:*:${ACCOUNT}:${resource}`;
+}
+
+/** The ARN pattern with the pseudo parameters replaced, as IAM sees it in one account. */
+export function resolvePattern(resource: ResourcePattern, partition: string, account: string): string {
+  return resource.split(PARTITION).join(partition).split(ACCOUNT).join(account);
+}
+
+/** The grants as one identity-based policy document for an account (what the embedded cloud enforces). */
+export function policyDocument(grants: Grant[], partition: string, account: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: grants.map((g) => ({
+      Effect: 'Allow',
+      Action: [...g.actions],
+      Resource: g.resources.map((r) => resolvePattern(r, partition, account)),
+      ...(g.conditions && { Condition: structuredClone(g.conditions) }),
+    })),
+  };
 }
 
 export const ALL: ResourcePattern = '*';
@@ -36,7 +75,9 @@ export const ALL: ResourcePattern = '*';
 /** `arn:…:ec2:*:<account>:<type>/*` — EC2 assigns IDs on create, so policies can only name the type. */
 export const ec2 = (type: string): ResourcePattern => pattern('ec2', `${type}/*`);
 /** Public and shared AMIs live in other accounts: an image ARN has no account. */
-export const ec2Image: ResourcePattern = `arn:${Aws.PARTITION}:ec2:*::image/*`;
+export const ec2Image: ResourcePattern = `arn:${PARTITION}:ec2:*::image/*`;
+/** Any KMS key of this account (the account's default EBS key is chosen by its owner, not by us). */
+export const kmsKey: ResourcePattern = pattern('kms', 'key/*');
 
 export const elb = {
   loadBalancer: pattern('elasticloadbalancing', 'loadbalancer/net/*/*'),
@@ -44,12 +85,11 @@ export const elb = {
   listener: pattern('elasticloadbalancing', 'listener/net/*/*/*'),
 };
 
-const requestTagged = { StringEquals: { [`aws:RequestTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE } };
-const resourceTagged = { StringEquals: { [`aws:ResourceTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE } };
+const requestTagged: Conditions = { StringEquals: { [`aws:RequestTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE } };
+const resourceTagged: Conditions = { StringEquals: { [`aws:ResourceTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE } };
 
-function grant(actions: string[], resources: ResourcePattern[], reason: string, conditions?: Record<string, unknown>): Grant {
-  const statement = new PolicyStatement({ effect: Effect.ALLOW, actions, resources, conditions });
-  return { statement, resources, reason };
+function grant(actions: string[], resources: ResourcePattern[], reason: string, conditions?: Conditions): Grant {
+  return { actions, resources, reason, ...(conditions && { conditions }) };
 }
 
 /** Read-only calls that IAM cannot scope: Describe* and GetServiceQuota support no resource-level permissions. */
@@ -88,15 +128,29 @@ export function ec2Owned(actions: string[], resources: ResourcePattern[]): Grant
 }
 
 /** An ELBv2 create action: tagged on create, `elasticloadbalancing:AddTags` only as part of it. */
-export function elbCreate(action: string, creates: ResourcePattern, usesOwned: ResourcePattern[] = []): Grant[] {
-  const grants = [
+export function elbCreate(action: string, creates: ResourcePattern): Grant[] {
+  return [
     grant([`elasticloadbalancing:${action}`], [creates], `elasticloadbalancing:${action} creates a resource whose ARN does not exist yet; allowed only when the request tags it ${OWNED_TAG_KEY}=${OWNED_TAG_VALUE}`, requestTagged),
     grant(['elasticloadbalancing:AddTags'], [creates], `elasticloadbalancing:AddTags only while ${action} creates the resource (elasticloadbalancing:CreateAction) and only with our ownership tag`, {
       StringEquals: { 'elasticloadbalancing:CreateAction': action, [`aws:RequestTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE },
     }),
   ];
-  if (usesOwned.length) grants.push(elbOwned([action], usesOwned));
-  return grants;
+}
+
+/**
+ * CreateListener is authorised on the load balancer it goes on (the action's only resource type in the
+ * Service Authorization Reference), which must be ours, with our tag requested for the new listener; the
+ * listener's tag-on-create is `elasticloadbalancing:AddTags` on the listener.
+ */
+export function elbCreateListener(): Grant[] {
+  return [
+    grant(['elasticloadbalancing:CreateListener'], [elb.loadBalancer], `elasticloadbalancing:CreateListener adds a listener to a load balancer created by a build (aws:ResourceTag) and only with our ownership tag on the listener (aws:RequestTag)`, {
+      StringEquals: { [`aws:ResourceTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE, [`aws:RequestTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE },
+    }),
+    grant(['elasticloadbalancing:AddTags'], [elb.listener], 'elasticloadbalancing:AddTags only while CreateListener creates the listener (elasticloadbalancing:CreateAction) and only with our ownership tag', {
+      StringEquals: { 'elasticloadbalancing:CreateAction': 'CreateListener', [`aws:RequestTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE },
+    }),
+  ];
 }
 
 /** Changes to or deletes of existing load balancers, listeners and target groups tagged as ours. */
@@ -106,12 +160,29 @@ export function elbOwned(actions: string[], resources: ResourcePattern[]): Grant
 }
 
 /**
+ * KMS for EBS volumes encrypted with a customer-managed key (an account that encrypts by default with its own
+ * key; preflight names it): only through EC2 (`kms:ViaService`), and grants only for AWS resources.
+ * @see https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html
+ */
+export function ebsCustomerManagedKey(): Grant[] {
+  const viaEc2 = { 'kms:ViaService': 'ec2.*.amazonaws.com' };
+  const reason = 'The account\'s default EBS key is chosen by its owner, so its ARN is unknown to the stack; usable only through EC2 (kms:ViaService)';
+  return [
+    grant(['kms:CreateGrant'], [kmsKey], reason, { StringLike: viaEc2, Bool: { 'kms:GrantIsForAWSResource': 'true' } }),
+    grant(['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'], [kmsKey], reason, { StringLike: viaEc2 }),
+  ];
+}
+
+/** ELB's service-linked role, created by ELB on the first load balancer of an account. */
+export const ELB_SERVICE_LINKED_ROLE: ResourcePattern = `arn:${PARTITION}:iam::${ACCOUNT}:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing`;
+
+/**
  * The first load balancer in an account makes ELB create its service-linked role, which needs this
- * permission on the caller (ELB User Guide, "Service-linked role"). Scoped to that one role and service.
+ * permission on the caller. Scoped to that one role and service.
+ * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-service-linked-roles.html
  */
 export function elbServiceLinkedRole(): Grant {
-  const role: ResourcePattern = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing`;
-  return grant(['iam:CreateServiceLinkedRole'], [role], 'ELB creates its service-linked role on the first load balancer of an account', {
+  return grant(['iam:CreateServiceLinkedRole'], [ELB_SERVICE_LINKED_ROLE], 'ELB creates its service-linked role on the first load balancer of an account', {
     StringEquals: { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' },
   });
 }

@@ -1,6 +1,7 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { Grant } from './iam';
+import { renderPattern } from './policy-statements';
 
 /**
  * cdk-nag (AwsSolutions) acknowledgements, one per finding, each with its reason. The pack runs at synth
@@ -18,7 +19,7 @@ export function acknowledge(scope: IConstruct, ...acks: Acknowledgement[]): void
 /** The IAM5 wildcard findings of a function's grants: each ARN pattern with the reason beside its statement. */
 export function acknowledgeGrants(scope: IConstruct, grants: Grant[]): void {
   for (const grant of grants) {
-    for (const resource of grant.resources) acknowledgeWildcardResource(scope, resource, grant.reason);
+    for (const resource of grant.resources) acknowledgeWildcardResource(scope, renderPattern(resource), grant.reason);
   }
 }
 

@@ -1,11 +1,17 @@
 import type { StepFunctionId } from '../workflows/steps';
-import { ec2, ec2Create, ec2Image, ec2Owned, elb, elbCreate, elbOwned, elbServiceLinkedRole, readOnly, type Grant } from './iam';
+import { dependentReads, ELB_SERVICE_LINKED_ROLE_ACTION } from './dependent-permissions';
+import { ebsCustomerManagedKey, ec2, ec2Create, ec2Image, ec2Owned, elb, elbCreate, elbCreateListener, elbOwned, elbServiceLinkedRole, OWNED_TAG_KEY, OWNED_TAG_VALUE, readOnly, type Grant } from './iam';
 
 /**
  * What each step's Lambda may do: exactly the AWS calls its handler makes (the SDK commands left in its
  * bundle — test/infra/permissions.test.ts checks this table against the bundles both ways), each bound to
- * our ownership tag where AWS supports a condition for it. Written per step, not shared, so a step that
- * only reads (WaitUntilReady, VerifyBaseline) cannot delete, and a teardown step cannot create.
+ * our ownership tag where AWS supports a condition for it, plus what AWS checks besides those calls
+ * (infra/dependent-permissions.ts). Written per step, not shared, so a step that only reads
+ * (WaitUntilReady, VerifyBaseline) cannot delete, and a teardown step cannot create.
+ *
+ * One source of truth: the stack renders this table (infra/functions.ts) and the embedded cloud enforces it
+ * on every request of a step (local/cloud/iam/); test/infra/permissions.test.ts proves the synthesized
+ * template's policies equal it.
  */
 
 const vpc = ec2('vpc');
@@ -30,13 +36,18 @@ const NETWORK_DESCRIBES = [
 ];
 const keyPair = ec2('key-pair');
 
-/** RunInstances: what it creates is tagged on create; the subnet and security group it uses are ours. */
-const runInstances = (): Grant[] =>
-  ec2Create('RunInstances', {
+/**
+ * RunInstances: what it creates is tagged on create; the subnet and security group it uses are ours. An
+ * account that encrypts EBS by default with its own KMS key also needs that key (preflight names it).
+ */
+const runInstances = (): Grant[] => [
+  ...ec2Create('RunInstances', {
     creates: [instance, volume, networkInterface],
     usesOwned: [subnet, securityGroup],
     usesForeign: [ec2Image, keyPair],
-  });
+  }),
+  ...ebsCustomerManagedKey(),
+];
 
 export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
   preflight: [
@@ -49,6 +60,8 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
       'ec2:DescribeVpcs',
       'ec2:DescribeAddresses',
       'ec2:DescribeInstances',
+      'ec2:GetEbsEncryptionByDefault',
+      'ec2:GetEbsDefaultKmsKeyId',
       'elasticloadbalancing:DescribeLoadBalancers',
       'elasticloadbalancing:DescribeTags',
       'servicequotas:GetServiceQuota',
@@ -68,7 +81,17 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
     ec2Owned(['CreateRoute'], [routeTable, internetGateway]),
     ec2Owned(['AssociateRouteTable'], [routeTable, subnet]),
   ],
-  launchNodes: [readOnly(['ec2:DescribeInstances']), ...runInstances()],
+  launchNodes: [
+    ...runInstances(),
+    // Nodes are launched in groups under one Name (resources/node-launch.ts); each instance then gets its own:
+    // only the Name key, only on instances already tagged as ours.
+    {
+      actions: ['ec2:CreateTags'],
+      resources: [instance],
+      conditions: { StringEquals: { [`aws:ResourceTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE }, 'ForAllValues:StringEquals': { 'aws:TagKeys': ['Name'] } },
+      reason: 'ec2:CreateTags names each node of a group launch; allowed only for the Name key (aws:TagKeys) on instances tagged k8s-ec2:managed-by=k8s-ec2-builder (aws:ResourceTag)',
+    },
+  ],
   createLoadBalancer: [
     readOnly([
       'elasticloadbalancing:DescribeLoadBalancers',
@@ -78,10 +101,12 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
       'elasticloadbalancing:DescribeTargetGroupAttributes',
       'elasticloadbalancing:DescribeListeners',
     ]),
+    // ELB reads the VPC, subnets, security groups… with our credentials while it creates (AWS-documented).
+    readOnly(dependentReads('elasticloadbalancing:CreateLoadBalancer', 'elasticloadbalancing:CreateTargetGroup')),
     ...elbCreate('CreateLoadBalancer', elb.loadBalancer),
     ...elbCreate('CreateTargetGroup', elb.targetGroup),
     // A listener is created on our load balancer, and tagged on create like the rest.
-    ...elbCreate('CreateListener', elb.listener, [elb.loadBalancer]),
+    ...elbCreateListener(),
     elbOwned(['ModifyLoadBalancerAttributes'], [elb.loadBalancer]),
     elbOwned(['ModifyTargetGroupAttributes'], [elb.targetGroup]),
     elbServiceLinkedRole(),
@@ -93,7 +118,7 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
     ec2Owned(['AssociateAddress'], [elasticIp, instance, networkInterface]),
   ],
   registerTargets: [
-    readOnly(['ec2:DescribeInstances', 'elasticloadbalancing:DescribeTargetHealth']),
+    readOnly([...new Set(['ec2:DescribeInstances', 'elasticloadbalancing:DescribeTargetHealth', ...dependentReads('elasticloadbalancing:RegisterTargets')])]),
     elbOwned(['RegisterTargets'], [elb.targetGroup]),
   ],
   waitUntilReady: [
@@ -152,6 +177,18 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
 
 /**
  * Permissions a handler needs that are not SDK commands in its bundle (AWS authorises them implicitly):
- * tag-on-create and ELB's service-linked role. The bundle check allows exactly these extras.
+ * tag-on-create, ELB's service-linked role, the KMS calls EC2 makes for a customer-managed EBS key, and the
+ * dependent reads of infra/dependent-permissions.ts. The bundle check allows exactly these extras.
  */
-export const IMPLIED_ACTIONS = ['ec2:CreateTags', 'elasticloadbalancing:AddTags', 'iam:CreateServiceLinkedRole'] as const;
+export const IMPLIED_ACTIONS: readonly string[] = [
+  'ec2:CreateTags',
+  'elasticloadbalancing:AddTags',
+  ELB_SERVICE_LINKED_ROLE_ACTION,
+  ...ebsCustomerManagedKey().flatMap((grant) => grant.actions),
+];
+
+/** A dependent read is implied only for a role that calls the action it depends on. */
+export function impliedFor(calls: readonly string[]): string[] {
+  const elbCalls = calls.filter((a) => a.startsWith('elasticloadbalancing:'));
+  return [...IMPLIED_ACTIONS, ...dependentReads(...elbCalls)];
+}

@@ -7,10 +7,11 @@ import { TAG } from '../functions/core/tags';
 /**
  * What is still tagged with a build id, asked the way a user would ask any EC2/ELBv2 endpoint (the embedded
  * cloud, LocalStack, moto or AWS): EC2 DescribeTags by key and value (terminated instances excepted: AWS
- * keeps their tags visible for a while), and the build's NLB by name.
+ * keeps their tags visible for a while), and the build's NLB by name. Asked with the operator's own
+ * credentials (the SDK's default chain), which the embedded cloud treats as the account's administrator.
  */
-export async function findLeftovers(buildId: string, clusterName: string, region: string): Promise<string[]> {
-  const { ec2, elbv2 } = createClients(region);
+export async function findLeftovers(buildId: string, clusterName: string, region: string, endpoints: Record<string, string | undefined>): Promise<string[]> {
+  const { ec2, elbv2 } = createClients(region, endpoints);
   return [...(await ec2Leftovers(ec2, buildId)), ...(await loadBalancerLeftovers(elbv2, buildId, `${clusterName}-nlb`))];
 }
 

@@ -7,10 +7,11 @@ import { createNotifyHandler } from '../functions/handlers/notify';
 import { buildDefinition, scaleDefinitionTime, teardownDefinition } from '../workflows';
 import { toProxyEvent } from './api/proxy-event';
 import { SlackSink, type SlackMessage } from './api/slack-sink';
-import { startCloud, type EmbeddedCloud } from './cloud';
+import { startCloud, type CloudOptions, type EmbeddedCloud } from './cloud';
 import { statusChangeEvent } from './stepfunctions/events';
 import { handleStepFunctionsRequest } from './stepfunctions/protocol';
 import { LocalStepFunctions } from './stepfunctions/service';
+import { createStepRoles, type Endpoints, type PermissionOverride, type StepRoles } from './step-roles';
 
 /**
  * The whole product on one machine, loopback only: the embedded EC2/ELBv2 cloud (or the endpoints already
@@ -23,10 +24,14 @@ export interface LocalStackOptions {
   port?: number;
   /** Simulated seconds per real second for the cloud's latencies and the workflows' waits (default 60). */
   timeScale?: number;
+  /** Overrides of the embedded cloud's latencies, in simulated seconds (e.g. `instanceListingLag`). */
+  latency?: CloudOptions['latency'];
   /** AWS request token buckets in the embedded cloud (default on). */
   throttling?: boolean;
   /** Called with each Slack message as it arrives. */
   onSlackMessage?: (message: SlackMessage) => void;
+  /** Changes a step's permissions before its role is created (tests: a missing permission must fail the build). */
+  permissions?: PermissionOverride;
 }
 
 export interface LocalStack {
@@ -36,6 +41,10 @@ export interface LocalStack {
   cloud?: EmbeddedCloud;
   sfn: LocalStepFunctions;
   slack: SlackSink;
+  /** Where the handlers' clients go: the endpoint variables of the embedded cloud, or the external ones. */
+  endpoints: Endpoints;
+  /** The step roles the handlers run under (credentials issued by the embedded cloud's IAM). */
+  roles: StepRoles;
   buildStateMachineArn: string;
   teardownStateMachineArn: string;
   timeScale: number;
@@ -43,15 +52,19 @@ export interface LocalStack {
 }
 
 const REGION = 'ap-northeast-2';
-const ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2', 'AWS_ENDPOINT_URL_SERVICE_QUOTAS', 'AWS_ENDPOINT_URL_SFN'];
 
-function snapshotEnv(names: string[]): () => void {
-  const saved = names.map((name) => [name, process.env[name]] as const);
-  return () => {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+/**
+ * The endpoints the handlers use: the embedded cloud's URL for EC2, ELBv2 and Service Quotas, or — with
+ * AWS_ENDPOINT_URL_EC2 and _ELASTIC_LOAD_BALANCING_V2 already set (LocalStack, moto) — those, with Service
+ * Quotas on the same endpoint unless set (they serve every service on one; without it preflight would ask
+ * real AWS). Read once here and handed to the handlers; process.env is left as it was.
+ */
+function endpointsFor(cloudUrl: string | undefined, env: NodeJS.ProcessEnv): Endpoints {
+  if (cloudUrl) return { AWS_ENDPOINT_URL_EC2: cloudUrl, AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: cloudUrl, AWS_ENDPOINT_URL_SERVICE_QUOTAS: cloudUrl };
+  return {
+    AWS_ENDPOINT_URL_EC2: env.AWS_ENDPOINT_URL_EC2,
+    AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2,
+    AWS_ENDPOINT_URL_SERVICE_QUOTAS: env.AWS_ENDPOINT_URL_SERVICE_QUOTAS ?? env.AWS_ENDPOINT_URL_EC2,
   };
 }
 
@@ -76,28 +89,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   process.env.AWS_REGION ??= REGION;
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 
-  // The handlers build their clients from these variables (functions/core/clients.ts), per invocation.
-  // What this stack sets is put back on close, so a second stack in the same process starts afresh.
-  const restoreEnv = snapshotEnv(ENDPOINT_VARIABLES);
   const external = Boolean(process.env.AWS_ENDPOINT_URL_EC2 && process.env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2);
-  const cloud = external ? undefined : await startCloud({ port: 0, timeScale, throttling: options.throttling ?? true, region: REGION });
-  if (cloud) {
-    process.env.AWS_ENDPOINT_URL_EC2 = cloud.url;
-    process.env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 = cloud.url;
-    process.env.AWS_ENDPOINT_URL_SERVICE_QUOTAS = cloud.url;
-  } else {
-    // LocalStack and moto serve every service on one endpoint; without this, preflight would ask real AWS.
-    process.env.AWS_ENDPOINT_URL_SERVICE_QUOTAS ??= process.env.AWS_ENDPOINT_URL_EC2;
-  }
+  const cloud = external ? undefined : await startCloud({ port: 0, timeScale, throttling: options.throttling ?? true, region: REGION, latency: options.latency });
+  const endpoints = endpointsFor(cloud?.url, process.env);
+  const roles = createStepRoles({ endpoints, cloud, override: options.permissions });
 
   const slack = new SlackSink(options.onSlackMessage);
   const server = createServer();
   const url = await listen(server, options.port ?? 0);
-  process.env.AWS_ENDPOINT_URL_SFN = url;
 
   const notify = createNotifyHandler({ resolveWebhookUrl: async () => `${url}/_slack/webhook` });
   const sfn = new LocalStepFunctions({
     region: REGION,
+    handlers: (name) => roles.handler(name),
     onStatusChange: async (change) => {
       await notify(statusChangeEvent(change) as never);
     },
@@ -134,6 +138,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cloud,
     sfn,
     slack,
+    endpoints,
+    roles,
     buildStateMachineArn,
     teardownStateMachineArn,
     timeScale,
@@ -142,7 +148,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       await cloud?.close();
-      restoreEnv();
     },
   };
 }

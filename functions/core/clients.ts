@@ -16,6 +16,13 @@ export interface AwsClients {
 
 type Env = Record<string, string | undefined>;
 
+/** Static credentials for a client (the local runtime's per-step role); absent, the SDK's default chain. */
+export interface StaticCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
 /**
  * The endpoint for one service from the standard SDK variables (service-specific first, then the global
  * one). This is the only switch between real AWS, the embedded cloud, LocalStack or moto.
@@ -38,13 +45,14 @@ export function endpointFor(serviceVariable: string, env: Env = process.env): st
  * Throttles keep the SDK's quick backoff because a step-level retry per throttle would be slow and, under
  * a burst, could run out of attempts. Every other call keeps the SDK's standard retries.
  */
-export function createClients(region: string, env: Env = process.env): AwsClients {
+export function createClients(region: string, env: Env = process.env, credentials?: StaticCredentials): AwsClients {
   const ec2Endpoint = endpointFor('EC2', env);
+  const common = { region, ...(credentials && { credentials }) };
   return {
-    ec2: new EC2Client({ region, endpoint: ec2Endpoint }),
-    ec2Once: new EC2Client({ region, endpoint: ec2Endpoint, maxAttempts: THROTTLED_ATTEMPTS, retryStrategy: resendThrottledOnly() }),
-    elbv2: new ElasticLoadBalancingV2Client({ region, endpoint: endpointFor('ELASTIC_LOAD_BALANCING_V2', env) }),
-    quotas: new ServiceQuotasClient({ region, endpoint: endpointFor('SERVICE_QUOTAS', env) }),
+    ec2: new EC2Client({ ...common, endpoint: ec2Endpoint }),
+    ec2Once: new EC2Client({ ...common, endpoint: ec2Endpoint, maxAttempts: THROTTLED_ATTEMPTS, retryStrategy: resendThrottledOnly() }),
+    elbv2: new ElasticLoadBalancingV2Client({ ...common, endpoint: endpointFor('ELASTIC_LOAD_BALANCING_V2', env) }),
+    quotas: new ServiceQuotasClient({ ...common, endpoint: endpointFor('SERVICE_QUOTAS', env) }),
   };
 }
 
@@ -75,12 +83,15 @@ export function resendThrottledOnly(maxAttempts = THROTTLED_ATTEMPTS, random: ()
 
 const cache = new Map<string, AwsClients>();
 
-/** Clients reused across warm Lambda invocations, keyed by region and endpoints. */
-export function clientsFor(region: string, env: Env = process.env): AwsClients {
-  const key = [region, endpointFor('EC2', env), endpointFor('ELASTIC_LOAD_BALANCING_V2', env), endpointFor('SERVICE_QUOTAS', env)].join('|');
+/**
+ * Clients reused across warm Lambda invocations, keyed by region, endpoints and access key (the local
+ * runtime runs every step in one process, each under its own role's credentials).
+ */
+export function clientsFor(region: string, env: Env = process.env, credentials?: StaticCredentials): AwsClients {
+  const key = [region, endpointFor('EC2', env), endpointFor('ELASTIC_LOAD_BALANCING_V2', env), endpointFor('SERVICE_QUOTAS', env), credentials?.accessKeyId].join('|');
   let clients = cache.get(key);
   if (!clients) {
-    clients = createClients(region, env);
+    clients = createClients(region, env, credentials);
     cache.set(key, clients);
   }
   return clients;

@@ -31,17 +31,31 @@ export function parseStepInput(state: BuildState, reading: SpecReading = 'full')
   return { spec: result.spec, plan: plan(result.spec, state.buildId) };
 }
 
+/** What a step handler is given from outside, so another runtime can run it unchanged. */
+export interface StepDependencies {
+  /**
+   * The AWS clients for the spec's region. Default: `clientsFor(region)`, from the standard endpoint
+   * variables and the Lambda role's credentials. The local runtime gives each step its own role's
+   * credentials here, so the embedded cloud authorises every call as AWS would authorise that role.
+   */
+  clientsFor?: (region: string) => AwsClients;
+}
+
+/** A step's Lambda handler; `withDependencies` gives the same handler other clients (the local runtime). */
+export type StepHandler<S, R> = ((state: S) => Promise<R>) & { withDependencies(deps: StepDependencies): (state: S) => Promise<R> };
+
 /**
  * Wraps one state's work: validates input, builds clients, logs structured JSON with the build id and the
  * step as persistent keys, and lets errors propagate (Step Functions can only Retry/Catch what is thrown).
  */
-export function stepHandler<R, S extends BuildState = BuildState>(step: string, work: (ctx: StepContext<S>) => Promise<R>, reading: SpecReading = 'full') {
-  return async (state: S): Promise<R> => {
+export function stepHandler<R, S extends BuildState = BuildState>(step: string, work: (ctx: StepContext<S>) => Promise<R>, reading: SpecReading = 'full'): StepHandler<S, R> {
+  const handle = (deps: StepDependencies) => async (state: S): Promise<R> => {
     const logger = new Logger({ serviceName: 'k8s-ec2-builder', persistentKeys: { step, buildId: state?.buildId } });
     const { spec, plan: buildPlan } = parseStepInput(state, reading);
     const started = Date.now();
     try {
-      const result = await work({ state, spec, plan: buildPlan, clients: clientsFor(spec.region), logger });
+      const clients = deps.clientsFor ? deps.clientsFor(spec.region) : clientsFor(spec.region);
+      const result = await work({ state, spec, plan: buildPlan, clients, logger });
       logger.info('step finished', { durationMs: Date.now() - started });
       return result;
     } catch (error) {
@@ -50,4 +64,5 @@ export function stepHandler<R, S extends BuildState = BuildState>(step: string, 
       throw error;
     }
   };
+  return Object.assign(handle({}), { withDependencies: handle });
 }

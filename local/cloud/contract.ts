@@ -20,7 +20,7 @@ export class CloudError extends Error {
   }
 }
 
-/** Simulated time. `now()` is simulated epoch milliseconds; `timeScale` = simulated seconds per real second. */
+/** Simulated time. `now()` is simulated epoch milliseconds; `timeScale` = simulated seconds per real second (0: only moved by hand). */
 export interface SimClock {
   now(): number;
   readonly timeScale: number;
@@ -35,6 +35,20 @@ export interface LatencyModel {
   nlbProvisioningToActive: number;
   /** After DeleteLoadBalancer its ENIs stay `in-use` this long, blocking subnet and security-group deletes. */
   nlbEniLingerAfterDelete: number;
+  /**
+   * How long after EC2 creates a subnet, security group or instance ELBv2 still does not know it and answers
+   * as for an unknown ID (SubnetNotFound, InvalidSecurityGroup, InvalidTarget). AWS documents the lag but no
+   * figure (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html: back off "starting with
+   * a couple of seconds"); the default is our assumption of "a few seconds". 0 turns the lag off.
+   */
+  elbv2SeesNewEc2ResourcesAfter: number;
+  /**
+   * Eventual consistency: for this long after RunInstances an instance is missing from DescribeInstances
+   * answers that list (by tag or any other filter); asked for by its id it is there. 0 (default): at once.
+   * "the result of an API command you run that affects your Amazon EC2 resources might not be immediately
+   * visible to all subsequent commands you run", https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html
+   */
+  instanceListingLag: number;
 }
 
 export const DEFAULT_LATENCY: LatencyModel = {
@@ -43,6 +57,8 @@ export const DEFAULT_LATENCY: LatencyModel = {
   instanceShuttingDownToTerminated: 45,
   nlbProvisioningToActive: 150,
   nlbEniLingerAfterDelete: 60,
+  elbv2SeesNewEc2ResourcesAfter: 5,
+  instanceListingLag: 0,
 };
 
 export interface Tag {
@@ -50,7 +66,10 @@ export interface Tag {
   Value: string;
 }
 
-/** The view of EC2 that ELBv2 needs (subnets, security groups, instances, and the NLB's own ENIs). */
+/**
+ * The view of EC2 that ELBv2 needs (subnets, security groups, instances, and the NLB's own ENIs), as ELBv2 sees
+ * it: a resource EC2 made less than `elbv2SeesNewEc2ResourcesAfter` ago is not in it yet (ec2/elbv2-view.ts).
+ */
 export interface Ec2View {
   subnet(id: string): { subnetId: string; vpcId: string; availabilityZone: string; cidrBlock: string } | undefined;
   securityGroup(id: string): { groupId: string; vpcId: string } | undefined;
@@ -61,6 +80,19 @@ export interface Ec2View {
   createLoadBalancerInterface(opts: { subnetId: string; groupIds: string[]; description: string }): string;
   /** The ENI stays `in-use` until `releaseAt` (simulated epoch ms), then disappears. */
   releaseLoadBalancerInterface(eniId: string, releaseAt: number): void;
+}
+
+/**
+ * One authorisation AWS makes for a request: an IAM action on one resource ARN (`*` for actions without
+ * resource-level permissions), with the condition keys of the request for that resource
+ * (`aws:RequestTag/…` and `aws:TagKeys` for what it creates, `aws:ResourceTag/…` for what exists…).
+ */
+export interface AuthorizationRequest {
+  action: string;
+  resource: string;
+  context: Record<string, string | string[]>;
+  /** The resource's own policy where the service has one that IAM evaluates too (a KMS key policy). */
+  resourcePolicy?: object;
 }
 
 /**
@@ -75,6 +107,12 @@ export interface ServiceModule {
   readonly apiVersion: string;
   readonly protocol: 'ec2' | 'query';
   handle(action: string, params: QueryParams): unknown;
+  /**
+   * What IAM must allow for this request to run: one entry per resource AWS evaluates (and per tag-on-create
+   * authorisation), read from the request and the current resources' tags. Throws CloudError for requests
+   * too malformed to authorise (AWS answers those before IAM too).
+   */
+  authorizations(action: string, params: QueryParams): AuthorizationRequest[];
   /** Resources tagged with `k8s-ec2:build-id` = buildId, for the control interface. */
   listByBuildId(buildId: string): Array<{ type: string; id: string; state?: string }>;
   reset(): void;

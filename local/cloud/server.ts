@@ -1,29 +1,41 @@
 /**
  * The embedded cloud: one loopback HTTP endpoint that the unchanged AWS SDK clients talk to (EC2 and ELBv2
  * over awsQuery, routed by the `Version` parameter; Service Quotas over AWS JSON 1.1, routed by
- * `X-Amz-Target`), plus the `/_cloud/*` control interface. Signatures are not checked: it is a local test
- * double bound to 127.0.0.1, not a security boundary.
+ * `X-Amz-Target`), plus the `/_cloud/*` control interface. Every request is authorised by IAM against the
+ * caller's role (local/cloud/iam), whose access key the SigV4 header names; signatures themselves are not
+ * verified: it is a local test double bound to 127.0.0.1, not a security boundary.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { LocalClock } from './clock';
+import { ClockMode, LocalClock } from './clock';
 import { CloudError, DEFAULT_LATENCY, LatencyModel, QueryParams, ServiceModule } from './contract';
 import { handleControl } from './control';
+import { accessKeyOf, CloudIam } from './iam';
 import { createEc2Service } from './ec2';
+import type { EbsDefaults } from './ec2/ebs-defaults';
 import { createElbv2Service } from './elbv2';
 import { FaultInjector, Faults, ServiceName } from './faults';
 import { Quotas } from './quotas';
+import { quotaAuthorizations } from './quotas-authorization';
 import { Throttle } from './throttle';
 import { Rendered, renderError, renderJsonError, renderResult } from './wire';
 
-export interface CloudOptions {
+/** With the account-level EBS settings (`ebsEncryptionByDefault`, `ebsDefaultKmsKeyId`; off and AWS managed by default). */
+export interface CloudOptions extends EbsDefaults {
   /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
-  /** Simulated seconds per real second (default 1). */
+  /** Simulated seconds per real second (default 1); ignored by a manual clock. */
   timeScale?: number;
+  /** `scaled` (default): simulated time follows real time × timeScale. `manual`: it moves only on `clock.advance` (deterministic tests). */
+  clock?: ClockMode;
   /** Overrides of the AWS-like latencies, in simulated seconds. */
   latency?: Partial<LatencyModel>;
+  /**
+   * IAM (default on): requests signed with credentials from `cloud.iam.account.assumeRole` are authorised
+   * against that role's policy as AWS would; other credentials act as the account's administrator.
+   */
+  iam?: boolean;
   /** AWS's request token buckets (default on). */
   throttling?: boolean;
   /** Default `ap-northeast-2`. */
@@ -49,10 +61,15 @@ export interface EmbeddedCloud {
   clock: LocalClock;
   faults: FaultInjector;
   quotas: Quotas;
+  /** The account's IAM: roles for the local runtime's steps, and the authorisation of every request. */
+  iam: CloudIam;
   /** Live resources tagged `k8s-ec2:build-id` = buildId, across EC2 and ELBv2. */
   resources(buildId: string): CloudResource[];
-  /** Requests received per `service:Action` (throttled and fault-injected ones included). */
-  stats(): { calls: Record<string, number>; total: number };
+  /**
+   * Requests received per `service:Action` (throttled, denied and fault-injected ones included), and per
+   * calling principal ARN (the administrator's calls under the account root's ARN).
+   */
+  stats(): { calls: Record<string, number>; total: number; byPrincipal: Record<string, number> };
   resetStats(): void;
   /** Forget every resource, fault rule, counter and token bucket (the clock keeps running). */
   reset(): void;
@@ -64,15 +81,22 @@ const SERVICE_NAMES: Record<string, ServiceName> = { '2016-11-15': 'ec2', '2015-
 export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud> {
   const region = opts.region ?? 'ap-northeast-2';
   const accountId = opts.accountId ?? '123456789012';
-  const clock = new LocalClock(opts.timeScale ?? 1);
+  const clock = new LocalClock(opts.timeScale ?? 1, opts.clock ?? 'scaled');
   const latency: LatencyModel = { ...DEFAULT_LATENCY, ...opts.latency };
   const quotas = new Quotas(opts.quotas);
-  const ec2 = createEc2Service({ clock, latency, region, accountId, quotas, seedKeyPairs: opts.seedKeyPairs ?? ['fin-k8s-key'] });
+  const ec2 = createEc2Service({ clock, latency, region, accountId, quotas, seedKeyPairs: opts.seedKeyPairs ?? ['fin-k8s-key'], ebsDefaults: opts });
   const elbv2 = createElbv2Service({ clock, latency, ec2: ec2.view, region, accountId });
   const modules = new Map<string, ServiceModule>([[ec2.apiVersion, ec2], [elbv2.apiVersion, elbv2]]);
   const faults = new Faults();
   const throttle = new Throttle(opts.throttling ?? true);
   let calls: Record<string, number> = {};
+  let byPrincipal: Record<string, number> = {};
+  const iam = new CloudIam('aws', accountId, region);
+  const enforceIam = opts.iam ?? true;
+  const count = (key: string, principalArn: string) => {
+    calls[key] = (calls[key] ?? 0) + 1;
+    byPrincipal[principalArn] = (byPrincipal[principalArn] ?? 0) + 1;
+  };
 
   /** AZs a request targets, for AZ-scoped fault rules: Placement, AvailabilityZone, any subnet (EC2 or ELBv2 form). */
   const requestAzs = (params: QueryParams): string[] => {
@@ -87,7 +111,7 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
     return [...azs];
   };
 
-  const handleQuery = (body: string): Rendered => {
+  const handleQuery = async (body: string, accessKeyId: string | undefined): Promise<Rendered> => {
     const params: QueryParams = Object.fromEntries(new URLSearchParams(body));
     const requestId = randomUUID();
     const module = modules.get(params.Version ?? '');
@@ -96,13 +120,16 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
       return renderError('query', '', new CloudError('InvalidAction', `Unknown API version '${params.Version ?? ''}' for action ${action}`), requestId);
     }
     const service = SERVICE_NAMES[module.apiVersion];
-    calls[`${service}:${action}`] = (calls[`${service}:${action}`] ?? 0) + 1;
+    const principal = iam.account.principalFor(accessKeyId);
+    count(`${service}:${action}`, principal.arn);
     try {
-      throttle.admit(service, action);
+      throttle.admit(service, action, params);
+      if (enforceIam) await iam.authorize(service, action, principal, module.authorizations(action, params));
       const request = { service, action, availabilityZones: requestAzs(params) };
       const fault = faults.check(request);
       if (fault) throw fault;
       const result = module.handle(action, params);
+      iam.succeeded(service, action);
       // The action ran (its resources exist); an `after` fault now loses its answer, as a 5xx after the work would.
       const lost = faults.check(request, 'after');
       if (lost) throw lost;
@@ -113,9 +140,14 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
     }
   };
 
-  const handleQuotas = (target: string, body: string): Rendered & { headers?: Record<string, string> } => {
-    calls[`servicequotas:${target.split('.')[1]}`] = (calls[`servicequotas:${target.split('.')[1]}`] ?? 0) + 1;
+  const handleQuotas = async (target: string, body: string, accessKeyId: string | undefined): Promise<Rendered & { headers?: Record<string, string> }> => {
+    const principal = iam.account.principalFor(accessKeyId);
+    const action = target.split('.')[1] ?? '';
+    count(`servicequotas:${action}`, principal.arn);
     try {
+      if (enforceIam) await iam.authorize('servicequotas', action, principal, quotaAuthorizations(action, body ? JSON.parse(body) : {}, region, accountId));
+      const fault = faults.check({ service: 'servicequotas', action: target.split('.')[1] ?? '', availabilityZones: [] });
+      if (fault) throw fault;
       const result = quotas.handle(target, body ? JSON.parse(body) : {}, region, accountId);
       return { status: 200, contentType: 'application/x-amz-json-1.1', body: JSON.stringify(result) };
     } catch (error) {
@@ -128,6 +160,7 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
     clock,
     faults,
     quotas,
+    iam,
     resources(buildId) {
       return [
         ...ec2.listByBuildId(buildId).map((r) => ({ service: 'ec2' as const, ...r })),
@@ -135,10 +168,11 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
       ];
     },
     stats() {
-      return { calls: { ...calls }, total: Object.values(calls).reduce((a, b) => a + b, 0) };
+      return { calls: { ...calls }, total: Object.values(calls).reduce((a, b) => a + b, 0), byPrincipal: { ...byPrincipal } };
     },
     resetStats() {
       calls = {};
+      byPrincipal = {};
     },
     reset() {
       ec2.reset();
@@ -147,6 +181,7 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
       throttle.reset();
       quotas.reset();
       calls = {};
+      byPrincipal = {};
     },
     close: () => new Promise<void>((resolve, reject) => {
       server.closeAllConnections();
@@ -158,16 +193,21 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      let out: Rendered & { headers?: Record<string, string> };
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const target = req.headers['x-amz-target'];
-      if (url.pathname.startsWith('/_cloud/')) out = handleControl(cloud, req.method ?? 'GET', url, body);
-      else if (typeof target === 'string' && target.startsWith('ServiceQuotasV20190624.')) out = handleQuotas(target, body);
-      else if (req.method === 'POST') out = handleQuery(body);
-      else out = { status: 404, contentType: 'text/plain', body: 'Not an AWS API route of the embedded cloud\n' };
-      res.writeHead(out.status, { 'content-type': out.contentType, 'x-amzn-requestid': randomUUID(), ...out.headers });
-      res.end(out.body);
+      void (async () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        let out: Rendered & { headers?: Record<string, string> };
+        const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+        const target = req.headers['x-amz-target'];
+        const accessKeyId = accessKeyOf(req.headers.authorization);
+        if (url.pathname.startsWith('/_cloud/')) out = handleControl(cloud, req.method ?? 'GET', url, body);
+        else if (typeof target === 'string' && target.startsWith('ServiceQuotasV20190624.')) out = await handleQuotas(target, body, accessKeyId);
+        else if (req.method === 'POST') out = await handleQuery(body, accessKeyId);
+        else out = { status: 404, contentType: 'text/plain', body: 'Not an AWS API route of the embedded cloud\n' };
+        res.writeHead(out.status, { 'content-type': out.contentType, 'x-amzn-requestid': randomUUID(), ...out.headers });
+        res.end(out.body);
+      })().catch((error: unknown) => {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`Embedded cloud bug: ${(error as Error).message}\n`);
+      });
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -3,11 +3,14 @@ import { CloudError, Ec2View, LatencyModel, QueryParams, ServiceModule, SimClock
 import { Quotas } from '../quotas';
 import { addressActions } from './addresses';
 import { Actions, Args } from './args';
+import { ec2Authorizations } from './authorization';
+import { ebsDefaultActions, type EbsDefaults } from './ebs-defaults';
+import { createEc2View } from './elbv2-view';
 import { gatewayActions } from './gateways';
 import { instanceViewActions } from './instance-views';
 import { instanceActions } from './instances';
 import { keyPairActions, seedKeyPair } from './keypairs';
-import { createEc2View, networkInterfaceActions } from './network-interfaces';
+import { networkInterfaceActions } from './network-interfaces';
 import { regionActions } from './region';
 import { routeTableActions } from './route-tables';
 import { securityGroupActions } from './security-groups';
@@ -24,6 +27,7 @@ export interface Ec2Options {
   quotas: Quotas;
   /** Key pairs that exist from the start (a real account would already hold the build's key). */
   seedKeyPairs: string[];
+  ebsDefaults?: EbsDefaults;
 }
 
 export interface Ec2Service extends ServiceModule {
@@ -35,11 +39,12 @@ export interface Ec2Service extends ServiceModule {
 export const BUILD_ID_TAG = 'k8s-ec2:build-id';
 
 export function createEc2Service(opts: Ec2Options): Ec2Service {
-  const store = new Ec2Store(opts.clock, opts.latency, opts.region, opts.accountId, opts.quotas);
+  const store = new Ec2Store(opts.clock, opts.latency, opts.region, opts.accountId, opts.quotas, opts.ebsDefaults);
   const actions: Actions = {
     ...vpcActions(store), ...subnetActions(store), ...gatewayActions(store), ...routeTableActions(store),
     ...securityGroupActions(store), ...instanceActions(store), ...instanceViewActions(store), ...addressActions(store),
     ...networkInterfaceActions(store), ...regionActions(store), ...keyPairActions(store), ...tagActions(store),
+    ...ebsDefaultActions(store),
   };
   const seed = () => opts.seedKeyPairs.forEach((name) => seedKeyPair(store, name));
   seed();
@@ -55,6 +60,7 @@ export function createEc2Service(opts: Ec2Options): Ec2Service {
       if (args.bool('DryRun')) throw new CloudError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
       return handler(args);
     },
+    authorizations: (action: string, params: QueryParams) => ec2Authorizations(store, action, params),
     listByBuildId(buildId: string) {
       return taggables(store)
         .filter((t) => t.tags.get(BUILD_ID_TAG) === buildId)

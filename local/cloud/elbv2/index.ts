@@ -4,6 +4,7 @@
  * returns; this module never sleeps — time-dependent states are read off `deps.clock`.
  */
 import { CloudError, Elbv2Deps, QueryParams, ServiceModule } from '../contract';
+import { elbv2Authorizations } from './authorization';
 import { describeLoadBalancerAttributes, describeTargetGroupAttributes, modifyLoadBalancerAttributes, modifyTargetGroupAttributes } from './attributes';
 import { createListener, deleteListener, describeListeners, MAX_LISTENERS_PER_NLB } from './listeners';
 import { createLoadBalancer, deleteLoadBalancer, describeLoadBalancers, MAX_NLBS, setSecurityGroups } from './load-balancers';
@@ -11,6 +12,7 @@ import { paginate } from './params';
 import { Ctx, emptyState, lbState, State } from './store';
 import { addTags, describeTags, removeTags } from './tags';
 import { createTargetGroup, deleteTargetGroup, describeTargetGroups, MAX_TARGET_GROUPS } from './target-groups';
+import { MAX_TARGETS_PER_NLB, MAX_TARGETS_PER_ZONE_PER_NLB } from './target-quotas';
 import { deregisterTargets, describeTargetHealth, MAX_TARGETS_PER_GROUP, registerTargets } from './targets';
 
 export const ELBV2_API_VERSION = '2015-12-01';
@@ -24,8 +26,8 @@ const ACCOUNT_LIMITS: Array<[string, number]> = [
   ['target-groups', MAX_TARGET_GROUPS],
   ['listeners-per-network-load-balancer', MAX_LISTENERS_PER_NLB],
   ['targets-per-target-group', MAX_TARGETS_PER_GROUP],
-  ['targets-per-network-load-balancer', 3000],
-  ['targets-per-availability-zone-per-network-load-balancer', 500],
+  ['targets-per-network-load-balancer', MAX_TARGETS_PER_NLB],
+  ['targets-per-availability-zone-per-network-load-balancer', MAX_TARGETS_PER_ZONE_PER_NLB],
   ['target-groups-per-action-on-network-load-balancer', 1],
   ['application-load-balancers', 50],
   ['listeners-per-application-load-balancer', 50],
@@ -96,6 +98,7 @@ export function createElbv2Service(deps: Elbv2Deps): ServiceModule {
       if (!handler) throw new CloudError('InvalidAction', `The action ${action} is not valid for this web service (version ${ELBV2_API_VERSION})`, 400);
       return handler(ctx, params);
     },
+    authorizations: (action: string, params: QueryParams) => elbv2Authorizations(ctx, action, params),
     listByBuildId: (buildId) => listByBuildId(state, ctx, buildId),
     reset() {
       state = emptyState();

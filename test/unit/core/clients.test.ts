@@ -40,6 +40,17 @@ describe('client factory', () => {
     expect(clientsFor('ap-northeast-2', {}).ec2Once).toBe(clientsFor('ap-northeast-2', {}).ec2Once);
     expect(clientsFor('ap-northeast-2', {})).not.toBe(clientsFor('us-east-1', {}));
   });
+
+  it('signs every client with the credentials it is given, and keeps one set per access key', async () => {
+    const role = { accessKeyId: 'ASIAROLEONE', secretAccessKey: 'secret' };
+    const clients = createClients('eu-west-1', {}, role);
+    for (const client of [clients.ec2, clients.ec2Once, clients.elbv2, clients.quotas]) {
+      expect(await client.config.credentials()).toMatchObject(role);
+    }
+    const other = { accessKeyId: 'ASIAROLETWO', secretAccessKey: 'secret' };
+    expect(clientsFor('eu-west-1', {}, role)).toBe(clientsFor('eu-west-1', {}, { ...role }));
+    expect(clientsFor('eu-west-1', {}, role)).not.toBe(clientsFor('eu-west-1', {}, other));
+  });
 });
 
 describe('resendThrottledOnly (the retry strategy of ec2Once)', () => {

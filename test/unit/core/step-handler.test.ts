@@ -83,6 +83,19 @@ describe('stepHandler', () => {
     expect(await seen?.clients.ec2.config.region()).toBe('ap-northeast-2');
   });
 
+  it('takes its clients from the dependencies it is given (another runtime, another role), for the spec region', async () => {
+    const clients = { ec2: new EC2Client({ region: 'ap-northeast-2' }) } as StepContext['clients'];
+    const clientsFor = jest.fn(() => clients);
+    let seen: StepContext | undefined;
+    const handler = stepHandler('test-step', async (ctx) => {
+      seen = ctx;
+      return 1;
+    });
+    await handler.withDependencies({ clientsFor })(seoulState());
+    expect(clientsFor).toHaveBeenCalledWith('ap-northeast-2');
+    expect(seen?.clients).toBe(clients);
+  });
+
   it('does not run the work when the input is invalid', async () => {
     const work = jest.fn();
     await expect(stepHandler('test-step', work)({ ...seoulState(), buildId: 'no spaces please' })).rejects.toThrow(InvalidSpec);

@@ -1,0 +1,56 @@
+/**
+ * Permissions AWS checks on the caller *besides* the action called — one table, with the AWS page that
+ * documents each row. The permission table (infra/permissions.ts) grants them to the roles that call these
+ * actions, and the embedded cloud (local/cloud/iam/) demands them on every such request, so a row missing
+ * here or a grant missing there fails offline exactly as it would fail in a real account.
+ */
+
+export const ELB_API_PERMISSIONS_PAGE = 'https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-api-permissions.html';
+export const ELB_SERVICE_LINKED_ROLE_PAGE = 'https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-service-linked-roles.html';
+export const EBS_ENCRYPTION_PERMISSIONS_PAGE = 'https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html';
+
+export interface DependentPermissions {
+  /** Actions the caller must also be allowed, each evaluated on Resource "*" (they are EC2 Describe calls). */
+  requires: readonly string[];
+  source: string;
+}
+
+/**
+ * "Elastic Load Balancing API permissions", required permissions for the 2015-12-01 API: the EC2 reads ELB
+ * makes with the caller's credentials. Actions the page does not list (CreateListener, DeregisterTargets,
+ * Modify*, Delete*, Describe*) need nothing beyond themselves.
+ */
+export const DEPENDENT_PERMISSIONS: Readonly<Record<string, DependentPermissions>> = {
+  'elasticloadbalancing:CreateLoadBalancer': {
+    requires: ['ec2:DescribeAccountAttributes', 'ec2:DescribeAddresses', 'ec2:DescribeInternetGateways', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs'],
+    source: ELB_API_PERMISSIONS_PAGE,
+  },
+  'elasticloadbalancing:CreateTargetGroup': { requires: ['ec2:DescribeInternetGateways', 'ec2:DescribeVpcs'], source: ELB_API_PERMISSIONS_PAGE },
+  'elasticloadbalancing:RegisterTargets': {
+    requires: ['ec2:DescribeInstances', 'ec2:DescribeInternetGateways', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs'],
+    source: ELB_API_PERMISSIONS_PAGE,
+  },
+  'elasticloadbalancing:SetIpAddressType': { requires: ['ec2:DescribeSubnets'], source: ELB_API_PERMISSIONS_PAGE },
+  'elasticloadbalancing:SetSubnets': { requires: ['ec2:DescribeSubnets'], source: ELB_API_PERMISSIONS_PAGE },
+};
+
+/**
+ * CreateLoadBalancer also needs `iam:CreateServiceLinkedRole` (iam:AWSServiceName =
+ * elasticloadbalancing.amazonaws.com) while the account has no AWSServiceRoleForElasticLoadBalancing: ELB
+ * creates that role on the account's first load balancer.
+ */
+export const ELB_SERVICE_LINKED_ROLE_ACTION = 'iam:CreateServiceLinkedRole';
+export const ELB_SERVICE_NAME = 'elasticloadbalancing.amazonaws.com';
+
+/**
+ * Launching an instance whose EBS volumes are encrypted with a customer-managed KMS key (for example an
+ * account that encrypts by default with its own key) needs these KMS actions on that key; EC2 calls KMS on
+ * the caller's behalf (kms:ViaService = ec2.<region>.amazonaws.com), and the grant it creates is for an
+ * AWS resource (kms:GrantIsForAWSResource). AWS-managed `alias/aws/ebs` needs none of them.
+ */
+export const EBS_CUSTOMER_KEY_ACTIONS = ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'] as const;
+
+/** The dependent reads of the given actions, deduplicated and sorted (what a role calling them needs too). */
+export function dependentReads(...actions: string[]): string[] {
+  return [...new Set(actions.flatMap((action) => DEPENDENT_PERMISSIONS[action]?.requires ?? []))].sort();
+}
