@@ -2,12 +2,15 @@ import type { PreflightResult } from '../core/contracts';
 import { PreflightFailed } from '../core/errors';
 import { stepHandler } from '../core/step-handler';
 import { checkAvailabilityZones, checkClusterNameFree, checkInstanceTypeOfferings, checkKeyPair, type Problem } from '../resources/account';
+import { checkEbsDefaultKey } from '../resources/ebs-encryption';
 import { findRhel8Image } from '../resources/images';
 import { checkQuotas } from '../resources/quotas';
 
 /**
  * Preflight (DESIGN §5): read-only checks before anything is created. Every problem is collected and
  * reported together in one PreflightFailed, so a user fixes the spec or the account once, not check by check.
+ * What it could not check, or what the operator must know (a customer-managed EBS key), becomes a note:
+ * notes never refuse a build, and they travel to the build's outputs and its Slack message.
  */
 export const handler = stepHandler('preflight', async ({ clients, plan, logger }): Promise<PreflightResult> => {
   const imageCheck = findRhel8Image(clients, plan.spec).then(
@@ -17,22 +20,25 @@ export const handler = stepHandler('preflight', async ({ clients, plan, logger }
       throw error;
     },
   );
-  const [zones, offerings, keyPair, names, quotas, image] = await Promise.all([
+  const [zones, offerings, keyPair, names, quotas, ebsNotes, image] = await Promise.all([
     checkAvailabilityZones(clients, plan),
     checkInstanceTypeOfferings(clients, plan),
     checkKeyPair(clients, plan),
     checkClusterNameFree(clients, plan),
     checkQuotas(clients, plan),
+    checkEbsDefaultKey(clients),
     imageCheck,
   ]);
   const problems = [...zones, ...offerings, ...keyPair, ...names, ...quotas.problems, ...image.problems];
   if (problems.length > 0 || !image.image) {
     throw new PreflightFailed(problems.map((p) => (p.field ? `${p.field}: ${p.message}` : p.message)).join('; '), { details: { problems } });
   }
-  logger.info('preflight passed', { image: image.image, quotas: quotas.notes });
+  const notes = [...quotas.notes, ...ebsNotes];
+  logger.info('preflight passed', { image: image.image, quotas: quotas.checks, notes });
   return {
     imageId: image.image.imageId,
     imageName: image.image.imageName,
-    checks: ['availability zones', 'instance type offerings', `image ${image.image.imageName}`, `key pair ${plan.spec.keyName}`, 'cluster name free', ...quotas.notes],
+    checks: ['availability zones', 'instance type offerings', `image ${image.image.imageName}`, `key pair ${plan.spec.keyName}`, 'cluster name free', ...quotas.checks],
+    notes,
   };
 });

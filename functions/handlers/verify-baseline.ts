@@ -47,6 +47,7 @@ export const handler = stepHandler('verify-baseline', async ({ state, spec, plan
     bastion: { instanceId: readiness.bastion.instanceId, publicIp: readiness.bastion.publicIp, privateIp: readiness.bastion.privateIp },
     nodes: readiness.nodes,
     kubernetes: spec.kubernetes,
+    notes: state.preflight?.notes ?? [],
   };
   return { outputs, baseline };
 });

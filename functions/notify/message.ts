@@ -41,10 +41,14 @@ export interface Summary {
   bastionIp?: string;
   failure?: FailureSummary;
   outcome?: string;
+  /** Preflight's notes on a successful build: what it could not check, or must tell the operator. */
+  notes?: string[];
   consoleUrl: string;
 }
 
 const MAX_CAUSE = 600;
+/** Slack caps a section's text at 3000 characters; notes share the section with the cause. */
+const MAX_NOTES = 1500;
 
 function parseObject(text: string | null | undefined): Record<string, unknown> | undefined {
   if (!text) return undefined;
@@ -64,7 +68,7 @@ export function summarize(detail: ExecutionStatusDetail): Summary {
   const buildId = teardownOf ?? name;
   const input = parseObject(detail.input);
   const cluster = str((input?.spec as Record<string, unknown> | undefined)?.name) ?? buildId.replace(/-(\d{8}-\d{6}-[a-z0-9]+|k[0-9a-f]{16})$/, '');
-  const outputs = parseObject(detail.output)?.outputs as { loadBalancer?: { dnsName?: unknown }; bastion?: { publicIp?: unknown } } | undefined;
+  const outputs = parseObject(detail.output)?.outputs as { loadBalancer?: { dnsName?: unknown }; bastion?: { publicIp?: unknown }; notes?: unknown } | undefined;
   const succeeded = detail.status === 'SUCCEEDED';
   const status = teardownOf ? (succeeded ? 'DESTROYED' : 'FAILED') : buildExecutionStatus(detail.status, detail.error ?? undefined);
   const parsed = succeeded ? undefined : parseFailureCause(detail.cause ?? undefined);
@@ -79,6 +83,7 @@ export function summarize(detail: ExecutionStatusDetail): Summary {
     durationMs: typeof detail.startDate === 'number' && typeof detail.stopDate === 'number' ? detail.stopDate - detail.startDate : undefined,
     nlbDns: succeeded ? str(outputs?.loadBalancer?.dnsName) : undefined,
     bastionIp: succeeded ? str(outputs?.bastion?.publicIp) : undefined,
+    notes: succeeded && Array.isArray(outputs?.notes) ? outputs.notes.filter((n): n is string => typeof n === 'string') : undefined,
     failure,
     outcome: teardownOf
       ? succeeded ? undefined : 'Teardown FAILED: some resources may remain. Send DELETE /builds/{id} again.'
@@ -127,7 +132,8 @@ export function slackMessage(summary: Summary): SlackMessage {
     ...field('Failed step', summary.failure?.step),
     ...field('Error', summary.failure?.error),
   ];
-  const details = [summary.failure?.cause && `*Cause*\n${escapeMrkdwn(truncate(summary.failure.cause, MAX_CAUSE))}`, summary.outcome && escapeMrkdwn(summary.outcome)].filter(Boolean);
+  const notes = summary.notes?.length ? `*Preflight notes*\n${escapeMrkdwn(truncate(summary.notes.map((n) => `• ${n}`).join('\n'), MAX_NOTES))}` : undefined;
+  const details = [summary.failure?.cause && `*Cause*\n${escapeMrkdwn(truncate(summary.failure.cause, MAX_CAUSE))}`, summary.outcome && escapeMrkdwn(summary.outcome), notes].filter(Boolean);
   return {
     text: `${headline} (${summary.buildId}, ${formatDuration(summary.durationMs)})`,
     blocks: [

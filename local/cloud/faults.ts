@@ -2,6 +2,9 @@ import { CloudError } from './contract';
 import { seededRandom } from './rng';
 
 export type ServiceName = 'ec2' | 'elbv2';
+/** What a fault rule can target: the awsQuery services, and Service Quotas (AWS JSON 1.1, e.g. to make it not answer). */
+export type FaultService = ServiceName | 'servicequotas';
+const FAULT_SERVICES: readonly FaultService[] = ['ec2', 'elbv2', 'servicequotas'];
 
 /**
  * When an injected fault answers: `before` the action runs (nothing changed; what throttling and most
@@ -13,9 +16,9 @@ export type FaultPhase = 'before' | 'after';
 
 /** One injected failure: "answer `action` with AWS error `code`" — optionally only in an AZ, N times, or with a probability. */
 export interface FaultRule {
-  /** Only this service; both when absent. */
-  service?: ServiceName;
-  /** The awsQuery action (`RunInstances`) or `*` for every action. */
+  /** Only this service. When absent: EC2 and ELBv2 (Service Quotas only when named, so `*` rules keep their meaning). */
+  service?: FaultService;
+  /** The action (`RunInstances`, `GetServiceQuota`) or `*` for every action. */
   action: string;
   /** The AWS error code returned, e.g. `InsufficientInstanceCapacity`. */
   code: string;
@@ -43,7 +46,7 @@ export interface ActiveFault extends FaultRule {
 
 /** What the framework knows about a request when it asks whether to fail it. */
 export interface FaultRequest {
-  service: ServiceName;
+  service: FaultService;
   action: string;
   availabilityZones: string[];
 }
@@ -67,8 +70,8 @@ export class Faults implements FaultInjector {
   add(rule: FaultRule): ActiveFault {
     if (!rule || typeof rule.action !== 'string' || !rule.action) throw new Error('fault rule needs an action (or "*")');
     if (typeof rule.code !== 'string' || !rule.code) throw new Error('fault rule needs an AWS error code');
-    if (rule.service !== undefined && rule.service !== 'ec2' && rule.service !== 'elbv2') {
-      throw new Error(`fault rule service must be "ec2" or "elbv2", got ${String(rule.service)}`);
+    if (rule.service !== undefined && !FAULT_SERVICES.includes(rule.service)) {
+      throw new Error(`fault rule service must be one of ${FAULT_SERVICES.join(', ')}, got ${String(rule.service)}`);
     }
     if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) {
       throw new Error(`fault rule probability must be within 0..1, got ${rule.probability}`);
@@ -99,7 +102,7 @@ export class Faults implements FaultInjector {
   check(req: FaultRequest, phase: FaultPhase = 'before'): CloudError | undefined {
     for (const rule of this.rules) {
       if ((rule.phase ?? 'before') !== phase) continue;
-      if (rule.service && rule.service !== req.service) continue;
+      if (rule.service ? rule.service !== req.service : req.service === 'servicequotas') continue;
       if (rule.action !== '*' && rule.action !== req.action) continue;
       if (rule.az && !req.availabilityZones.includes(rule.az)) continue;
       if (rule.count !== undefined && rule.fired >= rule.count) continue;

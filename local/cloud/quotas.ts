@@ -10,6 +10,7 @@ export const QUOTA_CODES = {
   elasticIps: 'L-0263D0A3',
   networkLoadBalancers: 'L-69A177A2',
   onDemandStandardVcpus: 'L-1216C47A',
+  rulesPerSecurityGroup: 'L-0EA8095F',
 } as const;
 
 interface QuotaInfo {
@@ -24,6 +25,8 @@ const CATALOG: Record<string, QuotaInfo> = {
   [QUOTA_CODES.vpcsPerRegion]: { serviceCode: 'vpc', serviceName: 'Amazon Virtual Private Cloud (Amazon VPC)', name: 'VPCs per Region', unit: 'None', value: 5 },
   [QUOTA_CODES.elasticIps]: { serviceCode: 'ec2', serviceName: 'Amazon Elastic Compute Cloud (Amazon EC2)', name: 'EC2-VPC Elastic IPs', unit: 'None', value: 5 },
   [QUOTA_CODES.networkLoadBalancers]: { serviceCode: 'elasticloadbalancing', serviceName: 'Elastic Load Balancing (ELB)', name: 'Network Load Balancers per Region', unit: 'None', value: 50 },
+  // "Inbound or outbound rules per security group": 60, https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-security-groups
+  [QUOTA_CODES.rulesPerSecurityGroup]: { serviceCode: 'vpc', serviceName: 'Amazon Virtual Private Cloud (Amazon VPC)', name: 'Inbound or outbound rules per security group', unit: 'None', value: 60 },
   [QUOTA_CODES.onDemandStandardVcpus]: { serviceCode: 'ec2', serviceName: 'Amazon Elastic Compute Cloud (Amazon EC2)', name: 'Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances', unit: 'None', value: 64 },
 };
 

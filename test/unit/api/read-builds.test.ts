@@ -99,7 +99,8 @@ describe('GET /builds/{id}', () => {
 
   it('returns the outputs of a successful build and its running teardown as DESTROYING', async () => {
     const teardownName = `${ID}--destroy-1`;
-    sfn.on(DescribeExecutionCommand).resolves(execution('SUCCEEDED', { stopDate: at(400), output: JSON.stringify({ outputs: seoulOutputs(), baseline: { checks: [] } }) }));
+    const notes = ['EC2-VPC Elastic IPs quota L-0263D0A3 not checked: Service Quotas did not answer (the endpoint answered AccessDeniedException); AWS enforces it at AllocateAddress'];
+    sfn.on(DescribeExecutionCommand).resolves(execution('SUCCEEDED', { stopDate: at(400), output: JSON.stringify({ outputs: { ...seoulOutputs(), notes }, baseline: { checks: [] } }) }));
     sfn.on(GetExecutionHistoryCommand).resolves({ events: rolledBackHistory.slice(0, 6) });
     sfn.on(ListExecutionsCommand, { stateMachineArn: TEARDOWN_MACHINE }).resolves({
       executions: [{ executionArn: teardownArn(teardownName), stateMachineArn: TEARDOWN_MACHINE, name: teardownName, status: 'RUNNING', startDate: at(500) }],
@@ -107,6 +108,7 @@ describe('GET /builds/{id}', () => {
     const answer = await call(apiEvent('GET', `/builds/${ID}`));
     expect(answer.body.status).toBe('DESTROYING');
     expect(answer.body.outputs.loadBalancer.dnsName).toBe(seoulOutputs().loadBalancer.dnsName);
+    expect(answer.body.outputs.notes).toEqual(notes);
     expect(answer.body.teardown).toMatchObject({ executionArn: teardownArn(teardownName), status: 'DESTROYING', executionStatus: 'RUNNING' });
     expect(answer.body.error).toBeUndefined();
   });

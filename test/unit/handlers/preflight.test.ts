@@ -1,6 +1,7 @@
 import {
   DescribeAddressesCommand, DescribeAvailabilityZonesCommand, DescribeImagesCommand, DescribeInstanceTypeOfferingsCommand,
-  DescribeInstanceTypesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeVpcsCommand, type _InstanceType,
+  DescribeInstanceTypesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeVpcsCommand, GetEbsDefaultKmsKeyIdCommand,
+  GetEbsEncryptionByDefaultCommand, type _InstanceType,
 } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
@@ -33,6 +34,7 @@ function arrangeHealthyAccount() {
     return { LoadBalancers: [] };
   });
   quotas.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 64 } });
+  ec2.on(GetEbsEncryptionByDefaultCommand).resolves({ EbsEncryptionByDefault: false });
 }
 
 describe('preflight', () => {
@@ -41,6 +43,19 @@ describe('preflight', () => {
     const result = await handler(seoulState());
     expect(result).toMatchObject({ imageId: 'ami-0new', imageName: 'RHEL-8.10.0_HVM-20240904-x86_64-0-Hourly2-GP3' });
     expect(result.checks.length).toBeGreaterThan(5);
+    expect(result.notes).toEqual([]);
+  });
+
+  it('passes with notes when Service Quotas cannot answer and the default EBS key is customer managed', async () => {
+    arrangeHealthyAccount();
+    quotas.on(GetServiceQuotaCommand).rejects(awsError('AccessDeniedException'));
+    ec2.on(GetEbsEncryptionByDefaultCommand).resolves({ EbsEncryptionByDefault: true });
+    ec2.on(GetEbsDefaultKmsKeyIdCommand).resolves({ KmsKeyId: 'arn:aws:kms:ap-northeast-2:123456789012:key/abcd' });
+    const { notes } = await handler(seoulState());
+    expect(notes).toEqual(expect.arrayContaining([
+      expect.stringMatching(/vCPUs quota L-1216C47A not checked: Service Quotas did not answer \(the endpoint answered AccessDeniedException\); AWS enforces it at RunInstances/),
+      expect.stringMatching(/^EBS encryption by default with customer-managed key arn:aws:kms:ap-northeast-2:123456789012:key\/abcd; the launch roles need kms:CreateGrant/),
+    ]));
   });
 
   it('reports every problem together and creates nothing', async () => {
@@ -53,7 +68,7 @@ describe('preflight', () => {
     const fields = (error.details?.problems as Array<{ field: string }>).map((p) => p.field);
     expect(fields).toEqual(expect.arrayContaining(['keyName', 'availabilityZones[1]', 'availabilityZones[2]', 'image']));
     const sent = [...ec2.calls(), ...elbv2.calls(), ...quotas.calls()].map((c) => c.args[0].constructor.name);
-    expect(sent.every((name) => /^(Describe|GetServiceQuota)/.test(name))).toBe(true);
+    expect(sent.every((name) => /^(Describe|GetServiceQuota|GetEbs)/.test(name))).toBe(true);
   });
 
   it('rejects an invalid spec before calling AWS', async () => {

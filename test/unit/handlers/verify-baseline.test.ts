@@ -51,6 +51,12 @@ describe('verify-baseline handler', () => {
     expect(baseline.checks.find((c) => c.id === 'volumes-encrypted-gp3')?.detail).toBe('7 volumes encrypted gp3');
   });
 
+  it('carries preflight’s notes into the outputs', async () => {
+    const notes = ['VPCs per Region quota L-F678F1CE not checked: Service Quotas did not answer (the endpoint answered HTTP 501); AWS enforces it at CreateVpc'];
+    const state = { ...world.verifyState(), preflight: { imageId: 'ami-0a1b2c3d4e5f60810', imageName: 'RHEL-8.10', checks: [], notes } };
+    expect((await handler(state)).outputs.notes).toEqual(notes);
+  });
+
   it('reads the rules of the four security groups and the routes of the three private subnets only', async () => {
     await handler(world.verifyState());
     expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand)[0].args[0].input.Filters).toEqual([

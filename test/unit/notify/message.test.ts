@@ -56,6 +56,25 @@ describe('slackMessage', () => {
   });
 });
 
+describe('preflight notes', () => {
+  const notes = ['Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances vCPUs quota L-1216C47A not checked: Service Quotas did not answer (the endpoint answered HTTP 501); AWS enforces it at RunInstances'];
+  const succeeded = (outputs: object) => detail({ status: 'SUCCEEDED', error: null, cause: null, output: JSON.stringify({ outputs, baseline: { checks: [] } }) });
+
+  it('shows the notes of a successful build under their own heading', () => {
+    const summary = summarize(succeeded({ notes }));
+    expect(summary.notes).toEqual(notes);
+    const text = JSON.stringify(slackMessage(summary).blocks);
+    expect(text).toContain('*Preflight notes*');
+    expect(text).toContain('quota L-1216C47A not checked');
+  });
+
+  it('adds no section for a build without notes or with output from before notes existed', () => {
+    for (const outputs of [{ notes: [] }, {}]) {
+      expect(JSON.stringify(slackMessage(summarize(succeeded(outputs))).blocks)).not.toContain('Preflight notes');
+    }
+  });
+});
+
 describe('formatting', () => {
   it.each([[undefined, 'unknown'], [-1, 'unknown'], [4_000, '4s'], [432_000, '7m 12s'], [3_723_000, '1h 2m 3s']])('formats %p ms as %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);

@@ -7,6 +7,7 @@ import { GetServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
 import { AwsThrottled, PermissionDenied } from '../../../functions/core/errors';
 import { checkAvailabilityZones, checkClusterNameFree, checkInstanceTypeOfferings, checkKeyPair } from '../../../functions/resources/account';
 import { checkQuotas, quotaLimit, QUOTAS } from '../../../functions/resources/quotas';
+import { ON_DEMAND_VCPU_QUOTAS } from '../../../functions/resources/vcpu-quotas';
 import { awsError, mockAws } from '../../fixtures/aws';
 import { seoulPlan } from '../../fixtures/build';
 
@@ -95,49 +96,64 @@ describe('checkClusterNameFree', () => {
 });
 
 describe('quotas', () => {
-  function arrangeUsage({ vpcs = 1, addresses = 0, vcpuLimit = 64 } = {}) {
-    quotas.on(GetServiceQuotaCommand).callsFake((input) => ({ Quota: { Value: input.QuotaCode === QUOTAS.standardVcpus.quotaCode ? vcpuLimit : input.QuotaCode === QUOTAS.networkLoadBalancers.quotaCode ? 50 : 5 } }));
+  const { standardVcpus } = QUOTAS;
+  function arrangeUsage({ vpcs = 1, addresses = 0, vcpuLimit = 64, gpuLimit = 0 } = {}) {
+    const limits: Record<string, number> = { [standardVcpus.quotaCode]: vcpuLimit, [QUOTAS.networkLoadBalancers.quotaCode]: 50, [ON_DEMAND_VCPU_QUOTAS.gAndVt.quotaCode]: gpuLimit };
+    quotas.on(GetServiceQuotaCommand).callsFake((input) => ({ Quota: { Value: limits[input.QuotaCode as string] ?? 5 } }));
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: Array.from({ length: vpcs }, (_, i) => ({ VpcId: `vpc-${i}` })) });
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: Array.from({ length: addresses }, () => ({})) });
     elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [{ Type: 'network' }, { Type: 'application' }] });
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceType: 'm5.2xlarge' }, { InstanceType: 'p4d.24xlarge' }] }] });
+    ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [{ Instances: [{ InstanceType: 'm5.2xlarge' }, { InstanceType: 'm5.2xlarge', InstanceLifecycle: 'spot' }, { InstanceType: 'p4d.24xlarge' }, { InstanceType: 'inf2.xlarge' }] }],
+    });
     ec2.on(DescribeInstanceTypesCommand).callsFake((input) => ({
-      InstanceTypes: (input.InstanceTypes as string[]).map((t) => ({ InstanceType: t, VCpuInfo: { DefaultVCpus: ({ 'm5.2xlarge': 8, 'm6i.large': 2, 'm6i.xlarge': 4, 't3.micro': 2 } as Record<string, number>)[t] ?? 1 } })),
+      InstanceTypes: (input.InstanceTypes as string[]).map((t) => ({ InstanceType: t, VCpuInfo: { DefaultVCpus: ({ 'm5.2xlarge': 8, 'm6i.large': 2, 'm6i.xlarge': 4, 't3.micro': 2, 'g5.xlarge': 4 } as Record<string, number>)[t] ?? 96 } })),
     }));
   }
 
-  it('passes with room and notes every quota', async () => {
+  it('passes with room and reports the headroom of every quota', async () => {
     arrangeUsage();
     const result = await checkQuotas(clients, plan);
     expect(result.problems).toEqual([]);
-    // 3 × m6i.large (2) + 3 × m6i.xlarge (4) + t3.micro (2) = 20 needed; 8 in use (the p4d is not a standard family).
-    expect(result.notes).toContain('Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances vCPUs: 8 used + 20 needed of 64');
+    expect(result.notes).toEqual([]);
+    // 3 × m6i.large (2) + 3 × m6i.xlarge (4) + t3.micro (2) = 20 needed; 8 in use: the Spot m5, the p4d and the inf2 draw on other quotas.
+    expect(result.checks).toContain('Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances vCPUs: 8 used + 20 needed of 64');
   });
 
   it('reports every quota without room', async () => {
     arrangeUsage({ vpcs: 5, addresses: 5, vcpuLimit: 16 });
     const result = await checkQuotas(clients, plan);
-    expect(result.problems.map((p) => p.message.split(' quota')[0])).toEqual(['VPCs per Region', 'EC2-VPC Elastic IPs', 'Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances vCPUs']);
+    expect(result.problems.map((p) => p.message.split(' quota')[0])).toEqual(['VPCs per Region', 'EC2-VPC Elastic IPs', standardVcpus.label]);
   });
 
-  it('falls back to the AWS default when Service Quotas cannot answer', async () => {
-    quotas.on(GetServiceQuotaCommand).rejects(awsError('NoSuchResourceException'));
-    await expect(quotaLimit(clients, QUOTAS.vpcs)).resolves.toEqual({ value: 5, source: 'aws-default' });
+  it('checks a family with its own quota against that quota', async () => {
+    arrangeUsage({ gpuLimit: 4 });
+    const gpuPlan = seoulPlan({ workers: { count: 2, instanceTypes: ['g5.xlarge'] } });
+    const result = await checkQuotas(clients, gpuPlan);
+    expect(result.problems).toEqual([expect.objectContaining({ field: 'workers.instanceTypes', message: expect.stringContaining('Running On-Demand G and VT instances vCPUs quota L-DB2E81BA is 4, 0 in use and this build needs 8') })]);
   });
 
-  it('classifies throttling from Service Quotas', async () => {
-    quotas.on(GetServiceQuotaCommand).rejects(awsError('TooManyRequestsException'));
-    await expect(quotaLimit(clients, QUOTAS.vpcs)).rejects.toBeInstanceOf(AwsThrottled);
-  });
-});
-
-describe('quotas on endpoints without Service Quotas', () => {
   it.each([
+    ['NoSuchResourceException', 400],
+    ['AccessDeniedException', 400],
     ['UnknownOperationException', 400],
     ['NotFound', 404],
     ['NotImplemented', 501],
-  ])('falls back to the AWS default on %s', async (code, status) => {
-    quotas.on(GetServiceQuotaCommand).rejects(Object.assign(new Error(code), { name: code, $metadata: { httpStatusCode: status } }));
-    await expect(quotaLimit(clients, QUOTAS.elasticIps)).resolves.toEqual({ value: 5, source: 'aws-default' });
+    ['ECONNREFUSED', undefined],
+  ])('notes every quota as not checked when Service Quotas answers %s, and refuses nothing', async (code, status) => {
+    arrangeUsage({ vpcs: 5, addresses: 5, vcpuLimit: 0 });
+    quotas.on(GetServiceQuotaCommand).rejects(Object.assign(new Error(code), { name: code, code, $metadata: status ? { httpStatusCode: status } : {} }));
+    const result = await checkQuotas(clients, plan);
+    expect(result.problems).toEqual([]);
+    expect(result.checks).toEqual([]);
+    expect(result.notes).toHaveLength(4);
+    expect(result.notes).toContainEqual(expect.stringMatching(/^Running On-Demand Standard \(A, C, D, H, I, M, R, T, Z\) instances vCPUs quota L-1216C47A not checked: Service Quotas did not answer \(.+\); AWS enforces it at RunInstances$/));
+    // Usage is not read for a limit that is not known.
+    expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
+  });
+
+  it('leaves a throttled Service Quotas to the step retry', async () => {
+    quotas.on(GetServiceQuotaCommand).rejects(awsError('TooManyRequestsException'));
+    await expect(quotaLimit(clients, QUOTAS.vpcs)).rejects.toBeInstanceOf(AwsThrottled);
   });
 });
