@@ -93,22 +93,36 @@ export function plan(spec: BuildSpec, buildId: string): Plan {
       ...named('bastion', `${spec.name}-bastion`),
       addressTags: resourceTags(owner, 'bastion-eip', `${spec.name}-bastion-eip`),
     },
-    loadBalancer: { crossZone: spec.loadBalancer.crossZone, ...named('load-balancer', `${spec.name}-nlb`, clusterTag) },
+    loadBalancer: { crossZone: spec.loadBalancer.crossZone, ...named('load-balancer', loadBalancerName(spec.name), clusterTag) },
     targetGroups,
   };
 }
 
-/** Round-robin placement over the zones: node i goes to zone (i - 1) mod n, so counts stay balanced. */
+/** The NLB's name (AWS: at most 32 characters, not beginning with `internal-`; spec-limits.ts checks it). */
+export function loadBalancerName(clusterName: string): string {
+  return `${clusterName}-nlb`;
+}
+
+/** A target group's name (AWS: at most 32 characters; spec-limits.ts checks it). */
+export function targetGroupName(clusterName: string, listenerPort: number): string {
+  return `${clusterName}-tg-${listenerPort}`;
+}
+
+/** Round-robin placement: the i-th node (from 0) of a role goes to zone i mod n, so counts stay balanced. */
+export function zoneOfNode(zones: readonly string[], i: number): string {
+  return zones[i % zones.length];
+}
+
 function nodePlans(spec: BuildSpec, owner: Owner, role: NodeRole, short: string, count: number, instanceTypes: string[]): NodePlan[] {
   return Array.from({ length: count }, (_, i) => {
     const index = i + 1;
     const name = `${spec.name}-${short}-${index}`;
-    return { name, role, index, az: spec.availabilityZones[i % spec.availabilityZones.length], instanceTypes, tags: resourceTags(owner, role, name) };
+    return { name, role, index, az: zoneOfNode(spec.availabilityZones, i), instanceTypes, tags: resourceTags(owner, role, name) };
   });
 }
 
 function targetGroup(spec: BuildSpec, owner: Owner, key: string, listenerPort: number, targetPort: number, targetRole: NodeRole): TargetGroupPlan {
-  const name = `${spec.name}-tg-${listenerPort}`;
+  const name = targetGroupName(spec.name, listenerPort);
   return { key, name, listenerPort, targetPort, targetRole, preserveClientIp: spec.loadBalancer.preserveClientIp, tags: resourceTags(owner, 'target-group', name) };
 }
 

@@ -1,5 +1,6 @@
 import { array, boolean, enum as enumOf, number, record, strictObject, string, toJSONSchema } from 'zod';
 import type { core, input, output } from 'zod';
+import { checkAwsLimits } from './spec-limits';
 import { checkSpecSemantics } from './spec-rules';
 
 /**
@@ -162,11 +163,11 @@ function shapeErrors(issues: core.$ZodIssue[]): SpecError[] {
   });
 }
 
-/** Validates a build spec: shape first, then the rules across fields. Never throws. */
+/** Validates a build spec: shape first, then the rules across fields and AWS's limits on what it derives. Never throws. */
 export function validateSpec(input: unknown): SpecResult {
   const shaped = parseSpecShape(input);
   if (!shaped.ok) return shaped;
-  const errors = checkSpecSemantics(shaped.spec);
+  const errors = [...checkSpecSemantics(shaped.spec), ...checkAwsLimits(shaped.spec)];
   return errors.length ? { ok: false, errors } : shaped;
 }
 

@@ -1,6 +1,7 @@
 import { paginateDescribeInstanceStatus } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
 import { aws } from '../core/errors';
+import { chunks } from '../core/pool';
 
 /** Both EC2 status checks of one instance: `ok`, `initializing`, `impaired`, `insufficient-data`… */
 export interface StatusChecks {
@@ -11,22 +12,32 @@ export interface StatusChecks {
 }
 
 /**
- * Status checks for the given instances. IncludeAllInstances so that pending instances are listed too
- * (without it EC2 only returns running ones and a missing entry would be ambiguous).
+ * DescribeInstanceStatus takes at most 100 explicit instance IDs ("Constraints: Maximum 100 explicitly
+ * specified instance IDs"; more is InvalidRequest), and a build can have 108 instances (7 control planes,
+ * 100 workers, the bastion). https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstanceStatus.html
+ */
+export const DESCRIBE_STATUS_MAX_IDS = 100;
+
+/**
+ * Status checks for the given instances, in batches of at most 100 IDs. IncludeAllInstances so that
+ * pending instances are listed too (without it EC2 only returns running ones and a missing entry would be
+ * ambiguous).
  */
 export async function describeStatusChecks(clients: AwsClients, instanceIds: string[]): Promise<Map<string, StatusChecks>> {
   const checks = new Map<string, StatusChecks>();
   if (instanceIds.length === 0) return checks;
   await aws('ec2:DescribeInstanceStatus', async () => {
-    for await (const page of paginateDescribeInstanceStatus({ client: clients.ec2 }, { InstanceIds: instanceIds, IncludeAllInstances: true })) {
-      for (const s of page.InstanceStatuses ?? []) {
-        if (!s.InstanceId) continue;
-        checks.set(s.InstanceId, {
-          instanceId: s.InstanceId,
-          state: s.InstanceState?.Name ?? 'unknown',
-          system: s.SystemStatus?.Status ?? 'unknown',
-          instance: s.InstanceStatus?.Status ?? 'unknown',
-        });
+    for (const batch of chunks(instanceIds, DESCRIBE_STATUS_MAX_IDS)) {
+      for await (const page of paginateDescribeInstanceStatus({ client: clients.ec2 }, { InstanceIds: batch, IncludeAllInstances: true })) {
+        for (const s of page.InstanceStatuses ?? []) {
+          if (!s.InstanceId) continue;
+          checks.set(s.InstanceId, {
+            instanceId: s.InstanceId,
+            state: s.InstanceState?.Name ?? 'unknown',
+            system: s.SystemStatus?.Status ?? 'unknown',
+            instance: s.InstanceStatus?.Status ?? 'unknown',
+          });
+        }
       }
     }
   });

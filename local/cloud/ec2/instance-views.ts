@@ -9,6 +9,22 @@ export const instanceNotFound = notFoundError('InvalidInstanceID.NotFound', 'ins
 
 export const stateWire = (name: InstanceState) => ({ code: STATE_CODES[name], name });
 
+/**
+ * DescribeInstanceStatus takes at most 100 explicitly given instance IDs ("Constraints: Maximum 100 explicitly
+ * specified instance IDs"), https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstanceStatus.html
+ * More fail the whole call with InvalidRequest; the wording (typo included) is AWS's answer as reported in
+ * https://github.com/bastillion-io/Bastillion-EC2/issues/8 and https://github.com/sensu-plugins/sensu-plugins-aws/issues/195
+ */
+export const MAX_STATUS_INSTANCE_IDS = 100;
+
+function requireFewStatusIds(ids: string[]): void {
+  if (ids.length <= MAX_STATUS_INSTANCE_IDS) return;
+  throw new CloudError(
+    'InvalidRequest',
+    `${ids.length} exceeds the maximum number of instance IDs that can be specificied (${MAX_STATUS_INSTANCE_IDS}). Please specify fewer than ${MAX_STATUS_INSTANCE_IDS} instance IDs.`,
+  );
+}
+
 /** The public address: an associated EIP wins over the auto-assigned one; both go with termination. */
 export function publicIpOf(s: Ec2Store, i: InstanceRec): string | undefined {
   if (s.instanceState(i) === 'terminated') return undefined;
@@ -87,7 +103,7 @@ export function reservationWire(s: Ec2Store, r: ReservationRec, only?: Set<strin
 function visibleInstances(s: Ec2Store, a: Args): InstanceRec[] {
   const all = [...s.instances.values()].filter((i) => s.instanceVisible(i));
   const ids = a.strings('InstanceId');
-  if (ids.length === 0) return all;
+  if (ids.length === 0) return all.filter((i) => s.listed(i));
   const missingIds = ids.filter((id) => !all.some((i) => i.id === id));
   if (missingIds.length) throw instanceNotFound(missingIds);
   return all.filter((i) => ids.includes(i.id));
@@ -158,6 +174,7 @@ export function instanceViewActions(s: Ec2Store): Actions {
     },
 
     DescribeInstanceStatus(a: Args) {
+      requireFewStatusIds(a.strings('InstanceId'));
       const includeAll = a.bool('IncludeAllInstances') ?? false;
       const candidates = visibleInstances(s, a).filter((i) => includeAll || s.instanceState(i) === 'running');
       const { page, nextToken } = paginate(applyFilters(candidates, a, statusFields), a);
@@ -174,7 +191,7 @@ export function instanceViewActions(s: Ec2Store): Actions {
       return {
         volumeSet: page.map((v) => ({
           volumeId: v.id, size: v.size, availabilityZone: v.az, status: 'in-use', createTime: new Date(v.createdAt), volumeType: v.volumeType,
-          encrypted: v.encrypted, iops: v.iops ?? (v.volumeType === 'gp3' ? 3000 : undefined), throughput: v.throughput ?? (v.volumeType === 'gp3' ? 125 : undefined),
+          encrypted: v.encrypted, kmsKeyId: v.kmsKeyId, iops: v.iops ?? (v.volumeType === 'gp3' ? 3000 : undefined), throughput: v.throughput ?? (v.volumeType === 'gp3' ? 125 : undefined),
           attachmentSet: [{ volumeId: v.id, instanceId: v.instanceId, device: v.device, status: 'attached', attachTime: new Date(v.createdAt), deleteOnTermination: v.deleteOnTermination }],
           tagSet: tagSet(v.tags),
         })),

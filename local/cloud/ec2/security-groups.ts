@@ -1,11 +1,14 @@
 /** Security groups: unique names per VPC, rule-level ids, and the references that block deletion. */
 import { CloudError } from '../contract';
+import { QUOTA_CODES } from '../quotas';
 import { Actions, Args, invalidValue } from './args';
 import { applyFilters, FilterFields, paginate, selectByIds } from './filters';
-import { describePeer, parsePermissions, permissionsWire, ruleWire, sameRule } from './sg-rules';
+import { describePeer, parsePermissions, permissionsWire, ruleCount, ruleWire, sameRule } from './sg-rules';
 import { Ec2Store, SecurityGroupRec, SgRuleRec } from './store';
 import { tagSet, tagSpecifications, tagsOnCreate } from './tagging';
 import { getVpc } from './vpcs';
+
+const RESERVED_GROUP_NAME_PREFIX = 'sg-';
 
 export const groupNotFound = (ids: string[]) =>
   new CloudError('InvalidGroup.NotFound', ids.length === 1 ? `The security group '${ids[0]}' does not exist` : `The security groups '${ids.join(', ')}' do not exist`);
@@ -41,6 +44,11 @@ function authorize(s: Ec2Store, a: Args, egress: boolean) {
     if (g.rules.some((r) => r.egress === egress && sameRule(r, spec))) {
       throw new CloudError('InvalidPermission.Duplicate', `the specified rule "${describePeer(spec, egress)}" already exists`);
     }
+  }
+  // All of a request's rules or none: the quota is checked before anything is added. The wording is AWS's
+  // answer (https://github.com/aws-samples/aws-cloudfront-samples/issues/53); the count, see ruleCount.
+  if (ruleCount(g, egress) + specs.length > s.quotas.value(QUOTA_CODES.rulesPerSecurityGroup)) {
+    throw new CloudError('RulesPerSecurityGroupLimitExceeded', 'The maximum number of rules per security group has been reached.');
   }
   const added: SgRuleRec[] = specs.map((spec) => ({ id: s.newId('sgr'), tags: new Map(ruleTags), groupId: g.id, egress, ...spec }));
   g.rules.push(...added);
@@ -98,11 +106,17 @@ export function securityGroupActions(s: Ec2Store): Actions {
       const description = a.str('GroupDescription') ?? a.str('Description');
       if (!description) throw new CloudError('MissingParameter', 'The request must contain the parameter GroupDescription');
       const vpc = getVpc(s, a.required('VpcId'));
-      if (name.length > 255 || name.startsWith('sg-') || name === 'default') throw invalidValue(`Invalid value '${name}' for groupName.`);
+      if (name.length > 255 || name === 'default') throw invalidValue(`Invalid value '${name}' for groupName.`);
+      // GroupName "Constraints: Up to 255 characters in length. Cannot start with sg-."
+      // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html ; the wording is
+      // AWS's answer (https://github.com/kubernetes-sigs/cluster-api-provider-aws/issues/1725).
+      if (name.startsWith(RESERVED_GROUP_NAME_PREFIX)) {
+        throw invalidValue(`Value (${name}) for parameter GroupName is invalid. Group names may not be in the format ${RESERVED_GROUP_NAME_PREFIX}*.`);
+      }
       if ([...s.groups.values()].some((g) => g.vpcId === vpc.id && g.name === name)) {
         throw new CloudError('InvalidGroup.Duplicate', `The security group '${name}' already exists for VPC '${vpc.id}'`);
       }
-      const g: SecurityGroupRec = { id: s.newId('sg'), tags: tagsOnCreate(a, 'security-group'), vpcId: vpc.id, name, description, rules: [] };
+      const g: SecurityGroupRec = { id: s.newId('sg'), tags: tagsOnCreate(a, 'security-group'), vpcId: vpc.id, name, description, rules: [], createdAt: s.now() };
       // Every new group allows all egress until someone revokes it, as on AWS.
       g.rules.push({ id: s.newId('sgr'), tags: new Map(), groupId: g.id, egress: true, protocol: '-1', cidr: '0.0.0.0/0' });
       s.groups.set(g.id, g);

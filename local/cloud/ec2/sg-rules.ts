@@ -102,3 +102,15 @@ export function permissionsWire(s: Ec2Store, g: SecurityGroupRec, egress: boolea
   }
   return [...byKey.values()];
 }
+
+/**
+ * How AWS counts toward "Inbound or outbound rules per security group" (60 by default): separately for
+ * inbound and outbound, and separately for IPv4 and IPv6; a rule naming a CIDR counts as one, a rule naming
+ * another security group counts as one (in both the IPv4 and the IPv6 count), whatever that group holds.
+ * https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-security-groups
+ * https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html#security-group-size
+ * Rules here are IPv4 CIDRs or group references, so the IPv4 count (the larger) is every rule of the direction.
+ */
+export function ruleCount(g: SecurityGroupRec, egress: boolean): number {
+  return g.rules.filter((r) => r.egress === egress && (r.cidr !== undefined || r.refGroupId !== undefined)).length;
+}

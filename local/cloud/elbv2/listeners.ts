@@ -3,6 +3,7 @@ import { CloudError, QueryParams } from '../contract';
 import { int, invalid, paginate, required, str, stringList, structList, sub } from './params';
 import { arnKind, Ctx, getLb, getTg, hex16, lbArnsOfTg, ListenerRec, listenerNotFound, refreshAssociation } from './store';
 import { parseTags } from './tags';
+import { requireRoomForTargets } from './target-quotas';
 
 export const MAX_LISTENERS_PER_NLB = 50;
 
@@ -82,6 +83,8 @@ export function createListener(ctx: Ctx, params: QueryParams): object {
   if (listeners.length >= MAX_LISTENERS_PER_NLB) {
     throw new CloudError('TooManyListeners', `A network load balancer can have at most ${MAX_LISTENERS_PER_NLB} listeners`, 400);
   }
+  // A group already behind this load balancer brings no new registrations; a new one brings all of its targets.
+  if (!lbArnsOfTg(ctx, tg.arn).includes(lb.arn)) requireRoomForTargets(ctx, lb.arn, [...tg.targets.values()].map((t) => t.id));
   const listener: ListenerRec = {
     arn: `${lb.arn.replace(':loadbalancer/', ':listener/')}/${hex16()}`,
     loadBalancerArn: lb.arn,

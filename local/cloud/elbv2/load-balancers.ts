@@ -18,7 +18,15 @@ const NLB_HOSTED_ZONES: Record<string, string> = {
   'eu-west-1': 'Z2IFOLAFXWLO4F',
 };
 
+const MAX_DESCRIBE_LB_ARNS = 20;
+/**
+ * "This name must be unique per region per account, can have a maximum of 32 characters, must contain only
+ * alphanumeric characters or hyphens, must not begin or end with a hyphen, and must not begin with
+ * 'internal-'." Refused with ValidationError (the generic input error of the query protocol).
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html
+ */
 const NAME_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/;
+const RESERVED_NAME_PREFIX = 'internal-';
 
 interface LbRequest {
   name: string;
@@ -33,7 +41,7 @@ function parseRequest(params: QueryParams): LbRequest {
   if (!NAME_RE.test(name)) {
     throw invalid(`Load balancer name '${name}' must be 1-32 alphanumeric characters or hyphens, and must not begin or end with a hyphen`);
   }
-  if (name.toLowerCase().startsWith('internal-')) throw invalid(`Load balancer name '${name}' cannot begin with 'internal-'`);
+  if (name.toLowerCase().startsWith(RESERVED_NAME_PREFIX)) throw invalid(`Load balancer name '${name}' cannot begin with '${RESERVED_NAME_PREFIX}'`);
   // AWS defaults Type to application; only network load balancers are simulated, so a missing Type is an error here.
   const type = str(params, 'Type') ?? 'application';
   if (type !== 'network') throw invalid(`Load balancer type '${type}' is not supported by the local cloud; use 'network'`);
@@ -200,7 +208,9 @@ export function describeLoadBalancers(ctx: Ctx, params: QueryParams): object {
   const arns = stringList(params, 'LoadBalancerArns');
   const names = stringList(params, 'Names');
   if (arns.length > 0 && names.length > 0) throw invalid('Load balancer names and load balancer ARNs cannot be specified at the same time');
-  if (arns.length > 20 || names.length > 20) throw invalid('You can specify up to 20 load balancers');
+  // "You can specify up to 20 load balancers in a single call" is documented for LoadBalancerArns only (Names
+  // has no stated limit): https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeLoadBalancers.html
+  if (arns.length > MAX_DESCRIBE_LB_ARNS) throw invalid(`You can specify up to ${MAX_DESCRIBE_LB_ARNS} load balancers`);
   let found: LoadBalancerRec[];
   if (arns.length > 0) {
     found = arns.map((arn) => getLb(ctx, arn));

@@ -46,10 +46,16 @@ function tagsOf(ctx: Ctx, arn: string): Map<string, string> {
   return l.tags;
 }
 
+/**
+ * DescribeTags: "You can specify up to 20 resources in a single call."
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTags.html
+ */
+const MAX_RESOURCE_ARNS = 20;
+
 function resourceArns(params: QueryParams): string[] {
   const arns = stringList(params, 'ResourceArns');
   if (arns.length === 0) throw invalid("1 validation error detected: Value null at 'resourceArns' failed to satisfy constraint: Member must not be null");
-  if (arns.length > 20) throw invalid('You can specify up to 20 resource ARNs');
+  if (arns.length > MAX_RESOURCE_ARNS) throw invalid(`You can specify up to ${MAX_RESOURCE_ARNS} resource ARNs`);
   return arns;
 }
 

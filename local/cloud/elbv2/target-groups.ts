@@ -7,6 +7,11 @@ import { parseTags } from './tags';
 
 export const MAX_TARGET_GROUPS = 3000;
 
+/**
+ * "This name must be unique per region per account, can have a maximum of 32 characters, must contain only
+ * alphanumeric characters or hyphens, and must not begin or end with a hyphen." (ValidationError)
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html
+ */
 const NAME_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/;
 const NLB_PROTOCOLS = ['TCP', 'UDP', 'TCP_UDP', 'TLS'];
 const HC_PROTOCOLS = ['TCP', 'HTTP', 'HTTPS'];

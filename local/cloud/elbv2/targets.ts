@@ -5,6 +5,7 @@
 import { CloudError, QueryParams } from '../contract';
 import { int, invalid, required, structList } from './params';
 import { Ctx, getTg, lbArnsOfTg, lbState, TargetGroupRec, TargetRec } from './store';
+import { requireRoomForTargets } from './target-quotas';
 
 export const MAX_TARGETS_PER_GROUP = 1000;
 
@@ -56,6 +57,8 @@ export function registerTargets(ctx: Ctx, params: QueryParams): object {
   if (tg.targets.size + added.size > MAX_TARGETS_PER_GROUP) {
     throw new CloudError('TooManyTargets', `A target group can have at most ${MAX_TARGETS_PER_GROUP} targets`, 400);
   }
+  const addedIds = [...added].map((k) => k.slice(0, k.lastIndexOf(':')));
+  for (const lbArn of lbArnsOfTg(ctx, tg.arn)) requireRoomForTargets(ctx, lbArn, addedIds);
   const now = ctx.now();
   for (const t of targets) {
     const existing = tg.targets.get(key(t.id, t.port));

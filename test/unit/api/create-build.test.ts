@@ -176,3 +176,21 @@ describe('POST /builds when Step Functions refuses', () => {
     expect(answer.body.requestId).toBe('req-1234');
   });
 });
+
+describe('POST /builds with a spec AWS would refuse half way', () => {
+  it.each([
+    { problem: 'a name that makes the load balancer internal-…', body: seoulSpecInput({ name: 'internal-apps' }), code: 'NAME_RESERVED_PREFIX', field: 'name' },
+    { problem: 'a name that makes security groups sg-…', body: seoulSpecInput({ name: 'sg-lab' }), code: 'NAME_RESERVED_PREFIX', field: 'name' },
+    {
+      problem: 'more NLB rules than a security group holds',
+      body: seoulSpecInput({ loadBalancer: { allowedClientCidrs: Array.from({ length: 20 }, (_, i) => `172.16.${i}.0/24`) } }),
+      code: 'SECURITY_GROUP_RULE_LIMIT',
+      field: 'loadBalancer.allowedClientCidrs',
+    },
+  ])('answers 400 naming the field and starts nothing for $problem', async ({ body, code, field }) => {
+    const answer = await call(postBuild(body));
+    expect(answer.statusCode).toBe(400);
+    expect(answer.body.error).toEqual({ code, field, message: expect.any(String) });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+});

@@ -65,3 +65,20 @@ describe('statusChecksPassed', () => {
     expect(statusChecksPassed(value)).toBe(expected);
   });
 });
+
+describe('describeStatusChecks with more instances than one call takes', () => {
+  const ids = (n: number) => Array.from({ length: n }, (_, i) => `i-${String(i).padStart(17, '0')}`);
+
+  it.each<[string, number, number[]]>([
+    ['exactly the limit', 100, [100]],
+    ['the largest build (7 control planes, 100 workers, the bastion)', 108, [100, 8]],
+    ['more than two calls worth', 250, [100, 100, 50]],
+  ])('asks at most 100 IDs per call for %s', async (_what, count, sizes) => {
+    ec2.on(DescribeInstanceStatusCommand).callsFake((input: { InstanceIds: string[] }) => ({
+      InstanceStatuses: input.InstanceIds.map((id) => status(id, 'running', 'ok', 'ok')),
+    }));
+    const checks = await describeStatusChecks(clients, ids(count));
+    expect(ec2.commandCalls(DescribeInstanceStatusCommand).map((c) => c.args[0].input.InstanceIds?.length)).toEqual(sizes);
+    expect([...checks.keys()]).toEqual(ids(count));
+  });
+});
