@@ -55,6 +55,16 @@ type ErrorClass = new (message: string, options?: { cause?: unknown; details?: E
  * AWS error code → our class. One table for EC2 and ELBv2. Codes not listed are rethrown unchanged
  * (never blanket-retried). NotFound codes mean "not visible yet" when we hold an ID we were given;
  * delete paths treat them as success through `isNotFound` before classification.
+ *
+ * ELBv2's answers about EC2 IDs: SubnetNotFound and InvalidSecurityGroup document one meaning only, "the
+ * specified subnet / security group does not exist"
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html). Every
+ * subnet and group we hand ELBv2 is one this build created, so that can only be ELBv2 not seeing it yet
+ * (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html): NotYetVisible, like EC2's own
+ * NotFound codes. InvalidTarget and InvalidSubnet also document causes a retry cannot fix (a target in
+ * another VPC or of an unsupported type; a subnet out of addresses), so they keep their terminal meaning
+ * here and are read as "not visible yet" only by the calls whose own checks exclude those causes
+ * (`awsOnFreshIds`).
  */
 const CLASSIFICATION: Record<string, ErrorClass> = {
   ...codes(AwsThrottled, 'RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException',
@@ -68,7 +78,7 @@ const CLASSIFICATION: Record<string, ErrorClass> = {
   ...codes(NotYetVisible, 'InvalidVpcID.NotFound', 'InvalidSubnetID.NotFound', 'InvalidGroup.NotFound',
     'InvalidInstanceID.NotFound', 'InvalidInternetGatewayID.NotFound', 'InvalidRouteTableID.NotFound',
     'InvalidAllocationID.NotFound', 'InvalidAssociationID.NotFound', 'InvalidNetworkInterfaceID.NotFound',
-    'LoadBalancerNotFound', 'TargetGroupNotFound', 'ListenerNotFound'),
+    'LoadBalancerNotFound', 'TargetGroupNotFound', 'ListenerNotFound', 'SubnetNotFound', 'InvalidSecurityGroup'),
   ...codes(QuotaExceeded, 'VpcLimitExceeded', 'AddressLimitExceeded', 'InstanceLimitExceeded',
     'VcpuLimitExceeded', 'SubnetLimitExceeded', 'SecurityGroupLimitExceeded', 'RulesPerSecurityGroupLimitExceeded',
     'InternetGatewayLimitExceeded', 'RouteTableLimitExceeded', 'TooManyLoadBalancers', 'TooManyTargetGroups',
@@ -121,7 +131,10 @@ export function classOf(error: unknown): ErrorClass | undefined {
 export function translateAwsError(error: unknown, operation: string): unknown {
   if (error instanceof BuildError) return error;
   const errorClass = classOf(error);
-  if (!errorClass) return error;
+  return errorClass ? asClass(errorClass, error, operation) : error;
+}
+
+function asClass(errorClass: ErrorClass, error: unknown, operation: string): BuildError {
   const code = awsErrorCode(error) ?? 'Unknown';
   const message = error instanceof Error ? error.message : String(error);
   return new errorClass(`${operation}: ${code}: ${message}`, { cause: error, details: { operation, awsCode: code } });
@@ -133,6 +146,21 @@ export async function aws<T>(operation: string, call: () => Promise<T>): Promise
     return await call();
   } catch (error) {
     throw translateAwsError(error, operation);
+  }
+}
+
+/**
+ * `aws` for a call that hands one service IDs another service has just created for this build and that the
+ * caller has confirmed (e.g. instances EC2 reports running, handed to ELBv2). There, `lagCodes` can only
+ * mean that the service has not caught up yet, so they become NotYetVisible (retried) whatever the table
+ * says; every other code is classified as usual.
+ */
+export async function awsOnFreshIds<T>(operation: string, lagCodes: readonly string[], call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const code = awsErrorCode(error);
+    throw code !== undefined && lagCodes.includes(code) ? asClass(NotYetVisible, error, operation) : translateAwsError(error, operation);
   }
 }
 

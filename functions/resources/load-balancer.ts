@@ -10,8 +10,9 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../core/clients';
 import type { NetworkIds } from '../core/contracts';
-import { aws, InvalidSpec, isNotFound, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
+import { aws, awsOnFreshIds, InvalidSpec, isNotFound, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
 import type { Plan } from '../core/plan';
+import { chunks } from '../core/pool';
 import { fromTagList, isOwnedBy, type Tags } from '../core/tags';
 import { deleteListeners } from './listeners';
 
@@ -21,7 +22,10 @@ import { deleteListeners } from './listeners';
  * when its tags carry our build id.
  */
 export const CROSS_ZONE_ATTRIBUTE = 'load_balancing.cross_zone.enabled';
-/** DescribeTags accepts at most 20 resource ARNs per call. */
+/**
+ * DescribeTags: "You can specify up to 20 resources in a single call."
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTags.html
+ */
 const DESCRIBE_TAGS_MAX_ARNS = 20;
 
 export interface LoadBalancerStatus {
@@ -42,8 +46,7 @@ export function elbTags(tags: Tags): ElbTag[] {
 /** The subset of `arns` whose tags say they belong to this build. */
 export async function ownedArns(clients: AwsClients, arns: string[], buildId: string): Promise<Set<string>> {
   const owned = new Set<string>();
-  for (let i = 0; i < arns.length; i += DESCRIBE_TAGS_MAX_ARNS) {
-    const batch = arns.slice(i, i + DESCRIBE_TAGS_MAX_ARNS);
+  for (const batch of chunks(arns, DESCRIBE_TAGS_MAX_ARNS)) {
     const out = await aws('DescribeTags', () => clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: batch })));
     for (const description of out.TagDescriptions ?? []) {
       if (description.ResourceArn && isOwnedBy(fromTagList(description.Tags), buildId)) owned.add(description.ResourceArn);
@@ -131,7 +134,15 @@ async function createLoadBalancer(clients: AwsClients, plan: Plan, network: Netw
   // returns the existing NLB. So when DescribeLoadBalancers lags behind an earlier create, this call hands
   // back that NLB rather than making a second one (different settings answer DuplicateLoadBalancerName →
   // ResourceConflict). No ledger entry is needed.
-  const out = await aws('CreateLoadBalancer', () =>
+  // The subnets and the group were created by this build's CreateNetwork moments ago, and ELBv2 may not see
+  // them yet (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html). SubnetNotFound and
+  // InvalidSecurityGroup are NotYetVisible everywhere (errors.ts); InvalidSubnet is too, but only here: its
+  // documented causes (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html)
+  // are a subnet out of addresses or, internet-facing only, a VPC without an Internet Gateway, and an
+  // internal NLB needs one address in each of these fresh subnets, which spec validation sized for the nodes
+  // plus that interface. Were one full after all, the retries end within TRANSIENT_AWS_RETRY's bound and the
+  // error keeps AWS's message.
+  const out = await awsOnFreshIds('CreateLoadBalancer', ['InvalidSubnet'], () =>
     clients.elbv2.send(
       new CreateLoadBalancerCommand({
         Name: plan.loadBalancer.name,

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../core/clients';
 import type { NodeRecord, TargetsResult } from '../core/contracts';
-import { aws, InvalidSpec, NotYetVisible, ResourceConflict, ResourceNotReady } from '../core/errors';
+import { aws, awsOnFreshIds, InvalidSpec, NotYetVisible, ResourceConflict, ResourceNotReady } from '../core/errors';
 import type { Plan } from '../core/plan';
 
 /**
@@ -24,7 +24,9 @@ export interface TargetHealthSummary {
 
 /**
  * RegisterTargets answers InvalidTarget for an instance that is still `pending`, and InvalidTarget is
- * terminal. So check first and throw ResourceNotReady: the state machine retries until all are running.
+ * terminal in general. So check first and throw ResourceNotReady: the state machine retries until all are
+ * running. Once EC2 reports every node running (in our subnets, so in the target groups' VPC), an
+ * InvalidTarget from RegisterTargets can only be ELBv2 lagging behind EC2: see `registerMissing`.
  */
 async function requireRunning(clients: AwsClients, nodes: NodeRecord[]): Promise<void> {
   if (nodes.length === 0) return;
@@ -89,16 +91,26 @@ export async function registerTargets(
         .map((d) => d.Target?.Id),
     );
     const missing = wanted.filter((id) => !present.has(id));
-    if (missing.length > 0) {
-      await aws('RegisterTargets', () =>
-        clients.elbv2.send(
-          new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: missing.map((Id) => ({ Id, Port: tg.targetPort })) }),
-        ),
-      );
-    }
+    if (missing.length > 0) await registerMissing(clients, targetGroupArn, missing, tg.targetPort);
     registered[tg.key] = wanted;
   }
   return { registered };
+}
+
+/**
+ * InvalidTarget documents three causes: the target does not exist, is not in the target group's VPC, or
+ * has an unsupported instance type (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RegisterTargets.html).
+ * Here `requireRunning` has just seen every node running through EC2, the nodes live in the build's
+ * subnets (the target groups' VPC, checked by ensureTargetGroups) and their types passed Preflight; what
+ * is left is "does not exist" for an instance EC2 launched moments ago: ELBv2 has not caught up
+ * (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html). So here it is NotYetVisible,
+ * retried, as Terraform's aws_lb_target_group_attachment retries InvalidTargetException on RegisterTargets
+ * (https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/elbv2/target_group_attachment.go).
+ */
+async function registerMissing(clients: AwsClients, targetGroupArn: string, instanceIds: string[], port: number): Promise<void> {
+  await awsOnFreshIds('RegisterTargets', ['InvalidTarget'], () =>
+    clients.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: instanceIds.map((Id) => ({ Id, Port: port })) })),
+  );
 }
 
 /** The registered targets of each target group and their health, for the readiness step. */

@@ -1,13 +1,15 @@
 /**
  * RunInstances and TerminateInstances. A launch validates like AWS (image, type offered in the AZ, key,
- * subnet, groups, vCPU quota, free addresses) and is idempotent per ClientToken: the same token with the
- * same parameters returns the original reservation, with different ones IdempotentParameterMismatch.
+ * subnet, groups, vCPU quota, free addresses) and is idempotent per ClientToken (client-tokens.ts): the same
+ * token with the same parameters returns the original reservation, with different ones IdempotentParameterMismatch.
  */
 import { CloudError } from '../contract';
 import { QUOTA_CODES } from '../quotas';
 import { Actions, Args, invalidValue } from './args';
 import { availabilityZones, IMAGES, INSTANCE_TYPES, offeredIn } from './catalog';
 import { nextFreeIp } from './cidr';
+import { idempotentCreate } from './client-tokens';
+import { volumeEncryption } from './ebs-defaults';
 import { instanceNotFound, reservationWire, stateWire } from './instance-views';
 import { groupNotFound } from './security-groups';
 import { Ec2Store, InstanceRec, VolumeRec } from './store';
@@ -97,7 +99,7 @@ function launch(s: Ec2Store, a: Args) {
       id: eniId, tags: new Map(tags.get('network-interface')), subnetId: subnet.id, vpcId: subnet.vpcId, az: subnet.az, privateIp, groupIds,
       description: '', mac: macAddress(), interfaceType: 'interface', instanceId, attachmentId: s.newId('eni-attach'), createdAt: now,
     });
-    const volumeIds = blockDevices(() => s.newId('vol'), mappings, image, instanceId, subnet.az, now, tags.get('volume') as Map<string, string>).map((v) => {
+    const volumeIds = blockDevices(s, mappings, image, instanceId, subnet.az, now, tags.get('volume') as Map<string, string>).map((v) => {
       s.volumes.set(v.id, v);
       return v.id;
     });
@@ -117,7 +119,7 @@ function launch(s: Ec2Store, a: Args) {
   return reservation;
 }
 
-function blockDevices(newId: () => string, mappings: Args[], image: (typeof IMAGES)[number], instanceId: string, az: string, now: number, tags: Map<string, string>): VolumeRec[] {
+function blockDevices(s: Ec2Store, mappings: Args[], image: (typeof IMAGES)[number], instanceId: string, az: string, now: number, tags: Map<string, string>): VolumeRec[] {
   const byDevice = new Map<string, Args | undefined>([[image.rootDeviceName, undefined]]);
   for (const m of mappings) byDevice.set(m.required('DeviceName'), m);
   const volumes: VolumeRec[] = [];
@@ -130,8 +132,9 @@ function blockDevices(newId: () => string, mappings: Args[], image: (typeof IMAG
       throw invalidValue(`Volume of size ${size}GB is smaller than snapshot, expect size >= ${image.rootVolumeSize}GB`);
     }
     volumes.push({
-      id: newId(), tags: new Map(tags), instanceId, device, size,
-      volumeType: ebs?.str('VolumeType') ?? (isRoot ? image.rootVolumeType : 'gp2'), encrypted: ebs?.bool('Encrypted') ?? false,
+      id: s.newId('vol'), tags: new Map(tags), instanceId, device, size,
+      volumeType: ebs?.str('VolumeType') ?? (isRoot ? image.rootVolumeType : 'gp2'),
+      ...volumeEncryption(s, { encrypted: ebs?.bool('Encrypted'), kmsKeyId: ebs?.str('KmsKeyId') }),
       deleteOnTermination: ebs?.bool('DeleteOnTermination') ?? true, iops: ebs?.int('Iops'), throughput: ebs?.int('Throughput'), az, createdAt: now,
     });
   }
@@ -141,19 +144,17 @@ function blockDevices(newId: () => string, mappings: Args[], image: (typeof IMAG
 export function instanceActions(s: Ec2Store): Actions {
   return {
     RunInstances(a: Args) {
-      const token = a.str('ClientToken');
-      const fingerprint = a.fingerprint(['ClientToken', 'DryRun']);
-      if (token) {
-        const previous = s.clientTokens.get(token);
-        if (previous && previous.fingerprint !== fingerprint) {
-          throw new CloudError('IdempotentParameterMismatch', 'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).');
-        }
-        const reservation = previous && s.reservations.get(previous.reservationId);
-        if (reservation) return reservationWire(s, reservation);
-      }
-      const reservation = launch(s, a);
-      if (token) s.clientTokens.set(token, { fingerprint, reservationId: reservation.id });
-      return reservationWire(s, reservation);
+      return idempotentCreate(
+        s, 'RunInstances', a,
+        () => {
+          const reservation = launch(s, a);
+          return { resourceId: reservation.id, result: reservationWire(s, reservation) };
+        },
+        (reservationId) => {
+          const reservation = s.reservations.get(reservationId);
+          return reservation && reservationWire(s, reservation);
+        },
+      );
     },
 
     TerminateInstances(a: Args) {

@@ -1,11 +1,10 @@
 /**
  * Network interfaces: instances' primary ENIs and the requester-managed ENIs of NLBs. The latter are what
- * ELBv2 creates through `Ec2View`; after DeleteLoadBalancer they stay `in-use` until their release time,
- * blocking subnet and security-group deletes as on AWS.
+ * ELBv2 creates through `Ec2View` (elbv2-view.ts); after DeleteLoadBalancer they stay `in-use` until their
+ * release time, blocking subnet and security-group deletes as on AWS.
  */
-import { CloudError, Ec2View } from '../contract';
+import { CloudError } from '../contract';
 import { Actions, Args } from './args';
-import { nextFreeIp } from './cidr';
 import { applyFilters, FilterFields, paginate } from './filters';
 import { publicIpOf } from './instance-views';
 import { Ec2Store, EniRec, InstanceRec } from './store';
@@ -68,43 +67,6 @@ export function networkInterfaceActions(s: Ec2Store): Actions {
       const selected = ids.length ? live.filter((e) => ids.includes(e.id)) : live;
       const { page, nextToken } = paginate(applyFilters(selected, a, fields), a);
       return { networkInterfaceSet: page.map((e) => eniWire(s, e)), nextToken };
-    },
-  };
-}
-
-/** The narrow view ELBv2 gets of EC2 (see contract.ts). */
-export function createEc2View(s: Ec2Store): Ec2View {
-  return {
-    subnet(id) {
-      const x = s.subnets.get(id);
-      return x && { subnetId: x.id, vpcId: x.vpcId, availabilityZone: x.az, cidrBlock: x.cidrBlock };
-    },
-    securityGroup(id) {
-      const g = s.groups.get(id);
-      return g && { groupId: g.id, vpcId: g.vpcId };
-    },
-    instance(id) {
-      const i = s.instances.get(id);
-      if (!i || !s.instanceVisible(i)) return undefined;
-      return { instanceId: i.id, state: s.instanceState(i), vpcId: i.vpcId, subnetId: i.subnetId, privateIpAddress: i.privateIp, availabilityZone: i.az };
-    },
-    createLoadBalancerInterface({ subnetId, groupIds, description }) {
-      const subnet = s.subnets.get(subnetId);
-      if (!subnet) throw new CloudError('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
-      const used = new Set(s.liveEnis().filter((e) => e.subnetId === subnetId).map((e) => e.privateIp));
-      const privateIp = nextFreeIp(subnet.cidrBlock, used);
-      if (!privateIp) throw new CloudError('InsufficientFreeAddressesInSubnet', `There are not enough free addresses in subnet '${subnetId}'.`);
-      const id = s.newId('eni');
-      s.enis.set(id, {
-        id, tags: new Map(), subnetId, vpcId: subnet.vpcId, az: subnet.az, privateIp, groupIds: [...groupIds], description,
-        mac: `02:${id.slice(4, 14).replace(/(..)(?!$)/g, '$1:')}`, interfaceType: 'network_load_balancer', requesterId: 'amazon-elb',
-        attachmentId: s.newId('ela-attach'), createdAt: s.now(),
-      });
-      return id;
-    },
-    releaseLoadBalancerInterface(eniId, releaseAt) {
-      const eni = s.enis.get(eniId);
-      if (eni) eni.releaseAt = releaseAt;
     },
   };
 }

@@ -1,7 +1,8 @@
-/** Route tables: the VPC's main table plus our own, with subnet associations and gateway routes. */
+/** Route tables: the VPC's main table plus our own, with subnet associations and gateway routes; CreateRouteTable honours ClientToken. */
 import { CloudError } from '../contract';
 import { Actions, Args, invalidValue } from './args';
 import { parseBlock } from './cidr';
+import { idempotentCreate } from './client-tokens';
 import { applyFilters, FilterFields, notFoundError, paginate, selectByIds } from './filters';
 import { Ec2Store, RouteTableRec } from './store';
 import { getSubnet } from './subnets';
@@ -50,13 +51,25 @@ export function routeTableActions(s: Ec2Store): Actions {
   };
   return {
     CreateRouteTable(a: Args) {
-      const vpc = getVpc(s, a.required('VpcId'));
-      const rt: RouteTableRec = {
-        id: s.newId('rtb'), tags: tagsOnCreate(a, 'route-table'), vpcId: vpc.id,
-        routes: [{ destination: vpc.cidrBlock, gatewayId: 'local', origin: 'CreateRouteTable' }], associations: [],
-      };
-      s.routeTables.set(rt.id, rt);
-      return { routeTable: routeTableWire(s, rt) };
+      // The answer carries the ClientToken when the request had one ("Only returned if a client token was
+      // provided in the request", https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRouteTable.html).
+      const clientToken = a.str('ClientToken');
+      return idempotentCreate(
+        s, 'CreateRouteTable', a,
+        () => {
+          const vpc = getVpc(s, a.required('VpcId'));
+          const rt: RouteTableRec = {
+            id: s.newId('rtb'), tags: tagsOnCreate(a, 'route-table'), vpcId: vpc.id,
+            routes: [{ destination: vpc.cidrBlock, gatewayId: 'local', origin: 'CreateRouteTable' }], associations: [],
+          };
+          s.routeTables.set(rt.id, rt);
+          return { resourceId: rt.id, result: { routeTable: routeTableWire(s, rt), clientToken } };
+        },
+        (id) => {
+          const rt = s.routeTables.get(id);
+          return rt && { routeTable: routeTableWire(s, rt), clientToken };
+        },
+      );
     },
 
     CreateRoute(a: Args) {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { LatencyModel, SimClock } from '../contract';
 import { Quotas } from '../quotas';
+import type { EbsDefaults } from './ebs-defaults';
 
 export type Tags = Map<string, string>;
 
@@ -14,14 +15,14 @@ interface Base {
   tags: Tags;
 }
 export interface VpcRec extends Base { cidrBlock: string; cidrAssociationId: string; dnsSupport: boolean; dnsHostnames: boolean; mainRouteTableId: string; defaultGroupId: string }
-export interface SubnetRec extends Base { vpcId: string; cidrBlock: string; az: string; mapPublicIpOnLaunch: boolean }
+export interface SubnetRec extends Base { vpcId: string; cidrBlock: string; az: string; mapPublicIpOnLaunch: boolean; createdAt: number }
 export interface IgwRec extends Base { vpcId?: string }
 export interface RouteRec { destination: string; gatewayId: string; origin: 'CreateRouteTable' | 'CreateRoute' }
 export interface RouteAssociation { id: string; subnetId?: string; main: boolean }
 export interface RouteTableRec extends Base { vpcId: string; routes: RouteRec[]; associations: RouteAssociation[] }
 export interface SgRuleRec extends Base { groupId: string; egress: boolean; protocol: string; fromPort?: number; toPort?: number; cidr?: string; refGroupId?: string; description?: string }
-export interface SecurityGroupRec extends Base { vpcId: string; name: string; description: string; rules: SgRuleRec[] }
-export interface VolumeRec extends Base { instanceId: string; device: string; size: number; volumeType: string; encrypted: boolean; deleteOnTermination: boolean; iops?: number; throughput?: number; az: string; createdAt: number }
+export interface SecurityGroupRec extends Base { vpcId: string; name: string; description: string; rules: SgRuleRec[]; createdAt: number }
+export interface VolumeRec extends Base { instanceId: string; device: string; size: number; volumeType: string; encrypted: boolean; kmsKeyId?: string; deleteOnTermination: boolean; iops?: number; throughput?: number; az: string; createdAt: number }
 export interface InstanceRec extends Base {
   reservationId: string; imageId: string; instanceType: string; az: string; subnetId: string; vpcId: string; privateIp: string;
   eniId: string; groupIds: string[]; keyName?: string; launchedAt: number; terminatedAt?: number; clientToken?: string;
@@ -34,6 +35,8 @@ export interface EniRec extends Base {
   interfaceType: 'interface' | 'network_load_balancer'; instanceId?: string; attachmentId?: string; releaseAt?: number; requesterId?: string; createdAt: number;
 }
 export interface AddressRec extends Base { publicIp: string; associationId?: string; instanceId?: string; eniId?: string }
+/** The first request that used a ClientToken: its parameters, the resource it made, and its answer. */
+export interface ClientTokenRec { fingerprint: string; resourceId: string; firstResult: unknown }
 export interface KeyPairRec extends Base { name: string; fingerprint: string; keyType: string; createdAt: number; publicKey?: string }
 
 export type InstanceState = 'pending' | 'running' | 'shutting-down' | 'terminated';
@@ -54,8 +57,8 @@ export class Ec2Store {
   addresses = new Map<string, AddressRec>();
   keyPairs = new Map<string, KeyPairRec>();
   volumes = new Map<string, VolumeRec>();
-  /** ClientToken → request fingerprint + the reservation it produced (RunInstances idempotency). */
-  clientTokens = new Map<string, { fingerprint: string; reservationId: string }>();
+  /** Action + ClientToken → what the first request made (see client-tokens.ts). */
+  clientTokens = new Map<string, ClientTokenRec>();
   private nextPublicIp = 0;
 
   constructor(
@@ -64,6 +67,8 @@ export class Ec2Store {
     readonly region: string,
     readonly accountId: string,
     readonly quotas: Quotas,
+    /** Account-level EBS settings (encryption by default and its key); fixed for the cloud's life. */
+    readonly ebsDefaults: EbsDefaults = {},
   ) {}
 
   now(): number {
@@ -100,6 +105,11 @@ export class Ec2Store {
     if (i.terminatedAt === undefined) return true;
     const gone = i.terminatedAt + this.latency.instanceShuttingDownToTerminated * 1000;
     return this.now() < gone + TERMINATED_VISIBLE_MS;
+  }
+
+  /** Whether a listing (no instance ids asked for) shows the instance yet: see LatencyModel.instanceListingLag. */
+  listed(i: InstanceRec): boolean {
+    return this.now() - i.launchedAt >= this.latency.instanceListingLag * 1000;
   }
 
   /** An instance's interface lives until the instance is terminated; an NLB's until its release time. */

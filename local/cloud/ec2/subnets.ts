@@ -71,6 +71,7 @@ export function subnetActions(s: Ec2Store): Actions {
       if (clash) throw new CloudError('InvalidSubnet.Conflict', `The CIDR '${block.base}/${block.bitmask}' conflicts with another subnet`);
       const subnet: SubnetRec = {
         id: s.newId('subnet'), tags: tagsOnCreate(a, 'subnet'), vpcId: vpc.id, cidrBlock: `${block.base}/${block.bitmask}`, az, mapPublicIpOnLaunch: false,
+        createdAt: s.now(),
       };
       s.subnets.set(subnet.id, subnet);
       return { subnet: subnetWire(s, subnet) };

@@ -61,7 +61,7 @@ export function vpcActions(s: Ec2Store): Actions {
         associations: [{ id: s.newId('rtbassoc'), main: true }],
       });
       s.groups.set(vpc.defaultGroupId, {
-        id: vpc.defaultGroupId, tags: new Map(), vpcId: vpc.id, name: 'default', description: 'default VPC security group',
+        id: vpc.defaultGroupId, tags: new Map(), vpcId: vpc.id, name: 'default', description: 'default VPC security group', createdAt: s.now(),
         rules: [
           { id: s.newId('sgr'), tags: new Map(), groupId: vpc.defaultGroupId, egress: false, protocol: '-1', refGroupId: vpc.defaultGroupId },
           { id: s.newId('sgr'), tags: new Map(), groupId: vpc.defaultGroupId, egress: true, protocol: '-1', cidr: '0.0.0.0/0' },

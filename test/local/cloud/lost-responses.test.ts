@@ -34,14 +34,28 @@ describe('a fault after the action (response lost)', () => {
     expect(vpcs).toHaveLength(2);
   });
 
-  it('is harmless for RunInstances with a ClientToken: the SDK retry gets the same instance back', async () => {
-    const { subnetId, groupId } = await network(h.ec2, 'lost-3');
-    h.cloud.faults.add({ action: 'RunInstances', code: 'InternalError', count: 1, phase: 'after' });
-    const out = await h.ec2.send(new E.RunInstancesCommand(runInput(subnetId, groupId, {
-      ClientToken: 'lost-3-cp-1', TagSpecifications: [tagSpec('instance', { [BUILD_TAG]: 'lost-3' })],
-    })));
-    const instances = ((await h.ec2.send(new E.DescribeInstancesCommand({ Filters: ownedBy('lost-3') }))).Reservations ?? []).flatMap((r) => r.Instances ?? []);
-    expect(instances.map((i) => i.InstanceId)).toEqual([out.Instances![0].InstanceId]);
+  it.each([
+    {
+      action: 'RunInstances',
+      create: async (subnetId: string, groupId: string) => (await h.ec2.send(new E.RunInstancesCommand(runInput(subnetId, groupId, {
+        ClientToken: 'lost-3-cp-1', TagSpecifications: [tagSpec('instance', { [BUILD_TAG]: 'lost-3' })],
+      })))).Instances![0].InstanceId,
+      listed: async () => ((await h.ec2.send(new E.DescribeInstancesCommand({ Filters: ownedBy('lost-3') }))).Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId),
+    },
+    {
+      action: 'CreateRouteTable',
+      create: async (_subnetId: string, _groupId: string, vpcId: string) => (await h.ec2.send(new E.CreateRouteTableCommand({
+        VpcId: vpcId, ClientToken: 'lost-3-public-route-table', TagSpecifications: [tagSpec('route-table', { [BUILD_TAG]: 'lost-3' })],
+      }))).RouteTable!.RouteTableId,
+      listed: async () => ((await h.ec2.send(new E.DescribeRouteTablesCommand({ Filters: ownedBy('lost-3') }))).RouteTables ?? []).map((t) => t.RouteTableId),
+    },
+  ])('is harmless for $action with a ClientToken: the SDK retry gets the same resource back', async ({ action, create, listed }) => {
+    const { vpcId, subnetId, groupId } = await network(h.ec2, 'lost-3');
+    h.cloud.faults.add({ action, code: 'InternalError', count: 1, phase: 'after' });
+    const id = await create(subnetId, groupId, vpcId);
+    expect(h.cloud.faults.list()[0].fired).toBe(1);
+    expect(h.cloud.stats().calls[`ec2:${action}`]).toBe(2);
+    expect(await listed()).toEqual([id]);
   });
 
   it('does not fire (nor count) when the action itself fails: the caller gets the action\'s own error', async () => {

@@ -1,6 +1,6 @@
 import {
-  ALL_ERROR_NAMES, AwsThrottled, AwsUnavailable, InsufficientCapacity, NotYetVisible, PermissionDenied, QuotaExceeded,
-  ResourceConflict, ResourceNotReady, aws, awsErrorCode, isNotFound, translateAwsError,
+  ALL_ERROR_NAMES, AwsThrottled, AwsUnavailable, InsufficientCapacity, InvalidSpec, NotYetVisible, PermissionDenied, QuotaExceeded,
+  ResourceConflict, ResourceNotReady, aws, awsErrorCode, awsOnFreshIds, isNotFound, translateAwsError,
 } from '../../../functions/core/errors';
 
 const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
@@ -18,6 +18,11 @@ describe('translateAwsError', () => {
     ['UnauthorizedOperation', PermissionDenied],
     ['AccessDenied', PermissionDenied],
     ['IdempotentParameterMismatch', ResourceConflict],
+    // ELBv2 not seeing a subnet or group EC2 just made for us: only ever "does not exist", so retried.
+    ['SubnetNotFound', NotYetVisible],
+    ['InvalidSecurityGroup', NotYetVisible],
+    // Also "wrong VPC" or "unsupported type": terminal unless the caller rules those out (awsOnFreshIds).
+    ['InvalidTarget', InvalidSpec],
   ])('classifies %s', (code, expected) => {
     const translated = translateAwsError(sdkError(code), 'ec2:Op');
     expect(translated).toBeInstanceOf(expected);
@@ -47,6 +52,28 @@ describe('translateAwsError', () => {
   it('aws() translates what the call throws and passes results through', async () => {
     await expect(aws('ec2:RunInstances', () => Promise.reject(sdkError('RequestLimitExceeded', 503)))).rejects.toBeInstanceOf(AwsThrottled);
     await expect(aws('op', async () => 7)).resolves.toBe(7);
+  });
+});
+
+describe('awsOnFreshIds (a call whose IDs were just created and confirmed by the caller)', () => {
+  it.each(['InvalidTarget', 'InvalidSubnet'])('reads the lag code %s as NotYetVisible, keeping operation, code and message', async (code) => {
+    const error = await awsOnFreshIds('RegisterTargets', ['InvalidTarget', 'InvalidSubnet'], () => Promise.reject(sdkError(code))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotYetVisible);
+    expect((error as NotYetVisible).name).toBe('NotYetVisible');
+    expect((error as NotYetVisible).message).toBe(`RegisterTargets: ${code}: ${code} happened`);
+    expect((error as NotYetVisible).details).toEqual({ operation: 'RegisterTargets', awsCode: code });
+  });
+
+  it('classifies every other code through the table, and leaves unknown ones as they are', async () => {
+    await expect(awsOnFreshIds('RegisterTargets', ['InvalidTarget'], () => Promise.reject(sdkError('Throttling')))).rejects.toBeInstanceOf(AwsThrottled);
+    await expect(awsOnFreshIds('RegisterTargets', ['InvalidTarget'], () => Promise.reject(sdkError('TooManyTargets')))).rejects.toBeInstanceOf(QuotaExceeded);
+    const odd = sdkError('BrandNewError');
+    await expect(awsOnFreshIds('RegisterTargets', ['InvalidTarget'], () => Promise.reject(odd))).rejects.toBe(odd);
+  });
+
+  it('does not change the global meaning of a lag code elsewhere', async () => {
+    await expect(aws('DescribeTargetHealth', () => Promise.reject(sdkError('InvalidTarget')))).rejects.toBeInstanceOf(InvalidSpec);
+    await expect(awsOnFreshIds('op', [], async () => 'ok')).resolves.toBe('ok');
   });
 });
 

@@ -140,6 +140,16 @@ describe('ensureLoadBalancer', () => {
     await expect(ensureLoadBalancer(clients, plan, NETWORK)).rejects.toThrow(ResourceConflict);
   });
 
+  it.each(['SubnetNotFound', 'InvalidSecurityGroup', 'InvalidSubnet'])(
+    'throws NotYetVisible when CreateLoadBalancer answers %s for the subnets and group CreateNetwork just made',
+    async (code) => {
+      givenAbsent();
+      elbv2.on(CreateLoadBalancerCommand).rejects(awsError(code));
+      await expect(ensureLoadBalancer(clients, plan, NETWORK)).rejects.toThrow(NotYetVisible);
+      await expect(ensureLoadBalancer(clients, plan, NETWORK)).rejects.toThrow(`CreateLoadBalancer: ${code}`);
+    },
+  );
+
   it('throws NotYetVisible when the attributes of a just-created NLB are not visible yet', async () => {
     givenAbsent();
     elbv2.on(DescribeLoadBalancerAttributesCommand).rejects(loadBalancerNotFound());

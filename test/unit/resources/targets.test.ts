@@ -4,7 +4,7 @@ import {
   RegisterTargetsCommand,
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { AwsThrottled, InvalidSpec, NotYetVisible, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
+import { AwsThrottled, InvalidSpec, NotYetVisible, PermissionDenied, QuotaExceeded, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
 import { describeTargets, registerTargets } from '../../../functions/resources/targets';
 import { awsError, mockAws } from '../../fixtures/aws';
 import { seoulPlan } from '../../fixtures/build';
@@ -114,6 +114,17 @@ describe('registerTargets', () => {
   ])('throws $errorClass.name when DescribeTargetHealth fails with $code', async ({ code, errorClass }) => {
     givenInstances();
     elbv2.on(DescribeTargetHealthCommand).rejects(awsError(code));
+    await expect(registerTargets(clients, plan, targetGroupArns, nodes)).rejects.toThrow(errorClass);
+  });
+
+  it.each([
+    { code: 'InvalidTarget', errorClass: NotYetVisible },
+    { code: 'TooManyTargets', errorClass: QuotaExceeded },
+  ])('throws $errorClass.name when RegisterTargets answers $code for nodes EC2 reports running', async ({ code, errorClass }) => {
+    // InvalidTarget after requireRunning saw every node running in our VPC: ELBv2 has not caught up with EC2.
+    givenInstances();
+    givenRegistered();
+    elbv2.on(RegisterTargetsCommand).rejects(awsError(code));
     await expect(registerTargets(clients, plan, targetGroupArns, nodes)).rejects.toThrow(errorClass);
   });
 
