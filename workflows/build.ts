@@ -8,7 +8,7 @@ import { teardownStates } from './teardown';
 /**
  * The `build` machine, its state names reading as the console checklist:
  *   Preflight → CreateNetwork ⟲ NetworkComplete?
- *     → ProvisionInParallel{ LaunchNodes │ CreateLoadBalancer │ LaunchBastion ⟲ BastionComplete? }
+ *     → ProvisionInParallel{ LaunchNodes ⟲ NodesComplete? │ CreateLoadBalancer │ LaunchBastion ⟲ BastionComplete? }
  *     → RegisterTargets → WaitUntilReady → VerifyBaseline → BuildSucceeded (output: BuildResult)
  * A Preflight failure ends in PreflightFailed (nothing was created). Any later failure is recorded at
  * `$.failure` and runs the teardown fragment as Rollback* states → BuildRolledBack, or RollbackFailed
@@ -17,19 +17,34 @@ import { teardownStates } from './teardown';
 
 export const BUILD_SUCCEEDED = 'BuildSucceeded';
 export const PARALLEL_STEP = 'ProvisionInParallel';
-/** The Choices that run CreateNetwork / LaunchBastion again while their piece says `complete: false`. */
+/** The Choices that run CreateNetwork / LaunchNodes / LaunchBastion again while their piece says `complete: false`. */
 export const NETWORK_COMPLETE = 'NetworkComplete?';
+export const NODES_COMPLETE = 'NodesComplete?';
 export const BASTION_COMPLETE = 'BastionComplete?';
-/** Where the bastion branch ends once LaunchBastion is complete (a Choice cannot end a branch). */
+/** Where a looping branch ends once its step is complete (a Choice cannot end a branch). */
+const NODES_LAUNCHED = 'NodesLaunched';
 const BASTION_LAUNCHED = 'BastionLaunched';
 const CHECK_PARALLEL = 'CheckProvisioning';
 const MERGE_PARALLEL = 'MergeProvisioned';
 /** Where the Parallel leaves its branches' outputs (one full state each) for the check and the merge. */
 const BRANCH_OUTPUTS = '$.provisioned';
 
-/** The three branches: each gets the full state and adds its own piece; `loop` names a step's completion Choice. */
-const PARALLEL_BRANCHES: ReadonlyArray<{ name: string; step: StepFunctionId; piece: keyof BuildState; loop?: { choice: string; done: string } }> = [
-  { name: 'LaunchNodes', step: 'launchNodes', piece: 'nodes' },
+/**
+ * The three branches: each gets the full state and adds its own piece; `loop` names a step's completion
+ * Choice; `merge` says what of the piece the merge puts where (default: the piece, under its own name).
+ * LaunchNodes' piece is its progress (NodesProgress); only its `nodes` go on, to `$.nodes`.
+ */
+const PARALLEL_BRANCHES: ReadonlyArray<{
+  name: string;
+  step: StepFunctionId;
+  piece: keyof BuildState;
+  loop?: { choice: string; done: string };
+  merge?: { to: keyof BuildState; from: string };
+}> = [
+  {
+    name: 'LaunchNodes', step: 'launchNodes', piece: 'nodeLaunch',
+    loop: { choice: NODES_COMPLETE, done: NODES_LAUNCHED }, merge: { to: 'nodes', from: 'nodeLaunch.nodes' },
+  },
   { name: 'CreateLoadBalancer', step: 'createLoadBalancer', piece: 'loadBalancer' },
   { name: 'LaunchBastion', step: 'launchBastion', piece: 'bastion', loop: { choice: BASTION_COMPLETE, done: BASTION_LAUNCHED } },
 ];
@@ -41,12 +56,14 @@ const ROLLBACK_PREFIX = 'Rollback';
 
 /**
  * The Choice after a step that returns `complete: false` right after a create that takes no idempotency
- * key (CreateVpc, CreateInternetGateway, AllocateAddress): the Task's ResultPath has just put the created
- * id into the state, and the step runs again with it as a known id, so no retry in a fresh Lambda
- * container can create that resource twice. Each run keeps its Task's Retry/Timeout/Catch.
+ * key (CreateVpc, CreateInternetGateway, AllocateAddress), or with the nodes launched so far (LaunchNodes):
+ * the Task's ResultPath has just put the created ids into the state, and the step runs again with them as
+ * known ids, so no retry in a fresh Lambda container can create that resource twice, and a rollback finds
+ * them in the state. Each run keeps its Task's Retry/Timeout/Catch.
  * The loop is bounded by the handlers, not here: a run returns incomplete only when it has just created
- * one such resource, and the next run finds it by its carried id — so CreateNetwork loops back at most
- * twice (the VPC, then the gateway) and LaunchBastion at most once (the Elastic IP). Only an explicit
+ * something, and the next run finds it by its carried id — so CreateNetwork loops back at most twice (the
+ * VPC, then the gateway), LaunchBastion at most once (the Elastic IP), and LaunchNodes at most once per
+ * launch group and instance type (a run that moves nothing throws instead). Only an explicit
  * `complete: false` loops: a piece without `complete` goes on, so a handler that does not speak this
  * protocol can never spin the execution into its 25,000-event limit. The presence rule comes first so
  * that BooleanEquals never meets a missing path (a States.Runtime error in Step Functions); it is written
@@ -95,7 +112,7 @@ function parallelStates(next: string, rollback: string): States {
   }));
   const collectors: States = Object.fromEntries(PARALLEL_BRANCHES.map(({ name }, i): [string, PassState] => [collect(name), {
     Type: 'Pass',
-    Comment: `${name} failed: lift its failure record to the top for the rollback`,
+    Comment: `${name} failed: lift its failure record to the top; the ids the branches created stay at ${BRANCH_OUTPUTS} for the rollback`,
     InputPath: `${BRANCH_OUTPUTS}[${i}].failure`,
     ResultPath: FAILURE_PATH,
     Next: rollback,
@@ -103,7 +120,7 @@ function parallelStates(next: string, rollback: string): States {
   // Rebuilt field by field: a ResultPath cannot merge three results into the root in JSONPath mode.
   const merged: Record<string, string> = Object.fromEntries([
     ...CARRIED_INTO_PARALLEL.map((field) => [`${field}.$`, `$.${field}`]),
-    ...PARALLEL_BRANCHES.map(({ piece }, i) => [`${piece}.$`, `${BRANCH_OUTPUTS}[${i}].${piece}`]),
+    ...PARALLEL_BRANCHES.map(({ piece, merge }, i) => [`${merge?.to ?? piece}.$`, `${BRANCH_OUTPUTS}[${i}].${merge?.from ?? piece}`]),
   ]);
   return {
     [PARALLEL_STEP]: {

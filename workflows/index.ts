@@ -8,7 +8,7 @@ import { buildDefinition } from './build';
 import { teardownDefinition } from './teardown';
 
 export { allStates, toJson, type StateMachineDefinition } from './asl';
-export { BASTION_COMPLETE, buildDefinition, BUILD_SUCCEEDED, NETWORK_COMPLETE, PARALLEL_STEP } from './build';
+export { BASTION_COMPLETE, buildDefinition, BUILD_SUCCEEDED, NETWORK_COMPLETE, NODES_COMPLETE, PARALLEL_STEP } from './build';
 export { teardownDefinition, teardownStates, TEARDOWN_SUCCEEDED } from './teardown';
 export { BUILD_FAILURES, TEARDOWN_FAILED, FAILURE_PATH, type FailureRecord } from './failures';
 export { LAMBDA_SERVICE_RETRY, READINESS_RETRY, TRANSIENT_AWS_RETRY, retryWaitBound } from './policies';

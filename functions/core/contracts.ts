@@ -17,7 +17,14 @@ export interface BuildInput {
 export interface PreflightResult {
   imageId: string;
   imageName: string;
+  /** What was checked and passed (quota headroom with its numbers…). */
   checks: string[];
+  /**
+   * What preflight could not check or the operator must know, e.g. "… quota L-1216C47A not checked: …; AWS
+   * enforces it at RunInstances", or a customer-managed default EBS key. Never a reason to refuse the build.
+   * Preflight always sets it; it is optional because an execution started before notes existed lacks it.
+   */
+  notes?: string[];
 }
 
 export interface NetworkIds {
@@ -56,6 +63,25 @@ export interface NodeRecord {
   instanceId: string;
   instanceType: string;
   privateIp?: string;
+}
+
+/**
+ * LaunchNodes' answer, kept at `$.nodeLaunch` while its branch runs (the `NodesComplete?` Choice runs it
+ * again while `complete: false`); the merge after the Parallel puts `nodes` at `$.nodes`. Nodes are launched
+ * in groups (one RunInstances per role and zone, see resources/node-launch.ts), and everything a retry in a
+ * fresh Lambda container must know is here, never in process memory:
+ * - `nodes`: every node launched so far with its instance id, so that a rollback terminates it even while
+ *   a Describe by tag does not show it yet;
+ * - `generations`: per launch group (`<role>/<zone>`), the instance-type generation to launch with (an index
+ *   into the role's instanceTypes). A capacity error moves it on and the run returns at once, so the next
+ *   type is only ever tried once the state says so, and a repeat reuses that generation's ClientToken;
+ * - `unnamed`: nodes launched whose own Name tag is not set yet (a group is launched under one Name).
+ */
+export interface NodesProgress {
+  complete: boolean;
+  nodes: NodeRecord[];
+  generations: Record<string, number>;
+  unnamed: string[];
 }
 
 export interface LoadBalancerIds {
@@ -106,6 +132,8 @@ export interface BuildState extends BuildInput {
    * NetworkInProgress (its own known ids); the `NetworkComplete?` Choice lets only a complete one past.
    */
   network?: NetworkIds;
+  /** LaunchNodes' own progress while its branch runs (see NodesProgress); `nodes` once the Parallel merged. */
+  nodeLaunch?: NodesProgress;
   nodes?: NodeRecord[];
   loadBalancer?: LoadBalancerIds;
   /** LaunchBastion's BastionProgress: while it loops, its own known ids (see BastionProgress). */
@@ -113,6 +141,11 @@ export interface BuildState extends BuildInput {
   targets?: TargetsResult;
   readiness?: ReadinessResult;
   baseline?: BaselineResult;
+  /**
+   * The Parallel's branch outputs (one state each), left in place when a branch failed: the rollback reads
+   * the ids the branches created from here (core/carried.ts), since only a full success merges them.
+   */
+  provisioned?: Array<Partial<BuildState>>;
   /** Set by a Catch (`ResultPath: $.error`): `{ Error, Cause }`. */
   error?: { Error: string; Cause?: string };
 }
@@ -129,6 +162,8 @@ export interface BuildOutputs {
   bastion: { instanceId: string; publicIp: string; privateIp?: string };
   nodes: NodeRecord[];
   kubernetes: { version: string; podCidr: string; serviceCidr: string };
+  /** Preflight's notes (PreflightResult.notes). Absent from the output of builds made before notes existed. */
+  notes?: string[];
 }
 
 /** Result of one teardown step: what it removed this time and what it is still waiting for. */

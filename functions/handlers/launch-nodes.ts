@@ -1,19 +1,24 @@
-import type { NodeRecord } from '../core/contracts';
+import type { NodesProgress } from '../core/contracts';
 import { InvalidSpec } from '../core/errors';
 import { stepHandler } from '../core/step-handler';
-import { ensureNodes } from '../resources/instances';
+import { ensureNodes } from '../resources/node-launch';
 
 /**
- * LaunchNodes: every control plane and worker, found by tag or launched with a deterministic ClientToken,
- * so a retried step never starts a second instance. Returns as soon as the instances exist (`pending` is
- * enough); waiting for them to run and pass status checks is WaitUntilReady's job.
+ * LaunchNodes: every control plane and worker, launched in groups (one RunInstances per role and zone) with
+ * deterministic ClientTokens, so a retried step never starts a second instance. It returns what it achieved
+ * (NodesProgress, kept at `$.nodeLaunch`): while `complete: false` the `NodesComplete?` Choice runs it again
+ * with that progress, so the ids launched so far are in the state for a rollback and a retry in a fresh
+ * Lambda container continues at the instance-type generation the state names. `pending` instances are
+ * enough; waiting for them to run and pass status checks is WaitUntilReady's job.
  */
-export const handler = stepHandler('launch-nodes', async ({ state, plan, clients, logger }): Promise<NodeRecord[]> => {
+export const handler = stepHandler('launch-nodes', async ({ state, plan, clients, logger }): Promise<NodesProgress> => {
   const imageId = state.preflight?.imageId;
   if (!imageId || !state.network) {
     throw new InvalidSpec('launch-nodes needs $.preflight.imageId and $.network: run Preflight and CreateNetwork first');
   }
-  const nodes = await ensureNodes(clients, plan, { imageId, network: state.network });
-  logger.info('nodes launched', { nodes: nodes.map(({ name, instanceId, instanceType, az }) => ({ name, instanceId, instanceType, az })) });
-  return nodes;
+  const progress = await ensureNodes(clients, plan, { imageId, network: state.network, progress: state.nodeLaunch });
+  logger.info(progress.complete ? 'nodes launched' : 'nodes in progress: handing what was launched to the state machine', {
+    launched: progress.nodes.length, of: plan.nodes.length, unnamed: progress.unnamed.length, generations: progress.generations,
+  });
+  return progress;
 });

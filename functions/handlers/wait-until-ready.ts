@@ -22,7 +22,7 @@ export const handler = stepHandler('wait-until-ready', async ({ state, plan, cli
 
   let bastion: ReadinessResult['bastion'] | undefined;
   try {
-    bastion = await associateBastionAddress(clients, plan.buildId);
+    bastion = await associateBastionAddress(clients, plan.buildId, state.bastion);
   } catch (error) {
     if (!(error instanceof ResourceNotReady || error instanceof NotYetVisible)) throw error;
     pending.push((error as Error).message);

@@ -9,11 +9,10 @@ import {
 import type { AwsClients } from '../core/clients';
 import type { BastionIds, BastionProgress, NetworkIds } from '../core/contracts';
 import { aws, awsErrorCode, InvalidSpec, NotYetVisible, ResourceConflict, ResourceNotReady } from '../core/errors';
-import { forgetCreated, recallCreated, rememberCreated } from '../core/ledger';
 import type { Plan } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
-import { describeOwned, launchWithFallback, LIVE_STATES, type InstanceRecord } from './instances';
-import { ignoringGone, requireCarried } from './owned';
+import { capacityExhausted, describeInstancesById, describeOwned, isCapacityError, LIVE_STATES, runInstances, type InstanceRecord, type LaunchRequest } from './instances';
+import { ignoringGone, onlyOne, requireCarried, withCarried } from './owned';
 
 /**
  * The SSH bastion: one hardened instance in the public subnet (no automatic public IP) and an Elastic IP.
@@ -24,15 +23,15 @@ import { ignoringGone, requireCarried } from './owned';
  *   only if the instance is already `running` (a repeat), otherwise returns without `associationId`;
  * - `associateBastionAddress` (WaitUntilReady) associates once the instance runs and throws
  *   `ResourceNotReady` until then, so the state machine waits; it is a no-op once associated.
+ * Two bastion instances, or two Elastic IPs, tagged for the build are a ResourceConflict naming both.
  */
-const ADDRESS_LEDGER_KEY = 'bastion-eip';
 /** The bastion is instance 1 of its role; the index only feeds the launch's ClientToken. */
 const BASTION_INDEX = 1;
 
 export interface BastionInput {
   imageId: string;
   network: NetworkIds;
-  /** What an earlier LaunchBastion returned (`state.bastion`): its allocation id is used if not visible by tag. */
+  /** What an earlier LaunchBastion returned (`state.bastion`): its ids are used if not visible by tag. */
   known?: Partial<BastionIds>;
 }
 
@@ -43,17 +42,20 @@ export interface BastionInput {
  * whatever Lambda container) receives it as `known` instead of allocating a second address.
  */
 export async function ensureBastion(clients: AwsClients, plan: Plan, input: BastionInput): Promise<BastionProgress> {
-  const instance = (await findBastion(clients, plan.buildId)) ?? (await launchBastion(clients, plan, input));
+  const instance = (await findBastion(clients, plan.buildId, input.known?.instanceId)) ?? (await launchBastion(clients, plan, input));
   const existing = (await findAddress(clients, plan.buildId)) ?? (await carriedAddress(clients, plan.buildId, input.known?.allocationId));
   if (!existing) return { ...ids(instance, await allocateAddress(clients, plan)), complete: false };
   return { ...(await link(clients, instance, existing, 'return-unassociated')), complete: true };
 }
 
-/** Associates the bastion's Elastic IP once the instance runs; `ResourceNotReady` until then. */
-export async function associateBastionAddress(clients: AwsClients, buildId: string): Promise<BastionIds> {
-  const instance = await findBastion(clients, buildId);
+/**
+ * Associates the bastion's Elastic IP once the instance runs; `ResourceNotReady` until then. `known` is what
+ * LaunchBastion returned (`state.bastion`), used when a Describe by tag does not show the instance or address yet.
+ */
+export async function associateBastionAddress(clients: AwsClients, buildId: string, known: Partial<BastionIds> = {}): Promise<BastionIds> {
+  const instance = await findBastion(clients, buildId, known.instanceId);
   if (!instance) throw new NotYetVisible(`the bastion instance of build ${buildId} is not visible yet`);
-  const address = (await findAddress(clients, buildId)) ?? (await carriedAddress(clients, buildId));
+  const address = (await findAddress(clients, buildId)) ?? (await carriedAddress(clients, buildId, known.allocationId));
   if (!address) throw new NotYetVisible(`the bastion Elastic IP of build ${buildId} is not visible yet`);
   return link(clients, instance, address, 'wait-until-running');
 }
@@ -78,14 +80,15 @@ function ids(instance: InstanceRecord, address: Address): BastionIds {
 }
 
 /**
- * Disassociates and releases the build's Elastic IP(s). Runs first in teardown: an associated address
- * keeps the Internet Gateway from detaching. Already gone is success. Returns the released allocation ids.
+ * Disassociates and releases the build's Elastic IP(s), every one (duplicates too), and those whose
+ * allocation ids the state carries (allocated moments ago and not yet visible by tag: released by id rather
+ * than leaked). Runs first in teardown: an associated address keeps the Internet Gateway from detaching.
+ * Already gone is success. Returns the released allocation ids.
  */
-export async function releaseBastionAddress(clients: AwsClients, buildId: string): Promise<string[]> {
+export async function releaseBastionAddress(clients: AwsClients, buildId: string, carriedAllocationIds: readonly string[] = []): Promise<string[]> {
   const addresses = await describeAddresses(clients, buildId);
-  // Allocated moments ago and not yet visible by tag: release it by id rather than leak it.
-  const remembered = recallCreated(buildId, ADDRESS_LEDGER_KEY);
-  if (remembered && !addresses.some((address) => address.AllocationId === remembered)) addresses.push({ AllocationId: remembered });
+  const seen = addresses.map((address) => address.AllocationId);
+  addresses.push(...withCarried([], carriedAllocationIds).filter((id) => !seen.includes(id)).map((AllocationId): Address => ({ AllocationId })));
   const released: string[] = [];
   for (const address of addresses) {
     if (address.AssociationId) {
@@ -100,14 +103,21 @@ export async function releaseBastionAddress(clients: AwsClients, buildId: string
       }
       throw error;
     }
-    forgetCreated(buildId, ADDRESS_LEDGER_KEY);
     released.push(address.AllocationId as string);
   }
   return released;
 }
 
-async function findBastion(clients: AwsClients, buildId: string): Promise<InstanceRecord | undefined> {
-  return (await describeOwned(clients, buildId, ['bastion'], LIVE_STATES))[0];
+/**
+ * The bastion instance: by tag, else by the id the state carries (launched moments ago, maybe not listed by
+ * tag yet; by id it is checked to be ours and alive). Undefined when neither shows one: launch it.
+ */
+async function findBastion(clients: AwsClients, buildId: string, knownId?: string): Promise<InstanceRecord | undefined> {
+  const byTag = onlyOne('bastion instance', buildId, await describeOwned(clients, buildId, ['bastion'], LIVE_STATES), (i) => i.instanceId);
+  if (byTag || !knownId) return byTag;
+  const [carried] = await describeInstancesById(clients, [knownId]);
+  if (carried && !isOwnedBy(carried.tags, buildId)) throw new ResourceConflict(`instance ${knownId} is not tagged as belonging to build ${buildId}`);
+  return carried && (LIVE_STATES as readonly string[]).includes(carried.state) ? carried : undefined;
 }
 
 async function launchBastion(clients: AwsClients, plan: Plan, input: BastionInput): Promise<InstanceRecord> {
@@ -115,10 +125,10 @@ async function launchBastion(clients: AwsClients, plan: Plan, input: BastionInpu
   if (!publicSubnetId || !securityGroupIds.bastion) {
     throw new InvalidSpec('launch-bastion: the network step returned no public subnet or no bastion security group');
   }
-  const instance = await launchWithFallback(clients, {
+  const request: LaunchRequest = {
     buildId: plan.buildId,
     role: 'bastion',
-    index: BASTION_INDEX,
+    indices: [BASTION_INDEX],
     name: plan.bastion.name,
     az: plan.bastion.az,
     subnetId: publicSubnetId,
@@ -128,6 +138,9 @@ async function launchBastion(clients: AwsClients, plan: Plan, input: BastionInpu
     instanceTypes: [plan.bastion.instanceType],
     hopLimit: 1,
     tags: plan.bastion.tags,
+  };
+  const [instance] = await runInstances(clients, request, 0).catch((error: unknown) => {
+    throw isCapacityError(error) ? capacityExhausted(request, request.instanceTypes, error) : error;
   });
   return {
     instanceId: instance.InstanceId as string,
@@ -145,7 +158,7 @@ async function launchBastion(clients: AwsClients, plan: Plan, input: BastionInpu
 }
 
 /**
- * Only when neither a Describe by tag nor a carried or remembered id shows an address (see ensureBastion).
+ * Only when neither a Describe by tag nor the id carried in state shows an address (see ensureBastion).
  * Sent once (`ec2Once`): an SDK resend after a lost answer would allocate a second address (see createClients).
  */
 async function allocateAddress(clients: AwsClients, plan: Plan): Promise<Address> {
@@ -153,12 +166,11 @@ async function allocateAddress(clients: AwsClients, plan: Plan): Promise<Address
     clients.ec2Once.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: tagSpecifications('elastic-ip', plan.bastion.addressTags) })),
   );
   if (!out.AllocationId) throw new NotYetVisible('AllocateAddress returned no allocation id');
-  rememberCreated(plan.buildId, ADDRESS_LEDGER_KEY, out.AllocationId);
   return { AllocationId: out.AllocationId, PublicIp: out.PublicIp };
 }
 
 async function findAddress(clients: AwsClients, buildId: string): Promise<Address | undefined> {
-  return (await describeAddresses(clients, buildId))[0];
+  return onlyOne('bastion Elastic IP', buildId, await describeAddresses(clients, buildId), (address) => address.AllocationId);
 }
 
 async function describeAddresses(clients: AwsClients, buildId: string): Promise<Address[]> {
@@ -169,12 +181,11 @@ async function describeAddresses(clients: AwsClients, buildId: string): Promise<
 }
 
 /**
- * The address whose allocation id we hold (carried in state, or allocated by this container) but which
- * DescribeAddresses does not show by tag yet. InvalidAllocationID.NotFound (or an empty answer) here means
- * "not visible yet" (NotYetVisible): retry, never allocate again.
+ * The address whose allocation id the state carries but which DescribeAddresses does not show by tag yet.
+ * InvalidAllocationID.NotFound (or an empty answer) here means "not visible yet" (NotYetVisible): retry,
+ * never allocate again.
  */
-async function carriedAddress(clients: AwsClients, buildId: string, knownId?: string): Promise<Address | undefined> {
-  const allocationId = knownId ?? recallCreated(buildId, ADDRESS_LEDGER_KEY);
+async function carriedAddress(clients: AwsClients, buildId: string, allocationId?: string): Promise<Address | undefined> {
   if (!allocationId) return undefined;
   const out = await aws('DescribeAddresses', () => clients.ec2.send(new DescribeAddressesCommand({ AllocationIds: [allocationId] })));
   return requireCarried('Elastic IP', allocationId, buildId, out.Addresses?.[0]);

@@ -9,16 +9,15 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
 import { aws, awsErrorCode, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
-import { recallCreated, rememberCreated } from '../core/ledger';
 import type { Plan } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
-import { describeAll, forgetAll, ignoringGone, rememberedButUnseen, requireCarried, type Ensured } from './owned';
+import { carriedUnseen, describeAll, ignoringGone, onlyOne, requireCarried, type Ensured } from './owned';
 
 /**
  * The Internet Gateway that gives the public subnet (and so the bastion) its route to the internet.
- * CreateInternetGateway takes no ClientToken: look by tag, then for the carried or remembered id, then create.
+ * CreateInternetGateway takes no ClientToken: look by tag, then for the id carried in state, then create;
+ * two gateways tagged for the build are a ResourceConflict naming both.
  */
-const IGW_LEDGER_KEY = 'internet-gateway';
 /** Besides NotFound, Gateway.NotAttached also says the wanted end state already holds. */
 const ALREADY_DETACHED = ['Gateway.NotAttached'];
 
@@ -27,7 +26,9 @@ const ALREADY_DETACHED = ['Gateway.NotAttached'];
  * at once (`created: true`), unattached: the next run, given the id carried in state, attaches it.
  */
 export async function ensureInternetGateway(clients: AwsClients, plan: Plan, vpcId: string, knownId?: string): Promise<Ensured> {
-  const existing = (await findOwnedGateways(clients, plan.buildId))[0] ?? (await carriedGateway(clients, plan.buildId, knownId));
+  const existing =
+    onlyOne('Internet Gateway', plan.buildId, await findOwnedGateways(clients, plan.buildId), (g) => g.InternetGatewayId) ??
+    (await carriedGateway(clients, plan.buildId, knownId));
   if (!existing) return { id: await createGateway(clients, plan), created: true };
   await attach(clients, existing, vpcId);
   return { id: existing.InternetGatewayId as string, created: false };
@@ -38,10 +39,14 @@ export async function ensureInternetGateway(clients: AwsClients, plan: Plan, vpc
  * bastion's), AWS refuses the detach with DependencyViolation: classified ResourceNotReady, so the teardown
  * retries once the address is released. Already gone (or already detached) is success.
  */
-export async function deleteInternetGateway(clients: AwsClients, buildId: string): Promise<string[]> {
+export async function deleteInternetGateway(clients: AwsClients, buildId: string, carriedId?: string): Promise<string[]> {
   const gateways = await findOwnedGateways(clients, buildId);
-  const unseen = rememberedButUnseen(buildId, [IGW_LEDGER_KEY], gateways.map((g) => g.InternetGatewayId));
-  gateways.push(...unseen.map((InternetGatewayId) => ({ InternetGatewayId })));
+  gateways.push(...(await carriedUnseen(
+    gateways.map((g) => g.InternetGatewayId),
+    [carriedId],
+    async (id) => (await describeGateways(clients, { InternetGatewayIds: [id] }))[0],
+    (InternetGatewayId): InternetGateway => ({ InternetGatewayId }),
+  )));
   const deleted: string[] = [];
   for (const gateway of gateways) {
     const gatewayId = gateway.InternetGatewayId as string;
@@ -52,11 +57,10 @@ export async function deleteInternetGateway(clients: AwsClients, buildId: string
         ALREADY_DETACHED,
       );
     }
-    // A remembered gateway we could not describe may still be attached: AWS then answers DependencyViolation.
+    // A carried gateway we could not describe may still be attached: AWS then answers DependencyViolation.
     await ignoringGone('DeleteInternetGateway', () => clients.ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: gatewayId })), ALREADY_DETACHED);
     deleted.push(gatewayId);
   }
-  forgetAll(buildId, [IGW_LEDGER_KEY]);
   return deleted;
 }
 
@@ -82,8 +86,7 @@ async function findOwnedGateways(clients: AwsClients, buildId: string): Promise<
 }
 
 /** Not found by id either means "not visible yet" (NotYetVisible, retried), never a second create. */
-async function carriedGateway(clients: AwsClients, buildId: string, knownId?: string): Promise<InternetGateway | undefined> {
-  const gatewayId = knownId ?? recallCreated(buildId, IGW_LEDGER_KEY);
+async function carriedGateway(clients: AwsClients, buildId: string, gatewayId?: string): Promise<InternetGateway | undefined> {
   if (!gatewayId) return undefined;
   return requireCarried('Internet Gateway', gatewayId, buildId, (await describeGateways(clients, { InternetGatewayIds: [gatewayId] }))[0]);
 }
@@ -95,7 +98,6 @@ async function createGateway(clients: AwsClients, plan: Plan): Promise<string> {
   );
   const gatewayId = out.InternetGateway?.InternetGatewayId;
   if (!gatewayId) throw new NotYetVisible('CreateInternetGateway returned no gateway id');
-  rememberCreated(plan.buildId, IGW_LEDGER_KEY, gatewayId);
   return gatewayId;
 }
 

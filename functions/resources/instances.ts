@@ -1,18 +1,16 @@
-import { createHash } from 'node:crypto';
 import {
+  DescribeInstancesCommand,
   paginateDescribeInstances,
   paginateDescribeVolumes,
   RunInstancesCommand,
-  TerminateInstancesCommand,
   type Filter,
   type Instance,
   type RunInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
+import { clientToken } from '../core/client-token';
 import type { AwsClients } from '../core/clients';
-import type { NetworkIds, NodeRecord } from '../core/contracts';
-import { aws, awsErrorCode, AwsUnavailable, InsufficientCapacity, InvalidSpec, isNotFound, translateAwsError } from '../core/errors';
-import { recallCreated, rememberCreated } from '../core/ledger';
-import type { NodePlan, NodeRole, Plan, SecurityGroupKey } from '../core/plan';
+import { aws, awsErrorCode, AwsUnavailable, InsufficientCapacity } from '../core/errors';
+import type { NodeRole, SecurityGroupKey } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications, TAG, type Tags } from '../core/tags';
 import { ROOT_DEVICE_NAME } from './images';
 
@@ -29,7 +27,7 @@ export const SECURITY_GROUP_OF: Record<InstanceRole, SecurityGroupKey> = {
   worker: 'workers',
   bastion: 'bastion',
 };
-/** AWS answers these per instance type; the next type in the spec's list may still fit. */
+/** Capacity answers, per instance type (see isCapacityError). */
 const TRY_NEXT_TYPE = new Set(['InsufficientInstanceCapacity', 'Unsupported']);
 
 /** What readiness and verification see of one of our instances. */
@@ -50,21 +48,26 @@ export interface InstanceRecord {
 }
 
 /**
- * RunInstances' idempotency token: the same node, zone and instance-type generation always gives the same
- * token, so a retried launch returns the instance AWS already started instead of a second one (EC2 keeps
- * tokens for the build's lifetime). A new generation (the next instance type) is a new request, so it gets
- * a new token. Hashed because build ids can be 80 characters and AWS allows 64 ASCII characters.
+ * RunInstances' idempotency token: the same instances (role and plan indices), zone and instance-type
+ * generation always give the same token, so a retried launch returns the instances AWS already started
+ * instead of more (EC2 keeps tokens for the build's lifetime). A new generation (the next instance type) is a
+ * new request, so it gets a new token. For one instance the hash input is what it always was (`…|<index>|…`),
+ * so tokens stay stable across the change to group launches.
  */
-export function clientTokenFor(buildId: string, role: InstanceRole, index: number, az: string, generation: number): string {
-  const digest = createHash('sha256').update([buildId, role, index, az, generation].join('|')).digest('hex');
-  return `${role}-${index}-g${generation}-${digest.slice(0, 40)}`;
+export function clientTokenFor(buildId: string, role: InstanceRole, indices: readonly number[], az: string, generation: number): string {
+  return clientToken(`${role}-${indices[0]}-g${generation}`, buildId, role, indices.join(','), az, generation);
 }
 
-/** Everything needed to launch one hardened instance (IMDSv2, encrypted gp3 root, no public IP). */
+/**
+ * One RunInstances of hardened instances (IMDSv2, encrypted gp3 root, no public IP): `indices.length` of
+ * them (MinCount = MaxCount, all or none), of one role, in one subnet, under one set of tags.
+ */
 export interface LaunchRequest {
   buildId: string;
   role: InstanceRole;
-  index: number;
+  /** The plan indices of the instances, in launch order: instance i of the answer (AmiLaunchIndex i) is indices[i]. */
+  indices: number[];
+  /** What the launch is called in messages (a node's name, or its group's). */
   name: string;
   az: string;
   subnetId: string;
@@ -79,14 +82,14 @@ export interface LaunchRequest {
 }
 
 export function launchParams(request: LaunchRequest, generation: number): RunInstancesCommandInput {
-  const { buildId, role, index, az, tags } = request;
+  const { buildId, role, indices, az, tags } = request;
   return {
     ImageId: request.imageId,
     InstanceType: request.instanceTypes[generation] as RunInstancesCommandInput['InstanceType'],
-    MinCount: 1,
-    MaxCount: 1,
+    MinCount: indices.length,
+    MaxCount: indices.length,
     KeyName: request.keyName,
-    ClientToken: clientTokenFor(buildId, role, index, az, generation),
+    ClientToken: clientTokenFor(buildId, role, indices, az, generation),
     MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: request.hopLimit },
     BlockDeviceMappings: [
       { DeviceName: ROOT_DEVICE_NAME, Ebs: { VolumeType: 'gp3', VolumeSize: ROOT_VOLUME_GIB[role], Encrypted: true, DeleteOnTermination: true } },
@@ -104,76 +107,30 @@ export function launchParams(request: LaunchRequest, generation: number): RunIns
 }
 
 /**
- * Launches one instance, falling back through its instance types. The generation that worked is kept in
- * the ledger so that a repeated launch in this container starts from it and reuses its token: retrying
- * generation 0 after capacity came back would otherwise start a second instance.
+ * Launches the request's instances with its `generation`-th instance type and returns them in launch order
+ * (by AmiLaunchIndex, so that instance i is `indices[i]`). A capacity error is thrown as AWS gave it
+ * (classified InsufficientCapacity; `isCapacityError` tells the caller to try the next type).
  */
-export async function launchWithFallback(clients: AwsClients, request: LaunchRequest): Promise<Instance> {
-  const ledgerKey = `launch-generation/${request.role}/${request.name}`;
-  const first = Math.min(Number(recallCreated(request.buildId, ledgerKey) ?? 0), request.instanceTypes.length - 1);
-  const tried: string[] = [];
-  let lastError: unknown;
-  for (let generation = first; generation < request.instanceTypes.length; generation++) {
-    try {
-      const out = await aws('RunInstances', () => clients.ec2.send(new RunInstancesCommand(launchParams(request, generation))));
-      const instance = out.Instances?.[0];
-      if (!instance?.InstanceId) throw new AwsUnavailable(`RunInstances returned no instance for ${request.name}`);
-      rememberCreated(request.buildId, ledgerKey, String(generation));
-      return instance;
-    } catch (error) {
-      if (!TRY_NEXT_TYPE.has(awsErrorCode((error as { cause?: unknown }).cause) ?? '')) throw error;
-      tried.push(request.instanceTypes[generation]);
-      lastError = error;
-    }
+export async function runInstances(clients: AwsClients, request: LaunchRequest, generation: number): Promise<Instance[]> {
+  const out = await aws('RunInstances', () => clients.ec2.send(new RunInstancesCommand(launchParams(request, generation))));
+  const instances = [...(out.Instances ?? [])].sort((a, b) => (a.AmiLaunchIndex ?? 0) - (b.AmiLaunchIndex ?? 0));
+  if (instances.length !== request.indices.length || instances.some((instance) => !instance.InstanceId)) {
+    throw new AwsUnavailable(`RunInstances returned ${instances.length} instance(s) for ${request.name}, ${request.indices.length} asked for`);
   }
-  throw new InsufficientCapacity(
+  return instances;
+}
+
+/** AWS answers these per instance type: the next type in the spec's list may still fit. */
+export function isCapacityError(error: unknown): boolean {
+  return TRY_NEXT_TYPE.has(awsErrorCode((error as { cause?: unknown })?.cause) ?? '');
+}
+
+/** Every instance type of the request was tried and none had capacity: terminal. */
+export function capacityExhausted(request: LaunchRequest, tried: readonly string[], cause?: unknown): InsufficientCapacity {
+  return new InsufficientCapacity(
     `${request.name}: no capacity in ${request.az} for instance types ${tried.join(', ')}; add another type to the spec's list or try another zone`,
-    { cause: lastError, details: { node: request.name, az: request.az, instanceTypes: tried } },
+    { cause, details: { node: request.name, az: request.az, instanceTypes: [...tried] } },
   );
-}
-
-/** Ensures every node of the plan exists: found by tags, else launched (all missing ones at once). */
-export async function ensureNodes(clients: AwsClients, plan: Plan, input: { imageId: string; network: NetworkIds }): Promise<NodeRecord[]> {
-  const existing = await describeOwned(clients, plan.buildId, NODE_ROLES, LIVE_STATES);
-  const found = new Map(existing.map((instance) => [`${instance.role}/${instance.name}`, instance]));
-  // Concurrent launches: the SDK's own retries absorb RunInstances throttling, and tokens make them safe.
-  return Promise.all(
-    plan.nodes.map(async (node): Promise<NodeRecord> => {
-      const match = found.get(`${node.role}/${node.name}`);
-      if (match) return { name: node.name, role: node.role, az: node.az, instanceId: match.instanceId, instanceType: match.instanceType, privateIp: match.privateIp };
-      const instance = await launchWithFallback(clients, nodeLaunch(plan, node, input));
-      return {
-        name: node.name,
-        role: node.role,
-        az: node.az,
-        instanceId: instance.InstanceId as string,
-        instanceType: instance.InstanceType ?? '',
-        privateIp: instance.PrivateIpAddress,
-      };
-    }),
-  );
-}
-
-function nodeLaunch(plan: Plan, node: NodePlan, input: { imageId: string; network: NetworkIds }): LaunchRequest {
-  const subnetId = input.network.privateSubnetIds[node.az];
-  const securityGroupId = input.network.securityGroupIds[SECURITY_GROUP_OF[node.role]];
-  if (!subnetId || !securityGroupId) {
-    throw new InvalidSpec(`${node.name}: the network step returned no private subnet for ${node.az} or no ${SECURITY_GROUP_OF[node.role]} security group`);
-  }
-  return {
-    buildId: plan.buildId,
-    role: node.role,
-    index: node.index,
-    name: node.name,
-    az: node.az,
-    subnetId,
-    securityGroupId,
-    keyName: plan.spec.keyName,
-    imageId: input.imageId,
-    instanceTypes: node.instanceTypes,
-    hopLimit: 2,
-    tags: node.tags,
-  };
 }
 
 /** The build's live control-plane and worker instances, with their volumes (for readiness and verify). */
@@ -206,6 +163,18 @@ export async function describeOwned(
   return instances
     .map(toRecord)
     .filter((record) => isOwnedBy(record.tags, buildId) && roles.includes(record.role) && states.includes(record.state));
+}
+
+/**
+ * Instances by id, whatever their tags (the caller checks them): for ids the state carries, which a Describe
+ * by tag may not show yet. Right after RunInstances AWS may answer InvalidInstanceID.NotFound even by id
+ * ("This doesn't mean the instance does not exist", https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html):
+ * classified NotYetVisible, so the step is retried with backoff, a bounded number of times.
+ */
+export async function describeInstancesById(clients: AwsClients, instanceIds: readonly string[]): Promise<InstanceRecord[]> {
+  if (instanceIds.length === 0) return [];
+  const out = await aws('DescribeInstances', () => clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [...instanceIds] })));
+  return (out.Reservations ?? []).flatMap((reservation) => reservation.Instances ?? []).map(toRecord);
 }
 
 function toRecord(instance: Instance): InstanceRecord {
@@ -252,38 +221,4 @@ export async function withVolumes(clients: AwsClients, records: InstanceRecord[]
         sizeGiB: volume.Size,
       })),
   }));
-}
-
-/**
- * Terminates our live instances of the given roles (default: nodes and bastion). `terminating` is what was
- * asked to terminate now; `remaining` is every instance not yet `terminated` (the caller waits for none).
- */
-export async function terminateInstances(
-  clients: AwsClients,
-  buildId: string,
-  roles: readonly InstanceRole[] = INSTANCE_ROLES,
-): Promise<{ terminating: string[]; remaining: string[] }> {
-  const present = await describeOwned(clients, buildId, roles, [...LIVE_STATES, 'shutting-down']);
-  const terminating = present.filter((record) => record.state !== 'shutting-down').map((record) => record.instanceId);
-  if (terminating.length > 0) {
-    // One unknown id fails the whole batch; then go one by one so the others still get terminated.
-    if (!(await terminate(clients, terminating)) && terminating.length > 1) for (const id of terminating) await terminate(clients, [id]);
-  }
-  return { terminating, remaining: present.map((record) => record.instanceId) };
-}
-
-/** Nodes only: the control planes and workers. */
-export function terminateNodes(clients: AwsClients, buildId: string): Promise<{ terminating: string[]; remaining: string[] }> {
-  return terminateInstances(clients, buildId, NODE_ROLES);
-}
-
-/** False when AWS says an instance is not found: it is already gone, which is what we wanted. */
-async function terminate(clients: AwsClients, instanceIds: string[]): Promise<boolean> {
-  try {
-    await clients.ec2.send(new TerminateInstancesCommand({ InstanceIds: instanceIds }));
-    return true;
-  } catch (error) {
-    if (isNotFound(error)) return false;
-    throw translateAwsError(error, 'TerminateInstances');
-  }
 }

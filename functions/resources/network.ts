@@ -14,8 +14,8 @@ import { deleteVpc, ensureVpc, ownedVpcIds } from './vpc';
  *
  * At most one create without an idempotency key per call. CreateVpc and CreateInternetGateway take no
  * ClientToken and a Describe by tag may not show them for a while; if this call went on after creating
- * one and a later call failed (a throttle), Step Functions would retry in a fresh Lambda container whose
- * ledger is empty and create a second one. So a call that has just created the VPC or the gateway returns
+ * one and a later call failed (a throttle), Step Functions would retry it with the same input, in any
+ * Lambda container, and a Describe by tag that does not show the new one yet would lead to a second one. So a call that has just created the VPC or the gateway returns
  * at once, `complete: false`, and the state machine runs it again with those ids as `known` (DESIGN §1:
  * carry created IDs forward). What a call finds (by tag or by a known id) does not stop it. The other
  * parts are safe to create in the same call: a subnet's CIDR and a security group's name are unique in the
@@ -49,17 +49,18 @@ export async function ensureNetwork(clients: AwsClients, plan: Plan, known: Part
  * 2. the Internet Gateway (a still-mapped Elastic IP blocks its detach: ResourceNotReady);
  * 3. route tables (disassociated first), 4. security groups (cross-references revoked first),
  * 5. subnets, 6. the VPC.
- * Each part finds what is left by tag and treats "already gone" as success, so a retry resumes where the
- * previous attempt stopped, and a build whose VPC is already gone deletes nothing and succeeds.
- * Returns the ids deleted by this call.
+ * Each part finds what is left by tag, adds the ids `carried` in the build's state (a rollback right after
+ * a create, when the tag lookup may not show it yet; see core/carried.ts) and treats "already gone" as
+ * success, so a retry resumes where the previous attempt stopped, and a build whose VPC is already gone
+ * deletes nothing and succeeds. Returns the ids deleted by this call.
  */
-export async function deleteNetwork(clients: AwsClients, buildId: string): Promise<string[]> {
-  for (const vpcId of await ownedVpcIds(clients, buildId)) await assertLoadBalancerInterfacesGone(clients, vpcId);
+export async function deleteNetwork(clients: AwsClients, buildId: string, carried: Partial<NetworkIds> = {}): Promise<string[]> {
+  for (const vpcId of await ownedVpcIds(clients, buildId, carried.vpcId)) await assertLoadBalancerInterfacesGone(clients, vpcId);
   return [
-    ...(await deleteInternetGateway(clients, buildId)),
-    ...(await deleteRouteTables(clients, buildId)),
-    ...(await deleteSecurityGroups(clients, buildId)),
-    ...(await deleteSubnets(clients, buildId)),
-    ...(await deleteVpc(clients, buildId)),
+    ...(await deleteInternetGateway(clients, buildId, carried.internetGatewayId)),
+    ...(await deleteRouteTables(clients, buildId, [carried.publicRouteTableId, carried.privateRouteTableId])),
+    ...(await deleteSecurityGroups(clients, buildId, Object.values(carried.securityGroupIds ?? {}))),
+    ...(await deleteSubnets(clients, buildId, [carried.publicSubnetId, ...Object.values(carried.privateSubnetIds ?? {})])),
+    ...(await deleteVpc(clients, buildId, carried.vpcId)),
   ];
 }

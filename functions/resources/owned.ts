@@ -1,44 +1,73 @@
 import type { Tag } from '@aws-sdk/client-ec2';
 import { aws, awsErrorCode, isNotFound, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
-import { forgetCreated, recallCreated } from '../core/ledger';
 import { fromTagList, isOwnedBy } from '../core/tags';
 
 /**
  * The pieces every tagged EC2 resource module (vpc, subnets, gateways, route tables, security groups)
  * repeats around its own ensure/delete pair, written once so that the rules stay the same for all of them:
  * - a create that takes no ClientToken may not be visible by tag yet (EC2 eventual consistency), so what a
- *   delete must cover is "seen by tag" plus "remembered in the ledger" (core/ledger.ts), and afterwards the
- *   ledger forgets it;
+ *   delete must cover is "seen by tag" plus the ids the workflow carries in its state (a rollback runs in the
+ *   build's execution, whose state holds every id a step has returned; see core/carried.ts);
+ * - a lookup by tag that expects one resource and finds more raises ResourceConflict naming them all, never
+ *   picks one (two VPCs of one build mean something created twice, and a guess could build on the wrong one);
  * - on delete, "already gone" is success; everything else is classified as usual (DependencyViolation →
  *   ResourceNotReady, so the teardown retries);
  * - an id we hold that Describe does not show is "not visible yet" (retried), never a reason to create again;
  *   one that is not tagged as ours is a conflict.
- * Each module keeps its own describe filters, ledger keys and ordering.
+ * Nothing is kept in process memory: a retry in a fresh Lambda container knows exactly what its state says.
+ * Each module keeps its own describe filters and ordering.
  */
 
 /**
  * What an ensure of a resource whose create takes no idempotency key did. `created: true` means the id
- * exists only in this answer (and in this container's ledger) until the state machine has recorded it, so
- * the caller returns it at once instead of calling AWS again (see ensureNetwork, ensureBastion).
+ * exists only in this answer until the state machine has recorded it, so the caller returns it at once
+ * instead of calling AWS again (see ensureNetwork, ensureBastion).
  */
 export interface Ensured {
   id: string;
   created: boolean;
 }
 
-/** Ids this process created for the build (under `ledgerKeys`) that `seenIds` (Describe by tag) does not show yet. */
-export function rememberedButUnseen(buildId: string, ledgerKeys: readonly string[], seenIds: readonly (string | undefined)[]): string[] {
-  const unseen: string[] = [];
-  for (const key of ledgerKeys) {
-    const remembered = recallCreated(buildId, key);
-    if (remembered && !seenIds.includes(remembered) && !unseen.includes(remembered)) unseen.push(remembered);
-  }
-  return unseen;
+/**
+ * The one resource a by-tag lookup expects, or undefined when there is none. Two or more are a
+ * ResourceConflict naming every id, as cluster-api-provider-aws does for the VPC
+ * (kubernetes-sigs/cluster-api-provider-aws pkg/cloud/services/network/vpc.go: "found %v VPCs with matching
+ * tags for %v. Only one VPC per cluster name is supported"): which one the build should use is a question
+ * for a person, and deleting the build (teardown removes every one of them) is the way out.
+ */
+export function onlyOne<T>(what: string, buildId: string, found: readonly T[], idOf: (item: T) => string | undefined): T | undefined {
+  if (found.length <= 1) return found[0];
+  const ids = found.map((item) => idOf(item) ?? '?');
+  throw new ResourceConflict(
+    `found ${found.length} ${what}s tagged for build ${buildId} (${ids.join(', ')}); a build has exactly one. Delete the build (its teardown removes all of them) and build again`,
+    { details: { ids } },
+  );
 }
 
-/** After a delete: what the ledger remembered for these keys is gone now. */
-export function forgetAll(buildId: string, ledgerKeys: readonly string[]): void {
-  for (const key of ledgerKeys) forgetCreated(buildId, key);
+/** What a delete covers: the ids seen by tag, then the carried ones (from the state) not among them, each once. */
+export function withCarried(seenIds: readonly (string | undefined)[], carriedIds: readonly (string | undefined)[] = []): string[] {
+  return [...new Set([...seenIds, ...carriedIds].filter((id): id is string => Boolean(id)))];
+}
+
+/**
+ * The carried resources a Describe by tag did not show, each described by its id, so that a delete knows
+ * what still holds it (a gateway's attachments, a table's associations). One that is not found by id either
+ * is returned bare (`bare(id)`): its delete decides, and "already gone" is success there.
+ */
+export async function carriedUnseen<T>(
+  seenIds: readonly (string | undefined)[],
+  carriedIds: readonly (string | undefined)[],
+  describeById: (id: string) => Promise<T | undefined>,
+  bare: (id: string) => T,
+): Promise<T[]> {
+  const unseen = withCarried([], carriedIds).filter((id) => !seenIds.includes(id));
+  return Promise.all(unseen.map(async (id) => (await describeById(id).catch(unlessGone)) ?? bare(id)));
+}
+
+/** Rethrows everything but a NotFound answer (raw, or as the cause of our translated error). */
+function unlessGone(error: unknown): undefined {
+  if (isNotFound(error) || isNotFound((error as { cause?: unknown })?.cause)) return undefined;
+  throw error;
 }
 
 /**
@@ -56,7 +85,7 @@ export async function ignoringGone(operation: string, call: () => Promise<unknow
 }
 
 /**
- * The resource described by an id we hold (from state or the ledger) after Describe-by-tag did not show it.
+ * The resource described by an id we hold (from the state) after Describe-by-tag did not show it.
  * `what` names the kind in messages ("VPC", "subnet", …).
  */
 export function requireCarried<T extends { Tags?: Tag[] }>(what: string, id: string, buildId: string, described: T | undefined): T {

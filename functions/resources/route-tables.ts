@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   AssociateRouteTableCommand,
   CreateRouteCommand,
@@ -9,12 +8,12 @@ import {
   type DescribeRouteTablesCommandInput,
   type RouteTable,
 } from '@aws-sdk/client-ec2';
+import { clientToken } from '../core/client-token';
 import type { AwsClients } from '../core/clients';
 import { aws, awsErrorCode, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
-import { recallCreated, rememberCreated } from '../core/ledger';
 import type { Plan } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications, TAG, type Role, type Tags } from '../core/tags';
-import { describeAll, forgetAll, ignoringGone, rememberedButUnseen, requireCarried } from './owned';
+import { carriedUnseen, describeAll, ignoringGone, onlyOne, requireCarried } from './owned';
 
 /**
  * Two route tables. The public one sends 0.0.0.0/0 to the Internet Gateway and serves the public subnet
@@ -34,17 +33,15 @@ export interface RouteTableTargets {
 }
 type Kind = 'private' | 'public';
 const ROLE: Record<Kind, Role> = { private: 'private-route-table', public: 'public-route-table' };
-/** The ledger keys: a table is remembered under its role. */
-const LEDGER_KEYS = [ROLE.public, ROLE.private];
 export const INTERNET = '0.0.0.0/0';
 
 /**
  * CreateRouteTable's idempotency token: the same build, role and VPC always give the same token, so a
  * retried create returns the table AWS already made. The VPC id is part of it because reusing a token with
- * other parameters is IdempotentParameterMismatch. Hashed to stay within AWS's 64 ASCII characters.
+ * other parameters is IdempotentParameterMismatch.
  */
 export function routeTableClientToken(buildId: string, role: Role, vpcId: string): string {
-  return `${role}-${createHash('sha256').update([buildId, role, vpcId].join('|')).digest('hex').slice(0, 40)}`;
+  return clientToken(role, buildId, role, vpcId);
 }
 
 export async function ensureRouteTables(clients: AwsClients, plan: Plan, targets: RouteTableTargets, known: Partial<RouteTableIds> = {}): Promise<RouteTableIds> {
@@ -61,10 +58,14 @@ export async function ensureRouteTables(clients: AwsClients, plan: Plan, targets
  * Disassociates and deletes the build's route tables (AWS refuses to delete a table that still has subnet
  * associations). Already gone is success; DependencyViolation is classified ResourceNotReady (retried).
  */
-export async function deleteRouteTables(clients: AwsClients, buildId: string): Promise<string[]> {
+export async function deleteRouteTables(clients: AwsClients, buildId: string, carriedIds: readonly (string | undefined)[] = []): Promise<string[]> {
   const tables = await findOwnedRouteTables(clients, buildId);
-  const unseen = rememberedButUnseen(buildId, LEDGER_KEYS, tables.map((t) => t.RouteTableId));
-  tables.push(...unseen.map((RouteTableId) => ({ RouteTableId })));
+  tables.push(...(await carriedUnseen(
+    tables.map((t) => t.RouteTableId),
+    carriedIds,
+    async (id) => (await describeRouteTables(clients, { RouteTableIds: [id] }))[0],
+    (RouteTableId): RouteTable => ({ RouteTableId }),
+  )));
   const deleted: string[] = [];
   for (const table of tables) {
     for (const association of table.Associations ?? []) {
@@ -76,16 +77,15 @@ export async function deleteRouteTables(clients: AwsClients, buildId: string): P
     await ignoringGone('DeleteRouteTable', () => clients.ec2.send(new DeleteRouteTableCommand({ RouteTableId: table.RouteTableId })));
     deleted.push(table.RouteTableId as string);
   }
-  forgetAll(buildId, LEDGER_KEYS);
   return deleted;
 }
 
 async function ensureTable(clients: AwsClients, plan: Plan, kind: Kind, vpcId: string, owned: RouteTable[], knownId?: string): Promise<RouteTable> {
   const role = ROLE[kind];
-  const found = owned.find((t) => fromTagList(t.Tags)[TAG.role] === role && t.VpcId === vpcId);
+  const matching = owned.filter((t) => fromTagList(t.Tags)[TAG.role] === role && t.VpcId === vpcId);
+  const found = onlyOne(`${kind} route table`, plan.buildId, matching, (t) => t.RouteTableId);
   if (found) return found;
-  const carried = knownId ?? recallCreated(plan.buildId, role);
-  if (carried) return carriedTable(clients, plan.buildId, carried);
+  if (knownId) return carriedTable(clients, plan.buildId, knownId);
   const tags: Tags = plan.routeTables[kind].tags;
   const out = await aws('CreateRouteTable', () =>
     clients.ec2.send(
@@ -93,7 +93,6 @@ async function ensureTable(clients: AwsClients, plan: Plan, kind: Kind, vpcId: s
     ),
   );
   if (!out.RouteTable?.RouteTableId) throw new NotYetVisible('CreateRouteTable returned no route table id');
-  rememberCreated(plan.buildId, role, out.RouteTable.RouteTableId);
   return out.RouteTable;
 }
 

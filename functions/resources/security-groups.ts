@@ -12,22 +12,19 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
 import { awsErrorCode, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
-import { recallCreated, rememberCreated } from '../core/ledger';
 import type { Plan, SecurityGroupKey, SecurityGroupPlan } from '../core/plan';
 import type { IngressRule } from '../core/ports';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications, type Tags } from '../core/tags';
-import { describeAll, forgetAll, ignoringGone, rememberedButUnseen, requireCarried } from './owned';
+import { describeAll, ignoringGone, requireCarried, withCarried } from './owned';
 
 /**
  * The four security groups (bastion, NLB, control plane, workers) and their ingress rules from the plan
  * (least privilege, DESIGN §7). The default egress rule stays. A group name is unique in a VPC, so
  * `InvalidGroup.Duplicate` means "ours, not visible yet"; CreateSecurityGroup takes no ClientToken, so we
- * look by tag, then for the carried or remembered id, then create.
+ * look by tag, then for the id carried in state, then create.
  */
 export type SecurityGroupIds = Record<SecurityGroupKey, string>;
 export const SECURITY_GROUP_KEYS: readonly SecurityGroupKey[] = ['bastion', 'nlb', 'controlPlane', 'workers'];
-const ledgerKey = (key: SecurityGroupKey) => `security-group/${key}`;
-const LEDGER_KEYS = SECURITY_GROUP_KEYS.map(ledgerKey);
 
 export async function ensureSecurityGroups(clients: AwsClients, plan: Plan, vpcId: string, known: Partial<SecurityGroupIds> = {}): Promise<SecurityGroupIds> {
   const owned = await findOwnedGroups(clients, plan.buildId);
@@ -35,7 +32,7 @@ export async function ensureSecurityGroups(clients: AwsClients, plan: Plan, vpcI
   for (const key of SECURITY_GROUP_KEYS) {
     const group = plan.securityGroups[key];
     const found = owned.find((g) => g.GroupName === group.name && g.VpcId === vpcId);
-    ids[key] = found?.GroupId ?? (await carriedGroupId(clients, plan.buildId, key, known[key])) ?? (await createGroup(clients, plan.buildId, group, vpcId));
+    ids[key] = found?.GroupId ?? (await carriedGroupId(clients, plan.buildId, known[key])) ?? (await createGroup(clients, plan.buildId, group, vpcId));
   }
   const existing = await describeRules(clients, Object.values(ids));
   for (const key of SECURITY_GROUP_KEYS) {
@@ -52,9 +49,8 @@ export async function ensureSecurityGroups(clients: AwsClients, plan: Plan, vpcI
  * an ENI (a terminating instance, a lingering NLB interface) answers DependencyViolation, classified
  * ResourceNotReady: the teardown retries. Already gone is success.
  */
-export async function deleteSecurityGroups(clients: AwsClients, buildId: string): Promise<string[]> {
-  const seen = (await findOwnedGroups(clients, buildId)).map((g) => g.GroupId as string);
-  const groupIds = [...seen, ...rememberedButUnseen(buildId, LEDGER_KEYS, seen)];
+export async function deleteSecurityGroups(clients: AwsClients, buildId: string, carriedIds: readonly (string | undefined)[] = []): Promise<string[]> {
+  const groupIds = withCarried((await findOwnedGroups(clients, buildId)).map((g) => g.GroupId), carriedIds);
   if (groupIds.length === 0) return [];
   const rules = await describeRules(clients, groupIds);
   for (const groupId of groupIds) {
@@ -69,7 +65,6 @@ export async function deleteSecurityGroups(clients: AwsClients, buildId: string)
   for (const groupId of groupIds) {
     await ignoringGone('DeleteSecurityGroup', () => clients.ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId })));
   }
-  forgetAll(buildId, LEDGER_KEYS);
   return groupIds;
 }
 
@@ -119,7 +114,6 @@ async function createGroup(clients: AwsClients, buildId: string, group: Security
     return duplicateGroupId(clients, buildId, group, vpcId, error);
   }
   if (!groupId) throw new NotYetVisible(`CreateSecurityGroup returned no group id for ${group.name}`);
-  rememberCreated(buildId, ledgerKey(group.key), groupId);
   return groupId;
 }
 
@@ -136,8 +130,7 @@ async function duplicateGroupId(clients: AwsClients, buildId: string, group: Sec
 }
 
 /** A group id we hold that Describe-by-tag did not show: not found by id means "not visible yet". */
-async function carriedGroupId(clients: AwsClients, buildId: string, key: SecurityGroupKey, knownId?: string): Promise<string | undefined> {
-  const groupId = knownId ?? recallCreated(buildId, ledgerKey(key));
+async function carriedGroupId(clients: AwsClients, buildId: string, groupId?: string): Promise<string | undefined> {
   if (!groupId) return undefined;
   requireCarried('security group', groupId, buildId, (await describeGroups(clients, { GroupIds: [groupId] }))[0]);
   return groupId;

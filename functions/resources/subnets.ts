@@ -1,17 +1,15 @@
 import { CreateSubnetCommand, DeleteSubnetCommand, paginateDescribeSubnets, type DescribeSubnetsCommandInput, type Subnet } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
 import { awsErrorCode, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
-import { recallCreated, rememberCreated } from '../core/ledger';
 import type { Plan, SubnetPlan } from '../core/plan';
-import { SUBNET_SLOT_BITS } from '../core/spec-rules';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
-import { describeAll, forgetAll, ignoringGone, rememberedButUnseen, requireCarried } from './owned';
+import { describeAll, ignoringGone, requireCarried, withCarried } from './owned';
 
 /**
  * The subnets: one private subnet per AZ and the public one. A subnet is identified by its CIDR, which the
  * plan fixes and which is unique inside the VPC: AWS refuses a second subnet on the same CIDR with
  * InvalidSubnet.Conflict, which we read as "it exists, we just do not see it yet", never as a reason to
- * create again. CreateSubnet takes no ClientToken, so we look by tag, then in the ledger, then create.
+ * create again. CreateSubnet takes no ClientToken, so we look by tag, then for the id carried in state, then create.
  */
 export interface SubnetIds {
   /** availability zone → subnet id */
@@ -19,21 +17,16 @@ export interface SubnetIds {
   publicSubnetId: string;
 }
 
-/** The ledger is keyed by the subnet's CIDR slot so that teardown can recall every one without the plan. */
-const SLOT_COUNT = 2 ** SUBNET_SLOT_BITS;
-const ledgerKey = (slot: number) => `subnet/${slot}`;
-const LEDGER_KEYS = Array.from({ length: SLOT_COUNT }, (_, slot) => ledgerKey(slot));
-
 export async function ensureSubnets(clients: AwsClients, plan: Plan, vpcId: string, known: Partial<SubnetIds> = {}): Promise<SubnetIds> {
   const existing = await findOwnedSubnets(clients, plan.buildId);
-  const wanted: Array<{ subnet: SubnetPlan; slot: number; knownId?: string }> = [
-    ...plan.privateSubnets.map((subnet, slot) => ({ subnet, slot, knownId: known.privateSubnetIds?.[subnet.az] })),
-    { subnet: plan.publicSubnet, slot: SLOT_COUNT - 1, knownId: known.publicSubnetId },
+  const wanted: Array<{ subnet: SubnetPlan; knownId?: string }> = [
+    ...plan.privateSubnets.map((subnet) => ({ subnet, knownId: known.privateSubnetIds?.[subnet.az] })),
+    { subnet: plan.publicSubnet, knownId: known.publicSubnetId },
   ];
   const ids: string[] = [];
-  for (const { subnet, slot, knownId } of wanted) {
+  for (const { subnet, knownId } of wanted) {
     const found = existing.find((s) => s.CidrBlock === subnet.cidr && s.VpcId === vpcId);
-    ids.push(found?.SubnetId ?? (await carriedSubnetId(clients, plan.buildId, slot, knownId)) ?? (await createSubnet(clients, plan, vpcId, subnet, slot)));
+    ids.push(found?.SubnetId ?? (await carriedSubnetId(clients, plan.buildId, knownId)) ?? (await createSubnet(clients, plan, vpcId, subnet)));
   }
   return {
     privateSubnetIds: Object.fromEntries(plan.privateSubnets.map((subnet, i) => [subnet.az, ids[i]])),
@@ -45,13 +38,11 @@ export async function ensureSubnets(clients: AwsClients, plan: Plan, vpcId: stri
  * Deletes the build's subnets. Instances and the NLB's lingering interfaces hold ENIs in them: AWS answers
  * DependencyViolation, classified ResourceNotReady, and the teardown retries. Already gone is success.
  */
-export async function deleteSubnets(clients: AwsClients, buildId: string): Promise<string[]> {
-  const seen = (await findOwnedSubnets(clients, buildId)).map((s) => s.SubnetId as string);
-  const ids = [...seen, ...rememberedButUnseen(buildId, LEDGER_KEYS, seen)];
+export async function deleteSubnets(clients: AwsClients, buildId: string, carriedIds: readonly (string | undefined)[] = []): Promise<string[]> {
+  const ids = withCarried((await findOwnedSubnets(clients, buildId)).map((s) => s.SubnetId), carriedIds);
   for (const subnetId of ids) {
     await ignoringGone('DeleteSubnet', () => clients.ec2.send(new DeleteSubnetCommand({ SubnetId: subnetId })));
   }
-  forgetAll(buildId, LEDGER_KEYS);
   return ids;
 }
 
@@ -60,16 +51,15 @@ async function findOwnedSubnets(clients: AwsClients, buildId: string): Promise<S
   return subnets.filter((s) => s.SubnetId && isOwnedBy(fromTagList(s.Tags), buildId));
 }
 
-/** A subnet id we hold (from state or the ledger) that Describe-by-tag did not show: look it up by id. */
-async function carriedSubnetId(clients: AwsClients, buildId: string, slot: number, knownId?: string): Promise<string | undefined> {
-  const subnetId = knownId ?? recallCreated(buildId, ledgerKey(slot));
+/** A subnet id the state carries that Describe-by-tag did not show: look it up by id. */
+async function carriedSubnetId(clients: AwsClients, buildId: string, subnetId?: string): Promise<string | undefined> {
   if (!subnetId) return undefined;
   // InvalidSubnetID.NotFound is classified NotYetVisible: retried, never created again.
   requireCarried('subnet', subnetId, buildId, (await describeSubnets(clients, { SubnetIds: [subnetId] }))[0]);
   return subnetId;
 }
 
-async function createSubnet(clients: AwsClients, plan: Plan, vpcId: string, subnet: SubnetPlan, slot: number): Promise<string> {
+async function createSubnet(clients: AwsClients, plan: Plan, vpcId: string, subnet: SubnetPlan): Promise<string> {
   let subnetId: string | undefined;
   try {
     const out = await clients.ec2.send(
@@ -81,7 +71,6 @@ async function createSubnet(clients: AwsClients, plan: Plan, vpcId: string, subn
     return conflictingSubnetId(clients, plan.buildId, vpcId, subnet, error);
   }
   if (!subnetId) throw new NotYetVisible(`CreateSubnet returned no subnet id for ${subnet.cidr}`);
-  rememberCreated(plan.buildId, ledgerKey(slot), subnetId);
   return subnetId;
 }
 

@@ -8,24 +8,19 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
 import { aws, NotYetVisible, ResourceConflict } from '../core/errors';
-import { recallCreated, rememberCreated } from '../core/ledger';
 import type { Plan } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
-import { describeAll, forgetAll, ignoringGone, rememberedButUnseen, requireCarried, type Ensured } from './owned';
-
-/**
- * The build's VPC. CreateVpc takes no ClientToken, so `ensureVpc` looks by tag, then for the id carried in
- * state or remembered in the ledger, and only then creates (see core/ledger.ts for why).
- */
-export const VPC_LEDGER_KEY = 'vpc';
+import { describeAll, ignoringGone, onlyOne, requireCarried, withCarried, type Ensured } from './owned';
 
 /**
  * Finds the VPC and turns DNS support and hostnames on (nodes resolve each other by name), or creates it.
+ * CreateVpc takes no ClientToken, so it looks by tag, then for the id carried in state, and only then
+ * creates; two VPCs tagged for the build are a ResourceConflict naming both.
  * A VPC created by this call is returned at once (`created: true`), before any other AWS call could fail:
  * the caller hands the id to the state machine, and the next run finds it as a carried id and finishes it.
  */
 export async function ensureVpc(clients: AwsClients, plan: Plan, knownId?: string): Promise<Ensured> {
-  const existing = (await findOwnedVpcs(clients, plan.buildId))[0] ?? (await carriedVpc(clients, plan.buildId, knownId));
+  const existing = onlyOne('VPC', plan.buildId, await findOwnedVpcs(clients, plan.buildId), (vpc) => vpc.VpcId) ?? (await carriedVpc(clients, plan.buildId, knownId));
   if (!existing) return { id: await createVpc(clients, plan), created: true };
   if (existing.CidrBlock && existing.CidrBlock !== plan.vpc.cidr) {
     throw new ResourceConflict(`VPC ${existing.VpcId} of build ${plan.buildId} has CIDR ${existing.CidrBlock}, but the spec asks for ${plan.vpc.cidr}`);
@@ -35,23 +30,22 @@ export async function ensureVpc(clients: AwsClients, plan: Plan, knownId?: strin
 }
 
 /**
- * Deletes the build's VPC(s). Runs last: anything still inside makes AWS answer DependencyViolation, which
- * is classified ResourceNotReady so the teardown retries. Already gone is success. Returns the deleted ids.
+ * Deletes the build's VPC(s), every one (duplicates too). Runs last: anything still inside makes AWS answer
+ * DependencyViolation, which is classified ResourceNotReady so the teardown retries. Already gone is
+ * success. Returns the deleted ids.
  */
-export async function deleteVpc(clients: AwsClients, buildId: string): Promise<string[]> {
+export async function deleteVpc(clients: AwsClients, buildId: string, carriedId?: string): Promise<string[]> {
   const deleted: string[] = [];
-  for (const vpcId of await ownedVpcIds(clients, buildId)) {
+  for (const vpcId of await ownedVpcIds(clients, buildId, carriedId)) {
     await ignoringGone('DeleteVpc', () => clients.ec2.send(new DeleteVpcCommand({ VpcId: vpcId })));
     deleted.push(vpcId);
   }
-  forgetAll(buildId, [VPC_LEDGER_KEY]);
   return deleted;
 }
 
-/** Ids of the build's VPCs: visible by tag, plus one created moments ago in this container and not yet visible. */
-export async function ownedVpcIds(clients: AwsClients, buildId: string): Promise<string[]> {
-  const ids = (await findOwnedVpcs(clients, buildId)).map((vpc) => vpc.VpcId as string);
-  return [...ids, ...rememberedButUnseen(buildId, [VPC_LEDGER_KEY], ids)];
+/** Ids of the build's VPCs: visible by tag, plus the one carried in state (created moments ago, maybe not visible yet). */
+export async function ownedVpcIds(clients: AwsClients, buildId: string, carriedId?: string): Promise<string[]> {
+  return withCarried((await findOwnedVpcs(clients, buildId)).map((vpc) => vpc.VpcId), [carriedId]);
 }
 
 async function findOwnedVpcs(clients: AwsClients, buildId: string): Promise<Vpc[]> {
@@ -60,11 +54,10 @@ async function findOwnedVpcs(clients: AwsClients, buildId: string): Promise<Vpc[
 }
 
 /**
- * The VPC whose id we hold (from state or the ledger) but which Describe-by-tag did not show. Not found by
- * id either means "not visible yet": NotYetVisible (retried), never a second CreateVpc.
+ * The VPC whose id the state carries but which Describe-by-tag did not show. Not found by id either means
+ * "not visible yet": NotYetVisible (retried), never a second CreateVpc.
  */
-async function carriedVpc(clients: AwsClients, buildId: string, knownId?: string): Promise<Vpc | undefined> {
-  const vpcId = knownId ?? recallCreated(buildId, VPC_LEDGER_KEY);
+async function carriedVpc(clients: AwsClients, buildId: string, vpcId?: string): Promise<Vpc | undefined> {
   if (!vpcId) return undefined;
   return requireCarried('VPC', vpcId, buildId, (await describeVpcs(clients, { VpcIds: [vpcId] }))[0]);
 }
@@ -75,7 +68,6 @@ async function createVpc(clients: AwsClients, plan: Plan): Promise<string> {
     clients.ec2Once.send(new CreateVpcCommand({ CidrBlock: plan.vpc.cidr, TagSpecifications: tagSpecifications('vpc', plan.vpc.tags) })),
   );
   if (!out.Vpc?.VpcId) throw new NotYetVisible('CreateVpc returned no VPC id');
-  rememberCreated(plan.buildId, VPC_LEDGER_KEY, out.Vpc.VpcId);
   return out.Vpc.VpcId;
 }
 

@@ -1,8 +1,9 @@
-import { CloudError } from './contract';
+import { CloudError, type QueryParams } from './contract';
 
 /**
- * AWS's request token buckets. Each request takes one token from its bucket; an empty bucket answers
- * RequestLimitExceeded (EC2, HTTP 503) or Throttling (ELBv2, HTTP 400).
+ * AWS's token buckets. Each request takes one token from its bucket (EC2: also one per instance from the
+ * resource bucket of RunInstances, TerminateInstances…); an empty bucket answers RequestLimitExceeded (EC2,
+ * HTTP 503) or Throttling (ELBv2, HTTP 400).
  *
  * Buckets refill in REAL seconds, not simulated ones: they model how fast a client may call the API, and a
  * time-scaled build still makes its calls at real speed. Refilling in simulated time would make throttling
@@ -19,12 +20,12 @@ class TokenBucket {
     this.tokens = capacity;
   }
 
-  take(): boolean {
+  take(count = 1): boolean {
     const now = Date.now();
     this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.refillPerSecond);
     this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < count) return false;
+    this.tokens -= count;
     return true;
   }
 }
@@ -34,17 +35,79 @@ interface BucketSpec {
   refillPerSecond: number;
 }
 
-const isDescribe = (action: string) => /^(Describe|Get|List)/.test(action);
+const isDescribe = (action: string) => /^(Describe|Get|List|Search)/.test(action);
 
-// EC2: RunInstances has its own small bucket; the rest split into mutating and non-mutating categories.
-function ec2Bucket(action: string): [string, BucketSpec] {
-  if (action === 'RunInstances') return ['RunInstances', { capacity: 5, refillPerSecond: 2 }];
-  if (isDescribe(action)) return ['describe', { capacity: 100, refillPerSecond: 20 }];
-  return ['mutating', { capacity: 50, refillPerSecond: 5 }];
+/**
+ * EC2's request token buckets: one per API action ("each API is evaluated individually, and you are throttled
+ * on the number of requests you make on a per-API basis"), sized by the action's category, with the
+ * uncategorized actions that have their own numbers. Every number below is from the tables at
+ * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html ("Request token bucket sizes and
+ * refill rates"); only the actions an EC2 client of ours or its tests can send are listed among the exceptions.
+ */
+const EC2_NON_MUTATING: BucketSpec = { capacity: 100, refillPerSecond: 20 };
+/** "Unfiltered and unpaginated non-mutating actions": these, sent with neither a filter nor pagination. */
+const EC2_UNFILTERED: BucketSpec = { capacity: 50, refillPerSecond: 10 };
+const EC2_UNFILTERED_ACTIONS = new Set([
+  'DescribeInstances', 'DescribeInstanceStatus', 'DescribeNetworkInterfaces', 'DescribeSecurityGroups', 'DescribeSnapshots',
+  'DescribeSpotInstanceRequests', 'DescribeVolumes',
+]);
+const EC2_MUTATING: BucketSpec = { capacity: 50, refillPerSecond: 5 };
+/** "Resource-intensive actions" (the ones an EC2 of ours serves): throttled apart from other mutating ones. */
+const EC2_RESOURCE_INTENSIVE: BucketSpec = { capacity: 50, refillPerSecond: 5 };
+const EC2_RESOURCE_INTENSIVE_ACTIONS = new Set(['AuthorizeSecurityGroupIngress', 'RevokeSecurityGroupIngress', 'CreateKeyPair']);
+const EC2_UNCATEGORIZED: Record<string, BucketSpec> = {
+  RunInstances: { capacity: 5, refillPerSecond: 2 },
+  StartInstances: { capacity: 5, refillPerSecond: 2 },
+  TerminateInstances: { capacity: 100, refillPerSecond: 5 },
+  CreateTags: { capacity: 100, refillPerSecond: 10 },
+  DeleteTags: { capacity: 100, refillPerSecond: 10 },
+  CreateNetworkInterface: { capacity: 100, refillPerSecond: 5 },
+  DeleteNetworkInterface: { capacity: 100, refillPerSecond: 5 },
+  ModifyInstanceMetadataOptions: { capacity: 100, refillPerSecond: 5 },
+  CreateVolume: { capacity: 100, refillPerSecond: 5 },
+  DeleteVolume: { capacity: 100, refillPerSecond: 5 },
+};
+
+/**
+ * EC2's resource token buckets, beside the request ones: a request takes one token from its action's request
+ * bucket and as many from the resource bucket as instances it affects ("four requests for 250 instances" take
+ * 1000), so that a launch of N instances in one call is one request but N resources. Same page, "Resource token
+ * bucket sizes and refill rates".
+ */
+const EC2_RESOURCE_BUCKETS: Record<string, BucketSpec> = {
+  RunInstances: { capacity: 1000, refillPerSecond: 2 },
+  TerminateInstances: { capacity: 1000, refillPerSecond: 20 },
+  StartInstances: { capacity: 1000, refillPerSecond: 2 },
+  StopInstances: { capacity: 1000, refillPerSecond: 20 },
+};
+
+/** Filtered or paginated: the standard non-mutating bucket; neither: the smaller one, for the actions listed. */
+function unfiltered(params: QueryParams): boolean {
+  return !Object.keys(params).some((key) => key.startsWith('Filter.') || key === 'MaxResults' || key === 'NextToken');
 }
 
+function ec2RequestBucket(action: string, params: QueryParams): [string, BucketSpec] {
+  const own = EC2_UNCATEGORIZED[action];
+  if (own) return [action, own];
+  if (EC2_RESOURCE_INTENSIVE_ACTIONS.has(action)) return [action, EC2_RESOURCE_INTENSIVE];
+  if (!isDescribe(action)) return [action, EC2_MUTATING];
+  return EC2_UNFILTERED_ACTIONS.has(action) && unfiltered(params) ? [`${action}:unfiltered`, EC2_UNFILTERED] : [action, EC2_NON_MUTATING];
+}
+
+/** Instances a request affects: RunInstances asks for MaxCount, the others name each instance (`InstanceId.N`). */
+function resourceCost(action: string, params: QueryParams): number {
+  if (action === 'RunInstances') return Number(params.MaxCount ?? 1);
+  return Object.keys(params).filter((key) => /^InstanceId\.\d+$/.test(key)).length;
+}
+
+/**
+ * ELBv2's buckets by category, plus one account-level bucket every ELB request draws from (40, 10/s):
+ * resource-intensive (CreateLoadBalancer, SetSubnets) 10 / 0.2 per second, registration (Register/
+ * DeregisterTargets) 20 / 4, non-mutating (Describe*) 40 / 10, mutating (the rest) 20 / 3.
+ * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-api-throttling.html
+ */
 function elbv2Bucket(action: string): [string, BucketSpec] {
-  if (action === 'CreateLoadBalancer') return ['CreateLoadBalancer', { capacity: 10, refillPerSecond: 0.2 }];
+  if (action === 'CreateLoadBalancer' || action === 'SetSubnets') return ['resource-intensive', { capacity: 10, refillPerSecond: 0.2 }];
   if (action === 'RegisterTargets' || action === 'DeregisterTargets') return ['targets', { capacity: 20, refillPerSecond: 4 }];
   if (isDescribe(action)) return ['describe', { capacity: 40, refillPerSecond: 10 }];
   return ['mutating', { capacity: 20, refillPerSecond: 3 }];
@@ -57,14 +120,18 @@ export class Throttle {
 
   constructor(private readonly enabled: boolean) {}
 
-  /** Throws the service's throttling error when the request's bucket (or ELBv2's account bucket) is empty. */
-  admit(service: 'ec2' | 'elbv2', action: string): void {
+  /**
+   * Throws the service's throttling error when the request's bucket (for EC2 also its resource bucket, for
+   * ELBv2 the account bucket) is short. `params` (the request's awsQuery parameters) pick EC2's unfiltered
+   * bucket and the resource cost; without them a request counts as filtered and costs no resource tokens.
+   */
+  admit(service: 'ec2' | 'elbv2', action: string, params: QueryParams = {}): void {
     if (!this.enabled) return;
     if (service === 'ec2') {
-      const [name, spec] = ec2Bucket(action);
-      if (!this.bucket(`ec2:${name}`, spec).take()) {
-        throw new CloudError('RequestLimitExceeded', 'Request limit exceeded.', 503);
-      }
+      const [name, spec] = ec2RequestBucket(action, params);
+      const resources = EC2_RESOURCE_BUCKETS[action];
+      const admitted = this.bucket(`ec2:${name}`, spec).take() && (!resources || this.bucket(`ec2:resources:${action}`, resources).take(resourceCost(action, params)));
+      if (!admitted) throw new CloudError('RequestLimitExceeded', 'Request limit exceeded.', 503);
       return;
     }
     const [name, spec] = elbv2Bucket(action);

@@ -1,7 +1,7 @@
 import { ALL_ERROR_NAMES, READINESS_ERROR, RETRYABLE_ERRORS, TERMINAL_ERRORS } from '../../functions/core/errors';
 import type { ChoiceState, State, StateMachineDefinition, TaskState } from '../../workflows/asl';
 import {
-  allStates, BASTION_COMPLETE, BUILD_FAILURES, buildDefinition, NETWORK_COMPLETE, definitionSubstitutionNames, LAMBDA_SERVICE_RETRY, READINESS_RETRY,
+  allStates, BASTION_COMPLETE, BUILD_FAILURES, buildDefinition, NETWORK_COMPLETE, NODES_COMPLETE, definitionSubstitutionNames, LAMBDA_SERVICE_RETRY, READINESS_RETRY,
   retryWaitBound, scaleDefinitionTime, STEP_FUNCTIONS, TEARDOWN_FAILED, teardownDefinition, toJson, TRANSIENT_AWS_RETRY,
 } from '../../workflows';
 
@@ -146,13 +146,26 @@ describe('the build definition', () => {
     expect(next('ProvisionInParallel')).toBe('CheckProvisioning');
   });
 
-  it('loops no other step: only CreateNetwork and LaunchBastion create resources without an idempotency key', () => {
+  it('loops LaunchNodes through NodesComplete? inside its branch while $.nodeLaunch.complete is false; the merge takes its nodes to $.nodes', () => {
+    const parallel = build.States.ProvisionInParallel;
+    const nodesBranch = (parallel.Type === 'Parallel' ? parallel.Branches : []).find((b) => b.StartAt === 'LaunchNodes')!;
+    expect((nodesBranch.States.LaunchNodes as TaskState).Next).toBe(NODES_COMPLETE);
+    expect(nodesBranch.States[NODES_COMPLETE]).toEqual(expect.objectContaining({
+      Choices: [
+        { Not: { Variable: '$.nodeLaunch.complete', IsPresent: true }, Next: 'NodesLaunched' },
+        { Variable: '$.nodeLaunch.complete', BooleanEquals: false, Next: 'LaunchNodes' },
+      ],
+    }));
+    expect(build.States.MergeProvisioned).toEqual(expect.objectContaining({ Parameters: expect.objectContaining({ 'nodes.$': '$.provisioned[0].nodeLaunch.nodes' }) }));
+  });
+
+  it('loops no other step: only CreateNetwork, LaunchNodes and LaunchBastion hand ids to the state before they are done', () => {
     const loops = allStates(build).flatMap(([name, s]) => (s.Type === 'Choice' ? s.Choices.filter((r) => 'BooleanEquals' in r).map((r) => [name, r.Next]) : []));
-    expect(loops).toEqual([[NETWORK_COMPLETE, 'CreateNetwork'], [BASTION_COMPLETE, 'LaunchBastion']]);
+    expect(loops).toEqual([[NETWORK_COMPLETE, 'CreateNetwork'], [NODES_COMPLETE, 'LaunchNodes'], [BASTION_COMPLETE, 'LaunchBastion']]);
   });
 
   it.each([
-    ['Preflight', '$.preflight'], ['CreateNetwork', '$.network'], ['LaunchNodes', '$.nodes'], ['CreateLoadBalancer', '$.loadBalancer'],
+    ['Preflight', '$.preflight'], ['CreateNetwork', '$.network'], ['LaunchNodes', '$.nodeLaunch'], ['CreateLoadBalancer', '$.loadBalancer'],
     ['LaunchBastion', '$.bastion'], ['RegisterTargets', '$.targets'], ['WaitUntilReady', '$.readiness'], ['VerifyBaseline', '$.result'],
   ])('places what %s returns at %s', (name, path) => {
     expect(tasksOf(build).find(([n]) => n === name)?.[1].ResultPath).toBe(path);

@@ -1,6 +1,7 @@
 import { StateMachine, type RunOptions } from 'aws-local-stepfunctions';
 import { AwsThrottled, PermissionDenied, PreflightFailed, QuotaExceeded, ResourceNotReady } from '../../functions/core/errors';
-import type { BuildResult } from '../../functions/core/contracts';
+import { carriedAllocationIds, carriedInstanceIds } from '../../functions/core/carried';
+import type { BuildResult, BuildState } from '../../functions/core/contracts';
 import {
   BUILD_FAILURES, buildDefinition, READINESS_RETRY, scaleDefinitionTime, TEARDOWN_FAILED, teardownDefinition,
   type FailureRecord, type StateMachineDefinition,
@@ -21,7 +22,7 @@ const RESULT: BuildResult = {
 const PIECES: Record<string, unknown> = {
   Preflight: { imageId: 'ami-0rhel8', imageName: 'RHEL-8.10', checks: ['azs'] },
   CreateNetwork: { vpcId: 'vpc-1', internetGatewayId: 'igw-1', complete: true },
-  LaunchNodes: [{ name: 'fin-k8s-dev-cp-1', instanceId: 'i-1' }],
+  LaunchNodes: { complete: true, nodes: [{ name: 'fin-k8s-dev-cp-1', instanceId: 'i-1' }], generations: {}, unnamed: [] },
   CreateLoadBalancer: { loadBalancerArn: 'arn:lb', dnsName: 'lb.example' },
   LaunchBastion: { instanceId: 'i-b', allocationId: 'eipalloc-1', publicIp: '203.0.113.9', complete: true },
   RegisterTargets: { registered: { api: ['i-1'] } },
@@ -81,11 +82,12 @@ const ROLLBACK = ['RollbackDeleteLoadBalancer', 'RollbackTerminateInstances', 'R
 const rollbackOf = (run: Run) => run.entered.filter((s) => ROLLBACK.includes(s));
 const BRANCHES = ['LaunchNodes', 'CreateLoadBalancer', 'LaunchBastion'];
 /** Every state inside the branches: the Tasks plus the bastion's completion loop. */
-const BRANCH_STATES = [...BRANCHES, 'BastionComplete?', 'BastionLaunched'];
+const BRANCH_STATES = [...BRANCHES, 'NodesComplete?', 'NodesLaunched', 'BastionComplete?', 'BastionLaunched'];
 /** What CreateNetwork / LaunchBastion answer right after a create that takes no ClientToken. */
 const VPC_CREATED = { complete: false, vpcId: 'vpc-1' };
 const GATEWAY_CREATED = { complete: false, vpcId: 'vpc-1', internetGatewayId: 'igw-1' };
 const ADDRESS_ALLOCATED = { instanceId: 'i-b', allocationId: 'eipalloc-1', publicIp: '203.0.113.9', complete: false };
+const NODES_PARTLY_LAUNCHED = { complete: false, nodes: [{ name: 'fin-k8s-dev-cp-1', instanceId: 'i-1' }], generations: { 'worker/ap-northeast-2a': 1 }, unnamed: [] };
 
 describe('the build machine, executed', () => {
   it('succeeds with the BuildResult { outputs, baseline } as its output', async () => {
@@ -106,7 +108,7 @@ describe('the build machine, executed', () => {
     expect(run.calls.LaunchNodes[0]).toEqual({ ...INPUT, preflight: PIECES.Preflight, network: PIECES.CreateNetwork });
     expect(run.calls.RegisterTargets[0]).toEqual({
       ...INPUT, preflight: PIECES.Preflight, network: PIECES.CreateNetwork,
-      nodes: PIECES.LaunchNodes, loadBalancer: PIECES.CreateLoadBalancer, bastion: PIECES.LaunchBastion,
+      nodes: (PIECES.LaunchNodes as { nodes: unknown }).nodes, loadBalancer: PIECES.CreateLoadBalancer, bastion: PIECES.LaunchBastion,
     });
     expect(run.calls.VerifyBaseline[0]).toMatchObject({ targets: PIECES.RegisterTargets, readiness: PIECES.WaitUntilReady });
   });
@@ -136,6 +138,24 @@ describe('the build machine, executed', () => {
       'LaunchBastion', 'BastionComplete?', 'LaunchBastion', 'BastionComplete?', 'BastionLaunched',
     ]);
     expect(run.calls.RegisterTargets[0]).toMatchObject({ bastion: PIECES.LaunchBastion });
+  });
+
+  it('runs LaunchNodes again inside its branch with the nodes launched so far until it answers complete', async () => {
+    const run = await execute(buildDefinition(), { LaunchNodes: [NODES_PARTLY_LAUNCHED, PIECES.LaunchNodes] });
+    expect(run.output).toEqual(RESULT);
+    expect(run.calls.LaunchNodes.map((input) => (input as { nodeLaunch?: unknown }).nodeLaunch)).toEqual([undefined, NODES_PARTLY_LAUNCHED]);
+    expect(run.calls.RegisterTargets[0]).toMatchObject({ nodes: (PIECES.LaunchNodes as { nodes: unknown }).nodes });
+  });
+
+  it('hands the rollback the instance ids the branches launched when LaunchNodes fails for good part-way', async () => {
+    const run = await execute(buildDefinition(), {
+      LaunchNodes: [NODES_PARTLY_LAUNCHED, new PermissionDenied('RunInstances: UnauthorizedOperation')],
+      LaunchBastion: [ADDRESS_ALLOCATED, PIECES.LaunchBastion],
+    });
+    expect(rollbackOf(run)).toEqual(ROLLBACK);
+    const rollbackInput = run.calls.RollbackTerminateInstances[0] as BuildState;
+    expect(carriedInstanceIds(rollbackInput).sort()).toEqual(['i-1', 'i-b']);
+    expect(carriedAllocationIds(rollbackInput)).toEqual(['eipalloc-1']);
   });
 
   it('goes on when a piece says nothing about completeness: only an explicit complete: false loops, so no loop can spin forever', async () => {

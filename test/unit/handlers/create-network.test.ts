@@ -17,7 +17,6 @@ import {
   ModifyVpcAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import type { NetworkIds, NetworkProgress } from '../../../functions/core/contracts';
-import { clearLedger } from '../../../functions/core/ledger';
 import { toTagList } from '../../../functions/core/tags';
 import { handler } from '../../../functions/handlers/create-network';
 import { awsError, mockAws } from '../../fixtures/aws';
@@ -64,10 +63,8 @@ describe('create-network handler', () => {
     });
     const first = await handler(seoulState());
     expect(first).toEqual({ complete: false, vpcId: 'vpc-1' });
-    clearLedger();
     const second = await handler(afterRun(first));
     expect(second).toEqual({ complete: false, vpcId: 'vpc-1', internetGatewayId: 'igw-1' });
-    clearLedger();
     await expect(handler(afterRun(second))).resolves.toEqual({ ...NETWORK, complete: true });
     expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
     expect(ec2.commandCalls(CreateInternetGatewayCommand)).toHaveLength(1);

@@ -1,6 +1,5 @@
 import { AllocateAddressCommand, AssociateAddressCommand, DescribeAddressesCommand, DescribeInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import type { BastionProgress } from '../../../functions/core/contracts';
-import { clearLedger } from '../../../functions/core/ledger';
 import { toTagList } from '../../../functions/core/tags';
 import { handler } from '../../../functions/handlers/launch-bastion';
 import { awsError, mockAws } from '../../fixtures/aws';
@@ -31,7 +30,6 @@ describe('launch-bastion handler', () => {
     ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({
       Addresses: [{ AllocationId: 'eipalloc-1', PublicIp: '198.51.100.7', Tags: toTagList(seoulPlan().bastion.addressTags) }],
     });
-    clearLedger();
     await expect(handler(seoulState({ preflight: PREFLIGHT, network: NETWORK, bastion: first }))).resolves.toEqual({ ...first, complete: true });
     expect(ec2.commandCalls(AllocateAddressCommand)).toHaveLength(0);
     expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(0);

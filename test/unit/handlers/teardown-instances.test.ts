@@ -52,6 +52,25 @@ describe('teardown-instances handler', () => {
     expect(states).toEqual(['pending', 'running', 'stopping', 'stopped', 'shutting-down']);
   });
 
+  it('in a rollback, also releases and terminates what the state carries, even while a Describe by tag lists none of it', async () => {
+    ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    ec2.on(DescribeInstancesCommand, { InstanceIds: ['i-cp1', 'i-bastion'] }).resolves({
+      Reservations: [{ Instances: [instance('i-cp1', 'pending'), instance('i-bastion', 'pending', plan.bastion.tags)] }],
+    });
+    // A LaunchNodes branch that failed after its first run: its progress stays in the Parallel's outputs.
+    const rollback = seoulState({
+      provisioned: [
+        { nodeLaunch: { complete: false, nodes: [{ name: 'fin-k8s-dev-cp-1', role: 'control-plane', az: 'ap-northeast-2a', instanceId: 'i-cp1', instanceType: 'm6i.large' }], generations: {}, unnamed: [] } },
+        {},
+        { bastion: { instanceId: 'i-bastion', allocationId: 'eipalloc-1', publicIp: '198.51.100.7' } },
+      ],
+    });
+    await expect(handler(rollback)).rejects.toMatchObject({ name: 'ResourceNotReady', message: expect.stringContaining('i-cp1, i-bastion') });
+    expect(ec2.commandCalls(ReleaseAddressCommand).map((c) => c.args[0].input)).toEqual([{ AllocationId: 'eipalloc-1' }]);
+    expect(ec2.commandCalls(TerminateInstancesCommand).map((c) => c.args[0].input.InstanceIds)).toEqual([['i-cp1', 'i-bastion']]);
+  });
+
   it('stops at a permission problem without terminating anything', async () => {
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: [ADDRESS] });
     ec2.on(DisassociateAddressCommand).rejects(awsError('UnauthorizedOperation'));

@@ -37,6 +37,13 @@ describe('teardown-network handler', () => {
     expect(deletes()).toEqual(['DeleteSubnetCommand', 'DeleteVpcCommand']);
   });
 
+  it('in a rollback, also deletes the ids the state carries (CreateNetwork had returned only the VPC)', async () => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
+    await expect(handler(seoulState({ network: { complete: false, vpcId: 'vpc-1' } as never }))).resolves.toEqual({ step: 'teardown-network', deleted: ['vpc-1'] });
+    expect(ec2.commandCalls(DeleteVpcCommand).map((c) => c.args[0].input)).toEqual([{ VpcId: 'vpc-1' }]);
+  });
+
   it('succeeds without deleting anything when the VPC is already gone', async () => {
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
     ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });

@@ -10,7 +10,6 @@ import {
   type Instance,
 } from '@aws-sdk/client-ec2';
 import { AwsThrottled, InvalidSpec, NotYetVisible, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
-import { clearLedger } from '../../../functions/core/ledger';
 import { TAG, toTagList } from '../../../functions/core/tags';
 import { associateBastionAddress, ensureBastion, releaseBastionAddress } from '../../../functions/resources/bastion';
 import { clientTokenFor } from '../../../functions/resources/instances';
@@ -79,7 +78,7 @@ describe('ensureBastion', () => {
       ImageId: IMAGE,
       InstanceType: 't3.micro',
       KeyName: 'fin-k8s-key',
-      ClientToken: clientTokenFor(BUILD_ID, 'bastion', 1, 'ap-northeast-2a', 0),
+      ClientToken: clientTokenFor(BUILD_ID, 'bastion', [1], 'ap-northeast-2a', 0),
       MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
       BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }],
       NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: 'subnet-public', Groups: ['sg-bastion'], AssociatePublicIpAddress: false }],
@@ -100,21 +99,32 @@ describe('ensureBastion', () => {
     expect(ec2.commandCalls(DescribeAddressesCommand)[0].args[0].input.Filters).toEqual(expect.arrayContaining([{ Name: `tag:${TAG.role}`, Values: ['bastion-eip'] }]));
   });
 
-  it('allocates no second address when a repeat does not see the first by tag yet', async () => {
+  it('allocates no second address when a repeat, handed the first by the state, does not see it by tag yet', async () => {
     arrange({ instance: bastion('pending'), addresses: [] });
-    await ensureBastion(clients, plan, input);
+    const first = await ensureBastion(clients, plan, input);
     ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({ Addresses: [address()] });
-    const again = await ensureBastion(clients, plan, input);
+    const again = await ensureBastion(clients, plan, { ...input, known: first });
     expect(count(AllocateAddressCommand)).toBe(1);
     expect(again).toMatchObject({ allocationId: 'eipalloc-1', complete: true });
   });
 
-  it('waits (NotYetVisible) rather than allocating again when the remembered address is not visible even by id', async () => {
-    arrange({ instance: bastion('pending'), addresses: [] });
-    await ensureBastion(clients, plan, input);
-    ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).rejects(awsError('InvalidAllocationID.NotFound'));
-    await expect(ensureBastion(clients, plan, input)).rejects.toBeInstanceOf(NotYetVisible);
-    expect(count(AllocateAddressCommand)).toBe(1);
+  it('uses the bastion the state carries when a Describe by tag does not list it yet: no second launch', async () => {
+    arrange({ addresses: [address()] });
+    ec2.on(DescribeInstancesCommand, { InstanceIds: ['i-bastion'] }).resolves({ Reservations: [{ Instances: [bastion('pending')] }] });
+    await expect(ensureBastion(clients, plan, { ...input, known: { instanceId: 'i-bastion' } })).resolves.toMatchObject({ instanceId: 'i-bastion', complete: true });
+    expect(count(RunInstancesCommand)).toBe(0);
+  });
+
+  it.each([
+    { what: 'bastion instances', instances: [bastion('running'), { ...bastion('running'), InstanceId: 'i-bastion-2' }], addresses: [address()], ids: 'i-bastion, i-bastion-2' },
+    { what: 'Elastic IPs', instances: [bastion('running')], addresses: [address(), address({ AllocationId: 'eipalloc-2' })], ids: 'eipalloc-1, eipalloc-2' },
+  ])('raises ResourceConflict naming both when its tags find two $what, and creates or associates nothing', async ({ instances, addresses, ids }) => {
+    arrange({ addresses });
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: instances }] });
+    const error = await ensureBastion(clients, plan, input).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResourceConflict);
+    expect((error as Error).message).toContain(ids);
+    expect(count(RunInstancesCommand) + count(AllocateAddressCommand) + count(AssociateAddressCommand)).toBe(0);
   });
 
   describe('the reported duplicate: a retry in a new Lambda container while DescribeAddresses by tag is still empty', () => {
@@ -127,9 +137,8 @@ describe('ensureBastion', () => {
       expect(count(AssociateAddressCommand)).toBe(0);
 
       ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({ Addresses: [address()] });
-      clearLedger();
+      // Nothing of the first run survives in memory: only what the state hands on.
       await expect(ensureBastion(clients, plan, { ...input, known: first })).rejects.toBeInstanceOf(AwsThrottled);
-      clearLedger();
       const second = await ensureBastion(clients, plan, { ...input, known: first });
 
       expect(second).toMatchObject({ allocationId: 'eipalloc-1', associationId: 'eipassoc-1', complete: true });
@@ -166,6 +175,13 @@ describe('ensureBastion', () => {
 });
 
 describe('associateBastionAddress', () => {
+  it('uses the ids the state carries when a Describe by tag lists neither the bastion nor its address yet', async () => {
+    arrange({ addresses: [] });
+    ec2.on(DescribeInstancesCommand, { InstanceIds: ['i-bastion'] }).resolves({ Reservations: [{ Instances: [bastion('running')] }] });
+    ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({ Addresses: [address()] });
+    await expect(associateBastionAddress(clients, BUILD_ID, { instanceId: 'i-bastion', allocationId: 'eipalloc-1' })).resolves.toMatchObject({ associationId: 'eipassoc-1' });
+  });
+
   it('associates the address with the running bastion', async () => {
     arrange({ instance: bastion('running'), addresses: [address()] });
     await expect(associateBastionAddress(clients, BUILD_ID)).resolves.toMatchObject({ associationId: 'eipassoc-1', publicIp: '198.51.100.7' });
@@ -223,12 +239,11 @@ describe('releaseBastionAddress', () => {
     expect(order()).toEqual(calls);
   });
 
-  it('releases an address this container allocated even before it is visible by tag', async () => {
-    arrange({ instance: bastion('pending'), addresses: [] });
-    await ensureBastion(clients, plan, input);
+  it('releases the address the state carries even before it is visible by tag, and every duplicate', async () => {
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
-    await expect(releaseBastionAddress(clients, BUILD_ID)).resolves.toEqual(['eipalloc-1']);
-    await expect(releaseBastionAddress(clients, BUILD_ID)).resolves.toEqual([]);
+    await expect(releaseBastionAddress(clients, BUILD_ID, ['eipalloc-1'])).resolves.toEqual(['eipalloc-1']);
+    ec2.on(DescribeAddressesCommand).resolves({ Addresses: [address(), address({ AllocationId: 'eipalloc-2' })] });
+    await expect(releaseBastionAddress(clients, BUILD_ID, ['eipalloc-1'])).resolves.toEqual(['eipalloc-1', 'eipalloc-2']);
   });
 
   it('ignores an address tagged for another build', async () => {

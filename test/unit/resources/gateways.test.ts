@@ -87,12 +87,29 @@ describe('ensureInternetGateway', () => {
     expect(ec2.commandCalls(AttachInternetGatewayCommand)).toHaveLength(0);
   });
 
-  it('never creates a second gateway when a repeat finds nothing because Describe is not consistent yet', async () => {
+  it('never creates a second gateway when a repeat, handed the created id by the state, finds nothing because Describe is not consistent yet', async () => {
     ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [] });
-    await ensureInternetGateway(clients, plan, VPC_ID);
-    await expect(ensureInternetGateway(clients, plan, VPC_ID)).rejects.toBeInstanceOf(NotYetVisible);
+    const { id } = await ensureInternetGateway(clients, plan, VPC_ID);
+    await expect(ensureInternetGateway(clients, plan, VPC_ID, id)).rejects.toBeInstanceOf(NotYetVisible);
     expect(ec2.commandCalls(CreateInternetGatewayCommand)).toHaveLength(1);
     expect(ec2.commandCalls(DescribeInternetGatewaysCommand).at(-1)?.args[0].input).toEqual({ InternetGatewayIds: [IGW_ID] });
+  });
+
+  it.each([
+    { found: 'none', gateways: [], outcome: { id: IGW_ID, created: true } },
+    { found: 'one', gateways: [gateway([VPC_ID])], outcome: { id: IGW_ID, created: false } },
+  ])('uses the one gateway its tags find (or creates one when they find $found)', async ({ gateways, outcome }) => {
+    ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: gateways });
+    await expect(ensureInternetGateway(clients, plan, VPC_ID)).resolves.toEqual(outcome);
+  });
+
+  it('raises ResourceConflict naming both when its tags find two gateways, and creates or attaches nothing', async () => {
+    ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [gateway([VPC_ID]), { ...gateway(), InternetGatewayId: 'igw-0second000000000' }] });
+    const error = await ensureInternetGateway(clients, plan, VPC_ID).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResourceConflict);
+    expect((error as Error).message).toContain(`${IGW_ID}, igw-0second000000000`);
+    expect(ec2.commandCalls(CreateInternetGatewayCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(AttachInternetGatewayCommand)).toHaveLength(0);
   });
 
   it.each([
@@ -153,10 +170,10 @@ describe('deleteInternetGateway', () => {
     await expect(deleteInternetGateway(clients, BUILD_ID)).rejects.toBeInstanceOf(AwsThrottled);
   });
 
-  it('deletes a gateway created moments ago that is not visible by tag yet, then forgets it', async () => {
+  it('deletes the gateway the state carries (created moments ago, not visible by tag yet)', async () => {
     ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [] });
-    await ensureInternetGateway(clients, plan, VPC_ID);
-    await expect(deleteInternetGateway(clients, BUILD_ID)).resolves.toEqual([IGW_ID]);
+    await expect(deleteInternetGateway(clients, BUILD_ID, IGW_ID)).resolves.toEqual([IGW_ID]);
+    expect(ec2.commandCalls(DeleteInternetGatewayCommand).map((c) => c.args[0].input)).toEqual([{ InternetGatewayId: IGW_ID }]);
     await expect(deleteInternetGateway(clients, BUILD_ID)).resolves.toEqual([]);
   });
 });

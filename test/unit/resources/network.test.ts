@@ -30,7 +30,6 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { NetworkComplete, NetworkIds, NetworkProgress } from '../../../functions/core/contracts';
 import { AwsThrottled, NotYetVisible, PermissionDenied, ResourceNotReady } from '../../../functions/core/errors';
-import { clearLedger } from '../../../functions/core/ledger';
 import { deleteNetwork, ensureNetwork } from '../../../functions/resources/network';
 import { awsError, mockAws } from '../../fixtures/aws';
 import { BUILD_ID, seoulPlan } from '../../fixtures/build';
@@ -122,8 +121,6 @@ async function runUntilComplete(known: Partial<NetworkIds> = {}): Promise<{ netw
   }
   return { network: runs[runs.length - 1] as NetworkComplete, runs };
 }
-/** A Lambda container that never ran this build: its ledger is empty. */
-const inANewContainer = () => clearLedger();
 const COMPLETE: NetworkComplete = {
   complete: true,
   vpcId: 'vpc-0001',
@@ -166,17 +163,16 @@ describe('ensureNetwork', () => {
     expect(callOrder()).toEqual(['ModifyVpcAttribute', 'ModifyVpcAttribute']);
   });
 
-  it('never creates anything twice when a repeat in the same container finds nothing because Describe is not consistent yet', async () => {
-    await runUntilComplete();
+  it('never creates anything twice when a repeat, handed the ids by the state, finds nothing because Describe is not consistent yet', async () => {
+    const { network } = await runUntilComplete();
     world.consistent = false;
-    await expect(ensureNetwork(clients, plan)).rejects.toBeInstanceOf(NotYetVisible);
+    await expect(ensureNetwork(clients, plan, network)).rejects.toBeInstanceOf(NotYetVisible);
     expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
     expect(ec2.commandCalls(CreateSubnetCommand)).toHaveLength(4);
   });
 
   it('carries the ids of an earlier run forward', async () => {
     const { network } = await runUntilComplete();
-    inANewContainer();
     ec2.resetHistory();
     await expect(ensureNetwork(clients, plan, network)).resolves.toEqual(network);
     expect(creates()).toEqual([]);
@@ -194,9 +190,7 @@ describe('ensureNetwork', () => {
       expect(first).toEqual({ complete: false, vpcId: 'vpc-0001' });
       expect(ec2.commandCalls(ModifyVpcAttributeCommand)).toHaveLength(0);
 
-      inANewContainer();
       await expect(ensureNetwork(clients, plan, first)).rejects.toBeInstanceOf(AwsThrottled);
-      inANewContainer();
       const second = await ensureNetwork(clients, plan, first);
 
       expect(second).toEqual({ complete: false, vpcId: 'vpc-0001', internetGatewayId: 'igw-0002' });
@@ -207,15 +201,12 @@ describe('ensureNetwork', () => {
 
     it('creates no second Internet Gateway: the one created by the second run comes back as a known id', async () => {
       const first = await ensureNetwork(clients, plan);
-      inANewContainer();
       const second = await ensureNetwork(clients, plan, first);
       ec2.on(CreateSubnetCommand).rejectsOnce(awsError('RequestLimitExceeded')).callsFake((i) => ({
         Subnet: push(world.subnets, { SubnetId: newId('subnet'), VpcId: i.VpcId, CidrBlock: i.CidrBlock, Tags: tagsOf(i) }),
       }));
 
-      inANewContainer();
       await expect(ensureNetwork(clients, plan, second)).rejects.toBeInstanceOf(AwsThrottled);
-      inANewContainer();
       const third = await ensureNetwork(clients, plan, second);
 
       expect(third.complete).toBe(true);
@@ -226,7 +217,6 @@ describe('ensureNetwork', () => {
 
     it('waits (NotYetVisible) rather than create again when even a Describe by the carried id is empty', async () => {
       const first = await ensureNetwork(clients, plan);
-      inANewContainer();
       world.consistent = false;
       await expect(ensureNetwork(clients, plan, first)).rejects.toBeInstanceOf(NotYetVisible);
       expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
@@ -240,7 +230,6 @@ describe('ensureNetwork', () => {
       RouteTable: push(world.tables, { RouteTableId: newId('rtb'), VpcId: i.VpcId, Routes: [], Associations: [], Tags: tagsOf(i) }),
     }));
     await expect(ensureNetwork(clients, plan, second)).rejects.toBeInstanceOf(AwsThrottled);
-    inANewContainer();
     await expect(ensureNetwork(clients, plan, second)).resolves.toMatchObject({ complete: true, vpcId: first.vpcId });
     expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
     expect(ec2.commandCalls(CreateInternetGatewayCommand)).toHaveLength(1);
@@ -297,6 +286,16 @@ describe('deleteNetwork', () => {
     const deleted = await deleteNetwork(clients, BUILD_ID);
     expect(deleted).toHaveLength(5);
     expect(ec2.commandCalls(DeleteInternetGatewayCommand)).toHaveLength(1);
+    expect(world).toMatchObject({ vpcs: [], subnets: [], igws: [], tables: [], groups: [] });
+  });
+
+  it('in a rollback, deletes what the state carries while a Describe by tag shows none of it yet', async () => {
+    const { network } = await runUntilComplete();
+    world.tagsLag = true;
+    ec2.resetHistory();
+    const deleted = await deleteNetwork(clients, BUILD_ID, network);
+    expect(deleted).toEqual(expect.arrayContaining([network.vpcId, network.internetGatewayId, network.publicSubnetId, network.privateRouteTableId, network.securityGroupIds.workers]));
+    expect(ec2.commandCalls(DetachInternetGatewayCommand).map((c) => c.args[0].input)).toEqual([{ InternetGatewayId: network.internetGatewayId, VpcId: network.vpcId }]);
     expect(world).toMatchObject({ vpcs: [], subnets: [], igws: [], tables: [], groups: [] });
   });
 

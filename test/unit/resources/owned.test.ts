@@ -1,32 +1,43 @@
 import { DescribeVpcsCommand, paginateDescribeVpcs, type Vpc } from '@aws-sdk/client-ec2';
 import { AwsThrottled, NotYetVisible, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
-import { recallCreated, rememberCreated } from '../../../functions/core/ledger';
 import { toTagList } from '../../../functions/core/tags';
-import { describeAll, forgetAll, ignoringGone, rememberedButUnseen, requireCarried } from '../../../functions/resources/owned';
+import { describeAll, ignoringGone, onlyOne, requireCarried, withCarried } from '../../../functions/resources/owned';
 import { awsError, mockAws } from '../../fixtures/aws';
 import { BUILD_ID, seoulPlan } from '../../fixtures/build';
 
 const { ec2, clients } = mockAws();
-const KEYS = ['thing/0', 'thing/1', 'thing/2'];
 
-describe('rememberedButUnseen', () => {
+describe('onlyOne', () => {
+  const id = (thing: { Id: string }) => thing.Id;
   it.each([
-    { case: 'nothing is remembered', remembered: {}, seen: ['id-a'], expected: [] },
-    { case: 'the remembered id is already seen by tag', remembered: { 'thing/0': 'id-a' }, seen: ['id-a'], expected: [] },
-    { case: 'two keys remember unseen ids', remembered: { 'thing/0': 'id-b', 'thing/2': 'id-c' }, seen: ['id-a'], expected: ['id-b', 'id-c'] },
-    { case: 'two keys remember the same id', remembered: { 'thing/0': 'id-b', 'thing/1': 'id-b' }, seen: [], expected: ['id-b'] },
-  ])('returns the remembered ids Describe did not show when $case', ({ remembered, seen, expected }) => {
-    for (const [key, id] of Object.entries(remembered)) rememberCreated(BUILD_ID, key, id);
-    expect(rememberedButUnseen(BUILD_ID, KEYS, seen)).toEqual(expected);
+    { case: 'none', found: [], expected: undefined },
+    { case: 'one', found: [{ Id: 'id-a' }], expected: { Id: 'id-a' } },
+  ])('returns the one thing a lookup found, or undefined, when it found $case', ({ found, expected }) => {
+    expect(onlyOne('thing', BUILD_ID, found, id)).toEqual(expected);
   });
 
-  it('does not see what another build remembered, and forgetAll empties the keys', () => {
-    rememberCreated('another-build', 'thing/0', 'id-x');
-    rememberCreated(BUILD_ID, 'thing/1', 'id-b');
-    expect(rememberedButUnseen(BUILD_ID, KEYS, [])).toEqual(['id-b']);
-    forgetAll(BUILD_ID, KEYS);
-    expect(rememberedButUnseen(BUILD_ID, KEYS, [])).toEqual([]);
-    expect(recallCreated('another-build', 'thing/0')).toBe('id-x');
+  it('raises ResourceConflict naming every id when a lookup found two or more, never picks one', () => {
+    const error = (() => {
+      try {
+        return onlyOne('VPC', BUILD_ID, [{ Id: 'vpc-1' }, { Id: 'vpc-2' }], id);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ResourceConflict);
+    expect((error as Error).message).toMatch(/found 2 VPCs tagged for build fin-k8s-dev-20261125-ab12 \(vpc-1, vpc-2\)/);
+    expect((error as ResourceConflict).details).toEqual({ ids: ['vpc-1', 'vpc-2'] });
+  });
+});
+
+describe('withCarried', () => {
+  it.each([
+    { case: 'nothing is carried', seen: ['id-a'], carried: [], expected: ['id-a'] },
+    { case: 'the carried id is already seen by tag', seen: ['id-a'], carried: ['id-a'], expected: ['id-a'] },
+    { case: 'carried ids are not seen yet', seen: ['id-a'], carried: ['id-b', undefined, 'id-c'], expected: ['id-a', 'id-b', 'id-c'] },
+    { case: 'two carried ids are the same', seen: [], carried: ['id-b', 'id-b'], expected: ['id-b'] },
+  ])('covers what Describe showed and what the state carries, each once, when $case', ({ seen, carried, expected }) => {
+    expect(withCarried(seen, carried)).toEqual(expected);
   });
 });
 

@@ -8,7 +8,7 @@ import {
   type CreateRouteTableCommandInput,
   type RouteTable,
 } from '@aws-sdk/client-ec2';
-import { AwsThrottled, NotYetVisible, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
+import { AwsThrottled, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
 import { ownedFilters, toTagList, type Role } from '../../../functions/core/tags';
 import { deleteRouteTables, ensureRouteTables, routeTableClientToken } from '../../../functions/resources/route-tables';
 import { awsError, mockAws, ownedTagSpecifications } from '../../fixtures/aws';
@@ -101,11 +101,32 @@ describe('ensureRouteTables', () => {
     expect(ec2.commandCalls(CreateRouteTableCommand)).toHaveLength(0);
   });
 
-  it('never creates a table twice when a repeat finds nothing because Describe is not consistent yet', async () => {
+  it('never makes a table twice when a repeat (nothing in memory, nothing in the state) finds nothing: it sends the same ClientTokens', async () => {
     ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
     await ensureRouteTables(clients, plan, TARGETS);
-    await expect(ensureRouteTables(clients, plan, TARGETS)).rejects.toBeInstanceOf(NotYetVisible);
-    expect(ec2.commandCalls(CreateRouteTableCommand)).toHaveLength(2);
+    await ensureRouteTables(clients, plan, TARGETS);
+    const tokens = ec2.commandCalls(CreateRouteTableCommand).map((c) => c.args[0].input.ClientToken);
+    expect(tokens).toHaveLength(4);
+    expect(tokens.slice(2)).toEqual(tokens.slice(0, 2));
+  });
+
+  it.each([
+    { found: 'none', tables: [], creates: 2 },
+    { found: 'one of each', tables: complete(), creates: 0 },
+  ])('uses the one table of each kind its tags find (or creates it when they find $found)', async ({ tables, creates }) => {
+    ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: tables });
+    await expect(ensureRouteTables(clients, plan, TARGETS)).resolves.toEqual({ publicRouteTableId: 'rtb-public', privateRouteTableId: 'rtb-private' });
+    expect(ec2.commandCalls(CreateRouteTableCommand)).toHaveLength(creates);
+  });
+
+  it('raises ResourceConflict naming both when its tags find two public route tables, and changes nothing', async () => {
+    ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [...complete(), { ...table('public'), RouteTableId: 'rtb-public-2' }] });
+    const error = await ensureRouteTables(clients, plan, TARGETS).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResourceConflict);
+    expect((error as Error).message).toContain('rtb-public, rtb-public-2');
+    expect(ec2.commandCalls(CreateRouteTableCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(CreateRouteCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(AssociateRouteTableCommand)).toHaveLength(0);
   });
 
   it('uses route table ids carried in state once visible by id', async () => {
@@ -201,10 +222,9 @@ describe('deleteRouteTables', () => {
     await expect(deleteRouteTables(clients, BUILD_ID)).rejects.toBeInstanceOf(expected);
   });
 
-  it('deletes tables created moments ago that are not visible by tag yet, then forgets them', async () => {
+  it('deletes the tables the state carries (created moments ago, not visible by tag yet)', async () => {
     ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
-    await ensureRouteTables(clients, plan, TARGETS);
-    await expect(deleteRouteTables(clients, BUILD_ID)).resolves.toEqual(['rtb-public', 'rtb-private']);
+    await expect(deleteRouteTables(clients, BUILD_ID, ['rtb-public', undefined, 'rtb-private'])).resolves.toEqual(['rtb-public', 'rtb-private']);
     await expect(deleteRouteTables(clients, BUILD_ID)).resolves.toEqual([]);
   });
 });

@@ -72,20 +72,36 @@ describe('ensureVpc', () => {
     await expect(ensureVpc(clients, plan)).rejects.toBeInstanceOf(QuotaExceeded);
   });
 
-  it('never creates a second VPC when a repeat finds nothing because Describe is not consistent yet', async () => {
+  it('never creates a second VPC when a repeat, handed the created id by the state, finds nothing because Describe is not consistent yet', async () => {
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
-    await ensureVpc(clients, plan);
-    await expect(ensureVpc(clients, plan)).rejects.toBeInstanceOf(NotYetVisible);
+    const { id } = await ensureVpc(clients, plan);
+    await expect(ensureVpc(clients, plan, id)).rejects.toBeInstanceOf(NotYetVisible);
     expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
     expect(ec2.commandCalls(DescribeVpcsCommand).at(-1)?.args[0].input).toEqual({ VpcIds: [VPC_ID] });
   });
 
-  it('treats InvalidVpcID.NotFound on the remembered id as not visible yet', async () => {
+  it('treats InvalidVpcID.NotFound on the carried id as not visible yet', async () => {
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
-    await ensureVpc(clients, plan);
     ec2.on(DescribeVpcsCommand, { VpcIds: [VPC_ID] }).rejects(awsError('InvalidVpcID.NotFound'));
-    await expect(ensureVpc(clients, plan)).rejects.toBeInstanceOf(NotYetVisible);
-    expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
+    await expect(ensureVpc(clients, plan, VPC_ID)).rejects.toBeInstanceOf(NotYetVisible);
+    expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    { found: 'none', vpcs: [], outcome: { id: VPC_ID, created: true } },
+    { found: 'one', vpcs: [ours], outcome: { id: VPC_ID, created: false } },
+  ])('uses the one VPC its tags find (or creates one when they find $found)', async ({ vpcs, outcome }) => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: vpcs });
+    await expect(ensureVpc(clients, plan)).resolves.toEqual(outcome);
+  });
+
+  it('raises ResourceConflict naming both when its tags find two VPCs, and creates or changes nothing', async () => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [ours, { ...ours, VpcId: 'vpc-0second000000000' }] });
+    const error = await ensureVpc(clients, plan).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResourceConflict);
+    expect((error as Error).message).toContain(`${VPC_ID}, vpc-0second000000000`);
+    expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(ModifyVpcAttributeCommand)).toHaveLength(0);
   });
 
   it('uses the VPC id carried in state when the tag lookup is not consistent yet', async () => {
@@ -139,11 +155,11 @@ describe('deleteVpc', () => {
     expect(ec2.commandCalls(DeleteVpcCommand)).toHaveLength(0);
   });
 
-  it('deletes a VPC created moments ago that is not visible by tag yet, then forgets it', async () => {
+  it('deletes the VPC the state carries (created moments ago, not visible by tag yet), and every duplicate', async () => {
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
-    await ensureVpc(clients, plan);
-    await expect(ownedVpcIds(clients, BUILD_ID)).resolves.toEqual([VPC_ID]);
-    await expect(deleteVpc(clients, BUILD_ID)).resolves.toEqual([VPC_ID]);
-    await expect(ownedVpcIds(clients, BUILD_ID)).resolves.toEqual([]);
+    await expect(ownedVpcIds(clients, BUILD_ID, VPC_ID)).resolves.toEqual([VPC_ID]);
+    await expect(deleteVpc(clients, BUILD_ID, VPC_ID)).resolves.toEqual([VPC_ID]);
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [ours, { ...ours, VpcId: 'vpc-2' }] });
+    await expect(deleteVpc(clients, BUILD_ID, VPC_ID)).resolves.toEqual([VPC_ID, 'vpc-2']);
   });
 });

@@ -1,0 +1,41 @@
+import type { BuildState, NetworkIds, NetworkProgress } from './contracts';
+
+/**
+ * The ids a build's state carries, for its rollback. A rollback runs inside the build's execution, right
+ * after a failure, when what was just created may not be visible by tag yet (EC2 eventual consistency,
+ * https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html): an instance launched a moment
+ * before would be missed by a Describe by tag, and its interface would then keep the subnets from being
+ * deleted. So the teardown steps delete the union of what they find by tag and what is named here. The
+ * teardown machine's input (DELETE /builds/{id}) carries none of these: there, everything has long been
+ * visible by tag.
+ *
+ * Where the ids are: at the top of the state (`network`, `nodes`, `bastion`, and `nodeLaunch` while the
+ * Parallel ran), and, when a Parallel branch failed, in the branch outputs at `provisioned` (only a full
+ * success merges them to the top).
+ */
+type Layer = Partial<BuildState> & { network?: Partial<NetworkIds> | NetworkProgress };
+
+function layers(state: Partial<BuildState>): Layer[] {
+  return [state, ...(Array.isArray(state.provisioned) ? state.provisioned : [])].filter((layer): layer is Layer => Boolean(layer));
+}
+
+const present = (ids: Array<string | undefined>): string[] => [...new Set(ids.filter((id): id is string => Boolean(id)))];
+
+/** Every node and bastion instance id in the state. */
+export function carriedInstanceIds(state: Partial<BuildState>): string[] {
+  return present(layers(state).flatMap((layer) => [
+    ...(layer.nodes ?? []).map((node) => node.instanceId),
+    ...(layer.nodeLaunch?.nodes ?? []).map((node) => node.instanceId),
+    layer.bastion?.instanceId,
+  ]));
+}
+
+/** The bastion's Elastic IP allocation ids in the state (LaunchBastion returns it as soon as it is allocated). */
+export function carriedAllocationIds(state: Partial<BuildState>): string[] {
+  return present(layers(state).map((layer) => layer.bastion?.allocationId));
+}
+
+/** The network's ids as far as CreateNetwork got (while it loops, only the VPC and the gateway). */
+export function carriedNetwork(state: Partial<BuildState>): Partial<NetworkIds> {
+  return (layers(state).find((layer) => layer.network)?.network ?? {}) as Partial<NetworkIds>;
+}

@@ -1,0 +1,28 @@
+import { carriedAllocationIds, carriedInstanceIds, carriedNetwork } from '../../../functions/core/carried';
+import type { BuildState } from '../../../functions/core/contracts';
+import { NETWORK, NODES } from '../../fixtures/ids';
+import { seoulState } from '../../fixtures/build';
+
+const BASTION = { instanceId: 'i-bastion', allocationId: 'eipalloc-1', publicIp: '198.51.100.7' };
+
+describe('what a rollback finds in the build state', () => {
+  it.each<[string, Partial<BuildState>, string[], string[]]>([
+    ['nothing was created (the teardown machine’s input)', {}, [], []],
+    ['the Parallel merged (a later step failed)', { nodes: NODES, bastion: BASTION }, [...NODES.map((n) => n.instanceId), 'i-bastion'], ['eipalloc-1']],
+    ['a branch failed: the pieces are still in the branch outputs', {
+      provisioned: [{ nodeLaunch: { complete: false, nodes: NODES.slice(0, 2), generations: {}, unnamed: [] } }, {}, { bastion: BASTION }],
+    }, ['i-cp1', 'i-cp2', 'i-bastion'], ['eipalloc-1']],
+  ])('names every instance and Elastic IP when %s, each once', (_case, extra, instances, allocations) => {
+    const state = seoulState({ ...extra, ...(extra.nodes && { nodeLaunch: { complete: true, nodes: extra.nodes, generations: {}, unnamed: [] } }) });
+    expect(carriedInstanceIds(state)).toEqual(instances);
+    expect(carriedAllocationIds(state)).toEqual(allocations);
+  });
+
+  it.each<[string, Partial<BuildState>, object]>([
+    ['no network yet', {}, {}],
+    ['CreateNetwork still looping', { network: { complete: false, vpcId: 'vpc-1' } as never }, { vpcId: 'vpc-1' }],
+    ['a complete network', { network: NETWORK }, NETWORK],
+  ])('gives the network ids as far as CreateNetwork got: %s', (_case, extra, expected) => {
+    expect(carriedNetwork(seoulState(extra))).toMatchObject(expected);
+  });
+});
