@@ -127,6 +127,19 @@ export function ec2Owned(actions: string[], resources: ResourcePattern[]): Grant
   return grant(named, resources, `${named.join(', ')} act on resources created by a build, whose IDs are known only at run time; allowed only on resources tagged ${OWNED_TAG_KEY}=${OWNED_TAG_VALUE} (aws:ResourceTag)`, resourceTagged);
 }
 
+/**
+ * The one tag change on existing resources any role may make: the `Name` key alone (`aws:TagKeys`), on
+ * resources already tagged as ours (`aws:ResourceTag`) — a group launch names each of its instances after
+ * RunInstances, because one TagSpecification cannot give each instance its own Name. Ownership tags can
+ * still be written only during our creates.
+ */
+export function ec2RenameOwned(resources: ResourcePattern[]): Grant {
+  return grant(['ec2:CreateTags'], resources, `ec2:CreateTags only for the Name key (aws:TagKeys) and only on resources tagged ${OWNED_TAG_KEY}=${OWNED_TAG_VALUE} (aws:ResourceTag): names each node of a group launch`, {
+    StringEquals: { [`aws:ResourceTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE },
+    'ForAllValues:StringEquals': { 'aws:TagKeys': ['Name'] },
+  });
+}
+
 /** An ELBv2 create action: tagged on create, `elasticloadbalancing:AddTags` only as part of it. */
 export function elbCreate(action: string, creates: ResourcePattern): Grant[] {
   return [

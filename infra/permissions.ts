@@ -1,6 +1,6 @@
 import type { StepFunctionId } from '../workflows/steps';
 import { dependentReads, ELB_SERVICE_LINKED_ROLE_ACTION } from './dependent-permissions';
-import { ebsCustomerManagedKey, ec2, ec2Create, ec2Image, ec2Owned, elb, elbCreate, elbCreateListener, elbOwned, elbServiceLinkedRole, OWNED_TAG_KEY, OWNED_TAG_VALUE, readOnly, type Grant } from './iam';
+import { ebsCustomerManagedKey, ec2, ec2Create, ec2Image, ec2Owned, elb, elbCreate, elbCreateListener, elbOwned, elbServiceLinkedRole, ec2RenameOwned, readOnly, type Grant } from './iam';
 
 /**
  * What each step's Lambda may do: exactly the AWS calls its handler makes (the SDK commands left in its
@@ -83,14 +83,8 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
   ],
   launchNodes: [
     ...runInstances(),
-    // Nodes are launched in groups under one Name (resources/node-launch.ts); each instance then gets its own:
-    // only the Name key, only on instances already tagged as ours.
-    {
-      actions: ['ec2:CreateTags'],
-      resources: [instance],
-      conditions: { StringEquals: { [`aws:ResourceTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE }, 'ForAllValues:StringEquals': { 'aws:TagKeys': ['Name'] } },
-      reason: 'ec2:CreateTags names each node of a group launch; allowed only for the Name key (aws:TagKeys) on instances tagged k8s-ec2:managed-by=k8s-ec2-builder (aws:ResourceTag)',
-    },
+    // Nodes are launched in groups under one Name (resources/node-launch.ts); each instance then gets its own.
+    ec2RenameOwned([instance]),
   ],
   createLoadBalancer: [
     readOnly([

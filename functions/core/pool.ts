@@ -3,6 +3,8 @@
  * 5 requests, then 2 a second; CreateTags: 100, then 10 a second; see
  * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html). Firing a hundred calls at once
  * spends the SDK's retries on throttles; a small pool keeps the burst inside the bucket.
+ * Written here rather than taken from p-limit: its maintained releases are ESM-only, which the CommonJS
+ * Lambda bundles and jest would need transforming for, and what we need is this one settle-all loop.
  */
 
 /**
@@ -28,6 +30,7 @@ export async function settleLimited<T, R>(items: readonly T[], limit: number, wo
 
 /** `items` in consecutive slices of at most `size` (AWS caps how many ids one request may name). */
 export function chunks<T>(items: readonly T[], size: number): T[][] {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`chunks: size must be a positive integer, got ${size}`);
   const slices: T[][] = [];
   for (let start = 0; start < items.length; start += size) slices.push(items.slice(start, start + size));
   return slices;

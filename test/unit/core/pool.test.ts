@@ -35,4 +35,8 @@ describe('chunks', () => {
   ])('slices %j by %i', (items, size, expected) => {
     expect(chunks(items, size)).toEqual(expected);
   });
+
+  it.each([0, -1, 1.5])('refuses a slice size of %p instead of looping forever', (size) => {
+    expect(() => chunks([1], size)).toThrow(RangeError);
+  });
 });
