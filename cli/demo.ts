@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { messageText, type SlackMessage } from '../local/api/slack-sink';
 import { findLeftovers } from '../local/leftovers';
+import { STEP_FUNCTIONS } from '../workflows/steps';
 import { run } from './k8s-ec2';
 import { aborted, withInterrupt } from './interrupt';
 
@@ -32,7 +33,9 @@ async function demo(options: DemoOptions): Promise<number> {
   const stack = await startLocalStack({ timeScale: options.timeScale, onSlackMessage: (m) => say(slackBox(m)) });
   const cli = (...args: string[]) => run([...args, '--api', stack.url], io, { pollIntervalMs: 100 });
   try {
-    say(`Embedded AWS (EC2, ELBv2, Step Functions, API, Slack sink) on ${stack.url}, time ×${options.timeScale}\n`);
+    say(`Embedded AWS (EC2, ELBv2, Step Functions, API, Slack sink) on ${stack.url}, time ×${options.timeScale}`);
+    if (stack.cloud) say(`IAM enforced: each step runs under its own role (${Object.keys(STEP_FUNCTIONS).length} roles from infra/permissions.ts)\n`);
+    else say();
     const built = await cli('build', '--spec', options.spec, '--follow');
     const buildId = stack.sfn.listExecutions(stack.buildStateMachineArn)[0]?.name;
     if (!buildId) return 1;

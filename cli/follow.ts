@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, type ApiClient, type BuildView } from './api-client';
 
-/** Statuses after which a build's own workflow has nothing left to do (DESIGN §6). */
+/** Statuses after which a build's own workflow has nothing left to do (docs/design.md "2.3 Build statuses"). */
 export const FINAL_STATUSES: ReadonlySet<string> = new Set(['SUCCEEDED', 'ROLLED_BACK', 'ROLLBACK_FAILED', 'FAILED', 'DESTROYED']);
 
 export const isFinal = (view: BuildView): boolean => FINAL_STATUSES.has(view.status);

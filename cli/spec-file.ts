@@ -5,7 +5,7 @@ import { UsageError } from './errors';
 export type SpecFile = { ok: true; body: unknown } | { ok: false; errors: string[] };
 
 /**
- * Reads a spec file and checks it with the schema the API uses (DESIGN §3: one schema for API, CLI and
+ * Reads a spec file and checks it with the schema the API uses (docs/design.md "3. Build spec": one schema for API, CLI and
  * handlers), so a typo is reported with the file name before any request. The body sent is the file as
  * written: the API fills the defaults itself.
  */

@@ -38,7 +38,7 @@ export const ROUTES: ReadonlyArray<{ method: string; path: string }> = [
 export const STAGE_NAME = 'v1';
 
 /**
- * The REST API (DESIGN §2, §7): SigV4/IAM authorisation on every method, the POST body validated against
+ * The REST API (docs/design.md "2.2 HTTP API and build ids", "9.4 The deployed stack"): SigV4/IAM authorisation on every method, the POST body validated against
  * the build spec's JSON Schema before any Lambda runs, JSON access logs, execution logs at ERROR, X-Ray,
  * and stage-wide throttling (a build starts EC2 work, so the API is not meant for high request rates).
  */
@@ -93,7 +93,7 @@ export class BuildsApi extends Construct {
       description: 'The build spec (functions/core/spec.ts), as JSON Schema draft-04',
       schema: toApiGatewaySchema(specJsonSchema()),
     });
-    // A body the model rejects gets the same error shape as the handler's own 400s (DESIGN §3).
+    // A body the model rejects gets the same error shape as the handler's own 400s (docs/design.md "3.3 Error shape").
     // Only messageString is used: it is the one error variable API Gateway renders as a quoted JSON
     // string; validationErrorString holds raw quotes and would break the JSON.
     this.api.addGatewayResponse('InvalidBody', {

@@ -3,10 +3,10 @@ import { MANAGED_BY, TAG } from '../functions/core/tags';
 /**
  * Building blocks for the step functions' IAM policies, as plain data: no CDK here, because the same
  * grants are rendered by the stack (infra/functions.ts) and enforced by the embedded cloud on every request
- * (local/cloud/iam/), so that "offline green" means "a real account would allow this" (docs/design.md, "IAM").
+ * (local/cloud/iam/), so that "offline green" means "a real account would allow this" (docs/design.md "9.5 IAM model").
  *
  * Every mutating EC2/ELB statement is bound to the tag every resource we create carries
- * (`k8s-ec2:managed-by=k8s-ec2-builder`, docs/design.md "Names and tags"):
+ * (`k8s-ec2:managed-by=k8s-ec2-builder`, docs/design.md "4.2 Tags"):
  * - creates require it in the request (`aws:RequestTag`), and the implicit tag-on-create authorisation
  *   (`ec2:CreateTags` / `elasticloadbalancing:AddTags`) is allowed only *during* our create actions
  *   (`ec2:CreateAction` / `elasticloadbalancing:CreateAction`), so no role can tag an existing resource

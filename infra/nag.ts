@@ -52,7 +52,7 @@ export const NAG_REASONS = {
   apiWaf:
     'The API accepts only SigV4-signed requests from IAM principals of this account (AuthorizationType IAM), is throttled per stage and validates the request body; a WAF web ACL adds cost without closing a gap for an operator-only API. Attach one at the stage if the API must face untrusted networks.',
   apiCognito:
-    'Callers are operators and automation with IAM credentials; IAM (SigV4) authorisation is the design (DESIGN §7), so a Cognito user pool authorizer would add a second identity system',
+    'Callers are operators and automation with IAM credentials; IAM (SigV4) authorisation is the design (docs/design.md "9.4 The deployed stack"), so a Cognito user pool authorizer would add a second identity system',
   apiCloudWatchRole:
     'AmazonAPIGatewayPushToCloudWatchLogs is the AWS-maintained policy for the account-level role API Gateway uses to write execution and access logs (API Gateway Developer Guide); it grants only CloudWatch Logs actions',
   apiExecutionsWildcard:

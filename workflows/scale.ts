@@ -3,7 +3,7 @@ import { allStates, type StateMachineDefinition } from './asl';
 
 /**
  * Compresses a definition's own waiting for the local runtime, whose embedded cloud runs on a time scale
- * (DESIGN §8): every Retry's IntervalSeconds and MaxDelaySeconds and every Wait's Seconds are divided by
+ * (docs/design.md "2.6 The local runtime"): every Retry's IntervalSeconds and MaxDelaySeconds and every Wait's Seconds are divided by
  * `factor`, while MaxAttempts, BackoffRate and JitterStrategy stay, so the backoff keeps its shape and the
  * readiness bound (20 min) becomes 20 min / factor of wall-clock time — the same simulated 20 min.
  *

@@ -6,7 +6,7 @@ import type { SpecError } from '../core/spec';
  * id (header `X-Request-Id`, and `requestId` in error bodies) so a user can quote it when asking for help.
  */
 
-/** The one error shape of the API (DESIGN §3); `errors` lists every problem when there are several. */
+/** The one error shape of the API (docs/design.md "3.3 Error shape"); `errors` lists every problem when there are several. */
 export interface ErrorBody {
   error: { code: string; message: string; field?: string };
   errors?: SpecError[];

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Build ids, execution names and ARNs. The build id IS the build execution's name (DESIGN §2), so the
+ * Build ids, execution names and ARNs. The build id IS the build execution's name (docs/design.md "2.2 HTTP API and build ids"), so the
  * console, the API and the tags on every resource speak of the same thing. Teardowns of a build are
  * executions of the teardown machine named `<buildId>--destroy-<n>`.
  */

@@ -1,5 +1,5 @@
 /**
- * Build statuses as users see them (DESIGN §6), derived from the build execution (its status and the
+ * Build statuses as users see them (docs/design.md "2.3 Build statuses"), derived from the build execution (its status and the
  * error its final Fail state names) and the newest teardown execution of the build. Shared by the api
  * and the notify functions so that Slack and `GET /builds/{id}` never disagree.
  */

@@ -2,7 +2,7 @@ import type { BaselineResult } from './contracts';
 import type { Plan } from './plan';
 
 /**
- * The security invariants of DESIGN §7, evaluated on facts read back from AWS (not on what we asked for):
+ * The security invariants of docs/design.md "9.3 VerifyBaseline", evaluated on facts read back from AWS (not on what we asked for):
  * a pure function so each rule is tested on its own.
  */
 export interface InstanceFacts {

@@ -150,7 +150,7 @@ export interface BuildState extends BuildInput {
   error?: { Error: string; Cause?: string };
 }
 
-/** What a successful build reports (DESIGN §6) and what the artifacts are made from. */
+/** What a successful build reports (docs/design.md "5.5 Outputs and artifacts") and what the artifacts are made from. */
 export interface BuildOutputs {
   buildId: string;
   clusterName: string;

@@ -33,7 +33,7 @@ export class QuotaExceeded extends BuildError { readonly retryable = false; }
 export class InsufficientCapacity extends BuildError { readonly retryable = false; }
 export class PermissionDenied extends BuildError { readonly retryable = false; }
 export class ResourceConflict extends BuildError { readonly retryable = false; }
-/** What was built breaks a security invariant of DESIGN §7 (found by VerifyBaseline). */
+/** What was built breaks a security invariant of docs/design.md "9.3 VerifyBaseline" (found by VerifyBaseline). */
 export class BaselineViolation extends BuildError { readonly retryable = false; }
 
 export const RETRYABLE_ERRORS = ['AwsThrottled', 'AwsUnavailable', 'NotYetVisible'] as const;

@@ -5,7 +5,7 @@ import { resourceTags, type Owner, type Role, type Tags } from './tags';
 import { securityGroupPlans, type SecurityGroupKey, type SecurityGroupPlan } from './ports';
 
 /**
- * Everything about a build that follows from the spec alone (DESIGN §4): CIDRs, names, placement, tags,
+ * Everything about a build that follows from the spec alone (docs/design.md "4.1 Plan"): CIDRs, names, placement, tags,
  * target groups, listeners and security-group rules. Pure and deterministic: every step recomputes it
  * from the spec and build id instead of carrying it through the state machine.
  */

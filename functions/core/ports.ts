@@ -4,7 +4,7 @@ import { resourceTags, type Owner, type Role, type Tags } from './tags';
 
 /**
  * Security-group rules from the Kubernetes "Ports and Protocols" table (kubeadm defaults) plus the CNI
- * Kubespray installs by default (Calico). Least privilege (DESIGN §7): nodes accept only these ports, only
+ * Kubespray installs by default (Calico). Least privilege (docs/design.md "9.1 Security groups"): nodes accept only these ports, only
  * from the groups that need them; nothing on a node is open to 0.0.0.0/0.
  */
 export type SecurityGroupKey = 'bastion' | 'nlb' | 'controlPlane' | 'workers';

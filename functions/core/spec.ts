@@ -4,7 +4,7 @@ import { checkAwsLimits } from './spec-limits';
 import { checkSpecSemantics } from './spec-rules';
 
 /**
- * The build spec (POST /builds body, DESIGN §3): one schema shared by the API, the CLI and every handler.
+ * The build spec (POST /builds body, docs/design.md "3. Build spec"): one schema shared by the API, the CLI and every handler.
  * Field shapes live here; rules that compare fields (CIDR room and overlaps, AZs vs region, tags) live in
  * spec-rules.ts so that each error names its field and the fix.
  */

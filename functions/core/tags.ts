@@ -28,7 +28,7 @@ export interface Owner {
   userTags: Tags;
 }
 
-/** Every tag a resource gets on create (DESIGN §4). */
+/** Every tag a resource gets on create (docs/design.md "4.2 Tags"). */
 export function resourceTags(owner: Owner, role: Role, name: string, extra: Tags = {}): Tags {
   return {
     ...owner.userTags,

@@ -7,7 +7,7 @@ import { findRhel8Image } from '../resources/images';
 import { checkQuotas } from '../resources/quotas';
 
 /**
- * Preflight (DESIGN §5): read-only checks before anything is created. Every problem is collected and
+ * Preflight (docs/design.md "5.2 Preflight"): read-only checks before anything is created. Every problem is collected and
  * reported together in one PreflightFailed, so a user fixes the spec or the account once, not check by check.
  * What it could not check, or what the operator must know (a customer-managed EBS key), becomes a note:
  * notes never refuse a build, and they travel to the build's outputs and its Slack message.

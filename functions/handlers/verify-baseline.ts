@@ -11,7 +11,7 @@ const facts = (r: InstanceRecord): InstanceFacts => ({
 });
 
 /**
- * VerifyBaseline: reads back what was built and checks the DESIGN §7 invariants. Any violation fails the
+ * VerifyBaseline: reads back what was built and checks the docs/design.md "9.3 VerifyBaseline" invariants. Any violation fails the
  * build (and so rolls it back): a cluster that is not what we promised is not handed over. On success it
  * returns the build's outputs, from which the artifacts are made.
  */

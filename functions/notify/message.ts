@@ -3,7 +3,7 @@ import { buildExecutionStatus, parseFailureCause, rollbackOutcome, type FailureS
 
 /**
  * The Slack message for an execution that ended (Block Kit). Build and teardown executions are told
- * apart by name (`<buildId>--destroy-<n>` is a teardown); statuses are those of DESIGN §6, as the API
+ * apart by name (`<buildId>--destroy-<n>` is a teardown); statuses are those of docs/design.md "2.3 Build statuses", as the API
  * shows them.
  */
 
@@ -33,7 +33,7 @@ export interface Summary {
   kind: 'build' | 'teardown';
   buildId: string;
   cluster?: string;
-  /** DESIGN §6 status for builds; DESTROYED or FAILED for teardowns. */
+  /** docs/design.md "2.3 Build statuses" status for builds; DESTROYED or FAILED for teardowns. */
   status: string;
   executionStatus: string;
   durationMs?: number;

@@ -11,7 +11,7 @@ import type { Plan } from '../core/plan';
 import { fromTagList, MANAGED_BY, TAG } from '../core/tags';
 
 /**
- * Read-only account checks for preflight (DESIGN §5). Each returns a list of problems (empty = fine) so
+ * Read-only account checks for preflight (docs/design.md "5.2 Preflight"). Each returns a list of problems (empty = fine) so
  * that preflight can report everything at once; each problem names the spec field and the fix.
  */
 export interface Problem {

@@ -18,7 +18,8 @@ import { ignoringGone, onlyOne, requireCarried, withCarried } from './owned';
  * The SSH bastion: one hardened instance in the public subnet (no automatic public IP) and an Elastic IP.
  *
  * Association is deliberately separate from launch. AWS rejects AssociateAddress while the instance is
- * `pending` (IncorrectInstanceState), and a Lambda must not sleep through the ≈15 s boot. So:
+ * `pending` (InvalidInstanceID: "The pending instance … is not in a valid state for this operation"; by
+ * interface, IncorrectInstanceState), and a Lambda must not sleep through the ≈15 s boot. So:
  * - `ensureBastion` (LaunchBastion) launches the instance and allocates the address; it associates them
  *   only if the instance is already `running` (a repeat), otherwise returns without `associationId`;
  * - `associateBastionAddress` (WaitUntilReady) associates once the instance runs and throws
@@ -198,10 +199,16 @@ async function associate(clients: AwsClients, address: Address, instance: Instan
       `Elastic IP ${address.AllocationId} is associated with ${address.InstanceId ?? address.NetworkInterfaceId}, not bastion ${instance.instanceId}`,
     );
   }
-  // IncorrectInstanceState (instance not running after all) is classified as ResourceNotReady.
-  const out = await aws('AssociateAddress', () =>
-    clients.ec2.send(new AssociateAddressCommand({ AllocationId: address.AllocationId, InstanceId: instance.instanceId })),
-  );
-  return out.AssociationId ?? '';
+  // An instance that is not running after all is waited for (ResourceNotReady), not a failure: EC2 answers
+  // InvalidInstanceID for it by instance id (terraform-provider-aws#3072 retries the same answer).
+  try {
+    const out = await aws('AssociateAddress', () =>
+      clients.ec2.send(new AssociateAddressCommand({ AllocationId: address.AllocationId, InstanceId: instance.instanceId })),
+    );
+    return out.AssociationId ?? '';
+  } catch (error) {
+    if (awsErrorCode(error) !== 'InvalidInstanceID') throw error;
+    throw new ResourceNotReady(`AssociateAddress: bastion ${instance.instanceId} is not running yet: ${(error as Error).message}`, { cause: error });
+  }
 }
 

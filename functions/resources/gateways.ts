@@ -38,6 +38,7 @@ export async function ensureInternetGateway(clients: AwsClients, plan: Plan, vpc
  * Detaches and deletes the build's Internet Gateway. While an Elastic IP is still mapped in the VPC (the
  * bastion's), AWS refuses the detach with DependencyViolation: classified ResourceNotReady, so the teardown
  * retries once the address is released. Already gone (or already detached) is success.
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DetachInternetGateway.html
  */
 export async function deleteInternetGateway(clients: AwsClients, buildId: string, carriedId?: string): Promise<string[]> {
   const gateways = await findOwnedGateways(clients, buildId);

@@ -10,7 +10,7 @@ import { aws, InvalidSpec, isNotFound, NotYetVisible, ResourceConflict, translat
 import type { Plan } from '../core/plan';
 
 /**
- * The NLB's TCP listeners (DESIGN §1): 6443 → the `api` target group (control planes), and each ingress
+ * The NLB's TCP listeners (docs/design.md "1.1 Topology and defaults"): 6443 → the `api` target group (control planes), and each ingress
  * port → its `ingress-<port>` target group (workers' NodePorts). Listeners live and die with their NLB, so
  * they are found through it rather than by tag.
  */

@@ -17,9 +17,10 @@ import { fromTagList, isOwnedBy, type Tags } from '../core/tags';
 import { deleteListeners } from './listeners';
 
 /**
- * The build's internal Network Load Balancer (DESIGN §1): one subnet mapping per private subnet, the NLB
+ * The build's internal Network Load Balancer (docs/design.md "1.1 Topology and defaults"): one subnet mapping per private subnet, the NLB
  * security group, cross-zone load balancing as planned. Found by its name, and only ever treated as ours
- * when its tags carry our build id.
+ * when its tags carry our build id. The security group goes in at creation: an NLB created without one can
+ * never have one (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html).
  */
 export const CROSS_ZONE_ATTRIBUTE = 'load_balancing.cross_zone.enabled';
 /**

@@ -8,6 +8,7 @@ import { describeAll } from './owned';
  * them itself; nobody may delete them). Until they are gone, deleting the subnets or the NLB's security
  * group fails with DependencyViolation. Teardown checks here first and waits (ResourceNotReady) instead of
  * hammering the deletes.
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/requester-managed-eni.html
  */
 export interface LingeringInterface {
   networkInterfaceId: string;

@@ -16,7 +16,7 @@ import { deleteVpc, ensureVpc, ownedVpcIds } from './vpc';
  * ClientToken and a Describe by tag may not show them for a while; if this call went on after creating
  * one and a later call failed (a throttle), Step Functions would retry it with the same input, in any
  * Lambda container, and a Describe by tag that does not show the new one yet would lead to a second one. So a call that has just created the VPC or the gateway returns
- * at once, `complete: false`, and the state machine runs it again with those ids as `known` (DESIGN §1:
+ * at once, `complete: false`, and the state machine runs it again with those ids as `known` (docs/design.md "6.2 Creates without an idempotency key":
  * carry created IDs forward). What a call finds (by tag or by a known id) does not stop it. The other
  * parts are safe to create in the same call: a subnet's CIDR and a security group's name are unique in the
  * VPC (a duplicate create answers Conflict/Duplicate, read as "exists"), and CreateRouteTable takes a

@@ -19,7 +19,7 @@ import { describeAll, ignoringGone, requireCarried, withCarried } from './owned'
 
 /**
  * The four security groups (bastion, NLB, control plane, workers) and their ingress rules from the plan
- * (least privilege, DESIGN §7). The default egress rule stays. A group name is unique in a VPC, so
+ * (least privilege, docs/design.md "9.1 Security groups"). The default egress rule stays. A group name is unique in a VPC, so
  * `InvalidGroup.Duplicate` means "ours, not visible yet"; CreateSecurityGroup takes no ClientToken, so we
  * look by tag, then for the id carried in state, then create.
  */

@@ -98,6 +98,7 @@ async function ensureAttributes(clients: AwsClients, targetGroupArn: string, tg:
     // through the NLB and is routed to itself receives a packet from its own IP, answers itself directly
     // instead of through the NLB, and the connection times out (kubeadm init/join hangs). The plan turns it
     // off unless the spec asks for it.
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-troubleshooting.html#loopback-timeout
     [PRESERVE_CLIENT_IP_ATTRIBUTE]: String(tg.preserveClientIp),
     [DEREGISTRATION_DELAY_ATTRIBUTE]: String(DEREGISTRATION_DELAY_SECONDS),
   };

@@ -11,7 +11,7 @@
  *
  * A resource the request names that does not exist is left out: the action then answers its NotFound error,
  * which is what the product's "a delete of something gone is a success" relies on. AWS's documentation does
- * not say which comes first for a missing resource; this order is our assumption (docs/design.md, "IAM").
+ * not say which comes first for a missing resource; this order is our assumption (docs/design.md "10.8 IAM enforcement").
  */
 import { CloudError, type AuthorizationRequest, type QueryParams } from '../contract';
 import { Args } from './args';

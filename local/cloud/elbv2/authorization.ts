@@ -11,7 +11,7 @@
  * - everything else: the existing load balancer / target group / listener with its `aws:ResourceTag/…` and
  *   `elasticloadbalancing:ResourceTag/…`; Describe* on `*`.
  * The permissions ELB checks besides these (EC2 reads, the service-linked role) are added by local/cloud/iam.
- * A named resource that does not exist is left out: the action answers its NotFound (docs/design.md, "IAM").
+ * A named resource that does not exist is left out: the action answers its NotFound (docs/design.md "10.8 IAM enforcement").
  */
 import { CloudError, type AuthorizationRequest, type QueryParams } from '../contract';
 import { str, stringList, structList } from './params';

@@ -2,7 +2,7 @@
  * IAM in the embedded cloud: every EC2, ELBv2 and Service Quotas request is authorised against the caller's
  * identity-based policy before it runs, with the resources and condition keys AWS would evaluate (built by
  * each service module's `authorizations`) plus the permissions AWS checks besides the called action
- * (infra/dependent-permissions.ts). What is modelled and what is not: docs/design.md, "IAM".
+ * (infra/dependent-permissions.ts). What is modelled and what is not: docs/design.md "10.8 IAM enforcement" and "10.10 What it does not enforce".
  */
 import { DEPENDENT_PERMISSIONS, ELB_SERVICE_LINKED_ROLE_ACTION, ELB_SERVICE_NAME } from '../../../infra/dependent-permissions';
 import { ELB_SERVICE_LINKED_ROLE, resolvePattern } from '../../../infra/iam';

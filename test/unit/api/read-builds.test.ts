@@ -131,7 +131,7 @@ describe('GET /builds', () => {
   const teardown = (build: string, n: number, status: string) =>
     ({ executionArn: teardownArn(`${build}--destroy-${n}`), stateMachineArn: TEARDOWN_MACHINE, name: `${build}--destroy-${n}`, status: status as ExecutionStatus, startDate: at(n) });
 
-  it('lists builds newest first with the status of DESIGN §6 for each', async () => {
+  it('lists builds newest first with the status of docs/design.md "2.3 Build statuses" for each', async () => {
     sfn.on(ListExecutionsCommand, { stateMachineArn: BUILD_MACHINE }).resolves({
       executions: [item('a-1', 'RUNNING'), item('b-1', 'SUCCEEDED'), item('c-1', 'SUCCEEDED'), item('d-1', 'FAILED'), item('e-1', 'FAILED'), item('f-1', 'FAILED'), item('g-1', 'ABORTED'), item('h-1', 'SUCCEEDED')],
       nextToken: 'more',

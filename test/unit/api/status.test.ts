@@ -3,7 +3,7 @@ import { stepsFromHistory } from '../../../functions/api/history';
 import { buildIdOfTeardown, idempotentBuildId, isBuildId, newBuildId, parseStateMachineArn, teardownName, teardownSequence } from '../../../functions/api/ids';
 import { buildExecutionStatus, overallStatus, parseFailureCause, rollbackOutcome } from '../../../functions/api/status';
 
-describe('build status (DESIGN §6)', () => {
+describe('build status (docs/design.md "2.3 Build statuses")', () => {
   it.each([
     ['RUNNING', undefined, undefined, 'RUNNING'],
     ['PENDING_REDRIVE', undefined, undefined, 'RUNNING'],

@@ -205,9 +205,9 @@ describe('associateBastionAddress', () => {
     expect(count(AssociateAddressCommand)).toBe(0);
   });
 
-  it('turns AWS’s IncorrectInstanceState into ResourceNotReady so the state machine waits', async () => {
+  it.each(['IncorrectInstanceState', 'InvalidInstanceID'])('turns AWS’s %s for an instance not running after all into ResourceNotReady so the state machine waits', async (code) => {
     arrange({ instance: bastion('running'), addresses: [address()] });
-    ec2.on(AssociateAddressCommand).rejects(awsError('IncorrectInstanceState'));
+    ec2.on(AssociateAddressCommand).rejects(awsError(code));
     await expect(associateBastionAddress(clients, BUILD_ID)).rejects.toBeInstanceOf(ResourceNotReady);
   });
 });
