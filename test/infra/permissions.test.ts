@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { createApp, testAppProps } from '../../infra/application';
 import { PROJECT_ROOT, type HandlerFunction } from '../../infra/functions';
 import { nagResourceFinding } from '../../infra/nag';
+import { DEPENDENT_PERMISSIONS } from '../../infra/dependent-permissions';
 import { policyDocument } from '../../infra/iam';
 import { impliedFor, STEP_PERMISSIONS } from '../../infra/permissions';
 import { STEP_FUNCTIONS, type StepFunctionId } from '../../workflows/steps';
@@ -107,6 +108,19 @@ describe('least-privilege function permissions', () => {
   it.each(steps)('%s: the synthesized role policy is exactly the permission table the embedded cloud enforces', (id, fn) => {
     const table = policyDocument(STEP_PERMISSIONS[id as StepFunctionId], 'aws', ACCOUNT).Statement as Statement[];
     expect(triples(statementsOf(fn))).toEqual(triples(table));
+  });
+
+  it.each(functions)('%s: the role holds, on Resource "*", every permission AWS checks besides the ELB calls its bundle makes', (handler, fn) => {
+    const granted = new Set(statementsOf(fn).filter((s) => resourcesOf(s).includes('*')).flatMap(actionsOf));
+    const required = used[handler].flatMap((call) => DEPENDENT_PERMISSIONS[call]?.requires ?? []);
+    expect(required.filter((action) => !granted.has(action))).toEqual([]);
+    if (used[handler].includes('elasticloadbalancing:CreateLoadBalancer')) expect(required.length).toBeGreaterThan(0);
+  });
+
+  it('grants CreateLoadBalancer\'s role the service-linked role ELB creates on the account\'s first load balancer', () => {
+    const slr = statementsOf(stack.steps.steps.createLoadBalancer).find((s) => actionsOf(s).includes('iam:CreateServiceLinkedRole'));
+    expect(slr?.Condition).toEqual({ StringEquals: { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' } });
+    expect(resourcesOf(slr!)).toEqual(['arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing']);
   });
 
   it.each(steps)('%s: a statement on Resource "*" holds only read-only or plumbing actions', (_id, fn) => {
