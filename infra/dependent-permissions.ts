@@ -48,7 +48,7 @@ export const ELB_SERVICE_NAME = 'elasticloadbalancing.amazonaws.com';
  * the caller's behalf (kms:ViaService = ec2.<region>.amazonaws.com), and the grant it creates is for an
  * AWS resource (kms:GrantIsForAWSResource). AWS-managed `alias/aws/ebs` needs none of them.
  */
-export const EBS_CUSTOMER_KEY_ACTIONS = ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'] as const;
+export { EBS_CUSTOMER_KEY_ACTIONS } from '../functions/core/ebs-kms';
 
 /** The dependent reads of the given actions, deduplicated and sorted (what a role calling them needs too). */
 export function dependentReads(...actions: string[]): string[] {

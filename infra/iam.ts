@@ -1,3 +1,4 @@
+import { EBS_CUSTOMER_KEY_ACTIONS } from '../functions/core/ebs-kms';
 import { MANAGED_BY, TAG } from '../functions/core/tags';
 
 /**
@@ -180,9 +181,10 @@ export function elbOwned(actions: string[], resources: ResourcePattern[]): Grant
 export function ebsCustomerManagedKey(): Grant[] {
   const viaEc2 = { 'kms:ViaService': 'ec2.*.amazonaws.com' };
   const reason = 'The account\'s default EBS key is chosen by its owner, so its ARN is unknown to the stack; usable only through EC2 (kms:ViaService)';
+  const [createGrant, ...uses] = EBS_CUSTOMER_KEY_ACTIONS;
   return [
-    grant(['kms:CreateGrant'], [kmsKey], reason, { StringLike: viaEc2, Bool: { 'kms:GrantIsForAWSResource': 'true' } }),
-    grant(['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'], [kmsKey], reason, { StringLike: viaEc2 }),
+    grant([createGrant], [kmsKey], reason, { StringLike: viaEc2, Bool: { 'kms:GrantIsForAWSResource': 'true' } }),
+    grant([...uses], [kmsKey], reason, { StringLike: viaEc2 }),
   ];
 }
 

@@ -1,3 +1,4 @@
+import type { RecordedError } from './errors';
 import type { BuildSpec, BuildSpecInput } from './spec';
 import type { SecurityGroupKey } from './ports';
 import type { NodeRole } from './plan';
@@ -82,6 +83,11 @@ export interface NodesProgress {
   nodes: NodeRecord[];
   generations: Record<string, number>;
   unnamed: string[];
+  /**
+   * A group failed for good while others launched: this run returns what it launched (so its ids reach the
+   * state and the rollback), and the next run throws this before launching anything more.
+   */
+  failure?: RecordedError;
 }
 
 export interface LoadBalancerIds {
@@ -103,11 +109,14 @@ export interface BastionIds {
 
 /**
  * LaunchBastion's answer. AllocateAddress takes no idempotency key: a run that has just allocated the
- * Elastic IP returns at once, `complete: false`, so the state machine records the allocation id at
- * `$.bastion` and runs LaunchBastion again (the `BastionComplete?` Choice) with it as a known id.
- * `complete: true` does not mean associated: a pending bastion is associated in WaitUntilReady.
+ * Elastic IP returns at once, `complete: false` (no instance yet), so the state machine records the
+ * allocation id at `$.bastion` and runs LaunchBastion again (the `BastionComplete?` Choice) with it as a
+ * known id; that run launches the instance. `complete: true` does not mean associated: a pending bastion is
+ * associated in WaitUntilReady.
  */
-export type BastionProgress = BastionIds & { complete: boolean };
+export type BastionProgress =
+  | (BastionIds & { complete: true })
+  | (Pick<BastionIds, 'allocationId' | 'publicIp'> & { complete: false });
 
 export interface TargetsResult {
   /** target group key → registered instance ids */
@@ -137,7 +146,7 @@ export interface BuildState extends BuildInput {
   nodes?: NodeRecord[];
   loadBalancer?: LoadBalancerIds;
   /** LaunchBastion's BastionProgress: while it loops, its own known ids (see BastionProgress). */
-  bastion?: BastionIds;
+  bastion?: Partial<BastionIds>;
   targets?: TargetsResult;
   readiness?: ReadinessResult;
   baseline?: BaselineResult;

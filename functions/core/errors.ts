@@ -164,6 +164,32 @@ export async function awsOnFreshIds<T>(operation: string, lagCodes: readonly str
   }
 }
 
+/** An error as a step can carry it in the state: Step Functions matches the name, people read the message. */
+export interface RecordedError {
+  error: string;
+  message: string;
+}
+
+const TERMINAL_CLASSES: Record<string, ErrorClass> = {
+  InvalidSpec, PreflightFailed, QuotaExceeded, InsufficientCapacity, PermissionDenied, ResourceConflict, BaselineViolation,
+};
+
+/** True for what no Retry of the workflow will repeat: our terminal classes and unclassified errors. */
+export function isTerminal(error: unknown): boolean {
+  return !(error instanceof BuildError && error.retryable);
+}
+
+export function recordError(error: unknown): RecordedError {
+  return { error: (error as Error)?.name ?? 'Error', message: (error as Error)?.message ?? String(error) };
+}
+
+/** The error a run recorded, thrown by a later run as the same class (or an Error of the same name). */
+export function recordedError(record: RecordedError): Error {
+  const errorClass = TERMINAL_CLASSES[record.error];
+  if (errorClass) return new errorClass(record.message);
+  return Object.assign(new Error(record.message), { name: record.error });
+}
+
 /** True for the "already gone" answers that a delete treats as success. */
 export function isNotFound(error: unknown): boolean {
   return (awsErrorCode(error) ?? '').endsWith('NotFound');

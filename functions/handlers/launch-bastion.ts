@@ -16,8 +16,10 @@ export const handler = stepHandler('launch-bastion', async ({ state, plan, clien
     throw new InvalidSpec('launch-bastion needs $.preflight.imageId and $.network: run Preflight and CreateNetwork first');
   }
   const bastion = await ensureBastion(clients, plan, { imageId, network: state.network, known: state.bastion });
-  logger.info(bastion.complete ? 'bastion launched' : 'bastion address allocated: handing its id to the state machine', {
-    instanceId: bastion.instanceId, allocationId: bastion.allocationId, publicIp: bastion.publicIp, associated: Boolean(bastion.associationId),
-  });
+  if (bastion.complete) {
+    logger.info('bastion launched', { instanceId: bastion.instanceId, allocationId: bastion.allocationId, publicIp: bastion.publicIp, associated: Boolean(bastion.associationId) });
+  } else {
+    logger.info('bastion address allocated: handing its id to the state machine', { allocationId: bastion.allocationId, publicIp: bastion.publicIp });
+  }
   return bastion;
 });

@@ -37,15 +37,21 @@ export interface BastionInput {
 }
 
 /**
- * The instance's launch carries a ClientToken, so a repeat gets the same instance back. AllocateAddress
- * takes none: a call that has just allocated the address returns at once, `complete: false`, before any
- * other AWS call can fail, so that the state machine records the allocation id and the next call (in
- * whatever Lambda container) receives it as `known` instead of allocating a second address.
+ * The address first, then the instance. AllocateAddress takes no ClientToken: a call that has just allocated
+ * the address returns at once, `complete: false`, before any other AWS call can fail, so that the state
+ * machine records the allocation id and the next call (in whatever Lambda container) receives it as `known`
+ * instead of allocating a second address. The instance's launch carries a ClientToken (a repeat gets the same
+ * instance back), and nothing after a fresh launch calls AWS (a pending instance is associated later), so its
+ * id always reaches the state: a refused allocation (AddressLimitExceeded…) fails before any launch, and a
+ * rollback never meets a bastion it cannot find by id.
  */
 export async function ensureBastion(clients: AwsClients, plan: Plan, input: BastionInput): Promise<BastionProgress> {
-  const instance = (await findBastion(clients, plan.buildId, input.known?.instanceId)) ?? (await launchBastion(clients, plan, input));
   const existing = (await findAddress(clients, plan.buildId)) ?? (await carriedAddress(clients, plan.buildId, input.known?.allocationId));
-  if (!existing) return { ...ids(instance, await allocateAddress(clients, plan)), complete: false };
+  if (!existing) {
+    const address = await allocateAddress(clients, plan);
+    return { allocationId: address.AllocationId as string, publicIp: address.PublicIp ?? '', complete: false };
+  }
+  const instance = (await findBastion(clients, plan.buildId, input.known?.instanceId)) ?? (await launchBastion(clients, plan, input));
   return { ...(await link(clients, instance, existing, 'return-unassociated')), complete: true };
 }
 

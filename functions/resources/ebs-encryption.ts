@@ -1,6 +1,7 @@
 import { GetEbsDefaultKmsKeyIdCommand, GetEbsEncryptionByDefaultCommand } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
 import { translateAwsError } from '../core/errors';
+import { EBS_CUSTOMER_KEY_ACTIONS } from '../core/ebs-kms';
 import { whyUnanswered } from './unanswered';
 
 /**
@@ -8,10 +9,10 @@ import { whyUnanswered } from './unanswered';
  * RunInstances creates is encrypted with the default KMS key
  * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_EnableEbsEncryptionByDefault.html). The AWS
  * managed key `alias/aws/ebs` needs nothing from us; a customer managed key needs the launching role to
- * hold the KMS permissions EBS lists (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html),
- * which the key policy or the role must grant: preflight names the key so that an operator can.
+ * hold the KMS permissions EBS lists (core/ebs-kms.ts). The launch roles hold them on the account's keys,
+ * through EC2 only (infra/iam.ts); the key's own policy must let IAM policies grant them (a key's default
+ * policy does, a hand-written one may not): preflight names the key so that an operator can check.
  */
-export const EBS_KMS_ACTIONS = ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlainText', 'kms:ReEncrypt*'];
 
 /**
  * GetEbsDefaultKmsKeyId answers `alias/aws/ebs` while the AWS managed key is the default, and a key ARN once
@@ -26,10 +27,10 @@ export async function checkEbsDefaultKey(clients: AwsClients): Promise<string[]>
     if (!EbsEncryptionByDefault) return [];
     const { KmsKeyId } = await clients.ec2.send(new GetEbsDefaultKmsKeyIdCommand({}));
     if (!KmsKeyId || AWS_MANAGED_KEY.test(KmsKeyId)) return [];
-    return [`EBS encryption by default with customer-managed key ${KmsKeyId}; the launch roles need ${EBS_KMS_ACTIONS.join(', ')} on it (key policy or IAM), or the instances fail to launch`];
+    return [`EBS encryption by default with customer-managed key ${KmsKeyId}; the launch roles need ${EBS_CUSTOMER_KEY_ACTIONS.join(', ')} on it: they hold them through EC2, and the key's policy must let IAM grant them, or the instances fail to launch`];
   } catch (error) {
     const why = whyUnanswered(error);
-    if (why) return [`EBS encryption by default not checked: ${why}; a customer-managed default key would need ${EBS_KMS_ACTIONS.join(', ')} for the launch roles`];
+    if (why) return [`EBS encryption by default not checked: ${why}; a customer-managed default key would need ${EBS_CUSTOMER_KEY_ACTIONS.join(', ')} for the launch roles`];
     throw translateAwsError(error, 'ec2:GetEbsEncryptionByDefault');
   }
 }

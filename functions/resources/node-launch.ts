@@ -1,7 +1,7 @@
 import { CreateTagsCommand, type Instance } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
 import type { NetworkIds, NodeRecord, NodesProgress } from '../core/contracts';
-import { aws, BuildError, InvalidSpec } from '../core/errors';
+import { aws, BuildError, InvalidSpec, isTerminal, recordedError, recordError } from '../core/errors';
 import type { NodePlan, NodeRole, Plan } from '../core/plan';
 import { settleLimited } from '../core/pool';
 import { TAG } from '../core/tags';
@@ -25,7 +25,9 @@ import { capacityExhausted, isCapacityError, runInstances, SECURITY_GROUP_OF, ty
  * on to the next type (without trying it in the same run, so the type a repeat launches with is always the
  * one in the state, and its ClientToken returns what an earlier attempt launched instead of launching more).
  * Groups whose call failed are tried again by the next run; a run in which nothing moved throws (the
- * step's Retry backs off, e.g. after throttling the SDK's own retries could not absorb).
+ * step's Retry backs off, e.g. after throttling the SDK's own retries could not absorb). A group that failed
+ * for good (a quota, a permission) while others launched is recorded as `failure`: the run still returns,
+ * so the launched ids reach the state (and the rollback), and the next run throws it before launching more.
  */
 
 /** One RunInstances: the nodes of one role in one zone, in plan order. */
@@ -65,6 +67,7 @@ export async function ensureNodes(
   plan: Plan,
   input: { imageId: string; network: NetworkIds; progress?: Partial<NodesProgress> },
 ): Promise<NodesProgress> {
+  if (input.progress?.failure) throw recordedError(input.progress.failure);
   const progress: NodesProgress = {
     complete: false,
     nodes: [...(input.progress?.nodes ?? [])],
@@ -87,6 +90,9 @@ export async function ensureNodes(
     if (nextGeneration !== undefined) progress.generations[groups[i].key] = nextGeneration;
   });
   if (failures.length > 0 && !moved) throw firstTerminal(failures);
+  // Launching the other groups of a build that will roll back only adds to what must be terminated.
+  const terminal = failures.find(isTerminal);
+  if (terminal) return { ...progress, failure: recordError(terminal) };
   progress.complete = failures.length === 0 && progress.unnamed.length === 0 && plan.nodes.every((node) => progress.nodes.some((n) => n.name === node.name));
   return progress;
 }

@@ -71,7 +71,10 @@ export interface EmbeddedCloud {
    */
   stats(): { calls: Record<string, number>; total: number; byPrincipal: Record<string, number> };
   resetStats(): void;
-  /** Forget every resource, fault rule, counter and token bucket (the clock keeps running). */
+  /**
+   * Forget every resource (ELB's service-linked role too), fault rule, counter and token bucket. The clock
+   * keeps running, and the roles and credentials the runtime was given stay valid.
+   */
   reset(): void;
   close(): Promise<void>;
 }
@@ -180,6 +183,7 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
       faults.clear();
       throttle.reset();
       quotas.reset();
+      iam.account.serviceLinkedRoles.clear();
       calls = {};
       byPrincipal = {};
     },

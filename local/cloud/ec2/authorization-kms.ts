@@ -5,7 +5,8 @@
  * on that key, through EC2 (`kms:ViaService`), the grant being for an AWS resource
  * (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html). The AWS managed key
  * `aws/ebs` needs none. KMS also evaluates the key's own policy: every key here has the default key policy,
- * which lets the account's IAM policies decide
+ * which lets the account's IAM policies decide. A default key given as an alias ARN is not resolved to its
+ * key (the cloud has no KMS), so it is not authorised: more permissive than AWS, noted in docs/design.md 10.10
  * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam).
  */
 import { EBS_CUSTOMER_KEY_ACTIONS } from '../../../infra/dependent-permissions';

@@ -15,33 +15,43 @@ describe('launch-bastion handler', () => {
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
     ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-bastion', State: { Name: 'pending' }, PrivateIpAddress: '10.0.255.10' }] });
     ec2.on(AllocateAddressCommand).resolves({ AllocationId: 'eipalloc-1', PublicIp: '198.51.100.7' });
-    await expect(handler(seoulState({ preflight: PREFLIGHT, network: NETWORK }))).resolves.toEqual({
-      instanceId: 'i-bastion', allocationId: 'eipalloc-1', publicIp: '198.51.100.7', privateIp: '10.0.255.10', complete: false,
+    const first = await handler(seoulState({ preflight: PREFLIGHT, network: NETWORK }));
+    expect(first).toEqual({ allocationId: 'eipalloc-1', publicIp: '198.51.100.7', complete: false });
+    expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(0);
+    ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({
+      Addresses: [{ AllocationId: 'eipalloc-1', PublicIp: '198.51.100.7', Tags: toTagList(seoulPlan().bastion.addressTags) }],
+    });
+    await expect(handler(seoulState({ preflight: PREFLIGHT, network: NETWORK, bastion: first }))).resolves.toEqual({
+      instanceId: 'i-bastion', allocationId: 'eipalloc-1', publicIp: '198.51.100.7', privateIp: '10.0.255.10', complete: true,
     });
     expect(ec2.commandCalls(RunInstancesCommand)[0].args[0].input.NetworkInterfaces?.[0]).toMatchObject({ SubnetId: 'subnet-public', AssociatePublicIpAddress: false });
+    expect(ec2.commandCalls(AllocateAddressCommand)).toHaveLength(1);
     expect(ec2.commandCalls(AssociateAddressCommand)).toHaveLength(0);
   });
 
   it('reads state.bastion as known ids: the run after the allocation, in a new container, allocates no second address', async () => {
-    const first: BastionProgress = { instanceId: 'i-bastion', allocationId: 'eipalloc-1', publicIp: '198.51.100.7', privateIp: '10.0.255.10', complete: false };
+    const first: BastionProgress = { allocationId: 'eipalloc-1', publicIp: '198.51.100.7', complete: false };
     const tags = toTagList(seoulPlan().bastion.tags);
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-bastion', State: { Name: 'pending' }, PrivateIpAddress: '10.0.255.10', Tags: tags }] }] });
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
     ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({
       Addresses: [{ AllocationId: 'eipalloc-1', PublicIp: '198.51.100.7', Tags: toTagList(seoulPlan().bastion.addressTags) }],
     });
-    await expect(handler(seoulState({ preflight: PREFLIGHT, network: NETWORK, bastion: first }))).resolves.toEqual({ ...first, complete: true });
+    await expect(handler(seoulState({ preflight: PREFLIGHT, network: NETWORK, bastion: first }))).resolves.toEqual({
+      ...first, instanceId: 'i-bastion', privateIp: '10.0.255.10', complete: true,
+    });
     expect(ec2.commandCalls(AllocateAddressCommand)).toHaveLength(0);
     expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(0);
   });
 
   itRejectsALaunchStateWithoutItsInputs(handler, ec2);
 
-  it('surfaces an exhausted Elastic IP quota as QuotaExceeded', async () => {
+  it('surfaces an exhausted Elastic IP quota as QuotaExceeded before launching anything (no instance id to lose)', async () => {
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
     ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-bastion', State: { Name: 'pending' } }] });
     ec2.on(AllocateAddressCommand).rejects(awsError('AddressLimitExceeded'));
     await expect(handler(seoulState({ preflight: PREFLIGHT, network: NETWORK }))).rejects.toMatchObject({ name: 'QuotaExceeded' });
+    expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(0);
   });
 });

@@ -53,8 +53,7 @@ describe('ensureBastion', () => {
     ['found running and associated', bastion('running'), [address(ASSOCIATED)], { run: 0, allocate: 0, associate: 0 }, 'eipassoc-1', true],
     ['found running, address unassociated', bastion('running'), [address()], { run: 0, allocate: 0, associate: 1 }, 'eipassoc-1', true],
     ['found pending, address unassociated', bastion('pending'), [address()], { run: 0, allocate: 0, associate: 0 }, undefined, true],
-    ['found running with no address (allocated, returned at once)', bastion('running'), [], { run: 0, allocate: 1, associate: 0 }, undefined, false],
-    ['absent with no address', undefined, [], { run: 1, allocate: 1, associate: 0 }, undefined, false],
+    ['absent, address found', undefined, [address()], { run: 1, allocate: 0, associate: 0 }, undefined, true],
   ])('when %s it creates only what is missing', async (_case, instance, addresses, expected, associationId, complete) => {
     arrange({ instance, addresses });
     const ids = await ensureBastion(clients, plan, input);
@@ -64,6 +63,15 @@ describe('ensureBastion', () => {
     });
   });
 
+  it.each([
+    ['found running', bastion('running')],
+    ['absent', undefined],
+  ])('with no address yet (bastion %s) it allocates one and returns at once, launching nothing first', async (_case, instance) => {
+    arrange({ instance, addresses: [] });
+    await expect(ensureBastion(clients, plan, input)).resolves.toEqual({ allocationId: 'eipalloc-1', publicIp: '198.51.100.7', complete: false });
+    expect({ run: count(RunInstancesCommand), allocate: count(AllocateAddressCommand) }).toEqual({ run: 0, allocate: 1 });
+  });
+
   it('returns right after AllocateAddress, before any other call could fail', async () => {
     arrange({ instance: bastion('running'), addresses: [] });
     await expect(ensureBastion(clients, plan, input)).resolves.toMatchObject({ allocationId: 'eipalloc-1', complete: false });
@@ -71,7 +79,7 @@ describe('ensureBastion', () => {
   });
 
   it('launches a hardened bastion in the public subnet without an automatic public IP', async () => {
-    arrange({ addresses: [] });
+    arrange({ addresses: [address()] });
     await ensureBastion(clients, plan, input);
     const launch = ec2.commandCalls(RunInstancesCommand)[0].args[0].input;
     expect(launch).toMatchObject({
@@ -169,7 +177,7 @@ describe('ensureBastion', () => {
   });
 
   it('refuses to launch without a public subnet', async () => {
-    arrange({ addresses: [] });
+    arrange({ addresses: [address()] });
     await expect(ensureBastion(clients, plan, { imageId: IMAGE, network: { ...NETWORK, publicSubnetId: '' } })).rejects.toBeInstanceOf(InvalidSpec);
   });
 });

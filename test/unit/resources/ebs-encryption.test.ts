@@ -27,7 +27,7 @@ describe('checkEbsDefaultKey', () => {
     arrange(true, CMK);
     const [note] = await checkEbsDefaultKey(clients);
     expect(note).toMatch(new RegExp(`^EBS encryption by default with customer-managed key ${CMK}; the launch roles need kms:CreateGrant, `));
-    expect(note).toContain('kms:GenerateDataKeyWithoutPlainText');
+    expect(note).toContain('kms:GenerateDataKeyWithoutPlaintext'); // the IAM action's spelling
   });
 
   it.each([['UnauthorizedOperation', 400], ['InvalidAction', 400], ['NotImplemented', 501]])('notes the setting as not checked when EC2 answers %s', async (code, status) => {

@@ -1,6 +1,6 @@
 import { CreateTagsCommand, RunInstancesCommand, type RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import type { NodesProgress } from '../../../functions/core/contracts';
-import { AwsThrottled, AwsUnavailable, InsufficientCapacity, InvalidSpec, NotYetVisible, PermissionDenied } from '../../../functions/core/errors';
+import { AwsThrottled, AwsUnavailable, InsufficientCapacity, InvalidSpec, NotYetVisible, PermissionDenied, QuotaExceeded } from '../../../functions/core/errors';
 import { TAG } from '../../../functions/core/tags';
 import { clientTokenFor } from '../../../functions/resources/instances';
 import { ensureNodes, launchGroups } from '../../../functions/resources/node-launch';
@@ -143,6 +143,16 @@ describe('ensureNodes', () => {
     expect(launches().map(nameTag)).toEqual(['fin-k8s-dev-worker-ap-northeast-2b']);
     expect(second).toMatchObject({ complete: true });
     expect(second.nodes).toHaveLength(17);
+  });
+
+  it('records a group\'s terminal failure beside what the others launched, and the next run throws it before launching more', async () => {
+    fakeRunInstances((launch) => (nameTag(launch) === 'fin-k8s-dev-worker-ap-northeast-2b' ? awsError('VcpuLimitExceeded') : undefined));
+    const first = await ensureNodes(clients, big, input());
+    expect(first).toMatchObject({ complete: false, failure: { error: 'QuotaExceeded', message: expect.stringContaining('VcpuLimitExceeded') } });
+    expect(first.nodes).toHaveLength(14);
+    ec2.resetHistory();
+    await expect(ensureNodes(clients, big, input(first))).rejects.toBeInstanceOf(QuotaExceeded);
+    expect(launches()).toEqual([]);
   });
 
   it.each([

@@ -93,4 +93,14 @@ describe('terminateInstances, with the ids the state carries', () => {
     await expect(terminateInstances(clients, BUILD_ID, ['i-new'])).rejects.toBeInstanceOf(NotYetVisible);
     expect(terminated()).toEqual([]);
   });
+
+  it('terminates what it can see before waiting for a carried id AWS does not show yet', async () => {
+    describes(reservation(described(plan.nodes[0], 'i-listed')), {
+      'i-new,i-unseen': awsError('InvalidInstanceID.NotFound'),
+      'i-new': reservation(described(plan.nodes[1], 'i-new', 'pending')),
+      'i-unseen': awsError('InvalidInstanceID.NotFound'),
+    });
+    await expect(terminateInstances(clients, BUILD_ID, ['i-listed', 'i-new', 'i-unseen'])).rejects.toThrow(/i-unseen/);
+    expect(terminated()).toEqual([['i-listed', 'i-new']]);
+  });
 });
