@@ -150,18 +150,28 @@ export async function aws<T>(operation: string, call: () => Promise<T>): Promise
 }
 
 /**
+ * `aws` for a call where some codes mean something narrower than the one table says, because the caller's
+ * own checks rule out their other meanings: `readAs` maps those codes to a class; every other code is
+ * classified as usual.
+ */
+export async function awsReading<T>(operation: string, readAs: Readonly<Record<string, ErrorClass>>, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const code = awsErrorCode(error);
+    const errorClass = code !== undefined && Object.prototype.hasOwnProperty.call(readAs, code) ? readAs[code] : undefined;
+    throw errorClass ? asClass(errorClass, error, operation) : translateAwsError(error, operation);
+  }
+}
+
+/**
  * `aws` for a call that hands one service IDs another service has just created for this build and that the
  * caller has confirmed (e.g. instances EC2 reports running, handed to ELBv2). There, `lagCodes` can only
  * mean that the service has not caught up yet, so they become NotYetVisible (retried) whatever the table
  * says; every other code is classified as usual.
  */
-export async function awsOnFreshIds<T>(operation: string, lagCodes: readonly string[], call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    const code = awsErrorCode(error);
-    throw code !== undefined && lagCodes.includes(code) ? asClass(NotYetVisible, error, operation) : translateAwsError(error, operation);
-  }
+export function awsOnFreshIds<T>(operation: string, lagCodes: readonly string[], call: () => Promise<T>): Promise<T> {
+  return awsReading(operation, Object.fromEntries(lagCodes.map((code) => [code, NotYetVisible])), call);
 }
 
 /** An error as a step can carry it in the state: Step Functions matches the name, people read the message. */

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
 import type { BastionIds, BastionProgress, NetworkIds } from '../core/contracts';
-import { aws, awsErrorCode, InvalidSpec, NotYetVisible, ResourceConflict, ResourceNotReady } from '../core/errors';
+import { aws, awsErrorCode, awsReading, InvalidSpec, NotYetVisible, ResourceConflict, ResourceNotReady } from '../core/errors';
 import type { Plan } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
 import { capacityExhausted, describeInstancesById, describeOwned, isCapacityError, LIVE_STATES, runInstances, type InstanceRecord, type LaunchRequest } from './instances';
@@ -206,15 +206,11 @@ async function associate(clients: AwsClients, address: Address, instance: Instan
     );
   }
   // An instance that is not running after all is waited for (ResourceNotReady), not a failure: EC2 answers
-  // InvalidInstanceID for it by instance id (terraform-provider-aws#3072 retries the same answer).
-  try {
-    const out = await aws('AssociateAddress', () =>
-      clients.ec2.send(new AssociateAddressCommand({ AllocationId: address.AllocationId, InstanceId: instance.instanceId })),
-    );
-    return out.AssociationId ?? '';
-  } catch (error) {
-    if (awsErrorCode(error) !== 'InvalidInstanceID') throw error;
-    throw new ResourceNotReady(`AssociateAddress: bastion ${instance.instanceId} is not running yet: ${(error as Error).message}`, { cause: error });
-  }
+  // InvalidInstanceID for it by instance id (terraform-provider-aws#3072 retries the same answer); the
+  // instance was just found by its id, so "unknown instance" is ruled out.
+  const out = await awsReading('AssociateAddress', { InvalidInstanceID: ResourceNotReady }, () =>
+    clients.ec2.send(new AssociateAddressCommand({ AllocationId: address.AllocationId, InstanceId: instance.instanceId })),
+  );
+  return out.AssociationId ?? '';
 }
 
