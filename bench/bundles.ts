@@ -8,7 +8,10 @@ import { buildSync } from 'esbuild';
  * Bundles each Lambda handler the way infra/ does (esbuild, minified, `mainFields: module,main`, Node 22
  * target, SDK bundled) and measures its size and cold `require` time in a fresh Node process.
  */
-export interface BundleFigure { bytes: number; requireMs: number }
+export interface BundleFigure {
+  bytes: number;
+  requireMs: number;
+}
 
 const REQUIRE_RUNS = 5;
 
@@ -35,7 +38,9 @@ export function measureBundles(handlers: string[]): Record<string, BundleFigure>
       logLevel: 'error',
     });
     const script = `const t=process.hrtime.bigint();require(${JSON.stringify(outfile)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
-    const runs = Array.from({ length: REQUIRE_RUNS }, () => Number(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, AWS_REGION: 'ap-northeast-2' } }).toString()));
+    const runs = Array.from({ length: REQUIRE_RUNS }, () =>
+      Number(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, AWS_REGION: 'ap-northeast-2' } }).toString()),
+    );
     figures[name] = { bytes: statSync(outfile).size, requireMs: Math.round(median(runs) * 10) / 10 };
   }
   return figures;

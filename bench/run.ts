@@ -23,7 +23,7 @@ async function runExecution(stack: LocalStack, start: () => Promise<string>) {
   const events = execution.history.events;
   return {
     status: execution.status,
-    simSeconds: round(((execution.stopDate ?? Date.now()) - execution.startDate) / 1000 * stack.timeScale),
+    simSeconds: round((((execution.stopDate ?? Date.now()) - execution.startDate) / 1000) * stack.timeScale),
     stateTransitions: events.filter((e) => e.type.endsWith('StateEntered')).length,
     lambdaInvocations: events.filter((e) => e.type === 'LambdaFunctionScheduled').length,
     awsCalls: stack.cloud?.stats().total ?? 0,
@@ -50,8 +50,21 @@ async function main(): Promise<number> {
     const teardownBoundSim = teardownBound(DEFAULT_LATENCY);
     const results = {
       timeScale: TIME_SCALE,
-      build: { simSeconds: build.simSeconds, boundSimSeconds: buildBoundSim, ratio: round(build.simSeconds / buildBoundSim, 3), stateTransitions: build.stateTransitions, lambdaInvocations: build.lambdaInvocations, awsCalls: build.awsCalls },
-      teardown: { simSeconds: teardown.simSeconds, boundSimSeconds: teardownBoundSim, ratio: round(teardown.simSeconds / teardownBoundSim, 3), status: teardown.status, resourcesLeft: stack.cloud?.resources(buildId).length ?? 0 },
+      build: {
+        simSeconds: build.simSeconds,
+        boundSimSeconds: buildBoundSim,
+        ratio: round(build.simSeconds / buildBoundSim, 3),
+        stateTransitions: build.stateTransitions,
+        lambdaInvocations: build.lambdaInvocations,
+        awsCalls: build.awsCalls,
+      },
+      teardown: {
+        simSeconds: teardown.simSeconds,
+        boundSimSeconds: teardownBoundSim,
+        ratio: round(teardown.simSeconds / teardownBoundSim, 3),
+        status: teardown.status,
+        resourcesLeft: stack.cloud?.resources(buildId).length ?? 0,
+      },
       bundles: measureBundles([...Object.values(STEP_FUNCTIONS).map((s) => s.handler), 'api', 'notify']),
     };
     mkdirSync('bench', { recursive: true });
@@ -63,11 +76,26 @@ async function main(): Promise<number> {
   }
 }
 
-function printTable(r: { timeScale: number; build: Record<string, number>; teardown: Record<string, number | string>; bundles: Record<string, { bytes: number; requireMs: number }> }) {
+function printTable(r: {
+  timeScale: number;
+  build: Record<string, number>;
+  teardown: Record<string, number | string>;
+  bundles: Record<string, { bytes: number; requireMs: number }>;
+}) {
   console.log(`\nk8s-ec2-builder bench (time scale ×${r.timeScale}; simulated seconds)\n`);
   console.table({ build: r.build, teardown: r.teardown });
-  console.table(Object.fromEntries(Object.entries(r.bundles).map(([name, b]) => [name, { KB: round(b.bytes / 1024, 1), requireMs: b.requireMs }])));
+  console.table(
+    Object.fromEntries(Object.entries(r.bundles).map(([name, b]) => [name, { KB: round(b.bytes / 1024, 1), requireMs: b.requireMs }])),
+  );
   console.log('written: bench/results.json');
 }
 
-main().then((code) => { process.exitCode = code; }, (error: unknown) => { console.error(error); process.exitCode = 1; });
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  },
+);

@@ -94,7 +94,10 @@ export interface RequestSigner {
   sign(request: HttpRequest): Promise<HttpRequest>;
 }
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<Response>;
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal },
+) => Promise<Response>;
 
 export interface ApiClientOptions {
   /** Base URL of the API, with the stage for API Gateway (`https://abc.execute-api.ap-northeast-2.amazonaws.com/prod`). */
@@ -133,7 +136,9 @@ function parseBaseUrl(raw: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new TypeError(`--api ${raw} is not a URL (expected e.g. http://127.0.0.1:8787 or https://<id>.execute-api.<region>.amazonaws.com/<stage>)`);
+    throw new TypeError(
+      `--api ${raw} is not a URL (expected e.g. http://127.0.0.1:8787 or https://<id>.execute-api.<region>.amazonaws.com/<stage>)`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`--api ${raw}: only http and https URLs are supported`);
   return url;
@@ -212,11 +217,17 @@ export class ApiClient {
   }
 
   async getArtifact(buildId: string, name: ArtifactName): Promise<string> {
-    const response = await this.send('GET', `/builds/${encodeURIComponent(buildId)}/artifacts/${encodeURIComponent(name)}`, { accept: 'text/plain' });
+    const response = await this.send('GET', `/builds/${encodeURIComponent(buildId)}/artifacts/${encodeURIComponent(name)}`, {
+      accept: 'text/plain',
+    });
     return response.text();
   }
 
-  private async json<T>(method: string, path: string, options: { body?: string; headers?: Record<string, string>; query?: Record<string, string> } = {}): Promise<T> {
+  private async json<T>(
+    method: string,
+    path: string,
+    options: { body?: string; headers?: Record<string, string>; query?: Record<string, string> } = {},
+  ): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const response = await this.send(method, path, headers, options.body, options.query);
@@ -224,11 +235,21 @@ export class ApiClient {
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new ApiError(response.status, 'BAD_RESPONSE', `${method} ${path} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+      throw new ApiError(
+        response.status,
+        'BAD_RESPONSE',
+        `${method} ${path} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`,
+      );
     }
   }
 
-  private async send(method: string, path: string, headers: Record<string, string>, body?: string, query: Record<string, string> = {}): Promise<Response> {
+  private async send(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body?: string,
+    query: Record<string, string> = {},
+  ): Promise<Response> {
     const base = this.baseUrl.pathname.replace(/\/+$/, '');
     const url = new URL(this.baseUrl.href);
     url.pathname = `${base}${path}`;
@@ -259,7 +280,8 @@ export class ApiClient {
 /** The API's `{ error: { code, message, field } }`, or API Gateway's own `{ message }` + x-amzn-ErrorType. */
 async function toApiError(response: Response, what: string): Promise<ApiError> {
   const text = await response.text().catch(() => '');
-  let body: { error?: Partial<ApiErrorBody>; errors?: ApiErrorDetail[]; requestId?: string; message?: string; Message?: string } | undefined;
+  let body:
+    { error?: Partial<ApiErrorBody>; errors?: ApiErrorDetail[]; requestId?: string; message?: string; Message?: string } | undefined;
   try {
     body = JSON.parse(text);
   } catch {
@@ -269,7 +291,14 @@ async function toApiError(response: Response, what: string): Promise<ApiError> {
   const requestId = body?.requestId ?? response.headers.get('x-request-id') ?? response.headers.get('x-amzn-requestid') ?? undefined;
   if (body?.error && typeof body.error === 'object') {
     const details = Array.isArray(body.errors) ? body.errors : [];
-    return new ApiError(response.status, body.error.code ?? `HTTP_${response.status}`, body.error.message ?? what, body.error.field, details, requestId);
+    return new ApiError(
+      response.status,
+      body.error.code ?? `HTTP_${response.status}`,
+      body.error.message ?? what,
+      body.error.field,
+      details,
+      requestId,
+    );
   }
   const message = body?.message ?? body?.Message ?? (text.slice(0, 300) || response.statusText || 'no body');
   return new ApiError(response.status, gatewayType ?? `HTTP_${response.status}`, `${what}: ${message}`, undefined, [], requestId);

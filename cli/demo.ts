@@ -12,7 +12,11 @@ import { aborted, withInterrupt } from './interrupt';
  * destroys the build and shows that nothing tagged with it is left (`--keep` keeps it, and the stack, up
  * until Ctrl+C). Every step goes through the same CLI commands a user would type. Exits non-zero if any fails.
  */
-interface DemoOptions { spec: string; timeScale: number; keep?: boolean }
+interface DemoOptions {
+  spec: string;
+  timeScale: number;
+  keep?: boolean;
+}
 
 function parseScale(value: string): number {
   const scale = Number(value);
@@ -22,7 +26,14 @@ function parseScale(value: string): number {
 
 /** The whole Slack message (every block's text), framed, so the hand-off reads as the channel would show it. */
 function slackBox(message: SlackMessage): string {
-  const lines = [...new Set(messageText(message).split('\n').map((l) => l.trim()).filter(Boolean))];
+  const lines = [
+    ...new Set(
+      messageText(message)
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ),
+  ];
   return [`┌ Slack message (${message.receivedAt})`, ...lines.map((l) => `│ ${l}`), '└'].join('\n');
 }
 
@@ -34,7 +45,8 @@ async function demo(options: DemoOptions): Promise<number> {
   const cli = (...args: string[]) => run([...args, '--api', stack.url], io, { pollIntervalMs: 100 });
   try {
     say(`Embedded AWS (EC2, ELBv2, Step Functions, API, Slack sink) on ${stack.url}, time ×${options.timeScale}`);
-    if (stack.cloud) say(`IAM enforced: each step runs under its own role (${Object.keys(STEP_FUNCTIONS).length} roles from infra/permissions.ts)\n`);
+    if (stack.cloud)
+      say(`IAM enforced: each step runs under its own role (${Object.keys(STEP_FUNCTIONS).length} roles from infra/permissions.ts)\n`);
     else say();
     const built = await cli('build', '--spec', options.spec, '--follow');
     const buildId = stack.sfn.listExecutions(stack.buildStateMachineArn)[0]?.name;
@@ -53,9 +65,11 @@ async function demo(options: DemoOptions): Promise<number> {
     const spec = JSON.parse(readFileSync(options.spec, 'utf8')) as { name: string; region?: string };
     const left = await findLeftovers(buildId, spec.name, spec.region ?? 'ap-northeast-2', stack.endpoints);
     const where = stack.cloud ? 'the embedded cloud' : stack.endpoints.AWS_ENDPOINT_URL_EC2;
-    say(left.length === 0
-      ? `\n✓ Nothing tagged k8s-ec2:build-id=${buildId} is left in ${where} (asked by EC2 DescribeTags and the NLB name).`
-      : `\n✗ Still tagged with ${buildId}: ${left.join(', ')}`);
+    say(
+      left.length === 0
+        ? `\n✓ Nothing tagged k8s-ec2:build-id=${buildId} is left in ${where} (asked by EC2 DescribeTags and the NLB name).`
+        : `\n✗ Still tagged with ${buildId}: ${left.join(', ')}`,
+    );
     return left.length === 0 ? 0 : 1;
   } finally {
     await stack.close();

@@ -23,7 +23,8 @@ export function reportError(error: unknown, err: (line: string) => void): number
   }
   if (error instanceof ApiError) {
     err(`✗ ${error.code}${error.field ? ` — field ${error.field}` : ''}: ${error.message}`);
-    for (const d of error.details.filter((d) => d.field !== error.field || d.message !== error.message)) err(`  ${d.field}: ${d.message} [${d.code}]`);
+    for (const d of error.details.filter((d) => d.field !== error.field || d.message !== error.message))
+      err(`  ${d.field}: ${d.message} [${d.code}]`);
     err(`  (HTTP ${error.status}${error.requestId ? `, request id ${error.requestId}` : ''})`);
     return EXIT_FAILURE;
   }

@@ -35,7 +35,9 @@ export function failedStep(view: BuildView): string | undefined {
   const named = buildError(view)?.step;
   if (named) return named;
   const failed = [...(view.steps ?? [])].reverse().find((s) => markOf(s.status) === 'failed' && !/^Rollback/i.test(s.name));
-  return failed?.name ?? [...(view.steps ?? [])].reverse().find((s) => markOf(s.status) === 'failed')?.name ?? view.currentStep ?? undefined;
+  return (
+    failed?.name ?? [...(view.steps ?? [])].reverse().find((s) => markOf(s.status) === 'failed')?.name ?? view.currentStep ?? undefined
+  );
 }
 
 function elapsed(times: { startedAt?: string; stoppedAt?: string }): string {
@@ -47,21 +49,25 @@ function elapsed(times: { startedAt?: string; stoppedAt?: string }): string {
 /** Closing lines after following: ✓ with the outputs, or ✗ with the failed step and the error. */
 export function resultLines(view: BuildView): string[] {
   if (view.status === 'SUCCEEDED') return [`✓ Build ${view.buildId} SUCCEEDED${elapsed(view)}`, ...outputLines(view)];
-  if (view.status === 'DESTROYED') return [`✓ Build ${view.buildId} DESTROYED${elapsed(view.teardown ?? {})}: everything it created is gone`];
+  if (view.status === 'DESTROYED')
+    return [`✓ Build ${view.buildId} DESTROYED${elapsed(view.teardown ?? {})}: everything it created is gone`];
   const lines = [`✗ Build ${view.buildId} ${view.status}${elapsed(view)}`];
   const step = failedStep(view);
   const error = buildError(view);
   if (step) lines.push(`  failed step: ${step}`);
   if (error) lines.push(`  error: ${[error.code, error.field, error.message].filter(Boolean).join(': ')}`);
   if (view.status === 'ROLLED_BACK') lines.push('  everything the build had created was removed');
-  if (view.status === 'ROLLBACK_FAILED') lines.push(`  some resources may remain: retry the teardown with  k8s-ec2 destroy ${view.buildId} --follow`);
+  if (view.status === 'ROLLBACK_FAILED')
+    lines.push(`  some resources may remain: retry the teardown with  k8s-ec2 destroy ${view.buildId} --follow`);
   return lines;
 }
 
 /** Closing lines after following a teardown. */
 export function teardownResultLines(view: BuildView): string[] {
   if (view.status === 'DESTROYED') return resultLines(view);
-  const lines = [`✗ Teardown of ${view.buildId} ${view.teardown?.status ?? 'FAILED'}${elapsed(view.teardown ?? {})} (the build stays ${view.status})`];
+  const lines = [
+    `✗ Teardown of ${view.buildId} ${view.teardown?.status ?? 'FAILED'}${elapsed(view.teardown ?? {})} (the build stays ${view.status})`,
+  ];
   if (view.teardown?.links?.console) lines.push(`  console: ${view.teardown.links.console}`);
   lines.push(`  some resources may remain: run  k8s-ec2 destroy ${view.buildId} --follow  again`);
   return lines;
@@ -74,13 +80,15 @@ export function outputLines(view: BuildView): string[] {
   const lines: string[] = [];
   if (o.loadBalancer?.dnsName) lines.push(`  NLB DNS         ${o.loadBalancer.dnsName}`);
   if (o.loadBalancer?.apiEndpoint) lines.push(`  API endpoint    ${o.loadBalancer.apiEndpoint}`);
-  if (o.bastion?.publicIp) lines.push(`  bastion         ${o.bastion.publicIp}${o.bastion.instanceId ? `  (${o.bastion.instanceId})` : ''}`);
+  if (o.bastion?.publicIp)
+    lines.push(`  bastion         ${o.bastion.publicIp}${o.bastion.instanceId ? `  (${o.bastion.instanceId})` : ''}`);
   if (o.vpcId) lines.push(`  VPC             ${o.vpcId}`);
   const nodes = o.nodes ?? [];
   if (nodes.length) {
     lines.push(`  nodes (${nodes.length})`);
     const w = Math.max(...nodes.map((n) => n.name.length));
-    for (const n of nodes) lines.push(`    ${n.name.padEnd(w)}  ${n.role.padEnd(13)}  ${n.az.padEnd(16)}  ${(n.privateIp ?? '-').padEnd(15)}  ${n.instanceId}`);
+    for (const n of nodes)
+      lines.push(`    ${n.name.padEnd(w)}  ${n.role.padEnd(13)}  ${n.az.padEnd(16)}  ${(n.privateIp ?? '-').padEnd(15)}  ${n.instanceId}`);
   }
   lines.push(`  artifacts: k8s-ec2 artifacts ${view.buildId} --out ./${o.clusterName ?? view.buildId}`);
   return lines;
@@ -95,7 +103,9 @@ export function summaryLines(view: BuildView, now?: number): string[] {
   if (view.startedAt) head.push(`  started: ${view.startedAt}${view.stoppedAt ? `  stopped: ${view.stoppedAt}` : ''}`);
   const body = steps.map((s) => stepLine(s, { nameWidth, now }));
   const tail = view.status === 'SUCCEEDED' ? outputLines(view) : /FAIL|ROLLED_BACK/.test(view.status) ? resultLines(view).slice(1) : [];
-  const teardown = view.teardown ? [`  teardown: ${view.teardown.status}${view.teardown.startedAt ? ` (started ${view.teardown.startedAt})` : ''}`] : [];
+  const teardown = view.teardown
+    ? [`  teardown: ${view.teardown.status}${view.teardown.startedAt ? ` (started ${view.teardown.startedAt})` : ''}`]
+    : [];
   const consoleLink = view.links?.console ? [`  console: ${view.links.console}`] : [];
   return [...head, ...body, ...tail, ...teardown, ...consoleLink];
 }
@@ -105,5 +115,10 @@ export function tableLines(views: BuildView[]): string[] {
   const rows = views.map((v) => [v.buildId, v.status, v.startedAt ?? '', v.stoppedAt ?? '']);
   const all = [['BUILD ID', 'STATUS', 'STARTED', 'STOPPED'], ...rows];
   const widths = all[0].map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  return all.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+  return all.map((r) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  );
 }

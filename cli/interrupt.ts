@@ -3,7 +3,10 @@
  * handlers are removed afterwards, so a second Ctrl+C (say, during a slow close) still ends the process.
  * Resolves undefined when interrupted.
  */
-export async function withInterrupt<T>(interrupt: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
+export async function withInterrupt<T>(
+  interrupt: AbortSignal | undefined,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T | undefined> {
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   if (interrupt) {

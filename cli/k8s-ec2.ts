@@ -12,7 +12,17 @@ import { ProgressRenderer, type Writer } from './progress';
 import { readSpecFile } from './spec-file';
 
 export { ApiClient, ApiError, connect, isLoopbackUrl, MissingCredentials, regionFromHost } from './api-client';
-export type { ApiClientOptions, ArtifactName, BuildAccepted, BuildList, BuildView, ConnectOptions, FetchLike, RequestSigner, StepView } from './api-client';
+export type {
+  ApiClientOptions,
+  ArtifactName,
+  BuildAccepted,
+  BuildList,
+  BuildView,
+  ConnectOptions,
+  FetchLike,
+  RequestSigner,
+  StepView,
+} from './api-client';
 export { followBuild, FINAL_STATUSES, isFinal, teardownOver } from './follow';
 export type { FollowOptions } from './follow';
 export { formatDuration, ProgressRenderer, stepLine } from './progress';
@@ -62,7 +72,8 @@ function parseLimit(value: string): number {
 
 function parseTimeScale(value: string): number {
   const scale = Number(value);
-  if (!Number.isFinite(scale) || scale <= 0) throw new InvalidArgumentError('the time scale is a positive number (60 = a simulated minute per second).');
+  if (!Number.isFinite(scale) || scale <= 0)
+    throw new InvalidArgumentError('the time scale is a positive number (60 = a simulated minute per second).');
   return scale;
 }
 
@@ -81,7 +92,11 @@ export async function run(argv: string[], io: CliIo, deps: CliDeps = {}): Promis
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(add --help for usage)')
-    .option('--api <url>', 'API base URL; loopback = the local stack (unsigned), anything else is SigV4-signed', env.K8S_EC2_API ?? DEFAULT_API)
+    .option(
+      '--api <url>',
+      'API base URL; loopback = the local stack (unsigned), anything else is SigV4-signed',
+      env.K8S_EC2_API ?? DEFAULT_API,
+    )
     .option('--region <region>', 'signing region when the API host does not name one (default: from the host, then AWS_REGION)');
 
   const client = (command: Command): ApiClient => {
@@ -97,7 +112,9 @@ export async function run(argv: string[], io: CliIo, deps: CliDeps = {}): Promis
   /** Follows with live progress and closes with the result; Ctrl+C stops watching, not the build. */
   const follow = async (api: ApiClient, buildId: string, what: 'build' | 'teardown', executionArn?: string): Promise<number> => {
     const teardown = what === 'teardown';
-    const [until, close, success] = teardown ? [teardownOver(executionArn), teardownResultLines, 'DESTROYED'] : [isFinal, resultLines, 'SUCCEEDED'];
+    const [until, close, success] = teardown
+      ? [teardownOver(executionArn), teardownResultLines, 'DESTROYED']
+      : [isFinal, resultLines, 'SUCCEEDED'];
     const renderer = new ProgressRenderer(io.stdout, { now: deps.now, steps: !teardown });
     const view = await withInterrupt(deps.interrupt, (signal) =>
       followBuild(api, buildId, { onUpdate: (v) => renderer.update(v), intervalMs: pollInterval(api), until, signal }),

@@ -87,7 +87,10 @@ export class ProgressRenderer {
   private lastStatus?: string;
   private readonly showSteps: boolean;
 
-  constructor(private readonly out: Writer, options: ProgressOptions = {}) {
+  constructor(
+    private readonly out: Writer,
+    options: ProgressOptions = {},
+  ) {
     this.showSteps = options.steps ?? true;
     this.tty = options.tty ?? Boolean(out.isTTY);
     this.color = options.color ?? (this.tty && !process.env.NO_COLOR);
@@ -110,7 +113,10 @@ export class ProgressRenderer {
     const width = Math.max(20, (this.out.columns || 120) - 1); // a pty may report 0 columns
     // A wrapped line would throw off the cursor arithmetic below, so lines are cut to the terminal width.
     const cut = (line: string) => (visibleLength(line) > width ? line.slice(0, width + (line.length - visibleLength(line))) : line);
-    const next = [this.header(view), ...steps.map((s) => stepLine(s, { nameWidth, color: this.color, now: Math.floor(this.now() / 1000) * 1000 }))].map(cut);
+    const next = [
+      this.header(view),
+      ...steps.map((s) => stepLine(s, { nameWidth, color: this.color, now: Math.floor(this.now() / 1000) * 1000 })),
+    ].map(cut);
     if (next.length === this.frame.length && next.every((line, i) => line === this.frame[i])) return;
     let text = this.frame.length ? `\x1b[${this.frame.length}F` : '';
     for (const line of next) text += `\x1b[2K${line}\n`;

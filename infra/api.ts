@@ -115,7 +115,11 @@ export class BuildsApi extends Construct {
     build.addMethod('DELETE', integration);
     build.addResource('artifacts').addResource('{name}').addMethod('GET', integration);
 
-    acknowledge(this, { id: 'AwsSolutions-APIG3', reason: NAG_REASONS.apiWaf }, { id: 'AwsSolutions-COG4', reason: NAG_REASONS.apiCognito });
+    acknowledge(
+      this,
+      { id: 'AwsSolutions-APIG3', reason: NAG_REASONS.apiWaf },
+      { id: 'AwsSolutions-COG4', reason: NAG_REASONS.apiCognito },
+    );
     acknowledge(this.api.node.findChild('CloudWatchRole'), {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       reason: NAG_REASONS.apiCloudWatchRole,

@@ -39,11 +39,15 @@ export function readConfig(node: Node): InfraConfig {
   const raw = (key: string): unknown => node.tryGetContext(key);
   const secret = raw(CONTEXT_KEYS.slackWebhookSecretName);
   if (secret !== undefined && secret !== null && secret !== '' && typeof secret !== 'string') {
-    throw new Error(`context ${CONTEXT_KEYS.slackWebhookSecretName} must be a secret name, e.g. -c ${CONTEXT_KEYS.slackWebhookSecretName}=k8s-ec2/slack-webhook`);
+    throw new Error(
+      `context ${CONTEXT_KEYS.slackWebhookSecretName} must be a secret name, e.g. -c ${CONTEXT_KEYS.slackWebhookSecretName}=k8s-ec2/slack-webhook`,
+    );
   }
   const days = positiveNumber(raw(CONTEXT_KEYS.logRetentionDays), 30, CONTEXT_KEYS.logRetentionDays);
   if (!Object.values(RetentionDays).includes(days as RetentionDays)) {
-    throw new Error(`context ${CONTEXT_KEYS.logRetentionDays}=${days} is not a CloudWatch Logs retention; use one of 1, 3, 5, 7, 14, 30, 60, 90, 180, 365…`);
+    throw new Error(
+      `context ${CONTEXT_KEYS.logRetentionDays}=${days} is not a CloudWatch Logs retention; use one of 1, 3, 5, 7, 14, 30, 60, 90, 180, 365…`,
+    );
   }
   return {
     slackWebhookSecretName: typeof secret === 'string' && secret !== '' ? secret : undefined,

@@ -6,7 +6,8 @@
  */
 
 export const ELB_API_PERMISSIONS_PAGE = 'https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-api-permissions.html';
-export const ELB_SERVICE_LINKED_ROLE_PAGE = 'https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-service-linked-roles.html';
+export const ELB_SERVICE_LINKED_ROLE_PAGE =
+  'https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-service-linked-roles.html';
 export const EBS_ENCRYPTION_PERMISSIONS_PAGE = 'https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html';
 
 export interface DependentPermissions {
@@ -22,10 +23,20 @@ export interface DependentPermissions {
  */
 export const DEPENDENT_PERMISSIONS: Readonly<Record<string, DependentPermissions>> = {
   'elasticloadbalancing:CreateLoadBalancer': {
-    requires: ['ec2:DescribeAccountAttributes', 'ec2:DescribeAddresses', 'ec2:DescribeInternetGateways', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs'],
+    requires: [
+      'ec2:DescribeAccountAttributes',
+      'ec2:DescribeAddresses',
+      'ec2:DescribeInternetGateways',
+      'ec2:DescribeSecurityGroups',
+      'ec2:DescribeSubnets',
+      'ec2:DescribeVpcs',
+    ],
     source: ELB_API_PERMISSIONS_PAGE,
   },
-  'elasticloadbalancing:CreateTargetGroup': { requires: ['ec2:DescribeInternetGateways', 'ec2:DescribeVpcs'], source: ELB_API_PERMISSIONS_PAGE },
+  'elasticloadbalancing:CreateTargetGroup': {
+    requires: ['ec2:DescribeInternetGateways', 'ec2:DescribeVpcs'],
+    source: ELB_API_PERMISSIONS_PAGE,
+  },
   'elasticloadbalancing:RegisterTargets': {
     requires: ['ec2:DescribeInstances', 'ec2:DescribeInternetGateways', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs'],
     source: ELB_API_PERMISSIONS_PAGE,

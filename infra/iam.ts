@@ -95,7 +95,11 @@ function grant(actions: string[], resources: ResourcePattern[], reason: string, 
 
 /** Read-only calls that IAM cannot scope: Describe* and GetServiceQuota support no resource-level permissions. */
 export function readOnly(actions: string[]): Grant {
-  return grant(actions, [ALL], `${actions.join(', ')}: these read-only actions support no resource-level permissions, so the Service Authorization Reference requires Resource "*"`);
+  return grant(
+    actions,
+    [ALL],
+    `${actions.join(', ')}: these read-only actions support no resource-level permissions, so the Service Authorization Reference requires Resource "*"`,
+  );
 }
 
 export interface CreateOptions {
@@ -110,14 +114,30 @@ export interface CreateOptions {
 /** An EC2 create action: tagged on create, into resources of ours, and `ec2:CreateTags` only as part of it. */
 export function ec2Create(action: string, options: CreateOptions): Grant[] {
   const grants = [
-    grant([`ec2:${action}`], options.creates, `ec2:${action} creates resources whose IDs do not exist yet; allowed only when the request tags them ${OWNED_TAG_KEY}=${OWNED_TAG_VALUE}`, requestTagged),
-    grant(['ec2:CreateTags'], options.creates, `ec2:CreateTags only while ec2:${action} creates the resource (ec2:CreateAction) and only with our ownership tag; existing resources cannot be tagged`, {
-      StringEquals: { 'ec2:CreateAction': action, [`aws:RequestTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE },
-    }),
+    grant(
+      [`ec2:${action}`],
+      options.creates,
+      `ec2:${action} creates resources whose IDs do not exist yet; allowed only when the request tags them ${OWNED_TAG_KEY}=${OWNED_TAG_VALUE}`,
+      requestTagged,
+    ),
+    grant(
+      ['ec2:CreateTags'],
+      options.creates,
+      `ec2:CreateTags only while ec2:${action} creates the resource (ec2:CreateAction) and only with our ownership tag; existing resources cannot be tagged`,
+      {
+        StringEquals: { 'ec2:CreateAction': action, [`aws:RequestTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE },
+      },
+    ),
   ];
   if (options.usesOwned?.length) grants.push(ec2Owned([action], options.usesOwned));
   if (options.usesForeign?.length) {
-    grants.push(grant([`ec2:${action}`], options.usesForeign, `ec2:${action} reads the AMI and key pair named in the build spec; they belong to Red Hat or the user, not to this tool, so they carry no tag of ours`));
+    grants.push(
+      grant(
+        [`ec2:${action}`],
+        options.usesForeign,
+        `ec2:${action} reads the AMI and key pair named in the build spec; they belong to Red Hat or the user, not to this tool, so they carry no tag of ours`,
+      ),
+    );
   }
   return grants;
 }
@@ -125,7 +145,12 @@ export function ec2Create(action: string, options: CreateOptions): Grant[] {
 /** Changes to or deletes of existing EC2 resources: only those tagged as ours. */
 export function ec2Owned(actions: string[], resources: ResourcePattern[]): Grant {
   const named = actions.map((a) => (a.includes(':') ? a : `ec2:${a}`));
-  return grant(named, resources, `${named.join(', ')} act on resources created by a build, whose IDs are known only at run time; allowed only on resources tagged ${OWNED_TAG_KEY}=${OWNED_TAG_VALUE} (aws:ResourceTag)`, resourceTagged);
+  return grant(
+    named,
+    resources,
+    `${named.join(', ')} act on resources created by a build, whose IDs are known only at run time; allowed only on resources tagged ${OWNED_TAG_KEY}=${OWNED_TAG_VALUE} (aws:ResourceTag)`,
+    resourceTagged,
+  );
 }
 
 /**
@@ -135,19 +160,34 @@ export function ec2Owned(actions: string[], resources: ResourcePattern[]): Grant
  * still be written only during our creates.
  */
 export function ec2RenameOwned(resources: ResourcePattern[]): Grant {
-  return grant(['ec2:CreateTags'], resources, `ec2:CreateTags only for the Name key (aws:TagKeys) and only on resources tagged ${OWNED_TAG_KEY}=${OWNED_TAG_VALUE} (aws:ResourceTag): names each node of a group launch`, {
-    StringEquals: { [`aws:ResourceTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE },
-    'ForAllValues:StringEquals': { 'aws:TagKeys': ['Name'] },
-  });
+  return grant(
+    ['ec2:CreateTags'],
+    resources,
+    `ec2:CreateTags only for the Name key (aws:TagKeys) and only on resources tagged ${OWNED_TAG_KEY}=${OWNED_TAG_VALUE} (aws:ResourceTag): names each node of a group launch`,
+    {
+      StringEquals: { [`aws:ResourceTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE },
+      'ForAllValues:StringEquals': { 'aws:TagKeys': ['Name'] },
+    },
+  );
 }
 
 /** An ELBv2 create action: tagged on create, `elasticloadbalancing:AddTags` only as part of it. */
 export function elbCreate(action: string, creates: ResourcePattern): Grant[] {
   return [
-    grant([`elasticloadbalancing:${action}`], [creates], `elasticloadbalancing:${action} creates a resource whose ARN does not exist yet; allowed only when the request tags it ${OWNED_TAG_KEY}=${OWNED_TAG_VALUE}`, requestTagged),
-    grant(['elasticloadbalancing:AddTags'], [creates], `elasticloadbalancing:AddTags only while ${action} creates the resource (elasticloadbalancing:CreateAction) and only with our ownership tag`, {
-      StringEquals: { 'elasticloadbalancing:CreateAction': action, [`aws:RequestTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE },
-    }),
+    grant(
+      [`elasticloadbalancing:${action}`],
+      [creates],
+      `elasticloadbalancing:${action} creates a resource whose ARN does not exist yet; allowed only when the request tags it ${OWNED_TAG_KEY}=${OWNED_TAG_VALUE}`,
+      requestTagged,
+    ),
+    grant(
+      ['elasticloadbalancing:AddTags'],
+      [creates],
+      `elasticloadbalancing:AddTags only while ${action} creates the resource (elasticloadbalancing:CreateAction) and only with our ownership tag`,
+      {
+        StringEquals: { 'elasticloadbalancing:CreateAction': action, [`aws:RequestTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE },
+      },
+    ),
   ];
 }
 
@@ -158,19 +198,34 @@ export function elbCreate(action: string, creates: ResourcePattern): Grant[] {
  */
 export function elbCreateListener(): Grant[] {
   return [
-    grant(['elasticloadbalancing:CreateListener'], [elb.loadBalancer], `elasticloadbalancing:CreateListener adds a listener to a load balancer created by a build (aws:ResourceTag) and only with our ownership tag on the listener (aws:RequestTag)`, {
-      StringEquals: { [`aws:ResourceTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE, [`aws:RequestTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE },
-    }),
-    grant(['elasticloadbalancing:AddTags'], [elb.listener], 'elasticloadbalancing:AddTags only while CreateListener creates the listener (elasticloadbalancing:CreateAction) and only with our ownership tag', {
-      StringEquals: { 'elasticloadbalancing:CreateAction': 'CreateListener', [`aws:RequestTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE },
-    }),
+    grant(
+      ['elasticloadbalancing:CreateListener'],
+      [elb.loadBalancer],
+      `elasticloadbalancing:CreateListener adds a listener to a load balancer created by a build (aws:ResourceTag) and only with our ownership tag on the listener (aws:RequestTag)`,
+      {
+        StringEquals: { [`aws:ResourceTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE, [`aws:RequestTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE },
+      },
+    ),
+    grant(
+      ['elasticloadbalancing:AddTags'],
+      [elb.listener],
+      'elasticloadbalancing:AddTags only while CreateListener creates the listener (elasticloadbalancing:CreateAction) and only with our ownership tag',
+      {
+        StringEquals: { 'elasticloadbalancing:CreateAction': 'CreateListener', [`aws:RequestTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE },
+      },
+    ),
   ];
 }
 
 /** Changes to or deletes of existing load balancers, listeners and target groups tagged as ours. */
 export function elbOwned(actions: string[], resources: ResourcePattern[]): Grant {
   const named = actions.map((a) => `elasticloadbalancing:${a}`);
-  return grant(named, resources, `${named.join(', ')} act on load balancer resources created by a build; allowed only on resources tagged ${OWNED_TAG_KEY}=${OWNED_TAG_VALUE} (aws:ResourceTag)`, resourceTagged);
+  return grant(
+    named,
+    resources,
+    `${named.join(', ')} act on load balancer resources created by a build; allowed only on resources tagged ${OWNED_TAG_KEY}=${OWNED_TAG_VALUE} (aws:ResourceTag)`,
+    resourceTagged,
+  );
 }
 
 /**
@@ -180,7 +235,8 @@ export function elbOwned(actions: string[], resources: ResourcePattern[]): Grant
  */
 export function ebsCustomerManagedKey(): Grant[] {
   const viaEc2 = { 'kms:ViaService': 'ec2.*.amazonaws.com' };
-  const reason = 'The account\'s default EBS key is chosen by its owner, so its ARN is unknown to the stack; usable only through EC2 (kms:ViaService)';
+  const reason =
+    "The account's default EBS key is chosen by its owner, so its ARN is unknown to the stack; usable only through EC2 (kms:ViaService)";
   const [createGrant, ...uses] = EBS_CUSTOMER_KEY_ACTIONS;
   return [
     grant([createGrant], [kmsKey], reason, { StringLike: viaEc2, Bool: { 'kms:GrantIsForAWSResource': 'true' } }),
@@ -197,7 +253,12 @@ export const ELB_SERVICE_LINKED_ROLE: ResourcePattern = `arn:${PARTITION}:iam::$
  * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-service-linked-roles.html
  */
 export function elbServiceLinkedRole(): Grant {
-  return grant(['iam:CreateServiceLinkedRole'], [ELB_SERVICE_LINKED_ROLE], 'ELB creates its service-linked role on the first load balancer of an account', {
-    StringEquals: { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' },
-  });
+  return grant(
+    ['iam:CreateServiceLinkedRole'],
+    [ELB_SERVICE_LINKED_ROLE],
+    'ELB creates its service-linked role on the first load balancer of an account',
+    {
+      StringEquals: { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' },
+    },
+  );
 }

@@ -56,5 +56,5 @@ export const NAG_REASONS = {
   apiCloudWatchRole:
     'AmazonAPIGatewayPushToCloudWatchLogs is the AWS-maintained policy for the account-level role API Gateway uses to write execution and access logs (API Gateway Developer Guide); it grants only CloudWatch Logs actions',
   apiExecutionsWildcard:
-    'Execution ARNs contain the execution name (= build id), chosen at request time; the pattern is limited to executions of this stack\'s two state machines',
+    "Execution ARNs contain the execution name (= build id), chosen at request time; the pattern is limited to executions of this stack's two state machines",
 } as const;

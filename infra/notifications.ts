@@ -50,7 +50,11 @@ export class BuildNotifications extends Construct {
       const secret = Secret.fromSecretNameV2(this, 'SlackWebhook', props.slackWebhookSecretName);
       // GetSecretValue only: grantRead would add DescribeSecret, which notify never calls. A name-based
       // import has a partial ARN, so the grant matches the 6 random characters Secrets Manager appends.
-      Grant.addToPrincipal({ grantee: props.notify.role, actions: ['secretsmanager:GetSecretValue'], resourceArns: [`${secret.secretArn}-??????`] });
+      Grant.addToPrincipal({
+        grantee: props.notify.role,
+        actions: ['secretsmanager:GetSecretValue'],
+        resourceArns: [`${secret.secretArn}-??????`],
+      });
       props.notify.function.addEnvironment(SLACK_SECRET_ENV, props.slackWebhookSecretName);
     }
   }

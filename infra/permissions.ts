@@ -1,6 +1,20 @@
 import type { StepFunctionId } from '../workflows/steps';
 import { dependentReads, ELB_SERVICE_LINKED_ROLE_ACTION } from './dependent-permissions';
-import { ebsCustomerManagedKey, ec2, ec2Create, ec2Image, ec2Owned, elb, elbCreate, elbCreateListener, elbOwned, elbServiceLinkedRole, ec2RenameOwned, readOnly, type Grant } from './iam';
+import {
+  ebsCustomerManagedKey,
+  ec2,
+  ec2Create,
+  ec2Image,
+  ec2Owned,
+  elb,
+  elbCreate,
+  elbCreateListener,
+  elbOwned,
+  elbServiceLinkedRole,
+  ec2RenameOwned,
+  readOnly,
+  type Grant,
+} from './iam';
 
 /**
  * What each step's Lambda may do: exactly the AWS calls its handler makes (the SDK commands left in its
@@ -112,7 +126,13 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
     ec2Owned(['AssociateAddress'], [elasticIp, instance, networkInterface]),
   ],
   registerTargets: [
-    readOnly([...new Set(['ec2:DescribeInstances', 'elasticloadbalancing:DescribeTargetHealth', ...dependentReads('elasticloadbalancing:RegisterTargets')])]),
+    readOnly([
+      ...new Set([
+        'ec2:DescribeInstances',
+        'elasticloadbalancing:DescribeTargetHealth',
+        ...dependentReads('elasticloadbalancing:RegisterTargets'),
+      ]),
+    ]),
     elbOwned(['RegisterTargets'], [elb.targetGroup]),
   ],
   waitUntilReady: [

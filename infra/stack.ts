@@ -33,7 +33,11 @@ export class K8sEc2BuilderStack extends Stack {
     const logRetention = config.logRetentionDays;
 
     this.steps = new WorkflowFunctions(this, 'Steps', { logRetention });
-    this.workflows = new Workflows(this, 'Workflows', { functions: this.steps.steps, logRetention, includeExecutionData: config.includeExecutionData });
+    this.workflows = new Workflows(this, 'Workflows', {
+      functions: this.steps.steps,
+      logRetention,
+      includeExecutionData: config.includeExecutionData,
+    });
     const machines = [this.workflows.build.stateMachine, this.workflows.teardown.stateMachine];
 
     this.apiFunction = new HandlerFunction(this, 'ApiFunction', {
@@ -56,10 +60,19 @@ export class K8sEc2BuilderStack extends Stack {
       }),
     );
     const executionArns = [this.workflows.build, this.workflows.teardown].map((w) =>
-      this.formatArn({ service: 'states', resource: 'execution', resourceName: `${w.stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      this.formatArn({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${w.stateMachine.stateMachineName}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
     );
     this.apiFunction.role.addToPolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: executionArns }),
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        resources: executionArns,
+      }),
     );
     for (const arn of executionArns) acknowledgeWildcardResource(this.apiFunction, arn, NAG_REASONS.apiExecutionsWildcard);
 
@@ -83,7 +96,10 @@ export class K8sEc2BuilderStack extends Stack {
       throttleBurstLimit: config.apiThrottleBurstLimit,
     });
 
-    new CfnOutput(this, 'ApiUrl', { value: this.api.api.urlForPath('/builds'), description: `POST/GET here (stage ${STAGE_NAME}); SigV4-signed, service execute-api` });
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.api.urlForPath('/builds'),
+      description: `POST/GET here (stage ${STAGE_NAME}); SigV4-signed, service execute-api`,
+    });
     new CfnOutput(this, 'BuildStateMachineArn', { value: this.workflows.build.stateMachine.stateMachineArn });
     new CfnOutput(this, 'TeardownStateMachineArn', { value: this.workflows.teardown.stateMachine.stateMachineArn });
   }

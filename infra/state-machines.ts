@@ -63,12 +63,18 @@ export class WorkflowStateMachine extends Construct {
 }
 
 /** The functions behind the `${…}` placeholders of a definition; an unknown placeholder fails the synth. */
-export function substitutionsFor(definition: StateMachineDefinition, functions: Record<StepFunctionId, HandlerFunction>): Record<string, HandlerFunction> {
-  const bySubstitution = new Map(Object.entries(STEP_FUNCTIONS).map(([stepId, entry]) => [entry.substitution as string, stepId as StepFunctionId]));
+export function substitutionsFor(
+  definition: StateMachineDefinition,
+  functions: Record<StepFunctionId, HandlerFunction>,
+): Record<string, HandlerFunction> {
+  const bySubstitution = new Map(
+    Object.entries(STEP_FUNCTIONS).map(([stepId, entry]) => [entry.substitution as string, stepId as StepFunctionId]),
+  );
   const result: Record<string, HandlerFunction> = {};
   for (const name of definitionSubstitutionNames(definition)) {
     const stepId = bySubstitution.get(name);
-    if (!stepId) throw new Error(`the definition uses \${${name}}, which no entry of workflows/steps.ts provides; add the step to STEP_FUNCTIONS`);
+    if (!stepId)
+      throw new Error(`the definition uses \${${name}}, which no entry of workflows/steps.ts provides; add the step to STEP_FUNCTIONS`);
     result[name] = functions[stepId];
   }
   return result;

@@ -1,5 +1,9 @@
 import { DescribeInstancesCommand, DescribeTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { DescribeLoadBalancersCommand, DescribeTagsCommand as DescribeElbTagsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DescribeLoadBalancersCommand,
+  DescribeTagsCommand as DescribeElbTagsCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createClients } from '../functions/core/clients';
 import { awsErrorCode } from '../functions/core/errors';
 import { TAG } from '../functions/core/tags';
@@ -10,7 +14,12 @@ import { TAG } from '../functions/core/tags';
  * keeps their tags visible for a while), and the build's NLB by name. Asked with the operator's own
  * credentials (the SDK's default chain), which the embedded cloud treats as the account's administrator.
  */
-export async function findLeftovers(buildId: string, clusterName: string, region: string, endpoints: Record<string, string | undefined>): Promise<string[]> {
+export async function findLeftovers(
+  buildId: string,
+  clusterName: string,
+  region: string,
+  endpoints: Record<string, string | undefined>,
+): Promise<string[]> {
   const { ec2, elbv2 } = createClients(region, endpoints);
   return [...(await ec2Leftovers(ec2, buildId)), ...(await loadBalancerLeftovers(elbv2, buildId, `${clusterName}-nlb`))];
 }
@@ -19,7 +28,15 @@ async function ec2Leftovers(ec2: EC2Client, buildId: string): Promise<string[]> 
   const tagged: Array<{ id: string; type: string }> = [];
   let NextToken: string | undefined;
   do {
-    const page = await ec2.send(new DescribeTagsCommand({ Filters: [{ Name: 'key', Values: [TAG.buildId] }, { Name: 'value', Values: [buildId] }], NextToken }));
+    const page = await ec2.send(
+      new DescribeTagsCommand({
+        Filters: [
+          { Name: 'key', Values: [TAG.buildId] },
+          { Name: 'value', Values: [buildId] },
+        ],
+        NextToken,
+      }),
+    );
     for (const t of page.Tags ?? []) if (t.ResourceId) tagged.push({ id: t.ResourceId, type: t.ResourceType ?? 'resource' });
     NextToken = page.NextToken;
   } while (NextToken);
@@ -27,7 +44,8 @@ async function ec2Leftovers(ec2: EC2Client, buildId: string): Promise<string[]> 
   const gone = new Set<string>();
   if (instanceIds.length) {
     const found = await ec2.send(new DescribeInstancesCommand({ InstanceIds: instanceIds }));
-    for (const r of found.Reservations ?? []) for (const i of r.Instances ?? []) if (i.State?.Name === 'terminated' && i.InstanceId) gone.add(i.InstanceId);
+    for (const r of found.Reservations ?? [])
+      for (const i of r.Instances ?? []) if (i.State?.Name === 'terminated' && i.InstanceId) gone.add(i.InstanceId);
   }
   return tagged.filter((t) => !gone.has(t.id)).map((t) => `${t.type} ${t.id}`);
 }

@@ -60,7 +60,12 @@ const REGION = 'ap-northeast-2';
  * real AWS). Read once here and handed to the handlers; process.env is left as it was.
  */
 function endpointsFor(cloudUrl: string | undefined, env: NodeJS.ProcessEnv): Endpoints {
-  if (cloudUrl) return { AWS_ENDPOINT_URL_EC2: cloudUrl, AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: cloudUrl, AWS_ENDPOINT_URL_SERVICE_QUOTAS: cloudUrl };
+  if (cloudUrl)
+    return {
+      AWS_ENDPOINT_URL_EC2: cloudUrl,
+      AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: cloudUrl,
+      AWS_ENDPOINT_URL_SERVICE_QUOTAS: cloudUrl,
+    };
   return {
     AWS_ENDPOINT_URL_EC2: env.AWS_ENDPOINT_URL_EC2,
     AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2,
@@ -90,7 +95,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 
   const external = Boolean(process.env.AWS_ENDPOINT_URL_EC2 && process.env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2);
-  const cloud = external ? undefined : await startCloud({ port: 0, timeScale, throttling: options.throttling ?? true, region: REGION, latency: options.latency });
+  const cloud = external
+    ? undefined
+    : await startCloud({ port: 0, timeScale, throttling: options.throttling ?? true, region: REGION, latency: options.latency });
   const endpoints = endpointsFor(cloud?.url, process.env);
   const roles = createStepRoles({ endpoints, cloud, override: options.permissions });
 
@@ -106,8 +113,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await notify(statusChangeEvent(change) as never);
     },
   });
-  const buildStateMachineArn = sfn.createStateMachine('k8s-ec2-build', scaleDefinitionTime(buildDefinition(), timeScale, { transientRetries: 'real-time' }));
-  const teardownStateMachineArn = sfn.createStateMachine('k8s-ec2-teardown', scaleDefinitionTime(teardownDefinition(), timeScale, { transientRetries: 'real-time' }));
+  const buildStateMachineArn = sfn.createStateMachine(
+    'k8s-ec2-build',
+    scaleDefinitionTime(buildDefinition(), timeScale, { transientRetries: 'real-time' }),
+  );
+  const teardownStateMachineArn = sfn.createStateMachine(
+    'k8s-ec2-teardown',
+    scaleDefinitionTime(teardownDefinition(), timeScale, { transientRetries: 'real-time' }),
+  );
   const api = createApiHandler({
     sfn: new SFNClient({ region: REGION, endpoint: url }),
     env: { BUILD_STATE_MACHINE_ARN: buildStateMachineArn, TEARDOWN_STATE_MACHINE_ARN: teardownStateMachineArn, AWS_REGION: REGION },
@@ -129,7 +142,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         res.writeHead(response.statusCode, response.headers ?? {}).end(response.body);
       }
     })().catch((error: unknown) => {
-      res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'INTERNAL', message: String(error) } }));
+      res
+        .writeHead(500, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { code: 'INTERNAL', message: String(error) } }));
     });
   });
 

@@ -36,7 +36,11 @@ export function createStepRoles(options: { endpoints: Endpoints; cloud?: Embedde
     const iam = options.cloud?.iam;
     if (!iam) return undefined;
     const grants = options.override ? options.override(step, STEP_PERMISSIONS[step]) : STEP_PERMISSIONS[step];
-    credentials[step] ??= iam.account.assumeRole(`k8s-ec2-builder-${step}`, `k8s-ec2-builder-${STEP_FUNCTIONS[step].handler}`, policyDocument(grants, iam.partition, iam.accountId));
+    credentials[step] ??= iam.account.assumeRole(
+      `k8s-ec2-builder-${step}`,
+      `k8s-ec2-builder-${STEP_FUNCTIONS[step].handler}`,
+      policyDocument(grants, iam.partition, iam.accountId),
+    );
     return credentials[step];
   };
   return {

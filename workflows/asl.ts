@@ -26,31 +26,36 @@ interface Common {
   Comment?: string;
 }
 
-export type TaskState = Common & Transition & {
-  Type: 'Task';
-  Resource: string;
-  ResultPath: string;
-  TimeoutSeconds: number;
-  Retry: Retrier[];
-  Catch: Catcher[];
-};
+export type TaskState = Common &
+  Transition & {
+    Type: 'Task';
+    Resource: string;
+    ResultPath: string;
+    TimeoutSeconds: number;
+    Retry: Retrier[];
+    Catch: Catcher[];
+  };
 
-export type PassState = Common & Transition & {
-  Type: 'Pass';
-  InputPath?: string;
-  Parameters?: Record<string, unknown>;
-  ResultPath?: string;
-};
+export type PassState = Common &
+  Transition & {
+    Type: 'Pass';
+    InputPath?: string;
+    Parameters?: Record<string, unknown>;
+    ResultPath?: string;
+  };
 
-export type ParallelState = Common & Transition & {
-  Type: 'Parallel';
-  Branches: StateMachineDefinition[];
-  ResultPath?: string;
-  Catch?: Catcher[];
-};
+export type ParallelState = Common &
+  Transition & {
+    Type: 'Parallel';
+    Branches: StateMachineDefinition[];
+    ResultPath?: string;
+    Catch?: Catcher[];
+  };
 
 /** A test on one variable: presence, or a boolean comparison. */
-export type ChoiceTest = { Variable: string } & ({ IsPresent: boolean; BooleanEquals?: never } | { BooleanEquals: boolean; IsPresent?: never });
+export type ChoiceTest = { Variable: string } & (
+  { IsPresent: boolean; BooleanEquals?: never } | { BooleanEquals: boolean; IsPresent?: never }
+);
 
 /** One Choice rule: a test, or its negation, and the state it leads to. */
 export type ChoiceRule = (ChoiceTest | { Not: ChoiceTest }) & { Next: string };

@@ -42,8 +42,11 @@ const PARALLEL_BRANCHES: ReadonlyArray<{
   merge?: { to: keyof BuildState; from: string };
 }> = [
   {
-    name: 'LaunchNodes', step: 'launchNodes', piece: 'nodeLaunch',
-    loop: { choice: NODES_COMPLETE, done: NODES_LAUNCHED }, merge: { to: 'nodes', from: 'nodeLaunch.nodes' },
+    name: 'LaunchNodes',
+    step: 'launchNodes',
+    piece: 'nodeLaunch',
+    loop: { choice: NODES_COMPLETE, done: NODES_LAUNCHED },
+    merge: { to: 'nodes', from: 'nodeLaunch.nodes' },
   },
   { name: 'CreateLoadBalancer', step: 'createLoadBalancer', piece: 'loadBalancer' },
   { name: 'LaunchBastion', step: 'launchBastion', piece: 'bastion', loop: { choice: BASTION_COMPLETE, done: BASTION_LAUNCHED } },
@@ -110,13 +113,18 @@ function parallelStates(next: string, rollback: string): States {
     IsPresent: true,
     Next: collect(name),
   }));
-  const collectors: States = Object.fromEntries(PARALLEL_BRANCHES.map(({ name }, i): [string, PassState] => [collect(name), {
-    Type: 'Pass',
-    Comment: `${name} failed: lift its failure record to the top; the ids the branches created stay at ${BRANCH_OUTPUTS} for the rollback`,
-    InputPath: `${BRANCH_OUTPUTS}[${i}].failure`,
-    ResultPath: FAILURE_PATH,
-    Next: rollback,
-  }]));
+  const collectors: States = Object.fromEntries(
+    PARALLEL_BRANCHES.map(({ name }, i): [string, PassState] => [
+      collect(name),
+      {
+        Type: 'Pass',
+        Comment: `${name} failed: lift its failure record to the top; the ids the branches created stay at ${BRANCH_OUTPUTS} for the rollback`,
+        InputPath: `${BRANCH_OUTPUTS}[${i}].failure`,
+        ResultPath: FAILURE_PATH,
+        Next: rollback,
+      },
+    ]),
+  );
   // Rebuilt field by field: a ResultPath cannot merge three results into the root in JSONPath mode.
   const merged: Record<string, string> = Object.fromEntries([
     ...CARRIED_INTO_PARALLEL.map((field) => [`${field}.$`, `$.${field}`]),
@@ -140,7 +148,14 @@ function parallelStates(next: string, rollback: string): States {
 }
 
 /** A top-level build step whose failure is recorded and rolled back. */
-function buildStep(name: string, step: StepFunctionId, resultPath: string, next: string, rollback: string, waitsForReadiness = true): States {
+function buildStep(
+  name: string,
+  step: StepFunctionId,
+  resultPath: string,
+  next: string,
+  rollback: string,
+  waitsForReadiness = true,
+): States {
   return {
     [name]: lambdaTask(step, { resultPath, then: { Next: next }, onError: recordFailureName(name), waitsForReadiness }),
     [recordFailureName(name)]: recordFailure(name, FAILURE_PATH, { Next: rollback }),
@@ -162,7 +177,10 @@ export function buildDefinition(): StateMachineDefinition {
     States: {
       // Preflight creates nothing: its "not ready" is a verdict, and its failure needs no rollback.
       Preflight: lambdaTask('preflight', {
-        resultPath: '$.preflight', then: { Next: 'CreateNetwork' }, onError: recordFailureName('Preflight'), waitsForReadiness: false,
+        resultPath: '$.preflight',
+        then: { Next: 'CreateNetwork' },
+        onError: recordFailureName('Preflight'),
+        waitsForReadiness: false,
       }),
       [recordFailureName('Preflight')]: recordFailure('Preflight', FAILURE_PATH, { Next: explainName(BUILD_FAILURES.preflight) }),
       ...failWithCause(BUILD_FAILURES.preflight, 'The spec or the account cannot hold this build; nothing was created'),
@@ -173,10 +191,17 @@ export function buildDefinition(): StateMachineDefinition {
       ...buildStep('WaitUntilReady', 'waitUntilReady', '$.readiness', 'VerifyBaseline', undo),
       // VerifyBaseline reads what was built; a violation is a verdict, not something to wait for.
       ...buildStep('VerifyBaseline', 'verifyBaseline', '$.result', BUILD_SUCCEEDED, undo, false),
-      [BUILD_SUCCEEDED]: { Type: 'Succeed', Comment: 'The execution output is the BuildResult { outputs, baseline }', OutputPath: '$.result' },
+      [BUILD_SUCCEEDED]: {
+        Type: 'Succeed',
+        Comment: 'The execution output is the BuildResult { outputs, baseline }',
+        OutputPath: '$.result',
+      },
       ...rollback.states,
       ...failWithCause(BUILD_FAILURES.rolledBack, 'The build failed and everything it created was removed'),
-      ...failWithCause(BUILD_FAILURES.rollbackFailed, 'The build failed and its rollback failed too: resources tagged with the build id remain'),
+      ...failWithCause(
+        BUILD_FAILURES.rollbackFailed,
+        'The build failed and its rollback failed too: resources tagged with the build id remain',
+      ),
     },
   };
 }

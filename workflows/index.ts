@@ -21,9 +21,7 @@ const PLACEHOLDER = /^\$\{(\w+)\}$/;
  * The substitution variables the definitions use (each a function ARN), sorted: exactly the keys the
  * stack's DefinitionSubstitutions must provide.
  */
-export function definitionSubstitutionNames(
-  ...definitions: StateMachineDefinition[]
-): string[] {
+export function definitionSubstitutionNames(...definitions: StateMachineDefinition[]): string[] {
   const walked = definitions.length > 0 ? definitions : [buildDefinition(), teardownDefinition()];
   const names = new Set<string>();
   for (const definition of walked) {

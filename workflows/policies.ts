@@ -103,8 +103,9 @@ export function lambdaTask(step: StepFunctionId, options: TaskOptions): TaskStat
     ResultPath: options.resultPath,
     TimeoutSeconds: timeoutSeconds,
     // Copies, so that a caller editing one Task (e.g. scaling) never edits every other Task.
-    Retry: [LAMBDA_SERVICE_RETRY, TRANSIENT_AWS_RETRY, ...(options.waitsForReadiness ? [READINESS_RETRY] : [])]
-      .map((retrier) => structuredClone(retrier)),
+    Retry: [LAMBDA_SERVICE_RETRY, TRANSIENT_AWS_RETRY, ...(options.waitsForReadiness ? [READINESS_RETRY] : [])].map((retrier) =>
+      structuredClone(retrier),
+    ),
     Catch: [catchAll],
     ...options.then,
   };

@@ -3,7 +3,15 @@ import { isArtifactName, renderArtifact, ARTIFACT_NAMES } from '../core/artifact
 import type { BuildOutputs } from '../core/contracts';
 import { validateSpec } from '../core/spec';
 import { buildIdParam, notFound, type Route } from './context';
-import { describeBuild, describeExecution, executionHistory, listBuilds, newestTeardowns, parseJsonObject, type Execution } from './executions';
+import {
+  describeBuild,
+  describeExecution,
+  executionHistory,
+  listBuilds,
+  newestTeardowns,
+  parseJsonObject,
+  type Execution,
+} from './executions';
 import { stepsFromHistory, type StepsView } from './history';
 import { HttpError, jsonResponse, queryParam, textResponse } from './http';
 import { buildLinks, consoleUrl } from './ids';
@@ -18,7 +26,8 @@ const iso = (date: Date | undefined) => (date ? new Date(date).toISOString() : u
 function limitParam(text: string | undefined): number {
   if (text === undefined) return DEFAULT_LIMIT;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) throw new HttpError(400, 'INVALID_VALUE', `limit must be a whole number from 1 to ${MAX_LIMIT}`, { field: 'limit' });
+  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT)
+    throw new HttpError(400, 'INVALID_VALUE', `limit must be a whole number from 1 to ${MAX_LIMIT}`, { field: 'limit' });
   return n;
 }
 
@@ -80,7 +89,10 @@ export const getBuild: Route = async (ctx) => {
   const buildId = buildIdParam(ctx);
   const build = await describeBuild(ctx.sfn, ctx.machines, buildId);
   if (!build?.executionArn) throw notFound(buildId);
-  const [events, teardowns] = await Promise.all([executionHistory(ctx.sfn, build.executionArn), newestTeardowns(ctx.sfn, ctx.machines, buildId)]);
+  const [events, teardowns] = await Promise.all([
+    executionHistory(ctx.sfn, build.executionArn),
+    newestTeardowns(ctx.sfn, ctx.machines, buildId),
+  ]);
   const view = stepsFromHistory(events, isOpen(build.status));
   const teardown = teardowns.get(buildId);
   const buildStatus = buildExecutionStatus(build.status, build.error);

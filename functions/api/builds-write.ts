@@ -23,7 +23,12 @@ function idempotencyKey(ctx: RouteContext): string | undefined {
   const key = header(ctx.event, 'Idempotency-Key');
   if (key === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(key)) {
-    throw new HttpError(400, 'INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1–255 printable ASCII characters without spaces, e.g. a UUID', { field: 'Idempotency-Key' });
+    throw new HttpError(
+      400,
+      'INVALID_IDEMPOTENCY_KEY',
+      'Idempotency-Key must be 1–255 printable ASCII characters without spaces, e.g. a UUID',
+      { field: 'Idempotency-Key' },
+    );
   }
   return key;
 }
@@ -34,7 +39,9 @@ function idempotencyKey(ctx: RouteContext): string | undefined {
  */
 export const createBuild: Route = async (ctx) => {
   if (mediaType(header(ctx.event, 'Content-Type')) !== 'application/json') {
-    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the build spec as JSON with "Content-Type: application/json"', { field: 'Content-Type' });
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the build spec as JSON with "Content-Type: application/json"', {
+      field: 'Content-Type',
+    });
   }
   const key = idempotencyKey(ctx);
   const text = bodyText(ctx.event);
@@ -49,15 +56,25 @@ export const createBuild: Route = async (ctx) => {
   if (key) {
     const other = await buildWithSuffix(ctx.sfn, ctx.machines, idempotencySuffix(key), buildId);
     if (other) {
-      throw new HttpError(409, 'IDEMPOTENCY_CONFLICT', `this Idempotency-Key was already used for build "${other}" (another cluster name); use a new key for a new build`, { field: 'Idempotency-Key' });
+      throw new HttpError(
+        409,
+        'IDEMPOTENCY_CONFLICT',
+        `this Idempotency-Key was already used for build "${other}" (another cluster name); use a new key for a new build`,
+        { field: 'Idempotency-Key' },
+      );
     }
   }
   // With the same name and input, Step Functions answers a retry while the first run is open with that run.
   const started = await startExecution(ctx.sfn, ctx.machines.build, buildId, input);
   if (!started.alreadyExists) {
-    return jsonResponse(202, { buildId, status: 'RUNNING', executionArn: started.executionArn, links: buildLinks(buildId, started.executionArn) }, ctx.requestId, {
-      Location: `/builds/${buildId}`,
-    });
+    return jsonResponse(
+      202,
+      { buildId, status: 'RUNNING', executionArn: started.executionArn, links: buildLinks(buildId, started.executionArn) },
+      ctx.requestId,
+      {
+        Location: `/builds/${buildId}`,
+      },
+    );
   }
   if (!key) throw new HttpError(409, 'BUILD_ID_TAKEN', `build id "${buildId}" is already in use; send the request again`);
   return replayOf(ctx, buildId, started.executionArn, sent);
@@ -69,9 +86,14 @@ async function replayOf(ctx: RouteContext, buildId: string, arn: string, sent: u
   if (!existing) throw new Error(`StartExecution said ${buildId} exists but DescribeExecution cannot find it`);
   const stored = parseJsonObject(existing.input)?.spec;
   if (canonicalJson(stored) !== canonicalJson(sent)) {
-    throw new HttpError(409, 'IDEMPOTENCY_CONFLICT', `this Idempotency-Key was already used for build "${buildId}" with a different body; use a new key for a new build`, {
-      field: 'Idempotency-Key',
-    });
+    throw new HttpError(
+      409,
+      'IDEMPOTENCY_CONFLICT',
+      `this Idempotency-Key was already used for build "${buildId}" with a different body; use a new key for a new build`,
+      {
+        field: 'Idempotency-Key',
+      },
+    );
   }
   const teardown = (await newestTeardowns(ctx.sfn, ctx.machines, buildId)).get(buildId);
   const status = overallStatus(buildExecutionStatus(existing.status, existing.error), teardown?.status);
@@ -88,10 +110,15 @@ export const deleteBuild: Route = async (ctx) => {
   const build = await describeBuild(ctx.sfn, ctx.machines, buildId);
   if (!build) throw notFound(buildId);
   if (isOpen(build.status)) {
-    throw new HttpError(409, 'BUILD_RUNNING', `build "${buildId}" is still running; wait until it ends (it rolls back by itself if it fails), then delete it`);
+    throw new HttpError(
+      409,
+      'BUILD_RUNNING',
+      `build "${buildId}" is still running; wait until it ends (it rolls back by itself if it fails), then delete it`,
+    );
   }
   const last = (await newestTeardowns(ctx.sfn, ctx.machines, buildId)).get(buildId);
-  if (last?.executionArn && (isOpen(last.status) || last.status === 'SUCCEEDED')) return teardownAnswer(ctx, buildId, last.executionArn, last.status);
+  if (last?.executionArn && (isOpen(last.status) || last.status === 'SUCCEEDED'))
+    return teardownAnswer(ctx, buildId, last.executionArn, last.status);
 
   const spec = parseJsonObject(build.input)?.spec;
   if (!spec || typeof spec !== 'object') throw new Error(`build execution ${buildId} has no spec in its input`);
@@ -100,7 +127,8 @@ export const deleteBuild: Route = async (ctx) => {
   const started = await startExecution(ctx.sfn, ctx.machines.teardown, name, input);
   if (!started.alreadyExists) return teardownAnswer(ctx, buildId, started.executionArn, 'RUNNING');
   const raced = await describeExecution(ctx.sfn, started.executionArn);
-  if (raced && (isOpen(raced.status) || raced.status === 'SUCCEEDED')) return teardownAnswer(ctx, buildId, started.executionArn, raced.status);
+  if (raced && (isOpen(raced.status) || raced.status === 'SUCCEEDED'))
+    return teardownAnswer(ctx, buildId, started.executionArn, raced.status);
   throw new HttpError(409, 'TEARDOWN_CONFLICT', `another teardown of "${buildId}" just ended; send the DELETE again`);
 };
 

@@ -21,7 +21,12 @@ export type Route = (ctx: RouteContext) => Promise<APIGatewayProxyResult>;
 export function buildIdParam(ctx: RouteContext): string {
   const id = ctx.params.id ?? '';
   if (!isBuildId(id)) {
-    throw new HttpError(400, 'INVALID_BUILD_ID', 'a build id is 1–80 letters, digits, "-" or "_" (the execution name returned by POST /builds)', { field: 'id' });
+    throw new HttpError(
+      400,
+      'INVALID_BUILD_ID',
+      'a build id is 1–80 letters, digits, "-" or "_" (the execution name returned by POST /builds)',
+      { field: 'id' },
+    );
   }
   return id;
 }

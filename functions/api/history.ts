@@ -26,8 +26,16 @@ export interface StepsView {
 /** Only states that do work are steps; Choice/Wait/Pass/Succeed/Fail are plumbing. */
 const STEP_STATE = /^(Task|Parallel|Map)State(Entered|Exited)$/;
 const ATTEMPT_STARTED = new Set(['TaskScheduled', 'LambdaFunctionScheduled']);
-const ATTEMPT_FAILED = new Set(['TaskFailed', 'TaskTimedOut', 'TaskStartFailed', 'TaskSubmitFailed',
-  'LambdaFunctionFailed', 'LambdaFunctionTimedOut', 'LambdaFunctionStartFailed', 'LambdaFunctionScheduleFailed']);
+const ATTEMPT_FAILED = new Set([
+  'TaskFailed',
+  'TaskTimedOut',
+  'TaskStartFailed',
+  'TaskSubmitFailed',
+  'LambdaFunctionFailed',
+  'LambdaFunctionTimedOut',
+  'LambdaFunctionStartFailed',
+  'LambdaFunctionScheduleFailed',
+]);
 const ATTEMPT_SUCCEEDED = new Set(['TaskSucceeded', 'LambdaFunctionSucceeded']);
 const BLOCK_EVENT = /^(Parallel|Map)State(Started|Succeeded|Failed|Aborted)$/;
 
@@ -41,9 +49,14 @@ interface Tracked extends Step {
 const iso = (date: Date | undefined) => (date ? new Date(date).toISOString() : undefined);
 
 function failureOf(event: HistoryEvent): FailureSummary {
-  const details = (event.taskFailedEventDetails ?? event.taskTimedOutEventDetails ?? event.taskStartFailedEventDetails ??
-    event.taskSubmitFailedEventDetails ?? event.lambdaFunctionFailedEventDetails ?? event.lambdaFunctionTimedOutEventDetails ??
-    event.lambdaFunctionStartFailedEventDetails ?? event.lambdaFunctionScheduleFailedEventDetails) as { error?: string; cause?: string } | undefined;
+  const details = (event.taskFailedEventDetails ??
+    event.taskTimedOutEventDetails ??
+    event.taskStartFailedEventDetails ??
+    event.taskSubmitFailedEventDetails ??
+    event.lambdaFunctionFailedEventDetails ??
+    event.lambdaFunctionTimedOutEventDetails ??
+    event.lambdaFunctionStartFailedEventDetails ??
+    event.lambdaFunctionScheduleFailedEventDetails) as { error?: string; cause?: string } | undefined;
   return { error: details?.error, cause: details?.cause };
 }
 
@@ -65,7 +78,14 @@ export function stepsFromHistory(events: HistoryEvent[], executionOpen: boolean)
       if (stateEvent[2] === 'Entered') {
         // A state entered again (a Wait/Choice loop) continues the same checklist line.
         const previous = steps.get(name);
-        steps.set(name, { name, status: 'running', enteredAt: previous?.enteredAt ?? iso(event.timestamp), lastAttemptFailed: false, open: true, entrySeq: ++seq });
+        steps.set(name, {
+          name,
+          status: 'running',
+          enteredAt: previous?.enteredAt ?? iso(event.timestamp),
+          lastAttemptFailed: false,
+          open: true,
+          entrySeq: ++seq,
+        });
         if (stateEvent[1] !== 'Task') openBlocks.push(name);
       } else {
         const step = steps.get(name);

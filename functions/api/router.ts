@@ -51,28 +51,48 @@ export function httpErrorOf(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   const code = awsErrorCode(error);
   if (code === 'ExecutionLimitExceeded') {
-    return new HttpError(429, 'TOO_MANY_BUILDS', 'the account runs as many executions as Step Functions allows; try again when some have ended', { headers: { 'Retry-After': '60' } });
+    return new HttpError(
+      429,
+      'TOO_MANY_BUILDS',
+      'the account runs as many executions as Step Functions allows; try again when some have ended',
+      { headers: { 'Retry-After': '60' } },
+    );
   }
-  if (code === 'InvalidToken') return new HttpError(400, 'INVALID_VALUE', 'nextToken is not valid (tokens expire after 24 hours)', { field: 'nextToken' });
+  if (code === 'InvalidToken')
+    return new HttpError(400, 'INVALID_VALUE', 'nextToken is not valid (tokens expire after 24 hours)', { field: 'nextToken' });
   const errorClass = classOf(error);
   if (errorClass === AwsThrottled || errorClass === AwsUnavailable) {
-    return new HttpError(503, 'SERVICE_UNAVAILABLE', 'Step Functions is busy or unavailable; try again shortly', { headers: { 'Retry-After': '2' } });
+    return new HttpError(503, 'SERVICE_UNAVAILABLE', 'Step Functions is busy or unavailable; try again shortly', {
+      headers: { 'Retry-After': '2' },
+    });
   }
   return new HttpError(500, 'INTERNAL', 'internal error; quote the request id when reporting it');
 }
 
-export async function route(method: string, path: string, ctx: Omit<RouteContext, 'params'>): Promise<{ template?: string; result: APIGatewayProxyResult; error?: unknown }> {
+export async function route(
+  method: string,
+  path: string,
+  ctx: Omit<RouteContext, 'params'>,
+): Promise<{ template?: string; result: APIGatewayProxyResult; error?: unknown }> {
   const match = matchPath(path);
   if (!match) return { result: errorResponse(new HttpError(404, 'NOT_FOUND', `no route ${path}; see openapi.yaml`), ctx.requestId) };
   const entry = ROUTES.find((r) => r.path === match.template && r.method === method.toUpperCase());
   if (!entry) {
-    const allow = ROUTES.filter((r) => r.path === match.template).map((r) => r.method).join(', ');
-    const error = new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${match.template}; allowed: ${allow}`, { headers: { Allow: allow } });
+    const allow = ROUTES.filter((r) => r.path === match.template)
+      .map((r) => r.method)
+      .join(', ');
+    const error = new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${match.template}; allowed: ${allow}`, {
+      headers: { Allow: allow },
+    });
     return { template: match.template, result: errorResponse(error, ctx.requestId) };
   }
   try {
     return { template: match.template, result: await entry.route({ ...ctx, params: match.params }) };
   } catch (error) {
-    return { template: match.template, result: errorResponse(httpErrorOf(error), ctx.requestId), error: error instanceof HttpError ? undefined : error };
+    return {
+      template: match.template,
+      result: errorResponse(httpErrorOf(error), ctx.requestId),
+      error: error instanceof HttpError ? undefined : error,
+    };
   }
 }

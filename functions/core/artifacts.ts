@@ -41,14 +41,22 @@ export function sshConfig(outputs: BuildOutputs, spec: BuildSpec): string {
   const identity = `~/.ssh/${spec.keyName}.pem`;
   const block = (host: string, lines: string[]) => [`Host ${host}`, ...lines.map((l) => `  ${l}`)].join('\n');
   const nodes = [...byRole(outputs.nodes, 'control-plane'), ...byRole(outputs.nodes, 'worker')];
-  return [
-    `# ${outputs.clusterName} (build ${outputs.buildId}, ${outputs.region}) — written by k8s-ec2-builder`,
-    `# Usage: ssh -F ssh_config ${nodes[0]?.name ?? bastionAlias}`,
-    block(bastionAlias, [`HostName ${outputs.bastion.publicIp}`, `User ${SSH_USER}`, `IdentityFile ${identity}`, 'IdentitiesOnly yes']),
-    ...nodes.map((node) =>
-      block(node.name, [`HostName ${node.privateIp ?? node.instanceId}`, `User ${SSH_USER}`, `IdentityFile ${identity}`, 'IdentitiesOnly yes', `ProxyJump ${bastionAlias}`]),
-    ),
-  ].join('\n\n') + '\n';
+  return (
+    [
+      `# ${outputs.clusterName} (build ${outputs.buildId}, ${outputs.region}) — written by k8s-ec2-builder`,
+      `# Usage: ssh -F ssh_config ${nodes[0]?.name ?? bastionAlias}`,
+      block(bastionAlias, [`HostName ${outputs.bastion.publicIp}`, `User ${SSH_USER}`, `IdentityFile ${identity}`, 'IdentitiesOnly yes']),
+      ...nodes.map((node) =>
+        block(node.name, [
+          `HostName ${node.privateIp ?? node.instanceId}`,
+          `User ${SSH_USER}`,
+          `IdentityFile ${identity}`,
+          'IdentitiesOnly yes',
+          `ProxyJump ${bastionAlias}`,
+        ]),
+      ),
+    ].join('\n\n') + '\n'
+  );
 }
 
 /**

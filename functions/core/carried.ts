@@ -23,11 +23,13 @@ const present = (ids: Array<string | undefined>): string[] => [...new Set(ids.fi
 
 /** Every node and bastion instance id in the state. */
 export function carriedInstanceIds(state: Partial<BuildState>): string[] {
-  return present(layers(state).flatMap((layer) => [
-    ...(layer.nodes ?? []).map((node) => node.instanceId),
-    ...(layer.nodeLaunch?.nodes ?? []).map((node) => node.instanceId),
-    layer.bastion?.instanceId,
-  ]));
+  return present(
+    layers(state).flatMap((layer) => [
+      ...(layer.nodes ?? []).map((node) => node.instanceId),
+      ...(layer.nodeLaunch?.nodes ?? []).map((node) => node.instanceId),
+      layer.bastion?.instanceId,
+    ]),
+  );
 }
 
 /** The bastion's Elastic IP allocation ids in the state (LaunchBastion returns it as soon as it is allocated). */

@@ -88,7 +88,13 @@ const cache = new Map<string, AwsClients>();
  * runtime runs every step in one process, each under its own role's credentials).
  */
 export function clientsFor(region: string, env: Env = process.env, credentials?: StaticCredentials): AwsClients {
-  const key = [region, endpointFor('EC2', env), endpointFor('ELASTIC_LOAD_BALANCING_V2', env), endpointFor('SERVICE_QUOTAS', env), credentials?.accessKeyId].join('|');
+  const key = [
+    region,
+    endpointFor('EC2', env),
+    endpointFor('ELASTIC_LOAD_BALANCING_V2', env),
+    endpointFor('SERVICE_QUOTAS', env),
+    credentials?.accessKeyId,
+  ].join('|');
   let clients = cache.get(key);
   if (!clients) {
     clients = createClients(region, env, credentials);

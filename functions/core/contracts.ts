@@ -114,9 +114,7 @@ export interface BastionIds {
  * known id; that run launches the instance. `complete: true` does not mean associated: a pending bastion is
  * associated in WaitUntilReady.
  */
-export type BastionProgress =
-  | (BastionIds & { complete: true })
-  | (Pick<BastionIds, 'allocationId' | 'publicIp'> & { complete: false });
+export type BastionProgress = (BastionIds & { complete: true }) | (Pick<BastionIds, 'allocationId' | 'publicIp'> & { complete: false });
 
 export interface TargetsResult {
   /** target group key → registered instance ids */

@@ -5,4 +5,11 @@
  * actions). One list: the launch roles are granted it (infra/iam.ts), the embedded cloud demands it
  * (local/cloud/ec2/authorization-kms.ts), and preflight names it beside the key it finds.
  */
-export const EBS_CUSTOMER_KEY_ACTIONS = ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'] as const;
+export const EBS_CUSTOMER_KEY_ACTIONS = [
+  'kms:CreateGrant',
+  'kms:Decrypt',
+  'kms:DescribeKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+] as const;

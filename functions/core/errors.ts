@@ -18,23 +18,45 @@ export abstract class BuildError extends Error {
 
 // Retryable: the state machine retries these with backoff.
 /** The AWS API throttled us (RequestLimitExceeded, Throttling). */
-export class AwsThrottled extends BuildError { readonly retryable = true; }
+export class AwsThrottled extends BuildError {
+  readonly retryable = true;
+}
 /** AWS answered 5xx or could not be reached. */
-export class AwsUnavailable extends BuildError { readonly retryable = true; }
+export class AwsUnavailable extends BuildError {
+  readonly retryable = true;
+}
 /** A resource exists but is not in the wanted state yet (booting, draining, lingering ENIs). */
-export class ResourceNotReady extends BuildError { readonly retryable = true; }
+export class ResourceNotReady extends BuildError {
+  readonly retryable = true;
+}
 /** A resource we just created or were handed is not visible yet (EC2 eventual consistency). */
-export class NotYetVisible extends BuildError { readonly retryable = true; }
+export class NotYetVisible extends BuildError {
+  readonly retryable = true;
+}
 
 // Terminal: never retried; a build that meets one rolls back.
-export class InvalidSpec extends BuildError { readonly retryable = false; }
-export class PreflightFailed extends BuildError { readonly retryable = false; }
-export class QuotaExceeded extends BuildError { readonly retryable = false; }
-export class InsufficientCapacity extends BuildError { readonly retryable = false; }
-export class PermissionDenied extends BuildError { readonly retryable = false; }
-export class ResourceConflict extends BuildError { readonly retryable = false; }
+export class InvalidSpec extends BuildError {
+  readonly retryable = false;
+}
+export class PreflightFailed extends BuildError {
+  readonly retryable = false;
+}
+export class QuotaExceeded extends BuildError {
+  readonly retryable = false;
+}
+export class InsufficientCapacity extends BuildError {
+  readonly retryable = false;
+}
+export class PermissionDenied extends BuildError {
+  readonly retryable = false;
+}
+export class ResourceConflict extends BuildError {
+  readonly retryable = false;
+}
 /** What was built breaks a security invariant of docs/design.md "9.3 VerifyBaseline" (found by VerifyBaseline). */
-export class BaselineViolation extends BuildError { readonly retryable = false; }
+export class BaselineViolation extends BuildError {
+  readonly retryable = false;
+}
 
 export const RETRYABLE_ERRORS = ['AwsThrottled', 'AwsUnavailable', 'NotYetVisible'] as const;
 export const READINESS_ERROR = 'ResourceNotReady' as const;
@@ -67,34 +89,126 @@ type ErrorClass = new (message: string, options?: { cause?: unknown; details?: E
  * (`awsOnFreshIds`).
  */
 const CLASSIFICATION: Record<string, ErrorClass> = {
-  ...codes(AwsThrottled, 'RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException',
-    'RequestThrottled', 'RequestThrottledException', 'SlowDown', 'PriorRequestNotComplete'),
-  ...codes(AwsUnavailable, 'ServiceUnavailable', 'Unavailable', 'InternalError', 'InternalFailure',
-    'ServerInternal', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError',
+  ...codes(
+    AwsThrottled,
+    'RequestLimitExceeded',
+    'Throttling',
+    'ThrottlingException',
+    'TooManyRequestsException',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'SlowDown',
+    'PriorRequestNotComplete',
+  ),
+  ...codes(
+    AwsUnavailable,
+    'ServiceUnavailable',
+    'Unavailable',
+    'InternalError',
+    'InternalFailure',
+    'ServerInternal',
+    'RequestTimeout',
+    'RequestTimeoutException',
+    'TimeoutError',
     // The connection failed (no AWS answer at all): the step is retried and finds by tag what may exist.
-    'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'EAI_AGAIN'),
-  ...codes(ResourceNotReady, 'DependencyViolation', 'ResourceInUse', 'IncorrectState', 'IncorrectInstanceState',
-    'InvalidState', 'OperationNotPermitted.Pending'),
-  ...codes(NotYetVisible, 'InvalidVpcID.NotFound', 'InvalidSubnetID.NotFound', 'InvalidGroup.NotFound',
-    'InvalidInstanceID.NotFound', 'InvalidInternetGatewayID.NotFound', 'InvalidRouteTableID.NotFound',
-    'InvalidAllocationID.NotFound', 'InvalidAssociationID.NotFound', 'InvalidNetworkInterfaceID.NotFound',
-    'LoadBalancerNotFound', 'TargetGroupNotFound', 'ListenerNotFound', 'SubnetNotFound', 'InvalidSecurityGroup'),
-  ...codes(QuotaExceeded, 'VpcLimitExceeded', 'AddressLimitExceeded', 'InstanceLimitExceeded',
-    'VcpuLimitExceeded', 'SubnetLimitExceeded', 'SecurityGroupLimitExceeded', 'RulesPerSecurityGroupLimitExceeded',
-    'InternetGatewayLimitExceeded', 'RouteTableLimitExceeded', 'TooManyLoadBalancers', 'TooManyTargetGroups',
-    'TooManyListeners', 'TooManyTargets', 'TooManyTags', 'TooManyRegistrationsForTargetId',
-    'ServiceQuotaExceededException'),
-  ...codes(InsufficientCapacity, 'InsufficientInstanceCapacity', 'InsufficientHostCapacity',
-    'InsufficientCapacity', 'InsufficientAddressCapacity', 'InsufficientFreeAddressesInSubnet', 'Unsupported'),
-  ...codes(PermissionDenied, 'UnauthorizedOperation', 'AccessDenied', 'AccessDeniedException', 'AuthFailure',
-    'OptInRequired', 'Blocked', 'UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredToken'),
-  ...codes(ResourceConflict, 'IdempotentParameterMismatch', 'DuplicateLoadBalancerName',
-    'DuplicateTargetGroupName', 'DuplicateListener', 'InvalidGroup.Duplicate', 'Resource.AlreadyAssociated',
-    'TargetGroupAssociationLimit'),
-  ...codes(InvalidSpec, 'InvalidParameterValue', 'InvalidParameterCombination', 'InvalidParameter',
-    'ValidationError', 'MissingParameter', 'InvalidConfigurationRequest', 'InvalidTarget', 'InvalidAMIID.NotFound',
-    'InvalidAMIID.Malformed', 'InvalidKeyPair.NotFound', 'InvalidSubnet.Conflict', 'InvalidVpc.Range',
-    'InvalidSubnet.Range'),
+    'ECONNRESET',
+    'EPIPE',
+    'ETIMEDOUT',
+    'ECONNREFUSED',
+    'EAI_AGAIN',
+  ),
+  ...codes(
+    ResourceNotReady,
+    'DependencyViolation',
+    'ResourceInUse',
+    'IncorrectState',
+    'IncorrectInstanceState',
+    'InvalidState',
+    'OperationNotPermitted.Pending',
+  ),
+  ...codes(
+    NotYetVisible,
+    'InvalidVpcID.NotFound',
+    'InvalidSubnetID.NotFound',
+    'InvalidGroup.NotFound',
+    'InvalidInstanceID.NotFound',
+    'InvalidInternetGatewayID.NotFound',
+    'InvalidRouteTableID.NotFound',
+    'InvalidAllocationID.NotFound',
+    'InvalidAssociationID.NotFound',
+    'InvalidNetworkInterfaceID.NotFound',
+    'LoadBalancerNotFound',
+    'TargetGroupNotFound',
+    'ListenerNotFound',
+    'SubnetNotFound',
+    'InvalidSecurityGroup',
+  ),
+  ...codes(
+    QuotaExceeded,
+    'VpcLimitExceeded',
+    'AddressLimitExceeded',
+    'InstanceLimitExceeded',
+    'VcpuLimitExceeded',
+    'SubnetLimitExceeded',
+    'SecurityGroupLimitExceeded',
+    'RulesPerSecurityGroupLimitExceeded',
+    'InternetGatewayLimitExceeded',
+    'RouteTableLimitExceeded',
+    'TooManyLoadBalancers',
+    'TooManyTargetGroups',
+    'TooManyListeners',
+    'TooManyTargets',
+    'TooManyTags',
+    'TooManyRegistrationsForTargetId',
+    'ServiceQuotaExceededException',
+  ),
+  ...codes(
+    InsufficientCapacity,
+    'InsufficientInstanceCapacity',
+    'InsufficientHostCapacity',
+    'InsufficientCapacity',
+    'InsufficientAddressCapacity',
+    'InsufficientFreeAddressesInSubnet',
+    'Unsupported',
+  ),
+  ...codes(
+    PermissionDenied,
+    'UnauthorizedOperation',
+    'AccessDenied',
+    'AccessDeniedException',
+    'AuthFailure',
+    'OptInRequired',
+    'Blocked',
+    'UnrecognizedClientException',
+    'InvalidClientTokenId',
+    'ExpiredToken',
+  ),
+  ...codes(
+    ResourceConflict,
+    'IdempotentParameterMismatch',
+    'DuplicateLoadBalancerName',
+    'DuplicateTargetGroupName',
+    'DuplicateListener',
+    'InvalidGroup.Duplicate',
+    'Resource.AlreadyAssociated',
+    'TargetGroupAssociationLimit',
+  ),
+  ...codes(
+    InvalidSpec,
+    'InvalidParameterValue',
+    'InvalidParameterCombination',
+    'InvalidParameter',
+    'ValidationError',
+    'MissingParameter',
+    'InvalidConfigurationRequest',
+    'InvalidTarget',
+    'InvalidAMIID.NotFound',
+    'InvalidAMIID.Malformed',
+    'InvalidKeyPair.NotFound',
+    'InvalidSubnet.Conflict',
+    'InvalidVpc.Range',
+    'InvalidSubnet.Range',
+  ),
 };
 
 function codes(errorClass: ErrorClass, ...awsCodes: string[]): Record<string, ErrorClass> {
@@ -181,7 +295,13 @@ export interface RecordedError {
 }
 
 const TERMINAL_CLASSES: Record<string, ErrorClass> = {
-  InvalidSpec, PreflightFailed, QuotaExceeded, InsufficientCapacity, PermissionDenied, ResourceConflict, BaselineViolation,
+  InvalidSpec,
+  PreflightFailed,
+  QuotaExceeded,
+  InsufficientCapacity,
+  PermissionDenied,
+  ResourceConflict,
+  BaselineViolation,
 };
 
 /** True for what no Retry of the workflow will repeat: our terminal classes and unclassified errors. */

@@ -9,7 +9,12 @@ import { securityGroupPlans, type SecurityGroupKey, type SecurityGroupPlan } fro
  * target groups, listeners and security-group rules. Pure and deterministic: every step recomputes it
  * from the spec and build id instead of carrying it through the state machine.
  */
-export interface SubnetPlan { name: string; az: string; cidr: string; tags: Tags }
+export interface SubnetPlan {
+  name: string;
+  az: string;
+  cidr: string;
+  tags: Tags;
+}
 export type NodeRole = 'control-plane' | 'worker';
 export interface NodePlan {
   name: string;
@@ -121,9 +126,24 @@ function nodePlans(spec: BuildSpec, owner: Owner, role: NodeRole, short: string,
   });
 }
 
-function targetGroup(spec: BuildSpec, owner: Owner, key: string, listenerPort: number, targetPort: number, targetRole: NodeRole): TargetGroupPlan {
+function targetGroup(
+  spec: BuildSpec,
+  owner: Owner,
+  key: string,
+  listenerPort: number,
+  targetPort: number,
+  targetRole: NodeRole,
+): TargetGroupPlan {
   const name = targetGroupName(spec.name, listenerPort);
-  return { key, name, listenerPort, targetPort, targetRole, preserveClientIp: spec.loadBalancer.preserveClientIp, tags: resourceTags(owner, 'target-group', name) };
+  return {
+    key,
+    name,
+    listenerPort,
+    targetPort,
+    targetRole,
+    preserveClientIp: spec.loadBalancer.preserveClientIp,
+    tags: resourceTags(owner, 'target-group', name),
+  };
 }
 
 export type { SecurityGroupKey, SecurityGroupPlan };

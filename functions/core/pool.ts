@@ -11,7 +11,11 @@
  * Runs `work` on every item with at most `limit` calls in flight, and waits for all of them: one failure
  * does not stop the others (each result says how its item went), so the caller can keep what worked.
  */
-export async function settleLimited<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+export async function settleLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
   const results: PromiseSettledResult<R>[] = new Array(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -24,7 +24,13 @@ export interface SecurityGroupPlan {
   ingress: IngressRule[];
 }
 
-interface PortEntry { protocol: 'tcp' | 'udp'; from: number; to?: number; purpose: string; sources: SecurityGroupKey[] }
+interface PortEntry {
+  protocol: 'tcp' | 'udp';
+  from: number;
+  to?: number;
+  purpose: string;
+  sources: SecurityGroupKey[];
+}
 
 /** kubeadm control-plane ports (kubernetes.io/docs/reference/networking/ports-and-protocols). */
 export const CONTROL_PLANE_PORTS: PortEntry[] = [
@@ -70,19 +76,46 @@ export function securityGroupPlans(spec: BuildSpec, owner: Owner): Record<Securi
   };
   const listenerPorts = [API_SERVER_PORT, ...spec.loadBalancer.ingress.map((i) => i.port)];
   const clientCidrs = [spec.vpcCidr, ...spec.loadBalancer.allowedClientCidrs];
-  const sshFromBastion: IngressRule = { protocol: 'tcp', fromPort: SSH, toPort: SSH, source: { group: 'bastion' }, description: 'SSH from the bastion' };
+  const sshFromBastion: IngressRule = {
+    protocol: 'tcp',
+    fromPort: SSH,
+    toPort: SSH,
+    source: { group: 'bastion' },
+    description: 'SSH from the bastion',
+  };
   const nodePortsFromNlb: IngressRule[] = spec.loadBalancer.ingress.map(({ port, nodePort }) => ({
-    protocol: 'tcp', fromPort: nodePort, toPort: nodePort, source: { group: 'nlb' }, description: `NodePort ${nodePort} for NLB listener ${port}`,
+    protocol: 'tcp',
+    fromPort: nodePort,
+    toPort: nodePort,
+    source: { group: 'nlb' },
+    description: `NodePort ${nodePort} for NLB listener ${port}`,
   }));
 
   return {
-    bastion: group('bastion', 'bastion-sg', 'bastion-sg', 'SSH bastion: SSH from the allowed CIDRs only',
-      fromCidrs(spec.bastion.allowedSshCidrs, 'tcp', SSH, 'SSH')),
-    nlb: group('nlb', 'nlb-sg', 'nlb-sg', 'Internal NLB: listener ports from the VPC and allowed client CIDRs',
-      listenerPorts.flatMap((port) => fromCidrs(clientCidrs, 'tcp', port, `listener ${port}`))),
-    controlPlane: group('controlPlane', 'control-plane-sg', 'control-plane-sg', 'Kubernetes control plane: kubeadm ports',
-      [...expand(CONTROL_PLANE_PORTS), ...expand(CNI_PORTS), sshFromBastion]),
-    workers: group('workers', 'worker-sg', 'worker-sg', 'Kubernetes workers: kubelet, kube-proxy and ingress NodePorts',
-      [...expand(WORKER_PORTS), ...expand(CNI_PORTS), ...nodePortsFromNlb, sshFromBastion]),
+    bastion: group(
+      'bastion',
+      'bastion-sg',
+      'bastion-sg',
+      'SSH bastion: SSH from the allowed CIDRs only',
+      fromCidrs(spec.bastion.allowedSshCidrs, 'tcp', SSH, 'SSH'),
+    ),
+    nlb: group(
+      'nlb',
+      'nlb-sg',
+      'nlb-sg',
+      'Internal NLB: listener ports from the VPC and allowed client CIDRs',
+      listenerPorts.flatMap((port) => fromCidrs(clientCidrs, 'tcp', port, `listener ${port}`)),
+    ),
+    controlPlane: group('controlPlane', 'control-plane-sg', 'control-plane-sg', 'Kubernetes control plane: kubeadm ports', [
+      ...expand(CONTROL_PLANE_PORTS),
+      ...expand(CNI_PORTS),
+      sshFromBastion,
+    ]),
+    workers: group('workers', 'worker-sg', 'worker-sg', 'Kubernetes workers: kubelet, kube-proxy and ingress NodePorts', [
+      ...expand(WORKER_PORTS),
+      ...expand(CNI_PORTS),
+      ...nodePortsFromNlb,
+      sshFromBastion,
+    ]),
   };
 }

@@ -47,20 +47,36 @@ function checkDerivedNames(spec: BuildSpec): SpecError[] {
   const nameError = (code: string, message: string) => errors.push({ code, field: 'name', message });
   const lb = loadBalancerName(spec.name);
   if (lb.toLowerCase().startsWith(LOAD_BALANCER_RESERVED_PREFIX)) {
-    nameError(SPEC_LIMIT_CODES.reservedNamePrefix, `the load balancer would be named "${lb}", and AWS refuses load balancer names that begin with "${LOAD_BALANCER_RESERVED_PREFIX}"; pick a cluster name that does not begin with "${LOAD_BALANCER_RESERVED_PREFIX}"`);
+    nameError(
+      SPEC_LIMIT_CODES.reservedNamePrefix,
+      `the load balancer would be named "${lb}", and AWS refuses load balancer names that begin with "${LOAD_BALANCER_RESERVED_PREFIX}"; pick a cluster name that does not begin with "${LOAD_BALANCER_RESERVED_PREFIX}"`,
+    );
   }
-  const elbNames = [lb, ...[API_SERVER_PORT, ...spec.loadBalancer.ingress.map((i) => i.port)].map((port) => targetGroupName(spec.name, port))];
+  const elbNames = [
+    lb,
+    ...[API_SERVER_PORT, ...spec.loadBalancer.ingress.map((i) => i.port)].map((port) => targetGroupName(spec.name, port)),
+  ];
   const badElb = elbNames.find((n) => !ELB_NAME.test(n));
   if (badElb) {
-    nameError(SPEC_LIMIT_CODES.invalidDerivedName, `the derived name "${badElb}" breaks AWS's load balancer and target group name rule (1–32 letters, digits or hyphens, not beginning or ending with a hyphen); use a shorter cluster name`);
+    nameError(
+      SPEC_LIMIT_CODES.invalidDerivedName,
+      `the derived name "${badElb}" breaks AWS's load balancer and target group name rule (1–32 letters, digits or hyphens, not beginning or ending with a hyphen); use a shorter cluster name`,
+    );
   }
   const groupNames = Object.values(groupsOf(spec)).map((g) => g.name);
   const reserved = groupNames.find((n) => n.startsWith(SECURITY_GROUP_RESERVED_PREFIX));
   if (reserved) {
-    nameError(SPEC_LIMIT_CODES.reservedNamePrefix, `the security groups would be named like "${reserved}", and AWS refuses security group names that begin with "${SECURITY_GROUP_RESERVED_PREFIX}"; pick a cluster name that does not begin with "${SECURITY_GROUP_RESERVED_PREFIX}"`);
+    nameError(
+      SPEC_LIMIT_CODES.reservedNamePrefix,
+      `the security groups would be named like "${reserved}", and AWS refuses security group names that begin with "${SECURITY_GROUP_RESERVED_PREFIX}"; pick a cluster name that does not begin with "${SECURITY_GROUP_RESERVED_PREFIX}"`,
+    );
   }
   const long = groupNames.find((n) => n.length > MAX_SECURITY_GROUP_NAME);
-  if (long) nameError(SPEC_LIMIT_CODES.invalidDerivedName, `the security group name "${long}" is longer than AWS's ${MAX_SECURITY_GROUP_NAME} characters; use a shorter cluster name`);
+  if (long)
+    nameError(
+      SPEC_LIMIT_CODES.invalidDerivedName,
+      `the security group name "${long}" is longer than AWS's ${MAX_SECURITY_GROUP_NAME} characters; use a shorter cluster name`,
+    );
   return errors;
 }
 
@@ -69,7 +85,8 @@ export interface RuleCount {
   outbound: number;
 }
 
-const ruleKey = (r: IngressRule) => `${r.protocol}:${r.fromPort}:${r.toPort}:${'cidr' in r.source ? r.source.cidr : `group:${r.source.group}`}`;
+const ruleKey = (r: IngressRule) =>
+  `${r.protocol}:${r.fromPort}:${r.toPort}:${'cidr' in r.source ? r.source.cidr : `group:${r.source.group}`}`;
 
 /**
  * Rules per group as AWS counts them: one per CIDR and one per referenced group, for each protocol and port
@@ -78,7 +95,12 @@ const ruleKey = (r: IngressRule) => `${r.protocol}:${r.fromPort}:${r.toPort}:${'
  */
 export function plannedRuleCounts(groups: Record<SecurityGroupKey, SecurityGroupPlan>): Record<SecurityGroupKey, RuleCount> {
   const count = (g: SecurityGroupPlan): RuleCount => ({ inbound: new Set(g.ingress.map(ruleKey)).size, outbound: 1 });
-  return { bastion: count(groups.bastion), nlb: count(groups.nlb), controlPlane: count(groups.controlPlane), workers: count(groups.workers) };
+  return {
+    bastion: count(groups.bastion),
+    nlb: count(groups.nlb),
+    controlPlane: count(groups.controlPlane),
+    workers: count(groups.workers),
+  };
 }
 
 /** The field whose entries add rules to each group, and how to stay under the limit. */
@@ -96,9 +118,17 @@ function ruleGrowth(spec: BuildSpec, key: SecurityGroupKey): { field: string; la
     case 'bastion':
       return { field: 'bastion.allowedSshCidrs', label: 'bastion (one SSH rule per CIDR)', fix: 'give fewer CIDRs' };
     case 'workers':
-      return { field: 'loadBalancer.ingress', label: 'worker (kubelet, kube-proxy, Calico, SSH and one NodePort rule per ingress listener)', fix: 'give fewer ingress listeners' };
+      return {
+        field: 'loadBalancer.ingress',
+        label: 'worker (kubelet, kube-proxy, Calico, SSH and one NodePort rule per ingress listener)',
+        fix: 'give fewer ingress listeners',
+      };
     case 'controlPlane':
-      return { field: 'controlPlane', label: 'control-plane (kubeadm and Calico ports)', fix: 'this group has fixed rules; report it as a bug' };
+      return {
+        field: 'controlPlane',
+        label: 'control-plane (kubeadm and Calico ports)',
+        fix: 'this group has fixed rules; report it as a bug',
+      };
   }
 }
 
@@ -133,12 +163,19 @@ function checkNlbTargets(spec: BuildSpec): SpecError[] {
   const busiest = Math.max(0, ...perZone.values());
   const what = `${spec.controlPlane.count} control planes + ${spec.workers.count} workers × ${spec.loadBalancer.ingress.length} ingress listeners`;
   const fix = 'use fewer workers or fewer loadBalancer.ingress listeners';
-  const error = (message: string): SpecError[] => [{ code: SPEC_LIMIT_CODES.nlbTargets, field: 'loadBalancer.ingress', message: `${message}; ${fix}` }];
+  const error = (message: string): SpecError[] => [
+    { code: SPEC_LIMIT_CODES.nlbTargets, field: 'loadBalancer.ingress', message: `${message}; ${fix}` },
+  ];
   if (spec.loadBalancer.crossZone) {
     if (total <= AWS_NLB_TARGETS_CROSS_ZONE) return [];
-    return error(`the NLB would hold ${total} targets (${what}), and AWS allows ${AWS_NLB_TARGETS_CROSS_ZONE} per NLB with cross-zone load balancing on`);
+    return error(
+      `the NLB would hold ${total} targets (${what}), and AWS allows ${AWS_NLB_TARGETS_CROSS_ZONE} per NLB with cross-zone load balancing on`,
+    );
   }
   if (total > AWS_NLB_TARGETS) return error(`the NLB would hold ${total} targets (${what}), and AWS allows ${AWS_NLB_TARGETS} per NLB`);
-  if (busiest > AWS_NLB_TARGETS_PER_ZONE) return error(`the NLB would hold ${busiest} targets in one zone (${what}), and AWS allows ${AWS_NLB_TARGETS_PER_ZONE} per zone with cross-zone load balancing off`);
+  if (busiest > AWS_NLB_TARGETS_PER_ZONE)
+    return error(
+      `the NLB would hold ${busiest} targets in one zone (${what}), and AWS allows ${AWS_NLB_TARGETS_PER_ZONE} per zone with cross-zone load balancing off`,
+    );
   return [];
 }

@@ -11,13 +11,7 @@ const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 /** Rules that compare fields. Each problem names its field and the fix; all are reported at once. */
 export function checkSpecSemantics(spec: BuildSpec): SpecError[] {
-  return [
-    ...checkNetwork(spec),
-    ...checkZones(spec),
-    ...checkSsh(spec),
-    ...checkLoadBalancer(spec),
-    ...checkTags(spec.tags),
-  ];
+  return [...checkNetwork(spec), ...checkZones(spec), ...checkSsh(spec), ...checkLoadBalancer(spec), ...checkTags(spec.tags)];
 }
 
 function cidrField(text: string, field: string, errors: SpecError[]): Cidr | undefined {
@@ -44,7 +38,11 @@ function checkNetwork(spec: BuildSpec): SpecError[] {
   const vpc = cidrField(spec.vpcCidr, 'vpcCidr', errors);
   if (vpc) {
     if (!isRfc1918(vpc)) {
-      errors.push({ code: 'CIDR_NOT_PRIVATE', field: 'vpcCidr', message: `${vpc.text} is not in an RFC 1918 range; use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 space, e.g. 10.0.0.0/16` });
+      errors.push({
+        code: 'CIDR_NOT_PRIVATE',
+        field: 'vpcCidr',
+        message: `${vpc.text} is not in an RFC 1918 range; use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 space, e.g. 10.0.0.0/16`,
+      });
     }
     const subnetPrefix = vpc.prefix + SUBNET_SLOT_BITS;
     // Every private subnet holds its zone's nodes plus one NLB interface; AWS reserves 5 addresses.
@@ -59,7 +57,11 @@ function checkNetwork(spec: BuildSpec): SpecError[] {
   }
   const pod = cidrField(spec.kubernetes.podCidr, 'kubernetes.podCidr', errors);
   const service = cidrField(spec.kubernetes.serviceCidr, 'kubernetes.serviceCidr', errors);
-  const named: Array<[string, Cidr | undefined]> = [['vpcCidr', vpc], ['kubernetes.podCidr', pod], ['kubernetes.serviceCidr', service]];
+  const named: Array<[string, Cidr | undefined]> = [
+    ['vpcCidr', vpc],
+    ['kubernetes.podCidr', pod],
+    ['kubernetes.serviceCidr', service],
+  ];
   for (let i = 0; i < named.length; i++) {
     for (let j = i + 1; j < named.length; j++) {
       const [fieldA, a] = named[i];
@@ -93,10 +95,19 @@ function checkSsh(spec: BuildSpec): SpecError[] {
     const field = `bastion.allowedSshCidrs[${index}]`;
     const cidr = cidrField(text, field, errors);
     if (cidr && cidr.prefix === 0 && !spec.bastion.allowSshFromAnywhere) {
-      errors.push({ code: 'SSH_OPEN_TO_WORLD', field, message: 'SSH from 0.0.0.0/0 exposes the bastion to the internet; give your office CIDR, or set bastion.allowSshFromAnywhere to true' });
+      errors.push({
+        code: 'SSH_OPEN_TO_WORLD',
+        field,
+        message:
+          'SSH from 0.0.0.0/0 exposes the bastion to the internet; give your office CIDR, or set bastion.allowSshFromAnywhere to true',
+      });
     } else if (cidr && cidr.prefix < MIN_SSH_PREFIX && !spec.bastion.allowSshFromAnywhere) {
       // Wider than a /8, halves of the internet (0.0.0.0/1 + 128.0.0.0/1) would be "anywhere" by another name.
-      errors.push({ code: 'SSH_OPEN_TO_WORLD', field, message: `${cidr.text} admits ${2 ** (32 - cidr.prefix)} addresses; give a CIDR of /${MIN_SSH_PREFIX} or narrower, or set bastion.allowSshFromAnywhere to true` });
+      errors.push({
+        code: 'SSH_OPEN_TO_WORLD',
+        field,
+        message: `${cidr.text} admits ${2 ** (32 - cidr.prefix)} addresses; give a CIDR of /${MIN_SSH_PREFIX} or narrower, or set bastion.allowSshFromAnywhere to true`,
+      });
     }
   });
   return errors;
@@ -113,7 +124,11 @@ function checkLoadBalancer(spec: BuildSpec): SpecError[] {
       errors.push({ code: 'DUPLICATE_PORT', field: `loadBalancer.ingress[${index}].port`, message: `port ${port} ${why}; pick another` });
     }
     if (nodePorts.has(nodePort)) {
-      errors.push({ code: 'DUPLICATE_PORT', field: `loadBalancer.ingress[${index}].nodePort`, message: `NodePort ${nodePort} is used by another ingress entry; pick another` });
+      errors.push({
+        code: 'DUPLICATE_PORT',
+        field: `loadBalancer.ingress[${index}].nodePort`,
+        message: `NodePort ${nodePort} is used by another ingress entry; pick another`,
+      });
     }
     ports.add(port);
     nodePorts.add(nodePort);
@@ -125,13 +140,23 @@ function checkTags(tags: Record<string, string>): SpecError[] {
   const errors: SpecError[] = [];
   const limit = AWS_MAX_TAGS - OWN_TAG_COUNT;
   if (Object.keys(tags).length > limit) {
-    errors.push({ code: 'TAG_LIMIT', field: 'tags', message: `at most ${limit} tags (AWS allows ${AWS_MAX_TAGS} per resource and we add ${OWN_TAG_COUNT})` });
+    errors.push({
+      code: 'TAG_LIMIT',
+      field: 'tags',
+      message: `at most ${limit} tags (AWS allows ${AWS_MAX_TAGS} per resource and we add ${OWN_TAG_COUNT})`,
+    });
   }
   for (const [key, value] of Object.entries(tags)) {
     const field = `tags.${key}`;
     const reserved = RESERVED_TAG_PREFIXES.find((prefix) => key.toLowerCase().startsWith(prefix));
-    if (reserved) errors.push({ code: 'TAG_RESERVED', field, message: `tag keys starting with "${reserved}" are reserved; rename the key` });
-    else if (key === TAG.name) errors.push({ code: 'TAG_RESERVED', field, message: 'the Name tag is set by k8s-ec2-builder on every resource; remove it (names derive from the cluster name)' });
+    if (reserved)
+      errors.push({ code: 'TAG_RESERVED', field, message: `tag keys starting with "${reserved}" are reserved; rename the key` });
+    else if (key === TAG.name)
+      errors.push({
+        code: 'TAG_RESERVED',
+        field,
+        message: 'the Name tag is set by k8s-ec2-builder on every resource; remove it (names derive from the cluster name)',
+      });
     else if (key.length < 1 || key.length > 128 || !TAG_CHARS.test(key)) {
       errors.push({ code: 'TAG_INVALID', field, message: 'tag keys are 1–128 letters, digits, spaces or _ . : / = + - @' });
     }

@@ -83,7 +83,10 @@ export const BuildSpecSchema = z.strictObject({
   image: z
     .strictObject({
       family: z.enum(['rhel-8']).default('rhel-8'),
-      imageId: z.string().regex(/^ami-[0-9a-f]{8,17}$/, 'must be an AMI id, e.g. ami-0123456789abcdef0').optional(),
+      imageId: z
+        .string()
+        .regex(/^ami-[0-9a-f]{8,17}$/, 'must be an AMI id, e.g. ami-0123456789abcdef0')
+        .optional(),
     })
     .default({ family: 'rhel-8' }),
   bastion: z.strictObject({
@@ -92,10 +95,7 @@ export const BuildSpecSchema = z.strictObject({
       .array(z.string())
       .min(1, 'give the CIDR(s) your operators SSH from, e.g. ["203.0.113.0/24"]')
       .max(20, 'give at most 20 CIDRs'),
-    allowSshFromAnywhere: z
-      .boolean()
-      .default(false)
-      .describe('Must be true to allow 0.0.0.0/0 in allowedSshCidrs.'),
+    allowSshFromAnywhere: z.boolean().default(false).describe('Must be true to allow 0.0.0.0/0 in allowedSshCidrs.'),
   }),
   loadBalancer: z
     .strictObject({
@@ -113,10 +113,21 @@ export const BuildSpecSchema = z.strictObject({
         .default(false)
         .describe('Off by default: with instance targets, on breaks hairpin traffic (a control plane reaching itself through the NLB).'),
     })
-    .default({ crossZone: true, allowedClientCidrs: [], ingress: [{ port: 80, nodePort: 30080 }, { port: 443, nodePort: 30443 }], preserveClientIp: false }),
+    .default({
+      crossZone: true,
+      allowedClientCidrs: [],
+      ingress: [
+        { port: 80, nodePort: 30080 },
+        { port: 443, nodePort: 30443 },
+      ],
+      preserveClientIp: false,
+    }),
   kubernetes: z
     .strictObject({
-      version: z.string().regex(/^v?\d+\.\d+\.\d+$/, 'must be a Kubernetes version, e.g. v1.30.4').default('v1.30.4'),
+      version: z
+        .string()
+        .regex(/^v?\d+\.\d+\.\d+$/, 'must be a Kubernetes version, e.g. v1.30.4')
+        .default('v1.30.4'),
       podCidr: z.string().default('10.244.0.0/16'),
       serviceCidr: z.string().default('10.96.0.0/12'),
     })
@@ -140,7 +151,10 @@ export type SpecResult = { ok: true; spec: BuildSpec } | { ok: false; errors: Sp
 
 /** Dotted field path as users write it: `bastion.allowedSshCidrs[0]`. */
 export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+  return path.reduce<string>(
+    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+    '',
+  );
 }
 
 function shapeErrors(issues: core.$ZodIssue[]): SpecError[] {
@@ -198,7 +212,10 @@ export function validateSpecText(text: string): SpecResult {
   try {
     body = JSON.parse(text);
   } catch (error) {
-    return { ok: false, errors: [{ code: 'MALFORMED_JSON', field: '(body)', message: `the body is not valid JSON: ${(error as Error).message}` }] };
+    return {
+      ok: false,
+      errors: [{ code: 'MALFORMED_JSON', field: '(body)', message: `the body is not valid JSON: ${(error as Error).message}` }],
+    };
   }
   return validateSpec(body);
 }

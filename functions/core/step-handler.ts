@@ -48,21 +48,32 @@ export type StepHandler<S, R> = ((state: S) => Promise<R>) & { withDependencies(
  * Wraps one state's work: validates input, builds clients, logs structured JSON with the build id and the
  * step as persistent keys, and lets errors propagate (Step Functions can only Retry/Catch what is thrown).
  */
-export function stepHandler<R, S extends BuildState = BuildState>(step: string, work: (ctx: StepContext<S>) => Promise<R>, reading: SpecReading = 'full'): StepHandler<S, R> {
-  const handle = (deps: StepDependencies) => async (state: S): Promise<R> => {
-    const logger = new Logger({ serviceName: 'k8s-ec2-builder', persistentKeys: { step, buildId: state?.buildId } });
-    const { spec, plan: buildPlan } = parseStepInput(state, reading);
-    const started = Date.now();
-    try {
-      const clients = deps.clientsFor ? deps.clientsFor(spec.region) : clientsFor(spec.region);
-      const result = await work({ state, spec, plan: buildPlan, clients, logger });
-      logger.info('step finished', { durationMs: Date.now() - started });
-      return result;
-    } catch (error) {
-      if (error instanceof ResourceNotReady) logger.info('not ready yet', { reason: error.message });
-      else logger.error('step failed', { errorName: (error as Error)?.name, error: error as Error, retryable: error instanceof BuildError ? error.retryable : undefined });
-      throw error;
-    }
-  };
+export function stepHandler<R, S extends BuildState = BuildState>(
+  step: string,
+  work: (ctx: StepContext<S>) => Promise<R>,
+  reading: SpecReading = 'full',
+): StepHandler<S, R> {
+  const handle =
+    (deps: StepDependencies) =>
+    async (state: S): Promise<R> => {
+      const logger = new Logger({ serviceName: 'k8s-ec2-builder', persistentKeys: { step, buildId: state?.buildId } });
+      const { spec, plan: buildPlan } = parseStepInput(state, reading);
+      const started = Date.now();
+      try {
+        const clients = deps.clientsFor ? deps.clientsFor(spec.region) : clientsFor(spec.region);
+        const result = await work({ state, spec, plan: buildPlan, clients, logger });
+        logger.info('step finished', { durationMs: Date.now() - started });
+        return result;
+      } catch (error) {
+        if (error instanceof ResourceNotReady) logger.info('not ready yet', { reason: error.message });
+        else
+          logger.error('step failed', {
+            errorName: (error as Error)?.name,
+            error: error as Error,
+            retryable: error instanceof BuildError ? error.retryable : undefined,
+          });
+        throw error;
+      }
+    };
   return Object.assign(handle({}), { withDependencies: handle });
 }

@@ -15,9 +15,22 @@ export const OWN_TAG_COUNT = 7;
 export const AWS_MAX_TAGS = 50;
 
 export type Role =
-  | 'vpc' | 'private-subnet' | 'public-subnet' | 'internet-gateway' | 'private-route-table' | 'public-route-table'
-  | 'bastion-sg' | 'nlb-sg' | 'control-plane-sg' | 'worker-sg'
-  | 'control-plane' | 'worker' | 'bastion' | 'bastion-eip' | 'load-balancer' | 'target-group';
+  | 'vpc'
+  | 'private-subnet'
+  | 'public-subnet'
+  | 'internet-gateway'
+  | 'private-route-table'
+  | 'public-route-table'
+  | 'bastion-sg'
+  | 'nlb-sg'
+  | 'control-plane-sg'
+  | 'worker-sg'
+  | 'control-plane'
+  | 'worker'
+  | 'bastion'
+  | 'bastion-eip'
+  | 'load-balancer'
+  | 'target-group';
 
 export type Tags = Record<string, string>;
 

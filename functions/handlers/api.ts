@@ -58,8 +58,19 @@ export function createApiHandler(deps: ApiDeps = {}) {
     const region = machines.build.region || env.AWS_REGION || 'us-east-1';
     const outcome = await route(event.httpMethod, event.path ?? '/', { event, sfn: sfnFor(region, env), machines, requestId, now, random });
     // Never the body: a spec holds nothing secret, but request bodies stay out of info logs on principle.
-    const summary = { requestId, method: event.httpMethod, route: outcome.template ?? event.path, statusCode: outcome.result.statusCode, durationMs: Date.now() - started };
-    if (outcome.error) logger.error('request failed', { ...summary, errorName: (outcome.error as Error)?.name, errorMessage: (outcome.error as Error)?.message });
+    const summary = {
+      requestId,
+      method: event.httpMethod,
+      route: outcome.template ?? event.path,
+      statusCode: outcome.result.statusCode,
+      durationMs: Date.now() - started,
+    };
+    if (outcome.error)
+      logger.error('request failed', {
+        ...summary,
+        errorName: (outcome.error as Error)?.name,
+        errorMessage: (outcome.error as Error)?.message,
+      });
     else logger.info('request', summary);
     return outcome.result;
   };

@@ -11,7 +11,16 @@ import { ensureNetwork } from '../resources/network';
  */
 export const handler = stepHandler('create-network', async ({ state, plan, clients, logger }): Promise<NetworkProgress> => {
   const network = await ensureNetwork(clients, plan, state.network);
-  if (network.complete) logger.info('network ready', { vpcId: network.vpcId, publicSubnetId: network.publicSubnetId, privateSubnetIds: network.privateSubnetIds });
-  else logger.info('network in progress: handing the created ids to the state machine', { vpcId: network.vpcId, internetGatewayId: network.internetGatewayId });
+  if (network.complete)
+    logger.info('network ready', {
+      vpcId: network.vpcId,
+      publicSubnetId: network.publicSubnetId,
+      privateSubnetIds: network.privateSubnetIds,
+    });
+  else
+    logger.info('network in progress: handing the created ids to the state machine', {
+      vpcId: network.vpcId,
+      internetGatewayId: network.internetGatewayId,
+    });
   return network;
 });

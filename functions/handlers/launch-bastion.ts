@@ -17,9 +17,17 @@ export const handler = stepHandler('launch-bastion', async ({ state, plan, clien
   }
   const bastion = await ensureBastion(clients, plan, { imageId, network: state.network, known: state.bastion });
   if (bastion.complete) {
-    logger.info('bastion launched', { instanceId: bastion.instanceId, allocationId: bastion.allocationId, publicIp: bastion.publicIp, associated: Boolean(bastion.associationId) });
+    logger.info('bastion launched', {
+      instanceId: bastion.instanceId,
+      allocationId: bastion.allocationId,
+      publicIp: bastion.publicIp,
+      associated: Boolean(bastion.associationId),
+    });
   } else {
-    logger.info('bastion address allocated: handing its id to the state machine', { allocationId: bastion.allocationId, publicIp: bastion.publicIp });
+    logger.info('bastion address allocated: handing its id to the state machine', {
+      allocationId: bastion.allocationId,
+      publicIp: bastion.publicIp,
+    });
   }
   return bastion;
 });

@@ -18,7 +18,10 @@ export const handler = stepHandler('launch-nodes', async ({ state, plan, clients
   }
   const progress = await ensureNodes(clients, plan, { imageId, network: state.network, progress: state.nodeLaunch });
   logger.info(progress.complete ? 'nodes launched' : 'nodes in progress: handing what was launched to the state machine', {
-    launched: progress.nodes.length, of: plan.nodes.length, unnamed: progress.unnamed.length, generations: progress.generations,
+    launched: progress.nodes.length,
+    of: plan.nodes.length,
+    unnamed: progress.unnamed.length,
+    generations: progress.generations,
   });
   return progress;
 });

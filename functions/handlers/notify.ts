@@ -28,7 +28,8 @@ export function createNotifyHandler(deps: NotifyDeps = {}) {
     deps.resolveWebhookUrl ??
     secretsManagerWebhookResolver(
       process.env.SLACK_WEBHOOK_SECRET_ID,
-      () => (secrets ??= createSecretsManagerClient(process.env.AWS_REGION ?? regionOfArn(process.env.SLACK_WEBHOOK_SECRET_ID) ?? 'us-east-1')),
+      () =>
+        (secrets ??= createSecretsManagerClient(process.env.AWS_REGION ?? regionOfArn(process.env.SLACK_WEBHOOK_SECRET_ID) ?? 'us-east-1')),
       logger,
     );
   const fetchFn: FetchLike = deps.fetch ?? ((url, init) => fetch(url, init));

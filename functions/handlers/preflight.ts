@@ -16,7 +16,8 @@ export const handler = stepHandler('preflight', async ({ clients, plan, logger }
   const imageCheck = findRhel8Image(clients, plan.spec).then(
     (image) => ({ image, problems: [] as Problem[] }),
     (error: unknown) => {
-      if (error instanceof PreflightFailed) return { image: undefined, problems: [{ check: 'image', field: 'image', message: error.message }] };
+      if (error instanceof PreflightFailed)
+        return { image: undefined, problems: [{ check: 'image', field: 'image', message: error.message }] };
       throw error;
     },
   );
@@ -31,14 +32,23 @@ export const handler = stepHandler('preflight', async ({ clients, plan, logger }
   ]);
   const problems = [...zones, ...offerings, ...keyPair, ...names, ...quotas.problems, ...image.problems];
   if (problems.length > 0 || !image.image) {
-    throw new PreflightFailed(problems.map((p) => (p.field ? `${p.field}: ${p.message}` : p.message)).join('; '), { details: { problems } });
+    throw new PreflightFailed(problems.map((p) => (p.field ? `${p.field}: ${p.message}` : p.message)).join('; '), {
+      details: { problems },
+    });
   }
   const notes = [...quotas.notes, ...ebsNotes];
   logger.info('preflight passed', { image: image.image, quotas: quotas.checks, notes });
   return {
     imageId: image.image.imageId,
     imageName: image.image.imageName,
-    checks: ['availability zones', 'instance type offerings', `image ${image.image.imageName}`, `key pair ${plan.spec.keyName}`, 'cluster name free', ...quotas.checks],
+    checks: [
+      'availability zones',
+      'instance type offerings',
+      `image ${image.image.imageName}`,
+      `key pair ${plan.spec.keyName}`,
+      'cluster name free',
+      ...quotas.checks,
+    ],
     notes,
   };
 });

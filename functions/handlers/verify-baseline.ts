@@ -7,7 +7,12 @@ import { describeIngressRules, describeLoadBalancerView, describeSubnetRoutes, d
 import { describeNodes, describeOwned, LIVE_STATES, withVolumes, type InstanceRecord } from '../resources/instances';
 
 const facts = (r: InstanceRecord): InstanceFacts => ({
-  instanceId: r.instanceId, name: r.name, role: r.role, publicIp: r.publicIp, httpTokens: r.metadata.httpTokens, volumes: r.volumes,
+  instanceId: r.instanceId,
+  name: r.name,
+  role: r.role,
+  publicIp: r.publicIp,
+  httpTokens: r.metadata.httpTokens,
+  volumes: r.volumes,
 });
 
 /**
@@ -28,7 +33,15 @@ export const handler = stepHandler('verify-baseline', async ({ state, spec, plan
     describeTargetGroupAttributes(clients, Object.values(loadBalancer.targetGroupArns)),
   ]);
   const baseline = evaluateBaseline(
-    { nodes: nodes.map(facts), bastion: bastions[0] && facts(bastions[0]), groupIds: groups, ingressRules, privateSubnetRoutes, loadBalancer: lb, targetGroupAttributes },
+    {
+      nodes: nodes.map(facts),
+      bastion: bastions[0] && facts(bastions[0]),
+      groupIds: groups,
+      ingressRules,
+      privateSubnetRoutes,
+      loadBalancer: lb,
+      targetGroupAttributes,
+    },
     plan,
   );
   const failed = baseline.checks.filter((c) => !c.ok);
@@ -43,7 +56,11 @@ export const handler = stepHandler('verify-baseline', async ({ state, spec, plan
     vpcId: network.vpcId,
     subnetIds: { private: network.privateSubnetIds, public: network.publicSubnetId },
     securityGroupIds: groups,
-    loadBalancer: { arn: loadBalancer.loadBalancerArn, dnsName: loadBalancer.dnsName, apiEndpoint: `${loadBalancer.dnsName}:${API_SERVER_PORT}` },
+    loadBalancer: {
+      arn: loadBalancer.loadBalancerArn,
+      dnsName: loadBalancer.dnsName,
+      apiEndpoint: `${loadBalancer.dnsName}:${API_SERVER_PORT}`,
+    },
     bastion: { instanceId: readiness.bastion.instanceId, publicIp: readiness.bastion.publicIp, privateIp: readiness.bastion.privateIp },
     nodes: readiness.nodes,
     kubernetes: spec.kubernetes,

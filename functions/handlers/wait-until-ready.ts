@@ -13,7 +13,8 @@ import { describeTargets } from '../resources/targets';
  * its target groups and the bastion's Elastic IP is associated. The state machine's Retry does the waiting.
  */
 export const handler = stepHandler('wait-until-ready', async ({ state, plan, clients, logger }): Promise<ReadinessResult> => {
-  if (!state.loadBalancer || !state.nodes) throw new InvalidSpec('wait-until-ready needs $.nodes and $.loadBalancer from the earlier steps');
+  if (!state.loadBalancer || !state.nodes)
+    throw new InvalidSpec('wait-until-ready needs $.nodes and $.loadBalancer from the earlier steps');
   const pending: string[] = [];
 
   const nodes = await describeNodes(clients, plan.buildId);
@@ -42,7 +43,9 @@ export const handler = stepHandler('wait-until-ready', async ({ state, plan, cli
   for (const tg of plan.targetGroups) {
     const expected = nodes.filter((n) => n.role === tg.targetRole).map((n) => n.instanceId);
     // Same rule as RegisterTargets: on the target port, and a draining target is on its way out (not registered).
-    const registered = new Set((targets[tg.key] ?? []).filter((t) => t.port === tg.targetPort && t.state !== 'draining').map((t) => t.instanceId));
+    const registered = new Set(
+      (targets[tg.key] ?? []).filter((t) => t.port === tg.targetPort && t.state !== 'draining').map((t) => t.instanceId),
+    );
     const unregistered = expected.filter((id) => !registered.has(id));
     if (unregistered.length) pending.push(`${tg.name}: ${unregistered.join(', ')} not registered`);
   }
@@ -52,7 +55,14 @@ export const handler = stepHandler('wait-until-ready', async ({ state, plan, cli
   }
   logger.info('build is ready', { nodes: nodes.length, loadBalancer: lb.dnsName });
   const records: NodeRecord[] = nodes
-    .map((n) => ({ name: n.name, role: n.role as NodeRecord['role'], az: n.az, instanceId: n.instanceId, instanceType: n.instanceType, privateIp: n.privateIp }))
+    .map((n) => ({
+      name: n.name,
+      role: n.role as NodeRecord['role'],
+      az: n.az,
+      instanceId: n.instanceId,
+      instanceType: n.instanceType,
+      privateIp: n.privateIp,
+    }))
     .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
   return { nodes: records, bastion, loadBalancerState: lb.state };
 });

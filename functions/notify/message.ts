@@ -67,8 +67,10 @@ export function summarize(detail: ExecutionStatusDetail): Summary {
   const teardownOf = buildIdOfTeardown(name);
   const buildId = teardownOf ?? name;
   const input = parseObject(detail.input);
-  const cluster = str((input?.spec as Record<string, unknown> | undefined)?.name) ?? buildId.replace(/-(\d{8}-\d{6}-[a-z0-9]+|k[0-9a-f]{16})$/, '');
-  const outputs = parseObject(detail.output)?.outputs as { loadBalancer?: { dnsName?: unknown }; bastion?: { publicIp?: unknown }; notes?: unknown } | undefined;
+  const cluster =
+    str((input?.spec as Record<string, unknown> | undefined)?.name) ?? buildId.replace(/-(\d{8}-\d{6}-[a-z0-9]+|k[0-9a-f]{16})$/, '');
+  const outputs = parseObject(detail.output)?.outputs as
+    { loadBalancer?: { dnsName?: unknown }; bastion?: { publicIp?: unknown }; notes?: unknown } | undefined;
   const succeeded = detail.status === 'SUCCEEDED';
   const status = teardownOf ? (succeeded ? 'DESTROYED' : 'FAILED') : buildExecutionStatus(detail.status, detail.error ?? undefined);
   const parsed = succeeded ? undefined : parseFailureCause(detail.cause ?? undefined);
@@ -80,13 +82,16 @@ export function summarize(detail: ExecutionStatusDetail): Summary {
     cluster,
     status,
     executionStatus: detail.status,
-    durationMs: typeof detail.startDate === 'number' && typeof detail.stopDate === 'number' ? detail.stopDate - detail.startDate : undefined,
+    durationMs:
+      typeof detail.startDate === 'number' && typeof detail.stopDate === 'number' ? detail.stopDate - detail.startDate : undefined,
     nlbDns: succeeded ? str(outputs?.loadBalancer?.dnsName) : undefined,
     bastionIp: succeeded ? str(outputs?.bastion?.publicIp) : undefined,
     notes: succeeded && Array.isArray(outputs?.notes) ? outputs.notes.filter((n): n is string => typeof n === 'string') : undefined,
     failure,
     outcome: teardownOf
-      ? succeeded ? undefined : 'Teardown FAILED: some resources may remain. Send DELETE /builds/{id} again.'
+      ? succeeded
+        ? undefined
+        : 'Teardown FAILED: some resources may remain. Send DELETE /builds/{id} again.'
       : rollbackOutcome(buildExecutionStatus(detail.status, detail.error ?? undefined), detail.error ?? undefined),
     consoleUrl: consoleUrl(detail.executionArn, regionOfArn(detail.executionArn ?? detail.stateMachineArn)),
   };
@@ -121,23 +126,36 @@ export interface SlackMessage {
 export function slackMessage(summary: Summary): SlackMessage {
   const what = summary.kind === 'teardown' ? 'Teardown' : 'Build';
   const headline = `${summary.cluster ?? summary.buildId}: ${what} ${summary.status}`;
-  const field = (label: string, value: string | undefined) => (value ? [{ type: 'mrkdwn', text: `*${label}*\n${escapeMrkdwn(truncate(value, 500))}` }] : []);
+  const field = (label: string, value: string | undefined) =>
+    value ? [{ type: 'mrkdwn', text: `*${label}*\n${escapeMrkdwn(truncate(value, 500))}` }] : [];
   const fields = [
     ...field('Cluster', summary.cluster),
     ...field('Build id', summary.buildId),
-    ...field('Status', summary.executionStatus === summary.status ? summary.status : `${summary.status} (execution ${summary.executionStatus})`),
+    ...field(
+      'Status',
+      summary.executionStatus === summary.status ? summary.status : `${summary.status} (execution ${summary.executionStatus})`,
+    ),
     ...field('Duration', formatDuration(summary.durationMs)),
     ...field('NLB DNS', summary.nlbDns),
     ...field('Bastion IP', summary.bastionIp),
     ...field('Failed step', summary.failure?.step),
     ...field('Error', summary.failure?.error),
   ];
-  const notes = summary.notes?.length ? `*Preflight notes*\n${escapeMrkdwn(truncate(summary.notes.map((n) => `• ${n}`).join('\n'), MAX_NOTES))}` : undefined;
-  const details = [summary.failure?.cause && `*Cause*\n${escapeMrkdwn(truncate(summary.failure.cause, MAX_CAUSE))}`, summary.outcome && escapeMrkdwn(summary.outcome), notes].filter(Boolean);
+  const notes = summary.notes?.length
+    ? `*Preflight notes*\n${escapeMrkdwn(truncate(summary.notes.map((n) => `• ${n}`).join('\n'), MAX_NOTES))}`
+    : undefined;
+  const details = [
+    summary.failure?.cause && `*Cause*\n${escapeMrkdwn(truncate(summary.failure.cause, MAX_CAUSE))}`,
+    summary.outcome && escapeMrkdwn(summary.outcome),
+    notes,
+  ].filter(Boolean);
   return {
     text: `${headline} (${summary.buildId}, ${formatDuration(summary.durationMs)})`,
     blocks: [
-      { type: 'header', text: { type: 'plain_text', text: truncate(`${ICONS[summary.status] ?? ':information_source:'} ${headline}`, 150), emoji: true } },
+      {
+        type: 'header',
+        text: { type: 'plain_text', text: truncate(`${ICONS[summary.status] ?? ':information_source:'} ${headline}`, 150), emoji: true },
+      },
       { type: 'section', fields },
       ...(details.length ? [{ type: 'section', text: { type: 'mrkdwn', text: details.join('\n\n') } }] : []),
       { type: 'context', elements: [{ type: 'mrkdwn', text: `<${summary.consoleUrl}|Open the execution in the Step Functions console>` }] },

@@ -12,7 +12,10 @@ export interface NotifyLogger {
   error(message: string, ...extra: Array<Record<string, unknown>>): void;
 }
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ ok: boolean; status: number }>;
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal },
+) => Promise<{ ok: boolean; status: number }>;
 
 export interface PostResult {
   posted: boolean;
@@ -29,7 +32,11 @@ function describeError(error: unknown): { errorName: string; errorCode?: string 
   return { errorName: e?.name ?? typeof error, errorCode: e?.code ?? e?.cause?.code ?? e?.cause?.name };
 }
 
-export async function postToSlack(url: string, message: SlackMessage, options: { fetch: FetchLike; logger: NotifyLogger; timeoutMs?: number }): Promise<PostResult> {
+export async function postToSlack(
+  url: string,
+  message: SlackMessage,
+  options: { fetch: FetchLike; logger: NotifyLogger; timeoutMs?: number },
+): Promise<PostResult> {
   try {
     const response = await options.fetch(url, {
       method: 'POST',
@@ -75,7 +82,11 @@ export function webhookUrlFromSecret(secret: string | undefined): string | undef
  * Reads the webhook URL from Secrets Manager (env SLACK_WEBHOOK_SECRET_ID) once per warm container.
  * No secret id: undefined, i.e. notifications are off.
  */
-export function secretsManagerWebhookResolver(secretId: string | undefined, client: () => SecretsManagerClient, logger: NotifyLogger): () => Promise<string | undefined> {
+export function secretsManagerWebhookResolver(
+  secretId: string | undefined,
+  client: () => SecretsManagerClient,
+  logger: NotifyLogger,
+): () => Promise<string | undefined> {
   let cached: Promise<string | undefined> | undefined;
   return () => {
     if (!secretId) return Promise.resolve(undefined);

@@ -48,7 +48,13 @@ export async function checkInstanceTypeOfferings(clients: AwsClients, plan: Plan
   try {
     const pages = paginateDescribeInstanceTypeOfferings(
       { client: clients.ec2 },
-      { LocationType: 'availability-zone', Filters: [{ Name: 'instance-type', Values: allTypes }, { Name: 'location', Values: plan.spec.availabilityZones }] },
+      {
+        LocationType: 'availability-zone',
+        Filters: [
+          { Name: 'instance-type', Values: allTypes },
+          { Name: 'location', Values: plan.spec.availabilityZones },
+        ],
+      },
     );
     for await (const page of pages) {
       for (const offer of page.InstanceTypeOfferings ?? []) offered.add(`${offer.InstanceType}@${offer.Location}`);
@@ -60,7 +66,13 @@ export async function checkInstanceTypeOfferings(clients: AwsClients, plan: Plan
     types.flatMap((type) => {
       const missing = zones.filter((zone) => !offered.has(`${type}@${zone}`));
       return missing.length
-        ? [{ check: 'instance-type-offerings', field, message: `${type} is not offered in ${missing.join(', ')}; pick a type offered in every zone used, or other zones` }]
+        ? [
+            {
+              check: 'instance-type-offerings',
+              field,
+              message: `${type} is not offered in ${missing.join(', ')}; pick a type offered in every zone used, or other zones`,
+            },
+          ]
         : [];
     }),
   );
@@ -76,7 +88,13 @@ export async function checkKeyPair(clients: AwsClients, plan: Plan): Promise<Pro
     return [];
   } catch (error) {
     if (awsErrorCode(error) === 'InvalidKeyPair.NotFound') {
-      return [{ check: 'key-pair', field: 'keyName', message: `key pair "${plan.spec.keyName}" does not exist in ${plan.spec.region}; import your public key (aws ec2 import-key-pair) or set keyName` }];
+      return [
+        {
+          check: 'key-pair',
+          field: 'keyName',
+          message: `key pair "${plan.spec.keyName}" does not exist in ${plan.spec.region}; import your public key (aws ec2 import-key-pair) or set keyName`,
+        },
+      ];
     }
     throw translateAwsError(error, 'ec2:DescribeKeyPairs');
   }
@@ -86,12 +104,23 @@ export async function checkKeyPair(clients: AwsClients, plan: Plan): Promise<Pro
 export async function checkClusterNameFree(clients: AwsClients, plan: Plan): Promise<Problem[]> {
   const problems: Problem[] = [];
   const vpcs = await aws('ec2:DescribeVpcs', () =>
-    clients.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: `tag:${TAG.cluster}`, Values: [plan.spec.name] }, { Name: `tag:${TAG.managedBy}`, Values: [MANAGED_BY] }] })),
+    clients.ec2.send(
+      new DescribeVpcsCommand({
+        Filters: [
+          { Name: `tag:${TAG.cluster}`, Values: [plan.spec.name] },
+          { Name: `tag:${TAG.managedBy}`, Values: [MANAGED_BY] },
+        ],
+      }),
+    ),
   );
   for (const vpc of vpcs.Vpcs ?? []) {
     const owner = fromTagList(vpc.Tags)[TAG.buildId];
     if (owner !== plan.buildId) {
-      problems.push({ check: 'cluster-name', field: 'name', message: `cluster name "${plan.spec.name}" is in use by build ${owner} (${vpc.VpcId}); destroy that build or choose another name` });
+      problems.push({
+        check: 'cluster-name',
+        field: 'name',
+        message: `cluster name "${plan.spec.name}" is in use by build ${owner} (${vpc.VpcId}); destroy that build or choose another name`,
+      });
     }
   }
   const lbName = plan.loadBalancer.name;
@@ -102,7 +131,11 @@ export async function checkClusterNameFree(clients: AwsClients, plan: Plan): Pro
       const tags = await aws('elbv2:DescribeTags', () => clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: [arn] })));
       const owner = fromTagList(tags.TagDescriptions?.[0]?.Tags)[TAG.buildId];
       if (owner !== plan.buildId) {
-        problems.push({ check: 'cluster-name', field: 'name', message: `load balancer name "${lbName}" is taken${owner ? ` by build ${owner}` : ''}; choose another cluster name` });
+        problems.push({
+          check: 'cluster-name',
+          field: 'name',
+          message: `load balancer name "${lbName}" is taken${owner ? ` by build ${owner}` : ''}; choose another cluster name`,
+        });
       }
     }
   } catch (error) {

@@ -45,7 +45,10 @@ export async function describeSubnetRoutes(clients: AwsClients, subnetIds: strin
   );
   const routes: Record<string, string[]> = Object.fromEntries(subnetIds.map((id) => [id, []]));
   for (const table of result.RouteTables ?? []) {
-    const destinations = (table.Routes ?? []).map((r) => `${r.DestinationCidrBlock ?? r.DestinationIpv6CidrBlock ?? r.DestinationPrefixListId}→${r.GatewayId ?? r.NatGatewayId ?? r.TransitGatewayId ?? 'other'}`);
+    const destinations = (table.Routes ?? []).map(
+      (r) =>
+        `${r.DestinationCidrBlock ?? r.DestinationIpv6CidrBlock ?? r.DestinationPrefixListId}→${r.GatewayId ?? r.NatGatewayId ?? r.TransitGatewayId ?? 'other'}`,
+    );
     for (const association of table.Associations ?? []) {
       if (association.SubnetId && routes[association.SubnetId]) routes[association.SubnetId] = destinations;
     }
@@ -56,7 +59,9 @@ export async function describeSubnetRoutes(clients: AwsClients, subnetIds: strin
 export async function describeTargetGroupAttributes(clients: AwsClients, arns: string[]): Promise<Record<string, Record<string, string>>> {
   const entries = await Promise.all(
     arns.map(async (arn) => {
-      const result = await aws('elbv2:DescribeTargetGroupAttributes', () => clients.elbv2.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: arn })));
+      const result = await aws('elbv2:DescribeTargetGroupAttributes', () =>
+        clients.elbv2.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: arn })),
+      );
       return [arn, Object.fromEntries((result.Attributes ?? []).map((a) => [a.Key ?? '', a.Value ?? '']))] as const;
     }),
   );
@@ -74,7 +79,9 @@ export interface LoadBalancerView {
 export async function describeLoadBalancerView(clients: AwsClients, arn: string): Promise<LoadBalancerView> {
   const [described, attributes] = await Promise.all([
     aws('elbv2:DescribeLoadBalancers', () => clients.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }))),
-    aws('elbv2:DescribeLoadBalancerAttributes', () => clients.elbv2.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: arn }))),
+    aws('elbv2:DescribeLoadBalancerAttributes', () =>
+      clients.elbv2.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: arn })),
+    ),
   ]);
   const lb = described.LoadBalancers?.[0];
   return {

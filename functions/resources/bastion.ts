@@ -11,7 +11,16 @@ import type { BastionIds, BastionProgress, NetworkIds } from '../core/contracts'
 import { aws, awsErrorCode, awsReading, InvalidSpec, NotYetVisible, ResourceConflict, ResourceNotReady } from '../core/errors';
 import type { Plan } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
-import { capacityExhausted, describeInstancesById, describeOwned, isCapacityError, LIVE_STATES, runInstances, type InstanceRecord, type LaunchRequest } from './instances';
+import {
+  capacityExhausted,
+  describeInstancesById,
+  describeOwned,
+  isCapacityError,
+  LIVE_STATES,
+  runInstances,
+  type InstanceRecord,
+  type LaunchRequest,
+} from './instances';
 import { ignoringGone, onlyOne, requireCarried, withCarried } from './owned';
 
 /**
@@ -83,7 +92,12 @@ async function link(
 }
 
 function ids(instance: InstanceRecord, address: Address): BastionIds {
-  return { instanceId: instance.instanceId, allocationId: address.AllocationId as string, publicIp: address.PublicIp ?? '', privateIp: instance.privateIp };
+  return {
+    instanceId: instance.instanceId,
+    allocationId: address.AllocationId as string,
+    publicIp: address.PublicIp ?? '',
+    privateIp: instance.privateIp,
+  };
 }
 
 /**
@@ -92,21 +106,33 @@ function ids(instance: InstanceRecord, address: Address): BastionIds {
  * than leaked). Runs first in teardown: an associated address keeps the Internet Gateway from detaching.
  * Already gone is success. Returns the released allocation ids.
  */
-export async function releaseBastionAddress(clients: AwsClients, buildId: string, carriedAllocationIds: readonly string[] = []): Promise<string[]> {
+export async function releaseBastionAddress(
+  clients: AwsClients,
+  buildId: string,
+  carriedAllocationIds: readonly string[] = [],
+): Promise<string[]> {
   const addresses = await describeAddresses(clients, buildId);
   const seen = addresses.map((address) => address.AllocationId);
-  addresses.push(...withCarried([], carriedAllocationIds).filter((id) => !seen.includes(id)).map((AllocationId): Address => ({ AllocationId })));
+  addresses.push(
+    ...withCarried([], carriedAllocationIds)
+      .filter((id) => !seen.includes(id))
+      .map((AllocationId): Address => ({ AllocationId })),
+  );
   const released: string[] = [];
   for (const address of addresses) {
     if (address.AssociationId) {
-      await ignoringGone('DisassociateAddress', () => clients.ec2.send(new DisassociateAddressCommand({ AssociationId: address.AssociationId })));
+      await ignoringGone('DisassociateAddress', () =>
+        clients.ec2.send(new DisassociateAddressCommand({ AssociationId: address.AssociationId })),
+      );
     }
     try {
       await ignoringGone('ReleaseAddress', () => clients.ec2.send(new ReleaseAddressCommand({ AllocationId: address.AllocationId })));
     } catch (error) {
       // Right after disassociation EC2 may still see the address in use: wait and retry, don't fail.
       if (awsErrorCode(error) === 'InvalidIPAddress.InUse') {
-        throw new ResourceNotReady(`Elastic IP ${address.AllocationId} is still in use; retrying after disassociation settles`, { cause: error });
+        throw new ResourceNotReady(`Elastic IP ${address.AllocationId} is still in use; retrying after disassociation settles`, {
+          cause: error,
+        });
       }
       throw error;
     }
@@ -123,7 +149,8 @@ async function findBastion(clients: AwsClients, buildId: string, knownId?: strin
   const byTag = onlyOne('bastion instance', buildId, await describeOwned(clients, buildId, ['bastion'], LIVE_STATES), (i) => i.instanceId);
   if (byTag || !knownId) return byTag;
   const [carried] = await describeInstancesById(clients, [knownId]);
-  if (carried && !isOwnedBy(carried.tags, buildId)) throw new ResourceConflict(`instance ${knownId} is not tagged as belonging to build ${buildId}`);
+  if (carried && !isOwnedBy(carried.tags, buildId))
+    throw new ResourceConflict(`instance ${knownId} is not tagged as belonging to build ${buildId}`);
   return carried && (LIVE_STATES as readonly string[]).includes(carried.state) ? carried : undefined;
 }
 
@@ -170,7 +197,9 @@ async function launchBastion(clients: AwsClients, plan: Plan, input: BastionInpu
  */
 async function allocateAddress(clients: AwsClients, plan: Plan): Promise<Address> {
   const out = await aws('AllocateAddress', () =>
-    clients.ec2Once.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: tagSpecifications('elastic-ip', plan.bastion.addressTags) })),
+    clients.ec2Once.send(
+      new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: tagSpecifications('elastic-ip', plan.bastion.addressTags) }),
+    ),
   );
   if (!out.AllocationId) throw new NotYetVisible('AllocateAddress returned no allocation id');
   return { AllocationId: out.AllocationId, PublicIp: out.PublicIp };
@@ -213,4 +242,3 @@ async function associate(clients: AwsClients, address: Address, instance: Instan
   );
   return out.AssociationId ?? '';
 }
-

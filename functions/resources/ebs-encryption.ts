@@ -27,10 +27,15 @@ export async function checkEbsDefaultKey(clients: AwsClients): Promise<string[]>
     if (!EbsEncryptionByDefault) return [];
     const { KmsKeyId } = await clients.ec2.send(new GetEbsDefaultKmsKeyIdCommand({}));
     if (!KmsKeyId || AWS_MANAGED_KEY.test(KmsKeyId)) return [];
-    return [`EBS encryption by default with customer-managed key ${KmsKeyId}; the launch roles need ${EBS_CUSTOMER_KEY_ACTIONS.join(', ')} on it: they hold them through EC2, and the key's policy must let IAM grant them, or the instances fail to launch`];
+    return [
+      `EBS encryption by default with customer-managed key ${KmsKeyId}; the launch roles need ${EBS_CUSTOMER_KEY_ACTIONS.join(', ')} on it: they hold them through EC2, and the key's policy must let IAM grant them, or the instances fail to launch`,
+    ];
   } catch (error) {
     const why = whyUnanswered(error);
-    if (why) return [`EBS encryption by default not checked: ${why}; a customer-managed default key would need ${EBS_CUSTOMER_KEY_ACTIONS.join(', ')} for the launch roles`];
+    if (why)
+      return [
+        `EBS encryption by default not checked: ${why}; a customer-managed default key would need ${EBS_CUSTOMER_KEY_ACTIONS.join(', ')} for the launch roles`,
+      ];
     throw translateAwsError(error, 'ec2:GetEbsEncryptionByDefault');
   }
 }

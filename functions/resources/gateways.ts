@@ -42,12 +42,14 @@ export async function ensureInternetGateway(clients: AwsClients, plan: Plan, vpc
  */
 export async function deleteInternetGateway(clients: AwsClients, buildId: string, carriedId?: string): Promise<string[]> {
   const gateways = await findOwnedGateways(clients, buildId);
-  gateways.push(...(await carriedUnseen(
-    gateways.map((g) => g.InternetGatewayId),
-    [carriedId],
-    async (id) => (await describeGateways(clients, { InternetGatewayIds: [id] }))[0],
-    (InternetGatewayId): InternetGateway => ({ InternetGatewayId }),
-  )));
+  gateways.push(
+    ...(await carriedUnseen(
+      gateways.map((g) => g.InternetGatewayId),
+      [carriedId],
+      async (id) => (await describeGateways(clients, { InternetGatewayIds: [id] }))[0],
+      (InternetGatewayId): InternetGateway => ({ InternetGatewayId }),
+    )),
+  );
   const deleted: string[] = [];
   for (const gateway of gateways) {
     const gatewayId = gateway.InternetGatewayId as string;
@@ -59,7 +61,11 @@ export async function deleteInternetGateway(clients: AwsClients, buildId: string
       );
     }
     // A carried gateway we could not describe may still be attached: AWS then answers DependencyViolation.
-    await ignoringGone('DeleteInternetGateway', () => clients.ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: gatewayId })), ALREADY_DETACHED);
+    await ignoringGone(
+      'DeleteInternetGateway',
+      () => clients.ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: gatewayId })),
+      ALREADY_DETACHED,
+    );
     deleted.push(gatewayId);
   }
   return deleted;
@@ -70,7 +76,9 @@ async function attach(clients: AwsClients, gateway: InternetGateway, vpcId: stri
   if (attachments.some((a) => a.VpcId === vpcId)) return;
   const elsewhere = attachments.find((a) => a.VpcId);
   if (elsewhere) {
-    throw new ResourceConflict(`Internet Gateway ${gateway.InternetGatewayId} is attached to ${elsewhere.VpcId}, not to the build's VPC ${vpcId}`);
+    throw new ResourceConflict(
+      `Internet Gateway ${gateway.InternetGatewayId} is attached to ${elsewhere.VpcId}, not to the build's VPC ${vpcId}`,
+    );
   }
   try {
     await clients.ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: gateway.InternetGatewayId, VpcId: vpcId }));
@@ -95,7 +103,9 @@ async function carriedGateway(clients: AwsClients, buildId: string, gatewayId?: 
 /** Sent once (`ec2Once`): an SDK resend after a lost answer would make a second gateway (see createClients). */
 async function createGateway(clients: AwsClients, plan: Plan): Promise<string> {
   const out = await aws('CreateInternetGateway', () =>
-    clients.ec2Once.send(new CreateInternetGatewayCommand({ TagSpecifications: tagSpecifications('internet-gateway', plan.internetGateway.tags) })),
+    clients.ec2Once.send(
+      new CreateInternetGatewayCommand({ TagSpecifications: tagSpecifications('internet-gateway', plan.internetGateway.tags) }),
+    ),
   );
   const gatewayId = out.InternetGateway?.InternetGatewayId;
   if (!gatewayId) throw new NotYetVisible('CreateInternetGateway returned no gateway id');
@@ -103,5 +113,9 @@ async function createGateway(clients: AwsClients, plan: Plan): Promise<string> {
 }
 
 async function describeGateways(clients: AwsClients, input: DescribeInternetGatewaysCommandInput): Promise<InternetGateway[]> {
-  return describeAll('DescribeInternetGateways', () => paginateDescribeInternetGateways({ client: clients.ec2 }, input), (page) => page.InternetGateways);
+  return describeAll(
+    'DescribeInternetGateways',
+    () => paginateDescribeInternetGateways({ client: clients.ec2 }, input),
+    (page) => page.InternetGateways,
+  );
 }

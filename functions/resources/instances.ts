@@ -92,11 +92,20 @@ export function launchParams(request: LaunchRequest, generation: number): RunIns
     ClientToken: clientTokenFor(buildId, role, indices, az, generation),
     MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: request.hopLimit },
     BlockDeviceMappings: [
-      { DeviceName: ROOT_DEVICE_NAME, Ebs: { VolumeType: 'gp3', VolumeSize: ROOT_VOLUME_GIB[role], Encrypted: true, DeleteOnTermination: true } },
+      {
+        DeviceName: ROOT_DEVICE_NAME,
+        Ebs: { VolumeType: 'gp3', VolumeSize: ROOT_VOLUME_GIB[role], Encrypted: true, DeleteOnTermination: true },
+      },
     ],
     // An explicit interface says "no public IP" even in a subnet that maps one on launch (the public one).
     NetworkInterfaces: [
-      { DeviceIndex: 0, SubnetId: request.subnetId, Groups: [request.securityGroupId], AssociatePublicIpAddress: false, DeleteOnTermination: true },
+      {
+        DeviceIndex: 0,
+        SubnetId: request.subnetId,
+        Groups: [request.securityGroupId],
+        AssociatePublicIpAddress: false,
+        DeleteOnTermination: true,
+      },
     ],
     TagSpecifications: [
       ...tagSpecifications('instance', tags),
@@ -115,7 +124,9 @@ export async function runInstances(clients: AwsClients, request: LaunchRequest, 
   const out = await aws('RunInstances', () => clients.ec2.send(new RunInstancesCommand(launchParams(request, generation))));
   const instances = [...(out.Instances ?? [])].sort((a, b) => (a.AmiLaunchIndex ?? 0) - (b.AmiLaunchIndex ?? 0));
   if (instances.length !== request.indices.length || instances.some((instance) => !instance.InstanceId)) {
-    throw new AwsUnavailable(`RunInstances returned ${instances.length} instance(s) for ${request.name}, ${request.indices.length} asked for`);
+    throw new AwsUnavailable(
+      `RunInstances returned ${instances.length} instance(s) for ${request.name}, ${request.indices.length} asked for`,
+    );
   }
   return instances;
 }
@@ -195,7 +206,10 @@ function toRecord(instance: Instance): InstanceRecord {
       httpEndpoint: instance.MetadataOptions?.HttpEndpoint,
       hopLimit: instance.MetadataOptions?.HttpPutResponseHopLimit,
     },
-    volumes: (instance.BlockDeviceMappings ?? []).map((mapping) => ({ volumeId: mapping.Ebs?.VolumeId ?? '', deviceName: mapping.DeviceName })),
+    volumes: (instance.BlockDeviceMappings ?? []).map((mapping) => ({
+      volumeId: mapping.Ebs?.VolumeId ?? '',
+      deviceName: mapping.DeviceName,
+    })),
     tags,
   };
 }

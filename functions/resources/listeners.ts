@@ -50,7 +50,8 @@ export async function ensureListeners(
   const listenerArns: Record<string, string> = {};
   for (const tg of plan.targetGroups) {
     const targetGroupArn = targetGroupArns[tg.key];
-    if (!targetGroupArn) throw new InvalidSpec(`target group ${tg.key} has no ARN; CreateLoadBalancer ensures target groups before listeners`);
+    if (!targetGroupArn)
+      throw new InvalidSpec(`target group ${tg.key} has no ARN; CreateLoadBalancer ensures target groups before listeners`);
     const current = existing.find((l) => l.Port === tg.listenerPort);
     if (current?.ListenerArn) {
       const forwardsTo = forwardTarget(current);

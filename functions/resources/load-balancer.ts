@@ -172,7 +172,10 @@ async function ensureCrossZone(clients: AwsClients, loadBalancerArn: string, cro
   if (out.Attributes?.find((a) => a.Key === CROSS_ZONE_ATTRIBUTE)?.Value === wanted) return;
   await aws('ModifyLoadBalancerAttributes', () =>
     clients.elbv2.send(
-      new ModifyLoadBalancerAttributesCommand({ LoadBalancerArn: loadBalancerArn, Attributes: [{ Key: CROSS_ZONE_ATTRIBUTE, Value: wanted }] }),
+      new ModifyLoadBalancerAttributesCommand({
+        LoadBalancerArn: loadBalancerArn,
+        Attributes: [{ Key: CROSS_ZONE_ATTRIBUTE, Value: wanted }],
+      }),
     ),
   );
 }

@@ -24,15 +24,25 @@ const NLB_DESCRIPTION = /^ELB net\/([^/]+)\//;
  * The NLB interfaces still in the VPC: interface type `network_load_balancer`, or (older interfaces and
  * some emulators) an `ELB net/…` description; with `loadBalancerName`, only that load balancer's.
  */
-export async function findLingeringInterfaces(clients: AwsClients, vpcId: string, loadBalancerName?: string): Promise<LingeringInterface[]> {
+export async function findLingeringInterfaces(
+  clients: AwsClients,
+  vpcId: string,
+  loadBalancerName?: string,
+): Promise<LingeringInterface[]> {
   const input = { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] };
-  const interfaces = await describeAll('DescribeNetworkInterfaces', () => paginateDescribeNetworkInterfaces({ client: clients.ec2 }, input), (page) => page.NetworkInterfaces);
-  return interfaces.filter((eni) => isLoadBalancerInterface(eni, loadBalancerName)).map((eni) => ({
-    networkInterfaceId: eni.NetworkInterfaceId as string,
-    subnetId: eni.SubnetId,
-    description: eni.Description,
-    status: eni.Status,
-  }));
+  const interfaces = await describeAll(
+    'DescribeNetworkInterfaces',
+    () => paginateDescribeNetworkInterfaces({ client: clients.ec2 }, input),
+    (page) => page.NetworkInterfaces,
+  );
+  return interfaces
+    .filter((eni) => isLoadBalancerInterface(eni, loadBalancerName))
+    .map((eni) => ({
+      networkInterfaceId: eni.NetworkInterfaceId as string,
+      subnetId: eni.SubnetId,
+      description: eni.Description,
+      status: eni.Status,
+    }));
 }
 
 /** Throws ResourceNotReady, naming the interfaces, while any NLB interface remains in the VPC. */

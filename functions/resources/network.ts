@@ -38,7 +38,16 @@ export async function ensureNetwork(clients: AwsClients, plan: Plan, known: Part
     known,
   );
   const securityGroupIds = await ensureSecurityGroups(clients, plan, vpcId, known.securityGroupIds);
-  return { complete: true, vpcId, privateSubnetIds, publicSubnetId, internetGatewayId, privateRouteTableId, publicRouteTableId, securityGroupIds };
+  return {
+    complete: true,
+    vpcId,
+    privateSubnetIds,
+    publicSubnetId,
+    internetGatewayId,
+    privateRouteTableId,
+    publicRouteTableId,
+    securityGroupIds,
+  };
 }
 
 /**

@@ -93,11 +93,17 @@ export async function ensureNodes(
   // Launching the other groups of a build that will roll back only adds to what must be terminated.
   const terminal = failures.find(isTerminal);
   if (terminal) return { ...progress, failure: recordError(terminal) };
-  progress.complete = failures.length === 0 && progress.unnamed.length === 0 && plan.nodes.every((node) => progress.nodes.some((n) => n.name === node.name));
+  progress.complete =
+    failures.length === 0 && progress.unnamed.length === 0 && plan.nodes.every((node) => progress.nodes.some((n) => n.name === node.name));
   return progress;
 }
 
-async function advance(clients: AwsClients, group: LaunchGroup, request: LaunchRequest, progress: NodesProgress): Promise<GroupStep | undefined> {
+async function advance(
+  clients: AwsClients,
+  group: LaunchGroup,
+  request: LaunchRequest,
+  progress: NodesProgress,
+): Promise<GroupStep | undefined> {
   const known = group.members.map((member) => progress.nodes.find((node) => node.name === member.name));
   if (known.every(Boolean)) {
     const pending = (known as NodeRecord[]).filter((node) => progress.unnamed.includes(node.name));
@@ -124,9 +130,13 @@ async function advance(clients: AwsClients, group: LaunchGroup, request: LaunchR
 /** Gives each instance its node's Name; returns the nodes it could not name (and why), for the next run. */
 async function nameNodes(clients: AwsClients, nodes: NodeRecord[]): Promise<{ unnamed: string[]; error?: unknown }> {
   const results = await settleLimited(nodes, NAMING_CONCURRENCY, (node) =>
-    aws('CreateTags', () => clients.ec2.send(new CreateTagsCommand({ Resources: [node.instanceId], Tags: [{ Key: TAG.name, Value: node.name }] }))),
+    aws('CreateTags', () =>
+      clients.ec2.send(new CreateTagsCommand({ Resources: [node.instanceId], Tags: [{ Key: TAG.name, Value: node.name }] })),
+    ),
   );
-  const failed = results.flatMap((result, i) => (result.status === 'rejected' ? [{ name: nodes[i].name, reason: result.reason as unknown }] : []));
+  const failed = results.flatMap((result, i) =>
+    result.status === 'rejected' ? [{ name: nodes[i].name, reason: result.reason as unknown }] : [],
+  );
   return { unnamed: failed.map((f) => f.name), error: failed[0]?.reason };
 }
 
@@ -150,7 +160,9 @@ function groupLaunch(plan: Plan, group: LaunchGroup, input: { imageId: string; n
   const subnetId = input.network.privateSubnetIds[group.az];
   const securityGroupId = input.network.securityGroupIds[SECURITY_GROUP_OF[group.role]];
   if (!subnetId || !securityGroupId) {
-    throw new InvalidSpec(`${group.key}: the network step returned no private subnet for ${group.az} or no ${SECURITY_GROUP_OF[group.role]} security group`);
+    throw new InvalidSpec(
+      `${group.key}: the network step returned no private subnet for ${group.az} or no ${SECURITY_GROUP_OF[group.role]} security group`,
+    );
   }
   const [first] = group.members;
   const name = group.members.length === 1 ? first.name : `${plan.spec.name}-${group.role}-${group.az}`;

@@ -90,12 +90,17 @@ export async function ignoringGone(operation: string, call: () => Promise<unknow
  */
 export function requireCarried<T extends { Tags?: Tag[] }>(what: string, id: string, buildId: string, described: T | undefined): T {
   if (!described) throw new NotYetVisible(`${what} ${id} of build ${buildId} is not visible yet`);
-  if (!isOwnedBy(fromTagList(described.Tags), buildId)) throw new ResourceConflict(`${what} ${id} is not tagged as belonging to build ${buildId}`);
+  if (!isOwnedBy(fromTagList(described.Tags), buildId))
+    throw new ResourceConflict(`${what} ${id} is not tagged as belonging to build ${buildId}`);
   return described;
 }
 
 /** Every page of a Describe, collected; an SDK error is translated with `operation`'s name. */
-export async function describeAll<Page, Item>(operation: string, pages: () => AsyncIterable<Page>, items: (page: Page) => Item[] | undefined): Promise<Item[]> {
+export async function describeAll<Page, Item>(
+  operation: string,
+  pages: () => AsyncIterable<Page>,
+  items: (page: Page) => Item[] | undefined,
+): Promise<Item[]> {
   return aws(operation, async () => {
     const all: Item[] = [];
     for await (const page of pages()) all.push(...(items(page) ?? []));

@@ -27,7 +27,12 @@ export interface QuotaDef {
 export const QUOTAS = {
   vpcs: { serviceCode: 'vpc', quotaCode: 'L-F678F1CE', label: 'VPCs per Region', enforcedAt: 'CreateVpc' },
   elasticIps: { serviceCode: 'ec2', quotaCode: 'L-0263D0A3', label: 'EC2-VPC Elastic IPs', enforcedAt: 'AllocateAddress' },
-  networkLoadBalancers: { serviceCode: 'elasticloadbalancing', quotaCode: 'L-69A177A2', label: 'Network Load Balancers per Region', enforcedAt: 'CreateLoadBalancer' },
+  networkLoadBalancers: {
+    serviceCode: 'elasticloadbalancing',
+    quotaCode: 'L-69A177A2',
+    label: 'Network Load Balancers per Region',
+    enforcedAt: 'CreateLoadBalancer',
+  },
   standardVcpus: ON_DEMAND_VCPU_QUOTAS.standard,
 } as const satisfies Record<string, QuotaDef>;
 
@@ -57,7 +62,11 @@ interface Demand {
   inUse: () => Promise<number>;
 }
 
-interface Outcome { check?: string; note?: string; problem?: Problem }
+interface Outcome {
+  check?: string;
+  note?: string;
+  problem?: Problem;
+}
 
 async function checkDemand(clients: AwsClients, { quota, wanted, field, inUse }: Demand): Promise<Outcome> {
   const limit = await quotaLimit(clients, quota);
@@ -79,12 +88,39 @@ export async function checkQuotas(clients: AwsClients, plan: Plan): Promise<{ pr
   const vcpus = await vcpuDemands(clients, plan);
   const vcpusInUse = once(() => onDemandVcpusInUse(clients));
   const demands: Demand[] = [
-    { quota: QUOTAS.vpcs, wanted: 1, field: 'vpcCidr', inUse: async () => (await describeAll('ec2:DescribeVpcs', () => paginateDescribeVpcs({ client: clients.ec2 }, {}), (p) => p.Vpcs)).length },
-    // DescribeAddresses has no pagination: it returns every address of the region.
-    { quota: QUOTAS.elasticIps, wanted: 1, field: 'bastion', inUse: () => aws('ec2:DescribeAddresses', () => clients.ec2.send(new DescribeAddressesCommand({}))).then((r) => r.Addresses?.length ?? 0) },
     {
-      quota: QUOTAS.networkLoadBalancers, wanted: 1, field: 'loadBalancer',
-      inUse: async () => (await describeAll('elbv2:DescribeLoadBalancers', () => paginateDescribeLoadBalancers({ client: clients.elbv2 }, {}), (p) => p.LoadBalancers)).filter((lb) => lb.Type === 'network').length,
+      quota: QUOTAS.vpcs,
+      wanted: 1,
+      field: 'vpcCidr',
+      inUse: async () =>
+        (
+          await describeAll(
+            'ec2:DescribeVpcs',
+            () => paginateDescribeVpcs({ client: clients.ec2 }, {}),
+            (p) => p.Vpcs,
+          )
+        ).length,
+    },
+    // DescribeAddresses has no pagination: it returns every address of the region.
+    {
+      quota: QUOTAS.elasticIps,
+      wanted: 1,
+      field: 'bastion',
+      inUse: () =>
+        aws('ec2:DescribeAddresses', () => clients.ec2.send(new DescribeAddressesCommand({}))).then((r) => r.Addresses?.length ?? 0),
+    },
+    {
+      quota: QUOTAS.networkLoadBalancers,
+      wanted: 1,
+      field: 'loadBalancer',
+      inUse: async () =>
+        (
+          await describeAll(
+            'elbv2:DescribeLoadBalancers',
+            () => paginateDescribeLoadBalancers({ client: clients.elbv2 }, {}),
+            (p) => p.LoadBalancers,
+          )
+        ).filter((lb) => lb.Type === 'network').length,
     },
     ...vcpus.demands.map((d) => ({ ...d, inUse: async () => (await vcpusInUse()).get(d.quota.quotaCode) ?? 0 })),
   ];

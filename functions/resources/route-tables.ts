@@ -44,7 +44,12 @@ export function routeTableClientToken(buildId: string, role: Role, vpcId: string
   return clientToken(role, buildId, role, vpcId);
 }
 
-export async function ensureRouteTables(clients: AwsClients, plan: Plan, targets: RouteTableTargets, known: Partial<RouteTableIds> = {}): Promise<RouteTableIds> {
+export async function ensureRouteTables(
+  clients: AwsClients,
+  plan: Plan,
+  targets: RouteTableTargets,
+  known: Partial<RouteTableIds> = {},
+): Promise<RouteTableIds> {
   const owned = await findOwnedRouteTables(clients, plan.buildId);
   const publicTable = await ensureTable(clients, plan, 'public', targets.vpcId, owned, known.publicRouteTableId);
   await ensureInternetRoute(clients, publicTable, targets.internetGatewayId);
@@ -58,14 +63,20 @@ export async function ensureRouteTables(clients: AwsClients, plan: Plan, targets
  * Disassociates and deletes the build's route tables (AWS refuses to delete a table that still has subnet
  * associations). Already gone is success; DependencyViolation is classified ResourceNotReady (retried).
  */
-export async function deleteRouteTables(clients: AwsClients, buildId: string, carriedIds: readonly (string | undefined)[] = []): Promise<string[]> {
+export async function deleteRouteTables(
+  clients: AwsClients,
+  buildId: string,
+  carriedIds: readonly (string | undefined)[] = [],
+): Promise<string[]> {
   const tables = await findOwnedRouteTables(clients, buildId);
-  tables.push(...(await carriedUnseen(
-    tables.map((t) => t.RouteTableId),
-    carriedIds,
-    async (id) => (await describeRouteTables(clients, { RouteTableIds: [id] }))[0],
-    (RouteTableId): RouteTable => ({ RouteTableId }),
-  )));
+  tables.push(
+    ...(await carriedUnseen(
+      tables.map((t) => t.RouteTableId),
+      carriedIds,
+      async (id) => (await describeRouteTables(clients, { RouteTableIds: [id] }))[0],
+      (RouteTableId): RouteTable => ({ RouteTableId }),
+    )),
+  );
   const deleted: string[] = [];
   for (const table of tables) {
     for (const association of table.Associations ?? []) {
@@ -80,7 +91,14 @@ export async function deleteRouteTables(clients: AwsClients, buildId: string, ca
   return deleted;
 }
 
-async function ensureTable(clients: AwsClients, plan: Plan, kind: Kind, vpcId: string, owned: RouteTable[], knownId?: string): Promise<RouteTable> {
+async function ensureTable(
+  clients: AwsClients,
+  plan: Plan,
+  kind: Kind,
+  vpcId: string,
+  owned: RouteTable[],
+  knownId?: string,
+): Promise<RouteTable> {
   const role = ROLE[kind];
   const matching = owned.filter((t) => fromTagList(t.Tags)[TAG.role] === role && t.VpcId === vpcId);
   const found = onlyOne(`${kind} route table`, plan.buildId, matching, (t) => t.RouteTableId);
@@ -89,7 +107,11 @@ async function ensureTable(clients: AwsClients, plan: Plan, kind: Kind, vpcId: s
   const tags: Tags = plan.routeTables[kind].tags;
   const out = await aws('CreateRouteTable', () =>
     clients.ec2.send(
-      new CreateRouteTableCommand({ VpcId: vpcId, ClientToken: routeTableClientToken(plan.buildId, role, vpcId), TagSpecifications: tagSpecifications('route-table', tags) }),
+      new CreateRouteTableCommand({
+        VpcId: vpcId,
+        ClientToken: routeTableClientToken(plan.buildId, role, vpcId),
+        TagSpecifications: tagSpecifications('route-table', tags),
+      }),
     ),
   );
   if (!out.RouteTable?.RouteTableId) throw new NotYetVisible('CreateRouteTable returned no route table id');
@@ -104,9 +126,14 @@ async function carriedTable(clients: AwsClients, buildId: string, routeTableId: 
 async function ensureInternetRoute(clients: AwsClients, table: RouteTable, internetGatewayId: string): Promise<void> {
   const route = (table.Routes ?? []).find((r) => r.DestinationCidrBlock === INTERNET);
   if (route?.GatewayId === internetGatewayId) return;
-  if (route) throw new ResourceConflict(`route table ${table.RouteTableId} sends ${INTERNET} to ${route.GatewayId ?? 'another target'}, not ${internetGatewayId}`);
+  if (route)
+    throw new ResourceConflict(
+      `route table ${table.RouteTableId} sends ${INTERNET} to ${route.GatewayId ?? 'another target'}, not ${internetGatewayId}`,
+    );
   try {
-    await clients.ec2.send(new CreateRouteCommand({ RouteTableId: table.RouteTableId, DestinationCidrBlock: INTERNET, GatewayId: internetGatewayId }));
+    await clients.ec2.send(
+      new CreateRouteCommand({ RouteTableId: table.RouteTableId, DestinationCidrBlock: INTERNET, GatewayId: internetGatewayId }),
+    );
   } catch (error) {
     // An earlier attempt added it and the Describe we hold predates it.
     if (awsErrorCode(error) === 'RouteAlreadyExists') return;
@@ -141,5 +168,9 @@ async function findOwnedRouteTables(clients: AwsClients, buildId: string): Promi
 }
 
 async function describeRouteTables(clients: AwsClients, input: DescribeRouteTablesCommandInput): Promise<RouteTable[]> {
-  return describeAll('DescribeRouteTables', () => paginateDescribeRouteTables({ client: clients.ec2 }, input), (page) => page.RouteTables);
+  return describeAll(
+    'DescribeRouteTables',
+    () => paginateDescribeRouteTables({ client: clients.ec2 }, input),
+    (page) => page.RouteTables,
+  );
 }

@@ -26,19 +26,33 @@ import { describeAll, ignoringGone, requireCarried, withCarried } from './owned'
 export type SecurityGroupIds = Record<SecurityGroupKey, string>;
 export const SECURITY_GROUP_KEYS: readonly SecurityGroupKey[] = ['bastion', 'nlb', 'controlPlane', 'workers'];
 
-export async function ensureSecurityGroups(clients: AwsClients, plan: Plan, vpcId: string, known: Partial<SecurityGroupIds> = {}): Promise<SecurityGroupIds> {
+export async function ensureSecurityGroups(
+  clients: AwsClients,
+  plan: Plan,
+  vpcId: string,
+  known: Partial<SecurityGroupIds> = {},
+): Promise<SecurityGroupIds> {
   const owned = await findOwnedGroups(clients, plan.buildId);
   const ids = {} as SecurityGroupIds;
   for (const key of SECURITY_GROUP_KEYS) {
     const group = plan.securityGroups[key];
     const found = owned.find((g) => g.GroupName === group.name && g.VpcId === vpcId);
-    ids[key] = found?.GroupId ?? (await carriedGroupId(clients, plan.buildId, known[key])) ?? (await createGroup(clients, plan.buildId, group, vpcId));
+    ids[key] =
+      found?.GroupId ??
+      (await carriedGroupId(clients, plan.buildId, known[key])) ??
+      (await createGroup(clients, plan.buildId, group, vpcId));
   }
   const existing = await describeRules(clients, Object.values(ids));
   for (const key of SECURITY_GROUP_KEYS) {
     const group = plan.securityGroups[key];
     const missing = group.ingress.filter((rule) => !existing.some((r) => r.GroupId === ids[key] && !r.IsEgress && matches(r, rule, ids)));
-    if (missing.length > 0) await authorize(clients, ids[key], missing.map((rule) => permission(rule, ids)), group.tags);
+    if (missing.length > 0)
+      await authorize(
+        clients,
+        ids[key],
+        missing.map((rule) => permission(rule, ids)),
+        group.tags,
+      );
   }
   return ids;
 }
@@ -49,8 +63,15 @@ export async function ensureSecurityGroups(clients: AwsClients, plan: Plan, vpcI
  * an ENI (a terminating instance, a lingering NLB interface) answers DependencyViolation, classified
  * ResourceNotReady: the teardown retries. Already gone is success.
  */
-export async function deleteSecurityGroups(clients: AwsClients, buildId: string, carriedIds: readonly (string | undefined)[] = []): Promise<string[]> {
-  const groupIds = withCarried((await findOwnedGroups(clients, buildId)).map((g) => g.GroupId), carriedIds);
+export async function deleteSecurityGroups(
+  clients: AwsClients,
+  buildId: string,
+  carriedIds: readonly (string | undefined)[] = [],
+): Promise<string[]> {
+  const groupIds = withCarried(
+    (await findOwnedGroups(clients, buildId)).map((g) => g.GroupId),
+    carriedIds,
+  );
   if (groupIds.length === 0) return [];
   const rules = await describeRules(clients, groupIds);
   for (const groupId of groupIds) {
@@ -89,7 +110,11 @@ function matches(existing: SecurityGroupRule, rule: IngressRule, ids: SecurityGr
 async function authorize(clients: AwsClients, groupId: string, permissions: IpPermission[], tags: Tags): Promise<void> {
   try {
     await clients.ec2.send(
-      new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: permissions, TagSpecifications: tagSpecifications('security-group-rule', tags) }),
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: groupId,
+        IpPermissions: permissions,
+        TagSpecifications: tagSpecifications('security-group-rule', tags),
+      }),
     );
   } catch (error) {
     if (awsErrorCode(error) !== 'InvalidPermission.Duplicate') throw translateAwsError(error, 'AuthorizeSecurityGroupIngress');
@@ -118,13 +143,26 @@ async function createGroup(clients: AwsClients, buildId: string, group: Security
 }
 
 /** The name is taken in the VPC: ours (an earlier attempt) is used; someone else's is a conflict. */
-async function duplicateGroupId(clients: AwsClients, buildId: string, group: SecurityGroupPlan, vpcId: string, cause: unknown): Promise<string> {
+async function duplicateGroupId(
+  clients: AwsClients,
+  buildId: string,
+  group: SecurityGroupPlan,
+  vpcId: string,
+  cause: unknown,
+): Promise<string> {
   const [match] = await describeGroups(clients, {
-    Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [group.name] }],
+    Filters: [
+      { Name: 'vpc-id', Values: [vpcId] },
+      { Name: 'group-name', Values: [group.name] },
+    ],
   });
-  if (!match?.GroupId) throw new NotYetVisible(`security group ${group.name} exists in ${vpcId} (InvalidGroup.Duplicate) but is not visible yet`, { cause });
+  if (!match?.GroupId)
+    throw new NotYetVisible(`security group ${group.name} exists in ${vpcId} (InvalidGroup.Duplicate) but is not visible yet`, { cause });
   if (!isOwnedBy(fromTagList(match.Tags), buildId)) {
-    throw new ResourceConflict(`security group name ${group.name} in ${vpcId} is taken by ${match.GroupId}, which is not tagged as belonging to build ${buildId}`, { cause });
+    throw new ResourceConflict(
+      `security group name ${group.name} in ${vpcId} is taken by ${match.GroupId}, which is not tagged as belonging to build ${buildId}`,
+      { cause },
+    );
   }
   return match.GroupId;
 }
@@ -142,10 +180,18 @@ async function findOwnedGroups(clients: AwsClients, buildId: string): Promise<Se
 }
 
 async function describeGroups(clients: AwsClients, input: DescribeSecurityGroupsCommandInput): Promise<SecurityGroup[]> {
-  return describeAll('DescribeSecurityGroups', () => paginateDescribeSecurityGroups({ client: clients.ec2 }, input), (page) => page.SecurityGroups);
+  return describeAll(
+    'DescribeSecurityGroups',
+    () => paginateDescribeSecurityGroups({ client: clients.ec2 }, input),
+    (page) => page.SecurityGroups,
+  );
 }
 
 async function describeRules(clients: AwsClients, groupIds: string[]): Promise<SecurityGroupRule[]> {
   const input = { Filters: [{ Name: 'group-id', Values: groupIds }] };
-  return describeAll('DescribeSecurityGroupRules', () => paginateDescribeSecurityGroupRules({ client: clients.ec2 }, input), (page) => page.SecurityGroupRules);
+  return describeAll(
+    'DescribeSecurityGroupRules',
+    () => paginateDescribeSecurityGroupRules({ client: clients.ec2 }, input),
+    (page) => page.SecurityGroupRules,
+  );
 }

@@ -1,4 +1,10 @@
-import { CreateSubnetCommand, DeleteSubnetCommand, paginateDescribeSubnets, type DescribeSubnetsCommandInput, type Subnet } from '@aws-sdk/client-ec2';
+import {
+  CreateSubnetCommand,
+  DeleteSubnetCommand,
+  paginateDescribeSubnets,
+  type DescribeSubnetsCommandInput,
+  type Subnet,
+} from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
 import { awsErrorCode, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
 import type { Plan, SubnetPlan } from '../core/plan';
@@ -26,7 +32,9 @@ export async function ensureSubnets(clients: AwsClients, plan: Plan, vpcId: stri
   const ids: string[] = [];
   for (const { subnet, knownId } of wanted) {
     const found = existing.find((s) => s.CidrBlock === subnet.cidr && s.VpcId === vpcId);
-    ids.push(found?.SubnetId ?? (await carriedSubnetId(clients, plan.buildId, knownId)) ?? (await createSubnet(clients, plan, vpcId, subnet)));
+    ids.push(
+      found?.SubnetId ?? (await carriedSubnetId(clients, plan.buildId, knownId)) ?? (await createSubnet(clients, plan, vpcId, subnet)),
+    );
   }
   return {
     privateSubnetIds: Object.fromEntries(plan.privateSubnets.map((subnet, i) => [subnet.az, ids[i]])),
@@ -38,8 +46,15 @@ export async function ensureSubnets(clients: AwsClients, plan: Plan, vpcId: stri
  * Deletes the build's subnets. Instances and the NLB's lingering interfaces hold ENIs in them: AWS answers
  * DependencyViolation, classified ResourceNotReady, and the teardown retries. Already gone is success.
  */
-export async function deleteSubnets(clients: AwsClients, buildId: string, carriedIds: readonly (string | undefined)[] = []): Promise<string[]> {
-  const ids = withCarried((await findOwnedSubnets(clients, buildId)).map((s) => s.SubnetId), carriedIds);
+export async function deleteSubnets(
+  clients: AwsClients,
+  buildId: string,
+  carriedIds: readonly (string | undefined)[] = [],
+): Promise<string[]> {
+  const ids = withCarried(
+    (await findOwnedSubnets(clients, buildId)).map((s) => s.SubnetId),
+    carriedIds,
+  );
   for (const subnetId of ids) {
     await ignoringGone('DeleteSubnet', () => clients.ec2.send(new DeleteSubnetCommand({ SubnetId: subnetId })));
   }
@@ -63,7 +78,12 @@ async function createSubnet(clients: AwsClients, plan: Plan, vpcId: string, subn
   let subnetId: string | undefined;
   try {
     const out = await clients.ec2.send(
-      new CreateSubnetCommand({ VpcId: vpcId, AvailabilityZone: subnet.az, CidrBlock: subnet.cidr, TagSpecifications: tagSpecifications('subnet', subnet.tags) }),
+      new CreateSubnetCommand({
+        VpcId: vpcId,
+        AvailabilityZone: subnet.az,
+        CidrBlock: subnet.cidr,
+        TagSpecifications: tagSpecifications('subnet', subnet.tags),
+      }),
     );
     subnetId = out.Subnet?.SubnetId;
   } catch (error) {
@@ -78,17 +98,34 @@ async function createSubnet(clients: AwsClients, plan: Plan, vpcId: string, subn
  * CreateSubnet said the CIDR is taken. Ours (created by an earlier attempt, not yet visible by tag): use it.
  * Someone else's: a conflict a retry cannot fix. Not visible at all yet: NotYetVisible, retried.
  */
-async function conflictingSubnetId(clients: AwsClients, buildId: string, vpcId: string, subnet: SubnetPlan, cause: unknown): Promise<string> {
+async function conflictingSubnetId(
+  clients: AwsClients,
+  buildId: string,
+  vpcId: string,
+  subnet: SubnetPlan,
+  cause: unknown,
+): Promise<string> {
   const [match] = await describeSubnets(clients, {
-    Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'cidr-block', Values: [subnet.cidr] }],
+    Filters: [
+      { Name: 'vpc-id', Values: [vpcId] },
+      { Name: 'cidr-block', Values: [subnet.cidr] },
+    ],
   });
-  if (!match?.SubnetId) throw new NotYetVisible(`subnet ${subnet.cidr} in ${vpcId} exists (InvalidSubnet.Conflict) but is not visible yet`, { cause });
+  if (!match?.SubnetId)
+    throw new NotYetVisible(`subnet ${subnet.cidr} in ${vpcId} exists (InvalidSubnet.Conflict) but is not visible yet`, { cause });
   if (!isOwnedBy(fromTagList(match.Tags), buildId)) {
-    throw new ResourceConflict(`CIDR ${subnet.cidr} in ${vpcId} is taken by subnet ${match.SubnetId}, which is not tagged as belonging to build ${buildId}`, { cause });
+    throw new ResourceConflict(
+      `CIDR ${subnet.cidr} in ${vpcId} is taken by subnet ${match.SubnetId}, which is not tagged as belonging to build ${buildId}`,
+      { cause },
+    );
   }
   return match.SubnetId;
 }
 
 async function describeSubnets(clients: AwsClients, input: DescribeSubnetsCommandInput): Promise<Subnet[]> {
-  return describeAll('DescribeSubnets', () => paginateDescribeSubnets({ client: clients.ec2 }, input), (page) => page.Subnets);
+  return describeAll(
+    'DescribeSubnets',
+    () => paginateDescribeSubnets({ client: clients.ec2 }, input),
+    (page) => page.Subnets,
+  );
 }

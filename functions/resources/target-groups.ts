@@ -64,9 +64,12 @@ async function ensureTargetGroup(clients: AwsClients, plan: Plan, tg: TargetGrou
   if (found.kind === 'owned') {
     // A target group cannot move between VPCs; one of ours elsewhere means the network was rebuilt under it.
     if (found.resource.VpcId !== vpcId) {
-      throw new ResourceConflict(`targetGroups.${tg.key}: ${tg.name} is in ${found.resource.VpcId}, not ${vpcId}; tear the build down and start again`, {
-        details: { targetGroupArn: found.arn },
-      });
+      throw new ResourceConflict(
+        `targetGroups.${tg.key}: ${tg.name} is in ${found.resource.VpcId}, not ${vpcId}; tear the build down and start again`,
+        {
+          details: { targetGroupArn: found.arn },
+        },
+      );
     }
     return found.arn;
   }

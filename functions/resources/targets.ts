@@ -39,7 +39,8 @@ async function requireRunning(clients: AwsClients, nodes: NodeRecord[]): Promise
     }
   }
   const unseen = InstanceIds.filter((id) => !states.has(id));
-  if (unseen.length > 0) throw new NotYetVisible(`DescribeInstances: ${unseen.join(', ')} not visible yet`, { details: { instanceIds: unseen } });
+  if (unseen.length > 0)
+    throw new NotYetVisible(`DescribeInstances: ${unseen.join(', ')} not visible yet`, { details: { instanceIds: unseen } });
   const pending = nodes.filter((n) => states.get(n.instanceId) === 'pending');
   if (pending.length > 0) {
     throw new ResourceNotReady(`waiting for ${pending.map((n) => `${n.name} (${n.instanceId})`).join(', ')} to leave pending`, {
@@ -109,7 +110,9 @@ export async function registerTargets(
  */
 async function registerMissing(clients: AwsClients, targetGroupArn: string, instanceIds: string[], port: number): Promise<void> {
   await awsOnFreshIds('RegisterTargets', ['InvalidTarget'], () =>
-    clients.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: instanceIds.map((Id) => ({ Id, Port: port })) })),
+    clients.elbv2.send(
+      new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: instanceIds.map((Id) => ({ Id, Port: port })) }),
+    ),
   );
 }
 

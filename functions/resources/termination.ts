@@ -29,15 +29,20 @@ export async function terminateInstances(
 ): Promise<{ terminating: string[]; remaining: string[] }> {
   const present = await describeOwned(clients, buildId, roles, [...LIVE_STATES, 'shutting-down']);
   const presentIds = present.map((record) => record.instanceId);
-  const { found, unseen } = await describeCarried(clients, carriedIds.filter((id) => !presentIds.includes(id)));
+  const { found, unseen } = await describeCarried(
+    clients,
+    carriedIds.filter((id) => !presentIds.includes(id)),
+  );
   const carried = found.filter((record) => ours(record, buildId, roles));
   await terminateLive(clients, [...present, ...carried]);
-  if (unseen.length > 0) throw new NotYetVisible(`instance(s) ${unseen.join(', ')} launched by this build are not visible yet; the others are terminating`);
+  if (unseen.length > 0)
+    throw new NotYetVisible(`instance(s) ${unseen.join(', ')} launched by this build are not visible yet; the others are terminating`);
   const all = [...present, ...carried];
   return { terminating: live(all), remaining: all.filter((record) => record.state !== 'terminated').map((record) => record.instanceId) };
 }
 
-const live = (records: InstanceRecord[]) => records.filter((record) => (LIVE_STATES as readonly string[]).includes(record.state)).map((record) => record.instanceId);
+const live = (records: InstanceRecord[]) =>
+  records.filter((record) => (LIVE_STATES as readonly string[]).includes(record.state)).map((record) => record.instanceId);
 
 async function terminateLive(clients: AwsClients, records: InstanceRecord[]): Promise<void> {
   for (const batch of chunks(live(records), TERMINATE_BATCH)) {

@@ -11,12 +11,17 @@ import { awsErrorCode } from '../core/errors';
 const NO_ANSWER_CODES = new Set([
   // Service Quotas: the quota is not in its catalogue (moto knows only a few), or our role may not read it.
   // https://docs.aws.amazon.com/servicequotas/2019-06-24/apireference/API_GetServiceQuota.html#API_GetServiceQuota_Errors
-  'NoSuchResourceException', 'AccessDeniedException',
+  'NoSuchResourceException',
+  'AccessDeniedException',
   // EC2 refuses an action the caller may not call with UnauthorizedOperation.
   // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html#CommonErrors
-  'UnauthorizedOperation', 'AccessDenied',
+  'UnauthorizedOperation',
+  'AccessDenied',
   // An endpoint that does not implement the action: AWS JSON and query protocols, and emulators.
-  'UnknownOperationException', 'InvalidAction', 'NotImplemented', 'UnsupportedOperation',
+  'UnknownOperationException',
+  'InvalidAction',
+  'NotImplemented',
+  'UnsupportedOperation',
 ]);
 
 /** Failures to reach the endpoint at all (no HTTP answer): a wrong URL, no route from a VPC, a refused port. */

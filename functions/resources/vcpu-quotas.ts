@@ -11,7 +11,10 @@ import type { QuotaDef } from './quotas';
  * checked against the quota of each family it launches, and only instances of that family count.
  */
 const onDemand = (quotaCode: string, families: string): QuotaDef => ({
-  serviceCode: 'ec2', quotaCode, label: `Running On-Demand ${families} instances vCPUs`, enforcedAt: 'RunInstances',
+  serviceCode: 'ec2',
+  quotaCode,
+  label: `Running On-Demand ${families} instances vCPUs`,
+  enforcedAt: 'RunInstances',
 });
 
 export const ON_DEMAND_VCPU_QUOTAS = {
@@ -66,7 +69,11 @@ export function vcpuQuotaOf(instanceType: string): { quota: QuotaDef } | { unche
 
 async function vcpusOf(clients: AwsClients, types: string[]): Promise<Map<string, number>> {
   if (types.length === 0) return new Map();
-  const found = await describeAll('ec2:DescribeInstanceTypes', () => paginateDescribeInstanceTypes({ client: clients.ec2 }, { InstanceTypes: types as _InstanceType[] }), (p) => p.InstanceTypes);
+  const found = await describeAll(
+    'ec2:DescribeInstanceTypes',
+    () => paginateDescribeInstanceTypes({ client: clients.ec2 }, { InstanceTypes: types as _InstanceType[] }),
+    (p) => p.InstanceTypes,
+  );
   return new Map(found.map((t) => [t.InstanceType as string, t.VCpuInfo?.DefaultVCpus ?? 0]));
 }
 
@@ -90,14 +97,22 @@ async function vcpusByQuota(clients: AwsClients, types: string[]): Promise<Map<s
 export async function onDemandVcpusInUse(clients: AwsClients): Promise<Map<string, number>> {
   const instances = await describeAll(
     'ec2:DescribeInstances',
-    () => paginateDescribeInstances({ client: clients.ec2 }, { Filters: [{ Name: 'instance-state-name', Values: ['pending', 'running'] }] }),
+    () =>
+      paginateDescribeInstances({ client: clients.ec2 }, { Filters: [{ Name: 'instance-state-name', Values: ['pending', 'running'] }] }),
     (page) => (page.Reservations ?? []).flatMap((r) => r.Instances ?? []),
   );
   const onDemandTypes = instances.filter((i) => i.InstanceLifecycle !== 'spot' && i.InstanceType).map((i) => i.InstanceType as string);
-  return vcpusByQuota(clients, onDemandTypes.filter((t) => 'quota' in vcpuQuotaOf(t)));
+  return vcpusByQuota(
+    clients,
+    onDemandTypes.filter((t) => 'quota' in vcpuQuotaOf(t)),
+  );
 }
 
-export interface VcpuDemand { quota: QuotaDef; wanted: number; field: string }
+export interface VcpuDemand {
+  quota: QuotaDef;
+  wanted: number;
+  field: string;
+}
 
 /**
  * What the build asks of each On-Demand vCPU quota: each node's first-choice type and the bastion, with
@@ -105,11 +120,17 @@ export interface VcpuDemand { quota: QuotaDef; wanted: number; field: string }
  */
 export async function vcpuDemands(clients: AwsClients, plan: Plan): Promise<{ demands: VcpuDemand[]; notes: string[] }> {
   const launches = [
-    ...plan.nodes.map((n) => ({ type: n.instanceTypes[0], field: n.role === 'worker' ? 'workers.instanceTypes' : 'controlPlane.instanceTypes' })),
+    ...plan.nodes.map((n) => ({
+      type: n.instanceTypes[0],
+      field: n.role === 'worker' ? 'workers.instanceTypes' : 'controlPlane.instanceTypes',
+    })),
     { type: plan.bastion.instanceType, field: 'bastion.instanceType' },
   ];
   const counted = launches.filter((l) => 'quota' in vcpuQuotaOf(l.type));
-  const wanted = await vcpusByQuota(clients, counted.map((l) => l.type));
+  const wanted = await vcpusByQuota(
+    clients,
+    counted.map((l) => l.type),
+  );
   const demands = new Map<string, VcpuDemand>();
   for (const { type, field } of counted) {
     const { quota } = vcpuQuotaOf(type) as { quota: QuotaDef };

@@ -20,10 +20,14 @@ import { describeAll, ignoringGone, onlyOne, requireCarried, withCarried, type E
  * the caller hands the id to the state machine, and the next run finds it as a carried id and finishes it.
  */
 export async function ensureVpc(clients: AwsClients, plan: Plan, knownId?: string): Promise<Ensured> {
-  const existing = onlyOne('VPC', plan.buildId, await findOwnedVpcs(clients, plan.buildId), (vpc) => vpc.VpcId) ?? (await carriedVpc(clients, plan.buildId, knownId));
+  const existing =
+    onlyOne('VPC', plan.buildId, await findOwnedVpcs(clients, plan.buildId), (vpc) => vpc.VpcId) ??
+    (await carriedVpc(clients, plan.buildId, knownId));
   if (!existing) return { id: await createVpc(clients, plan), created: true };
   if (existing.CidrBlock && existing.CidrBlock !== plan.vpc.cidr) {
-    throw new ResourceConflict(`VPC ${existing.VpcId} of build ${plan.buildId} has CIDR ${existing.CidrBlock}, but the spec asks for ${plan.vpc.cidr}`);
+    throw new ResourceConflict(
+      `VPC ${existing.VpcId} of build ${plan.buildId} has CIDR ${existing.CidrBlock}, but the spec asks for ${plan.vpc.cidr}`,
+    );
   }
   await enableDns(clients, existing.VpcId as string);
   return { id: existing.VpcId as string, created: false };
@@ -45,7 +49,10 @@ export async function deleteVpc(clients: AwsClients, buildId: string, carriedId?
 
 /** Ids of the build's VPCs: visible by tag, plus the one carried in state (created moments ago, maybe not visible yet). */
 export async function ownedVpcIds(clients: AwsClients, buildId: string, carriedId?: string): Promise<string[]> {
-  return withCarried((await findOwnedVpcs(clients, buildId)).map((vpc) => vpc.VpcId), [carriedId]);
+  return withCarried(
+    (await findOwnedVpcs(clients, buildId)).map((vpc) => vpc.VpcId),
+    [carriedId],
+  );
 }
 
 async function findOwnedVpcs(clients: AwsClients, buildId: string): Promise<Vpc[]> {
@@ -77,10 +84,18 @@ async function createVpc(clients: AwsClients, plan: Plan): Promise<string> {
  * InvalidVpcID.NotFound (NotYetVisible, retried).
  */
 async function enableDns(clients: AwsClients, vpcId: string): Promise<void> {
-  await aws('ModifyVpcAttribute', () => clients.ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsSupport: { Value: true } })));
-  await aws('ModifyVpcAttribute', () => clients.ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: true } })));
+  await aws('ModifyVpcAttribute', () =>
+    clients.ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsSupport: { Value: true } })),
+  );
+  await aws('ModifyVpcAttribute', () =>
+    clients.ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: true } })),
+  );
 }
 
 async function describeVpcs(clients: AwsClients, input: DescribeVpcsCommandInput): Promise<Vpc[]> {
-  return describeAll('DescribeVpcs', () => paginateDescribeVpcs({ client: clients.ec2 }, input), (page) => page.Vpcs);
+  return describeAll(
+    'DescribeVpcs',
+    () => paginateDescribeVpcs({ client: clients.ec2 }, input),
+    (page) => page.Vpcs,
+  );
 }

@@ -19,7 +19,10 @@ export class LocalClock implements SimClock {
   private offsetMs = 0;
   readonly timeScale: number;
 
-  constructor(timeScale = 1, readonly mode: ClockMode = 'scaled') {
+  constructor(
+    timeScale = 1,
+    readonly mode: ClockMode = 'scaled',
+  ) {
     if (mode === 'manual') {
       this.timeScale = 0;
       return;

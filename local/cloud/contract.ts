@@ -73,9 +73,9 @@ export interface Tag {
 export interface Ec2View {
   subnet(id: string): { subnetId: string; vpcId: string; availabilityZone: string; cidrBlock: string } | undefined;
   securityGroup(id: string): { groupId: string; vpcId: string } | undefined;
-  instance(id: string):
-    | { instanceId: string; state: string; vpcId: string; subnetId: string; privateIpAddress: string; availabilityZone: string }
-    | undefined;
+  instance(
+    id: string,
+  ): { instanceId: string; state: string; vpcId: string; subnetId: string; privateIpAddress: string; availabilityZone: string } | undefined;
   /** Creates a requester-managed ENI (interface type `network_load_balancer`) and returns its id. */
   createLoadBalancerInterface(opts: { subnetId: string; groupIds: string[]; description: string }): string;
   /** The ENI stays `in-use` until `releaseAt` (simulated epoch ms), then disappears. */

@@ -59,8 +59,15 @@ export interface FaultInjector {
 
 /** Codes AWS sends as server errors (EC2 lists capacity errors among them), with their usual status. */
 const SERVER_SIDE_CODES: Record<string, number> = {
-  RequestLimitExceeded: 503, Unavailable: 503, ServiceUnavailable: 503, InternalError: 500, InternalFailure: 500,
-  InsufficientInstanceCapacity: 500, InsufficientAddressCapacity: 500, InsufficientHostCapacity: 500, InsufficientCapacity: 500,
+  RequestLimitExceeded: 503,
+  Unavailable: 503,
+  ServiceUnavailable: 503,
+  InternalError: 500,
+  InternalFailure: 500,
+  InsufficientInstanceCapacity: 500,
+  InsufficientAddressCapacity: 500,
+  InsufficientHostCapacity: 500,
+  InsufficientCapacity: 500,
 };
 
 export class Faults implements FaultInjector {

@@ -6,10 +6,16 @@
  */
 import type { AuthorizationRequest } from './contract';
 
-export function quotaAuthorizations(action: string, body: Record<string, unknown>, region: string, accountId: string): AuthorizationRequest[] {
+export function quotaAuthorizations(
+  action: string,
+  body: Record<string, unknown>,
+  region: string,
+  accountId: string,
+): AuthorizationRequest[] {
   const { ServiceCode: service, QuotaCode: quota } = body;
-  const resource = action === 'GetServiceQuota' && typeof service === 'string' && typeof quota === 'string'
-    ? `arn:aws:servicequotas:${region}:${accountId}:${service}/${quota}`
-    : '*';
+  const resource =
+    action === 'GetServiceQuota' && typeof service === 'string' && typeof quota === 'string'
+      ? `arn:aws:servicequotas:${region}:${accountId}:${service}/${quota}`
+      : '*';
   return [{ action: `servicequotas:${action}`, resource, context: {} }];
 }

@@ -22,12 +22,42 @@ interface QuotaInfo {
 }
 
 const CATALOG: Record<string, QuotaInfo> = {
-  [QUOTA_CODES.vpcsPerRegion]: { serviceCode: 'vpc', serviceName: 'Amazon Virtual Private Cloud (Amazon VPC)', name: 'VPCs per Region', unit: 'None', value: 5 },
-  [QUOTA_CODES.elasticIps]: { serviceCode: 'ec2', serviceName: 'Amazon Elastic Compute Cloud (Amazon EC2)', name: 'EC2-VPC Elastic IPs', unit: 'None', value: 5 },
-  [QUOTA_CODES.networkLoadBalancers]: { serviceCode: 'elasticloadbalancing', serviceName: 'Elastic Load Balancing (ELB)', name: 'Network Load Balancers per Region', unit: 'None', value: 50 },
+  [QUOTA_CODES.vpcsPerRegion]: {
+    serviceCode: 'vpc',
+    serviceName: 'Amazon Virtual Private Cloud (Amazon VPC)',
+    name: 'VPCs per Region',
+    unit: 'None',
+    value: 5,
+  },
+  [QUOTA_CODES.elasticIps]: {
+    serviceCode: 'ec2',
+    serviceName: 'Amazon Elastic Compute Cloud (Amazon EC2)',
+    name: 'EC2-VPC Elastic IPs',
+    unit: 'None',
+    value: 5,
+  },
+  [QUOTA_CODES.networkLoadBalancers]: {
+    serviceCode: 'elasticloadbalancing',
+    serviceName: 'Elastic Load Balancing (ELB)',
+    name: 'Network Load Balancers per Region',
+    unit: 'None',
+    value: 50,
+  },
   // "Inbound or outbound rules per security group": 60, https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-security-groups
-  [QUOTA_CODES.rulesPerSecurityGroup]: { serviceCode: 'vpc', serviceName: 'Amazon Virtual Private Cloud (Amazon VPC)', name: 'Inbound or outbound rules per security group', unit: 'None', value: 60 },
-  [QUOTA_CODES.onDemandStandardVcpus]: { serviceCode: 'ec2', serviceName: 'Amazon Elastic Compute Cloud (Amazon EC2)', name: 'Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances', unit: 'None', value: 64 },
+  [QUOTA_CODES.rulesPerSecurityGroup]: {
+    serviceCode: 'vpc',
+    serviceName: 'Amazon Virtual Private Cloud (Amazon VPC)',
+    name: 'Inbound or outbound rules per security group',
+    unit: 'None',
+    value: 60,
+  },
+  [QUOTA_CODES.onDemandStandardVcpus]: {
+    serviceCode: 'ec2',
+    serviceName: 'Amazon Elastic Compute Cloud (Amazon EC2)',
+    name: 'Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances',
+    unit: 'None',
+    value: 64,
+  },
 };
 
 /** Quota values by code; overridable per cloud (`startCloud({ quotas: { 'L-F678F1CE': 1 } })`). */
@@ -64,7 +94,10 @@ export class Quotas {
     }
     const info = CATALOG[quotaCode];
     if (!info || info.serviceCode !== serviceCode) {
-      throw new CloudError('NoSuchResourceException', `The request failed because the specified quota ${quotaCode} for service ${serviceCode} does not exist.`);
+      throw new CloudError(
+        'NoSuchResourceException',
+        `The request failed because the specified quota ${quotaCode} for service ${serviceCode} does not exist.`,
+      );
     }
     const value = action === 'GetServiceQuota' ? this.value(quotaCode) : info.value;
     return {

@@ -87,9 +87,20 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
   const clock = new LocalClock(opts.timeScale ?? 1, opts.clock ?? 'scaled');
   const latency: LatencyModel = { ...DEFAULT_LATENCY, ...opts.latency };
   const quotas = new Quotas(opts.quotas);
-  const ec2 = createEc2Service({ clock, latency, region, accountId, quotas, seedKeyPairs: opts.seedKeyPairs ?? ['fin-k8s-key'], ebsDefaults: opts });
+  const ec2 = createEc2Service({
+    clock,
+    latency,
+    region,
+    accountId,
+    quotas,
+    seedKeyPairs: opts.seedKeyPairs ?? ['fin-k8s-key'],
+    ebsDefaults: opts,
+  });
   const elbv2 = createElbv2Service({ clock, latency, ec2: ec2.view, region, accountId });
-  const modules = new Map<string, ServiceModule>([[ec2.apiVersion, ec2], [elbv2.apiVersion, elbv2]]);
+  const modules = new Map<string, ServiceModule>([
+    [ec2.apiVersion, ec2],
+    [elbv2.apiVersion, elbv2],
+  ]);
   const faults = new Faults();
   const throttle = new Throttle(opts.throttling ?? true);
   let calls: Record<string, number> = {};
@@ -120,7 +131,12 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
     const module = modules.get(params.Version ?? '');
     const action = params.Action ?? '';
     if (!module) {
-      return renderError('query', '', new CloudError('InvalidAction', `Unknown API version '${params.Version ?? ''}' for action ${action}`), requestId);
+      return renderError(
+        'query',
+        '',
+        new CloudError('InvalidAction', `Unknown API version '${params.Version ?? ''}' for action ${action}`),
+        requestId,
+      );
     }
     const service = SERVICE_NAMES[module.apiVersion];
     const principal = iam.account.principalFor(accessKeyId);
@@ -138,17 +154,28 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
       if (lost) throw lost;
       return renderResult(module.protocol, module.apiVersion, action, result, requestId);
     } catch (error) {
-      const cloudError = error instanceof CloudError ? error : new CloudError('InternalError', `Embedded cloud bug: ${(error as Error).message}`, 500);
+      const cloudError =
+        error instanceof CloudError ? error : new CloudError('InternalError', `Embedded cloud bug: ${(error as Error).message}`, 500);
       return renderError(module.protocol, module.apiVersion, cloudError, requestId);
     }
   };
 
-  const handleQuotas = async (target: string, body: string, accessKeyId: string | undefined): Promise<Rendered & { headers?: Record<string, string> }> => {
+  const handleQuotas = async (
+    target: string,
+    body: string,
+    accessKeyId: string | undefined,
+  ): Promise<Rendered & { headers?: Record<string, string> }> => {
     const principal = iam.account.principalFor(accessKeyId);
     const action = target.split('.')[1] ?? '';
     count(`servicequotas:${action}`, principal.arn);
     try {
-      if (enforceIam) await iam.authorize('servicequotas', action, principal, quotaAuthorizations(action, body ? JSON.parse(body) : {}, region, accountId));
+      if (enforceIam)
+        await iam.authorize(
+          'servicequotas',
+          action,
+          principal,
+          quotaAuthorizations(action, body ? JSON.parse(body) : {}, region, accountId),
+        );
       const fault = faults.check({ service: 'servicequotas', action: target.split('.')[1] ?? '', availabilityZones: [] });
       if (fault) throw fault;
       const result = quotas.handle(target, body ? JSON.parse(body) : {}, region, accountId);
@@ -187,10 +214,11 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
       calls = {};
       byPrincipal = {};
     },
-    close: () => new Promise<void>((resolve, reject) => {
-      server.closeAllConnections();
-      server.close((err) => (err ? reject(err) : resolve()));
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
   };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -204,7 +232,8 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
         const target = req.headers['x-amz-target'];
         const accessKeyId = accessKeyOf(req.headers.authorization);
         if (url.pathname.startsWith('/_cloud/')) out = handleControl(cloud, req.method ?? 'GET', url, body);
-        else if (typeof target === 'string' && target.startsWith('ServiceQuotasV20190624.')) out = await handleQuotas(target, body, accessKeyId);
+        else if (typeof target === 'string' && target.startsWith('ServiceQuotasV20190624.'))
+          out = await handleQuotas(target, body, accessKeyId);
         else if (req.method === 'POST') out = await handleQuery(body, accessKeyId);
         else out = { status: 404, contentType: 'text/plain', body: 'Not an AWS API route of the embedded cloud\n' };
         res.writeHead(out.status, { 'content-type': out.contentType, 'x-amzn-requestid': randomUUID(), ...out.headers });

@@ -48,8 +48,13 @@ const EC2_NON_MUTATING: BucketSpec = { capacity: 100, refillPerSecond: 20 };
 /** "Unfiltered and unpaginated non-mutating actions": these, sent with neither a filter nor pagination. */
 const EC2_UNFILTERED: BucketSpec = { capacity: 50, refillPerSecond: 10 };
 const EC2_UNFILTERED_ACTIONS = new Set([
-  'DescribeInstances', 'DescribeInstanceStatus', 'DescribeNetworkInterfaces', 'DescribeSecurityGroups', 'DescribeSnapshots',
-  'DescribeSpotInstanceRequests', 'DescribeVolumes',
+  'DescribeInstances',
+  'DescribeInstanceStatus',
+  'DescribeNetworkInterfaces',
+  'DescribeSecurityGroups',
+  'DescribeSnapshots',
+  'DescribeSpotInstanceRequests',
+  'DescribeVolumes',
 ]);
 const EC2_MUTATING: BucketSpec = { capacity: 50, refillPerSecond: 5 };
 /** "Resource-intensive actions" (the ones an EC2 of ours serves): throttled apart from other mutating ones. */
@@ -130,7 +135,9 @@ export class Throttle {
     if (service === 'ec2') {
       const [name, spec] = ec2RequestBucket(action, params);
       const resources = EC2_RESOURCE_BUCKETS[action];
-      const admitted = this.bucket(`ec2:${name}`, spec).take() && (!resources || this.bucket(`ec2:resources:${action}`, resources).take(resourceCost(action, params)));
+      const admitted =
+        this.bucket(`ec2:${name}`, spec).take() &&
+        (!resources || this.bucket(`ec2:resources:${action}`, resources).take(resourceCost(action, params)));
       if (!admitted) throw new CloudError('RequestLimitExceeded', 'Request limit exceeded.', 503);
       return;
     }

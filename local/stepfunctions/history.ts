@@ -43,7 +43,10 @@ function layoutOf(definition: AslLayout) {
     for (const [name, state] of Object.entries(states)) {
       placement.set(name, where);
       const branches = state.Branches ?? [];
-      branchScopes.set(name, branches.map((_, i) => `${name}/${i}`));
+      branchScopes.set(
+        name,
+        branches.map((_, i) => `${name}/${i}`),
+      );
       branches.forEach((branch, i) => walk(branch.States, { scope: `${name}/${i}`, parallel: name }));
     }
   };
@@ -64,7 +67,10 @@ export class ExecutionHistory {
   /** Per Parallel: the latest event inside its branches, which its Succeeded/Failed event follows. */
   private readonly lastInside = new Map<string, number>();
 
-  constructor(definition: AslLayout, private readonly resourceOf: (stateName: string) => string) {
+  constructor(
+    definition: AslLayout,
+    private readonly resourceOf: (stateName: string) => string,
+  ) {
     ({ placement: this.placement, branchScopes: this.branchScopes } = layoutOf(definition));
   }
 
@@ -85,13 +91,17 @@ export class ExecutionHistory {
     const t = event.timestamp;
     switch (event.type) {
       case 'ExecutionStarted':
-        this.push('ExecutionStarted', 0, t, { executionStartedEventDetails: { input: json(event.input), roleArn: 'arn:aws:iam::000000000000:role/local' } });
+        this.push('ExecutionStarted', 0, t, {
+          executionStartedEventDetails: { input: json(event.input), roleArn: 'arn:aws:iam::000000000000:role/local' },
+        });
         return;
       case 'ExecutionSucceeded':
         this.push('ExecutionSucceeded', this.lastId, t, { executionSucceededEventDetails: { output: json(event.output) } });
         return;
       case 'ExecutionFailed':
-        this.push('ExecutionFailed', this.lastId, t, { executionFailedEventDetails: { error: event.Error, cause: String(event.Cause ?? '') } });
+        this.push('ExecutionFailed', this.lastId, t, {
+          executionFailedEventDetails: { error: event.Error, cause: String(event.Cause ?? '') },
+        });
         return;
       case 'ExecutionAborted':
         this.push('ExecutionAborted', this.lastId, t, this.abortedBy ? { executionAbortedEventDetails: this.abortedBy } : {});
@@ -134,7 +144,13 @@ export class ExecutionHistory {
     const { name, type, input } = event.state;
     const where = this.placement.get(name);
     const previous = (where && this.lastInScope.get(where.scope)) ?? this.lastId;
-    const id = this.push(`${type}StateEntered`, previous, event.timestamp, { stateEnteredEventDetails: { name, input: json(input) } }, name);
+    const id = this.push(
+      `${type}StateEntered`,
+      previous,
+      event.timestamp,
+      { stateEnteredEventDetails: { name, input: json(input) } },
+      name,
+    );
     this.lastOfState.set(this.key(event), id);
     if (type === 'Task') this.scheduleLambda(event);
     if (type === 'Parallel') {
@@ -148,9 +164,15 @@ export class ExecutionHistory {
 
   private scheduleLambda(event: StateEvent): void {
     const { name, input } = event.state;
-    const scheduled = this.push('LambdaFunctionScheduled', this.lastOf(event), event.timestamp, {
-      lambdaFunctionScheduledEventDetails: { resource: this.resourceOf(name), input: json(input) },
-    }, name);
+    const scheduled = this.push(
+      'LambdaFunctionScheduled',
+      this.lastOf(event),
+      event.timestamp,
+      {
+        lambdaFunctionScheduledEventDetails: { resource: this.resourceOf(name), input: json(input) },
+      },
+      name,
+    );
     this.lastOfState.set(this.key(event), this.push('LambdaFunctionStarted', scheduled, event.timestamp, {}, name));
   }
 
@@ -158,9 +180,15 @@ export class ExecutionHistory {
     const { name, type } = event.state;
     let id: number | undefined;
     if (type === 'Task') {
-      id = this.push('LambdaFunctionFailed', this.lastOf(event), event.timestamp, {
-        lambdaFunctionFailedEventDetails: { error: event.Error, cause: String(event.Cause ?? '') },
-      }, name);
+      id = this.push(
+        'LambdaFunctionFailed',
+        this.lastOf(event),
+        event.timestamp,
+        {
+          lambdaFunctionFailedEventDetails: { error: event.Error, cause: String(event.Cause ?? '') },
+        },
+        name,
+      );
     } else if (type === 'Parallel') {
       // A Parallel fails because a branch did: it follows that branch's last event.
       id = this.push('ParallelStateFailed', this.lastInside.get(name) ?? this.lastOf(event), event.timestamp, {}, name);
@@ -172,7 +200,13 @@ export class ExecutionHistory {
     const { name, type, output } = event.state;
     let previous = this.lastOf(event);
     if (type === 'Task') {
-      previous = this.push('LambdaFunctionSucceeded', previous, event.timestamp, { lambdaFunctionSucceededEventDetails: { output: json(output) } }, name);
+      previous = this.push(
+        'LambdaFunctionSucceeded',
+        previous,
+        event.timestamp,
+        { lambdaFunctionSucceededEventDetails: { output: json(output) } },
+        name,
+      );
     } else if (type === 'Parallel') {
       // It succeeds when its last branch ends: it follows the latest event inside it.
       previous = this.push('ParallelStateSucceeded', this.lastInside.get(name) ?? previous, event.timestamp, {}, name);

@@ -5,12 +5,22 @@ import { ServiceError } from './service';
  * The Step Functions JSON 1.0 protocol (`X-Amz-Target: AWSStepFunctions.<Action>`) over LocalStepFunctions,
  * for the actions the api handler and the CLI use. Timestamps are epoch seconds, as the SDK expects.
  */
-export interface JsonResponse { status: number; body: unknown }
+export interface JsonResponse {
+  status: number;
+  body: unknown;
+}
 
 const seconds = (ms?: number) => (ms === undefined ? undefined : ms / 1000);
 
 function summary(e: Execution) {
-  return { executionArn: e.executionArn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: seconds(e.startDate), stopDate: seconds(e.stopDate) };
+  return {
+    executionArn: e.executionArn,
+    stateMachineArn: e.stateMachineArn,
+    name: e.name,
+    status: e.status,
+    startDate: seconds(e.startDate),
+    stopDate: seconds(e.stopDate),
+  };
 }
 
 /** Opaque pagination token: the offset into the listing. */
@@ -48,13 +58,18 @@ const ACTIONS: Record<string, (sfn: LocalStepFunctions, p: Params) => unknown> =
 export function handleStepFunctionsRequest(sfn: LocalStepFunctions, target: string, bodyText: string): JsonResponse {
   const action = target.replace(/^AWSStepFunctions\./, '');
   const run = ACTIONS[action];
-  if (!run) return { status: 400, body: { __type: 'UnknownOperationException', message: `${action} is not supported by the local Step Functions` } };
+  if (!run)
+    return {
+      status: 400,
+      body: { __type: 'UnknownOperationException', message: `${action} is not supported by the local Step Functions` },
+    };
   try {
     const params = bodyText ? (JSON.parse(bodyText) as Params) : {};
     return { status: 200, body: run(sfn, params) };
   } catch (error) {
     if (error instanceof ServiceError) return { status: 400, body: { __type: error.type, message: error.message } };
-    if (error instanceof SyntaxError) return { status: 400, body: { __type: 'SerializationException', message: 'request body is not JSON' } };
+    if (error instanceof SyntaxError)
+      return { status: 400, body: { __type: 'SerializationException', message: 'request body is not JSON' } };
     throw error;
   }
 }

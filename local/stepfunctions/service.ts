@@ -27,13 +27,20 @@ export interface Execution {
 }
 
 export class ServiceError extends Error {
-  constructor(readonly type: string, message: string) {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
     super(message);
     this.name = type;
   }
 }
 
-export interface StatusChange { execution: Execution; region: string; account: string }
+export interface StatusChange {
+  execution: Execution;
+  region: string;
+  account: string;
+}
 
 export interface LocalStepFunctionsOptions {
   region?: string;
@@ -44,7 +51,13 @@ export interface LocalStepFunctionsOptions {
   handlers?: (name: string) => LocalHandler;
 }
 
-interface Machine { arn: string; name: string; definition: AslLayout; tasks: Record<string, LocalHandler>; resources: Record<string, string> }
+interface Machine {
+  arn: string;
+  name: string;
+  definition: AslLayout;
+  tasks: Record<string, LocalHandler>;
+  resources: Record<string, string>;
+}
 
 /** The error a Task meets once its execution is stopped: no Retry names it, so the execution ends at once. */
 const STOPPED = 'States.ExecutionStopped';
@@ -67,7 +80,9 @@ export class LocalStepFunctions {
     const steps = taskStates(definition as never);
     const resolve = this.options.handlers ?? loadHandler;
     const tasks = Object.fromEntries(Object.entries(steps).map(([state, handler]) => [state, asLambda(resolve(handler))]));
-    const resources = Object.fromEntries(Object.entries(steps).map(([state, handler]) => [state, `arn:aws:lambda:${this.region}:${this.account}:function:${handler}`]));
+    const resources = Object.fromEntries(
+      Object.entries(steps).map(([state, handler]) => [state, `arn:aws:lambda:${this.region}:${this.account}:function:${handler}`]),
+    );
     this.machines.set(arn, { arn, name, definition: definition as Machine['definition'], tasks, resources });
     return arn;
   }
@@ -90,9 +105,20 @@ export class LocalStepFunctions {
       throw new ServiceError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
     }
     const history = new ExecutionHistory(machine.definition, (state) => machine.resources[state] ?? 'local');
-    const execution: Execution = { executionArn, stateMachineArn, name, status: 'RUNNING', startDate: Date.now(), input: inputText, history, done: Promise.resolve() };
+    const execution: Execution = {
+      executionArn,
+      stateMachineArn,
+      name,
+      status: 'RUNNING',
+      startDate: Date.now(),
+      input: inputText,
+      history,
+      done: Promise.resolve(),
+    };
     const tasks = this.invocations(machine, execution);
-    const run = new StateMachine(machine.definition as never).run(input as never, { overrides: { taskResourceLocalHandlers: tasks as never } });
+    const run = new StateMachine(machine.definition as never).run(input as never, {
+      overrides: { taskResourceLocalHandlers: tasks as never },
+    });
     execution.abort = run.abort;
     this.executions.set(executionArn, execution);
     execution.done = this.follow(execution, run);
@@ -105,18 +131,23 @@ export class LocalStepFunctions {
    * sleeps end at once on abort), up to MaxAttempts times (240 for a readiness poll).
    */
   private invocations(machine: Machine, execution: Execution): Record<string, LocalHandler> {
-    return Object.fromEntries(Object.entries(machine.tasks).map(([state, task]): [string, LocalHandler] => [state, (input) => {
-      if (execution.status !== 'RUNNING') {
-        const stopped = new Error(`${execution.executionArn} was stopped`);
-        stopped.name = STOPPED;
-        return Promise.reject(stopped);
-      }
-      const call = task(input);
-      const forget = () => this.inFlight.delete(call);
-      this.inFlight.add(call);
-      call.then(forget, forget);
-      return call;
-    }]));
+    return Object.fromEntries(
+      Object.entries(machine.tasks).map(([state, task]): [string, LocalHandler] => [
+        state,
+        (input) => {
+          if (execution.status !== 'RUNNING') {
+            const stopped = new Error(`${execution.executionArn} was stopped`);
+            stopped.name = STOPPED;
+            return Promise.reject(stopped);
+          }
+          const call = task(input);
+          const forget = () => this.inFlight.delete(call);
+          this.inFlight.add(call);
+          call.then(forget, forget);
+          return call;
+        },
+      ]),
+    );
   }
 
   private async follow(execution: Execution, run: ReturnType<StateMachine['run']>): Promise<void> {
@@ -137,9 +168,12 @@ export class LocalStepFunctions {
     } else {
       const e = outcome.error;
       const aborted = e.name === 'ExecutionAbortedError' || execution.status === 'ABORTED';
-      Object.assign(execution, aborted
-        ? { status: 'ABORTED', error: execution.error, cause: execution.cause }
-        : { status: 'FAILED', error: failError(e), cause: failStateCause(execution) ?? failCause(e) });
+      Object.assign(
+        execution,
+        aborted
+          ? { status: 'ABORTED', error: execution.error, cause: execution.cause }
+          : { status: 'FAILED', error: failError(e), cause: failStateCause(execution) ?? failCause(e) },
+      );
     }
     execution.stopDate ??= Date.now();
     await this.notify(execution);
@@ -160,7 +194,8 @@ export class LocalStepFunctions {
   }
 
   listExecutions(stateMachineArn: string, statusFilter?: string): Execution[] {
-    if (!this.machines.has(stateMachineArn)) throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    if (!this.machines.has(stateMachineArn))
+      throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
     return [...this.executions.values()]
       .filter((e) => e.stateMachineArn === stateMachineArn && (!statusFilter || e.status === statusFilter))
       .sort((a, b) => b.startDate - a.startDate);
@@ -186,13 +221,18 @@ export class LocalStepFunctions {
    * minutes. An invocation already running is given up to `graceMs` to return, so that the cloud is not
    * closed under it (a handler never sleeps, but a hung one must not hold the shutdown either).
    */
-  async stopAll({ cause = 'The local Step Functions was shut down', graceMs = 5000 }: { cause?: string; graceMs?: number } = {}): Promise<void> {
+  async stopAll({
+    cause = 'The local Step Functions was shut down',
+    graceMs = 5000,
+  }: { cause?: string; graceMs?: number } = {}): Promise<void> {
     for (const execution of this.executions.values()) {
       if (execution.status === 'RUNNING') this.stopExecution(execution.executionArn, undefined, cause);
     }
     await this.idle();
     let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); });
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
     await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
     clearTimeout(timer);
   }

@@ -39,7 +39,9 @@ export function asLambda(handler: LocalHandler): LocalHandler {
       return await handler(input);
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
-      const lambdaError = new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: (e.stack ?? '').split('\n').slice(0, 5) }));
+      const lambdaError = new Error(
+        JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: (e.stack ?? '').split('\n').slice(0, 5) }),
+      );
       lambdaError.name = e.name;
       throw lambdaError;
     }

@@ -5,7 +5,11 @@ import { followBuild, teardownOver } from '../../cli/follow';
 import { run } from '../../cli/k8s-ec2';
 import { capture } from './capture';
 
-const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token' };
+const CREDENTIALS = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  sessionToken: 'session-token',
+};
 const DEPLOYED = 'https://abc123defg.execute-api.ap-northeast-2.amazonaws.com/prod';
 
 interface Sent {
@@ -26,8 +30,10 @@ function fakeFetch(...answers: Array<() => Response>) {
   return { fetch, sent };
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => () =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  () =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
 /**
  * Signs the request as received again, with the same credentials and time: a valid signature matches. The
@@ -39,12 +45,19 @@ async function expectedAuthorization(sent: Sent, region: string, credentials = C
   const signingDate = new Date(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
   const verifier = new SignatureV4({ service: 'execute-api', region, credentials, sha256: Sha256 });
   const signed = await verifier.sign(
-    { method: sent.method, protocol: url.protocol, hostname: url.hostname, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: { ...headers, host: url.host }, body: sent.body },
+    {
+      method: sent.method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: { ...headers, host: url.host },
+      body: sent.body,
+    },
     { signingDate },
   );
   return signed.headers.authorization;
 }
-
 
 describe('requests to a deployed API are SigV4-signed for execute-api', () => {
   it('k8s-ec2 build sends a POST whose Authorization verifies, with the stage path, region from the host and signed body and key', async () => {
@@ -55,7 +68,11 @@ describe('requests to a deployed API are SigV4-signed for execute-api', () => {
     await writeFile(`${dir}/spec.json`, spec);
     const out = capture();
 
-    const code = await run(['build', '--spec', `${dir}/spec.json`, '--idempotency-key', 'k-1', '--api', DEPLOYED], out.io, { env: {}, fetch, credentials: CREDENTIALS });
+    const code = await run(['build', '--spec', `${dir}/spec.json`, '--idempotency-key', 'k-1', '--api', DEPLOYED], out.io, {
+      env: {},
+      fetch,
+      credentials: CREDENTIALS,
+    });
 
     expect(out.stderr).toBe('');
     expect(code).toBe(0);
@@ -68,10 +85,14 @@ describe('requests to a deployed API are SigV4-signed for execute-api', () => {
     expect(authorization).toMatch(
       /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/ap-northeast-2\/execute-api\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/,
     );
-    expect(authorization.match(/SignedHeaders=([^,]+)/)![1].split(';')).toEqual(expect.arrayContaining(['host', 'x-amz-date', 'content-type', 'idempotency-key', 'x-amz-security-token']));
+    expect(authorization.match(/SignedHeaders=([^,]+)/)![1].split(';')).toEqual(
+      expect.arrayContaining(['host', 'x-amz-date', 'content-type', 'idempotency-key', 'x-amz-security-token']),
+    );
     expect(authorization).toBe(await expectedAuthorization(request, 'ap-northeast-2'));
     // The check can fail: another body, or another secret, gives another signature.
-    expect(authorization).not.toBe(await expectedAuthorization({ ...request, body: request.body!.replace('fin-k8s', 'fin-k9s') }, 'ap-northeast-2'));
+    expect(authorization).not.toBe(
+      await expectedAuthorization({ ...request, body: request.body!.replace('fin-k8s', 'fin-k9s') }, 'ap-northeast-2'),
+    );
     expect(authorization).not.toBe(await expectedAuthorization(request, 'ap-northeast-2', { ...CREDENTIALS, secretAccessKey: 'other' }));
   });
 
@@ -91,7 +112,13 @@ describe('requests to a deployed API are SigV4-signed for execute-api', () => {
     const { fetch, sent } = fakeFetch(json(200, { builds: [] }));
     const out = capture();
 
-    expect(await run(['list', '--api', 'https://k8s.example.com/v1', '--region', 'us-east-1'], out.io, { env: {}, fetch, credentials: CREDENTIALS })).toBe(0);
+    expect(
+      await run(['list', '--api', 'https://k8s.example.com/v1', '--region', 'us-east-1'], out.io, {
+        env: {},
+        fetch,
+        credentials: CREDENTIALS,
+      }),
+    ).toBe(0);
     expect(sent[0].url).toBe('https://k8s.example.com/v1/builds');
     expect(sent[0].headers.authorization).toContain('/us-east-1/execute-api/aws4_request');
     expect(sent[0].headers.authorization).toBe(await expectedAuthorization(sent[0], 'us-east-1'));
@@ -111,11 +138,19 @@ describe('requests to a deployed API are SigV4-signed for execute-api', () => {
   });
 
   it("reports API Gateway's own errors (no { error } body) by their x-amzn-ErrorType", async () => {
-    const { fetch } = fakeFetch(json(403, { message: 'The security token included in the request is invalid.' }, { 'x-amzn-ErrorType': 'UnrecognizedClientException:http://internal', 'x-amzn-RequestId': 'gw-1' }));
+    const { fetch } = fakeFetch(
+      json(
+        403,
+        { message: 'The security token included in the request is invalid.' },
+        { 'x-amzn-ErrorType': 'UnrecognizedClientException:http://internal', 'x-amzn-RequestId': 'gw-1' },
+      ),
+    );
     const out = capture();
 
     expect(await run(['status', 'b-1', '--api', DEPLOYED], out.io, { env: {}, fetch, credentials: CREDENTIALS })).toBe(1);
-    expect(out.stderr).toContain('✗ UnrecognizedClientException: GET /prod/builds/b-1: The security token included in the request is invalid.');
+    expect(out.stderr).toContain(
+      '✗ UnrecognizedClientException: GET /prod/builds/b-1: The security token included in the request is invalid.',
+    );
     expect(out.stderr).toContain('HTTP 403, request id gw-1');
   });
 });
@@ -190,10 +225,19 @@ describe('followBuild', () => {
     const dropped = () => {
       throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } });
     };
-    const { fetch, sent } = fakeFetch(running, json(503, { error: { code: 'SERVICE_UNAVAILABLE', message: 'busy' } }), json(429, {}), dropped, done);
+    const { fetch, sent } = fakeFetch(
+      running,
+      json(503, { error: { code: 'SERVICE_UNAVAILABLE', message: 'busy' } }),
+      json(429, {}),
+      dropped,
+      done,
+    );
     const seen: string[] = [];
 
-    const view = await followBuild(new ApiClient({ baseUrl: 'http://127.0.0.1:1', fetch }), 'b-1', { intervalMs: 1, onUpdate: (v) => seen.push(v.status) });
+    const view = await followBuild(new ApiClient({ baseUrl: 'http://127.0.0.1:1', fetch }), 'b-1', {
+      intervalMs: 1,
+      onUpdate: (v) => seen.push(v.status),
+    });
 
     expect(view.status).toBe('SUCCEEDED');
     expect(seen).toEqual(['RUNNING', 'SUCCEEDED']);
@@ -202,20 +246,27 @@ describe('followBuild', () => {
 
   it('gives up after maxPollFailures transient failures in a row', async () => {
     const { fetch, sent } = fakeFetch(json(503, {}));
-    await expect(followBuild(new ApiClient({ baseUrl: 'http://127.0.0.1:1', fetch }), 'b-1', { intervalMs: 1, maxPollFailures: 3 })).rejects.toMatchObject({ status: 503 });
+    await expect(
+      followBuild(new ApiClient({ baseUrl: 'http://127.0.0.1:1', fetch }), 'b-1', { intervalMs: 1, maxPollFailures: 3 }),
+    ).rejects.toMatchObject({ status: 503 });
     expect(sent).toHaveLength(3);
   });
 
   it('stops at the first 4xx: the build is not there, polling again will not change that', async () => {
     const { fetch, sent } = fakeFetch(json(404, { error: { code: 'NOT_FOUND', message: 'no build' } }));
-    await expect(followBuild(new ApiClient({ baseUrl: 'http://127.0.0.1:1', fetch }), 'b-1', { intervalMs: 1 })).rejects.toBeInstanceOf(ApiError);
+    await expect(followBuild(new ApiClient({ baseUrl: 'http://127.0.0.1:1', fetch }), 'b-1', { intervalMs: 1 })).rejects.toBeInstanceOf(
+      ApiError,
+    );
     expect(sent).toHaveLength(1);
   });
 
   it('stops when the signal aborts', async () => {
     const { fetch } = fakeFetch(running);
     const controller = new AbortController();
-    const following = followBuild(new ApiClient({ baseUrl: 'http://127.0.0.1:1', fetch }), 'b-1', { intervalMs: 1000, signal: controller.signal });
+    const following = followBuild(new ApiClient({ baseUrl: 'http://127.0.0.1:1', fetch }), 'b-1', {
+      intervalMs: 1000,
+      signal: controller.signal,
+    });
     setTimeout(() => controller.abort(), 20);
     await expect(following).rejects.toMatchObject({ name: 'AbortError' });
   });

@@ -33,14 +33,24 @@ class FakeApi {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const key = `${req.method} ${req.url}`;
-        this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        this.requests.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
         const route = this.routes[key];
-        const replies = route === undefined ? [{ status: 404, body: { error: { code: 'NOT_FOUND', message: `no fake for ${key}` } } }] : ([] as Reply[]).concat(route);
+        const replies =
+          route === undefined
+            ? [{ status: 404, body: { error: { code: 'NOT_FOUND', message: `no fake for ${key}` } } }]
+            : ([] as Reply[]).concat(route);
         const n = this.served.get(key) ?? 0;
         this.served.set(key, n + 1);
         const reply = replies[Math.min(n, replies.length - 1)];
         const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-        res.writeHead(reply.status, { 'content-type': typeof reply.body === 'string' ? 'text/plain' : 'application/json', ...reply.headers }).end(text);
+        res
+          .writeHead(reply.status, { 'content-type': typeof reply.body === 'string' ? 'text/plain' : 'application/json', ...reply.headers })
+          .end(text);
       });
     });
   }
@@ -57,22 +67,55 @@ class FakeApi {
   }
 }
 
-
 const BUILD_ID = 'fin-k8s-dev-20250101-000000-abcd';
 const T = (s: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, s)).toISOString();
-const step = (name: string, status: string, from: number, to?: number) => ({ name, status, enteredAt: T(from), exitedAt: to === undefined ? undefined : T(to) });
-const view = (status: string, steps: ReturnType<typeof step>[], extra: Partial<BuildView> = {}): Reply => ({ status: 200, body: { buildId: BUILD_ID, status, steps, ...extra } });
-const accepted: Reply = { status: 202, body: { buildId: BUILD_ID, status: 'RUNNING', executionArn: `arn:aws:states:ap-northeast-2:000000000000:execution:k8s-ec2-build:${BUILD_ID}`, links: { self: `/builds/${BUILD_ID}` } } };
+const step = (name: string, status: string, from: number, to?: number) => ({
+  name,
+  status,
+  enteredAt: T(from),
+  exitedAt: to === undefined ? undefined : T(to),
+});
+const view = (status: string, steps: ReturnType<typeof step>[], extra: Partial<BuildView> = {}): Reply => ({
+  status: 200,
+  body: { buildId: BUILD_ID, status, steps, ...extra },
+});
+const accepted: Reply = {
+  status: 202,
+  body: {
+    buildId: BUILD_ID,
+    status: 'RUNNING',
+    executionArn: `arn:aws:states:ap-northeast-2:000000000000:execution:k8s-ec2-build:${BUILD_ID}`,
+    links: { self: `/builds/${BUILD_ID}` },
+  },
+};
 
 const outputs = {
   buildId: BUILD_ID,
   clusterName: 'fin-k8s-dev',
   vpcId: 'vpc-0123456789abcdef0',
-  loadBalancer: { arn: 'arn:nlb', dnsName: 'fin-k8s-dev-nlb-0123.elb.ap-northeast-2.amazonaws.com', apiEndpoint: 'fin-k8s-dev-nlb-0123.elb.ap-northeast-2.amazonaws.com:6443' },
+  loadBalancer: {
+    arn: 'arn:nlb',
+    dnsName: 'fin-k8s-dev-nlb-0123.elb.ap-northeast-2.amazonaws.com',
+    apiEndpoint: 'fin-k8s-dev-nlb-0123.elb.ap-northeast-2.amazonaws.com:6443',
+  },
   bastion: { instanceId: 'i-0bastion', publicIp: '3.35.10.20' },
   nodes: [
-    { name: 'fin-k8s-dev-cp-1', role: 'control-plane', az: 'ap-northeast-2a', instanceId: 'i-0cp1', instanceType: 'm6i.large', privateIp: '10.0.0.10' },
-    { name: 'fin-k8s-dev-worker-1', role: 'worker', az: 'ap-northeast-2a', instanceId: 'i-0w1', instanceType: 'm6i.xlarge', privateIp: '10.0.0.20' },
+    {
+      name: 'fin-k8s-dev-cp-1',
+      role: 'control-plane',
+      az: 'ap-northeast-2a',
+      instanceId: 'i-0cp1',
+      instanceType: 'm6i.large',
+      privateIp: '10.0.0.10',
+    },
+    {
+      name: 'fin-k8s-dev-worker-1',
+      role: 'worker',
+      az: 'ap-northeast-2a',
+      instanceId: 'i-0w1',
+      instanceType: 'm6i.xlarge',
+      privateIp: '10.0.0.20',
+    },
   ],
 };
 
@@ -99,7 +142,11 @@ describe('k8s-ec2 CLI against the API on loopback', () => {
         view('RUNNING', [step('Preflight', 'running', 0)], { currentStep: 'Preflight' }),
         view('RUNNING', [step('Preflight', 'running', 0)], { currentStep: 'Preflight' }),
         view('RUNNING', [step('Preflight', 'succeeded', 0, 4), step('CreateNetwork', 'running', 4)], { currentStep: 'CreateNetwork' }),
-        view('SUCCEEDED', [step('Preflight', 'succeeded', 0, 4), step('CreateNetwork', 'succeeded', 4, 19)], { outputs: outputs as never, startedAt: T(0), stoppedAt: T(19) }),
+        view('SUCCEEDED', [step('Preflight', 'succeeded', 0, 4), step('CreateNetwork', 'succeeded', 4, 19)], {
+          outputs: outputs as never,
+          startedAt: T(0),
+          stoppedAt: T(19),
+        }),
       ],
     }).start();
     const out = capture();
@@ -111,7 +158,11 @@ describe('k8s-ec2 CLI against the API on loopback', () => {
     const lines = out.stdout.split('\n');
     // Plain (non-TTY) output: each step change once, in order, even though one poll brought nothing new.
     expect(lines.filter((l) => l.startsWith('  ') && l.includes('Preflight'))).toEqual(['  … Preflight', '  ✓ Preflight  4.0s']);
-    expect(lines.filter((l) => l.startsWith(`Build ${BUILD_ID}`))).toEqual([`Build ${BUILD_ID}: RUNNING`, `Build ${BUILD_ID}  RUNNING  (Preflight)`, `Build ${BUILD_ID}  SUCCEEDED`]);
+    expect(lines.filter((l) => l.startsWith(`Build ${BUILD_ID}`))).toEqual([
+      `Build ${BUILD_ID}: RUNNING`,
+      `Build ${BUILD_ID}  RUNNING  (Preflight)`,
+      `Build ${BUILD_ID}  SUCCEEDED`,
+    ]);
     expect(out.stdout).toMatch(/✓ CreateNetwork {2}15s/);
     expect(out.stdout).toContain(`✓ Build ${BUILD_ID} SUCCEEDED in 19s`);
     expect(out.stdout).toContain('NLB DNS         fin-k8s-dev-nlb-0123.elb.ap-northeast-2.amazonaws.com');
@@ -128,9 +179,13 @@ describe('k8s-ec2 CLI against the API on loopback', () => {
       'POST /builds': accepted,
       [`GET /builds/${BUILD_ID}`]: [
         view('RUNNING', [step('Preflight', 'succeeded', 0, 2), step('LaunchNodes', 'retrying', 2)], { currentStep: 'LaunchNodes' }),
-        view('ROLLED_BACK', [step('Preflight', 'succeeded', 0, 2), step('LaunchNodes', 'failed', 2, 9), step('RollbackNetwork', 'succeeded', 9, 12)], {
-          error: { step: 'LaunchNodes', error: 'InsufficientCapacity', cause: 'no m6i.large capacity in ap-northeast-2a' } as never,
-        }),
+        view(
+          'ROLLED_BACK',
+          [step('Preflight', 'succeeded', 0, 2), step('LaunchNodes', 'failed', 2, 9), step('RollbackNetwork', 'succeeded', 9, 12)],
+          {
+            error: { step: 'LaunchNodes', error: 'InsufficientCapacity', cause: 'no m6i.large capacity in ap-northeast-2a' } as never,
+          },
+        ),
       ],
     }).start();
     const out = capture();
@@ -198,8 +253,14 @@ describe('k8s-ec2 CLI against the API on loopback', () => {
   });
 
   it('artifacts --out writes the three files and prints their paths', async () => {
-    const texts = { ssh_config: 'Host bastion\n  HostName 3.35.10.20\n', 'inventory.ini': '[kube_control_plane]\ncp-1\n', 'kubeadm.yaml': 'controlPlaneEndpoint: nlb:6443\n' };
-    api = await new FakeApi(Object.fromEntries(Object.entries(texts).map(([name, body]) => [`GET /builds/${BUILD_ID}/artifacts/${name}`, { status: 200, body }]))).start();
+    const texts = {
+      ssh_config: 'Host bastion\n  HostName 3.35.10.20\n',
+      'inventory.ini': '[kube_control_plane]\ncp-1\n',
+      'kubeadm.yaml': 'controlPlaneEndpoint: nlb:6443\n',
+    };
+    api = await new FakeApi(
+      Object.fromEntries(Object.entries(texts).map(([name, body]) => [`GET /builds/${BUILD_ID}/artifacts/${name}`, { status: 200, body }])),
+    ).start();
     const out = capture();
     const target = join(dir, 'out', 'nested');
 
@@ -232,7 +293,10 @@ describe('k8s-ec2 CLI against the API on loopback', () => {
     api = await new FakeApi({ 'GET /builds': { status: 200, body: { builds: [] } } }).start();
     const out = capture();
 
-    const code = await run(['list', '--api', api.url], out.io, { ...deps, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+    const code = await run(['list', '--api', api.url], out.io, {
+      ...deps,
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+    });
 
     expect(code).toBe(0);
     expect(out.stdout).toBe('no builds\n');
@@ -252,7 +316,13 @@ describe('k8s-ec2 CLI against the API on loopback', () => {
     api = await new FakeApi({
       'GET /builds?limit=2': {
         status: 200,
-        body: { builds: [{ buildId: BUILD_ID, status: 'SUCCEEDED', startedAt: T(0), stoppedAt: T(19) }, { buildId: 'other-1', status: 'RUNNING', startedAt: T(30) }], nextToken: 'tok' },
+        body: {
+          builds: [
+            { buildId: BUILD_ID, status: 'SUCCEEDED', startedAt: T(0), stoppedAt: T(19) },
+            { buildId: 'other-1', status: 'RUNNING', startedAt: T(30) },
+          ],
+          nextToken: 'tok',
+        },
       },
     }).start();
     const out = capture();
@@ -295,7 +365,11 @@ describe('k8s-ec2 CLI against the API on loopback', () => {
         // Right after the DELETE the list of teardowns may not show the new one yet: not the end.
         view('SUCCEEDED', [], { teardown: { executionArn: 'older', status: 'FAILED' } }),
         view('DESTROYING', [], { teardown: { executionArn: arn, status: 'DESTROYING' } }),
-        view('DESTROYED', [step('Preflight', 'succeeded', 0, 4)], { startedAt: T(0), stoppedAt: T(4), teardown: { executionArn: arn, status: 'DESTROYED', startedAt: T(30), stoppedAt: T(55) } }),
+        view('DESTROYED', [step('Preflight', 'succeeded', 0, 4)], {
+          startedAt: T(0),
+          stoppedAt: T(4),
+          teardown: { executionArn: arn, status: 'DESTROYED', startedAt: T(30), stoppedAt: T(55) },
+        }),
       ],
     }).start();
     const out = capture();
@@ -322,7 +396,10 @@ describe('k8s-ec2 CLI against the API on loopback', () => {
   });
 
   it('stops following on interrupt, says the build goes on, and exits 130', async () => {
-    api = await new FakeApi({ 'POST /builds': accepted, [`GET /builds/${BUILD_ID}`]: view('RUNNING', [step('Preflight', 'running', 0)]) }).start();
+    api = await new FakeApi({
+      'POST /builds': accepted,
+      [`GET /builds/${BUILD_ID}`]: view('RUNNING', [step('Preflight', 'running', 0)]),
+    }).start();
     const out = capture();
     const interrupt = new AbortController();
     setTimeout(() => interrupt.abort(), 50);
@@ -382,14 +459,27 @@ describe('k8s-ec2 local', () => {
     const close = jest.fn(async () => undefined);
     const startLocalStack = jest.fn(async (options: Parameters<NonNullable<CliDeps['startLocalStack']>>[0]) => {
       setTimeout(() => {
-        options.onSlackMessage?.({ receivedAt: '2025-01-01T00:00:05.000Z', payload: { text: `fin-k8s-dev: Build SUCCEEDED (${BUILD_ID})`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*Cluster*' } }] } });
-        options.onSlackMessage?.({ receivedAt: '2025-01-01T00:00:06.000Z', payload: { blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'blocks only' } }] } });
+        options.onSlackMessage?.({
+          receivedAt: '2025-01-01T00:00:05.000Z',
+          payload: {
+            text: `fin-k8s-dev: Build SUCCEEDED (${BUILD_ID})`,
+            blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*Cluster*' } }],
+          },
+        });
+        options.onSlackMessage?.({
+          receivedAt: '2025-01-01T00:00:06.000Z',
+          payload: { blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'blocks only' } }] },
+        });
         interrupt.abort();
       }, 10);
       return { url: 'http://127.0.0.1:9999', close };
     });
 
-    const code = await run(['local', '--port', '9999', '--time-scale', '120'], out.io, { env: {}, startLocalStack, interrupt: interrupt.signal });
+    const code = await run(['local', '--port', '9999', '--time-scale', '120'], out.io, {
+      env: {},
+      startLocalStack,
+      interrupt: interrupt.signal,
+    });
 
     expect(code).toBe(0);
     expect(startLocalStack).toHaveBeenCalledWith(expect.objectContaining({ port: 9999, timeScale: 120 }));

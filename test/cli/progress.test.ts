@@ -28,7 +28,9 @@ describe('ProgressRenderer on a TTY', () => {
     renderer.update(running);
     renderer.update(running); // same second, same steps: nothing to write
     expect(writes).toHaveLength(1);
-    expect(writes[0]).toBe(['\x1b[2KBuild b-1  RUNNING  (CreateNetwork)', '\x1b[2K  ✓ Preflight      3.0s', '\x1b[2K  … CreateNetwork  7.0s', ''].join('\n'));
+    expect(writes[0]).toBe(
+      ['\x1b[2KBuild b-1  RUNNING  (CreateNetwork)', '\x1b[2K  ✓ Preflight      3.0s', '\x1b[2K  … CreateNetwork  7.0s', ''].join('\n'),
+    );
 
     now += 1000;
     renderer.update(running);
@@ -67,9 +69,22 @@ describe('ProgressRenderer without a TTY', () => {
 
     renderer.update(running);
     renderer.update(running);
-    renderer.update({ ...running, status: 'SUCCEEDED', steps: [running.steps![0], { ...running.steps![1], status: 'succeeded', exitedAt: T(20) }] });
+    renderer.update({
+      ...running,
+      status: 'SUCCEEDED',
+      steps: [running.steps![0], { ...running.steps![1], status: 'succeeded', exitedAt: T(20) }],
+    });
 
-    expect(writes.join('')).toBe(['Build b-1  RUNNING  (CreateNetwork)', '  ✓ Preflight  3.0s', '  … CreateNetwork', 'Build b-1  SUCCEEDED', '  ✓ CreateNetwork  17s', ''].join('\n'));
+    expect(writes.join('')).toBe(
+      [
+        'Build b-1  RUNNING  (CreateNetwork)',
+        '  ✓ Preflight  3.0s',
+        '  … CreateNetwork',
+        'Build b-1  SUCCEEDED',
+        '  ✓ CreateNetwork  17s',
+        '',
+      ].join('\n'),
+    );
   });
 });
 
@@ -98,7 +113,9 @@ describe('step lines', () => {
   });
 
   it('says the status in words when the mark alone does not (retrying, pending)', () => {
-    expect(stepLine({ name: 'WaitUntilReady', status: 'retrying', enteredAt: T(0) }, { now: Date.parse(T(65)) })).toBe('  … WaitUntilReady  1m 05s  retrying');
+    expect(stepLine({ name: 'WaitUntilReady', status: 'retrying', enteredAt: T(0) }, { now: Date.parse(T(65)) })).toBe(
+      '  … WaitUntilReady  1m 05s  retrying',
+    );
     expect(stepLine({ name: 'Verify', status: 'pending' })).toBe('  · Verify  pending');
   });
 });

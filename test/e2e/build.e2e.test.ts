@@ -1,7 +1,11 @@
 import { DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
-  DescribeListenersCommand, DescribeLoadBalancerAttributesCommand, DescribeLoadBalancersCommand, DescribeTargetGroupAttributesCommand,
-  DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client,
+  DescribeListenersCommand,
+  DescribeLoadBalancerAttributesCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTargetGroupAttributesCommand,
+  DescribeTargetGroupsCommand,
+  ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { messageText } from '../../local/api/slack-sink';
@@ -40,7 +44,8 @@ async function destroy(buildId: string) {
   return waitWhile(stack, buildId, 'DESTROYING');
 }
 
-const slackFor = (buildId: string, word: string) => stack.slack.waitFor((m) => messageText(m).includes(buildId) && messageText(m).includes(word));
+const slackFor = (buildId: string, word: string) =>
+  stack.slack.waitFor((m) => messageText(m).includes(buildId) && messageText(m).includes(word));
 
 describe('a build on the embedded cloud', () => {
   let buildId: string;
@@ -50,17 +55,45 @@ describe('a build on the embedded cloud', () => {
     buildId = result.buildId;
     expect(result.final.status).toBe('SUCCEEDED');
 
-    const reservations = (await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:k8s-ec2:build-id', Values: [buildId] }, { Name: 'instance-state-name', Values: ['running'] }] }))).Reservations ?? [];
+    const reservations =
+      (
+        await ec2.send(
+          new DescribeInstancesCommand({
+            Filters: [
+              { Name: 'tag:k8s-ec2:build-id', Values: [buildId] },
+              { Name: 'instance-state-name', Values: ['running'] },
+            ],
+          }),
+        )
+      ).Reservations ?? [];
     const instances = reservations.flatMap((r) => r.Instances ?? []);
     expect(instances).toHaveLength(7);
     const roleOf = (i: (typeof instances)[number]) => i.Tags?.find((t) => t.Key === 'k8s-ec2:role')?.Value;
-    expect(instances.map(roleOf).sort()).toEqual(['bastion', 'control-plane', 'control-plane', 'control-plane', 'worker', 'worker', 'worker']);
+    expect(instances.map(roleOf).sort()).toEqual([
+      'bastion',
+      'control-plane',
+      'control-plane',
+      'control-plane',
+      'worker',
+      'worker',
+      'worker',
+    ]);
     for (const i of instances) {
       expect(i.MetadataOptions?.HttpTokens).toBe('required');
-      expect(i.Tags).toEqual(expect.arrayContaining([{ Key: 'k8s-ec2:managed-by', Value: 'k8s-ec2-builder' }, { Key: 'team', Value: 'platform' }]));
+      expect(i.Tags).toEqual(
+        expect.arrayContaining([
+          { Key: 'k8s-ec2:managed-by', Value: 'k8s-ec2-builder' },
+          { Key: 'team', Value: 'platform' },
+        ]),
+      );
       if (roleOf(i) !== 'bastion') expect(i.PublicIpAddress).toBeUndefined();
     }
-    const volumes = (await ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: instances.map((i) => i.InstanceId!) }] }))).Volumes ?? [];
+    const volumes =
+      (
+        await ec2.send(
+          new DescribeVolumesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: instances.map((i) => i.InstanceId!) }] }),
+        )
+      ).Volumes ?? [];
     expect(volumes.length).toBe(7);
     expect(volumes.every((v) => v.Encrypted && v.VolumeType === 'gp3')).toBe(true);
 
@@ -79,12 +112,21 @@ describe('a build on the embedded cloud', () => {
     const listeners = (await elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).Listeners ?? [];
     expect(listeners.map((l) => l.Port).sort((a, b) => a! - b!)).toEqual([80, 443, 6443]);
 
-    const sgs = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'tag:k8s-ec2:build-id', Values: [buildId] }] }))).SecurityGroups ?? [];
-    expect(sgs.map((g) => g.GroupName).sort()).toEqual(['e2e-main-bastion-sg', 'e2e-main-control-plane-sg', 'e2e-main-nlb-sg', 'e2e-main-worker-sg']);
+    const sgs =
+      (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'tag:k8s-ec2:build-id', Values: [buildId] }] })))
+        .SecurityGroups ?? [];
+    expect(sgs.map((g) => g.GroupName).sort()).toEqual([
+      'e2e-main-bastion-sg',
+      'e2e-main-control-plane-sg',
+      'e2e-main-nlb-sg',
+      'e2e-main-worker-sg',
+    ]);
     const nodeRules = sgs.filter((g) => /control-plane|worker/.test(g.GroupName!)).flatMap((g) => g.IpPermissions ?? []);
     expect(nodeRules.flatMap((p) => p.IpRanges ?? []).map((r) => r.CidrIp)).not.toContain('0.0.0.0/0');
     const bastionRules = sgs.find((g) => g.GroupName === 'e2e-main-bastion-sg')!.IpPermissions!;
-    expect(bastionRules).toEqual([expect.objectContaining({ FromPort: 22, ToPort: 22, IpRanges: [expect.objectContaining({ CidrIp: '203.0.113.0/24' })] })]);
+    expect(bastionRules).toEqual([
+      expect.objectContaining({ FromPort: 22, ToPort: 22, IpRanges: [expect.objectContaining({ CidrIp: '203.0.113.0/24' })] }),
+    ]);
 
     const message = await slackFor(buildId, 'SUCCEEDED');
     expect(messageText(message)).toContain(lb.DNSName);
@@ -92,7 +134,18 @@ describe('a build on the embedded cloud', () => {
 
   it('answers status, list and artifacts over HTTP', async () => {
     const status = await api(stack, 'GET', `/builds/${buildId}`);
-    expect(status.json.steps.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining(['Preflight', 'CreateNetwork', 'LaunchNodes', 'CreateLoadBalancer', 'LaunchBastion', 'RegisterTargets', 'WaitUntilReady', 'VerifyBaseline']));
+    expect(status.json.steps.map((s: { name: string }) => s.name)).toEqual(
+      expect.arrayContaining([
+        'Preflight',
+        'CreateNetwork',
+        'LaunchNodes',
+        'CreateLoadBalancer',
+        'LaunchBastion',
+        'RegisterTargets',
+        'WaitUntilReady',
+        'VerifyBaseline',
+      ]),
+    );
     expect(status.json.outputs.nodes).toHaveLength(6);
     const list = await api(stack, 'GET', '/builds');
     expect(JSON.stringify(list.json)).toContain(buildId);
@@ -127,7 +180,12 @@ describe('safety under retries and failures', () => {
   });
 
   it('a terminal fault in the load-balancer step rolls back to zero resources', async () => {
-    stack.cloud!.faults.add({ service: 'elbv2', action: 'CreateLoadBalancer', code: 'TooManyLoadBalancers', message: 'injected: NLB quota reached' });
+    stack.cloud!.faults.add({
+      service: 'elbv2',
+      action: 'CreateLoadBalancer',
+      code: 'TooManyLoadBalancers',
+      message: 'injected: NLB quota reached',
+    });
     const { buildId, final } = await build('e2e-rollback');
     expect(final.status).toBe('ROLLED_BACK');
     expect(JSON.stringify(final.error)).toContain('CreateLoadBalancer');
@@ -137,9 +195,30 @@ describe('safety under retries and failures', () => {
   });
 
   it('30 % throttling and 5xx on mutating EC2 actions still ends SUCCEEDED with exactly 7 instances', async () => {
-    const mutating = ['CreateVpc', 'ModifyVpcAttribute', 'CreateSubnet', 'CreateInternetGateway', 'AttachInternetGateway', 'CreateRouteTable', 'CreateRoute',
-      'AssociateRouteTable', 'CreateSecurityGroup', 'AuthorizeSecurityGroupIngress', 'RunInstances', 'AllocateAddress', 'AssociateAddress'];
-    mutating.forEach((action, i) => stack.cloud!.faults.add({ service: 'ec2', action, code: i % 2 ? 'InternalError' : 'RequestLimitExceeded', probability: 0.3, seed: i + 7 }));
+    const mutating = [
+      'CreateVpc',
+      'ModifyVpcAttribute',
+      'CreateSubnet',
+      'CreateInternetGateway',
+      'AttachInternetGateway',
+      'CreateRouteTable',
+      'CreateRoute',
+      'AssociateRouteTable',
+      'CreateSecurityGroup',
+      'AuthorizeSecurityGroupIngress',
+      'RunInstances',
+      'AllocateAddress',
+      'AssociateAddress',
+    ];
+    mutating.forEach((action, i) =>
+      stack.cloud!.faults.add({
+        service: 'ec2',
+        action,
+        code: i % 2 ? 'InternalError' : 'RequestLimitExceeded',
+        probability: 0.3,
+        seed: i + 7,
+      }),
+    );
     const { buildId, final } = await build('e2e-chaos');
     const fired = stack.cloud!.faults.list().reduce((n, f) => n + f.fired, 0);
     expect(fired).toBeGreaterThan(5);
@@ -152,7 +231,12 @@ describe('safety under retries and failures', () => {
   });
 
   it('a preflight failure ends FAILED, reports every problem and creates nothing', async () => {
-    const created = await api(stack, 'POST', '/builds', seoulBody('e2e-preflight', { keyName: 'no-such-key', workers: { count: 3, instanceTypes: ['m6i.metal'] } }));
+    const created = await api(
+      stack,
+      'POST',
+      '/builds',
+      seoulBody('e2e-preflight', { keyName: 'no-such-key', workers: { count: 3, instanceTypes: ['m6i.metal'] } }),
+    );
     expect(created.status).toBe(202);
     const final = await waitWhile(stack, created.json.buildId, 'RUNNING');
     expect(final.status).toBe('FAILED');

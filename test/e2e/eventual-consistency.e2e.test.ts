@@ -19,9 +19,27 @@ afterAll(() => stack.close());
 
 it('succeeds when ELBv2 does not see the new network and instances at first, and tears down completely', async () => {
   const cloud = stack.cloud!;
-  cloud.faults.add({ service: 'elbv2', action: 'CreateLoadBalancer', code: 'SubnetNotFound', message: 'injected: subnet not visible to ELB yet', count: 1 });
-  cloud.faults.add({ service: 'elbv2', action: 'CreateLoadBalancer', code: 'InvalidSecurityGroup', message: 'injected: group not visible to ELB yet', count: 1 });
-  cloud.faults.add({ service: 'elbv2', action: 'RegisterTargets', code: 'InvalidTarget', message: 'injected: instance not visible to ELB yet', count: 1 });
+  cloud.faults.add({
+    service: 'elbv2',
+    action: 'CreateLoadBalancer',
+    code: 'SubnetNotFound',
+    message: 'injected: subnet not visible to ELB yet',
+    count: 1,
+  });
+  cloud.faults.add({
+    service: 'elbv2',
+    action: 'CreateLoadBalancer',
+    code: 'InvalidSecurityGroup',
+    message: 'injected: group not visible to ELB yet',
+    count: 1,
+  });
+  cloud.faults.add({
+    service: 'elbv2',
+    action: 'RegisterTargets',
+    code: 'InvalidTarget',
+    message: 'injected: instance not visible to ELB yet',
+    count: 1,
+  });
   const created = await api(stack, 'POST', '/builds', seoulBody('e2e-lag'));
   expect(created.status).toBe(202);
   const buildId = created.json.buildId as string;

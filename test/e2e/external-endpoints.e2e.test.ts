@@ -25,7 +25,13 @@ afterAll(async () => {
 
 it('builds and destroys against endpoints given by the standard variables, with every quota noted as not checked', async () => {
   // AWS's default Standard vCPU quota (5) would refuse this 20-vCPU build: a limit nobody answered is not guessed.
-  other.faults.add({ service: 'servicequotas', action: '*', code: 'InternalFailure', httpStatus: 501, message: "API for service 'service-quotas' not yet implemented" });
+  other.faults.add({
+    service: 'servicequotas',
+    action: '*',
+    code: 'InternalFailure',
+    httpStatus: 501,
+    message: "API for service 'service-quotas' not yet implemented",
+  });
   process.env.AWS_ENDPOINT_URL_EC2 = other.url;
   process.env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 = other.url;
   delete process.env.AWS_ENDPOINT_URL_SERVICE_QUOTAS;
@@ -36,7 +42,9 @@ it('builds and destroys against endpoints given by the standard variables, with 
     const created = await api(stack, 'POST', '/builds', seoulBody('e2e-external'));
     const built = await waitWhile(stack, created.json.buildId, 'RUNNING');
     expect(built.status).toBe('SUCCEEDED');
-    const vcpuNote = expect.stringMatching(/^Running On-Demand Standard .* vCPUs quota L-1216C47A not checked: Service Quotas did not answer \(the endpoint answered HTTP 501 InternalFailure\); AWS enforces it at RunInstances$/);
+    const vcpuNote = expect.stringMatching(
+      /^Running On-Demand Standard .* vCPUs quota L-1216C47A not checked: Service Quotas did not answer \(the endpoint answered HTTP 501 InternalFailure\); AWS enforces it at RunInstances$/,
+    );
     expect(built.outputs.notes).toHaveLength(4);
     expect(built.outputs.notes).toContainEqual(vcpuNote);
     const slack = await stack.slack.waitFor((m) => messageText(m).includes(created.json.buildId) && messageText(m).includes('SUCCEEDED'));

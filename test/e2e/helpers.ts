@@ -8,7 +8,11 @@ export function seoulBody(name: string, extra: Record<string, unknown> = {}): st
 }
 
 export async function api(stack: LocalStack, method: string, path: string, body?: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${stack.url}${path}`, { method, body, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers } });
+  const res = await fetch(`${stack.url}${path}`, {
+    method,
+    body,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+  });
   const text = await res.text();
   let json: any;
   try {
@@ -25,7 +29,8 @@ export async function waitWhile(stack: LocalStack, buildId: string, whileStatus:
   for (;;) {
     const { json } = await api(stack, 'GET', `/builds/${buildId}`);
     if (json?.status !== whileStatus) return json;
-    if (Date.now() - started > limitMs) throw new Error(`build ${buildId} still ${whileStatus} after ${limitMs} ms: ${JSON.stringify(json).slice(0, 500)}`);
+    if (Date.now() - started > limitMs)
+      throw new Error(`build ${buildId} still ${whileStatus} after ${limitMs} ms: ${JSON.stringify(json).slice(0, 500)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

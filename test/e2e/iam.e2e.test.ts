@@ -13,7 +13,9 @@ const ADMINISTRATOR = 'arn:aws:iam::123456789012:root';
 /** One action removed from one step's role (the statement stays if other actions remain in it). */
 function withoutPermission(step: StepFunctionId, action: string) {
   return (id: StepFunctionId, grants: Grant[]) =>
-    id !== step ? grants : grants.map((g) => ({ ...g, actions: g.actions.filter((a) => a !== action) })).filter((g) => g.actions.length > 0);
+    id !== step
+      ? grants
+      : grants.map((g) => ({ ...g, actions: g.actions.filter((a) => a !== action) })).filter((g) => g.actions.length > 0);
 }
 
 async function build(stack: LocalStack, name: string) {
@@ -49,8 +51,13 @@ describe('with every step under its own role', () => {
 describe.each([
   ['createLoadBalancer', 'ec2:DescribeSubnets', 'CreateLoadBalancer', /not authorized to perform: ec2:DescribeSubnets/],
   ['registerTargets', 'ec2:DescribeVpcs', 'RegisterTargets', /not authorized to perform: ec2:DescribeVpcs/],
-  ['launchNodes', 'ec2:CreateTags', 'LaunchNodes', /not authorized to perform: ec2:CreateTags on resource: arn:aws:ec2:ap-northeast-2:123456789012:instance\/\*/],
-] as const)('without %s\'s %s', (step, action, failedStep, message) => {
+  [
+    'launchNodes',
+    'ec2:CreateTags',
+    'LaunchNodes',
+    /not authorized to perform: ec2:CreateTags on resource: arn:aws:ec2:ap-northeast-2:123456789012:instance\/\*/,
+  ],
+] as const)("without %s's %s", (step, action, failedStep, message) => {
   let stack: LocalStack;
   beforeAll(async () => {
     stack = await startLocalStack({ timeScale: 200, permissions: withoutPermission(step, action) });

@@ -1,6 +1,12 @@
 import {
-  DescribeAddressesCommand, DescribeInstancesCommand, DescribeInternetGatewaysCommand, DescribeRouteTablesCommand, DescribeSubnetsCommand,
-  DescribeVpcsCommand, EC2Client, type Filter,
+  DescribeAddressesCommand,
+  DescribeInstancesCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeRouteTablesCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  type Filter,
 } from '@aws-sdk/client-ec2';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { api, seoulBody, waitWhile } from './helpers';
@@ -16,7 +22,11 @@ let ec2: EC2Client;
 
 beforeAll(async () => {
   stack = await startLocalStack({ timeScale: 200 });
-  ec2 = new EC2Client({ region: 'ap-northeast-2', endpoint: stack.cloud!.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  ec2 = new EC2Client({
+    region: 'ap-northeast-2',
+    endpoint: stack.cloud!.url,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
 });
 
 afterAll(async () => {
@@ -52,7 +62,9 @@ it('answers lost after CreateVpc, CreateInternetGateway, AllocateAddress, Create
   const addresses = (await ec2.send(new DescribeAddressesCommand({ Filters: ours }))).Addresses ?? [];
   const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: ours }))).Subnets ?? [];
   const routeTables = (await ec2.send(new DescribeRouteTablesCommand({ Filters: ours }))).RouteTables ?? [];
-  const reservations = (await ec2.send(new DescribeInstancesCommand({ Filters: [...ours, { Name: 'instance-state-name', Values: ['pending', 'running'] }] }))).Reservations ?? [];
+  const reservations =
+    (await ec2.send(new DescribeInstancesCommand({ Filters: [...ours, { Name: 'instance-state-name', Values: ['pending', 'running'] }] })))
+      .Reservations ?? [];
   expect({
     vpcs: vpcs.length,
     internetGateways: gateways.length,

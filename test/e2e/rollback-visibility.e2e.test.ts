@@ -42,7 +42,8 @@ it('terminates the instances launched just before a failure although EC2 does no
   // Seven instances were launched (a RunInstances per role and zone, and the bastion's), a listing by tag
   // still shows none of them, and nothing of the build is left: no live instance, interface, subnet or VPC.
   expect(cloud.stats().calls['ec2:RunInstances']).toBeGreaterThanOrEqual(7);
-  const listed = (await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:k8s-ec2:build-id', Values: [buildId] }] }))).Reservations ?? [];
+  const listed =
+    (await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:k8s-ec2:build-id', Values: [buildId] }] }))).Reservations ?? [];
   expect(listed).toEqual([]);
   expect(cloud.resources(buildId)).toEqual([]);
 });

@@ -22,7 +22,10 @@ afterAll(async () => {
 });
 
 it('builds 7 control planes and 100 workers with throttling on, then tears down to nothing', async () => {
-  const body = seoulBody('e2e-scale', { controlPlane: { count: 7, instanceTypes: ['m6i.large'] }, workers: { count: 100, instanceTypes: ['m6i.xlarge', 'm5.xlarge'] } });
+  const body = seoulBody('e2e-scale', {
+    controlPlane: { count: 7, instanceTypes: ['m6i.large'] },
+    workers: { count: 100, instanceTypes: ['m6i.xlarge', 'm5.xlarge'] },
+  });
   const created = await api(stack, 'POST', '/builds', body);
   expect(created.status).toBe(202);
   const buildId = created.json.buildId as string;

@@ -16,9 +16,16 @@ describe('handler bundling', () => {
     outdir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'k8s-ec2-bundle-'));
     const app = new App({ outdir, builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Bundle');
-    new HandlerFunction(stack, 'Preflight', { handler: 'preflight', description: 'bundling test', timeout: STEP_TIMEOUT, logRetention: RetentionDays.ONE_DAY });
+    new HandlerFunction(stack, 'Preflight', {
+      handler: 'preflight',
+      description: 'bundling test',
+      timeout: STEP_TIMEOUT,
+      logRetention: RetentionDays.ONE_DAY,
+    });
     const assembly = app.synth();
-    const assetDir = fs.readdirSync(assembly.directory).find((d) => d.startsWith('asset.') && fs.existsSync(path.join(assembly.directory, d, 'index.js')));
+    const assetDir = fs
+      .readdirSync(assembly.directory)
+      .find((d) => d.startsWith('asset.') && fs.existsSync(path.join(assembly.directory, d, 'index.js')));
     bundle = path.join(assembly.directory, assetDir!, 'index.js');
   }, 60_000);
 

@@ -23,7 +23,12 @@ describe('readConfig', () => {
       [CONTEXT_KEYS.apiThrottleRateLimit]: '2',
       [CONTEXT_KEYS.includeExecutionData]: 'true',
     });
-    expect(config).toMatchObject({ slackWebhookSecretName: 'k8s-ec2/slack-webhook', logRetentionDays: 90, apiThrottleRateLimit: 2, includeExecutionData: true });
+    expect(config).toMatchObject({
+      slackWebhookSecretName: 'k8s-ec2/slack-webhook',
+      logRetentionDays: 90,
+      apiThrottleRateLimit: 2,
+      includeExecutionData: true,
+    });
   });
 
   it.each([

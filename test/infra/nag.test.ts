@@ -36,7 +36,9 @@ describe.each([
 
   it('reports no unacknowledged finding, error or warning', () => {
     const report = nag.validateScope(app);
-    expect(report.violations.map((v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    expect(
+      report.violations.map((v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`),
+    ).toEqual([]);
     expect(report.success).toBe(true);
   });
 
@@ -45,7 +47,8 @@ describe.each([
     const acks = acknowledgements(app);
     expect(findings.size).toBeGreaterThan(0);
     expect([...acks.keys()].filter((id) => !findings.has(id))).toEqual([]);
-    for (const [id, reasons] of acks) for (const reason of reasons) expect({ id, reason: reason.length > 40 }).toEqual({ id, reason: true });
+    for (const [id, reasons] of acks)
+      for (const reason of reasons) expect({ id, reason: reason.length > 40 }).toEqual({ id, reason: true });
   });
 
   it('fails the synth when a finding is not acknowledged', () => {

@@ -35,7 +35,18 @@ const READ_ONLY = /^(ec2:(Describe|GetEbs)|elasticloadbalancing:Describe|service
  */
 async function bundledOperations(handlers: string[]): Promise<Record<string, string[]>> {
   const entryPoints = Object.fromEntries(handlers.map((h) => [h, path.join(PROJECT_ROOT, 'functions', 'handlers', `${h}.ts`)]));
-  const result = await build({ entryPoints, bundle: true, write: false, metafile: true, platform: 'node', target: 'node22', format: 'cjs', mainFields: ['module', 'main'], outdir: 'out', logLevel: 'silent' });
+  const result = await build({
+    entryPoints,
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    mainFields: ['module', 'main'],
+    outdir: 'out',
+    logLevel: 'silent',
+  });
   const operations: Record<string, string[]> = {};
   for (const output of Object.values(result.metafile.outputs)) {
     if (!output.entryPoint) continue;
@@ -75,14 +86,21 @@ function resolveIn(node: unknown): string {
 /** Statements as (action, resource, condition) triples: equal sets mean equal permissions, however CDK merged them. */
 function triples(statements: Statement[]): string[] {
   const out = statements.flatMap((s) =>
-    actionsOf(s).filter((a) => !PLUMBING.test(a)).flatMap((action) =>
-      [s.Resource].flat().map((r) => JSON.stringify({ action, resource: resolveIn(r), condition: s.Condition ?? null }))));
+    actionsOf(s)
+      .filter((a) => !PLUMBING.test(a))
+      .flatMap((action) =>
+        [s.Resource].flat().map((r) => JSON.stringify({ action, resource: resolveIn(r), condition: s.Condition ?? null })),
+      ),
+  );
   return [...new Set(out)].sort();
 }
 const resourcesOf = (s: Statement) => [s.Resource].flat().map(nagResourceFinding);
 
 const functions: Array<[string, HandlerFunction]> = [
-  ...(Object.keys(STEP_FUNCTIONS) as StepFunctionId[]).map((id): [string, HandlerFunction] => [STEP_FUNCTIONS[id].handler, stack.steps.steps[id]]),
+  ...(Object.keys(STEP_FUNCTIONS) as StepFunctionId[]).map((id): [string, HandlerFunction] => [
+    STEP_FUNCTIONS[id].handler,
+    stack.steps.steps[id],
+  ]),
   ['api', stack.apiFunction],
   ['notify', stack.notifyFunction],
 ];
@@ -94,7 +112,11 @@ describe('least-privilege function permissions', () => {
   });
 
   it.each(functions)('grants %s exactly the AWS calls its bundle makes (plus what AWS checks besides them)', (handler, fn) => {
-    const granted = new Set(statementsOf(fn).flatMap(actionsOf).filter((a) => !PLUMBING.test(a)));
+    const granted = new Set(
+      statementsOf(fn)
+        .flatMap(actionsOf)
+        .filter((a) => !PLUMBING.test(a)),
+    );
     const calls = used[handler];
     expect(calls.length).toBeGreaterThan(0);
     expect(calls.filter((a) => !granted.has(a))).toEqual([]);
@@ -110,17 +132,26 @@ describe('least-privilege function permissions', () => {
     expect(triples(statementsOf(fn))).toEqual(triples(table));
   });
 
-  it.each(functions)('%s: the role holds, on Resource "*", every permission AWS checks besides the ELB calls its bundle makes', (handler, fn) => {
-    const granted = new Set(statementsOf(fn).filter((s) => resourcesOf(s).includes('*')).flatMap(actionsOf));
-    const required = used[handler].flatMap((call) => DEPENDENT_PERMISSIONS[call]?.requires ?? []);
-    expect(required.filter((action) => !granted.has(action))).toEqual([]);
-    if (used[handler].includes('elasticloadbalancing:CreateLoadBalancer')) expect(required.length).toBeGreaterThan(0);
-  });
+  it.each(functions)(
+    '%s: the role holds, on Resource "*", every permission AWS checks besides the ELB calls its bundle makes',
+    (handler, fn) => {
+      const granted = new Set(
+        statementsOf(fn)
+          .filter((s) => resourcesOf(s).includes('*'))
+          .flatMap(actionsOf),
+      );
+      const required = used[handler].flatMap((call) => DEPENDENT_PERMISSIONS[call]?.requires ?? []);
+      expect(required.filter((action) => !granted.has(action))).toEqual([]);
+      if (used[handler].includes('elasticloadbalancing:CreateLoadBalancer')) expect(required.length).toBeGreaterThan(0);
+    },
+  );
 
-  it('grants CreateLoadBalancer\'s role the service-linked role ELB creates on the account\'s first load balancer', () => {
+  it("grants CreateLoadBalancer's role the service-linked role ELB creates on the account's first load balancer", () => {
     const slr = statementsOf(stack.steps.steps.createLoadBalancer).find((s) => actionsOf(s).includes('iam:CreateServiceLinkedRole'));
     expect(slr?.Condition).toEqual({ StringEquals: { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' } });
-    expect(resourcesOf(slr!)).toEqual(['arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing']);
+    expect(resourcesOf(slr!)).toEqual([
+      'arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing',
+    ]);
   });
 
   it.each(steps)('%s: a statement on Resource "*" holds only read-only or plumbing actions', (_id, fn) => {
@@ -138,7 +169,8 @@ describe('least-privilege function permissions', () => {
         expect(s.Condition).toBeUndefined();
         continue;
       }
-      const tagCondition = s.Condition?.StringEquals?.[`aws:RequestTag/${OWNED}`] ?? s.Condition?.StringEquals?.[`aws:ResourceTag/${OWNED}`];
+      const tagCondition =
+        s.Condition?.StringEquals?.[`aws:RequestTag/${OWNED}`] ?? s.Condition?.StringEquals?.[`aws:ResourceTag/${OWNED}`];
       expect({ actions: mutating, tagCondition }).toEqual({ actions: mutating, tagCondition: 'k8s-ec2-builder' });
     }
   });
@@ -149,7 +181,10 @@ describe('least-privilege function permissions', () => {
         expect(actionsOf(s)).toEqual(['ec2:CreateTags']);
         if (s.Condition?.StringEquals?.['ec2:CreateAction'] === undefined) {
           // LaunchNodes names the instances of a group launch (resources/node-launch.ts): nothing but Name, only on ours.
-          expect(s.Condition).toEqual({ StringEquals: { [`aws:ResourceTag/${OWNED}`]: 'k8s-ec2-builder' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': ['Name'] } });
+          expect(s.Condition).toEqual({
+            StringEquals: { [`aws:ResourceTag/${OWNED}`]: 'k8s-ec2-builder' },
+            'ForAllValues:StringEquals': { 'aws:TagKeys': ['Name'] },
+          });
           expect(resourcesOf(s).every((r) => r.endsWith(':instance/*'))).toBe(true);
           continue;
         }
@@ -176,7 +211,10 @@ describe('least-privilege function permissions', () => {
   });
 
   it('keeps teardown steps from creating and read-only steps from changing anything', () => {
-    const actions = (id: StepFunctionId) => statementsOf(stack.steps.steps[id]).flatMap(actionsOf).filter((a) => !PLUMBING.test(a));
+    const actions = (id: StepFunctionId) =>
+      statementsOf(stack.steps.steps[id])
+        .flatMap(actionsOf)
+        .filter((a) => !PLUMBING.test(a));
     for (const id of ['teardownNetwork', 'teardownInstances', 'teardownLoadBalancer'] as const) {
       expect(actions(id).filter((a) => /:(Create|Run|Allocate|Authorize)/.test(a))).toEqual([]);
     }

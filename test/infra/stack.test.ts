@@ -31,34 +31,51 @@ describe('K8sEc2BuilderStack', () => {
     template.allResourcesProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
       TracingConfiguration: { Enabled: true },
-      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false, Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: Match.anyValue() } }] },
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: false,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: Match.anyValue() } }],
+      },
     });
   });
 
-  it.each(Object.keys(machines) as Array<keyof typeof machines>)('substitutes a function ARN for every placeholder of the %s definition', (name) => {
-    const props = resources[logicalId(stack, machines[name].stateMachine.node.defaultChild)].Properties;
-    const wanted = definitionSubstitutionNames(definitions[name]);
-    expect(Object.keys(props.DefinitionSubstitutions).sort()).toEqual(wanted);
-    for (const substitution of wanted) {
-      const step = Object.values(STEP_FUNCTIONS).find((entry) => entry.substitution === substitution);
-      expect(step).toBeDefined();
-      const fnId = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === 'index.handler' && String(r.Properties.Description).endsWith(` ${step!.handler}`))?.[0];
-      expect(props.DefinitionSubstitutions[substitution]).toEqual({ 'Fn::GetAtt': [fnId, 'Arn'] });
-    }
-  });
+  it.each(Object.keys(machines) as Array<keyof typeof machines>)(
+    'substitutes a function ARN for every placeholder of the %s definition',
+    (name) => {
+      const props = resources[logicalId(stack, machines[name].stateMachine.node.defaultChild)].Properties;
+      const wanted = definitionSubstitutionNames(definitions[name]);
+      expect(Object.keys(props.DefinitionSubstitutions).sort()).toEqual(wanted);
+      for (const substitution of wanted) {
+        const step = Object.values(STEP_FUNCTIONS).find((entry) => entry.substitution === substitution);
+        expect(step).toBeDefined();
+        const fnId = Object.entries(resources).find(
+          ([, r]) =>
+            r.Type === 'AWS::Lambda::Function' &&
+            r.Properties.Handler === 'index.handler' &&
+            String(r.Properties.Description).endsWith(` ${step!.handler}`),
+        )?.[0];
+        expect(props.DefinitionSubstitutions[substitution]).toEqual({ 'Fn::GetAtt': [fnId, 'Arn'] });
+      }
+    },
+  );
 
-  it.each(Object.keys(machines) as Array<keyof typeof machines>)('lets the %s state machine invoke exactly the functions its definition names', (name) => {
-    const roleId = logicalId(stack, machines[name].stateMachine.role.node.defaultChild);
-    const invoke = ofType(resources, 'AWS::IAM::Policy')
-      .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
-      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
-      .filter((s: { Action: string | string[] }) => [s.Action].flat().some((a) => a.startsWith('lambda:')));
-    expect(invoke).toHaveLength(1);
-    expect(invoke[0].Action).toBe('lambda:InvokeFunction');
-    const expected = Object.values(machines[name].substitutions).map((fn) => ({ 'Fn::GetAtt': [logicalId(stack, fn.function.node.defaultChild), 'Arn'] }));
-    expect([invoke[0].Resource].flat()).toEqual(expect.arrayContaining(expected));
-    expect([invoke[0].Resource].flat()).toHaveLength(expected.length);
-  });
+  it.each(Object.keys(machines) as Array<keyof typeof machines>)(
+    'lets the %s state machine invoke exactly the functions its definition names',
+    (name) => {
+      const roleId = logicalId(stack, machines[name].stateMachine.role.node.defaultChild);
+      const invoke = ofType(resources, 'AWS::IAM::Policy')
+        .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
+        .filter((s: { Action: string | string[] }) => [s.Action].flat().some((a) => a.startsWith('lambda:')));
+      expect(invoke).toHaveLength(1);
+      expect(invoke[0].Action).toBe('lambda:InvokeFunction');
+      const expected = Object.values(machines[name].substitutions).map((fn) => ({
+        'Fn::GetAtt': [logicalId(stack, fn.function.node.defaultChild), 'Arn'],
+      }));
+      expect([invoke[0].Resource].flat()).toEqual(expect.arrayContaining(expected));
+      expect([invoke[0].Resource].flat()).toHaveLength(expected.length);
+    },
+  );
 
   it('gives every Task a TimeoutSeconds longer than its Lambda timeout, so the Lambda times out first', () => {
     for (const [name, definition] of Object.entries(definitions) as Array<[keyof typeof machines, ReturnType<typeof buildDefinition>]>) {
@@ -108,8 +125,20 @@ describe('K8sEc2BuilderStack', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: STAGE_NAME,
       TracingEnabled: true,
-      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('^\\{"requestId":"\\$context.requestId".*\\}$') },
-      MethodSettings: [Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: cdkJson.context.apiThrottleRateLimit, ThrottlingBurstLimit: cdkJson.context.apiThrottleBurstLimit, LoggingLevel: 'ERROR', DataTraceEnabled: false })],
+      AccessLogSetting: {
+        DestinationArn: Match.anyValue(),
+        Format: Match.stringLikeRegexp('^\\{"requestId":"\\$context.requestId".*\\}$'),
+      },
+      MethodSettings: [
+        Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: cdkJson.context.apiThrottleRateLimit,
+          ThrottlingBurstLimit: cdkJson.context.apiThrottleBurstLimit,
+          LoggingLevel: 'ERROR',
+          DataTraceEnabled: false,
+        }),
+      ],
     });
     const format = resources[ofType(resources, 'AWS::ApiGateway::Stage')[0][0]].Properties.AccessLogSetting.Format as string;
     expect(() => JSON.parse(format.replace(/\$context\.[\w.]+/g, 'x'))).not.toThrow();
@@ -160,10 +189,14 @@ describe('K8sEc2BuilderStack with a Slack webhook secret', () => {
     const notify = resources[logicalId(stack, stack.notifyFunction.function.node.defaultChild)].Properties;
     expect(notify.Environment.Variables[SLACK_SECRET_ENV]).toBe('k8s-ec2/slack-webhook');
     const notifyRole = logicalId(stack, stack.notifyFunction.role.node.defaultChild);
-    const readers = ofType(resources, 'AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'));
+    const readers = ofType(resources, 'AWS::IAM::Policy').filter(([, p]) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'),
+    );
     expect(readers).toHaveLength(1);
     expect(readers[0][1].Properties.Roles).toEqual([{ Ref: notifyRole }]);
-    const statement = readers[0][1].Properties.PolicyDocument.Statement.find((s: { Action: string[] }) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
+    const statement = readers[0][1].Properties.PolicyDocument.Statement.find((s: { Action: string[] }) =>
+      [s.Action].flat().includes('secretsmanager:GetSecretValue'),
+    );
     expect(JSON.stringify(statement.Resource)).toContain(':secret:k8s-ec2/slack-webhook-??????');
   });
 });

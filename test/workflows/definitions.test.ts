@@ -1,22 +1,44 @@
 import { ALL_ERROR_NAMES, READINESS_ERROR, RETRYABLE_ERRORS, TERMINAL_ERRORS } from '../../functions/core/errors';
 import type { ChoiceState, State, StateMachineDefinition, TaskState } from '../../workflows/asl';
 import {
-  allStates, BASTION_COMPLETE, BUILD_FAILURES, buildDefinition, NETWORK_COMPLETE, NODES_COMPLETE, definitionSubstitutionNames, LAMBDA_SERVICE_RETRY, READINESS_RETRY,
-  retryWaitBound, scaleDefinitionTime, STEP_FUNCTIONS, TEARDOWN_FAILED, teardownDefinition, toJson, TRANSIENT_AWS_RETRY,
+  allStates,
+  BASTION_COMPLETE,
+  BUILD_FAILURES,
+  buildDefinition,
+  NETWORK_COMPLETE,
+  NODES_COMPLETE,
+  definitionSubstitutionNames,
+  LAMBDA_SERVICE_RETRY,
+  READINESS_RETRY,
+  retryWaitBound,
+  scaleDefinitionTime,
+  STEP_FUNCTIONS,
+  TEARDOWN_FAILED,
+  teardownDefinition,
+  toJson,
+  TRANSIENT_AWS_RETRY,
 } from '../../workflows';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const validate = require('asl-validator') as (d: unknown, o?: object) => { isValid: boolean; errors: unknown[] };
 
-const DEFINITIONS: Array<[string, () => StateMachineDefinition]> = [['build', buildDefinition], ['teardown', teardownDefinition]];
+const DEFINITIONS: Array<[string, () => StateMachineDefinition]> = [
+  ['build', buildDefinition],
+  ['teardown', teardownDefinition],
+];
 const tasksOf = (d: StateMachineDefinition) => allStates(d).filter((e): e is [string, TaskState] => e[1].Type === 'Task');
 const retriersOf = (state: State) => ('Retry' in state && state.Retry ? state.Retry : []);
 const catchersOf = (state: State) => ('Catch' in state && state.Catch ? state.Catch : []);
 const retrierFor = (task: TaskState, error: string) => task.Retry.find((r) => r.ErrorEquals.includes(error));
 /** Tasks whose "not ready" is a verdict, not a reason to wait. */
 const NO_READINESS_WAIT = ['Preflight', 'VerifyBaseline'];
-const LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException',
-  'Lambda.ClientExecutionTimeoutException', 'Lambda.TooManyRequestsException'];
+const LAMBDA_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.TooManyRequestsException',
+];
 
 describe.each(DEFINITIONS)('the %s definition', (_, define) => {
   const definition = define();
@@ -86,7 +108,9 @@ describe.each(DEFINITIONS)('the %s definition', (_, define) => {
     for (const [name, fail] of fails) {
       expect(fail).toMatchObject({ Error: name, CausePath: '$.failureSummary.cause' });
       expect(definition.States[`Explain${name}`]).toMatchObject({
-        Type: 'Pass', Parameters: { 'cause.$': 'States.JsonToString($.failure)' }, Next: name,
+        Type: 'Pass',
+        Parameters: { 'cause.$': 'States.JsonToString($.failure)' },
+        Next: name,
       });
     }
   });
@@ -134,14 +158,16 @@ describe('the build definition', () => {
     const parallel = build.States.ProvisionInParallel;
     const bastionBranch = (parallel.Type === 'Parallel' ? parallel.Branches : []).find((b) => b.StartAt === 'LaunchBastion')!;
     expect((bastionBranch.States.LaunchBastion as TaskState).Next).toBe(BASTION_COMPLETE);
-    expect(bastionBranch.States[BASTION_COMPLETE]).toEqual(expect.objectContaining({
-      Type: 'Choice',
-      Choices: [
-        { Not: { Variable: '$.bastion.complete', IsPresent: true }, Next: 'BastionLaunched' },
-        { Variable: '$.bastion.complete', BooleanEquals: false, Next: 'LaunchBastion' },
-      ],
-      Default: 'BastionLaunched',
-    }));
+    expect(bastionBranch.States[BASTION_COMPLETE]).toEqual(
+      expect.objectContaining({
+        Type: 'Choice',
+        Choices: [
+          { Not: { Variable: '$.bastion.complete', IsPresent: true }, Next: 'BastionLaunched' },
+          { Variable: '$.bastion.complete', BooleanEquals: false, Next: 'LaunchBastion' },
+        ],
+        Default: 'BastionLaunched',
+      }),
+    );
     expect(bastionBranch.States.BastionLaunched.Type).toBe('Succeed');
     expect(next('ProvisionInParallel')).toBe('CheckProvisioning');
   });
@@ -150,23 +176,39 @@ describe('the build definition', () => {
     const parallel = build.States.ProvisionInParallel;
     const nodesBranch = (parallel.Type === 'Parallel' ? parallel.Branches : []).find((b) => b.StartAt === 'LaunchNodes')!;
     expect((nodesBranch.States.LaunchNodes as TaskState).Next).toBe(NODES_COMPLETE);
-    expect(nodesBranch.States[NODES_COMPLETE]).toEqual(expect.objectContaining({
-      Choices: [
-        { Not: { Variable: '$.nodeLaunch.complete', IsPresent: true }, Next: 'NodesLaunched' },
-        { Variable: '$.nodeLaunch.complete', BooleanEquals: false, Next: 'LaunchNodes' },
-      ],
-    }));
-    expect(build.States.MergeProvisioned).toEqual(expect.objectContaining({ Parameters: expect.objectContaining({ 'nodes.$': '$.provisioned[0].nodeLaunch.nodes' }) }));
+    expect(nodesBranch.States[NODES_COMPLETE]).toEqual(
+      expect.objectContaining({
+        Choices: [
+          { Not: { Variable: '$.nodeLaunch.complete', IsPresent: true }, Next: 'NodesLaunched' },
+          { Variable: '$.nodeLaunch.complete', BooleanEquals: false, Next: 'LaunchNodes' },
+        ],
+      }),
+    );
+    expect(build.States.MergeProvisioned).toEqual(
+      expect.objectContaining({ Parameters: expect.objectContaining({ 'nodes.$': '$.provisioned[0].nodeLaunch.nodes' }) }),
+    );
   });
 
   it('loops no other step: only CreateNetwork, LaunchNodes and LaunchBastion hand ids to the state before they are done', () => {
-    const loops = allStates(build).flatMap(([name, s]) => (s.Type === 'Choice' ? s.Choices.filter((r) => 'BooleanEquals' in r).map((r) => [name, r.Next]) : []));
-    expect(loops).toEqual([[NETWORK_COMPLETE, 'CreateNetwork'], [NODES_COMPLETE, 'LaunchNodes'], [BASTION_COMPLETE, 'LaunchBastion']]);
+    const loops = allStates(build).flatMap(([name, s]) =>
+      s.Type === 'Choice' ? s.Choices.filter((r) => 'BooleanEquals' in r).map((r) => [name, r.Next]) : [],
+    );
+    expect(loops).toEqual([
+      [NETWORK_COMPLETE, 'CreateNetwork'],
+      [NODES_COMPLETE, 'LaunchNodes'],
+      [BASTION_COMPLETE, 'LaunchBastion'],
+    ]);
   });
 
   it.each([
-    ['Preflight', '$.preflight'], ['CreateNetwork', '$.network'], ['LaunchNodes', '$.nodeLaunch'], ['CreateLoadBalancer', '$.loadBalancer'],
-    ['LaunchBastion', '$.bastion'], ['RegisterTargets', '$.targets'], ['WaitUntilReady', '$.readiness'], ['VerifyBaseline', '$.result'],
+    ['Preflight', '$.preflight'],
+    ['CreateNetwork', '$.network'],
+    ['LaunchNodes', '$.nodeLaunch'],
+    ['CreateLoadBalancer', '$.loadBalancer'],
+    ['LaunchBastion', '$.bastion'],
+    ['RegisterTargets', '$.targets'],
+    ['WaitUntilReady', '$.readiness'],
+    ['VerifyBaseline', '$.result'],
   ])('places what %s returns at %s', (name, path) => {
     expect(tasksOf(build).find(([n]) => n === name)?.[1].ResultPath).toBe(path);
   });
@@ -223,13 +265,17 @@ describe('retry bounds', () => {
 
 describe('definitionSubstitutionNames', () => {
   it('lists every function ARN the two machines need, once, sorted', () => {
-    const expected = Object.values(STEP_FUNCTIONS).map((s) => s.substitution).sort();
+    const expected = Object.values(STEP_FUNCTIONS)
+      .map((s) => s.substitution)
+      .sort();
     expect(definitionSubstitutionNames()).toEqual(expected);
   });
 
   it('lists only what the given definition uses', () => {
     expect(definitionSubstitutionNames(teardownDefinition())).toEqual([
-      'TeardownInstancesFunctionArn', 'TeardownLoadBalancerFunctionArn', 'TeardownNetworkFunctionArn',
+      'TeardownInstancesFunctionArn',
+      'TeardownLoadBalancerFunctionArn',
+      'TeardownNetworkFunctionArn',
     ]);
   });
 });
@@ -242,8 +288,14 @@ describe('scaleDefinitionTime', () => {
     const [[, after]] = tasksOf(scaled).filter(([n]) => n === 'WaitUntilReady');
     after.Retry.forEach((retrier, i) => {
       expect(retrier.IntervalSeconds).toBeCloseTo(before.Retry[i].IntervalSeconds / 100);
-      expect(retrier.MaxDelaySeconds).toEqual(before.Retry[i].MaxDelaySeconds === undefined ? undefined : before.Retry[i].MaxDelaySeconds! / 100);
-      expect([retrier.MaxAttempts, retrier.BackoffRate, retrier.JitterStrategy]).toEqual([before.Retry[i].MaxAttempts, before.Retry[i].BackoffRate, before.Retry[i].JitterStrategy]);
+      expect(retrier.MaxDelaySeconds).toEqual(
+        before.Retry[i].MaxDelaySeconds === undefined ? undefined : before.Retry[i].MaxDelaySeconds! / 100,
+      );
+      expect([retrier.MaxAttempts, retrier.BackoffRate, retrier.JitterStrategy]).toEqual([
+        before.Retry[i].MaxAttempts,
+        before.Retry[i].BackoffRate,
+        before.Retry[i].JitterStrategy,
+      ]);
     });
     expect(retryWaitBound(retrierFor(after, READINESS_ERROR)!)).toBeCloseTo(12);
     expect(after.TimeoutSeconds).toBe(before.TimeoutSeconds);
@@ -266,7 +318,10 @@ describe('scaleDefinitionTime', () => {
   });
 
   it('scales Wait states and stays valid for asl-validator (which the local runtime runs)', () => {
-    const waiting: StateMachineDefinition = { StartAt: 'Pause', States: { Pause: { Type: 'Wait', Seconds: 30, Next: 'Done' }, Done: { Type: 'Succeed' } } };
+    const waiting: StateMachineDefinition = {
+      StartAt: 'Pause',
+      States: { Pause: { Type: 'Wait', Seconds: 30, Next: 'Done' }, Done: { Type: 'Succeed' } },
+    };
     const scaled = scaleDefinitionTime(waiting, 60);
     expect(scaled.States.Pause).toMatchObject({ Seconds: 0.5 });
     expect(validate(scaled).isValid).toBe(true);

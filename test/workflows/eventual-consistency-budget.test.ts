@@ -7,7 +7,8 @@ import { retryWaitBound, TRANSIENT_AWS_RETRY } from '../../workflows';
  */
 const caps = (): number[] =>
   Array.from({ length: TRANSIENT_AWS_RETRY.MaxAttempts }, (_, k) =>
-    Math.min(TRANSIENT_AWS_RETRY.IntervalSeconds * TRANSIENT_AWS_RETRY.BackoffRate ** k, TRANSIENT_AWS_RETRY.MaxDelaySeconds ?? Infinity));
+    Math.min(TRANSIENT_AWS_RETRY.IntervalSeconds * TRANSIENT_AWS_RETRY.BackoffRate ** k, TRANSIENT_AWS_RETRY.MaxDelaySeconds ?? Infinity),
+  );
 
 /**
  * With full jitter each wait is uniform on [0, cap], so the chance that all waits together stay under `w`
@@ -19,7 +20,7 @@ function chanceAllWaitsShorterThan(w: number): number {
   return w ** c.length / (factorial * c.reduce((acc, x) => acc * x, 1));
 }
 
-describe('the retry budget for NotYetVisible against ELBv2\'s propagation window', () => {
+describe("the retry budget for NotYetVisible against ELBv2's propagation window", () => {
   const window = DEFAULT_LATENCY.elbv2SeesNewEc2ResourcesAfter;
 
   it('retries NotYetVisible with the transient policy', () => {

@@ -3,8 +3,14 @@ import { AwsThrottled, PermissionDenied, PreflightFailed, QuotaExceeded, Resourc
 import { carriedAllocationIds, carriedInstanceIds } from '../../functions/core/carried';
 import type { BuildResult, BuildState } from '../../functions/core/contracts';
 import {
-  BUILD_FAILURES, buildDefinition, READINESS_RETRY, scaleDefinitionTime, TEARDOWN_FAILED, teardownDefinition,
-  type FailureRecord, type StateMachineDefinition,
+  BUILD_FAILURES,
+  buildDefinition,
+  READINESS_RETRY,
+  scaleDefinitionTime,
+  TEARDOWN_FAILED,
+  teardownDefinition,
+  type FailureRecord,
+  type StateMachineDefinition,
 } from '../../workflows';
 
 /**
@@ -50,14 +56,18 @@ interface Run {
  */
 async function execute(definition: StateMachineDefinition, script: Record<string, Behaviour[]> = {}): Promise<Run> {
   const calls: Record<string, unknown[]> = {};
-  const handler = (state: string) => async (input: unknown): Promise<unknown> => {
-    (calls[state] ??= []).push(input);
-    const plan = script[state] ?? [PIECES[state] ?? { step: state, deleted: [] }];
-    const next = plan[Math.min(calls[state].length, plan.length) - 1];
-    if (next instanceof Error) throw next;
-    return next;
-  };
-  const names = Object.keys(PIECES).concat(['DeleteLoadBalancer', 'TerminateInstances', 'DeleteNetwork'].flatMap((n) => [n, `Rollback${n}`]));
+  const handler =
+    (state: string) =>
+    async (input: unknown): Promise<unknown> => {
+      (calls[state] ??= []).push(input);
+      const plan = script[state] ?? [PIECES[state] ?? { step: state, deleted: [] }];
+      const next = plan[Math.min(calls[state].length, plan.length) - 1];
+      if (next instanceof Error) throw next;
+      return next;
+    };
+  const names = Object.keys(PIECES).concat(
+    ['DeleteLoadBalancer', 'TerminateInstances', 'DeleteNetwork'].flatMap((n) => [n, `Rollback${n}`]),
+  );
   const machine = new StateMachine(scaleDefinitionTime(definition, SCALE) as never);
   const execution = machine.run(INPUT, {
     overrides: { taskResourceLocalHandlers: Object.fromEntries(names.map((n) => [n, handler(n)])) as LocalHandlers },
@@ -87,7 +97,12 @@ const BRANCH_STATES = [...BRANCHES, 'NodesComplete?', 'NodesLaunched', 'BastionC
 const VPC_CREATED = { complete: false, vpcId: 'vpc-1' };
 const GATEWAY_CREATED = { complete: false, vpcId: 'vpc-1', internetGatewayId: 'igw-1' };
 const ADDRESS_ALLOCATED = { instanceId: 'i-b', allocationId: 'eipalloc-1', publicIp: '203.0.113.9', complete: false };
-const NODES_PARTLY_LAUNCHED = { complete: false, nodes: [{ name: 'fin-k8s-dev-cp-1', instanceId: 'i-1' }], generations: { 'worker/ap-northeast-2a': 1 }, unnamed: [] };
+const NODES_PARTLY_LAUNCHED = {
+  complete: false,
+  nodes: [{ name: 'fin-k8s-dev-cp-1', instanceId: 'i-1' }],
+  generations: { 'worker/ap-northeast-2a': 1 },
+  unnamed: [],
+};
 
 describe('the build machine, executed', () => {
   it('succeeds with the BuildResult { outputs, baseline } as its output', async () => {
@@ -96,8 +111,16 @@ describe('the build machine, executed', () => {
     expect(run.output).toEqual(RESULT);
     // Branch events interleave as the branches run; the top level is a fixed sequence.
     expect(run.entered.filter((s) => !BRANCH_STATES.includes(s))).toEqual([
-      'Preflight', 'CreateNetwork', 'NetworkComplete?', 'ProvisionInParallel', 'CheckProvisioning', 'MergeProvisioned',
-      'RegisterTargets', 'WaitUntilReady', 'VerifyBaseline', 'BuildSucceeded',
+      'Preflight',
+      'CreateNetwork',
+      'NetworkComplete?',
+      'ProvisionInParallel',
+      'CheckProvisioning',
+      'MergeProvisioned',
+      'RegisterTargets',
+      'WaitUntilReady',
+      'VerifyBaseline',
+      'BuildSucceeded',
     ]);
     expect([...run.entered].filter((s) => BRANCH_STATES.includes(s)).sort()).toEqual([...BRANCH_STATES].sort());
     expect(rollbackOf(run)).toEqual([]);
@@ -107,8 +130,12 @@ describe('the build machine, executed', () => {
     const run = await execute(buildDefinition());
     expect(run.calls.LaunchNodes[0]).toEqual({ ...INPUT, preflight: PIECES.Preflight, network: PIECES.CreateNetwork });
     expect(run.calls.RegisterTargets[0]).toEqual({
-      ...INPUT, preflight: PIECES.Preflight, network: PIECES.CreateNetwork,
-      nodes: (PIECES.LaunchNodes as { nodes: unknown }).nodes, loadBalancer: PIECES.CreateLoadBalancer, bastion: PIECES.LaunchBastion,
+      ...INPUT,
+      preflight: PIECES.Preflight,
+      network: PIECES.CreateNetwork,
+      nodes: (PIECES.LaunchNodes as { nodes: unknown }).nodes,
+      loadBalancer: PIECES.CreateLoadBalancer,
+      bastion: PIECES.LaunchBastion,
     });
     expect(run.calls.VerifyBaseline[0]).toMatchObject({ targets: PIECES.RegisterTargets, readiness: PIECES.WaitUntilReady });
   });
@@ -116,15 +143,28 @@ describe('the build machine, executed', () => {
   it('runs CreateNetwork again with what it returned until it answers complete: the VPC, then the gateway, then the rest', async () => {
     const run = await execute(buildDefinition(), { CreateNetwork: [VPC_CREATED, GATEWAY_CREATED, PIECES.CreateNetwork] });
     expect(run.output).toEqual(RESULT);
-    expect(run.calls.CreateNetwork.map((input) => (input as { network?: unknown }).network)).toEqual([undefined, VPC_CREATED, GATEWAY_CREATED]);
+    expect(run.calls.CreateNetwork.map((input) => (input as { network?: unknown }).network)).toEqual([
+      undefined,
+      VPC_CREATED,
+      GATEWAY_CREATED,
+    ]);
     expect(run.entered.slice(0, 8)).toEqual([
-      'Preflight', 'CreateNetwork', 'NetworkComplete?', 'CreateNetwork', 'NetworkComplete?', 'CreateNetwork', 'NetworkComplete?', 'ProvisionInParallel',
+      'Preflight',
+      'CreateNetwork',
+      'NetworkComplete?',
+      'CreateNetwork',
+      'NetworkComplete?',
+      'CreateNetwork',
+      'NetworkComplete?',
+      'ProvisionInParallel',
     ]);
     expect(run.calls.LaunchNodes[0]).toMatchObject({ network: PIECES.CreateNetwork });
   });
 
   it('hands the created VPC id to the retry after a throttle in the next run, so it is never created twice', async () => {
-    const run = await execute(buildDefinition(), { CreateNetwork: [VPC_CREATED, new AwsThrottled('ModifyVpcAttribute: RequestLimitExceeded'), PIECES.CreateNetwork] });
+    const run = await execute(buildDefinition(), {
+      CreateNetwork: [VPC_CREATED, new AwsThrottled('ModifyVpcAttribute: RequestLimitExceeded'), PIECES.CreateNetwork],
+    });
     expect(run.output).toEqual(RESULT);
     expect(run.retried.filter((s) => s === 'CreateNetwork')).toHaveLength(1);
     expect(run.calls.CreateNetwork.map((input) => (input as { network?: unknown }).network)).toEqual([undefined, VPC_CREATED, VPC_CREATED]);
@@ -135,7 +175,11 @@ describe('the build machine, executed', () => {
     expect(run.output).toEqual(RESULT);
     expect(run.calls.LaunchBastion.map((input) => (input as { bastion?: unknown }).bastion)).toEqual([undefined, ADDRESS_ALLOCATED]);
     expect(run.entered.filter((s) => ['LaunchBastion', 'BastionComplete?', 'BastionLaunched'].includes(s))).toEqual([
-      'LaunchBastion', 'BastionComplete?', 'LaunchBastion', 'BastionComplete?', 'BastionLaunched',
+      'LaunchBastion',
+      'BastionComplete?',
+      'LaunchBastion',
+      'BastionComplete?',
+      'BastionLaunched',
     ]);
     expect(run.calls.RegisterTargets[0]).toMatchObject({ bastion: PIECES.LaunchBastion });
   });
@@ -143,7 +187,10 @@ describe('the build machine, executed', () => {
   it('runs LaunchNodes again inside its branch with the nodes launched so far until it answers complete', async () => {
     const run = await execute(buildDefinition(), { LaunchNodes: [NODES_PARTLY_LAUNCHED, PIECES.LaunchNodes] });
     expect(run.output).toEqual(RESULT);
-    expect(run.calls.LaunchNodes.map((input) => (input as { nodeLaunch?: unknown }).nodeLaunch)).toEqual([undefined, NODES_PARTLY_LAUNCHED]);
+    expect(run.calls.LaunchNodes.map((input) => (input as { nodeLaunch?: unknown }).nodeLaunch)).toEqual([
+      undefined,
+      NODES_PARTLY_LAUNCHED,
+    ]);
     expect(run.calls.RegisterTargets[0]).toMatchObject({ nodes: (PIECES.LaunchNodes as { nodes: unknown }).nodes });
   });
 
@@ -167,9 +214,14 @@ describe('the build machine, executed', () => {
   });
 
   it('gives the rollback the VPC id when CreateNetwork fails for good after creating it', async () => {
-    const run = await execute(buildDefinition(), { CreateNetwork: [VPC_CREATED, new PermissionDenied('CreateInternetGateway: UnauthorizedOperation')] });
+    const run = await execute(buildDefinition(), {
+      CreateNetwork: [VPC_CREATED, new PermissionDenied('CreateInternetGateway: UnauthorizedOperation')],
+    });
     expect(rollbackOf(run)).toEqual(ROLLBACK);
-    expect(run.calls.RollbackDeleteNetwork[0]).toMatchObject({ network: VPC_CREATED, failure: { failedStep: 'CreateNetwork', error: 'PermissionDenied' } });
+    expect(run.calls.RollbackDeleteNetwork[0]).toMatchObject({
+      network: VPC_CREATED,
+      failure: { failedStep: 'CreateNetwork', error: 'PermissionDenied' },
+    });
     expect(run.error?.name).toBe(BUILD_FAILURES.rolledBack);
   });
 
@@ -199,14 +251,20 @@ describe('the build machine, executed', () => {
     expect(rollbackOf(run)).toEqual(ROLLBACK);
     expect(run.calls.RegisterTargets).toBeUndefined();
     expect(run.error?.name).toBe(BUILD_FAILURES.rolledBack);
-    expect(failure(run)).toEqual({ failedStep: 'CreateLoadBalancer', error: 'QuotaExceeded', cause: 'CreateLoadBalancer: TooManyLoadBalancers' });
+    expect(failure(run)).toEqual({
+      failedStep: 'CreateLoadBalancer',
+      error: 'QuotaExceeded',
+      cause: 'CreateLoadBalancer: TooManyLoadBalancers',
+    });
     expect(run.entered.at(-1)).toBe(BUILD_FAILURES.rolledBack);
   });
 
   it('gives the rollback steps the build id, the spec and what is known of the build', async () => {
     const run = await execute(buildDefinition(), { RegisterTargets: [new QuotaExceeded('TooManyTargets')] });
     expect(run.calls.RollbackDeleteLoadBalancer[0]).toMatchObject({
-      ...INPUT, network: PIECES.CreateNetwork, loadBalancer: PIECES.CreateLoadBalancer,
+      ...INPUT,
+      network: PIECES.CreateNetwork,
+      loadBalancer: PIECES.CreateLoadBalancer,
       failure: { failedStep: 'RegisterTargets', error: 'QuotaExceeded', cause: 'TooManyTargets' },
     });
   });
@@ -231,7 +289,9 @@ describe('the build machine, executed', () => {
     expect(run.calls.RollbackDeleteNetwork).toBeUndefined();
     expect(run.error?.name).toBe(BUILD_FAILURES.rollbackFailed);
     expect(failure(run)).toEqual({
-      failedStep: 'LaunchNodes', error: 'QuotaExceeded', cause: 'VcpuLimitExceeded',
+      failedStep: 'LaunchNodes',
+      error: 'QuotaExceeded',
+      cause: 'VcpuLimitExceeded',
       rollback: { failedStep: 'RollbackTerminateInstances', error: 'PermissionDenied', cause: 'TerminateInstances: UnauthorizedOperation' },
     });
   });
@@ -265,7 +325,7 @@ describe('failure causes in aws-local-stepfunctions@3', () => {
   // That library strips backslashes from intrinsic results, so a cause that itself holds quotes (as a
   // Lambda's JSON cause does) is not valid JSON after States.JsonToString there; in AWS it is. The Fail
   // state's input keeps the structured record either way: this is what the local runtime should read.
-  it('keeps the structured failure record in the Fail state\'s input even when the cause has quotes', async () => {
+  it("keeps the structured failure record in the Fail state's input even when the cause has quotes", async () => {
     const lambdaCause = JSON.stringify({ errorType: 'QuotaExceeded', errorMessage: 'limit "5" reached' });
     const run = await execute(buildDefinition(), { LaunchBastion: [Object.assign(new Error(lambdaCause), { name: 'QuotaExceeded' })] });
     expect(run.error?.name).toBe(BUILD_FAILURES.rolledBack);
@@ -286,9 +346,15 @@ describe('the teardown machine, executed', () => {
   });
 
   it('ends TeardownFailed with a cause naming the step and the error', async () => {
-    const run = await execute(teardownDefinition(), { TerminateInstances: [new PermissionDenied('TerminateInstances: UnauthorizedOperation')] });
+    const run = await execute(teardownDefinition(), {
+      TerminateInstances: [new PermissionDenied('TerminateInstances: UnauthorizedOperation')],
+    });
     expect(run.calls.DeleteNetwork).toBeUndefined();
     expect(run.error?.name).toBe(TEARDOWN_FAILED);
-    expect(failure(run)).toEqual({ failedStep: 'TerminateInstances', error: 'PermissionDenied', cause: 'TerminateInstances: UnauthorizedOperation' });
+    expect(failure(run)).toEqual({
+      failedStep: 'TerminateInstances',
+      error: 'PermissionDenied',
+      cause: 'TerminateInstances: UnauthorizedOperation',
+    });
   });
 });

@@ -61,7 +61,7 @@ export function addressActions(s: Ec2Store): Actions {
   const fields: FilterFields<AddressRec> = {
     'allocation-id': (x) => x.id,
     'public-ip': (x) => x.publicIp,
-    'domain': () => 'vpc',
+    domain: () => 'vpc',
     'association-id': (x) => s.addressAssociation(x)?.associationId,
     'instance-id': (x) => s.addressAssociation(x)?.instanceId,
     'network-interface-id': (x) => s.addressAssociation(x)?.eni.id,
@@ -76,7 +76,13 @@ export function addressActions(s: Ec2Store): Actions {
       }
       const address: AddressRec = { id: s.newId('eipalloc'), tags: tagsOnCreate(a, 'elastic-ip'), publicIp: s.newPublicIp() };
       s.addresses.set(address.id, address);
-      return { allocationId: address.id, publicIp: address.publicIp, domain: 'vpc', publicIpv4Pool: 'amazon', networkBorderGroup: s.region };
+      return {
+        allocationId: address.id,
+        publicIp: address.publicIp,
+        domain: 'vpc',
+        publicIpv4Pool: 'amazon',
+        networkBorderGroup: s.region,
+      };
     },
 
     AssociateAddress(a: Args) {
@@ -84,7 +90,10 @@ export function addressActions(s: Ec2Store): Actions {
       const eni = targetInterface(s, a);
       const current = s.addressAssociation(address);
       if (current && current.eni.id !== eni.id && a.bool('AllowReassociation') !== true) {
-        throw new CloudError('Resource.AlreadyAssociated', `resource ${address.id} is already associated with associate-id ${current.associationId}`);
+        throw new CloudError(
+          'Resource.AlreadyAssociated',
+          `resource ${address.id} is already associated with associate-id ${current.associationId}`,
+        );
       }
       if (current && current.eni.id === eni.id) return { associationId: current.associationId };
       if (![...s.igws.values()].some((g) => g.vpcId === eni.vpcId)) {

@@ -43,6 +43,14 @@ export function customerKeyAuthorizations(s: Ec2Store, a: Args): AuthorizationRe
 function defaultKeyPolicy(accountId: string): object {
   return {
     Version: '2012-10-17',
-    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' }],
+    Statement: [
+      {
+        Sid: 'Enable IAM User Permissions',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+    ],
   };
 }

@@ -31,18 +31,31 @@ interface ActionModel {
   tagsExisting?: boolean;
 }
 
-const param = (name: string): Ids => (a) => [a.str(name)];
-const list = (name: string): Ids => (a) => a.strings(name);
+const param =
+  (name: string): Ids =>
+  (a) => [a.str(name)];
+const list =
+  (name: string): Ids =>
+  (a) =>
+    a.strings(name);
 
 /** RunInstances names its subnet and groups either at the top or in its first network interface. */
 const launchSubnet: Ids = (a) => [a.list('NetworkInterface')[0]?.str('SubnetId') ?? a.str('SubnetId')];
-const launchGroups: Ids = (a) => [...a.strings('SecurityGroupId'), ...a.list('NetworkInterface').flatMap((nic) => nic.strings('SecurityGroupId'))];
+const launchGroups: Ids = (a) => [
+  ...a.strings('SecurityGroupId'),
+  ...a.list('NetworkInterface').flatMap((nic) => nic.strings('SecurityGroupId')),
+];
 const routeTableOfAssociation: Ids = (a, s) =>
   [...s.routeTables.values()].filter((rt) => rt.associations.some((x) => x.id === a.str('AssociationId'))).map((rt) => rt.id);
 const subnetOfAssociation: Ids = (a, s) =>
-  [...s.routeTables.values()].flatMap((rt) => rt.associations).filter((x) => x.id === a.str('AssociationId')).map((x) => x.subnetId);
-const addressOfAssociation: Ids = (a, s) => [...s.addresses.values()].filter((x) => x.associationId === a.str('AssociationId')).map((x) => x.id);
-const interfaceOfAssociation: Ids = (a, s) => [...s.addresses.values()].filter((x) => x.associationId === a.str('AssociationId')).map((x) => x.eniId);
+  [...s.routeTables.values()]
+    .flatMap((rt) => rt.associations)
+    .filter((x) => x.id === a.str('AssociationId'))
+    .map((x) => x.subnetId);
+const addressOfAssociation: Ids = (a, s) =>
+  [...s.addresses.values()].filter((x) => x.associationId === a.str('AssociationId')).map((x) => x.id);
+const interfaceOfAssociation: Ids = (a, s) =>
+  [...s.addresses.values()].filter((x) => x.associationId === a.str('AssociationId')).map((x) => x.eniId);
 const keyPairByName: Ids = (a, s) => [...s.keyPairs.values()].filter((k) => k.name === a.str('KeyName')).map((k) => k.id);
 const resourceIds: Ids = (a) => a.strings('ResourceId');
 
@@ -57,14 +70,35 @@ const MODEL: Record<string, ActionModel> = {
   ModifySubnetAttribute: { uses: [['subnet', param('SubnetId')]] },
   DeleteSubnet: { uses: [['subnet', param('SubnetId')]] },
   CreateInternetGateway: { creates: ['internet-gateway'] },
-  AttachInternetGateway: { uses: [['internet-gateway', param('InternetGatewayId')], ['vpc', vpc]] },
-  DetachInternetGateway: { uses: [['internet-gateway', param('InternetGatewayId')], ['vpc', vpc]] },
+  AttachInternetGateway: {
+    uses: [
+      ['internet-gateway', param('InternetGatewayId')],
+      ['vpc', vpc],
+    ],
+  },
+  DetachInternetGateway: {
+    uses: [
+      ['internet-gateway', param('InternetGatewayId')],
+      ['vpc', vpc],
+    ],
+  },
   DeleteInternetGateway: { uses: [['internet-gateway', param('InternetGatewayId')]] },
   CreateRouteTable: { creates: ['route-table'], uses: [['vpc', vpc]] },
   CreateRoute: { uses: [['route-table', param('RouteTableId')]] },
   DeleteRoute: { uses: [['route-table', param('RouteTableId')]] },
-  AssociateRouteTable: { uses: [['route-table', param('RouteTableId')], ['subnet', param('SubnetId')], ['internet-gateway', param('GatewayId')]] },
-  DisassociateRouteTable: { uses: [['route-table', routeTableOfAssociation], ['subnet', subnetOfAssociation]] },
+  AssociateRouteTable: {
+    uses: [
+      ['route-table', param('RouteTableId')],
+      ['subnet', param('SubnetId')],
+      ['internet-gateway', param('GatewayId')],
+    ],
+  },
+  DisassociateRouteTable: {
+    uses: [
+      ['route-table', routeTableOfAssociation],
+      ['subnet', subnetOfAssociation],
+    ],
+  },
   DeleteRouteTable: { uses: [['route-table', param('RouteTableId')]] },
   CreateSecurityGroup: { creates: ['security-group'], uses: [['vpc', vpc]] },
   AuthorizeSecurityGroupIngress: { creates: ['security-group-rule'], uses: [['security-group', securityGroup]] },
@@ -74,12 +108,28 @@ const MODEL: Record<string, ActionModel> = {
   DeleteSecurityGroup: { uses: [['security-group', securityGroup]] },
   RunInstances: {
     creates: ['instance', 'volume', 'network-interface'],
-    uses: [['image', param('ImageId')], ['subnet', launchSubnet], ['security-group', launchGroups], ['key-pair', keyPairByName]],
+    uses: [
+      ['image', param('ImageId')],
+      ['subnet', launchSubnet],
+      ['security-group', launchGroups],
+      ['key-pair', keyPairByName],
+    ],
   },
   TerminateInstances: { uses: [['instance', list('InstanceId')]] },
   AllocateAddress: { creates: ['elastic-ip'] },
-  AssociateAddress: { uses: [['elastic-ip', param('AllocationId')], ['instance', param('InstanceId')], ['network-interface', param('NetworkInterfaceId')]] },
-  DisassociateAddress: { uses: [['elastic-ip', addressOfAssociation], ['network-interface', interfaceOfAssociation]] },
+  AssociateAddress: {
+    uses: [
+      ['elastic-ip', param('AllocationId')],
+      ['instance', param('InstanceId')],
+      ['network-interface', param('NetworkInterfaceId')],
+    ],
+  },
+  DisassociateAddress: {
+    uses: [
+      ['elastic-ip', addressOfAssociation],
+      ['network-interface', interfaceOfAssociation],
+    ],
+  },
   ReleaseAddress: { uses: [['elastic-ip', param('AllocationId')]] },
   CreateKeyPair: { creates: ['key-pair'] },
   ImportKeyPair: { creates: ['key-pair'] },
@@ -103,18 +153,22 @@ export function ec2Authorizations(s: Ec2Store, action: string, params: QueryPara
   const model = MODEL[action];
   if (!model) throw new CloudError('InternalError', `Embedded cloud: no IAM model for ec2:${action}`, 500);
   const a = Args.of(params);
-  const arn = (type: string, id: string) => (type === 'image' ? `arn:aws:ec2:${s.region}::image/${id}` : `arn:aws:ec2:${s.region}:${s.accountId}:${type}/${id}`);
+  const arn = (type: string, id: string) =>
+    type === 'image' ? `arn:aws:ec2:${s.region}::image/${id}` : `arn:aws:ec2:${s.region}:${s.accountId}:${type}/${id}`;
   const out: AuthorizationRequest[] = [];
 
   const requested = model.creates ? tagSpecifications(a, model.creates) : new Map<string, Tags>();
   for (const type of model.creates ?? []) {
     const tags = requested.get(type) as Tags;
     out.push({ action: `ec2:${action}`, resource: arn(type, '*'), context: requestTagContext(tags) });
-    if (tags.size) out.push({ action: 'ec2:CreateTags', resource: arn(type, '*'), context: { ...requestTagContext(tags), 'ec2:CreateAction': action } });
+    if (tags.size)
+      out.push({ action: 'ec2:CreateTags', resource: arn(type, '*'), context: { ...requestTagContext(tags), 'ec2:CreateAction': action } });
   }
 
   const existing = new Map(taggables(s, true).map((t) => [t.id, t]));
-  const newTags = model.tagsExisting ? requestTagContext(new Map(a.list('Tag').map((t) => [t.str('Key') ?? '', t.str('Value') ?? '']))) : {};
+  const newTags = model.tagsExisting
+    ? requestTagContext(new Map(a.list('Tag').map((t) => [t.str('Key') ?? '', t.str('Value') ?? ''])))
+    : {};
   for (const [type, ids] of model.uses ?? []) {
     for (const id of new Set(ids(a, s))) {
       if (!id) continue;

@@ -20,9 +20,16 @@ export interface InstanceTypeInfo {
   onlyIn?: string[];
 }
 
-const sizes: Array<[string, number]> = [['large', 2], ['xlarge', 4], ['2xlarge', 8], ['4xlarge', 16]];
+const sizes: Array<[string, number]> = [
+  ['large', 2],
+  ['xlarge', 4],
+  ['2xlarge', 8],
+  ['4xlarge', 16],
+];
 const family = (name: string, memPerVcpu: number): Record<string, InstanceTypeInfo> =>
-  Object.fromEntries(sizes.map(([size, vcpus]) => [`${name}.${size}`, { vcpus, memoryMiB: vcpus * memPerVcpu, architecture: 'x86_64', burstable: false }]));
+  Object.fromEntries(
+    sizes.map(([size, vcpus]) => [`${name}.${size}`, { vcpus, memoryMiB: vcpus * memPerVcpu, architecture: 'x86_64', burstable: false }]),
+  );
 
 export const INSTANCE_TYPES: Record<string, InstanceTypeInfo> = {
   't3.nano': { vcpus: 2, memoryMiB: 512, architecture: 'x86_64', burstable: true },
@@ -58,8 +65,15 @@ export interface ImageInfo {
 }
 
 const rhel = (id: string, name: string, creationDate: string, architecture: 'x86_64' | 'arm64', volumeType = 'gp3'): ImageInfo => ({
-  id, name, ownerId: RHEL_OWNER, architecture, creationDate, description: `Provided by Red Hat, Inc.`,
-  rootDeviceName: '/dev/sda1', rootVolumeSize: 10, rootVolumeType: volumeType,
+  id,
+  name,
+  ownerId: RHEL_OWNER,
+  architecture,
+  creationDate,
+  description: `Provided by Red Hat, Inc.`,
+  rootDeviceName: '/dev/sda1',
+  rootVolumeSize: 10,
+  rootVolumeType: volumeType,
 });
 
 /** Fixed ids so an AMI id resolved before a reset still means the same image after it. */
@@ -71,9 +85,16 @@ export const IMAGES: ImageInfo[] = [
   rhel('ami-0a1b2c3d4e5f60806', 'RHEL-8.6.0_HVM-20220503-x86_64-2-Hourly2-GP2', '2022-05-03T21:05:31.000Z', 'x86_64', 'gp2'),
   rhel('ami-0a1b2c3d4e5f60904', 'RHEL-9.4.0_HVM-20240605-x86_64-82-Hourly2-GP3', '2024-06-05T12:48:10.000Z', 'x86_64'),
   {
-    id: 'ami-0c9d8e7f6a5b40231', name: 'al2023-ami-2023.5.20240903.0-kernel-6.1-x86_64', ownerId: '137112412989', architecture: 'x86_64',
-    creationDate: '2024-09-03T22:10:14.000Z', description: 'Amazon Linux 2023 AMI', rootDeviceName: '/dev/xvda', rootVolumeSize: 8, rootVolumeType: 'gp3',
+    id: 'ami-0c9d8e7f6a5b40231',
+    name: 'al2023-ami-2023.5.20240903.0-kernel-6.1-x86_64',
+    ownerId: '137112412989',
+    architecture: 'x86_64',
+    creationDate: '2024-09-03T22:10:14.000Z',
+    description: 'Amazon Linux 2023 AMI',
+    rootDeviceName: '/dev/xvda',
+    rootVolumeSize: 8,
+    rootVolumeType: 'gp3',
   },
 ];
 
-export const OWNER_ALIASES: Record<string, string> = { amazon: '137112412989', 'redhat': RHEL_OWNER };
+export const OWNER_ALIASES: Record<string, string> = { amazon: '137112412989', redhat: RHEL_OWNER };

@@ -5,11 +5,17 @@ import { CloudError } from '../contract';
 
 export function parseBlock(text: string | undefined, param: string): Netmask {
   if (!text || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(text) || !ipaddr.isValidCIDR(text)) {
-    throw new CloudError('InvalidParameterValue', `Value (${text ?? ''}) for parameter ${param} is invalid. This is not a valid CIDR block.`);
+    throw new CloudError(
+      'InvalidParameterValue',
+      `Value (${text ?? ''}) for parameter ${param} is invalid. This is not a valid CIDR block.`,
+    );
   }
   const block = new Netmask(text);
   if (`${block.base}/${block.bitmask}` !== text) {
-    throw new CloudError('InvalidParameterValue', `Value (${text}) for parameter ${param} is invalid. This is not a valid CIDR block; did you mean ${block.base}/${block.bitmask}?`);
+    throw new CloudError(
+      'InvalidParameterValue',
+      `Value (${text}) for parameter ${param} is invalid. This is not a valid CIDR block; did you mean ${block.base}/${block.bitmask}?`,
+    );
   }
   return block;
 }
@@ -21,7 +27,10 @@ export function overlaps(a: Netmask, b: Netmask): boolean {
 /** VPC and subnet blocks must be between /16 and /28. */
 export function checkPrefix(block: Netmask, code: string, noun: string): void {
   if (block.bitmask < 16 || block.bitmask > 28) {
-    throw new CloudError(code, `The CIDR '${block.base}/${block.bitmask}' is invalid for a ${noun}: the netmask must be between /16 and /28.`);
+    throw new CloudError(
+      code,
+      `The CIDR '${block.base}/${block.bitmask}' is invalid for a ${noun}: the netmask must be between /16 and /28.`,
+    );
   }
 }
 

@@ -32,7 +32,13 @@ export interface Created<T> {
  * Runs `create` once per (action, ClientToken). A repeat answers `current(resourceId)`, or the first answer
  * when the resource is gone (the token still names that request, and AWS does no further action).
  */
-export function idempotentCreate<T>(s: Ec2Store, action: string, a: Args, create: () => Created<T>, current: (resourceId: string) => T | undefined): T {
+export function idempotentCreate<T>(
+  s: Ec2Store,
+  action: string,
+  a: Args,
+  create: () => Created<T>,
+  current: (resourceId: string) => T | undefined,
+): T {
   const token = a.str('ClientToken');
   if (!token) return create().result;
   if (token.length > MAX_CLIENT_TOKEN_LENGTH) {
@@ -43,7 +49,10 @@ export function idempotentCreate<T>(s: Ec2Store, action: string, a: Args, create
   const first = s.clientTokens.get(key);
   if (first) {
     if (first.fingerprint !== fingerprint) {
-      throw new CloudError('IdempotentParameterMismatch', 'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).');
+      throw new CloudError(
+        'IdempotentParameterMismatch',
+        'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).',
+      );
     }
     return current(first.resourceId) ?? (first.firstResult as T);
   }

@@ -40,7 +40,10 @@ export function ebsDefaultActions(s: Ec2Store): Actions {
  * shows the key as an ARN ("The Amazon Resource Name (ARN) of the KMS key"): the AWS managed alias becomes
  * the account's aws/ebs key, a bare key id a key ARN; an alias we cannot resolve without KMS stays an alias ARN.
  */
-export function volumeEncryption(s: Ec2Store, asked: { encrypted?: boolean; kmsKeyId?: string }): { encrypted: boolean; kmsKeyId?: string } {
+export function volumeEncryption(
+  s: Ec2Store,
+  asked: { encrypted?: boolean; kmsKeyId?: string },
+): { encrypted: boolean; kmsKeyId?: string } {
   const encrypted = asked.encrypted === true || s.ebsDefaults.ebsEncryptionByDefault === true;
   if (!encrypted) return { encrypted };
   const key = asked.kmsKeyId ?? s.ebsDefaults.ebsDefaultKmsKeyId ?? AWS_MANAGED_EBS_KEY;

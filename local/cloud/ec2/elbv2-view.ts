@@ -39,19 +39,42 @@ export function createEc2View(s: Ec2Store): Ec2View {
     instance(id) {
       const i = s.instances.get(id);
       if (!i || !s.instanceVisible(i) || !seenByElbv2(s, i.launchedAt)) return undefined;
-      return { instanceId: i.id, state: s.instanceState(i), vpcId: i.vpcId, subnetId: i.subnetId, privateIpAddress: i.privateIp, availabilityZone: i.az };
+      return {
+        instanceId: i.id,
+        state: s.instanceState(i),
+        vpcId: i.vpcId,
+        subnetId: i.subnetId,
+        privateIpAddress: i.privateIp,
+        availabilityZone: i.az,
+      };
     },
     createLoadBalancerInterface({ subnetId, groupIds, description }) {
       const subnet = s.subnets.get(subnetId);
       if (!subnet) throw new CloudError('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
-      const used = new Set(s.liveEnis().filter((e) => e.subnetId === subnetId).map((e) => e.privateIp));
+      const used = new Set(
+        s
+          .liveEnis()
+          .filter((e) => e.subnetId === subnetId)
+          .map((e) => e.privateIp),
+      );
       const privateIp = nextFreeIp(subnet.cidrBlock, used);
-      if (!privateIp) throw new CloudError('InsufficientFreeAddressesInSubnet', `There are not enough free addresses in subnet '${subnetId}'.`);
+      if (!privateIp)
+        throw new CloudError('InsufficientFreeAddressesInSubnet', `There are not enough free addresses in subnet '${subnetId}'.`);
       const id = s.newId('eni');
       s.enis.set(id, {
-        id, tags: new Map(), subnetId, vpcId: subnet.vpcId, az: subnet.az, privateIp, groupIds: [...groupIds], description,
-        mac: `02:${id.slice(4, 14).replace(/(..)(?!$)/g, '$1:')}`, interfaceType: 'network_load_balancer', requesterId: 'amazon-elb',
-        attachmentId: s.newId('ela-attach'), createdAt: s.now(),
+        id,
+        tags: new Map(),
+        subnetId,
+        vpcId: subnet.vpcId,
+        az: subnet.az,
+        privateIp,
+        groupIds: [...groupIds],
+        description,
+        mac: `02:${id.slice(4, 14).replace(/(..)(?!$)/g, '$1:')}`,
+        interfaceType: 'network_load_balancer',
+        requesterId: 'amazon-elb',
+        attachmentId: s.newId('ela-attach'),
+        createdAt: s.now(),
       });
       return id;
     },

@@ -68,7 +68,11 @@ export function paginate<T>(items: T[], args: Args, opts: { min?: number; max?: 
   const token = args.str('NextToken');
   let offset = 0;
   if (token) {
-    const decoded = Number(Buffer.from(token, 'base64url').toString('utf8').replace(/^offset:/, ''));
+    const decoded = Number(
+      Buffer.from(token, 'base64url')
+        .toString('utf8')
+        .replace(/^offset:/, ''),
+    );
     if (!Number.isInteger(decoded) || decoded < 0) throw new CloudError('InvalidPaginationToken', `Invalid pagination token: ${token}`);
     offset = decoded;
   }

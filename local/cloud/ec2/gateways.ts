@@ -60,7 +60,10 @@ export function gatewayActions(s: Ec2Store): Actions {
       const vpcId = a.required('VpcId');
       if (igw.vpcId !== vpcId) throw new CloudError('Gateway.NotAttached', `resource ${igw.id} is not attached to network ${vpcId}`);
       if (hasMappedPublicAddress(s, vpcId)) {
-        throw new CloudError('DependencyViolation', `Network ${vpcId} has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.`);
+        throw new CloudError(
+          'DependencyViolation',
+          `Network ${vpcId} has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.`,
+        );
       }
       igw.vpcId = undefined;
       return { return: true };

@@ -41,9 +41,18 @@ export const BUILD_ID_TAG = 'k8s-ec2:build-id';
 export function createEc2Service(opts: Ec2Options): Ec2Service {
   const store = new Ec2Store(opts.clock, opts.latency, opts.region, opts.accountId, opts.quotas, opts.ebsDefaults);
   const actions: Actions = {
-    ...vpcActions(store), ...subnetActions(store), ...gatewayActions(store), ...routeTableActions(store),
-    ...securityGroupActions(store), ...instanceActions(store), ...instanceViewActions(store), ...addressActions(store),
-    ...networkInterfaceActions(store), ...regionActions(store), ...keyPairActions(store), ...tagActions(store),
+    ...vpcActions(store),
+    ...subnetActions(store),
+    ...gatewayActions(store),
+    ...routeTableActions(store),
+    ...securityGroupActions(store),
+    ...instanceActions(store),
+    ...instanceViewActions(store),
+    ...addressActions(store),
+    ...networkInterfaceActions(store),
+    ...regionActions(store),
+    ...keyPairActions(store),
+    ...tagActions(store),
     ...ebsDefaultActions(store),
   };
   const seed = () => opts.seedKeyPairs.forEach((name) => seedKeyPair(store, name));

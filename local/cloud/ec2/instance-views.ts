@@ -50,7 +50,10 @@ export function instanceWire(s: Ec2Store, i: InstanceRec) {
     privateDnsName: gone ? '' : privateDns(s, i.privateIp),
     dnsName: '',
     reason: i.terminatedAt !== undefined ? `User initiated (${new Date(i.terminatedAt).toISOString()})` : '',
-    stateReason: i.terminatedAt !== undefined ? { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' } : undefined,
+    stateReason:
+      i.terminatedAt !== undefined
+        ? { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' }
+        : undefined,
     keyName: i.keyName,
     amiLaunchIndex: i.launchIndex,
     instanceType: i.instanceType,
@@ -66,27 +69,58 @@ export function instanceWire(s: Ec2Store, i: InstanceRec) {
     architecture: i.architecture,
     rootDeviceType: 'ebs',
     rootDeviceName: i.rootDevice,
-    blockDeviceMapping: gone ? [] : i.volumeIds.map((id) => s.volumes.get(id)).filter((v): v is VolumeRec => !!v).map((v) => ({
-      deviceName: v.device,
-      ebs: { volumeId: v.id, status: 'attached', attachTime: launchTime, deleteOnTermination: v.deleteOnTermination },
-    })),
+    blockDeviceMapping: gone
+      ? []
+      : i.volumeIds
+          .map((id) => s.volumes.get(id))
+          .filter((v): v is VolumeRec => !!v)
+          .map((v) => ({
+            deviceName: v.device,
+            ebs: { volumeId: v.id, status: 'attached', attachTime: launchTime, deleteOnTermination: v.deleteOnTermination },
+          })),
     virtualizationType: 'hvm',
     clientToken: i.clientToken,
     tagSet: tagSet(i.tags),
     hypervisor: 'xen',
-    networkInterfaceSet: gone ? [] : [{
-      networkInterfaceId: i.eniId, subnetId: i.subnetId, vpcId: i.vpcId, description: '', ownerId: s.accountId, status: 'in-use',
-      macAddress: s.enis.get(i.eniId)?.mac, privateIpAddress: i.privateIp, privateDnsName: privateDns(s, i.privateIp), sourceDestCheck: true,
-      groupSet: groups, interfaceType: 'interface', association,
-      attachment: { attachmentId: s.enis.get(i.eniId)?.attachmentId, deviceIndex: 0, status: 'attached', attachTime: launchTime, deleteOnTermination: true, networkCardIndex: 0 },
-      privateIpAddressesSet: [{ privateIpAddress: i.privateIp, privateDnsName: privateDns(s, i.privateIp), primary: true, association }],
-    }],
+    networkInterfaceSet: gone
+      ? []
+      : [
+          {
+            networkInterfaceId: i.eniId,
+            subnetId: i.subnetId,
+            vpcId: i.vpcId,
+            description: '',
+            ownerId: s.accountId,
+            status: 'in-use',
+            macAddress: s.enis.get(i.eniId)?.mac,
+            privateIpAddress: i.privateIp,
+            privateDnsName: privateDns(s, i.privateIp),
+            sourceDestCheck: true,
+            groupSet: groups,
+            interfaceType: 'interface',
+            association,
+            attachment: {
+              attachmentId: s.enis.get(i.eniId)?.attachmentId,
+              deviceIndex: 0,
+              status: 'attached',
+              attachTime: launchTime,
+              deleteOnTermination: true,
+              networkCardIndex: 0,
+            },
+            privateIpAddressesSet: [
+              { privateIpAddress: i.privateIp, privateDnsName: privateDns(s, i.privateIp), primary: true, association },
+            ],
+          },
+        ],
     ebsOptimized: false,
     enaSupport: true,
     metadataOptions: {
       state: s.now() - i.launchedAt < 2000 ? 'pending' : 'applied',
-      httpTokens: i.metadata.httpTokens, httpPutResponseHopLimit: i.metadata.hopLimit, httpEndpoint: i.metadata.httpEndpoint,
-      httpProtocolIpv6: 'disabled', instanceMetadataTags: i.metadata.metadataTags,
+      httpTokens: i.metadata.httpTokens,
+      httpPutResponseHopLimit: i.metadata.hopLimit,
+      httpEndpoint: i.metadata.httpEndpoint,
+      httpProtocolIpv6: 'disabled',
+      instanceMetadataTags: i.metadata.metadataTags,
     },
   };
 }
@@ -118,7 +152,10 @@ function statusWire(s: Ec2Store, i: InstanceRec) {
     instanceState: stateWire(s.instanceState(i)),
     instanceStatus: { status: check, details },
     systemStatus: { status: check, details },
-    attachedEbsStatus: { status: check, details: check === 'not-applicable' ? [] : [{ name: 'reachability', status: check === 'ok' ? 'passed' : 'initializing' }] },
+    attachedEbsStatus: {
+      status: check,
+      details: check === 'not-applicable' ? [] : [{ name: 'reachability', status: check === 'ok' ? 'passed' : 'initializing' }],
+    },
     eventsSet: [],
   };
 }
@@ -138,7 +175,7 @@ export function instanceViewActions(s: Ec2Store): Actions {
     'key-name': (i) => i.keyName,
     'reservation-id': (i) => i.reservationId,
     'client-token': (i) => i.clientToken,
-    'architecture': (i) => i.architecture,
+    architecture: (i) => i.architecture,
     'instance.group-id': (i) => i.groupIds,
     'group-id': (i) => i.groupIds,
     'instance.group-name': (i) => i.groupIds.map((g) => s.groups.get(g)?.name),
@@ -158,9 +195,9 @@ export function instanceViewActions(s: Ec2Store): Actions {
     'volume-id': (v) => v.id,
     'attachment.instance-id': (v) => v.instanceId,
     'availability-zone': (v) => v.az,
-    'encrypted': (v) => v.encrypted,
+    encrypted: (v) => v.encrypted,
     'volume-type': (v) => v.volumeType,
-    'status': () => 'in-use',
+    status: () => 'in-use',
   };
   return {
     DescribeInstances(a: Args) {
@@ -190,9 +227,26 @@ export function instanceViewActions(s: Ec2Store): Actions {
       const { page, nextToken } = paginate(applyFilters(selected, a, volumeFields), a);
       return {
         volumeSet: page.map((v) => ({
-          volumeId: v.id, size: v.size, availabilityZone: v.az, status: 'in-use', createTime: new Date(v.createdAt), volumeType: v.volumeType,
-          encrypted: v.encrypted, kmsKeyId: v.kmsKeyId, iops: v.iops ?? (v.volumeType === 'gp3' ? 3000 : undefined), throughput: v.throughput ?? (v.volumeType === 'gp3' ? 125 : undefined),
-          attachmentSet: [{ volumeId: v.id, instanceId: v.instanceId, device: v.device, status: 'attached', attachTime: new Date(v.createdAt), deleteOnTermination: v.deleteOnTermination }],
+          volumeId: v.id,
+          size: v.size,
+          availabilityZone: v.az,
+          status: 'in-use',
+          createTime: new Date(v.createdAt),
+          volumeType: v.volumeType,
+          encrypted: v.encrypted,
+          kmsKeyId: v.kmsKeyId,
+          iops: v.iops ?? (v.volumeType === 'gp3' ? 3000 : undefined),
+          throughput: v.throughput ?? (v.volumeType === 'gp3' ? 125 : undefined),
+          attachmentSet: [
+            {
+              volumeId: v.id,
+              instanceId: v.instanceId,
+              device: v.device,
+              status: 'attached',
+              attachTime: new Date(v.createdAt),
+              deleteOnTermination: v.deleteOnTermination,
+            },
+          ],
           tagSet: tagSet(v.tags),
         })),
         nextToken,

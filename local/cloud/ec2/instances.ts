@@ -17,7 +17,11 @@ import { getSubnet } from './subnets';
 import { tagSpecifications } from './tagging';
 
 function macAddress(): string {
-  return `02:${Array.from({ length: 5 }, () => Math.floor(Math.random() * 256).toString(16).padStart(2, '0')).join(':')}`;
+  return `02:${Array.from({ length: 5 }, () =>
+    Math.floor(Math.random() * 256)
+      .toString(16)
+      .padStart(2, '0'),
+  ).join(':')}`;
 }
 
 function usedVcpus(s: Ec2Store): number {
@@ -28,7 +32,8 @@ function usedVcpus(s: Ec2Store): number {
 
 function launch(s: Ec2Store, a: Args) {
   const imageId = a.required('ImageId');
-  if (!/^ami-[0-9a-f]{8,17}$/.test(imageId)) throw new CloudError('InvalidAMIID.Malformed', `Invalid id: "${imageId}" (expecting "ami-...")`);
+  if (!/^ami-[0-9a-f]{8,17}$/.test(imageId))
+    throw new CloudError('InvalidAMIID.Malformed', `Invalid id: "${imageId}" (expecting "ami-...")`);
   const image = IMAGES.find((i) => i.id === imageId);
   if (!image) throw new CloudError('InvalidAMIID.NotFound', `The image id '[${imageId}]' does not exist`);
   const minCount = a.int('MinCount');
@@ -40,7 +45,9 @@ function launch(s: Ec2Store, a: Args) {
   const typeInfo = INSTANCE_TYPES[instanceType];
   if (!typeInfo) throw invalidValue(`Invalid value '${instanceType}' for InstanceType.`);
   if (typeInfo.architecture !== image.architecture) {
-    throw invalidValue(`The architecture '${typeInfo.architecture}' of the specified instance type does not match the architecture '${image.architecture}' of the specified AMI.`);
+    throw invalidValue(
+      `The architecture '${typeInfo.architecture}' of the specified instance type does not match the architecture '${image.architecture}' of the specified AMI.`,
+    );
   }
   const keyName = a.str('KeyName');
   if (keyName && ![...s.keyPairs.values()].some((k) => k.name === keyName)) {
@@ -49,18 +56,27 @@ function launch(s: Ec2Store, a: Args) {
 
   const nic = a.list('NetworkInterface')[0];
   if (nic && (a.strings('SecurityGroupId').length || a.has('SubnetId'))) {
-    throw new CloudError('InvalidParameterCombination', 'Network interfaces and an instance-level security groups may not be specified on the same request');
+    throw new CloudError(
+      'InvalidParameterCombination',
+      'Network interfaces and an instance-level security groups may not be specified on the same request',
+    );
   }
   const subnetId = nic?.str('SubnetId') ?? a.str('SubnetId');
-  if (!subnetId) throw new CloudError('VPCIdNotSpecified', 'No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.');
+  if (!subnetId)
+    throw new CloudError('VPCIdNotSpecified', 'No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.');
   const subnet = getSubnet(s, subnetId);
   const placementAz = a.obj('Placement')?.str('AvailabilityZone');
   if (placementAz && placementAz !== subnet.az) {
     throw invalidValue(`The subnet ID '${subnet.id}' is in ${subnet.az}, not in the requested Availability Zone ${placementAz}.`);
   }
   if (!offeredIn(instanceType, subnet.az)) {
-    const offering = availabilityZones(s.region).map((z) => z.name).filter((z) => offeredIn(instanceType, z));
-    throw new CloudError('Unsupported', `Your requested instance type (${instanceType}) is not supported in your requested Availability Zone (${subnet.az}). Please retry your request by not specifying an Availability Zone or choosing ${offering.join(', ')}.`);
+    const offering = availabilityZones(s.region)
+      .map((z) => z.name)
+      .filter((z) => offeredIn(instanceType, z));
+    throw new CloudError(
+      'Unsupported',
+      `Your requested instance type (${instanceType}) is not supported in your requested Availability Zone (${subnet.az}). Please retry your request by not specifying an Availability Zone or choosing ${offering.join(', ')}.`,
+    );
   }
   const requestedGroups = nic ? nic.strings('SecurityGroupId') : a.strings('SecurityGroupId');
   const missingGroups = requestedGroups.filter((g) => s.groups.get(g)?.vpcId !== subnet.vpcId);
@@ -69,10 +85,18 @@ function launch(s: Ec2Store, a: Args) {
 
   const limit = s.quotas.value(QUOTA_CODES.onDemandStandardVcpus);
   if (usedVcpus(s) + typeInfo.vcpus * minCount > limit) {
-    throw new CloudError('VcpuLimitExceeded', `You have requested more vCPU capacity than your current vCPU limit of ${limit} allows for the instance bucket that the specified instance type belongs to. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit.`);
+    throw new CloudError(
+      'VcpuLimitExceeded',
+      `You have requested more vCPU capacity than your current vCPU limit of ${limit} allows for the instance bucket that the specified instance type belongs to. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit.`,
+    );
   }
   const allowed = Math.floor((limit - usedVcpus(s)) / typeInfo.vcpus);
-  const used = new Set(s.liveEnis().filter((e) => e.subnetId === subnet.id).map((e) => e.privateIp));
+  const used = new Set(
+    s
+      .liveEnis()
+      .filter((e) => e.subnetId === subnet.id)
+      .map((e) => e.privateIp),
+  );
   const tags = tagSpecifications(a, ['instance', 'volume', 'network-interface']);
   const md = a.obj('MetadataOptions');
   const metadata = {
@@ -90,23 +114,53 @@ function launch(s: Ec2Store, a: Args) {
     const privateIp = nextFreeIp(subnet.cidrBlock, used);
     if (!privateIp) {
       if (n >= minCount) break;
-      throw new CloudError('InsufficientFreeAddressesInSubnet', `There are not enough free addresses in subnet '${subnet.id}' to satisfy the requested number of instances.`);
+      throw new CloudError(
+        'InsufficientFreeAddressesInSubnet',
+        `There are not enough free addresses in subnet '${subnet.id}' to satisfy the requested number of instances.`,
+      );
     }
     used.add(privateIp);
     const instanceId = s.newId('i');
     const eniId = s.newId('eni');
     s.enis.set(eniId, {
-      id: eniId, tags: new Map(tags.get('network-interface')), subnetId: subnet.id, vpcId: subnet.vpcId, az: subnet.az, privateIp, groupIds,
-      description: '', mac: macAddress(), interfaceType: 'interface', instanceId, attachmentId: s.newId('eni-attach'), createdAt: now,
+      id: eniId,
+      tags: new Map(tags.get('network-interface')),
+      subnetId: subnet.id,
+      vpcId: subnet.vpcId,
+      az: subnet.az,
+      privateIp,
+      groupIds,
+      description: '',
+      mac: macAddress(),
+      interfaceType: 'interface',
+      instanceId,
+      attachmentId: s.newId('eni-attach'),
+      createdAt: now,
     });
     const volumeIds = blockDevices(s, mappings, image, instanceId, subnet.az, now, tags.get('volume') as Map<string, string>).map((v) => {
       s.volumes.set(v.id, v);
       return v.id;
     });
     const instance: InstanceRec = {
-      id: instanceId, tags: new Map(tags.get('instance')), reservationId: reservation.id, imageId, instanceType, az: subnet.az,
-      subnetId: subnet.id, vpcId: subnet.vpcId, privateIp, eniId, groupIds, keyName, launchedAt: now, clientToken: a.str('ClientToken'),
-      launchIndex: n, publicIp: publicIp ? s.newPublicIp() : undefined, metadata, volumeIds, rootDevice: image.rootDeviceName,
+      id: instanceId,
+      tags: new Map(tags.get('instance')),
+      reservationId: reservation.id,
+      imageId,
+      instanceType,
+      az: subnet.az,
+      subnetId: subnet.id,
+      vpcId: subnet.vpcId,
+      privateIp,
+      eniId,
+      groupIds,
+      keyName,
+      launchedAt: now,
+      clientToken: a.str('ClientToken'),
+      launchIndex: n,
+      publicIp: publicIp ? s.newPublicIp() : undefined,
+      metadata,
+      volumeIds,
+      rootDevice: image.rootDeviceName,
       architecture: image.architecture,
     };
     s.instances.set(instanceId, instance);
@@ -119,7 +173,15 @@ function launch(s: Ec2Store, a: Args) {
   return reservation;
 }
 
-function blockDevices(s: Ec2Store, mappings: Args[], image: (typeof IMAGES)[number], instanceId: string, az: string, now: number, tags: Map<string, string>): VolumeRec[] {
+function blockDevices(
+  s: Ec2Store,
+  mappings: Args[],
+  image: (typeof IMAGES)[number],
+  instanceId: string,
+  az: string,
+  now: number,
+  tags: Map<string, string>,
+): VolumeRec[] {
   const byDevice = new Map<string, Args | undefined>([[image.rootDeviceName, undefined]]);
   for (const m of mappings) byDevice.set(m.required('DeviceName'), m);
   const volumes: VolumeRec[] = [];
@@ -132,10 +194,18 @@ function blockDevices(s: Ec2Store, mappings: Args[], image: (typeof IMAGES)[numb
       throw invalidValue(`Volume of size ${size}GB is smaller than snapshot, expect size >= ${image.rootVolumeSize}GB`);
     }
     volumes.push({
-      id: s.newId('vol'), tags: new Map(tags), instanceId, device, size,
+      id: s.newId('vol'),
+      tags: new Map(tags),
+      instanceId,
+      device,
+      size,
       volumeType: ebs?.str('VolumeType') ?? (isRoot ? image.rootVolumeType : 'gp2'),
       ...volumeEncryption(s, { encrypted: ebs?.bool('Encrypted'), kmsKeyId: ebs?.str('KmsKeyId') }),
-      deleteOnTermination: ebs?.bool('DeleteOnTermination') ?? true, iops: ebs?.int('Iops'), throughput: ebs?.int('Throughput'), az, createdAt: now,
+      deleteOnTermination: ebs?.bool('DeleteOnTermination') ?? true,
+      iops: ebs?.int('Iops'),
+      throughput: ebs?.int('Throughput'),
+      az,
+      createdAt: now,
     });
   }
   return volumes;
@@ -145,7 +215,9 @@ export function instanceActions(s: Ec2Store): Actions {
   return {
     RunInstances(a: Args) {
       return idempotentCreate(
-        s, 'RunInstances', a,
+        s,
+        'RunInstances',
+        a,
         () => {
           const reservation = launch(s, a);
           return { resourceId: reservation.id, result: reservationWire(s, reservation) };

@@ -17,24 +17,47 @@ export function seedKeyPair(s: Ec2Store, name: string): KeyPairRec {
 }
 
 function keyWire(k: KeyPairRec) {
-  return { keyPairId: k.id, keyName: k.name, keyFingerprint: k.fingerprint, keyType: k.keyType, createTime: new Date(k.createdAt), tagSet: tagSet(k.tags) };
+  return {
+    keyPairId: k.id,
+    keyName: k.name,
+    keyFingerprint: k.fingerprint,
+    keyType: k.keyType,
+    createTime: new Date(k.createdAt),
+    tagSet: tagSet(k.tags),
+  };
 }
 
 export function keyPairActions(s: Ec2Store): Actions {
-  const fields: FilterFields<KeyPairRec> = { 'key-name': (k) => k.name, 'key-pair-id': (k) => k.id, 'fingerprint': (k) => k.fingerprint };
+  const fields: FilterFields<KeyPairRec> = { 'key-name': (k) => k.name, 'key-pair-id': (k) => k.id, fingerprint: (k) => k.fingerprint };
   const checkNew = (name: string) => {
     if (name.length > 255) throw invalidValue('Key pair names must be at most 255 characters.');
-    if ([...s.keyPairs.values()].some((k) => k.name === name)) throw new CloudError('InvalidKeyPair.Duplicate', `The keypair '${name}' already exists.`);
+    if ([...s.keyPairs.values()].some((k) => k.name === name))
+      throw new CloudError('InvalidKeyPair.Duplicate', `The keypair '${name}' already exists.`);
   };
   return {
     CreateKeyPair(a: Args) {
       const name = a.required('KeyName');
       checkNew(name);
       const keyType = a.str('KeyType') ?? 'rsa';
-      const { privateKey } = keyType === 'ed25519'
-        ? generateKeyPairSync('ed25519', { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } })
-        : generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-      const key: KeyPairRec = { id: s.newId('key'), tags: tagsOnCreate(a, 'key-pair'), name, fingerprint: fingerprint(privateKey), keyType, createdAt: s.now() };
+      const { privateKey } =
+        keyType === 'ed25519'
+          ? generateKeyPairSync('ed25519', {
+              privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+              publicKeyEncoding: { type: 'spki', format: 'pem' },
+            })
+          : generateKeyPairSync('rsa', {
+              modulusLength: 2048,
+              privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+              publicKeyEncoding: { type: 'spki', format: 'pem' },
+            });
+      const key: KeyPairRec = {
+        id: s.newId('key'),
+        tags: tagsOnCreate(a, 'key-pair'),
+        name,
+        fingerprint: fingerprint(privateKey),
+        keyType,
+        createdAt: s.now(),
+      };
       s.keyPairs.set(key.id, key);
       return { ...keyWire(key), keyMaterial: privateKey };
     },
@@ -45,8 +68,13 @@ export function keyPairActions(s: Ec2Store): Actions {
       const material = Buffer.from(a.required('PublicKeyMaterial'), 'base64').toString('utf8');
       if (!/^(ssh-rsa|ssh-ed25519|ecdsa-sha2-\S+) /.test(material)) throw invalidValue('Key is not in valid OpenSSH public key format');
       const key: KeyPairRec = {
-        id: s.newId('key'), tags: tagsOnCreate(a, 'key-pair'), name, fingerprint: fingerprint(material),
-        keyType: material.startsWith('ssh-ed25519') ? 'ed25519' : 'rsa', createdAt: s.now(), publicKey: material,
+        id: s.newId('key'),
+        tags: tagsOnCreate(a, 'key-pair'),
+        name,
+        fingerprint: fingerprint(material),
+        keyType: material.startsWith('ssh-ed25519') ? 'ed25519' : 'rsa',
+        createdAt: s.now(),
+        publicKey: material,
       };
       s.keyPairs.set(key.id, key);
       return keyWire(key);

@@ -14,7 +14,9 @@ function eniWire(s: Ec2Store, e: EniRec) {
   const instance = e.instanceId ? (s.instances.get(e.instanceId) as InstanceRec) : undefined;
   const eip = [...s.addresses.values()].find((a) => s.addressAssociation(a)?.eni.id === e.id);
   const publicIp = instance ? publicIpOf(s, instance) : eip?.publicIp;
-  const association = publicIp ? { publicIp, ipOwnerId: eip ? s.accountId : 'amazon', allocationId: eip?.id, associationId: eip?.associationId } : undefined;
+  const association = publicIp
+    ? { publicIp, ipOwnerId: eip ? s.accountId : 'amazon', allocationId: eip?.id, associationId: eip?.associationId }
+    : undefined;
   const lb = e.interfaceType === 'network_load_balancer';
   return {
     networkInterfaceId: e.id,
@@ -33,8 +35,13 @@ function eniWire(s: Ec2Store, e: EniRec) {
     interfaceType: e.interfaceType,
     groupSet: e.groupIds.map((id) => ({ groupId: id, groupName: s.groups.get(id)?.name })),
     attachment: {
-      attachmentId: e.attachmentId, instanceId: e.instanceId, instanceOwnerId: lb ? 'amazon-elb' : s.accountId,
-      deviceIndex: lb ? 1 : 0, status: 'attached', attachTime: new Date(e.createdAt), deleteOnTermination: !lb,
+      attachmentId: e.attachmentId,
+      instanceId: e.instanceId,
+      instanceOwnerId: lb ? 'amazon-elb' : s.accountId,
+      deviceIndex: lb ? 1 : 0,
+      status: 'attached',
+      attachTime: new Date(e.createdAt),
+      deleteOnTermination: !lb,
     },
     association,
     privateIpAddressesSet: [{ privateIpAddress: e.privateIp, primary: true, association }],
@@ -48,9 +55,9 @@ export function networkInterfaceActions(s: Ec2Store): Actions {
     'vpc-id': (e) => e.vpcId,
     'subnet-id': (e) => e.subnetId,
     'group-id': (e) => e.groupIds,
-    'description': (e) => e.description,
+    description: (e) => e.description,
     'interface-type': (e) => e.interfaceType,
-    'status': () => 'in-use',
+    status: () => 'in-use',
     'availability-zone': (e) => e.az,
     'attachment.instance-id': (e) => e.instanceId,
     'requester-managed': (e) => e.interfaceType === 'network_load_balancer',
@@ -63,7 +70,8 @@ export function networkInterfaceActions(s: Ec2Store): Actions {
       const live = s.liveEnis();
       const ids = a.strings('NetworkInterfaceId');
       const missingIds = ids.filter((id) => !live.some((e) => e.id === id));
-      if (missingIds.length) throw new CloudError('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${missingIds[0]}' does not exist`);
+      if (missingIds.length)
+        throw new CloudError('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${missingIds[0]}' does not exist`);
       const selected = ids.length ? live.filter((e) => ids.includes(e.id)) : live;
       const { page, nextToken } = paginate(applyFilters(selected, a, fields), a);
       return { networkInterfaceSet: page.map((e) => eniWire(s, e)), nextToken };

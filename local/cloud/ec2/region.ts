@@ -15,20 +15,48 @@ type TypeRow = { type: string; tags: Map<string, string> };
 
 function imageWire(i: ImageInfo) {
   return {
-    imageId: i.id, imageLocation: `${i.ownerId}/${i.name}`, imageState: 'available', imageOwnerId: i.ownerId, creationDate: i.creationDate,
-    isPublic: true, architecture: i.architecture, imageType: 'machine', name: i.name, description: i.description,
-    rootDeviceType: 'ebs', rootDeviceName: i.rootDeviceName, virtualizationType: 'hvm', hypervisor: 'xen', enaSupport: true,
-    platformDetails: i.name.startsWith('RHEL') ? 'Red Hat Enterprise Linux' : 'Linux/UNIX', usageOperation: i.name.startsWith('RHEL') ? 'RunInstances:0010' : 'RunInstances',
-    blockDeviceMapping: [{ deviceName: i.rootDeviceName, ebs: { deleteOnTermination: true, snapshotId: `snap-${i.id.slice(4)}`, volumeSize: i.rootVolumeSize, volumeType: i.rootVolumeType, encrypted: false } }],
+    imageId: i.id,
+    imageLocation: `${i.ownerId}/${i.name}`,
+    imageState: 'available',
+    imageOwnerId: i.ownerId,
+    creationDate: i.creationDate,
+    isPublic: true,
+    architecture: i.architecture,
+    imageType: 'machine',
+    name: i.name,
+    description: i.description,
+    rootDeviceType: 'ebs',
+    rootDeviceName: i.rootDeviceName,
+    virtualizationType: 'hvm',
+    hypervisor: 'xen',
+    enaSupport: true,
+    platformDetails: i.name.startsWith('RHEL') ? 'Red Hat Enterprise Linux' : 'Linux/UNIX',
+    usageOperation: i.name.startsWith('RHEL') ? 'RunInstances:0010' : 'RunInstances',
+    blockDeviceMapping: [
+      {
+        deviceName: i.rootDeviceName,
+        ebs: {
+          deleteOnTermination: true,
+          snapshotId: `snap-${i.id.slice(4)}`,
+          volumeSize: i.rootVolumeSize,
+          volumeType: i.rootVolumeType,
+          encrypted: false,
+        },
+      },
+    ],
   };
 }
 
 export function regionActions(s: Ec2Store): Actions {
   const zones = availabilityZones(s.region);
   const zoneFields: FilterFields<Zone> = {
-    'zone-name': (z) => z.name, 'zone-id': (z) => z.id, 'state': () => 'available', 'region-name': () => s.region, 'zone-type': () => 'availability-zone',
+    'zone-name': (z) => z.name,
+    'zone-id': (z) => z.id,
+    state: () => 'available',
+    'region-name': () => s.region,
+    'zone-type': () => 'availability-zone',
   };
-  const offeringFields: FilterFields<Offering> = { 'instance-type': (o) => o.type, 'location': (o) => o.location };
+  const offeringFields: FilterFields<Offering> = { 'instance-type': (o) => o.type, location: (o) => o.location };
   const typeFields: FilterFields<TypeRow> = {
     'instance-type': (t) => t.type,
     'processor-info.supported-architecture': (t) => INSTANCE_TYPES[t.type].architecture,
@@ -36,9 +64,16 @@ export function regionActions(s: Ec2Store): Actions {
     'current-generation': () => true,
   };
   const imageFields: FilterFields<Image> = {
-    'name': (i) => i.name, 'architecture': (i) => i.architecture, 'state': () => 'available', 'owner-id': (i) => i.ownerId,
-    'image-id': (i) => i.id, 'virtualization-type': () => 'hvm', 'root-device-type': () => 'ebs', 'is-public': () => true,
-    'image-type': () => 'machine', 'description': (i) => i.description,
+    name: (i) => i.name,
+    architecture: (i) => i.architecture,
+    state: () => 'available',
+    'owner-id': (i) => i.ownerId,
+    'image-id': (i) => i.id,
+    'virtualization-type': () => 'hvm',
+    'root-device-type': () => 'ebs',
+    'is-public': () => true,
+    'image-type': () => 'machine',
+    description: (i) => i.description,
     'owner-alias': (i) => Object.keys(OWNER_ALIASES).find((k) => OWNER_ALIASES[k] === i.ownerId),
   };
   return {
@@ -51,8 +86,15 @@ export function regionActions(s: Ec2Store): Actions {
       if (names.length || ids.length) selected = selected.filter((z) => names.includes(z.name) || ids.includes(z.id));
       return {
         availabilityZoneInfo: applyFilters(selected, a, zoneFields).map((z) => ({
-          zoneName: z.name, zoneId: z.id, zoneState: 'available', regionName: s.region, optInStatus: 'opt-in-not-required',
-          groupName: s.region, networkBorderGroup: s.region, zoneType: 'availability-zone', messageSet: [],
+          zoneName: z.name,
+          zoneId: z.id,
+          zoneState: 'available',
+          regionName: s.region,
+          optInStatus: 'opt-in-not-required',
+          groupName: s.region,
+          networkBorderGroup: s.region,
+          zoneType: 'availability-zone',
+          messageSet: [],
         })),
       };
     },
@@ -63,7 +105,9 @@ export function regionActions(s: Ec2Store): Actions {
       for (const type of Object.keys(INSTANCE_TYPES)) {
         if (locationType === 'region') rows.push({ type, location: s.region, tags: new Map() });
         else if (locationType === 'availability-zone' || locationType === 'availability-zone-id') {
-          for (const z of zones) if (offeredIn(type, z.name)) rows.push({ type, location: locationType === 'availability-zone' ? z.name : z.id, tags: new Map() });
+          for (const z of zones)
+            if (offeredIn(type, z.name))
+              rows.push({ type, location: locationType === 'availability-zone' ? z.name : z.id, tags: new Map() });
         } else throw invalidValue(`Invalid value '${locationType}' for LocationType.`);
       }
       const { page, nextToken } = paginate(applyFilters(rows, a, offeringFields), a);
@@ -80,8 +124,13 @@ export function regionActions(s: Ec2Store): Actions {
         instanceTypeSet: page.map(({ type }) => {
           const t = INSTANCE_TYPES[type];
           return {
-            instanceType: type, currentGeneration: true, bareMetal: type.endsWith('.metal'), burstablePerformanceSupported: t.burstable,
-            hypervisor: type.endsWith('.metal') ? undefined : 'nitro', supportedUsageClasses: ['on-demand', 'spot'], supportedRootDeviceTypes: ['ebs'],
+            instanceType: type,
+            currentGeneration: true,
+            bareMetal: type.endsWith('.metal'),
+            burstablePerformanceSupported: t.burstable,
+            hypervisor: type.endsWith('.metal') ? undefined : 'nitro',
+            supportedUsageClasses: ['on-demand', 'spot'],
+            supportedRootDeviceTypes: ['ebs'],
             processorInfo: { supportedArchitectures: [t.architecture] },
             vCpuInfo: { defaultVCpus: t.vcpus, defaultCores: Math.max(1, t.vcpus / 2), defaultThreadsPerCore: t.vcpus > 1 ? 2 : 1 },
             memoryInfo: { sizeInMiB: t.memoryMiB },
@@ -98,7 +147,7 @@ export function regionActions(s: Ec2Store): Actions {
       const missingIds = ids.filter((id) => !IMAGES.some((i) => i.id === id));
       if (missingIds.length) throw new CloudError('InvalidAMIID.NotFound', `The image id '[${missingIds.join(', ')}]' does not exist`);
       if (ids.length) selected = selected.filter((i) => ids.includes(i.id));
-      const owners = a.strings('Owner').map((o) => (o === 'self' ? s.accountId : OWNER_ALIASES[o] ?? o));
+      const owners = a.strings('Owner').map((o) => (o === 'self' ? s.accountId : (OWNER_ALIASES[o] ?? o)));
       if (owners.length) selected = selected.filter((i) => owners.includes(i.ownerId));
       const { page, nextToken } = paginate(applyFilters(selected, a, imageFields), a);
       return { imagesSet: page.map(imageWire), nextToken };
@@ -107,15 +156,20 @@ export function regionActions(s: Ec2Store): Actions {
     DescribeAccountAttributes(a: Args) {
       const eips = String(s.quotas.value(QUOTA_CODES.elasticIps));
       const all: Record<string, string[]> = {
-        'supported-platforms': ['VPC'], 'default-vpc': ['none'], 'max-instances': ['20'], 'vpc-max-security-groups-per-interface': ['5'],
-        'max-elastic-ips': [eips], 'vpc-max-elastic-ips': [eips],
+        'supported-platforms': ['VPC'],
+        'default-vpc': ['none'],
+        'max-instances': ['20'],
+        'vpc-max-security-groups-per-interface': ['5'],
+        'max-elastic-ips': [eips],
+        'vpc-max-elastic-ips': [eips],
       };
       const names = a.strings('AttributeName');
       const unknown = names.filter((n) => !all[n]);
       if (unknown.length) throw invalidValue(`Value (${unknown[0]}) for parameter attributeName is invalid.`);
       return {
         accountAttributeSet: (names.length ? names : Object.keys(all)).map((n) => ({
-          attributeName: n, attributeValueSet: all[n].map((v) => ({ attributeValue: v })),
+          attributeName: n,
+          attributeValueSet: all[n].map((v) => ({ attributeValue: v })),
         })),
       };
     },

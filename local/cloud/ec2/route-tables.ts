@@ -31,7 +31,11 @@ function routeTableWire(s: Ec2Store, rt: RouteTableRec) {
       origin: r.origin,
     })),
     associationSet: rt.associations.map((x) => ({
-      routeTableAssociationId: x.id, routeTableId: rt.id, subnetId: x.subnetId, main: x.main, associationState: { state: 'associated' },
+      routeTableAssociationId: x.id,
+      routeTableId: rt.id,
+      subnetId: x.subnetId,
+      main: x.main,
+      associationState: { state: 'associated' },
     })),
     propagatingVgwSet: [],
     tagSet: tagSet(rt.tags),
@@ -55,12 +59,17 @@ export function routeTableActions(s: Ec2Store): Actions {
       // provided in the request", https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRouteTable.html).
       const clientToken = a.str('ClientToken');
       return idempotentCreate(
-        s, 'CreateRouteTable', a,
+        s,
+        'CreateRouteTable',
+        a,
         () => {
           const vpc = getVpc(s, a.required('VpcId'));
           const rt: RouteTableRec = {
-            id: s.newId('rtb'), tags: tagsOnCreate(a, 'route-table'), vpcId: vpc.id,
-            routes: [{ destination: vpc.cidrBlock, gatewayId: 'local', origin: 'CreateRouteTable' }], associations: [],
+            id: s.newId('rtb'),
+            tags: tagsOnCreate(a, 'route-table'),
+            vpcId: vpc.id,
+            routes: [{ destination: vpc.cidrBlock, gatewayId: 'local', origin: 'CreateRouteTable' }],
+            associations: [],
           };
           s.routeTables.set(rt.id, rt);
           return { resourceId: rt.id, result: { routeTable: routeTableWire(s, rt), clientToken } };
@@ -77,7 +86,11 @@ export function routeTableActions(s: Ec2Store): Actions {
       const block = parseBlock(a.required('DestinationCidrBlock'), 'destinationCidrBlock');
       const destination = `${block.base}/${block.bitmask}`;
       const gatewayId = a.str('GatewayId');
-      if (!gatewayId) throw new CloudError('MissingParameter', 'The request must contain exactly one of gatewayId, natGatewayId, networkInterfaceId, vpcPeeringConnectionId or instanceId');
+      if (!gatewayId)
+        throw new CloudError(
+          'MissingParameter',
+          'The request must contain exactly one of gatewayId, natGatewayId, networkInterfaceId, vpcPeeringConnectionId or instanceId',
+        );
       const igw = s.igws.get(gatewayId);
       if (!igw) throw new CloudError('InvalidGatewayID.NotFound', `The gateway ID '${gatewayId}' does not exist`);
       if (igw.vpcId !== rt.vpcId) throw invalidValue(`route table ${rt.id} and network gateway ${gatewayId} belong to different networks`);
@@ -93,7 +106,8 @@ export function routeTableActions(s: Ec2Store): Actions {
       const destination = a.required('DestinationCidrBlock');
       const before = rt.routes.length;
       rt.routes = rt.routes.filter((r) => r.destination !== destination || r.gatewayId === 'local');
-      if (rt.routes.length === before) throw new CloudError('InvalidRoute.NotFound', `no route with destination-cidr-block ${destination} in route table ${rt.id}`);
+      if (rt.routes.length === before)
+        throw new CloudError('InvalidRoute.NotFound', `no route with destination-cidr-block ${destination} in route table ${rt.id}`);
       return { return: true };
     },
 
@@ -103,7 +117,10 @@ export function routeTableActions(s: Ec2Store): Actions {
       if (subnet.vpcId !== rt.vpcId) throw invalidValue(`Route table ${rt.id} and subnet ${subnet.id} belong to different networks`);
       const existing = [...s.routeTables.values()].find((t) => t.associations.some((x) => x.subnetId === subnet.id));
       if (existing) {
-        throw new CloudError('Resource.AlreadyAssociated', `the specified association for route table ${rt.id} conflicts with an existing association`);
+        throw new CloudError(
+          'Resource.AlreadyAssociated',
+          `the specified association for route table ${rt.id} conflicts with an existing association`,
+        );
       }
       const association = { id: s.newId('rtbassoc'), subnetId: subnet.id, main: false };
       rt.associations.push(association);

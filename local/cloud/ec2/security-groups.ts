@@ -11,7 +11,10 @@ import { getVpc } from './vpcs';
 const RESERVED_GROUP_NAME_PREFIX = 'sg-';
 
 export const groupNotFound = (ids: string[]) =>
-  new CloudError('InvalidGroup.NotFound', ids.length === 1 ? `The security group '${ids[0]}' does not exist` : `The security groups '${ids.join(', ')}' do not exist`);
+  new CloudError(
+    'InvalidGroup.NotFound',
+    ids.length === 1 ? `The security group '${ids[0]}' does not exist` : `The security groups '${ids.join(', ')}' do not exist`,
+  );
 
 export function getGroup(s: Ec2Store, a: Args): SecurityGroupRec {
   const id = a.str('GroupId');
@@ -60,7 +63,8 @@ function revoke(s: Ec2Store, a: Args, egress: boolean) {
   const ruleIds = a.strings('SecurityGroupRuleId');
   if (ruleIds.length) {
     const unknown = ruleIds.filter((id) => !g.rules.some((r) => r.id === id && r.egress === egress));
-    if (unknown.length) throw new CloudError('InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${unknown[0]}' does not exist`);
+    if (unknown.length)
+      throw new CloudError('InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${unknown[0]}' does not exist`);
     const revoked = g.rules.filter((r) => ruleIds.includes(r.id));
     g.rules = g.rules.filter((r) => !ruleIds.includes(r.id));
     return { return: true, revokedSecurityGroupRuleSet: revoked.map((r) => revokedWire(r)) };
@@ -74,13 +78,29 @@ function revoke(s: Ec2Store, a: Args, egress: boolean) {
     return: true,
     revokedSecurityGroupRuleSet: revoked.map((r) => revokedWire(r)),
     unknownIpPermissionSet: unknown.length
-      ? unknown.map((u) => ({ ipProtocol: u.protocol, fromPort: u.fromPort, toPort: u.toPort, ipRanges: u.cidr ? [{ cidrIp: u.cidr }] : [], groups: u.refGroupId ? [{ groupId: u.refGroupId }] : [] }))
+      ? unknown.map((u) => ({
+          ipProtocol: u.protocol,
+          fromPort: u.fromPort,
+          toPort: u.toPort,
+          ipRanges: u.cidr ? [{ cidrIp: u.cidr }] : [],
+          groups: u.refGroupId ? [{ groupId: u.refGroupId }] : [],
+        }))
       : undefined,
   };
 }
 
 function revokedWire(r: SgRuleRec) {
-  return { securityGroupRuleId: r.id, groupId: r.groupId, isEgress: r.egress, ipProtocol: r.protocol, fromPort: r.fromPort, toPort: r.toPort, cidrIpv4: r.cidr, referencedGroupId: r.refGroupId, description: r.description };
+  return {
+    securityGroupRuleId: r.id,
+    groupId: r.groupId,
+    isEgress: r.egress,
+    ipProtocol: r.protocol,
+    fromPort: r.fromPort,
+    toPort: r.toPort,
+    cidrIpv4: r.cidr,
+    referencedGroupId: r.refGroupId,
+    description: r.description,
+  };
 }
 
 export function securityGroupActions(s: Ec2Store): Actions {
@@ -88,7 +108,7 @@ export function securityGroupActions(s: Ec2Store): Actions {
     'group-id': (g) => g.id,
     'group-name': (g) => g.name,
     'vpc-id': (g) => g.vpcId,
-    'description': (g) => g.description,
+    description: (g) => g.description,
     'owner-id': () => s.accountId,
     'ip-permission.cidr': (g) => g.rules.filter((r) => !r.egress).map((r) => r.cidr),
     'ip-permission.group-id': (g) => g.rules.filter((r) => !r.egress).map((r) => r.refGroupId),
@@ -111,12 +131,22 @@ export function securityGroupActions(s: Ec2Store): Actions {
       // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html ; the wording is
       // AWS's answer (https://github.com/kubernetes-sigs/cluster-api-provider-aws/issues/1725).
       if (name.startsWith(RESERVED_GROUP_NAME_PREFIX)) {
-        throw invalidValue(`Value (${name}) for parameter GroupName is invalid. Group names may not be in the format ${RESERVED_GROUP_NAME_PREFIX}*.`);
+        throw invalidValue(
+          `Value (${name}) for parameter GroupName is invalid. Group names may not be in the format ${RESERVED_GROUP_NAME_PREFIX}*.`,
+        );
       }
       if ([...s.groups.values()].some((g) => g.vpcId === vpc.id && g.name === name)) {
         throw new CloudError('InvalidGroup.Duplicate', `The security group '${name}' already exists for VPC '${vpc.id}'`);
       }
-      const g: SecurityGroupRec = { id: s.newId('sg'), tags: tagsOnCreate(a, 'security-group'), vpcId: vpc.id, name, description, rules: [], createdAt: s.now() };
+      const g: SecurityGroupRec = {
+        id: s.newId('sg'),
+        tags: tagsOnCreate(a, 'security-group'),
+        vpcId: vpc.id,
+        name,
+        description,
+        rules: [],
+        createdAt: s.now(),
+      };
       // Every new group allows all egress until someone revokes it, as on AWS.
       g.rules.push({ id: s.newId('sgr'), tags: new Map(), groupId: g.id, egress: true, protocol: '-1', cidr: '0.0.0.0/0' });
       s.groups.set(g.id, g);
@@ -143,7 +173,8 @@ export function securityGroupActions(s: Ec2Store): Actions {
       const all = [...s.groups.values()].flatMap((g) => g.rules);
       const ids = a.strings('SecurityGroupRuleId');
       const missingIds = ids.filter((id) => !all.some((r) => r.id === id));
-      if (missingIds.length) throw new CloudError('InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${missingIds[0]}' does not exist`);
+      if (missingIds.length)
+        throw new CloudError('InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${missingIds[0]}' does not exist`);
       const selected = ids.length ? all.filter((r) => ids.includes(r.id)) : all;
       const { page, nextToken } = paginate(applyFilters(selected, a, ruleFields), a);
       return { securityGroupRuleSet: page.map((r) => ruleWire(s, r)), nextToken };

@@ -53,16 +53,28 @@ export function parsePermissions(s: Ec2Store, a: Args): RuleSpec[] {
   return specs;
 }
 
-function toSpec(protocol: string, from: number | undefined, to: number | undefined, peer: { cidr?: string; refGroupId?: string; description?: string }): RuleSpec {
+function toSpec(
+  protocol: string,
+  from: number | undefined,
+  to: number | undefined,
+  peer: { cidr?: string; refGroupId?: string; description?: string },
+): RuleSpec {
   if (peer.cidr) parseBlock(peer.cidr, 'cidrIp');
   if (protocol === '-1') return { protocol, ...peer };
-  if (from === undefined || to === undefined) throw new CloudError('MissingParameter', `FromPort and ToPort are required for protocol ${protocol}.`);
+  if (from === undefined || to === undefined)
+    throw new CloudError('MissingParameter', `FromPort and ToPort are required for protocol ${protocol}.`);
   if (protocol !== 'icmp' && (from < 0 || to > 65535 || from > to)) throw invalidValue(`Invalid port range ${from}-${to}.`);
   return { protocol, fromPort: from, toPort: to, ...peer };
 }
 
 export function sameRule(r: SgRuleRec, spec: RuleSpec): boolean {
-  return r.protocol === spec.protocol && r.fromPort === spec.fromPort && r.toPort === spec.toPort && r.cidr === spec.cidr && r.refGroupId === spec.refGroupId;
+  return (
+    r.protocol === spec.protocol &&
+    r.fromPort === spec.fromPort &&
+    r.toPort === spec.toPort &&
+    r.cidr === spec.cidr &&
+    r.refGroupId === spec.refGroupId
+  );
 }
 
 export function describePeer(spec: RuleSpec, egress: boolean): string {
@@ -89,12 +101,31 @@ export function ruleWire(s: Ec2Store, r: SgRuleRec) {
 
 /** Rules regrouped as IpPermissions (one per protocol + port range), the shape DescribeSecurityGroups returns. */
 export function permissionsWire(s: Ec2Store, g: SecurityGroupRec, egress: boolean) {
-  const byKey = new Map<string, { ipProtocol: string; fromPort?: number; toPort?: number; ipRanges: unknown[]; groups: unknown[]; ipv6Ranges: unknown[]; prefixListIds: unknown[] }>();
+  const byKey = new Map<
+    string,
+    {
+      ipProtocol: string;
+      fromPort?: number;
+      toPort?: number;
+      ipRanges: unknown[];
+      groups: unknown[];
+      ipv6Ranges: unknown[];
+      prefixListIds: unknown[];
+    }
+  >();
   for (const r of g.rules.filter((x) => x.egress === egress)) {
     const key = `${r.protocol}:${r.fromPort}:${r.toPort}`;
     let perm = byKey.get(key);
     if (!perm) {
-      perm = { ipProtocol: r.protocol, fromPort: r.fromPort, toPort: r.toPort, ipRanges: [], groups: [], ipv6Ranges: [], prefixListIds: [] };
+      perm = {
+        ipProtocol: r.protocol,
+        fromPort: r.fromPort,
+        toPort: r.toPort,
+        ipRanges: [],
+        groups: [],
+        ipv6Ranges: [],
+        prefixListIds: [],
+      };
       byKey.set(key, perm);
     }
     if (r.cidr) perm.ipRanges.push({ cidrIp: r.cidr, description: r.description });

@@ -14,30 +14,129 @@ interface Base {
   id: string;
   tags: Tags;
 }
-export interface VpcRec extends Base { cidrBlock: string; cidrAssociationId: string; dnsSupport: boolean; dnsHostnames: boolean; mainRouteTableId: string; defaultGroupId: string }
-export interface SubnetRec extends Base { vpcId: string; cidrBlock: string; az: string; mapPublicIpOnLaunch: boolean; createdAt: number }
-export interface IgwRec extends Base { vpcId?: string }
-export interface RouteRec { destination: string; gatewayId: string; origin: 'CreateRouteTable' | 'CreateRoute' }
-export interface RouteAssociation { id: string; subnetId?: string; main: boolean }
-export interface RouteTableRec extends Base { vpcId: string; routes: RouteRec[]; associations: RouteAssociation[] }
-export interface SgRuleRec extends Base { groupId: string; egress: boolean; protocol: string; fromPort?: number; toPort?: number; cidr?: string; refGroupId?: string; description?: string }
-export interface SecurityGroupRec extends Base { vpcId: string; name: string; description: string; rules: SgRuleRec[]; createdAt: number }
-export interface VolumeRec extends Base { instanceId: string; device: string; size: number; volumeType: string; encrypted: boolean; kmsKeyId?: string; deleteOnTermination: boolean; iops?: number; throughput?: number; az: string; createdAt: number }
+export interface VpcRec extends Base {
+  cidrBlock: string;
+  cidrAssociationId: string;
+  dnsSupport: boolean;
+  dnsHostnames: boolean;
+  mainRouteTableId: string;
+  defaultGroupId: string;
+}
+export interface SubnetRec extends Base {
+  vpcId: string;
+  cidrBlock: string;
+  az: string;
+  mapPublicIpOnLaunch: boolean;
+  createdAt: number;
+}
+export interface IgwRec extends Base {
+  vpcId?: string;
+}
+export interface RouteRec {
+  destination: string;
+  gatewayId: string;
+  origin: 'CreateRouteTable' | 'CreateRoute';
+}
+export interface RouteAssociation {
+  id: string;
+  subnetId?: string;
+  main: boolean;
+}
+export interface RouteTableRec extends Base {
+  vpcId: string;
+  routes: RouteRec[];
+  associations: RouteAssociation[];
+}
+export interface SgRuleRec extends Base {
+  groupId: string;
+  egress: boolean;
+  protocol: string;
+  fromPort?: number;
+  toPort?: number;
+  cidr?: string;
+  refGroupId?: string;
+  description?: string;
+}
+export interface SecurityGroupRec extends Base {
+  vpcId: string;
+  name: string;
+  description: string;
+  rules: SgRuleRec[];
+  createdAt: number;
+}
+export interface VolumeRec extends Base {
+  instanceId: string;
+  device: string;
+  size: number;
+  volumeType: string;
+  encrypted: boolean;
+  kmsKeyId?: string;
+  deleteOnTermination: boolean;
+  iops?: number;
+  throughput?: number;
+  az: string;
+  createdAt: number;
+}
 export interface InstanceRec extends Base {
-  reservationId: string; imageId: string; instanceType: string; az: string; subnetId: string; vpcId: string; privateIp: string;
-  eniId: string; groupIds: string[]; keyName?: string; launchedAt: number; terminatedAt?: number; clientToken?: string;
-  launchIndex: number; publicIp?: string; metadata: { httpTokens: string; httpEndpoint: string; hopLimit: number; metadataTags: string };
-  volumeIds: string[]; rootDevice: string; architecture: string;
+  reservationId: string;
+  imageId: string;
+  instanceType: string;
+  az: string;
+  subnetId: string;
+  vpcId: string;
+  privateIp: string;
+  eniId: string;
+  groupIds: string[];
+  keyName?: string;
+  launchedAt: number;
+  terminatedAt?: number;
+  clientToken?: string;
+  launchIndex: number;
+  publicIp?: string;
+  metadata: { httpTokens: string; httpEndpoint: string; hopLimit: number; metadataTags: string };
+  volumeIds: string[];
+  rootDevice: string;
+  architecture: string;
 }
-export interface ReservationRec { id: string; instanceIds: string[]; groupIds: string[] }
+export interface ReservationRec {
+  id: string;
+  instanceIds: string[];
+  groupIds: string[];
+}
 export interface EniRec extends Base {
-  subnetId: string; vpcId: string; az: string; privateIp: string; groupIds: string[]; description: string; mac: string;
-  interfaceType: 'interface' | 'network_load_balancer'; instanceId?: string; attachmentId?: string; releaseAt?: number; requesterId?: string; createdAt: number;
+  subnetId: string;
+  vpcId: string;
+  az: string;
+  privateIp: string;
+  groupIds: string[];
+  description: string;
+  mac: string;
+  interfaceType: 'interface' | 'network_load_balancer';
+  instanceId?: string;
+  attachmentId?: string;
+  releaseAt?: number;
+  requesterId?: string;
+  createdAt: number;
 }
-export interface AddressRec extends Base { publicIp: string; associationId?: string; instanceId?: string; eniId?: string }
+export interface AddressRec extends Base {
+  publicIp: string;
+  associationId?: string;
+  instanceId?: string;
+  eniId?: string;
+}
 /** The first request that used a ClientToken: its parameters, the resource it made, and its answer. */
-export interface ClientTokenRec { fingerprint: string; resourceId: string; firstResult: unknown }
-export interface KeyPairRec extends Base { name: string; fingerprint: string; keyType: string; createdAt: number; publicKey?: string }
+export interface ClientTokenRec {
+  fingerprint: string;
+  resourceId: string;
+  firstResult: unknown;
+}
+export interface KeyPairRec extends Base {
+  name: string;
+  fingerprint: string;
+  keyType: string;
+  createdAt: number;
+  publicKey?: string;
+}
 
 export type InstanceState = 'pending' | 'running' | 'shutting-down' | 'terminated';
 export const STATE_CODES: Record<InstanceState, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48 };
@@ -140,8 +239,21 @@ export class Ec2Store {
   }
 
   reset(): void {
-    for (const map of [this.vpcs, this.subnets, this.igws, this.routeTables, this.groups, this.instances, this.reservations,
-      this.enis, this.addresses, this.keyPairs, this.volumes, this.clientTokens] as Array<Map<string, unknown>>) map.clear();
+    for (const map of [
+      this.vpcs,
+      this.subnets,
+      this.igws,
+      this.routeTables,
+      this.groups,
+      this.instances,
+      this.reservations,
+      this.enis,
+      this.addresses,
+      this.keyPairs,
+      this.volumes,
+      this.clientTokens,
+    ] as Array<Map<string, unknown>>)
+      map.clear();
     this.nextPublicIp = 0;
   }
 }

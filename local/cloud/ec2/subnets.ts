@@ -45,10 +45,10 @@ export function subnetActions(s: Ec2Store): Actions {
     'vpc-id': (x) => x.vpcId,
     'availability-zone': (x) => x.az,
     'availability-zone-id': (x) => zones.find((z) => z.name === x.az)?.id,
-    'cidr': (x) => x.cidrBlock,
+    cidr: (x) => x.cidrBlock,
     'cidr-block': (x) => x.cidrBlock,
-    'cidrBlock': (x) => x.cidrBlock,
-    'state': () => 'available',
+    cidrBlock: (x) => x.cidrBlock,
+    state: () => 'available',
     'default-for-az': () => false,
     'map-public-ip-on-launch': (x) => x.mapPublicIpOnLaunch,
     'owner-id': () => s.accountId,
@@ -60,7 +60,9 @@ export function subnetActions(s: Ec2Store): Actions {
       const zoneId = a.str('AvailabilityZoneId');
       const az = a.str('AvailabilityZone') ?? zones.find((z) => z.id === zoneId)?.name ?? zones[0].name;
       if (!zones.some((z) => z.name === az)) {
-        throw invalidValue(`Value (${az}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${zones.map((z) => z.name).join(', ')}.`);
+        throw invalidValue(
+          `Value (${az}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${zones.map((z) => z.name).join(', ')}.`,
+        );
       }
       const vpcBlock = new Netmask(vpc.cidrBlock);
       if (!vpcBlock.contains(block.base) || block.bitmask < vpcBlock.bitmask) {
@@ -70,7 +72,12 @@ export function subnetActions(s: Ec2Store): Actions {
       const clash = [...s.subnets.values()].find((x) => x.vpcId === vpc.id && overlaps(new Netmask(x.cidrBlock), block));
       if (clash) throw new CloudError('InvalidSubnet.Conflict', `The CIDR '${block.base}/${block.bitmask}' conflicts with another subnet`);
       const subnet: SubnetRec = {
-        id: s.newId('subnet'), tags: tagsOnCreate(a, 'subnet'), vpcId: vpc.id, cidrBlock: `${block.base}/${block.bitmask}`, az, mapPublicIpOnLaunch: false,
+        id: s.newId('subnet'),
+        tags: tagsOnCreate(a, 'subnet'),
+        vpcId: vpc.id,
+        cidrBlock: `${block.base}/${block.bitmask}`,
+        az,
+        mapPublicIpOnLaunch: false,
         createdAt: s.now(),
       };
       s.subnets.set(subnet.id, subnet);

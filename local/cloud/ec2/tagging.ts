@@ -22,7 +22,8 @@ export function parseTagList(list: Args[]): Array<[string, string]> {
 
 export function addTags(target: Tags, tags: Array<[string, string]>): void {
   for (const [k, v] of tags) target.set(k, v);
-  if (target.size > MAX_TAGS) throw new CloudError('TagLimitExceeded', `The maximum number of tags (${MAX_TAGS}) for a resource has been reached.`);
+  if (target.size > MAX_TAGS)
+    throw new CloudError('TagLimitExceeded', `The maximum number of tags (${MAX_TAGS}) for a resource has been reached.`);
 }
 
 /**

@@ -23,21 +23,39 @@ export function taggables(s: Ec2Store, includeTerminated = false): Taggable[] {
   add('internet-gateway', s.igws.values(), (g: { vpcId?: string }) => (g.vpcId ? 'attached' : 'detached'));
   add('route-table', s.routeTables.values());
   add('security-group', s.groups.values());
-  add('security-group-rule', [...s.groups.values()].flatMap((g) => g.rules));
-  const instances = [...s.instances.values()].filter((i) => s.instanceVisible(i) && (includeTerminated || s.instanceState(i) !== 'terminated'));
+  add(
+    'security-group-rule',
+    [...s.groups.values()].flatMap((g) => g.rules),
+  );
+  const instances = [...s.instances.values()].filter(
+    (i) => s.instanceVisible(i) && (includeTerminated || s.instanceState(i) !== 'terminated'),
+  );
   add('instance', instances, (i: Parameters<Ec2Store['instanceState']>[0]) => s.instanceState(i));
   add('network-interface', s.liveEnis(), () => 'in-use');
-  add('elastic-ip', s.addresses.values(), (a: Parameters<Ec2Store['addressAssociation']>[0]) => (s.addressAssociation(a) ? 'associated' : 'allocated'));
+  add('elastic-ip', s.addresses.values(), (a: Parameters<Ec2Store['addressAssociation']>[0]) =>
+    s.addressAssociation(a) ? 'associated' : 'allocated',
+  );
   add('key-pair', s.keyPairs.values());
-  add('volume', [...s.volumes.values()].filter((v) => s.volumeAlive(v)), () => 'in-use');
+  add(
+    'volume',
+    [...s.volumes.values()].filter((v) => s.volumeAlive(v)),
+    () => 'in-use',
+  );
   return out;
 }
 
 const NOT_FOUND: Record<string, [string, string]> = {
-  vpc: ['InvalidVpcID.NotFound', 'vpc'], subnet: ['InvalidSubnetID.NotFound', 'subnet'], igw: ['InvalidInternetGatewayID.NotFound', 'internetGateway'],
-  rtb: ['InvalidRouteTableID.NotFound', 'routeTable'], sg: ['InvalidGroup.NotFound', 'security group'], sgr: ['InvalidSecurityGroupRuleId.NotFound', 'security group rule'],
-  i: ['InvalidInstanceID.NotFound', 'instance'], eni: ['InvalidNetworkInterfaceID.NotFound', 'networkInterface'], eipalloc: ['InvalidAllocationID.NotFound', 'allocation'],
-  key: ['InvalidKeyPair.NotFound', 'key pair'], vol: ['InvalidVolume.NotFound', 'volume'],
+  vpc: ['InvalidVpcID.NotFound', 'vpc'],
+  subnet: ['InvalidSubnetID.NotFound', 'subnet'],
+  igw: ['InvalidInternetGatewayID.NotFound', 'internetGateway'],
+  rtb: ['InvalidRouteTableID.NotFound', 'routeTable'],
+  sg: ['InvalidGroup.NotFound', 'security group'],
+  sgr: ['InvalidSecurityGroupRuleId.NotFound', 'security group rule'],
+  i: ['InvalidInstanceID.NotFound', 'instance'],
+  eni: ['InvalidNetworkInterfaceID.NotFound', 'networkInterface'],
+  eipalloc: ['InvalidAllocationID.NotFound', 'allocation'],
+  key: ['InvalidKeyPair.NotFound', 'key pair'],
+  vol: ['InvalidVolume.NotFound', 'volume'],
 };
 
 function resolve(s: Ec2Store, ids: string[]): Taggable[] {
@@ -54,7 +72,10 @@ function resolve(s: Ec2Store, ids: string[]): Taggable[] {
 
 export function tagActions(s: Ec2Store): Actions {
   const fields: FilterFields<Taggable> = {
-    'resource-id': (t) => t.id, 'resource-type': (t) => t.type, 'key': (t) => [...t.tags.keys()], 'value': (t) => [...t.tags.values()],
+    'resource-id': (t) => t.id,
+    'resource-type': (t) => t.type,
+    key: (t) => [...t.tags.keys()],
+    value: (t) => [...t.tags.values()],
   };
   return {
     CreateTags(a: Args) {

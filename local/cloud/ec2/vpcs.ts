@@ -18,10 +18,10 @@ export function getVpc(s: Ec2Store, id: string | undefined): VpcRec {
 
 const FIELDS: FilterFields<VpcRec> = {
   'vpc-id': (v) => v.id,
-  'cidr': (v) => v.cidrBlock,
+  cidr: (v) => v.cidrBlock,
   'cidr-block': (v) => v.cidrBlock,
   'cidr-block-association.cidr-block': (v) => v.cidrBlock,
-  'state': () => 'available',
+  state: () => 'available',
   'is-default': () => false,
   'dhcp-options-id': () => 'default',
 };
@@ -51,19 +51,39 @@ export function vpcActions(s: Ec2Store): Actions {
       }
       const tags = tagsOnCreate(a, 'vpc');
       const vpc: VpcRec = {
-        id: s.newId('vpc'), tags, cidrBlock: `${block.base}/${block.bitmask}`, cidrAssociationId: s.newId('vpc-cidr-assoc'),
-        dnsSupport: true, dnsHostnames: false, mainRouteTableId: s.newId('rtb'), defaultGroupId: s.newId('sg'),
+        id: s.newId('vpc'),
+        tags,
+        cidrBlock: `${block.base}/${block.bitmask}`,
+        cidrAssociationId: s.newId('vpc-cidr-assoc'),
+        dnsSupport: true,
+        dnsHostnames: false,
+        mainRouteTableId: s.newId('rtb'),
+        defaultGroupId: s.newId('sg'),
       };
       s.vpcs.set(vpc.id, vpc);
       s.routeTables.set(vpc.mainRouteTableId, {
-        id: vpc.mainRouteTableId, tags: new Map(), vpcId: vpc.id,
+        id: vpc.mainRouteTableId,
+        tags: new Map(),
+        vpcId: vpc.id,
         routes: [{ destination: vpc.cidrBlock, gatewayId: 'local', origin: 'CreateRouteTable' }],
         associations: [{ id: s.newId('rtbassoc'), main: true }],
       });
       s.groups.set(vpc.defaultGroupId, {
-        id: vpc.defaultGroupId, tags: new Map(), vpcId: vpc.id, name: 'default', description: 'default VPC security group', createdAt: s.now(),
+        id: vpc.defaultGroupId,
+        tags: new Map(),
+        vpcId: vpc.id,
+        name: 'default',
+        description: 'default VPC security group',
+        createdAt: s.now(),
         rules: [
-          { id: s.newId('sgr'), tags: new Map(), groupId: vpc.defaultGroupId, egress: false, protocol: '-1', refGroupId: vpc.defaultGroupId },
+          {
+            id: s.newId('sgr'),
+            tags: new Map(),
+            groupId: vpc.defaultGroupId,
+            egress: false,
+            protocol: '-1',
+            refGroupId: vpc.defaultGroupId,
+          },
           { id: s.newId('sgr'), tags: new Map(), groupId: vpc.defaultGroupId, egress: true, protocol: '-1', cidr: '0.0.0.0/0' },
         ],
       });

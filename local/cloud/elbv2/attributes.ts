@@ -8,8 +8,14 @@ import { Ctx, getLb, getTg, TargetGroupRec } from './store';
 
 type Check = (value: string) => boolean;
 const isBool: Check = (v) => v === 'true' || v === 'false';
-const oneOf = (...values: string[]): Check => (v) => values.includes(v);
-const intIn = (min: number, max: number): Check => (v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max;
+const oneOf =
+  (...values: string[]): Check =>
+  (v) =>
+    values.includes(v);
+const intIn =
+  (min: number, max: number): Check =>
+  (v) =>
+    /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max;
 const anyString: Check = () => true;
 
 /** NLB attributes as DescribeLoadBalancerAttributes lists them for a new NLB. */
@@ -35,7 +41,10 @@ const TG_ATTRIBUTES: Record<string, { initial: string; check: Check }> = {
   'stickiness.enabled': { initial: 'false', check: isBool },
   // Network load balancers support only source-IP stickiness.
   'stickiness.type': { initial: 'source_ip', check: oneOf('source_ip') },
-  'load_balancing.cross_zone.enabled': { initial: 'use_load_balancer_configuration', check: oneOf('true', 'false', 'use_load_balancer_configuration') },
+  'load_balancing.cross_zone.enabled': {
+    initial: 'use_load_balancer_configuration',
+    check: oneOf('true', 'false', 'use_load_balancer_configuration'),
+  },
   'target_health_state.unhealthy.connection_termination.enabled': { initial: 'true', check: isBool },
   'target_health_state.unhealthy.draining_interval_seconds': { initial: '0', check: intIn(0, 360000) },
 };
@@ -63,7 +72,8 @@ function configError(message: string): CloudError {
 /** Validates `Attributes.member.N.Key/Value` against a table and returns the changes in order. */
 function parseChanges(params: QueryParams, table: Record<string, { check: Check }>): Array<[string, string]> {
   const list = structList(params, 'Attributes');
-  if (list.length === 0) throw invalid("1 validation error detected: Value null at 'attributes' failed to satisfy constraint: Member must not be null");
+  if (list.length === 0)
+    throw invalid("1 validation error detected: Value null at 'attributes' failed to satisfy constraint: Member must not be null");
   return list.map((a) => {
     const key = a.Key ?? '';
     const value = a.Value ?? '';
@@ -99,7 +109,11 @@ export function describeTargetGroupAttributes(ctx: Ctx, params: QueryParams): ob
 }
 
 function checkTgRules(tg: TargetGroupRec, next: Map<string, string>): void {
-  if (next.get('preserve_client_ip.enabled') === 'false' && tg.targetType === 'instance' && (tg.protocol === 'UDP' || tg.protocol === 'TCP_UDP')) {
+  if (
+    next.get('preserve_client_ip.enabled') === 'false' &&
+    tg.targetType === 'instance' &&
+    (tg.protocol === 'UDP' || tg.protocol === 'TCP_UDP')
+  ) {
     throw configError('Client IP preservation cannot be disabled for UDP and TCP_UDP target groups with instance targets');
   }
 }

@@ -52,18 +52,29 @@ export function elbv2Authorizations(ctx: Ctx, action: string, params: QueryParam
   const iamAction = `elasticloadbalancing:${action}`;
   if (/^Describe/.test(action)) return [{ action: iamAction, resource: '*', context: {} }];
   const { loadBalancers, targetGroups, listeners } = ctx.state;
-  const find = (arn: string | undefined): Tagged | undefined => (arn ? loadBalancers.get(arn) ?? targetGroups.get(arn) ?? listeners.get(arn) : undefined);
+  const find = (arn: string | undefined): Tagged | undefined =>
+    arn ? (loadBalancers.get(arn) ?? targetGroups.get(arn) ?? listeners.get(arn)) : undefined;
   const existing = (resource: Tagged | undefined, extra: Record<string, string | string[]> = {}): AuthorizationRequest[] =>
     resource ? [{ action: iamAction, resource: resource.arn, context: { ...resourceTagContext(resource.tags), ...extra } }] : [];
   const tags = tagsOf(params);
   const creating = (resource: string): AuthorizationRequest[] => [
     { action: iamAction, resource, context: requestTagContext(tags) },
-    ...(tags.size ? [{ action: 'elasticloadbalancing:AddTags', resource, context: { ...requestTagContext(tags), 'elasticloadbalancing:CreateAction': action } }] : []),
+    ...(tags.size
+      ? [
+          {
+            action: 'elasticloadbalancing:AddTags',
+            resource,
+            context: { ...requestTagContext(tags), 'elasticloadbalancing:CreateAction': action },
+          },
+        ]
+      : []),
   ];
 
   switch (action) {
     case 'CreateLoadBalancer':
-      return creating(`${arnPrefix(ctx)}:loadbalancer/${str(params, 'Type') === 'application' ? 'app' : 'net'}/${str(params, 'Name') ?? ''}/*`);
+      return creating(
+        `${arnPrefix(ctx)}:loadbalancer/${str(params, 'Type') === 'application' ? 'app' : 'net'}/${str(params, 'Name') ?? ''}/*`,
+      );
     case 'CreateTargetGroup':
       return creating(`${arnPrefix(ctx)}:targetgroup/${str(params, 'Name') ?? ''}/*`);
     case 'CreateListener': {
@@ -72,7 +83,15 @@ export function elbv2Authorizations(ctx: Ctx, action: string, params: QueryParam
       const listenerArn = `${lb.arn.replace(':loadbalancer/', ':listener/')}/*`;
       return [
         ...existing(lb, requestTagContext(tags)),
-        ...(tags.size ? [{ action: 'elasticloadbalancing:AddTags', resource: listenerArn, context: { ...requestTagContext(tags), 'elasticloadbalancing:CreateAction': action } }] : []),
+        ...(tags.size
+          ? [
+              {
+                action: 'elasticloadbalancing:AddTags',
+                resource: listenerArn,
+                context: { ...requestTagContext(tags), 'elasticloadbalancing:CreateAction': action },
+              },
+            ]
+          : []),
       ];
     }
     case 'AddTags':

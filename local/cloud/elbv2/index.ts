@@ -5,7 +5,12 @@
  */
 import { CloudError, Elbv2Deps, QueryParams, ServiceModule } from '../contract';
 import { elbv2Authorizations } from './authorization';
-import { describeLoadBalancerAttributes, describeTargetGroupAttributes, modifyLoadBalancerAttributes, modifyTargetGroupAttributes } from './attributes';
+import {
+  describeLoadBalancerAttributes,
+  describeTargetGroupAttributes,
+  modifyLoadBalancerAttributes,
+  modifyTargetGroupAttributes,
+} from './attributes';
 import { createListener, deleteListener, describeListeners, MAX_LISTENERS_PER_NLB } from './listeners';
 import { createLoadBalancer, deleteLoadBalancer, describeLoadBalancers, MAX_NLBS, setSecurityGroups } from './load-balancers';
 import { paginate } from './params';
@@ -95,7 +100,8 @@ export function createElbv2Service(deps: Elbv2Deps): ServiceModule {
     protocol: 'query',
     handle(action: string, params: QueryParams): unknown {
       const handler = Object.prototype.hasOwnProperty.call(HANDLERS, action) ? HANDLERS[action] : undefined;
-      if (!handler) throw new CloudError('InvalidAction', `The action ${action} is not valid for this web service (version ${ELBV2_API_VERSION})`, 400);
+      if (!handler)
+        throw new CloudError('InvalidAction', `The action ${action} is not valid for this web service (version ${ELBV2_API_VERSION})`, 400);
       return handler(ctx, params);
     },
     authorizations: (action: string, params: QueryParams) => elbv2Authorizations(ctx, action, params),

@@ -18,7 +18,8 @@ function configError(message: string): CloudError {
 /** The one target group ARN of an NLB default action, from `TargetGroupArn` or `ForwardConfig.TargetGroups`. */
 function parseForwardTarget(params: QueryParams): string {
   const actions = structList(params, 'DefaultActions');
-  if (actions.length === 0) throw invalid("1 validation error detected: Value null at 'defaultActions' failed to satisfy constraint: Member must not be null");
+  if (actions.length === 0)
+    throw invalid("1 validation error detected: Value null at 'defaultActions' failed to satisfy constraint: Member must not be null");
   if (actions.length > 1) throw new CloudError('TooManyActions', 'A Network Load Balancer listener can have only one default action', 400);
   const action = actions[0];
   if (action.Type !== 'forward') throw invalid(`Action type '${action.Type ?? ''}' must be 'forward' for a Network Load Balancer`);
@@ -53,7 +54,11 @@ export function createListener(ctx: Ctx, params: QueryParams): object {
   const lb = getLb(ctx, required(params, 'LoadBalancerArn'));
   const protocol = required(params, 'Protocol');
   if (!LISTENER_PROTOCOLS.includes(protocol)) {
-    throw new CloudError('UnsupportedProtocol', `Listener protocol '${protocol}' is not supported by the local cloud; use one of ${LISTENER_PROTOCOLS.join(', ')}`, 400);
+    throw new CloudError(
+      'UnsupportedProtocol',
+      `Listener protocol '${protocol}' is not supported by the local cloud; use one of ${LISTENER_PROTOCOLS.join(', ')}`,
+      400,
+    );
   }
   required(params, 'Port');
   const port = int(params, 'Port', { min: 1, max: 65535 }) as number;
@@ -69,7 +74,11 @@ export function createListener(ctx: Ctx, params: QueryParams): object {
     throw new CloudError('DuplicateListener', `A listener already exists on port ${port} of load balancer '${lb.arn}'`, 400);
   }
   if (!COMPATIBLE[protocol].includes(tg.protocol)) {
-    throw new CloudError('IncompatibleProtocols', `Listener protocol '${protocol}' is not compatible with target group protocol '${tg.protocol}'`, 400);
+    throw new CloudError(
+      'IncompatibleProtocols',
+      `Listener protocol '${protocol}' is not compatible with target group protocol '${tg.protocol}'`,
+      400,
+    );
   }
   if (tg.vpcId !== lb.vpcId) throw configError(`Target group VPC '${tg.vpcId}' does not match load balancer VPC '${lb.vpcId}'`);
   const others = lbArnsOfTg(ctx, tg.arn).filter((arn) => arn !== lb.arn);
@@ -84,7 +93,12 @@ export function createListener(ctx: Ctx, params: QueryParams): object {
     throw new CloudError('TooManyListeners', `A network load balancer can have at most ${MAX_LISTENERS_PER_NLB} listeners`, 400);
   }
   // A group already behind this load balancer brings no new registrations; a new one brings all of its targets.
-  if (!lbArnsOfTg(ctx, tg.arn).includes(lb.arn)) requireRoomForTargets(ctx, lb.arn, [...tg.targets.values()].map((t) => t.id));
+  if (!lbArnsOfTg(ctx, tg.arn).includes(lb.arn))
+    requireRoomForTargets(
+      ctx,
+      lb.arn,
+      [...tg.targets.values()].map((t) => t.id),
+    );
   const listener: ListenerRec = {
     arn: `${lb.arn.replace(':loadbalancer/', ':listener/')}/${hex16()}`,
     loadBalancerArn: lb.arn,

@@ -3,7 +3,18 @@ import { CloudError, QueryParams } from '../contract';
 import { lbAttributeDefaults } from './attributes';
 import { hasList, invalid, paginate, required, str, stringList, structList } from './params';
 import {
-  arnKind, arnPrefix, Ctx, getLb, hex16, iso, lbNotFound, lbState, LbSubnet, LoadBalancerRec, refreshAssociation, sameSet,
+  arnKind,
+  arnPrefix,
+  Ctx,
+  getLb,
+  hex16,
+  iso,
+  lbNotFound,
+  lbState,
+  LbSubnet,
+  LoadBalancerRec,
+  refreshAssociation,
+  sameSet,
 } from './store';
 import { parseTags } from './tags';
 
@@ -41,7 +52,8 @@ function parseRequest(params: QueryParams): LbRequest {
   if (!NAME_RE.test(name)) {
     throw invalid(`Load balancer name '${name}' must be 1-32 alphanumeric characters or hyphens, and must not begin or end with a hyphen`);
   }
-  if (name.toLowerCase().startsWith(RESERVED_NAME_PREFIX)) throw invalid(`Load balancer name '${name}' cannot begin with '${RESERVED_NAME_PREFIX}'`);
+  if (name.toLowerCase().startsWith(RESERVED_NAME_PREFIX))
+    throw invalid(`Load balancer name '${name}' cannot begin with '${RESERVED_NAME_PREFIX}'`);
   // AWS defaults Type to application; only network load balancers are simulated, so a missing Type is an error here.
   const type = str(params, 'Type') ?? 'application';
   if (type !== 'network') throw invalid(`Load balancer type '${type}' is not supported by the local cloud; use 'network'`);
@@ -53,15 +65,16 @@ function parseRequest(params: QueryParams): LbRequest {
   const subnets = stringList(params, 'Subnets');
   const mappingParams = structList(params, 'SubnetMappings');
   if (subnets.length > 0 && mappingParams.length > 0) throw invalid('You can specify subnets or subnet mappings, but not both');
-  const mappings = subnets.length > 0
-    ? subnets.map((subnetId) => ({ subnetId }))
-    : mappingParams.map((m) => {
-        if (!m.SubnetId) throw invalid('A subnet ID must be specified in each subnet mapping');
-        if (m.AllocationId && scheme === 'internal') {
-          throw new CloudError('InvalidConfigurationRequest', 'Elastic IP addresses cannot be used with an internal load balancer', 400);
-        }
-        return { subnetId: m.SubnetId, privateIPv4Address: m.PrivateIPv4Address };
-      });
+  const mappings =
+    subnets.length > 0
+      ? subnets.map((subnetId) => ({ subnetId }))
+      : mappingParams.map((m) => {
+          if (!m.SubnetId) throw invalid('A subnet ID must be specified in each subnet mapping');
+          if (m.AllocationId && scheme === 'internal') {
+            throw new CloudError('InvalidConfigurationRequest', 'Elastic IP addresses cannot be used with an internal load balancer', 400);
+          }
+          return { subnetId: m.SubnetId, privateIPv4Address: m.PrivateIPv4Address };
+        });
   if (mappings.length === 0) throw invalid('At least one subnet must be specified');
 
   const securityGroups = stringList(params, 'SecurityGroups');
@@ -112,7 +125,8 @@ function resolveNetwork(ctx: Ctx, req: LbRequest): { vpcId: string; subnets: Arr
   }
   for (const id of req.securityGroups) {
     const g = ctx.deps.ec2.securityGroup(id);
-    if (!g || g.vpcId !== vpcId) throw new CloudError('InvalidSecurityGroup', `Security group '${id}' does not exist in VPC '${vpcId}'`, 400);
+    if (!g || g.vpcId !== vpcId)
+      throw new CloudError('InvalidSecurityGroup', `Security group '${id}' does not exist in VPC '${vpcId}'`, 400);
   }
   return { vpcId: vpcId as string, subnets };
 }
@@ -122,7 +136,10 @@ function sameConfig(lb: LoadBalancerRec, req: LbRequest): boolean {
   return (
     lb.scheme === req.scheme &&
     lb.ipAddressType === req.ipAddressType &&
-    sameSet(lb.subnets.map((s) => s.subnetId), req.mappings.map((m) => m.subnetId)) &&
+    sameSet(
+      lb.subnets.map((s) => s.subnetId),
+      req.mappings.map((m) => m.subnetId),
+    ) &&
     sameSet(lb.securityGroups, req.securityGroups)
   );
 }
@@ -156,7 +173,11 @@ export function createLoadBalancer(ctx: Ctx, params: QueryParams): object {
   const existing = [...ctx.state.loadBalancers.values()].find((lb) => lb.name === req.name);
   if (existing) {
     if (!sameConfig(existing, req)) {
-      throw new CloudError('DuplicateLoadBalancerName', `A load balancer with the name '${req.name}' already exists with different settings`, 400);
+      throw new CloudError(
+        'DuplicateLoadBalancerName',
+        `A load balancer with the name '${req.name}' already exists with different settings`,
+        400,
+      );
     }
     return { LoadBalancers: [toWire(ctx, existing)] };
   }
@@ -258,7 +279,8 @@ export function deleteLoadBalancer(ctx: Ctx, params: QueryParams): object {
 /** NLB security groups can be changed only if the NLB was created with some, and never emptied (an AWS rule). */
 export function setSecurityGroups(ctx: Ctx, params: QueryParams): object {
   const lb = getLb(ctx, required(params, 'LoadBalancerArn'));
-  if (!hasList(params, 'SecurityGroups')) throw invalid("1 validation error detected: Value null at 'securityGroups' failed to satisfy constraint: Member must not be null");
+  if (!hasList(params, 'SecurityGroups'))
+    throw invalid("1 validation error detected: Value null at 'securityGroups' failed to satisfy constraint: Member must not be null");
   const groups = stringList(params, 'SecurityGroups');
   if (lb.securityGroups.length === 0) {
     throw configError('You cannot set security groups on a Network Load Balancer which was created without any security groups');
@@ -269,7 +291,8 @@ export function setSecurityGroups(ctx: Ctx, params: QueryParams): object {
   if (groups.length > 5) throw invalid('A load balancer can have at most 5 security groups');
   for (const id of groups) {
     const g = ctx.deps.ec2.securityGroup(id);
-    if (!g || g.vpcId !== lb.vpcId) throw new CloudError('InvalidSecurityGroup', `Security group '${id}' does not exist in VPC '${lb.vpcId}'`, 400);
+    if (!g || g.vpcId !== lb.vpcId)
+      throw new CloudError('InvalidSecurityGroup', `Security group '${id}' does not exist in VPC '${lb.vpcId}'`, 400);
   }
   lb.securityGroups = [...groups];
   return { SecurityGroupIds: [...groups], EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: 'on' };

@@ -54,7 +54,8 @@ const MAX_RESOURCE_ARNS = 20;
 
 function resourceArns(params: QueryParams): string[] {
   const arns = stringList(params, 'ResourceArns');
-  if (arns.length === 0) throw invalid("1 validation error detected: Value null at 'resourceArns' failed to satisfy constraint: Member must not be null");
+  if (arns.length === 0)
+    throw invalid("1 validation error detected: Value null at 'resourceArns' failed to satisfy constraint: Member must not be null");
   if (arns.length > MAX_RESOURCE_ARNS) throw invalid(`You can specify up to ${MAX_RESOURCE_ARNS} resource ARNs`);
   return arns;
 }
@@ -62,7 +63,8 @@ function resourceArns(params: QueryParams): string[] {
 export function addTags(ctx: Ctx, params: QueryParams): object {
   const arns = resourceArns(params);
   const add = parseTags(params, 'Tags');
-  if (add.size === 0) throw invalid("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null");
+  if (add.size === 0)
+    throw invalid("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null");
   // Check every resource (existence and the limit) before changing any, so a failed call changes nothing.
   const maps = arns.map((arn) => tagsOf(ctx, arn));
   for (const tags of maps) {
@@ -76,7 +78,8 @@ export function addTags(ctx: Ctx, params: QueryParams): object {
 export function removeTags(ctx: Ctx, params: QueryParams): object {
   const arns = resourceArns(params);
   const keys = stringList(params, 'TagKeys');
-  if (keys.length === 0) throw invalid("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null");
+  if (keys.length === 0)
+    throw invalid("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null");
   const maps = arns.map((arn) => tagsOf(ctx, arn));
   for (const tags of maps) for (const k of keys) tags.delete(k);
   return {};

@@ -42,10 +42,18 @@ function parseHealthCheck(params: QueryParams, targetType: string): HealthCheck 
   const unhealthyThreshold = int(params, 'UnhealthyThresholdCount', { min: 2, max: 10 }) ?? 2;
   const path = str(params, 'HealthCheckPath');
   const matcher = sub(params, 'Matcher').HttpCode;
-  if (!http && path !== undefined) throw configError(`Health check path is not supported for health checks with the protocol '${protocol}'`);
-  if (!http && matcher !== undefined) throw configError(`Health check matcher is not supported for health checks with the protocol '${protocol}'`);
+  if (!http && path !== undefined)
+    throw configError(`Health check path is not supported for health checks with the protocol '${protocol}'`);
+  if (!http && matcher !== undefined)
+    throw configError(`Health check matcher is not supported for health checks with the protocol '${protocol}'`);
   return {
-    protocol, port, enabled, intervalSeconds, timeoutSeconds, healthyThreshold, unhealthyThreshold,
+    protocol,
+    port,
+    enabled,
+    intervalSeconds,
+    timeoutSeconds,
+    healthyThreshold,
+    unhealthyThreshold,
     ...(http ? { path: path ?? '/', matcherHttpCode: matcher ?? '200-399' } : {}),
   };
 }
@@ -110,7 +118,11 @@ export function createTargetGroup(ctx: Ctx, params: QueryParams): object {
   if (existing) {
     // AWS: creating the same group twice returns it; the same name with other settings is a conflict.
     if (!sameConfig(existing, req)) {
-      throw new CloudError('DuplicateTargetGroupName', `A target group with the name '${req.name}' already exists with different settings`, 400);
+      throw new CloudError(
+        'DuplicateTargetGroupName',
+        `A target group with the name '${req.name}' already exists with different settings`,
+        400,
+      );
     }
     return { TargetGroups: [toWire(ctx, existing)] };
   }

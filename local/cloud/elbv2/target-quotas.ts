@@ -14,7 +14,8 @@ export const MAX_TARGETS_PER_NLB_CROSS_ZONE = 500;
 export const MAX_TARGETS_PER_ZONE_PER_NLB = 500;
 export const MAX_TARGETS_PER_NLB = 3000;
 
-const tooManyTargets = (detail: string) => new CloudError('TooManyTargets', `You've reached the limit on the number of targets: ${detail}`, 400);
+const tooManyTargets = (detail: string) =>
+  new CloudError('TooManyTargets', `You've reached the limit on the number of targets: ${detail}`, 400);
 
 /** The zone of every registration the load balancer already serves (terminated instances no longer count). */
 function registeredZones(ctx: Ctx, lb: LoadBalancerRec): string[] {
@@ -36,11 +37,14 @@ export function requireRoomForTargets(ctx: Ctx, lbArn: string, instanceIds: stri
   const zones = [...registeredZones(ctx, lb), ...instanceIds.map((id) => ctx.deps.ec2.instance(id)?.availabilityZone ?? '')];
   if (lb.attributes.get('load_balancing.cross_zone.enabled') === 'true') {
     if (zones.length > MAX_TARGETS_PER_NLB_CROSS_ZONE) {
-      throw tooManyTargets(`${zones.length} targets on load balancer '${lb.name}' with cross-zone load balancing on (at most ${MAX_TARGETS_PER_NLB_CROSS_ZONE})`);
+      throw tooManyTargets(
+        `${zones.length} targets on load balancer '${lb.name}' with cross-zone load balancing on (at most ${MAX_TARGETS_PER_NLB_CROSS_ZONE})`,
+      );
     }
     return;
   }
-  if (zones.length > MAX_TARGETS_PER_NLB) throw tooManyTargets(`${zones.length} targets on load balancer '${lb.name}' (at most ${MAX_TARGETS_PER_NLB})`);
+  if (zones.length > MAX_TARGETS_PER_NLB)
+    throw tooManyTargets(`${zones.length} targets on load balancer '${lb.name}' (at most ${MAX_TARGETS_PER_NLB})`);
   const perZone = new Map<string, number>();
   for (const zone of zones) perZone.set(zone, (perZone.get(zone) ?? 0) + 1);
   for (const [zone, count] of perZone) {

@@ -48,7 +48,8 @@ export function registerTargets(ctx: Ctx, params: QueryParams): object {
   const missing = targets.filter((t) => !ctx.deps.ec2.instance(t.id)).map((t) => t.id);
   if (missing.length > 0) throw invalidTarget(`The following targets are not valid instances: '${missing.join("', '")}'`);
   const otherVpc = targets.filter((t) => ctx.deps.ec2.instance(t.id)?.vpcId !== tg.vpcId).map((t) => t.id);
-  if (otherVpc.length > 0) throw invalidTarget(`The following targets are not in the target group VPC '${tg.vpcId}': '${otherVpc.join("', '")}'`);
+  if (otherVpc.length > 0)
+    throw invalidTarget(`The following targets are not in the target group VPC '${tg.vpcId}': '${otherVpc.join("', '")}'`);
   const notRunning = targets.filter((t) => ctx.deps.ec2.instance(t.id)?.state !== 'running').map((t) => t.id);
   if (notRunning.length > 0) {
     throw invalidTarget(`The following targets are not in a running state and cannot be registered: '${notRunning.join("', '")}'`);
@@ -109,14 +110,22 @@ function healthOf(ctx: Ctx, tg: TargetGroupRec, t: TargetRec): Health {
   }
   const lb = ctx.state.loadBalancers.get(lbArnsOfTg(ctx, tg.arn)[0] ?? '');
   if (!lb || tg.associatedAt === undefined) {
-    return { State: 'unused', Reason: 'Target.NotInUse', Description: 'Target group is not configured to receive traffic from the load balancer' };
+    return {
+      State: 'unused',
+      Reason: 'Target.NotInUse',
+      Description: 'Target group is not configured to receive traffic from the load balancer',
+    };
   }
   const inst = ctx.deps.ec2.instance(t.id);
   if (!inst || inst.state !== 'running') {
     return { State: 'unused', Reason: 'Target.InvalidState', Description: `Target is in the ${inst?.state ?? 'terminated'} state` };
   }
   if (!lb.subnets.some((s) => s.zoneName === inst.availabilityZone)) {
-    return { State: 'unused', Reason: 'Target.NotInUse', Description: 'Target is in an Availability Zone that is not enabled for the load balancer' };
+    return {
+      State: 'unused',
+      Reason: 'Target.NotInUse',
+      Description: 'Target is in an Availability Zone that is not enabled for the load balancer',
+    };
   }
   if (lbState(ctx, lb) === 'provisioning') {
     return { State: 'initial', Reason: 'Elb.RegistrationInProgress', Description: 'Target registration is in progress' };
@@ -153,9 +162,17 @@ export function describeTargetHealth(ctx: Ctx, params: QueryParams): object {
     const matches = [...tg.targets.values()].filter((t) => t.id === a.id && (a.port === undefined || t.port === a.port));
     if (matches.length === 0) {
       const port = a.port ?? tg.port;
-      out.push(describe(tg, { id: a.id, port, registeredAt: 0 }, {
-        State: 'unused', Reason: 'Target.NotRegistered', Description: 'Target is not registered to the target group',
-      }));
+      out.push(
+        describe(
+          tg,
+          { id: a.id, port, registeredAt: 0 },
+          {
+            State: 'unused',
+            Reason: 'Target.NotRegistered',
+            Description: 'Target is not registered to the target group',
+          },
+        ),
+      );
     }
     for (const t of matches) out.push(describe(tg, t, healthOf(ctx, tg, t)));
   }

@@ -19,13 +19,18 @@ export type AuthorizingService = 'ec2' | 'elbv2' | 'servicequotas';
 function iamMessage(principal: Principal, denial: Denial): string {
   const { action, resource } = denial.request;
   const on = resource === '*' ? '' : ` on resource: ${resource}`;
-  const because = denial.explicit ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`;
+  const because = denial.explicit
+    ? 'with an explicit deny in an identity-based policy'
+    : `because no identity-based policy allows the ${action} action`;
   return `User: ${principal.arn} is not authorized to perform: ${action}${on} ${because}`;
 }
 
 /** The decoded form of an EC2 encoded authorization failure message. */
 function decodedMessage(principal: Principal, denial: Denial, request: AuthorizationRequest): object {
-  const conditions = Object.entries(request.context).map(([key, value]) => ({ key, values: { items: [value].flat().map((v) => ({ value: v })) } }));
+  const conditions = Object.entries(request.context).map(([key, value]) => ({
+    key,
+    values: { items: [value].flat().map((v) => ({ value: v })) },
+  }));
   return {
     allowed: false,
     explicitDeny: denial.explicit,
@@ -38,7 +43,10 @@ function decodedMessage(principal: Principal, denial: Denial, request: Authoriza
 export function denialError(service: AuthorizingService, principal: Principal, denial: Denial): CloudError {
   const message = iamMessage(principal, denial);
   if (service === 'ec2') {
-    const encoded = denial.request.resource === '*' ? '' : ` Encoded authorization failure message: ${Buffer.from(JSON.stringify(decodedMessage(principal, denial, denial.request))).toString('base64url')}`;
+    const encoded =
+      denial.request.resource === '*'
+        ? ''
+        : ` Encoded authorization failure message: ${Buffer.from(JSON.stringify(decodedMessage(principal, denial, denial.request))).toString('base64url')}`;
     return new CloudError('UnauthorizedOperation', `You are not authorized to perform this operation. ${message}.${encoded}`, 403);
   }
   if (service === 'elbv2') return new CloudError('AccessDenied', message, 403);

@@ -41,7 +41,14 @@ export class PolicyEvaluator {
   }
 
   private decide(principal: Principal, request: AuthorizationRequest) {
-    const key = JSON.stringify([principal.arn, principal.policy, request.action, request.resource, request.context, request.resourcePolicy]);
+    const key = JSON.stringify([
+      principal.arn,
+      principal.policy,
+      request.action,
+      request.resource,
+      request.context,
+      request.resourcePolicy,
+    ]);
     let decision = this.decisions.get(key);
     if (!decision) {
       decision = this.simulate(principal, request);

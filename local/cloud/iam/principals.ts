@@ -45,10 +45,18 @@ export class IamAccount {
    */
   assumeRole(roleName: string, sessionName: string, policy: PolicyDocument): IssuedCredentials {
     const digest = createHash('sha256').update(`${this.accountId}/${roleName}/${sessionName}`).digest('hex').toUpperCase();
-    const accessKeyId = `ASIA${digest.replace(/[^A-Z2-7]/g, '').padEnd(16, 'Q').slice(0, 16)}`;
+    const accessKeyId = `ASIA${digest
+      .replace(/[^A-Z2-7]/g, '')
+      .padEnd(16, 'Q')
+      .slice(0, 16)}`;
     const principalArn = `arn:${this.partition}:sts::${this.accountId}:assumed-role/${roleName}/${sessionName}`;
     this.byAccessKey.set(accessKeyId, { arn: principalArn, policy });
-    return { accessKeyId, secretAccessKey: randomBytes(30).toString('base64'), sessionToken: randomBytes(60).toString('base64'), principalArn };
+    return {
+      accessKeyId,
+      secretAccessKey: randomBytes(30).toString('base64'),
+      sessionToken: randomBytes(60).toString('base64'),
+      principalArn,
+    };
   }
 
   /** Replaces a role session's policy (tests: remove one permission and watch the build fail). */

@@ -8,7 +8,9 @@ import { network, runInput } from './fixtures';
 import { Harness, rejection, startHarness, stopHarness } from './helpers';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness({ throttling: false }); });
+beforeAll(async () => {
+  h = await startHarness({ throttling: false });
+});
 afterAll(() => stopHarness(h));
 afterEach(() => h.cloud.reset());
 
@@ -24,8 +26,13 @@ async function routeTables(): Promise<TokenedCreate> {
   const other = (await h.ec2.send(new E.CreateVpcCommand({ CidrBlock: '10.1.0.0/16' }))).Vpc!.VpcId!;
   return {
     action: 'CreateRouteTable',
-    create: async (token, changed) => (await h.ec2.send(new E.CreateRouteTableCommand({ VpcId: changed ? other : vpcId, ClientToken: token }))).RouteTable!.RouteTableId!,
-    count: async () => ((await h.ec2.send(new E.DescribeRouteTablesCommand({ Filters: [{ Name: 'association.main', Values: ['false'] }] }))).RouteTables ?? []).length,
+    create: async (token, changed) =>
+      (await h.ec2.send(new E.CreateRouteTableCommand({ VpcId: changed ? other : vpcId, ClientToken: token }))).RouteTable!.RouteTableId!,
+    count: async () =>
+      (
+        (await h.ec2.send(new E.DescribeRouteTablesCommand({ Filters: [{ Name: 'association.main', Values: ['false'] }] }))).RouteTables ??
+        []
+      ).length,
   };
 }
 
@@ -34,12 +41,19 @@ async function instances(): Promise<TokenedCreate> {
   return {
     action: 'RunInstances',
     create: async (token, changed) =>
-      (await h.ec2.send(new E.RunInstancesCommand(runInput(subnetId, groupId, { ClientToken: token, InstanceType: changed ? 'm5.large' : 't3.micro' })))).Instances![0].InstanceId!,
+      (
+        await h.ec2.send(
+          new E.RunInstancesCommand(runInput(subnetId, groupId, { ClientToken: token, InstanceType: changed ? 'm5.large' : 't3.micro' })),
+        )
+      ).Instances![0].InstanceId!,
     count: async () => ((await h.ec2.send(new E.DescribeInstancesCommand({}))).Reservations ?? []).flatMap((r) => r.Instances ?? []).length,
   };
 }
 
-describe.each([['CreateRouteTable', routeTables], ['RunInstances', instances]])('%s with a ClientToken', (_action, given) => {
+describe.each([
+  ['CreateRouteTable', routeTables],
+  ['RunInstances', instances],
+])('%s with a ClientToken', (_action, given) => {
   it('answers a repeat with the same token and parameters with the first resource, and makes no second one', async () => {
     const create = await given();
     const first = await create.create('build-1-key');
@@ -62,7 +76,7 @@ describe.each([['CreateRouteTable', routeTables], ['RunInstances', instances]])(
     expect(await create.count()).toBe(4);
   });
 
-  it('refuses a token longer than AWS\'s 64 characters', async () => {
+  it("refuses a token longer than AWS's 64 characters", async () => {
     const create = await given();
     expect(await create.create('t'.repeat(64))).toMatch(/-/);
     const err = await rejection(create.create('t'.repeat(65)));
@@ -91,7 +105,10 @@ describe('CreateRouteTable idempotency details', () => {
     const first = (await h.ec2.send(new E.CreateRouteTableCommand(input))).RouteTable!.RouteTableId!;
     await h.ec2.send(new E.DeleteRouteTableCommand({ RouteTableId: first }));
     expect((await h.ec2.send(new E.CreateRouteTableCommand(input))).RouteTable!.RouteTableId).toBe(first);
-    expect((await h.ec2.send(new E.DescribeRouteTablesCommand({ RouteTableIds: [first] })).catch((e: Error) => e)) as Error).toHaveProperty('name', 'InvalidRouteTableID.NotFound');
+    expect((await h.ec2.send(new E.DescribeRouteTablesCommand({ RouteTableIds: [first] })).catch((e: Error) => e)) as Error).toHaveProperty(
+      'name',
+      'InvalidRouteTableID.NotFound',
+    );
   });
 
   it('keeps tokens per action: the same string on RunInstances is another request', async () => {
@@ -105,8 +122,16 @@ describe('CreateRouteTable idempotency details', () => {
 describe('RunInstances idempotency details', () => {
   it('does not count a different Availability Zone as a different request', async () => {
     const { subnetId, groupId } = await network(h.ec2);
-    const first = await h.ec2.send(new E.RunInstancesCommand(runInput(subnetId, groupId, { ClientToken: 'az-token', Placement: { AvailabilityZone: 'ap-northeast-2a' } })));
-    const again = await h.ec2.send(new E.RunInstancesCommand(runInput(subnetId, groupId, { ClientToken: 'az-token', Placement: { AvailabilityZone: 'ap-northeast-2b' } })));
+    const first = await h.ec2.send(
+      new E.RunInstancesCommand(
+        runInput(subnetId, groupId, { ClientToken: 'az-token', Placement: { AvailabilityZone: 'ap-northeast-2a' } }),
+      ),
+    );
+    const again = await h.ec2.send(
+      new E.RunInstancesCommand(
+        runInput(subnetId, groupId, { ClientToken: 'az-token', Placement: { AvailabilityZone: 'ap-northeast-2b' } }),
+      ),
+    );
     expect(again.ReservationId).toBe(first.ReservationId);
   });
 });

@@ -5,7 +5,9 @@ import { network, runInput } from './fixtures';
 import { Harness, rejection, startHarness, stopHarness } from './helpers';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness({ latency: { instancePendingToRunning: 15, instanceShuttingDownToTerminated: 45, nlbEniLingerAfterDelete: 60 } }); });
+beforeAll(async () => {
+  h = await startHarness({ latency: { instancePendingToRunning: 15, instanceShuttingDownToTerminated: 45, nlbEniLingerAfterDelete: 60 } });
+});
 afterAll(() => stopHarness(h));
 afterEach(() => h.cloud.reset());
 
@@ -49,7 +51,9 @@ describe('dependency rules', () => {
     const again = await rejection(h.ec2.send(new E.AssociateRouteTableCommand({ RouteTableId: rtb, SubnetId: subnetId })));
     expect(again.name).toBe('Resource.AlreadyAssociated');
     await expectDependencyViolation(h.ec2.send(new E.DeleteRouteTableCommand({ RouteTableId: rtb })));
-    const { RouteTables } = await h.ec2.send(new E.DescribeRouteTablesCommand({ Filters: [{ Name: 'association.subnet-id', Values: [subnetId] }] }));
+    const { RouteTables } = await h.ec2.send(
+      new E.DescribeRouteTablesCommand({ Filters: [{ Name: 'association.subnet-id', Values: [subnetId] }] }),
+    );
     expect(RouteTables?.map((t) => t.RouteTableId)).toEqual([rtb]);
     await h.ec2.send(new E.DisassociateRouteTableCommand({ AssociationId }));
     await h.ec2.send(new E.DeleteRouteTableCommand({ RouteTableId: rtb }));
@@ -69,15 +73,22 @@ describe('dependency rules', () => {
 
   it('refuses DeleteSecurityGroup while another group references it or an instance uses it', async () => {
     const { vpcId, subnetId, groupId } = await network(h.ec2);
-    const bastion = (await h.ec2.send(new E.CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: 'bastion', Description: 'bastion' }))).GroupId!;
-    await h.ec2.send(new E.AuthorizeSecurityGroupIngressCommand({
-      GroupId: groupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, UserIdGroupPairs: [{ GroupId: bastion }] }],
-    }));
+    const bastion = (await h.ec2.send(new E.CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: 'bastion', Description: 'bastion' })))
+      .GroupId!;
+    await h.ec2.send(
+      new E.AuthorizeSecurityGroupIngressCommand({
+        GroupId: groupId,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, UserIdGroupPairs: [{ GroupId: bastion }] }],
+      }),
+    );
     await expectDependencyViolation(h.ec2.send(new E.DeleteSecurityGroupCommand({ GroupId: bastion })));
     const id = (await h.ec2.send(new E.RunInstancesCommand(runInput(subnetId, bastion)))).Instances![0].InstanceId!;
-    await h.ec2.send(new E.RevokeSecurityGroupIngressCommand({
-      GroupId: groupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, UserIdGroupPairs: [{ GroupId: bastion }] }],
-    }));
+    await h.ec2.send(
+      new E.RevokeSecurityGroupIngressCommand({
+        GroupId: groupId,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, UserIdGroupPairs: [{ GroupId: bastion }] }],
+      }),
+    );
     await expectDependencyViolation(h.ec2.send(new E.DeleteSecurityGroupCommand({ GroupId: bastion })));
     await h.ec2.send(new E.TerminateInstancesCommand({ InstanceIds: [id] }));
     await expectDependencyViolation(h.ec2.send(new E.DeleteSecurityGroupCommand({ GroupId: bastion }))); // shutting-down
@@ -110,8 +121,18 @@ describe('dependency rules', () => {
     const { subnetId, groupId } = await network(h.ec2);
     h.cloud.clock.advance(5); // ELBv2 learns of new subnets and groups a few seconds late (eventual consistency)
     // Drives the Ec2View seam through the real NLB API: ELBv2 creates the ENIs and releases them on delete.
-    const lb = await h.elbv2.send(new elb.CreateLoadBalancerCommand({ Name: 'nlb-1', Type: 'network', Scheme: 'internal', Subnets: [subnetId], SecurityGroups: [groupId] }));
-    const { NetworkInterfaces } = await h.ec2.send(new E.DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'subnet-id', Values: [subnetId] }] }));
+    const lb = await h.elbv2.send(
+      new elb.CreateLoadBalancerCommand({
+        Name: 'nlb-1',
+        Type: 'network',
+        Scheme: 'internal',
+        Subnets: [subnetId],
+        SecurityGroups: [groupId],
+      }),
+    );
+    const { NetworkInterfaces } = await h.ec2.send(
+      new E.DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'subnet-id', Values: [subnetId] }] }),
+    );
     expect(NetworkInterfaces?.map((e) => e.InterfaceType)).toEqual(['network_load_balancer']);
     await h.elbv2.send(new elb.DeleteLoadBalancerCommand({ LoadBalancerArn: lb.LoadBalancers![0].LoadBalancerArn }));
     await expectDependencyViolation(h.ec2.send(new E.DeleteSubnetCommand({ SubnetId: subnetId })));
@@ -124,7 +145,10 @@ describe('dependency rules', () => {
   });
 
   it.each([
-    ['InvalidGroup.Duplicate', (vpcId: string) => new E.CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: 'nodes-b-1', Description: 'again' })],
+    [
+      'InvalidGroup.Duplicate',
+      (vpcId: string) => new E.CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: 'nodes-b-1', Description: 'again' }),
+    ],
     ['InvalidSubnet.Conflict', (vpcId: string) => new E.CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.1.0/25' })],
     ['InvalidSubnet.Range', (vpcId: string) => new E.CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.9.0.0/24' })],
     ['MissingParameter', (vpcId: string) => new E.CreateSubnetCommand({ VpcId: vpcId } as E.CreateSubnetCommandInput)],
@@ -136,7 +160,10 @@ describe('dependency rules', () => {
 
   it('answers InvalidPermission.Duplicate for a rule that already exists', async () => {
     const { groupId } = await network(h.ec2);
-    const rule = { GroupId: groupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 6443, ToPort: 6443, IpRanges: [{ CidrIp: '10.0.0.0/16' }] }] };
+    const rule = {
+      GroupId: groupId,
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 6443, ToPort: 6443, IpRanges: [{ CidrIp: '10.0.0.0/16' }] }],
+    };
     const { SecurityGroupRules } = await h.ec2.send(new E.AuthorizeSecurityGroupIngressCommand(rule));
     expect(SecurityGroupRules?.[0].SecurityGroupRuleId).toMatch(/^sgr-[0-9a-f]{17}$/);
     const err = await rejection(h.ec2.send(new E.AuthorizeSecurityGroupIngressCommand(rule)));

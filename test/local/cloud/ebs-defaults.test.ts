@@ -16,7 +16,9 @@ async function cloudWith(opts: Parameters<typeof startHarness>[0]): Promise<Harn
 /** The volumes of one instance launched with `ebs` for its root device. */
 async function launchVolumes(h: Harness, ebs: E.EbsBlockDevice): Promise<E.Volume[]> {
   const { subnetId, groupId } = await network(h.ec2);
-  const run = await h.ec2.send(new E.RunInstancesCommand(runInput(subnetId, groupId, { BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: ebs }] })));
+  const run = await h.ec2.send(
+    new E.RunInstancesCommand(runInput(subnetId, groupId, { BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: ebs }] })),
+  );
   const filter = { Name: 'attachment.instance-id', Values: [run.Instances![0].InstanceId!] };
   return (await h.ec2.send(new E.DescribeVolumesCommand({ Filters: [filter] }))).Volumes!;
 }
@@ -36,7 +38,11 @@ describe('EBS encryption by default', () => {
     expect((await h.ec2.send(new E.GetEbsEncryptionByDefaultCommand({}))).EbsEncryptionByDefault).toBe(true);
     expect((await h.ec2.send(new E.GetEbsDefaultKmsKeyIdCommand({}))).KmsKeyId).toBe(CMK);
     // Encrypted: false cannot opt out once encryption by default is on.
-    const mappings: E.EbsBlockDevice[] = [{ VolumeType: 'gp3' }, { VolumeType: 'gp3', Encrypted: true }, { VolumeType: 'gp3', Encrypted: false }];
+    const mappings: E.EbsBlockDevice[] = [
+      { VolumeType: 'gp3' },
+      { VolumeType: 'gp3', Encrypted: true },
+      { VolumeType: 'gp3', Encrypted: false },
+    ];
     for (const ebs of mappings) {
       expect(await launchVolumes(h, ebs)).toEqual([expect.objectContaining({ Encrypted: true, KmsKeyId: CMK })]);
     }

@@ -39,14 +39,22 @@ export class FakeEc2 implements Ec2View {
       for (const role of ['cp', 'wk']) {
         const id = `i-${role}${z}`;
         this.instances.set(id, {
-          instanceId: id, state: 'running', vpcId: 'vpc-1', subnetId: `subnet-${z}`,
-          privateIpAddress: `10.0.${i * 16}.${role === 'cp' ? 10 : 20}`, availabilityZone: `ap-northeast-2${z}`,
+          instanceId: id,
+          state: 'running',
+          vpcId: 'vpc-1',
+          subnetId: `subnet-${z}`,
+          privateIpAddress: `10.0.${i * 16}.${role === 'cp' ? 10 : 20}`,
+          availabilityZone: `ap-northeast-2${z}`,
         });
       }
     });
     this.instances.set('i-elsewhere', {
-      instanceId: 'i-elsewhere', state: 'running', vpcId: 'vpc-2', subnetId: 'subnet-x',
-      privateIpAddress: '10.1.0.5', availabilityZone: 'ap-northeast-2a',
+      instanceId: 'i-elsewhere',
+      state: 'running',
+      vpcId: 'vpc-2',
+      subnetId: 'subnet-x',
+      privateIpAddress: '10.1.0.5',
+      availabilityZone: 'ap-northeast-2a',
     });
   }
 
@@ -119,7 +127,10 @@ export function tgParams(name: string, port: number, extra: QueryParams = {}): Q
 
 export function listenerParams(lbArn: string, port: number, tgArn: string): QueryParams {
   return {
-    LoadBalancerArn: lbArn, Protocol: 'TCP', Port: String(port),
-    'DefaultActions.member.1.Type': 'forward', 'DefaultActions.member.1.TargetGroupArn': tgArn,
+    LoadBalancerArn: lbArn,
+    Protocol: 'TCP',
+    Port: String(port),
+    'DefaultActions.member.1.Type': 'forward',
+    'DefaultActions.member.1.TargetGroupArn': tgArn,
   };
 }

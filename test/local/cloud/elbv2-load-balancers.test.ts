@@ -4,14 +4,24 @@ describe('elbv2 load balancers', () => {
   it('creates an internal NLB with one ENI per subnet, AWS-shaped ARN and DNS name', () => {
     const h = harness();
     const lb = h.call('CreateLoadBalancer', NLB_PARAMS).LoadBalancers[0];
-    expect(lb.LoadBalancerArn).toMatch(/^arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:loadbalancer\/net\/fin-k8s-dev\/[0-9a-f]{16}$/);
+    expect(lb.LoadBalancerArn).toMatch(
+      /^arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:loadbalancer\/net\/fin-k8s-dev\/[0-9a-f]{16}$/,
+    );
     expect(lb.DNSName).toMatch(/^internal-fin-k8s-dev-[0-9a-f]{16}\.elb\.ap-northeast-2\.amazonaws\.com$/);
     expect(lb).toMatchObject({
-      LoadBalancerName: 'fin-k8s-dev', Scheme: 'internal', Type: 'network', VpcId: 'vpc-1',
-      State: { Code: 'provisioning' }, SecurityGroups: ['sg-nlb'], IpAddressType: 'ipv4', CanonicalHostedZoneId: 'ZIBE1TIR4HY56',
+      LoadBalancerName: 'fin-k8s-dev',
+      Scheme: 'internal',
+      Type: 'network',
+      VpcId: 'vpc-1',
+      State: { Code: 'provisioning' },
+      SecurityGroups: ['sg-nlb'],
+      IpAddressType: 'ipv4',
+      CanonicalHostedZoneId: 'ZIBE1TIR4HY56',
     });
     expect(lb.AvailabilityZones.map((z: any) => [z.ZoneName, z.SubnetId])).toEqual([
-      ['ap-northeast-2a', 'subnet-a'], ['ap-northeast-2b', 'subnet-b'], ['ap-northeast-2c', 'subnet-c'],
+      ['ap-northeast-2a', 'subnet-a'],
+      ['ap-northeast-2b', 'subnet-b'],
+      ['ap-northeast-2c', 'subnet-c'],
     ]);
     expect(new Date(lb.CreatedTime).getTime()).toBe(h.clock.now());
     const enis = [...h.ec2.enis.values()];
@@ -42,7 +52,9 @@ describe('elbv2 load balancers', () => {
     const first = h.call('CreateLoadBalancer', NLB_PARAMS).LoadBalancers[0];
     // Same subnets in another order, still the same configuration.
     const again = h.call('CreateLoadBalancer', {
-      ...NLB_PARAMS, 'SubnetMappings.member.1.SubnetId': 'subnet-c', 'SubnetMappings.member.3.SubnetId': 'subnet-a',
+      ...NLB_PARAMS,
+      'SubnetMappings.member.1.SubnetId': 'subnet-c',
+      'SubnetMappings.member.3.SubnetId': 'subnet-a',
     }).LoadBalancers[0];
     expect(again.LoadBalancerArn).toBe(first.LoadBalancerArn);
     expect(h.ec2.enis.size).toBe(3);
@@ -59,7 +71,9 @@ describe('elbv2 load balancers', () => {
     expect(bad({ Name: 'a'.repeat(33) })).toBe('ValidationError');
     expect(bad({ Type: 'application' })).toBe('ValidationError');
     expect(bad({ 'SubnetMappings.member.1.SubnetId': 'subnet-nope' })).toBe('SubnetNotFound');
-    expect(bad({ 'SubnetMappings.member.1.SubnetId': 'subnet-a2', 'SubnetMappings.member.4.SubnetId': 'subnet-a' })).toBe('InvalidConfigurationRequest');
+    expect(bad({ 'SubnetMappings.member.1.SubnetId': 'subnet-a2', 'SubnetMappings.member.4.SubnetId': 'subnet-a' })).toBe(
+      'InvalidConfigurationRequest',
+    );
     expect(bad({ 'SubnetMappings.member.1.SubnetId': 'subnet-x' })).toBe('InvalidConfigurationRequest');
     expect(bad({ 'SecurityGroups.member.1': 'sg-other' })).toBe('InvalidSecurityGroup');
     expect(bad({ 'Subnets.member.1': 'subnet-a' })).toBe('ValidationError');
@@ -87,7 +101,9 @@ describe('elbv2 load balancers', () => {
   it('describes by ARN and by name, with LoadBalancerNotFound for unknown ones, and paginates', () => {
     const h = harness();
     const arns = ['one', 'two', 'three'].map(
-      (n) => h.call('CreateLoadBalancer', { Name: n, Type: 'network', Scheme: 'internal', 'Subnets.member.1': 'subnet-a' }).LoadBalancers[0].LoadBalancerArn,
+      (n) =>
+        h.call('CreateLoadBalancer', { Name: n, Type: 'network', Scheme: 'internal', 'Subnets.member.1': 'subnet-a' }).LoadBalancers[0]
+          .LoadBalancerArn,
     );
     expect(h.call('DescribeLoadBalancers', { 'Names.member.1': 'two' }).LoadBalancers[0].LoadBalancerArn).toBe(arns[1]);
     expect(codeOf(() => h.call('DescribeLoadBalancers', { 'Names.member.1': 'nope' }))).toBe('LoadBalancerNotFound');
@@ -104,10 +120,14 @@ describe('elbv2 load balancers', () => {
   it('deletes: ENIs linger nlbEniLingerAfterDelete (60 s), listeners go, unknown ARN succeeds', () => {
     const h = harness();
     const lbArn = h.call('CreateLoadBalancer', NLB_PARAMS).LoadBalancers[0].LoadBalancerArn;
-    const tgArn = h.call('CreateTargetGroup', { Name: 'api', Protocol: 'TCP', Port: '6443', VpcId: 'vpc-1' }).TargetGroups[0].TargetGroupArn;
+    const tgArn = h.call('CreateTargetGroup', { Name: 'api', Protocol: 'TCP', Port: '6443', VpcId: 'vpc-1' }).TargetGroups[0]
+      .TargetGroupArn;
     h.call('CreateListener', {
-      LoadBalancerArn: lbArn, Protocol: 'TCP', Port: '6443',
-      'DefaultActions.member.1.Type': 'forward', 'DefaultActions.member.1.TargetGroupArn': tgArn,
+      LoadBalancerArn: lbArn,
+      Protocol: 'TCP',
+      Port: '6443',
+      'DefaultActions.member.1.Type': 'forward',
+      'DefaultActions.member.1.TargetGroupArn': tgArn,
     });
     h.clock.advance(10);
     h.call('DeleteLoadBalancer', { LoadBalancerArn: lbArn });
@@ -125,7 +145,9 @@ describe('elbv2 load balancers', () => {
     const h = harness();
     const lbArn = h.call('CreateLoadBalancer', NLB_PARAMS).LoadBalancers[0].LoadBalancerArn;
     h.call('ModifyLoadBalancerAttributes', {
-      LoadBalancerArn: lbArn, 'Attributes.member.1.Key': 'deletion_protection.enabled', 'Attributes.member.1.Value': 'true',
+      LoadBalancerArn: lbArn,
+      'Attributes.member.1.Key': 'deletion_protection.enabled',
+      'Attributes.member.1.Value': 'true',
     });
     expect(codeOf(() => h.call('DeleteLoadBalancer', { LoadBalancerArn: lbArn }))).toBe('OperationNotPermitted');
     expect([...h.ec2.enis.values()].every((e) => e.releaseAt === undefined)).toBe(true);
@@ -134,19 +156,26 @@ describe('elbv2 load balancers', () => {
   it('round-trips load balancer attributes and rejects unknown keys or bad values', () => {
     const h = harness();
     const lbArn = h.call('CreateLoadBalancer', NLB_PARAMS).LoadBalancers[0].LoadBalancerArn;
-    const attrs = () => Object.fromEntries(
-      h.call('DescribeLoadBalancerAttributes', { LoadBalancerArn: lbArn }).Attributes.map((a: any) => [a.Key, a.Value]),
-    );
+    const attrs = () =>
+      Object.fromEntries(h.call('DescribeLoadBalancerAttributes', { LoadBalancerArn: lbArn }).Attributes.map((a: any) => [a.Key, a.Value]));
     expect(attrs()).toMatchObject({ 'load_balancing.cross_zone.enabled': 'false', 'deletion_protection.enabled': 'false' });
     const out = h.call('ModifyLoadBalancerAttributes', {
-      LoadBalancerArn: lbArn, 'Attributes.member.1.Key': 'load_balancing.cross_zone.enabled', 'Attributes.member.1.Value': 'true',
+      LoadBalancerArn: lbArn,
+      'Attributes.member.1.Key': 'load_balancing.cross_zone.enabled',
+      'Attributes.member.1.Value': 'true',
     });
     expect(out.Attributes).toContainEqual({ Key: 'load_balancing.cross_zone.enabled', Value: 'true' });
     expect(attrs()['load_balancing.cross_zone.enabled']).toBe('true');
-    const mod = (k: string, v: string) => codeOf(() => h.call('ModifyLoadBalancerAttributes', {
-      LoadBalancerArn: lbArn, 'Attributes.member.1.Key': 'deletion_protection.enabled', 'Attributes.member.1.Value': 'true',
-      'Attributes.member.2.Key': k, 'Attributes.member.2.Value': v,
-    }));
+    const mod = (k: string, v: string) =>
+      codeOf(() =>
+        h.call('ModifyLoadBalancerAttributes', {
+          LoadBalancerArn: lbArn,
+          'Attributes.member.1.Key': 'deletion_protection.enabled',
+          'Attributes.member.1.Value': 'true',
+          'Attributes.member.2.Key': k,
+          'Attributes.member.2.Value': v,
+        }),
+      );
     expect(mod('no.such.key', 'x')).toBe('InvalidConfigurationRequest');
     expect(mod('load_balancing.cross_zone.enabled', 'yes')).toBe('InvalidConfigurationRequest');
     expect(mod('access_logs.s3.enabled', 'true')).toBe('InvalidConfigurationRequest');
@@ -159,9 +188,13 @@ describe('elbv2 load balancers', () => {
     const withSg = h.call('CreateLoadBalancer', NLB_PARAMS).LoadBalancers[0].LoadBalancerArn;
     const noSg = h.call('CreateLoadBalancer', { Name: 'bare', Type: 'network', Scheme: 'internal', 'Subnets.member.1': 'subnet-a' })
       .LoadBalancers[0].LoadBalancerArn;
-    expect(codeOf(() => h.call('SetSecurityGroups', { LoadBalancerArn: noSg, 'SecurityGroups.member.1': 'sg-nlb' }))).toBe('InvalidConfigurationRequest');
+    expect(codeOf(() => h.call('SetSecurityGroups', { LoadBalancerArn: noSg, 'SecurityGroups.member.1': 'sg-nlb' }))).toBe(
+      'InvalidConfigurationRequest',
+    );
     expect(codeOf(() => h.call('SetSecurityGroups', { LoadBalancerArn: withSg, SecurityGroups: '' }))).toBe('InvalidConfigurationRequest');
-    expect(h.call('SetSecurityGroups', { LoadBalancerArn: withSg, 'SecurityGroups.member.1': 'sg-nlb' }).SecurityGroupIds).toEqual(['sg-nlb']);
+    expect(h.call('SetSecurityGroups', { LoadBalancerArn: withSg, 'SecurityGroups.member.1': 'sg-nlb' }).SecurityGroupIds).toEqual([
+      'sg-nlb',
+    ]);
   });
 
   it('reports its account limits and rejects unknown actions', () => {

@@ -16,12 +16,22 @@ const WINDOW = 30;
 const PENDING = 15;
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness({ throttling: false, latency: { elbv2SeesNewEc2ResourcesAfter: WINDOW, instancePendingToRunning: PENDING } }); });
+beforeAll(async () => {
+  h = await startHarness({ throttling: false, latency: { elbv2SeesNewEc2ResourcesAfter: WINDOW, instancePendingToRunning: PENDING } });
+});
 afterAll(() => stopHarness(h));
 afterEach(() => h.cloud.reset());
 
 const createNlb = (subnetId: string, groupId: string) =>
-  h.elbv2.send(new elb.CreateLoadBalancerCommand({ Name: 'nlb-fresh', Type: 'network', Scheme: 'internal', Subnets: [subnetId], SecurityGroups: [groupId] }));
+  h.elbv2.send(
+    new elb.CreateLoadBalancerCommand({
+      Name: 'nlb-fresh',
+      Type: 'network',
+      Scheme: 'internal',
+      Subnets: [subnetId],
+      SecurityGroups: [groupId],
+    }),
+  );
 
 /** The AWS code as the product reads it, and the class the product gives it. */
 const asProductSeesIt = (err: unknown) => [awsErrorCode(err), (translateAwsError(err, 'op') as Error).constructor];
@@ -59,12 +69,16 @@ it('refuses a just-created security group with InvalidSecurityGroup until the wi
 
 it('refuses a just-launched instance with InvalidTarget even once EC2 reports it running, until the window has passed', async () => {
   const { vpcId, subnetId, groupId } = await network(h.ec2, 'b-target');
-  const tgArn = (await h.elbv2.send(new elb.CreateTargetGroupCommand({ Name: 'tg-fresh', Protocol: 'TCP', Port: 6443, VpcId: vpcId, TargetType: 'instance' })))
-    .TargetGroups![0].TargetGroupArn!;
+  const tgArn = (
+    await h.elbv2.send(
+      new elb.CreateTargetGroupCommand({ Name: 'tg-fresh', Protocol: 'TCP', Port: 6443, VpcId: vpcId, TargetType: 'instance' }),
+    )
+  ).TargetGroups![0].TargetGroupArn!;
   const instanceId = (await h.ec2.send(new E.RunInstancesCommand(runInput(subnetId, groupId)))).Instances![0].InstanceId!;
   const register = () => h.elbv2.send(new elb.RegisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: instanceId }] }));
   h.cloud.clock.advance(WINDOW - 1);
-  const state = (await h.ec2.send(new E.DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0].Instances![0].State!.Name;
+  const state = (await h.ec2.send(new E.DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0].Instances![0].State!
+    .Name;
   expect(state).toBe('running');
   const err = await rejection(register());
   expect([err.name, err.$metadata.httpStatusCode]).toEqual(['InvalidTargetException', 400]);
@@ -81,7 +95,15 @@ it('turns off with a window of 0', async () => {
   const off = await startHarness({ throttling: false, latency: { elbv2SeesNewEc2ResourcesAfter: 0 } });
   try {
     const { subnetId, groupId } = await network(off.ec2, 'b-off');
-    await off.elbv2.send(new elb.CreateLoadBalancerCommand({ Name: 'nlb-now', Type: 'network', Scheme: 'internal', Subnets: [subnetId], SecurityGroups: [groupId] }));
+    await off.elbv2.send(
+      new elb.CreateLoadBalancerCommand({
+        Name: 'nlb-now',
+        Type: 'network',
+        Scheme: 'internal',
+        Subnets: [subnetId],
+        SecurityGroups: [groupId],
+      }),
+    );
   } finally {
     await stopHarness(off);
   }

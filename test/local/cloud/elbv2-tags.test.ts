@@ -5,7 +5,9 @@ describe('elbv2 tags, build listing and reset', () => {
     const h = harness();
     const lbArn = h.call('CreateLoadBalancer', NLB_PARAMS).LoadBalancers[0].LoadBalancerArn;
     const tgArn = h.call('CreateTargetGroup', {
-      ...tgParams('api', 6443), 'Tags.member.1.Key': 'k8s-ec2:build-id', 'Tags.member.1.Value': 'b-123',
+      ...tgParams('api', 6443),
+      'Tags.member.1.Key': 'k8s-ec2:build-id',
+      'Tags.member.1.Value': 'b-123',
     }).TargetGroups[0].TargetGroupArn;
     const listenerArn = h.call('CreateListener', listenerParams(lbArn, 6443, tgArn)).Listeners[0].ListenerArn;
     return { h, lbArn, tgArn, listenerArn };
@@ -13,7 +15,11 @@ describe('elbv2 tags, build listing and reset', () => {
 
   it('describes tags given on create, per resource ARN', () => {
     const { h, lbArn, tgArn, listenerArn } = setup();
-    const out = h.call('DescribeTags', { 'ResourceArns.member.1': lbArn, 'ResourceArns.member.2': tgArn, 'ResourceArns.member.3': listenerArn });
+    const out = h.call('DescribeTags', {
+      'ResourceArns.member.1': lbArn,
+      'ResourceArns.member.2': tgArn,
+      'ResourceArns.member.3': listenerArn,
+    });
     expect(out.TagDescriptions).toEqual([
       { ResourceArn: lbArn, Tags: [{ Key: 'k8s-ec2:build-id', Value: 'b-123' }] },
       { ResourceArn: tgArn, Tags: [{ Key: 'k8s-ec2:build-id', Value: 'b-123' }] },
@@ -24,12 +30,18 @@ describe('elbv2 tags, build listing and reset', () => {
   it('adds (overwriting) and removes tags', () => {
     const { h, lbArn, tgArn } = setup();
     h.call('AddTags', {
-      'ResourceArns.member.1': lbArn, 'ResourceArns.member.2': tgArn,
-      'Tags.member.1.Key': 'team', 'Tags.member.1.Value': 'platform',
-      'Tags.member.2.Key': 'k8s-ec2:build-id', 'Tags.member.2.Value': 'b-999',
+      'ResourceArns.member.1': lbArn,
+      'ResourceArns.member.2': tgArn,
+      'Tags.member.1.Key': 'team',
+      'Tags.member.1.Value': 'platform',
+      'Tags.member.2.Key': 'k8s-ec2:build-id',
+      'Tags.member.2.Value': 'b-999',
     });
     const tagsOf = (arn: string) => h.call('DescribeTags', { 'ResourceArns.member.1': arn }).TagDescriptions[0].Tags;
-    expect(tagsOf(lbArn)).toEqual([{ Key: 'k8s-ec2:build-id', Value: 'b-999' }, { Key: 'team', Value: 'platform' }]);
+    expect(tagsOf(lbArn)).toEqual([
+      { Key: 'k8s-ec2:build-id', Value: 'b-999' },
+      { Key: 'team', Value: 'platform' },
+    ]);
     h.call('RemoveTags', { 'ResourceArns.member.1': lbArn, 'TagKeys.member.1': 'team', 'TagKeys.member.2': 'absent' });
     expect(tagsOf(lbArn)).toEqual([{ Key: 'k8s-ec2:build-id', Value: 'b-999' }]);
     expect(tagsOf(tgArn)).toContainEqual({ Key: 'team', Value: 'platform' });
@@ -49,19 +61,29 @@ describe('elbv2 tags, build listing and reset', () => {
     // One tag already exists, so 50 more would make 51.
     expect(add(many)).toBe('TooManyTags');
     // A failed AddTags on two resources (second unknown) changes neither.
-    expect(codeOf(() => h.call('AddTags', {
-      'ResourceArns.member.1': lbArn, 'ResourceArns.member.2': gone(lbArn), 'Tags.member.1.Key': 'new', 'Tags.member.1.Value': 'v',
-    }))).toBe('LoadBalancerNotFound');
+    expect(
+      codeOf(() =>
+        h.call('AddTags', {
+          'ResourceArns.member.1': lbArn,
+          'ResourceArns.member.2': gone(lbArn),
+          'Tags.member.1.Key': 'new',
+          'Tags.member.1.Value': 'v',
+        }),
+      ),
+    ).toBe('LoadBalancerNotFound');
     expect(h.call('DescribeTags', { 'ResourceArns.member.1': lbArn }).TagDescriptions[0].Tags).toHaveLength(1);
   });
 
   it('lists a build: tagged load balancers and target groups, and listeners of its load balancers', () => {
     const { h, lbArn, tgArn, listenerArn } = setup();
-    const foreignLb = h.call('CreateLoadBalancer', { ...NLB_PARAMS, Name: 'other', 'Tags.member.1.Value': 'b-other' }).LoadBalancers[0].LoadBalancerArn;
+    const foreignLb = h.call('CreateLoadBalancer', { ...NLB_PARAMS, Name: 'other', 'Tags.member.1.Value': 'b-other' }).LoadBalancers[0]
+      .LoadBalancerArn;
     const foreignTg = h.call('CreateTargetGroup', tgParams('other', 80)).TargetGroups[0].TargetGroupArn;
     // A listener tagged with the build counts even on someone else's load balancer.
     const taggedListener = h.call('CreateListener', {
-      ...listenerParams(foreignLb, 80, foreignTg), 'Tags.member.1.Key': 'k8s-ec2:build-id', 'Tags.member.1.Value': 'b-123',
+      ...listenerParams(foreignLb, 80, foreignTg),
+      'Tags.member.1.Key': 'k8s-ec2:build-id',
+      'Tags.member.1.Value': 'b-123',
     }).Listeners[0].ListenerArn;
     expect(h.elb.listByBuildId('b-123')).toEqual([
       { type: 'load-balancer', id: lbArn, state: 'provisioning' },

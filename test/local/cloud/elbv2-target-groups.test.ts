@@ -6,13 +6,23 @@ describe('elbv2 target groups', () => {
     const tg = h.call('CreateTargetGroup', tgParams('api', 6443)).TargetGroups[0];
     expect(tg.TargetGroupArn).toMatch(/^arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup\/api\/[0-9a-f]{16}$/);
     expect(tg).toMatchObject({
-      TargetGroupName: 'api', Protocol: 'TCP', Port: 6443, VpcId: 'vpc-1', TargetType: 'instance',
-      HealthCheckProtocol: 'TCP', HealthCheckPort: 'traffic-port', HealthCheckEnabled: true,
-      HealthCheckIntervalSeconds: 30, HealthCheckTimeoutSeconds: 10, HealthyThresholdCount: 5, UnhealthyThresholdCount: 2,
+      TargetGroupName: 'api',
+      Protocol: 'TCP',
+      Port: 6443,
+      VpcId: 'vpc-1',
+      TargetType: 'instance',
+      HealthCheckProtocol: 'TCP',
+      HealthCheckPort: 'traffic-port',
+      HealthCheckEnabled: true,
+      HealthCheckIntervalSeconds: 30,
+      HealthCheckTimeoutSeconds: 10,
+      HealthyThresholdCount: 5,
+      UnhealthyThresholdCount: 2,
       LoadBalancerArns: [],
     });
     expect(tg.HealthCheckPath).toBeUndefined();
-    const http = h.call('CreateTargetGroup', tgParams('web', 30080, { HealthCheckProtocol: 'HTTP', HealthCheckPath: '/healthz' })).TargetGroups[0];
+    const http = h.call('CreateTargetGroup', tgParams('web', 30080, { HealthCheckProtocol: 'HTTP', HealthCheckPath: '/healthz' }))
+      .TargetGroups[0];
     expect(http).toMatchObject({ HealthCheckPath: '/healthz', Matcher: { HttpCode: '200-399' }, HealthCheckTimeoutSeconds: 6 });
   });
 
@@ -22,7 +32,9 @@ describe('elbv2 target groups', () => {
     const b = h.call('CreateTargetGroup', tgParams('api', 6443, { HealthCheckIntervalSeconds: '30' })).TargetGroups[0];
     expect(b.TargetGroupArn).toBe(a.TargetGroupArn);
     expect(codeOf(() => h.call('CreateTargetGroup', tgParams('api', 443)))).toBe('DuplicateTargetGroupName');
-    expect(codeOf(() => h.call('CreateTargetGroup', tgParams('api', 6443, { HealthyThresholdCount: '3' })))).toBe('DuplicateTargetGroupName');
+    expect(codeOf(() => h.call('CreateTargetGroup', tgParams('api', 6443, { HealthyThresholdCount: '3' })))).toBe(
+      'DuplicateTargetGroupName',
+    );
   });
 
   it('validates protocol, port, health check ranges and combinations', () => {
@@ -31,7 +43,9 @@ describe('elbv2 target groups', () => {
     expect(bad(tgParams('x', 0))).toBe('ValidationError');
     expect(bad(tgParams('x', 80, { Protocol: 'HTTP' }))).toBe('ValidationError');
     expect(bad(tgParams('x', 80, { HealthCheckIntervalSeconds: '4' }))).toBe('ValidationError');
-    expect(bad(tgParams('x', 80, { HealthCheckIntervalSeconds: '10', HealthCheckTimeoutSeconds: '11' }))).toBe('InvalidConfigurationRequest');
+    expect(bad(tgParams('x', 80, { HealthCheckIntervalSeconds: '10', HealthCheckTimeoutSeconds: '11' }))).toBe(
+      'InvalidConfigurationRequest',
+    );
     expect(bad(tgParams('x', 80, { HealthCheckPath: '/' }))).toBe('InvalidConfigurationRequest');
     expect(bad(tgParams('x', 80, { HealthCheckEnabled: 'false' }))).toBe('InvalidConfigurationRequest');
     expect(bad({ Name: 'x', Protocol: 'TCP', Port: '80' })).toBe('ValidationError');
@@ -48,36 +62,54 @@ describe('elbv2 target groups', () => {
     expect(byLb[0].LoadBalancerArns).toEqual([lbArn]);
     expect(h.call('DescribeTargetGroups', { 'Names.member.1': 'http' }).TargetGroups).toHaveLength(1);
     expect(codeOf(() => h.call('DescribeTargetGroups', { 'Names.member.1': 'nope' }))).toBe('TargetGroupNotFound');
-    expect(codeOf(() => h.call('DescribeTargetGroups', { 'TargetGroupArns.member.1': api.replace(/\w{16}$/, 'ffffffffffffffff') }))).toBe('TargetGroupNotFound');
+    expect(codeOf(() => h.call('DescribeTargetGroups', { 'TargetGroupArns.member.1': api.replace(/\w{16}$/, 'ffffffffffffffff') }))).toBe(
+      'TargetGroupNotFound',
+    );
     expect(h.call('DescribeTargetGroups', { PageSize: '1' }).NextMarker).toBeDefined();
   });
 
   it('round-trips attributes: preserve_client_ip defaults true for instance targets', () => {
     const h = harness();
     const arn = h.call('CreateTargetGroup', tgParams('api', 6443)).TargetGroups[0].TargetGroupArn;
-    const attrs = () => Object.fromEntries(
-      h.call('DescribeTargetGroupAttributes', { TargetGroupArn: arn }).Attributes.map((a: any) => [a.Key, a.Value]),
-    );
+    const attrs = () =>
+      Object.fromEntries(h.call('DescribeTargetGroupAttributes', { TargetGroupArn: arn }).Attributes.map((a: any) => [a.Key, a.Value]));
     expect(attrs()).toMatchObject({
-      'preserve_client_ip.enabled': 'true', 'deregistration_delay.timeout_seconds': '300', 'proxy_protocol_v2.enabled': 'false',
-      'stickiness.enabled': 'false', 'stickiness.type': 'source_ip', 'deregistration_delay.connection_termination.enabled': 'false',
+      'preserve_client_ip.enabled': 'true',
+      'deregistration_delay.timeout_seconds': '300',
+      'proxy_protocol_v2.enabled': 'false',
+      'stickiness.enabled': 'false',
+      'stickiness.type': 'source_ip',
+      'deregistration_delay.connection_termination.enabled': 'false',
     });
     h.call('ModifyTargetGroupAttributes', {
       TargetGroupArn: arn,
-      'Attributes.member.1.Key': 'preserve_client_ip.enabled', 'Attributes.member.1.Value': 'false',
-      'Attributes.member.2.Key': 'deregistration_delay.timeout_seconds', 'Attributes.member.2.Value': '30',
+      'Attributes.member.1.Key': 'preserve_client_ip.enabled',
+      'Attributes.member.1.Value': 'false',
+      'Attributes.member.2.Key': 'deregistration_delay.timeout_seconds',
+      'Attributes.member.2.Value': '30',
     });
     expect(attrs()).toMatchObject({ 'preserve_client_ip.enabled': 'false', 'deregistration_delay.timeout_seconds': '30' });
-    const mod = (k: string, v: string) => codeOf(() => h.call('ModifyTargetGroupAttributes', {
-      TargetGroupArn: arn, 'Attributes.member.1.Key': k, 'Attributes.member.1.Value': v,
-    }));
+    const mod = (k: string, v: string) =>
+      codeOf(() =>
+        h.call('ModifyTargetGroupAttributes', {
+          TargetGroupArn: arn,
+          'Attributes.member.1.Key': k,
+          'Attributes.member.1.Value': v,
+        }),
+      );
     expect(mod('deregistration_delay.timeout_seconds', '3601')).toBe('InvalidConfigurationRequest');
     expect(mod('stickiness.type', 'lb_cookie')).toBe('InvalidConfigurationRequest');
     expect(mod('bogus', 'x')).toBe('InvalidConfigurationRequest');
     const udp = h.call('CreateTargetGroup', tgParams('dns', 53, { Protocol: 'UDP' })).TargetGroups[0].TargetGroupArn;
-    expect(codeOf(() => h.call('ModifyTargetGroupAttributes', {
-      TargetGroupArn: udp, 'Attributes.member.1.Key': 'preserve_client_ip.enabled', 'Attributes.member.1.Value': 'false',
-    }))).toBe('InvalidConfigurationRequest');
+    expect(
+      codeOf(() =>
+        h.call('ModifyTargetGroupAttributes', {
+          TargetGroupArn: udp,
+          'Attributes.member.1.Key': 'preserve_client_ip.enabled',
+          'Attributes.member.1.Value': 'false',
+        }),
+      ),
+    ).toBe('InvalidConfigurationRequest');
   });
 
   it('refuses to delete a target group behind a listener (ResourceInUse); unknown ones delete fine', () => {
@@ -106,16 +138,22 @@ describe('elbv2 listeners', () => {
     const l = h.call('CreateListener', listenerParams(lbArn, 6443, api)).Listeners[0];
     expect(l.ListenerArn).toMatch(/:listener\/net\/fin-k8s-dev\/[0-9a-f]{16}\/[0-9a-f]{16}$/);
     expect(l).toMatchObject({ LoadBalancerArn: lbArn, Port: 6443, Protocol: 'TCP' });
-    expect(l.DefaultActions).toEqual([{
-      Type: 'forward', TargetGroupArn: api,
-      ForwardConfig: { TargetGroups: [{ TargetGroupArn: api, Weight: 1 }], TargetGroupStickinessConfig: { Enabled: false } },
-    }]);
+    expect(l.DefaultActions).toEqual([
+      {
+        Type: 'forward',
+        TargetGroupArn: api,
+        ForwardConfig: { TargetGroups: [{ TargetGroupArn: api, Weight: 1 }], TargetGroupStickinessConfig: { Enabled: false } },
+      },
+    ]);
   });
 
   it('accepts the ForwardConfig form of the action', () => {
     const { h, lbArn, api } = setup();
     const l = h.call('CreateListener', {
-      LoadBalancerArn: lbArn, Protocol: 'TCP', Port: '6443', 'DefaultActions.member.1.Type': 'forward',
+      LoadBalancerArn: lbArn,
+      Protocol: 'TCP',
+      Port: '6443',
+      'DefaultActions.member.1.Type': 'forward',
       'DefaultActions.member.1.ForwardConfig.TargetGroups.member.1.TargetGroupArn': api,
     }).Listeners[0];
     expect(l.DefaultActions[0].TargetGroupArn).toBe(api);
@@ -144,11 +182,15 @@ describe('elbv2 listeners', () => {
     const otherVpc = h.call('CreateTargetGroup', tgParams('elsewhere', 80, { VpcId: 'vpc-2' })).TargetGroups[0].TargetGroupArn;
     const missingLb = lbArn.replace(/[0-9a-f]{16}$/, '0000000000000000');
     expect(codeOf(() => h.call('CreateListener', listenerParams(missingLb, 80, api)))).toBe('LoadBalancerNotFound');
-    expect(codeOf(() => h.call('CreateListener', listenerParams(lbArn, 80, api.replace(/\w{16}$/, 'ffffffffffffffff'))))).toBe('TargetGroupNotFound');
+    expect(codeOf(() => h.call('CreateListener', listenerParams(lbArn, 80, api.replace(/\w{16}$/, 'ffffffffffffffff'))))).toBe(
+      'TargetGroupNotFound',
+    );
     expect(codeOf(() => h.call('CreateListener', listenerParams(lbArn, 80, udp)))).toBe('IncompatibleProtocols');
     expect(codeOf(() => h.call('CreateListener', listenerParams(lbArn, 80, otherVpc)))).toBe('InvalidConfigurationRequest');
     expect(codeOf(() => h.call('CreateListener', { ...listenerParams(lbArn, 80, api), Protocol: 'HTTP' }))).toBe('UnsupportedProtocol');
-    expect(codeOf(() => h.call('CreateListener', { ...listenerParams(lbArn, 80, api), 'DefaultActions.member.1.Type': 'fixed-response' }))).toBe('ValidationError');
+    expect(
+      codeOf(() => h.call('CreateListener', { ...listenerParams(lbArn, 80, api), 'DefaultActions.member.1.Type': 'fixed-response' })),
+    ).toBe('ValidationError');
     expect(codeOf(() => h.call('CreateListener', { ...listenerParams(lbArn, 80, api), Port: '70000' }))).toBe('ValidationError');
   });
 

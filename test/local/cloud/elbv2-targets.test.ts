@@ -7,9 +7,11 @@ function setup() {
   const health = (extra: Record<string, string> = {}) =>
     h.call('DescribeTargetHealth', { TargetGroupArn: tgArn, ...extra }).TargetHealthDescriptions as any[];
   const states = () => Object.fromEntries(health().map((d) => [d.Target.Id, d.TargetHealth.State]));
-  const register = (...ids: string[]) => h.call('RegisterTargets', {
-    TargetGroupArn: tgArn, ...Object.fromEntries(ids.map((id, i) => [`Targets.member.${i + 1}.Id`, id])),
-  });
+  const register = (...ids: string[]) =>
+    h.call('RegisterTargets', {
+      TargetGroupArn: tgArn,
+      ...Object.fromEntries(ids.map((id, i) => [`Targets.member.${i + 1}.Id`, id])),
+    });
   return { h, lbArn, tgArn, health, states, register };
 }
 
@@ -24,7 +26,8 @@ describe('elbv2 targets and target health', () => {
     register('i-cpa', 'i-cpb');
     register('i-cpa');
     expect(health().map((d) => [d.Target.Id, d.Target.Port, d.HealthCheckPort])).toEqual([
-      ['i-cpa', 6443, '6443'], ['i-cpb', 6443, '6443'],
+      ['i-cpa', 6443, '6443'],
+      ['i-cpb', 6443, '6443'],
     ]);
   });
 
@@ -32,7 +35,9 @@ describe('elbv2 targets and target health', () => {
     const { health, register } = setup();
     register('i-cpa');
     expect(health()[0].TargetHealth).toEqual({
-      State: 'unused', Reason: 'Target.NotInUse', Description: 'Target group is not configured to receive traffic from the load balancer',
+      State: 'unused',
+      Reason: 'Target.NotInUse',
+      Description: 'Target group is not configured to receive traffic from the load balancer',
     });
   });
 
@@ -109,11 +114,16 @@ describe('elbv2 targets and target health', () => {
     register('i-cpa', 'i-cpb');
     h.call('CreateListener', listenerParams(lbArn, 6443, tgArn));
     h.call('ModifyTargetGroupAttributes', {
-      TargetGroupArn: tgArn, 'Attributes.member.1.Key': 'deregistration_delay.timeout_seconds', 'Attributes.member.1.Value': '30',
+      TargetGroupArn: tgArn,
+      'Attributes.member.1.Key': 'deregistration_delay.timeout_seconds',
+      'Attributes.member.1.Value': '30',
     });
     h.clock.advance(400);
     h.call('DeregisterTargets', { TargetGroupArn: tgArn, 'Targets.member.1.Id': 'i-cpa' });
-    expect(health({ 'Targets.member.1.Id': 'i-cpa' })[0].TargetHealth).toMatchObject({ State: 'draining', Reason: 'Target.DeregistrationInProgress' });
+    expect(health({ 'Targets.member.1.Id': 'i-cpa' })[0].TargetHealth).toMatchObject({
+      State: 'draining',
+      Reason: 'Target.DeregistrationInProgress',
+    });
     h.clock.advance(29.999);
     expect(states()).toEqual({ 'i-cpa': 'draining', 'i-cpb': 'healthy' });
     h.clock.advance(0.001);
@@ -140,8 +150,11 @@ describe('elbv2 targets and target health', () => {
   it('keeps ports apart: the same instance on two ports is two targets', () => {
     const { h, tgArn, health } = setup();
     h.call('RegisterTargets', {
-      TargetGroupArn: tgArn, 'Targets.member.1.Id': 'i-wka', 'Targets.member.1.Port': '30080',
-      'Targets.member.2.Id': 'i-wka', 'Targets.member.2.Port': '30443',
+      TargetGroupArn: tgArn,
+      'Targets.member.1.Id': 'i-wka',
+      'Targets.member.1.Port': '30080',
+      'Targets.member.2.Id': 'i-wka',
+      'Targets.member.2.Port': '30443',
     });
     expect(health().map((d) => d.Target.Port)).toEqual([30080, 30443]);
     expect(health({ 'Targets.member.1.Id': 'i-wka', 'Targets.member.1.Port': '30443' })).toHaveLength(1);

@@ -34,44 +34,78 @@ describe('elbv2 through the real SDK serialisers (in process)', () => {
   it('runs the build topology: NLB, 3 target groups, 3 listeners, targets, attributes, tags, teardown', async () => {
     const h = harness();
     const c = sdkFor(h);
-    const lb = (await c.send(new elb.CreateLoadBalancerCommand({
-      Name: 'fin-k8s-dev', Type: 'network', Scheme: 'internal',
-      SubnetMappings: [{ SubnetId: 'subnet-a' }, { SubnetId: 'subnet-b' }, { SubnetId: 'subnet-c' }],
-      SecurityGroups: ['sg-nlb'], Tags: [{ Key: 'k8s-ec2:build-id', Value: 'b-1' }],
-    }))).LoadBalancers![0];
+    const lb = (
+      await c.send(
+        new elb.CreateLoadBalancerCommand({
+          Name: 'fin-k8s-dev',
+          Type: 'network',
+          Scheme: 'internal',
+          SubnetMappings: [{ SubnetId: 'subnet-a' }, { SubnetId: 'subnet-b' }, { SubnetId: 'subnet-c' }],
+          SecurityGroups: ['sg-nlb'],
+          Tags: [{ Key: 'k8s-ec2:build-id', Value: 'b-1' }],
+        }),
+      )
+    ).LoadBalancers![0];
     expect(lb.State?.Code).toBe('provisioning');
     expect(lb.SecurityGroups).toEqual(['sg-nlb']);
     expect(lb.AvailabilityZones?.map((z) => z.SubnetId)).toEqual(['subnet-a', 'subnet-b', 'subnet-c']);
     expect(lb.CreatedTime).toBeDefined();
-    await c.send(new elb.ModifyLoadBalancerAttributesCommand({
-      LoadBalancerArn: lb.LoadBalancerArn, Attributes: [{ Key: 'load_balancing.cross_zone.enabled', Value: 'true' }],
-    }));
+    await c.send(
+      new elb.ModifyLoadBalancerAttributesCommand({
+        LoadBalancerArn: lb.LoadBalancerArn,
+        Attributes: [{ Key: 'load_balancing.cross_zone.enabled', Value: 'true' }],
+      }),
+    );
 
-    const layout = [['api', 6443, 6443, ['i-cpa', 'i-cpb', 'i-cpc']], ['http', 80, 30080, ['i-wka', 'i-wkb', 'i-wkc']],
-      ['https', 443, 30443, ['i-wka', 'i-wkb', 'i-wkc']]] as const;
+    const layout = [
+      ['api', 6443, 6443, ['i-cpa', 'i-cpb', 'i-cpc']],
+      ['http', 80, 30080, ['i-wka', 'i-wkb', 'i-wkc']],
+      ['https', 443, 30443, ['i-wka', 'i-wkb', 'i-wkc']],
+    ] as const;
     const tgArns: string[] = [];
     for (const [name, port, nodePort, ids] of layout) {
-      const tg = (await c.send(new elb.CreateTargetGroupCommand({
-        Name: name, Protocol: 'TCP', Port: nodePort, VpcId: 'vpc-1', TargetType: 'instance',
-        HealthCheckProtocol: 'TCP', HealthCheckIntervalSeconds: 10, HealthyThresholdCount: 3,
-      }))).TargetGroups![0];
+      const tg = (
+        await c.send(
+          new elb.CreateTargetGroupCommand({
+            Name: name,
+            Protocol: 'TCP',
+            Port: nodePort,
+            VpcId: 'vpc-1',
+            TargetType: 'instance',
+            HealthCheckProtocol: 'TCP',
+            HealthCheckIntervalSeconds: 10,
+            HealthyThresholdCount: 3,
+          }),
+        )
+      ).TargetGroups![0];
       expect(tg).toMatchObject({ Port: nodePort, HealthCheckEnabled: true, HealthyThresholdCount: 3, LoadBalancerArns: [] });
       tgArns.push(tg.TargetGroupArn!);
-      const attrs = await c.send(new elb.ModifyTargetGroupAttributesCommand({
-        TargetGroupArn: tg.TargetGroupArn, Attributes: [{ Key: 'preserve_client_ip.enabled', Value: 'false' }],
-      }));
+      const attrs = await c.send(
+        new elb.ModifyTargetGroupAttributesCommand({
+          TargetGroupArn: tg.TargetGroupArn,
+          Attributes: [{ Key: 'preserve_client_ip.enabled', Value: 'false' }],
+        }),
+      );
       expect(attrs.Attributes).toContainEqual({ Key: 'preserve_client_ip.enabled', Value: 'false' });
       await c.send(new elb.RegisterTargetsCommand({ TargetGroupArn: tg.TargetGroupArn, Targets: ids.map((Id) => ({ Id })) }));
-      const l = (await c.send(new elb.CreateListenerCommand({
-        LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'TCP', Port: port,
-        DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.TargetGroupArn }],
-      }))).Listeners![0];
+      const l = (
+        await c.send(
+          new elb.CreateListenerCommand({
+            LoadBalancerArn: lb.LoadBalancerArn,
+            Protocol: 'TCP',
+            Port: port,
+            DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.TargetGroupArn }],
+          }),
+        )
+      ).Listeners![0];
       expect(l.DefaultActions?.[0].ForwardConfig?.TargetGroups).toEqual([{ TargetGroupArn: tg.TargetGroupArn, Weight: 1 }]);
     }
 
-    const health = async (tg: string) => (await c.send(new elb.DescribeTargetHealthCommand({ TargetGroupArn: tg }))).TargetHealthDescriptions!;
+    const health = async (tg: string) =>
+      (await c.send(new elb.DescribeTargetHealthCommand({ TargetGroupArn: tg }))).TargetHealthDescriptions!;
     expect((await health(tgArns[0]))[0]).toEqual({
-      Target: { Id: 'i-cpa', Port: 6443 }, HealthCheckPort: '6443',
+      Target: { Id: 'i-cpa', Port: 6443 },
+      HealthCheckPort: '6443',
       TargetHealth: { State: 'initial', Reason: 'Elb.RegistrationInProgress', Description: 'Target registration is in progress' },
     });
     h.clock.advance(150 + 30);
@@ -91,13 +125,17 @@ describe('elbv2 through the real SDK serialisers (in process)', () => {
     expect(limits).toContainEqual({ Name: 'network-load-balancers', Max: '50' });
 
     // Teardown in the order a careful client uses; each error arrives as the SDK's modelled exception.
-    await expect(c.send(new elb.DeleteTargetGroupCommand({ TargetGroupArn: tgArns[0] }))).rejects.toMatchObject({ name: 'ResourceInUseException' });
+    await expect(c.send(new elb.DeleteTargetGroupCommand({ TargetGroupArn: tgArns[0] }))).rejects.toMatchObject({
+      name: 'ResourceInUseException',
+    });
     await c.send(new elb.DeregisterTargetsCommand({ TargetGroupArn: tgArns[0], Targets: [{ Id: 'i-cpa' }] }));
     expect((await health(tgArns[0]))[0].TargetHealth?.State).toBe('draining');
     await c.send(new elb.DeleteLoadBalancerCommand({ LoadBalancerArn: lb.LoadBalancerArn }));
     for (const tg of tgArns) await c.send(new elb.DeleteTargetGroupCommand({ TargetGroupArn: tg }));
-    await expect(c.send(new elb.DescribeLoadBalancersCommand({ LoadBalancerArns: [lb.LoadBalancerArn!] })))
-      .rejects.toMatchObject({ name: 'LoadBalancerNotFoundException', $metadata: { httpStatusCode: 400 } });
+    await expect(c.send(new elb.DescribeLoadBalancersCommand({ LoadBalancerArns: [lb.LoadBalancerArn!] }))).rejects.toMatchObject({
+      name: 'LoadBalancerNotFoundException',
+      $metadata: { httpStatusCode: 400 },
+    });
     expect([...h.ec2.enis.values()].every((e) => e.releaseAt === h.clock.now() + 60_000)).toBe(true);
   });
 
@@ -118,13 +156,19 @@ describe('elbv2 through the real SDK serialisers (in process)', () => {
     const h = harness();
     const c = sdkFor(h);
     await c.send(new elb.CreateTargetGroupCommand({ Name: 'api', Protocol: 'TCP', Port: 6443, VpcId: 'vpc-1' }));
-    await expect(c.send(new elb.CreateTargetGroupCommand({ Name: 'api', Protocol: 'TCP', Port: 80, VpcId: 'vpc-1' })))
-      .rejects.toBeInstanceOf(elb.DuplicateTargetGroupNameException);
-    await expect(c.send(new elb.RegisterTargetsCommand({
-      TargetGroupArn: (await c.send(new elb.DescribeTargetGroupsCommand({ Names: ['api'] }))).TargetGroups![0].TargetGroupArn,
-      Targets: [{ Id: 'i-nope' }],
-    }))).rejects.toBeInstanceOf(elb.InvalidTargetException);
-    await expect(c.send(new elb.CreateLoadBalancerCommand({ Name: 'x', Type: 'network' })))
-      .rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(
+      c.send(new elb.CreateTargetGroupCommand({ Name: 'api', Protocol: 'TCP', Port: 80, VpcId: 'vpc-1' })),
+    ).rejects.toBeInstanceOf(elb.DuplicateTargetGroupNameException);
+    await expect(
+      c.send(
+        new elb.RegisterTargetsCommand({
+          TargetGroupArn: (await c.send(new elb.DescribeTargetGroupsCommand({ Names: ['api'] }))).TargetGroups![0].TargetGroupArn,
+          Targets: [{ Id: 'i-nope' }],
+        }),
+      ),
+    ).rejects.toBeInstanceOf(elb.InvalidTargetException);
+    await expect(c.send(new elb.CreateLoadBalancerCommand({ Name: 'x', Type: 'network' }))).rejects.toMatchObject({
+      name: 'ValidationError',
+    });
   });
 });

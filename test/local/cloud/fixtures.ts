@@ -10,16 +10,36 @@ export const tagSpec = (type: E.ResourceType, tags: Record<string, string>): E.T
 
 /** A VPC with one subnet and one security group, the minimum an instance needs. */
 export async function network(ec2: E.EC2Client, buildId = 'b-1', az = 'ap-northeast-2a') {
-  const vpc = await ec2.send(new E.CreateVpcCommand({ CidrBlock: '10.0.0.0/16', TagSpecifications: [tagSpec('vpc', { [BUILD_TAG]: buildId })] }));
+  const vpc = await ec2.send(
+    new E.CreateVpcCommand({ CidrBlock: '10.0.0.0/16', TagSpecifications: [tagSpec('vpc', { [BUILD_TAG]: buildId })] }),
+  );
   const vpcId = vpc.Vpc!.VpcId!;
-  const subnet = await ec2.send(new E.CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.1.0/24', AvailabilityZone: az, TagSpecifications: [tagSpec('subnet', { [BUILD_TAG]: buildId })] }));
-  const sg = await ec2.send(new E.CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: `nodes-${buildId}`, Description: 'nodes', TagSpecifications: [tagSpec('security-group', { [BUILD_TAG]: buildId })] }));
+  const subnet = await ec2.send(
+    new E.CreateSubnetCommand({
+      VpcId: vpcId,
+      CidrBlock: '10.0.1.0/24',
+      AvailabilityZone: az,
+      TagSpecifications: [tagSpec('subnet', { [BUILD_TAG]: buildId })],
+    }),
+  );
+  const sg = await ec2.send(
+    new E.CreateSecurityGroupCommand({
+      VpcId: vpcId,
+      GroupName: `nodes-${buildId}`,
+      Description: 'nodes',
+      TagSpecifications: [tagSpec('security-group', { [BUILD_TAG]: buildId })],
+    }),
+  );
   return { vpcId, subnetId: subnet.Subnet!.SubnetId!, groupId: sg.GroupId! };
 }
 
 export function runInput(subnetId: string, groupId: string, extra: Partial<E.RunInstancesCommandInput> = {}): E.RunInstancesCommandInput {
   return {
-    ImageId: RHEL_8_10, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, KeyName: 'fin-k8s-key',
+    ImageId: RHEL_8_10,
+    InstanceType: 't3.micro',
+    MinCount: 1,
+    MaxCount: 1,
+    KeyName: 'fin-k8s-key',
     NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: subnetId, Groups: [groupId] }],
     ...extra,
   };

@@ -40,7 +40,9 @@ export async function stopHarness(h: Harness | undefined): Promise<void> {
 }
 
 /** The rejection of `promise` (fails the test if it resolves). */
-export async function rejection(promise: Promise<unknown>): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } }> {
+export async function rejection(
+  promise: Promise<unknown>,
+): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } }> {
   try {
     await promise;
   } catch (error) {

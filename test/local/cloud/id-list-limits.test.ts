@@ -17,7 +17,9 @@ import { Harness, rejection, startHarness, stopHarness } from './helpers';
 let h: Harness;
 // The largest build has 108 instances (7 control planes, 100 workers, the bastion): 216 t3.micro vCPUs. The
 // token buckets are off: dozens of CreateTargetGroup calls would only wait for refills.
-beforeAll(async () => { h = await startHarness({ throttling: false, quotas: { [QUOTA_CODES.onDemandStandardVcpus]: 1000 } }); });
+beforeAll(async () => {
+  h = await startHarness({ throttling: false, quotas: { [QUOTA_CODES.onDemandStandardVcpus]: 1000 } });
+});
 afterAll(() => stopHarness(h));
 afterEach(() => h.cloud.reset());
 
@@ -37,9 +39,16 @@ async function targetGroups(count: number, buildId: string): Promise<string[]> {
   const { vpcId } = await network(h.ec2);
   const arns: string[] = [];
   for (let i = 0; i < count; i++) {
-    const out = await h.elbv2.send(new elb.CreateTargetGroupCommand({
-      Name: `tg-${i}`, Protocol: 'TCP', Port: 30000 + i, VpcId: vpcId, TargetType: 'instance', Tags: tags(buildId, i % 2 === 1),
-    }));
+    const out = await h.elbv2.send(
+      new elb.CreateTargetGroupCommand({
+        Name: `tg-${i}`,
+        Protocol: 'TCP',
+        Port: 30000 + i,
+        VpcId: vpcId,
+        TargetType: 'instance',
+        Tags: tags(buildId, i % 2 === 1),
+      }),
+    );
     arns.push(out.TargetGroups![0].TargetGroupArn!);
   }
   return arns;
@@ -52,7 +61,9 @@ describe('DescribeInstanceStatus instance IDs', () => {
     expect(hundred.InstanceStatuses).toHaveLength(100);
     const err = await rejection(h.ec2.send(new E.DescribeInstanceStatusCommand({ InstanceIds: ids, IncludeAllInstances: true })));
     expect([err.name, err.$metadata.httpStatusCode]).toEqual(['InvalidRequest', 400]);
-    expect(err.message).toBe('101 exceeds the maximum number of instance IDs that can be specificied (100). Please specify fewer than 100 instance IDs.');
+    expect(err.message).toBe(
+      '101 exceeds the maximum number of instance IDs that can be specificied (100). Please specify fewer than 100 instance IDs.',
+    );
   });
 
   it('counts the IDs before looking them up', async () => {
@@ -82,8 +93,21 @@ describe('ELBv2 ARN lists', () => {
   });
 
   it.each<[string, elb.DescribeLoadBalancersCommandInput, string]>([
-    ['21 ARNs are refused', { LoadBalancerArns: Array.from({ length: 21 }, (_, i) => `arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:loadbalancer/net/lb-${i}/0123456789abcdef`) }, 'ValidationError'],
-    ['21 names are looked up (no count limit)', { Names: Array.from({ length: 21 }, (_, i) => `lb-${i}`) }, 'LoadBalancerNotFoundException'],
+    [
+      '21 ARNs are refused',
+      {
+        LoadBalancerArns: Array.from(
+          { length: 21 },
+          (_, i) => `arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:loadbalancer/net/lb-${i}/0123456789abcdef`,
+        ),
+      },
+      'ValidationError',
+    ],
+    [
+      '21 names are looked up (no count limit)',
+      { Names: Array.from({ length: 21 }, (_, i) => `lb-${i}`) },
+      'LoadBalancerNotFoundException',
+    ],
   ])('DescribeLoadBalancers: %s', async (_what, input, code) => {
     expect((await rejection(h.elbv2.send(new elb.DescribeLoadBalancersCommand(input)))).name).toBe(code);
   });

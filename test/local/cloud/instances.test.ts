@@ -12,7 +12,8 @@ beforeAll(async () => {
 afterAll(() => stopHarness(h));
 afterEach(() => h.cloud.reset());
 
-const describe1 = async (id: string) => (await h.ec2.send(new E.DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0].Instances![0];
+const describe1 = async (id: string) =>
+  (await h.ec2.send(new E.DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0].Instances![0];
 const status1 = async (id: string) =>
   (await h.ec2.send(new E.DescribeInstanceStatusCommand({ InstanceIds: [id], IncludeAllInstances: true }))).InstanceStatuses![0];
 
@@ -45,18 +46,25 @@ describe('instances', () => {
     expect((await describe1(id)).State?.Name).toBe('shutting-down');
     h.cloud.clock.advance(0.001); // 45 simulated seconds
     expect((await describe1(id)).State?.Name).toBe('terminated');
-    const running = await h.ec2.send(new E.DescribeInstancesCommand({ Filters: [{ Name: 'instance-state-name', Values: ['pending', 'running'] }] }));
+    const running = await h.ec2.send(
+      new E.DescribeInstancesCommand({ Filters: [{ Name: 'instance-state-name', Values: ['pending', 'running'] }] }),
+    );
     expect(running.Reservations).toEqual([]);
   });
 
   it('launches with the requested metadata options, encrypted volumes, private IPs from the subnet and no public IP', async () => {
     const { subnetId, groupId } = await network(h.ec2);
-    const run = await h.ec2.send(new E.RunInstancesCommand(runInput(subnetId, groupId, {
-      MinCount: 2, MaxCount: 2,
-      MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
-      BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 50, VolumeType: 'gp3', Encrypted: true } }],
-      TagSpecifications: [tagSpec('instance', { [BUILD_TAG]: 'b-1', Name: 'cp-1' }), tagSpec('volume', { [BUILD_TAG]: 'b-1' })],
-    })));
+    const run = await h.ec2.send(
+      new E.RunInstancesCommand(
+        runInput(subnetId, groupId, {
+          MinCount: 2,
+          MaxCount: 2,
+          MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
+          BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 50, VolumeType: 'gp3', Encrypted: true } }],
+          TagSpecifications: [tagSpec('instance', { [BUILD_TAG]: 'b-1', Name: 'cp-1' }), tagSpec('volume', { [BUILD_TAG]: 'b-1' })],
+        }),
+      ),
+    );
     const [a, b] = run.Instances!;
     expect(a.MetadataOptions?.HttpTokens).toBe('required');
     expect(a.PrivateIpAddress).toMatch(/^10\.0\.1\.\d+$/);
@@ -65,10 +73,19 @@ describe('instances', () => {
     expect(a.Placement?.AvailabilityZone).toBe('ap-northeast-2a');
     expect(a.SecurityGroups?.map((g) => g.GroupId)).toEqual([groupId]);
     expect(a.Tags).toEqual(expect.arrayContaining([{ Key: 'Name', Value: 'cp-1' }]));
-    const { Volumes } = await h.ec2.send(new E.DescribeVolumesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [a.InstanceId!] }] }));
+    const { Volumes } = await h.ec2.send(
+      new E.DescribeVolumesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [a.InstanceId!] }] }),
+    );
     expect(Volumes?.map((v) => [v.Encrypted, v.VolumeType, v.Size])).toEqual([[true, 'gp3', 50]]);
     expect(Volumes?.[0].Tags).toEqual([{ Key: BUILD_TAG, Value: 'b-1' }]);
-    const byTag = await h.ec2.send(new E.DescribeInstancesCommand({ Filters: [{ Name: `tag:${BUILD_TAG}`, Values: ['b-1'] }, { Name: 'subnet-id', Values: [subnetId] }] }));
+    const byTag = await h.ec2.send(
+      new E.DescribeInstancesCommand({
+        Filters: [
+          { Name: `tag:${BUILD_TAG}`, Values: ['b-1'] },
+          { Name: 'subnet-id', Values: [subnetId] },
+        ],
+      }),
+    );
     expect(byTag.Reservations?.[0].Instances).toHaveLength(2);
   });
 
@@ -93,14 +110,23 @@ describe('instances', () => {
     ['more vCPUs than the quota', { InstanceType: 'm6i.4xlarge', MinCount: 5, MaxCount: 5 }, 'VcpuLimitExceeded'],
   ])('rejects %s', async (_what, extra, code) => {
     const { subnetId, groupId } = await network(h.ec2, 'b-1', 'ap-northeast-2b');
-    const err = await rejection(h.ec2.send(new E.RunInstancesCommand(runInput(subnetId, groupId, extra as Partial<E.RunInstancesCommandInput>))));
+    const err = await rejection(
+      h.ec2.send(new E.RunInstancesCommand(runInput(subnetId, groupId, extra as Partial<E.RunInstancesCommandInput>))),
+    );
     expect(err.name).toBe(code);
   });
 
-  it('lists a build\'s live resources across services, without terminated instances', async () => {
+  it("lists a build's live resources across services, without terminated instances", async () => {
     const { subnetId, groupId } = await network(h.ec2, 'b-9');
-    const run = await h.ec2.send(new E.RunInstancesCommand(runInput(subnetId, groupId, { TagSpecifications: [tagSpec('instance', { [BUILD_TAG]: 'b-9' })] })));
-    expect(h.cloud.resources('b-9').map((r) => `${r.service}:${r.type}`).sort()).toEqual(['ec2:instance', 'ec2:security-group', 'ec2:subnet', 'ec2:vpc']);
+    const run = await h.ec2.send(
+      new E.RunInstancesCommand(runInput(subnetId, groupId, { TagSpecifications: [tagSpec('instance', { [BUILD_TAG]: 'b-9' })] })),
+    );
+    expect(
+      h.cloud
+        .resources('b-9')
+        .map((r) => `${r.service}:${r.type}`)
+        .sort(),
+    ).toEqual(['ec2:instance', 'ec2:security-group', 'ec2:subnet', 'ec2:vpc']);
     await h.ec2.send(new E.TerminateInstancesCommand({ InstanceIds: [run.Instances![0].InstanceId!] }));
     expect(h.cloud.resources('b-9').map((r) => r.type)).toContain('instance'); // shutting-down is still live
     h.cloud.clock.advance(45);
@@ -110,7 +136,14 @@ describe('instances', () => {
   it('tags and untags existing resources and finds them with DescribeTags', async () => {
     const { vpcId } = await network(h.ec2);
     await h.ec2.send(new E.CreateTagsCommand({ Resources: [vpcId], Tags: [{ Key: 'team', Value: 'platform' }] }));
-    const { Tags } = await h.ec2.send(new E.DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [vpcId] }, { Name: 'key', Values: ['team'] }] }));
+    const { Tags } = await h.ec2.send(
+      new E.DescribeTagsCommand({
+        Filters: [
+          { Name: 'resource-id', Values: [vpcId] },
+          { Name: 'key', Values: ['team'] },
+        ],
+      }),
+    );
     expect(Tags).toEqual([{ ResourceId: vpcId, ResourceType: 'vpc', Key: 'team', Value: 'platform' }]);
     await h.ec2.send(new E.DeleteTagsCommand({ Resources: [vpcId], Tags: [{ Key: 'team' }] }));
     const after = await h.ec2.send(new E.DescribeVpcsCommand({ Filters: [{ Name: 'tag-key', Values: ['team'] }] }));

@@ -13,7 +13,9 @@ const createVpc = (buildId: string): E.CreateVpcCommand =>
 
 describe('a fault after the action (response lost)', () => {
   let h: Harness;
-  beforeAll(async () => { h = await startHarness({ throttling: false }); });
+  beforeAll(async () => {
+    h = await startHarness({ throttling: false });
+  });
   afterAll(() => stopHarness(h));
   afterEach(() => h.cloud.reset());
 
@@ -37,17 +39,36 @@ describe('a fault after the action (response lost)', () => {
   it.each([
     {
       action: 'RunInstances',
-      create: async (subnetId: string, groupId: string) => (await h.ec2.send(new E.RunInstancesCommand(runInput(subnetId, groupId, {
-        ClientToken: 'lost-3-cp-1', TagSpecifications: [tagSpec('instance', { [BUILD_TAG]: 'lost-3' })],
-      })))).Instances![0].InstanceId,
-      listed: async () => ((await h.ec2.send(new E.DescribeInstancesCommand({ Filters: ownedBy('lost-3') }))).Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId),
+      create: async (subnetId: string, groupId: string) =>
+        (
+          await h.ec2.send(
+            new E.RunInstancesCommand(
+              runInput(subnetId, groupId, {
+                ClientToken: 'lost-3-cp-1',
+                TagSpecifications: [tagSpec('instance', { [BUILD_TAG]: 'lost-3' })],
+              }),
+            ),
+          )
+        ).Instances![0].InstanceId,
+      listed: async () =>
+        ((await h.ec2.send(new E.DescribeInstancesCommand({ Filters: ownedBy('lost-3') }))).Reservations ?? [])
+          .flatMap((r) => r.Instances ?? [])
+          .map((i) => i.InstanceId),
     },
     {
       action: 'CreateRouteTable',
-      create: async (_subnetId: string, _groupId: string, vpcId: string) => (await h.ec2.send(new E.CreateRouteTableCommand({
-        VpcId: vpcId, ClientToken: 'lost-3-public-route-table', TagSpecifications: [tagSpec('route-table', { [BUILD_TAG]: 'lost-3' })],
-      }))).RouteTable!.RouteTableId,
-      listed: async () => ((await h.ec2.send(new E.DescribeRouteTablesCommand({ Filters: ownedBy('lost-3') }))).RouteTables ?? []).map((t) => t.RouteTableId),
+      create: async (_subnetId: string, _groupId: string, vpcId: string) =>
+        (
+          await h.ec2.send(
+            new E.CreateRouteTableCommand({
+              VpcId: vpcId,
+              ClientToken: 'lost-3-public-route-table',
+              TagSpecifications: [tagSpec('route-table', { [BUILD_TAG]: 'lost-3' })],
+            }),
+          )
+        ).RouteTable!.RouteTableId,
+      listed: async () =>
+        ((await h.ec2.send(new E.DescribeRouteTablesCommand({ Filters: ownedBy('lost-3') }))).RouteTables ?? []).map((t) => t.RouteTableId),
     },
   ])('is harmless for $action with a ClientToken: the SDK retry gets the same resource back', async ({ action, create, listed }) => {
     const { vpcId, subnetId, groupId } = await network(h.ec2, 'lost-3');
@@ -58,7 +79,7 @@ describe('a fault after the action (response lost)', () => {
     expect(await listed()).toEqual([id]);
   });
 
-  it('does not fire (nor count) when the action itself fails: the caller gets the action\'s own error', async () => {
+  it("does not fire (nor count) when the action itself fails: the caller gets the action's own error", async () => {
     h.cloud.faults.add({ action: 'CreateVpc', code: 'InternalError', count: 1, phase: 'after' });
     const err = await rejection(h.ec2Once.send(new E.CreateVpcCommand({ CidrBlock: '10.0.0.0/8' })));
     expect(err.name).toBe('InvalidVpc.Range');
@@ -73,32 +94,44 @@ describe('a fault after the action (response lost)', () => {
 
   it('takes `phase` over the control interface and rejects an unknown phase', async () => {
     const posted = await fetch(`${h.cloud.url}/_cloud/faults`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ action: 'AllocateAddress', code: 'InternalError', count: 1, phase: 'after' }),
     });
     expect(posted.status).toBe(201);
     expect(await posted.json()).toMatchObject({ action: 'AllocateAddress', phase: 'after', fired: 0 });
-    const err = await rejection(h.ec2Once.send(new E.AllocateAddressCommand({
-      Domain: 'vpc', TagSpecifications: [tagSpec('elastic-ip', { [BUILD_TAG]: 'lost-5' })],
-    })));
+    const err = await rejection(
+      h.ec2Once.send(
+        new E.AllocateAddressCommand({
+          Domain: 'vpc',
+          TagSpecifications: [tagSpec('elastic-ip', { [BUILD_TAG]: 'lost-5' })],
+        }),
+      ),
+    );
     expect(err.name).toBe('InternalError');
     const addresses = (await h.ec2.send(new E.DescribeAddressesCommand({ Filters: ownedBy('lost-5') }))).Addresses ?? [];
     expect(addresses).toHaveLength(1);
 
-    const bad = await fetch(`${h.cloud.url}/_cloud/faults`, { method: 'POST', body: JSON.stringify({ action: 'CreateVpc', code: 'InternalError', phase: 'during' }) });
+    const bad = await fetch(`${h.cloud.url}/_cloud/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ action: 'CreateVpc', code: 'InternalError', phase: 'during' }),
+    });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('phase');
   });
 });
 
-describe('the functions\' ec2Once client (creates without ClientToken) against lost answers and throttling', () => {
+describe("the functions' ec2Once client (creates without ClientToken) against lost answers and throttling", () => {
   let h: Harness;
   let ec2Once: E.EC2Client;
   beforeAll(async () => {
     h = await startHarness({ throttling: false });
     ec2Once = createClients('ap-northeast-2', { AWS_ENDPOINT_URL_EC2: h.cloud.url }).ec2Once;
   });
-  afterAll(async () => { ec2Once.destroy(); await stopHarness(h); });
+  afterAll(async () => {
+    ec2Once.destroy();
+    await stopHarness(h);
+  });
   afterEach(() => h.cloud.reset());
 
   it('does not resend CreateVpc after a lost answer: the error surfaces, one request, one VPC', async () => {

@@ -15,12 +15,15 @@ import { seoulSpecInput } from '../../fixtures/build';
 import { Harness, rejection, startHarness, stopHarness } from './helpers';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
 afterAll(() => stopHarness(h));
 afterEach(() => h.cloud.reset());
 
 const newVpc = async () => (await h.ec2.send(new E.CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId!;
-const createGroup = async (GroupName: string) => h.ec2.send(new E.CreateSecurityGroupCommand({ GroupName, Description: 'd', VpcId: await newVpc() }));
+const createGroup = async (GroupName: string) =>
+  h.ec2.send(new E.CreateSecurityGroupCommand({ GroupName, Description: 'd', VpcId: await newVpc() }));
 const createLoadBalancer = (Name: string) =>
   h.elbv2.send(new elb.CreateLoadBalancerCommand({ Name, Type: 'network', Scheme: 'internal', Subnets: ['subnet-0123456789abcdef0'] }));
 const createTargetGroup = async (Name: string) =>
@@ -77,11 +80,17 @@ describe('cluster names whose derived names AWS refuses', () => {
 
   it.each(['sg', 'sg-lab'])('%p: the cloud refuses the security groups, and the spec refuses the name first', async (name) => {
     await expect(ensureSecurityGroups(h, planFor(name), await newVpc())).rejects.toThrow(InvalidSpec);
-    expect(validateSpec(seoulSpecInput({ name }))).toMatchObject({ ok: false, errors: [expect.objectContaining({ field: 'name', code: 'NAME_RESERVED_PREFIX' })] });
+    expect(validateSpec(seoulSpecInput({ name }))).toMatchObject({
+      ok: false,
+      errors: [expect.objectContaining({ field: 'name', code: 'NAME_RESERVED_PREFIX' })],
+    });
   });
 
   it.each(['internal', 'internal-apps'])('%p: the cloud refuses the load balancer, and the spec refuses the name first', async (name) => {
     expect((await rejection(createLoadBalancer(planFor(name).loadBalancer.name))).name).toBe('ValidationError');
-    expect(validateSpec(seoulSpecInput({ name }))).toMatchObject({ ok: false, errors: [expect.objectContaining({ field: 'name', code: 'NAME_RESERVED_PREFIX' })] });
+    expect(validateSpec(seoulSpecInput({ name }))).toMatchObject({
+      ok: false,
+      errors: [expect.objectContaining({ field: 'name', code: 'NAME_RESERVED_PREFIX' })],
+    });
   });
 });

@@ -13,8 +13,12 @@ function instances(h: H, zone: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => {
     const id = `i-${zone}${String(i).padStart(16, '0')}`;
     h.ec2.instances.set(id, {
-      instanceId: id, state: 'running', vpcId: 'vpc-1', subnetId: `subnet-${zone}`,
-      privateIpAddress: `10.0.${ZONES.indexOf(zone)}.${i % 250}`, availabilityZone: `ap-northeast-2${zone}`,
+      instanceId: id,
+      state: 'running',
+      vpcId: 'vpc-1',
+      subnetId: `subnet-${zone}`,
+      privateIpAddress: `10.0.${ZONES.indexOf(zone)}.${i % 250}`,
+      availabilityZone: `ap-northeast-2${zone}`,
     });
     return id;
   });
@@ -24,7 +28,9 @@ function nlb(crossZone: boolean) {
   const h = harness();
   const lbArn = h.call('CreateLoadBalancer', NLB_PARAMS).LoadBalancers[0].LoadBalancerArn;
   h.call('ModifyLoadBalancerAttributes', {
-    LoadBalancerArn: lbArn, 'Attributes.member.1.Key': 'load_balancing.cross_zone.enabled', 'Attributes.member.1.Value': String(crossZone),
+    LoadBalancerArn: lbArn,
+    'Attributes.member.1.Key': 'load_balancing.cross_zone.enabled',
+    'Attributes.member.1.Value': String(crossZone),
   });
   /** A target group behind the NLB on `port` (or not behind it, with `listen: false`). */
   const group = (port: number, listen = true): string => {

@@ -6,7 +6,9 @@ import { BUILD_TAG, network, tagSpec } from './fixtures';
 import { Harness, rejection, startHarness, stopHarness } from './helpers';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
 afterAll(() => stopHarness(h));
 afterEach(() => h.cloud.reset());
 
@@ -21,14 +23,26 @@ describe('embedded cloud protocol', () => {
     expect(subnetId).toMatch(/^subnet-[0-9a-f]{17}$/);
     expect(groupId).toMatch(/^sg-[0-9a-f]{17}$/);
     const { Vpcs } = await h.ec2.send(new E.DescribeVpcsCommand({ VpcIds: [vpcId] }));
-    expect(Vpcs?.[0]).toMatchObject({ VpcId: vpcId, CidrBlock: '10.0.0.0/16', State: 'available', Tags: [{ Key: BUILD_TAG, Value: 'b-1' }] });
+    expect(Vpcs?.[0]).toMatchObject({
+      VpcId: vpcId,
+      CidrBlock: '10.0.0.0/16',
+      State: 'available',
+      Tags: [{ Key: BUILD_TAG, Value: 'b-1' }],
+    });
   });
 
   it.each([
     ['tag:<key> with a wildcard', [{ Name: `tag:${BUILD_TAG}`, Values: ['b-*'] }], 1],
     ['tag-key', [{ Name: 'tag-key', Values: [BUILD_TAG] }], 1],
     ['a non-matching tag value', [{ Name: `tag:${BUILD_TAG}`, Values: ['other'] }], 0],
-    ['two filters ANDed', [{ Name: 'cidr-block', Values: ['10.0.0.0/16'] }, { Name: `tag:${BUILD_TAG}`, Values: ['nope'] }], 0],
+    [
+      'two filters ANDed',
+      [
+        { Name: 'cidr-block', Values: ['10.0.0.0/16'] },
+        { Name: `tag:${BUILD_TAG}`, Values: ['nope'] },
+      ],
+      0,
+    ],
   ])('filters VPCs by %s', async (_name, Filters, expected) => {
     await network(h.ec2);
     const { Vpcs } = await h.ec2.send(new E.DescribeVpcsCommand({ Filters }));
@@ -55,7 +69,8 @@ describe('embedded cloud protocol', () => {
     const ids = new Set([...first.Subnets!, ...second.Subnets!].map((s) => s.SubnetId));
     expect(ids.size).toBe(8);
     const all: string[] = [];
-    for await (const page of E.paginateDescribeSubnets({ client: h.ec2, pageSize: 5 }, {})) all.push(...page.Subnets!.map((s) => s.SubnetId!));
+    for await (const page of E.paginateDescribeSubnets({ client: h.ec2, pageSize: 5 }, {}))
+      all.push(...page.Subnets!.map((s) => s.SubnetId!));
     expect(all).toHaveLength(8);
   });
 
@@ -69,21 +84,24 @@ describe('embedded cloud protocol', () => {
     ['InvalidInternetGatewayID.NotFound', () => new E.DeleteInternetGatewayCommand({ InternetGatewayId: 'igw-0123456789abcdef0' })],
     ['InvalidKeyPair.NotFound', () => new E.DescribeKeyPairsCommand({ KeyNames: ['no-such-key'] })],
     ['InvalidParameterValue', () => new E.CreateVpcCommand({ CidrBlock: '10.0.0.300/16' })],
-  ] as Array<[string, () => unknown]>)(
-    'answers %s as the SDK error name with HTTP 400',
-    async (code, command) => {
-      const err = await rejection(h.ec2.send(command() as never));
-      expect(err.name).toBe(code);
-      expect(err.$metadata.httpStatusCode).toBe(400);
-    },
-  );
+  ] as Array<[string, () => unknown]>)('answers %s as the SDK error name with HTTP 400', async (code, command) => {
+    const err = await rejection(h.ec2.send(command() as never));
+    expect(err.name).toBe(code);
+    expect(err.$metadata.httpStatusCode).toBe(400);
+  });
 
   it('finds the seeded key pair and the RHEL 8 images by owner and name', async () => {
     const { KeyPairs } = await h.ec2.send(new E.DescribeKeyPairsCommand({ KeyNames: ['fin-k8s-key'] }));
     expect(KeyPairs?.[0].KeyName).toBe('fin-k8s-key');
-    const { Images } = await h.ec2.send(new E.DescribeImagesCommand({
-      Owners: ['309956199498'], Filters: [{ Name: 'name', Values: ['RHEL-8*'] }, { Name: 'architecture', Values: ['x86_64'] }],
-    }));
+    const { Images } = await h.ec2.send(
+      new E.DescribeImagesCommand({
+        Owners: ['309956199498'],
+        Filters: [
+          { Name: 'name', Values: ['RHEL-8*'] },
+          { Name: 'architecture', Values: ['x86_64'] },
+        ],
+      }),
+    );
     const names = Images!.map((i) => i.Name!);
     expect(names).toContain('RHEL-8.10.0_HVM-20240904-x86_64-0-Hourly2-GP3');
     expect(names.every((n) => n.startsWith('RHEL-8') && n.includes('x86_64'))).toBe(true);
@@ -91,7 +109,12 @@ describe('embedded cloud protocol', () => {
 
   it('offers common types in every AZ but m6i.metal only in some', async () => {
     const offered = async (type: string) => {
-      const out = await h.ec2.send(new E.DescribeInstanceTypeOfferingsCommand({ LocationType: 'availability-zone', Filters: [{ Name: 'instance-type', Values: [type] }] }));
+      const out = await h.ec2.send(
+        new E.DescribeInstanceTypeOfferingsCommand({
+          LocationType: 'availability-zone',
+          Filters: [{ Name: 'instance-type', Values: [type] }],
+        }),
+      );
       return out.InstanceTypeOfferings!.map((o) => o.Location).sort();
     };
     expect(await offered('m6i.large')).toEqual(['ap-northeast-2a', 'ap-northeast-2b', 'ap-northeast-2c', 'ap-northeast-2d']);

@@ -14,35 +14,62 @@ import { seoulSpecInput } from '../../fixtures/build';
 import { Harness, rejection, startHarness, stopHarness } from './helpers';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
 afterAll(() => stopHarness(h));
 afterEach(() => h.cloud.reset());
 
 const newVpc = async () => (await h.ec2.send(new E.CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId!;
-const newGroup = async (vpcId: string, name = 'g') => (await h.ec2.send(new E.CreateSecurityGroupCommand({ GroupName: name, Description: 'd', VpcId: vpcId }))).GroupId!;
+const newGroup = async (vpcId: string, name = 'g') =>
+  (await h.ec2.send(new E.CreateSecurityGroupCommand({ GroupName: name, Description: 'd', VpcId: vpcId }))).GroupId!;
 /** `count` TCP rules on port `port` from distinct /24s. */
-const fromCidrs = (count: number, port = 443): E.IpPermission[] =>
-  [{ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: Array.from({ length: count }, (_, i) => ({ CidrIp: `172.16.${i}.0/24` })) }];
-const fromGroups = (groupIds: string[], port = 22): E.IpPermission[] =>
-  [{ IpProtocol: 'tcp', FromPort: port, ToPort: port, UserIdGroupPairs: groupIds.map((GroupId) => ({ GroupId })) }];
-const ingress = (GroupId: string, IpPermissions: E.IpPermission[]) => h.ec2.send(new E.AuthorizeSecurityGroupIngressCommand({ GroupId, IpPermissions }));
-const egress = (GroupId: string, IpPermissions: E.IpPermission[]) => h.ec2.send(new E.AuthorizeSecurityGroupEgressCommand({ GroupId, IpPermissions }));
+const fromCidrs = (count: number, port = 443): E.IpPermission[] => [
+  { IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: Array.from({ length: count }, (_, i) => ({ CidrIp: `172.16.${i}.0/24` })) },
+];
+const fromGroups = (groupIds: string[], port = 22): E.IpPermission[] => [
+  { IpProtocol: 'tcp', FromPort: port, ToPort: port, UserIdGroupPairs: groupIds.map((GroupId) => ({ GroupId })) },
+];
+const ingress = (GroupId: string, IpPermissions: E.IpPermission[]) =>
+  h.ec2.send(new E.AuthorizeSecurityGroupIngressCommand({ GroupId, IpPermissions }));
+const egress = (GroupId: string, IpPermissions: E.IpPermission[]) =>
+  h.ec2.send(new E.AuthorizeSecurityGroupEgressCommand({ GroupId, IpPermissions }));
 
 async function ruleCounts(groupId: string): Promise<{ inbound: number; outbound: number }> {
-  const { SecurityGroupRules = [] } = await h.ec2.send(new E.DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }));
+  const { SecurityGroupRules = [] } = await h.ec2.send(
+    new E.DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }),
+  );
   return { inbound: SecurityGroupRules.filter((r) => !r.IsEgress).length, outbound: SecurityGroupRules.filter((r) => r.IsEgress).length };
 }
 
 async function expectQuotaRefusal(call: Promise<unknown>): Promise<void> {
   const err = await rejection(call);
-  expect([err.name, err.message, err.$metadata.httpStatusCode]).toEqual(['RulesPerSecurityGroupLimitExceeded', 'The maximum number of rules per security group has been reached.', 400]);
+  expect([err.name, err.message, err.$metadata.httpStatusCode]).toEqual([
+    'RulesPerSecurityGroupLimitExceeded',
+    'The maximum number of rules per security group has been reached.',
+    400,
+  ]);
 }
 
 describe('rules per security group', () => {
   it.each<[string, (g: string, peers: string[]) => Promise<unknown>, (g: string, peers: string[]) => Promise<unknown>]>([
     ['60 CIDR rules in one request', (g) => ingress(g, fromCidrs(60)), (g) => ingress(g, fromCidrs(1, 80))],
-    ['60 CIDR rules over several requests and ports', async (g) => { await ingress(g, fromCidrs(30, 80)); await ingress(g, fromCidrs(30, 443)); }, (g) => ingress(g, fromCidrs(1, 8443))],
-    ['59 CIDR rules and one group reference', async (g, peers) => { await ingress(g, fromCidrs(59)); await ingress(g, fromGroups(peers.slice(0, 1))); }, (g, peers) => ingress(g, fromGroups(peers.slice(1, 2)))],
+    [
+      '60 CIDR rules over several requests and ports',
+      async (g) => {
+        await ingress(g, fromCidrs(30, 80));
+        await ingress(g, fromCidrs(30, 443));
+      },
+      (g) => ingress(g, fromCidrs(1, 8443)),
+    ],
+    [
+      '59 CIDR rules and one group reference',
+      async (g, peers) => {
+        await ingress(g, fromCidrs(59));
+        await ingress(g, fromGroups(peers.slice(0, 1)));
+      },
+      (g, peers) => ingress(g, fromGroups(peers.slice(1, 2))),
+    ],
     ['the default egress rule and 59 more', (g) => egress(g, fromCidrs(59)), (g) => egress(g, fromCidrs(1, 80))],
   ])('takes %s and refuses the 61st in that direction', async (_what, fill, oneMore) => {
     const vpcId = await newVpc();
@@ -69,7 +96,12 @@ describe('rules per security group', () => {
   it('frees a slot when a rule is revoked', async () => {
     const groupId = await newGroup(await newVpc());
     await ingress(groupId, fromCidrs(60));
-    await h.ec2.send(new E.RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '172.16.0.0/24' }] }] }));
+    await h.ec2.send(
+      new E.RevokeSecurityGroupIngressCommand({
+        GroupId: groupId,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '172.16.0.0/24' }] }],
+      }),
+    );
     await ingress(groupId, fromCidrs(1, 80));
   });
 });
@@ -77,10 +109,11 @@ describe('rules per security group', () => {
 describe('the plan’s rule count and the rules the cloud creates', () => {
   const cidrs = (n: number) => Array.from({ length: n }, (_, i) => `172.16.${i}.0/24`);
   const listeners = (n: number) => Array.from({ length: n }, (_, i) => ({ port: 8000 + i, nodePort: 30000 + i }));
-  const spec = (ingressCount: number, clientCidrs: number, sshCidrs = 1): BuildSpecInput => seoulSpecInput({
-    bastion: { instanceType: 't3.micro', allowedSshCidrs: cidrs(sshCidrs).map((c) => c.replace('172.16', '198.51')) },
-    loadBalancer: { crossZone: true, allowedClientCidrs: cidrs(clientCidrs), ingress: listeners(ingressCount) },
-  });
+  const spec = (ingressCount: number, clientCidrs: number, sshCidrs = 1): BuildSpecInput =>
+    seoulSpecInput({
+      bastion: { instanceType: 't3.micro', allowedSshCidrs: cidrs(sshCidrs).map((c) => c.replace('172.16', '198.51')) },
+      loadBalancer: { crossZone: true, allowedClientCidrs: cidrs(clientCidrs), ingress: listeners(ingressCount) },
+    });
   const planOf = (input: BuildSpecInput): Plan => {
     const shaped = parseSpecShape(input);
     if (!shaped.ok) throw new Error(JSON.stringify(shaped.errors));
@@ -103,7 +136,10 @@ describe('the plan’s rule count and the rules the cloud creates', () => {
     ['3 listener ports × 21 CIDRs', spec(2, 20)],
     ['11 listener ports × 6 CIDRs', spec(10, 5)],
   ])('agree that %s is too many: the spec refuses it, and the cloud refuses the rules (QuotaExceeded)', async (_what, input) => {
-    expect(validateSpec(input)).toMatchObject({ ok: false, errors: [expect.objectContaining({ code: SPEC_LIMIT_CODES.securityGroupRules })] });
+    expect(validateSpec(input)).toMatchObject({
+      ok: false,
+      errors: [expect.objectContaining({ code: SPEC_LIMIT_CODES.securityGroupRules })],
+    });
     await expect(ensureSecurityGroups(h, planOf(input), await newVpc())).rejects.toThrow(QuotaExceeded);
   });
 });

@@ -11,7 +11,13 @@ beforeEach(() => jest.spyOn(Date, 'now').mockImplementation(() => now));
 afterEach(() => jest.restoreAllMocks());
 
 /** How many of `n` requests the throttle admits, all at the same instant. */
-function admitted(throttle: Throttle, n: number, action: string, params: Record<string, string> = {}, service: 'ec2' | 'elbv2' = 'ec2'): number {
+function admitted(
+  throttle: Throttle,
+  n: number,
+  action: string,
+  params: Record<string, string> = {},
+  service: 'ec2' | 'elbv2' = 'ec2',
+): number {
   let ok = 0;
   for (let i = 0; i < n; i++) {
     try {
@@ -19,7 +25,9 @@ function admitted(throttle: Throttle, n: number, action: string, params: Record<
       ok++;
     } catch (error) {
       expect(error).toBeInstanceOf(CloudError);
-      expect(error).toMatchObject(service === 'ec2' ? { code: 'RequestLimitExceeded', httpStatus: 503 } : { code: 'Throttling', httpStatus: 400 });
+      expect(error).toMatchObject(
+        service === 'ec2' ? { code: 'RequestLimitExceeded', httpStatus: 503 } : { code: 'Throttling', httpStatus: 400 },
+      );
     }
   }
   return ok;

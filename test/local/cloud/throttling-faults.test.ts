@@ -6,10 +6,18 @@ import { Harness, rejection, startHarness, stopHarness } from './helpers';
 
 type Outcome = { ok: boolean; name?: string; status?: number };
 const settle = (promises: Array<Promise<unknown>>): Promise<Outcome[]> =>
-  Promise.all(promises.map((p) => p.then(
-    () => ({ ok: true }),
-    (e: { name: string; $metadata?: { httpStatusCode?: number } }) => ({ ok: false, name: e.name, status: e.$metadata?.httpStatusCode }),
-  )));
+  Promise.all(
+    promises.map((p) =>
+      p.then(
+        () => ({ ok: true }),
+        (e: { name: string; $metadata?: { httpStatusCode?: number } }) => ({
+          ok: false,
+          name: e.name,
+          status: e.$metadata?.httpStatusCode,
+        }),
+      ),
+    ),
+  );
 
 describe('throttling', () => {
   let on: Harness;
@@ -21,7 +29,10 @@ describe('throttling', () => {
     on = await startHarness();
     off = await startHarness({ throttling: false });
   });
-  afterAll(async () => { await stopHarness(on); await stopHarness(off); });
+  afterAll(async () => {
+    await stopHarness(on);
+    await stopHarness(off);
+  });
   beforeEach(() => {
     jest.spyOn(Date, 'now').mockImplementation(() => wallClock);
     on.cloud.reset(); // full buckets for each test
@@ -30,7 +41,8 @@ describe('throttling', () => {
 
   it('answers RequestLimitExceeded (503) when RunInstances bursts past its bucket of 5, and refills 2 tokens a second', async () => {
     const { subnetId, groupId } = await network(on.ec2);
-    const burst = (n: number) => settle(Array.from({ length: n }, () => on.ec2Once.send(new E.RunInstancesCommand(runInput(subnetId, groupId)))));
+    const burst = (n: number) =>
+      settle(Array.from({ length: n }, () => on.ec2Once.send(new E.RunInstancesCommand(runInput(subnetId, groupId)))));
     const admitted = (outcomes: Outcome[]) => outcomes.filter((o) => o.ok).length;
     const outcomes = await burst(8);
     expect(admitted(outcomes)).toBe(5);
@@ -41,12 +53,19 @@ describe('throttling', () => {
 
   it('never throttles when throttling is off', async () => {
     const { subnetId, groupId } = await network(off.ec2);
-    const outcomes = await settle(Array.from({ length: 12 }, () => off.ec2Once.send(new E.RunInstancesCommand(runInput(subnetId, groupId)))));
+    const outcomes = await settle(
+      Array.from({ length: 12 }, () => off.ec2Once.send(new E.RunInstancesCommand(runInput(subnetId, groupId)))),
+    );
     expect(outcomes.every((o) => o.ok)).toBe(true);
   });
 
   it('answers ELBv2 Throttling (400) past the describe bucket of 40', async () => {
-    const elbv2 = new ElasticLoadBalancingV2Client({ region: 'ap-northeast-2', endpoint: on.cloud.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    const elbv2 = new ElasticLoadBalancingV2Client({
+      region: 'ap-northeast-2',
+      endpoint: on.cloud.url,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
     const outcomes = await settle(Array.from({ length: 45 }, () => elbv2.send(new DescribeLoadBalancersCommand({}))));
     elbv2.destroy();
     const throttled = outcomes.filter((o) => !o.ok);
@@ -57,7 +76,9 @@ describe('throttling', () => {
 
 describe('fault injection', () => {
   let h: Harness;
-  beforeAll(async () => { h = await startHarness({ throttling: false }); });
+  beforeAll(async () => {
+    h = await startHarness({ throttling: false });
+  });
   afterAll(() => stopHarness(h));
   afterEach(() => h.cloud.reset());
 
@@ -75,13 +96,24 @@ describe('fault injection', () => {
   it('fails only requests aimed at the given AZ (by subnet or Placement)', async () => {
     const a = await network(h.ec2, 'b-a', 'ap-northeast-2a');
     const b = await network(h.ec2, 'b-b', 'ap-northeast-2b');
-    h.cloud.faults.add({ service: 'ec2', action: 'RunInstances', code: 'InsufficientInstanceCapacity', az: 'ap-northeast-2b', message: 'We currently do not have sufficient capacity' });
+    h.cloud.faults.add({
+      service: 'ec2',
+      action: 'RunInstances',
+      code: 'InsufficientInstanceCapacity',
+      az: 'ap-northeast-2b',
+      message: 'We currently do not have sufficient capacity',
+    });
     await expect(h.ec2Once.send(new E.RunInstancesCommand(runInput(a.subnetId, a.groupId)))).resolves.toBeDefined();
     const err = await rejection(h.ec2Once.send(new E.RunInstancesCommand(runInput(b.subnetId, b.groupId))));
     expect(err.message).toContain('sufficient capacity');
-    const viaPlacement = await rejection(h.ec2Once.send(new E.RunInstancesCommand({
-      ...runInput(b.subnetId, b.groupId), Placement: { AvailabilityZone: 'ap-northeast-2b' },
-    })));
+    const viaPlacement = await rejection(
+      h.ec2Once.send(
+        new E.RunInstancesCommand({
+          ...runInput(b.subnetId, b.groupId),
+          Placement: { AvailabilityZone: 'ap-northeast-2b' },
+        }),
+      ),
+    );
     expect(viaPlacement.name).toBe('InsufficientInstanceCapacity');
   });
 
@@ -102,7 +134,12 @@ describe('fault injection', () => {
 
   it('renders injected ELBv2 errors in the query error shape', async () => {
     h.cloud.faults.add({ service: 'elbv2', action: '*', code: 'Throttling', message: 'Rate exceeded' });
-    const elbv2 = new ElasticLoadBalancingV2Client({ region: 'ap-northeast-2', endpoint: h.cloud.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    const elbv2 = new ElasticLoadBalancingV2Client({
+      region: 'ap-northeast-2',
+      endpoint: h.cloud.url,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
     const err = await rejection(elbv2.send(new DescribeLoadBalancersCommand({})));
     elbv2.destroy();
     expect([err.name, err.message, err.$metadata.httpStatusCode]).toEqual(['Throttling', 'Rate exceeded', 400]);
@@ -111,13 +148,21 @@ describe('fault injection', () => {
 
   it('takes rules over the control interface', async () => {
     const posted = await fetch(`${h.cloud.url}/_cloud/faults`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ action: 'CreateVpc', code: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        action: 'CreateVpc',
+        code: 'UnauthorizedOperation',
+        message: 'You are not authorized to perform this operation.',
+      }),
     });
     expect(posted.status).toBe(201);
     const err = await rejection(h.ec2Once.send(new E.CreateVpcCommand({ CidrBlock: '10.0.0.0/16' })));
     expect(err.name).toBe('UnauthorizedOperation');
-    const bad = await fetch(`${h.cloud.url}/_cloud/faults`, { method: 'POST', body: JSON.stringify({ action: 'X', code: 'Y', probability: 2 }) });
+    const bad = await fetch(`${h.cloud.url}/_cloud/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ action: 'X', code: 'Y', probability: 2 }),
+    });
     expect(bad.status).toBe(400);
     expect((await fetch(`${h.cloud.url}/_cloud/faults`, { method: 'DELETE' })).status).toBe(204);
     await expect(h.ec2Once.send(new E.CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).resolves.toBeDefined();

@@ -37,10 +37,12 @@ let sfn: LocalStepFunctions;
 let served: Awaited<ReturnType<typeof serveStepFunctions>>;
 let client: SFNClient;
 
-const handlers = (name: string): LocalHandler => async () => {
-  attempts[name] = (attempts[name] ?? 0) + 1;
-  return (fakes[name] ?? (async () => ({})))(attempts[name]);
-};
+const handlers =
+  (name: string): LocalHandler =>
+  async () => {
+    attempts[name] = (attempts[name] ?? 0) + 1;
+    return (fakes[name] ?? (async () => ({})))(attempts[name]);
+  };
 
 function failure(name: string, message: string): Error {
   const error = new Error(message);
@@ -105,7 +107,10 @@ describe('GetExecutionHistory inside a Parallel', () => {
       await nodes.opened;
       return { nodes: 3 };
     };
-    fakes['launch-bastion'] = async () => { await bastion.opened; return { bastion: 'i-b' }; };
+    fakes['launch-bastion'] = async () => {
+      await bastion.opened;
+      return { bastion: 'i-b' };
+    };
     const arn = sfn.createStateMachine('tiny', TWO_BRANCHES);
     const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'b-1', input: '{}' }));
 
@@ -116,7 +121,10 @@ describe('GetExecutionHistory inside a Parallel', () => {
     expect(bastionEntered.id!).toBeLessThan(failed.id!); // the branches did interleave
     expect(stateOf(midRun, failed)).toBe('LaunchNodes');
     expect(stepsFromHistory(midRun, true).steps.map((s) => [s.name, s.status])).toEqual([
-      ['Preflight', 'succeeded'], ['Provision', 'running'], ['LaunchNodes', 'retrying'], ['LaunchBastion', 'running'],
+      ['Preflight', 'succeeded'],
+      ['Provision', 'running'],
+      ['LaunchNodes', 'retrying'],
+      ['LaunchBastion', 'running'],
     ]);
 
     bastion.open();
@@ -146,7 +154,10 @@ describe('GetExecutionHistory inside a Parallel', () => {
     expect(nodes2.previousEventId).toBe(next(nodesStarted1)[0].id);
     const [nodesStarted2] = next(nodes2);
     const [nodesSucceeded] = next(nodesStarted2);
-    expect(nodesSucceeded).toMatchObject({ type: 'LambdaFunctionSucceeded', lambdaFunctionSucceededEventDetails: { output: '{"nodes":3}' } });
+    expect(nodesSucceeded).toMatchObject({
+      type: 'LambdaFunctionSucceeded',
+      lambdaFunctionSucceededEventDetails: { output: '{"nodes":3}' },
+    });
     expect(previous('TaskStateExited', 'LaunchNodes')).toBe(nodesSucceeded.id);
     const lastBranchExit = Math.max(id('TaskStateExited', 'LaunchNodes'), id('TaskStateExited', 'LaunchBastion'));
     expect(previous('ParallelStateSucceeded')).toBe(lastBranchExit);
@@ -173,17 +184,25 @@ describe('GetExecutionHistory inside a Parallel', () => {
 
 describe('GetExecutionHistory of the real build definition', () => {
   it('credits a caught branch failure and every Lambda event to its own state through a rollback', async () => {
-    fakes['launch-nodes'] = async () => { throw failure('InsufficientCapacity', 'no m6i.large in ap-northeast-2c'); };
+    fakes['launch-nodes'] = async () => {
+      throw failure('InsufficientCapacity', 'no m6i.large in ap-northeast-2c');
+    };
     fakes['verify-baseline'] = async () => ({});
     const arn = sfn.createStateMachine('k8s-ec2-build', scaleDefinitionTime(buildDefinition(), 1000));
-    const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'b-3', input: '{"buildId":"b-3"}' }));
+    const { executionArn } = await client.send(
+      new StartExecutionCommand({ stateMachineArn: arn, name: 'b-3', input: '{"buildId":"b-3"}' }),
+    );
     await sfn.idle();
     const events = await history(executionArn!);
 
     // Every Lambda event sits on the chain of the state whose function it called; every exit on its own entry.
-    const resourceOfState = new Map(find(events, 'LambdaFunctionScheduled').map((e) => [stateOf(events, e), e.lambdaFunctionScheduledEventDetails!.resource]));
+    const resourceOfState = new Map(
+      find(events, 'LambdaFunctionScheduled').map((e) => [stateOf(events, e), e.lambdaFunctionScheduledEventDetails!.resource]),
+    );
     expect(resourceOfState.get('LaunchNodes')).toBe(lambdaOf('launch-nodes'));
-    expect(resourceOfState.get('RollbackDeleteNetwork') ?? resourceOfState.get('RollbackTeardownNetwork')).toBe(lambdaOf('teardown-network'));
+    expect(resourceOfState.get('RollbackDeleteNetwork') ?? resourceOfState.get('RollbackTeardownNetwork')).toBe(
+      lambdaOf('teardown-network'),
+    );
     const byId = new Map(events.map((e) => [e.id!, e]));
     for (const e of events.filter((x) => x.type!.startsWith('LambdaFunction'))) {
       let scheduled: HistoryEvent | undefined = e;
@@ -199,8 +218,13 @@ describe('GetExecutionHistory of the real build definition', () => {
     expect(nodesFailed).toHaveLength(1); // a terminal error: no Retry names it
     expect(find(events, 'TaskStateExited', 'LaunchNodes')[0].previousEventId).toBe(nodesFailed[0].id);
     const view = stepsFromHistory(events, false);
-    expect(view.steps.filter((s) => ['LaunchNodes', 'CreateLoadBalancer', 'LaunchBastion'].includes(s.name)).map((s) => [s.name, s.status]))
-      .toEqual([['LaunchNodes', 'failed'], ['CreateLoadBalancer', 'succeeded'], ['LaunchBastion', 'succeeded']]);
+    expect(
+      view.steps.filter((s) => ['LaunchNodes', 'CreateLoadBalancer', 'LaunchBastion'].includes(s.name)).map((s) => [s.name, s.status]),
+    ).toEqual([
+      ['LaunchNodes', 'failed'],
+      ['CreateLoadBalancer', 'succeeded'],
+      ['LaunchBastion', 'succeeded'],
+    ]);
     expect(view.failure).toMatchObject({ step: 'LaunchNodes', error: 'InsufficientCapacity' });
     expect(events.at(-1)).toMatchObject({ type: 'ExecutionFailed', executionFailedEventDetails: { error: 'BuildRolledBack' } });
     expect(events.at(-1)!.previousEventId).toBe(find(events, 'FailStateEntered')[0].id);

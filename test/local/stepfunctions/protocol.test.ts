@@ -1,6 +1,11 @@
 import {
-  CreateStateMachineCommand, DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient,
-  StartExecutionCommand, StopExecutionCommand,
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { statusChangeEvent } from '../../../local/stepfunctions/events';
 import { LocalStepFunctions } from '../../../local/stepfunctions/service';
@@ -14,7 +19,10 @@ import { gates, serveStepFunctions } from './serve';
  */
 const POLL: object = { ErrorEquals: ['ResourceNotReady'], IntervalSeconds: 0.005, MaxAttempts: 240, BackoffRate: 1 };
 /** One Task (the Preflight handler), retried while it says ResourceNotReady, as a readiness poll is. */
-const ONE_STEP = { StartAt: 'Preflight', States: { Preflight: { Type: 'Task', Resource: '${PreflightFunctionArn}', Retry: [POLL], End: true } } };
+const ONE_STEP = {
+  StartAt: 'Preflight',
+  States: { Preflight: { Type: 'Task', Resource: '${PreflightFunctionArn}', Retry: [POLL], End: true } },
+};
 
 let preflight: LocalHandler;
 let calls: number;
@@ -26,11 +34,13 @@ let url: string;
 let machineArn: string;
 let buildArn: string;
 
-const fakeHandlers = (name: string): LocalHandler => async (input) => {
-  if (name !== 'preflight') return {};
-  calls++;
-  return preflight(input);
-};
+const fakeHandlers =
+  (name: string): LocalHandler =>
+  async (input) => {
+    if (name !== 'preflight') return {};
+    calls++;
+    return preflight(input);
+  };
 
 const notReady = () => Object.assign(new Error('instances still pending'), { name: 'ResourceNotReady' });
 
@@ -53,7 +63,8 @@ async function rejection(promise: Promise<unknown>): Promise<{ name: string; $me
   throw new Error('expected the call to fail, but it succeeded');
 }
 
-const start = (name: string, input = '{"n":1}', arn = machineArn) => client.send(new StartExecutionCommand({ stateMachineArn: arn, name, input }));
+const start = (name: string, input = '{"n":1}', arn = machineArn) =>
+  client.send(new StartExecutionCommand({ stateMachineArn: arn, name, input }));
 const describe_ = (executionArn: string) => client.send(new DescribeExecutionCommand({ executionArn }));
 
 beforeEach(async () => {
@@ -61,7 +72,12 @@ beforeEach(async () => {
   statusEvents = [];
   preflight = async () => ({ ok: true });
   // The event is built inside the callback: the execution object goes on changing afterwards.
-  sfn = new LocalStepFunctions({ handlers: fakeHandlers, onStatusChange: (change) => { statusEvents.push(statusChangeEvent(change)); } });
+  sfn = new LocalStepFunctions({
+    handlers: fakeHandlers,
+    onStatusChange: (change) => {
+      statusEvents.push(statusChangeEvent(change));
+    },
+  });
   machineArn = sfn.createStateMachine('tiny', ONE_STEP);
   buildArn = sfn.createStateMachine('k8s-ec2-build', scaleDefinitionTime(buildDefinition(), 1000));
   served = await serveStepFunctions(sfn);
@@ -78,7 +94,10 @@ afterEach(async () => {
 describe('StartExecution', () => {
   it('returns the same execution for the same name and input while it runs, and refuses a different input', async () => {
     const held = gate();
-    preflight = async () => { await held.opened; return {}; };
+    preflight = async () => {
+      await held.opened;
+      return {};
+    };
     const first = await start('build-1');
     const again = await start('build-1');
     expect(again.executionArn).toBe(first.executionArn);
@@ -115,8 +134,12 @@ describe('DescribeExecution', () => {
     await sfn.idle();
     const described = await describe_(started.executionArn!);
     expect(described).toMatchObject({
-      executionArn: started.executionArn, stateMachineArn: machineArn, name: 'build-1', status: 'SUCCEEDED',
-      input: '{"buildId":"b-1"}', output: '{"ok":true}',
+      executionArn: started.executionArn,
+      stateMachineArn: machineArn,
+      name: 'build-1',
+      status: 'SUCCEEDED',
+      input: '{"buildId":"b-1"}',
+      output: '{"ok":true}',
     });
     expect(described.startDate).toBeInstanceOf(Date);
     expect(described.stopDate).toBeInstanceOf(Date);
@@ -132,7 +155,9 @@ describe('DescribeExecution', () => {
   });
 
   it("ends with a Fail state's error and the failure record as JSON cause (quotes kept)", async () => {
-    preflight = async () => { throw Object.assign(new Error('spec.name "fin k8s" has a space'), { name: 'PreflightFailed' }); };
+    preflight = async () => {
+      throw Object.assign(new Error('spec.name "fin k8s" has a space'), { name: 'PreflightFailed' });
+    };
     const { executionArn } = await start('failing', '{"buildId":"b-1"}', buildArn);
     await sfn.idle();
     const described = await describe_(executionArn!);
@@ -162,7 +187,10 @@ describe('ListExecutions', () => {
 
   it('filters by status and knows only its own state machine', async () => {
     const held = gate();
-    preflight = async () => { await held.opened; return {}; };
+    preflight = async () => {
+      await held.opened;
+      return {};
+    };
     await start('running');
     const running = await client.send(new ListExecutionsCommand({ stateMachineArn: machineArn, statusFilter: 'RUNNING' }));
     const succeeded = await client.send(new ListExecutionsCommand({ stateMachineArn: machineArn, statusFilter: 'SUCCEEDED' }));
@@ -174,7 +202,9 @@ describe('ListExecutions', () => {
 
 describe('StopExecution', () => {
   it('aborts a polling execution: ABORTED with its error and cause, a status event, and no further invocation', async () => {
-    preflight = async () => { throw notReady(); };
+    preflight = async () => {
+      throw notReady();
+    };
     const { executionArn } = await start('polling');
     await until(() => calls >= 3);
     const stopped = await client.send(new StopExecutionCommand({ executionArn, error: 'Cancelled', cause: 'user asked' }));
@@ -185,10 +215,18 @@ describe('StopExecution', () => {
     await sfn.idle();
     await new Promise((resolve) => setTimeout(resolve, 30)); // several poll intervals, for a stray retry to show
     expect(calls).toBe(callsAtStop);
-    expect(await describe_(executionArn!)).toMatchObject({ status: 'ABORTED', error: 'Cancelled', cause: 'user asked', stopDate: stopped.stopDate });
+    expect(await describe_(executionArn!)).toMatchObject({
+      status: 'ABORTED',
+      error: 'Cancelled',
+      cause: 'user asked',
+      stopDate: stopped.stopDate,
+    });
     expect(statusEvents.map((e) => e.detail.status)).toEqual(['RUNNING', 'ABORTED']);
     const { events } = await client.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1 }));
-    expect(events![0]).toMatchObject({ type: 'ExecutionAborted', executionAbortedEventDetails: { error: 'Cancelled', cause: 'user asked' } });
+    expect(events![0]).toMatchObject({
+      type: 'ExecutionAborted',
+      executionAbortedEventDetails: { error: 'Cancelled', cause: 'user asked' },
+    });
   });
 
   it('leaves a finished execution as it was', async () => {
@@ -203,8 +241,13 @@ describe('StopExecution', () => {
 describe('stopAll (a clean shutdown)', () => {
   it('ends executions still waiting for readiness at once, instead of waiting out the poll interval', async () => {
     // An hour between polls: stopAll can end within the test's timeout only by cutting the wait short.
-    const hourlyPoll = sfn.createStateMachine('hourly-poll', { ...ONE_STEP, States: { Preflight: { ...ONE_STEP.States.Preflight, Retry: [{ ...POLL, IntervalSeconds: 3600 }] } } });
-    preflight = async () => { throw notReady(); };
+    const hourlyPoll = sfn.createStateMachine('hourly-poll', {
+      ...ONE_STEP,
+      States: { Preflight: { ...ONE_STEP.States.Preflight, Retry: [{ ...POLL, IntervalSeconds: 3600 }] } },
+    });
+    preflight = async () => {
+      throw notReady();
+    };
     const arns = [(await start('a', '{}', hourlyPoll)).executionArn!, (await start('b', '{}', hourlyPoll)).executionArn!];
     await until(() => calls === 2); // each has polled once and waits for the next
     await sfn.stopAll();
@@ -215,11 +258,16 @@ describe('stopAll (a clean shutdown)', () => {
 
   it('waits for an invocation already running, so the cloud is not closed under it, and starts none after', async () => {
     const held = gate();
-    preflight = async () => { await held.opened; throw notReady(); };
+    preflight = async () => {
+      await held.opened;
+      throw notReady();
+    };
     await start('in-flight');
     await until(() => calls === 1);
     let ended = false;
-    const stopping = sfn.stopAll().then(() => { ended = true; });
+    const stopping = sfn.stopAll().then(() => {
+      ended = true;
+    });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(ended).toBe(false);
     held.open();
@@ -229,14 +277,19 @@ describe('stopAll (a clean shutdown)', () => {
 
   it('gives a hung invocation only its grace period', async () => {
     const never = gate(); // opened only by afterEach
-    preflight = async () => { await never.opened; return {}; };
+    preflight = async () => {
+      await never.opened;
+      return {};
+    };
     await start('hung');
     await until(() => calls === 1);
     // Fake timers from here on (the requests are done): the grace period is crossed by hand, to the millisecond.
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'hrtime', 'performance', 'Date'] });
     try {
       let ended = false;
-      const stopping = sfn.stopAll({ graceMs: 50 }).then(() => { ended = true; });
+      const stopping = sfn.stopAll({ graceMs: 50 }).then(() => {
+        ended = true;
+      });
       // Once the execution has ended, the grace period is the one timer left.
       while (jest.getTimerCount() === 0) await new Promise((resolve) => setImmediate(resolve));
       await jest.advanceTimersByTimeAsync(49);
@@ -257,16 +310,32 @@ describe('status change events', () => {
     expect(statusEvents.map((e) => e.detail.status)).toEqual(['RUNNING', 'SUCCEEDED']);
     const [running, succeeded] = statusEvents;
     expect(running).toMatchObject({
-      'detail-type': 'Step Functions Execution Status Change', source: 'aws.states', region: 'ap-northeast-2', account: '000000000000',
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      region: 'ap-northeast-2',
+      account: '000000000000',
       resources: [executionArn],
-      detail: { executionArn, stateMachineArn: machineArn, name: 'build-1', status: 'RUNNING', input: '{"buildId":"b-1"}', output: null, stopDate: null },
+      detail: {
+        executionArn,
+        stateMachineArn: machineArn,
+        name: 'build-1',
+        status: 'RUNNING',
+        input: '{"buildId":"b-1"}',
+        output: null,
+        stopDate: null,
+      },
     });
     expect(succeeded.detail).toMatchObject({ status: 'SUCCEEDED', output: '{"ok":true}', stopDate: expect.any(Number) });
     expect(new Date(succeeded.time).getTime()).toBe(succeeded.detail.stopDate);
   });
 
   it('never change an execution when the listener throws', async () => {
-    const failing = new LocalStepFunctions({ handlers: fakeHandlers, onStatusChange: () => { throw new Error('EventBridge down'); } });
+    const failing = new LocalStepFunctions({
+      handlers: fakeHandlers,
+      onStatusChange: () => {
+        throw new Error('EventBridge down');
+      },
+    });
     const arn = failing.createStateMachine('tiny', ONE_STEP);
     const execution = failing.startExecution(arn, 'x', '{}');
     await failing.idle();
@@ -276,14 +345,17 @@ describe('status change events', () => {
 
 describe('the JSON protocol', () => {
   it('answers an action it does not serve with UnknownOperationException', async () => {
-    const error = await rejection(client.send(new CreateStateMachineCommand({ name: 'x', definition: '{}', roleArn: 'arn:aws:iam::000000000000:role/x' })));
+    const error = await rejection(
+      client.send(new CreateStateMachineCommand({ name: 'x', definition: '{}', roleArn: 'arn:aws:iam::000000000000:role/x' })),
+    );
     expect(error.name).toBe('UnknownOperationException');
     expect(error.$metadata.httpStatusCode).toBe(400);
   });
 
   it('answers a body that is not JSON with SerializationException', async () => {
     const res = await fetch(url, {
-      method: 'POST', body: '{"executionArn":',
+      method: 'POST',
+      body: '{"executionArn":',
       headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.DescribeExecution' },
     });
     expect(res.status).toBe(400);

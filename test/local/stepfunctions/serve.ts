@@ -16,7 +16,12 @@ export async function serveStepFunctions(sfn: LocalStepFunctions) {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new SFNClient({ region: sfn.region, endpoint: url, maxAttempts: 1, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const client = new SFNClient({
+    region: sfn.region,
+    endpoint: url,
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   return {
     url,
     client,
@@ -36,7 +41,9 @@ export function gates() {
   return {
     gate() {
       let open!: () => void;
-      const opened = new Promise<void>((resolve) => { open = resolve; });
+      const opened = new Promise<void>((resolve) => {
+        open = resolve;
+      });
       pending.push(open);
       return { open, opened };
     },

@@ -16,7 +16,11 @@ export const teardownArn = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT
 /** An SDK-shaped service error; the one builder all unit tests share. */
 export { awsError as sdkError } from '../../fixtures/aws';
 
-export function apiEvent(method: string, path: string, options: { body?: string; headers?: Record<string, string>; query?: Record<string, string> } = {}): APIGatewayProxyEvent {
+export function apiEvent(
+  method: string,
+  path: string,
+  options: { body?: string; headers?: Record<string, string>; query?: Record<string, string> } = {},
+): APIGatewayProxyEvent {
   return {
     httpMethod: method,
     path,

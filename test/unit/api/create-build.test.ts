@@ -28,9 +28,17 @@ describe('POST /builds', () => {
         console: `https://ap-northeast-2.console.aws.amazon.com/states/home?region=ap-northeast-2#/v2/executions/details/${buildArn(BUILD_ID)}`,
       },
     });
-    expect(answer.headers).toMatchObject({ 'Content-Type': 'application/json', 'X-Request-Id': 'req-1234', Location: `/builds/${BUILD_ID}` });
+    expect(answer.headers).toMatchObject({
+      'Content-Type': 'application/json',
+      'X-Request-Id': 'req-1234',
+      Location: `/builds/${BUILD_ID}`,
+    });
     const [start] = sfn.commandCalls(StartExecutionCommand);
-    expect(start.args[0].input).toEqual({ stateMachineArn: BUILD_MACHINE, name: BUILD_ID, input: JSON.stringify({ buildId: BUILD_ID, spec }) });
+    expect(start.args[0].input).toEqual({
+      stateMachineArn: BUILD_MACHINE,
+      name: BUILD_ID,
+      input: JSON.stringify({ buildId: BUILD_ID, spec }),
+    });
   });
 
   it('keeps the spec as sent: defaults are not filled in the execution input', async () => {
@@ -112,7 +120,11 @@ describe('POST /builds with an Idempotency-Key', () => {
     // Same spec with its keys in another order: the same body as far as JSON is concerned.
     const reordered = Object.fromEntries(Object.entries(seoulSpecInput()).reverse());
     sfn.on(DescribeExecutionCommand).resolves({
-      executionArn: buildArn(ID), stateMachineArn: BUILD_MACHINE, name: ID, status: 'SUCCEEDED', startDate: new Date(),
+      executionArn: buildArn(ID),
+      stateMachineArn: BUILD_MACHINE,
+      name: ID,
+      status: 'SUCCEEDED',
+      startDate: new Date(),
       input: JSON.stringify({ buildId: ID, spec: reordered }),
     });
     const answer = await call(withKey(seoulSpecInput()));
@@ -124,7 +136,11 @@ describe('POST /builds with an Idempotency-Key', () => {
   it('answers 409 IDEMPOTENCY_CONFLICT when the key was used with a different body', async () => {
     sfn.on(StartExecutionCommand).rejects(sdkError('ExecutionAlreadyExists'));
     sfn.on(DescribeExecutionCommand).resolves({
-      executionArn: buildArn(ID), stateMachineArn: BUILD_MACHINE, name: ID, status: 'RUNNING', startDate: new Date(),
+      executionArn: buildArn(ID),
+      stateMachineArn: BUILD_MACHINE,
+      name: ID,
+      status: 'RUNNING',
+      startDate: new Date(),
       input: JSON.stringify({ buildId: ID, spec: seoulSpecInput({ workers: { count: 6 } }) }),
     });
     const answer = await call(withKey(seoulSpecInput()));
@@ -134,7 +150,13 @@ describe('POST /builds with an Idempotency-Key', () => {
 
   it('answers 409 when the key was used for a build of another cluster name, starting nothing', async () => {
     const other = idempotentBuildId('other-cluster', KEY);
-    sfn.on(ListExecutionsCommand).resolves({ executions: [{ executionArn: buildArn(other), stateMachineArn: BUILD_MACHINE, name: other, status: 'SUCCEEDED', startDate: new Date() }] });
+    sfn
+      .on(ListExecutionsCommand)
+      .resolves({
+        executions: [
+          { executionArn: buildArn(other), stateMachineArn: BUILD_MACHINE, name: other, status: 'SUCCEEDED', startDate: new Date() },
+        ],
+      });
     const answer = await call(withKey(seoulSpecInput()));
     expect(answer.statusCode).toBe(409);
     expect(answer.body.error).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', field: 'Idempotency-Key' });
@@ -179,8 +201,18 @@ describe('POST /builds when Step Functions refuses', () => {
 
 describe('POST /builds with a spec AWS would refuse half way', () => {
   it.each([
-    { problem: 'a name that makes the load balancer internal-…', body: seoulSpecInput({ name: 'internal-apps' }), code: 'NAME_RESERVED_PREFIX', field: 'name' },
-    { problem: 'a name that makes security groups sg-…', body: seoulSpecInput({ name: 'sg-lab' }), code: 'NAME_RESERVED_PREFIX', field: 'name' },
+    {
+      problem: 'a name that makes the load balancer internal-…',
+      body: seoulSpecInput({ name: 'internal-apps' }),
+      code: 'NAME_RESERVED_PREFIX',
+      field: 'name',
+    },
+    {
+      problem: 'a name that makes security groups sg-…',
+      body: seoulSpecInput({ name: 'sg-lab' }),
+      code: 'NAME_RESERVED_PREFIX',
+      field: 'name',
+    },
     {
       problem: 'more NLB rules than a security group holds',
       body: seoulSpecInput({ loadBalancer: { allowedClientCidrs: Array.from({ length: 20 }, (_, i) => `172.16.${i}.0/24`) } }),

@@ -1,4 +1,10 @@
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, type ExecutionStatus } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+  type ExecutionStatus,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { seoulSpecInput } from '../../fixtures/build';
 import { apiEvent, BUILD_MACHINE, buildArn, call, sdkError, TEARDOWN_MACHINE, teardownArn } from './api-fixtures';
@@ -7,9 +13,22 @@ const sfn = mockClient(SFNClient);
 const ID = 'fin-k8s-dev-20261125-101530-ab12';
 const spec = seoulSpecInput();
 const build = (status: string, error?: string) =>
-  ({ executionArn: buildArn(ID), stateMachineArn: BUILD_MACHINE, name: ID, status, error, startDate: new Date(), input: JSON.stringify({ buildId: ID, spec }) }) as never;
-const teardown = (n: number, status: string, buildId = ID) =>
-  ({ executionArn: teardownArn(`${buildId}--destroy-${n}`), stateMachineArn: TEARDOWN_MACHINE, name: `${buildId}--destroy-${n}`, status: status as ExecutionStatus, startDate: new Date() });
+  ({
+    executionArn: buildArn(ID),
+    stateMachineArn: BUILD_MACHINE,
+    name: ID,
+    status,
+    error,
+    startDate: new Date(),
+    input: JSON.stringify({ buildId: ID, spec }),
+  }) as never;
+const teardown = (n: number, status: string, buildId = ID) => ({
+  executionArn: teardownArn(`${buildId}--destroy-${n}`),
+  stateMachineArn: TEARDOWN_MACHINE,
+  name: `${buildId}--destroy-${n}`,
+  status: status as ExecutionStatus,
+  startDate: new Date(),
+});
 const del = () => call(apiEvent('DELETE', `/builds/${ID}`));
 
 beforeEach(() => {
@@ -67,7 +86,8 @@ describe('DELETE /builds/{id}', () => {
 
   it('reads teardowns across pages of the teardown machine', async () => {
     sfn.on(DescribeExecutionCommand).resolves(build('SUCCEEDED'));
-    sfn.on(ListExecutionsCommand, { stateMachineArn: TEARDOWN_MACHINE })
+    sfn
+      .on(ListExecutionsCommand, { stateMachineArn: TEARDOWN_MACHINE })
       .resolvesOnce({ executions: [teardown(1, 'RUNNING', 'other-1')], nextToken: 'p2' })
       .resolvesOnce({ executions: [teardown(1, 'RUNNING')] });
     const answer = await del();

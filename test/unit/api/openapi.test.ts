@@ -10,9 +10,13 @@ import { specJsonSchema } from '../../../functions/core/spec';
 const doc = parse(readFileSync(join(__dirname, '../../../openapi.yaml'), 'utf8')) as any;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
-  Object.keys(item).filter((m) => METHODS.includes(m)).map((m) => `${m.toUpperCase()} ${path}`),
+  Object.keys(item)
+    .filter((m) => METHODS.includes(m))
+    .map((m) => `${m.toUpperCase()} ${path}`),
 );
-const operations = Object.values(doc.paths as Record<string, Record<string, any>>).flatMap((item) => METHODS.filter((m) => item[m]).map((m) => item[m]));
+const operations = Object.values(doc.paths as Record<string, Record<string, any>>).flatMap((item) =>
+  METHODS.filter((m) => item[m]).map((m) => item[m]),
+);
 
 describe('openapi.yaml', () => {
   it('is an OpenAPI 3.0 document', () => {
@@ -33,7 +37,12 @@ describe('openapi.yaml', () => {
   });
 
   it('requires SigV4 (IAM) on every operation', () => {
-    expect(doc.components.securitySchemes.sigv4).toMatchObject({ type: 'apiKey', in: 'header', name: 'Authorization', 'x-amazon-apigateway-authtype': 'awsSigv4' });
+    expect(doc.components.securitySchemes.sigv4).toMatchObject({
+      type: 'apiKey',
+      in: 'header',
+      name: 'Authorization',
+      'x-amazon-apigateway-authtype': 'awsSigv4',
+    });
     for (const op of operations) {
       expect(op['x-amazon-apigateway-auth']).toEqual({ type: 'AWS_IAM' });
       expect(op.security).toEqual([{ sigv4: [] }]);
@@ -45,7 +54,8 @@ describe('openapi.yaml', () => {
     for (const op of operations) {
       const errors = Object.entries(op.responses as Record<string, any>).filter(([code]) => Number(code) >= 400);
       expect(errors.length).toBeGreaterThan(0);
-      for (const [, response] of errors) expect(response.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+      for (const [, response] of errors)
+        expect(response.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
     }
     expect(doc.components.schemas.Error.properties.error.required).toEqual(['code', 'message']);
   });

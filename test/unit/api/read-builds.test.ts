@@ -1,4 +1,11 @@
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type ExecutionStatus, type HistoryEvent } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  type ExecutionStatus,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { renderArtifact } from '../../../functions/core/artifacts';
 import { seoulSpec, seoulSpecInput } from '../../fixtures/build';
@@ -17,7 +24,9 @@ function execution(status: string, extra: Record<string, unknown> = {}) {
 
 /** An AWS-shaped history: events chained by previousEventId, one second apart. */
 function history(...specs: Array<[type: string, prev: number, details?: Record<string, unknown>]>): HistoryEvent[] {
-  return specs.map(([type, previousEventId, details], i) => ({ id: i + 1, previousEventId, type, timestamp: at(i + 1), ...details }) as HistoryEvent);
+  return specs.map(
+    ([type, previousEventId, details], i) => ({ id: i + 1, previousEventId, type, timestamp: at(i + 1), ...details }) as HistoryEvent,
+  );
 }
 const entered = (name: string) => ({ stateEnteredEventDetails: { name } });
 const exited = (name: string) => ({ stateExitedEventDetails: { name } });
@@ -26,18 +35,51 @@ const lambdaCause = (errorType: string, errorMessage: string) => JSON.stringify(
 /** Preflight ok; CreateNetwork throttled once then ok; in the Parallel, LaunchNodes fails for good; rollback; Fail. */
 const rolledBackHistory = history(
   ['ExecutionStarted', 0], // 1
-  ['TaskStateEntered', 1, entered('Preflight')], ['TaskScheduled', 2], ['TaskStarted', 3], ['TaskSucceeded', 4], ['TaskStateExited', 5, exited('Preflight')], // 2-6
-  ['TaskStateEntered', 6, entered('CreateNetwork')], ['TaskScheduled', 7], ['TaskStarted', 8], // 7-9
+  ['TaskStateEntered', 1, entered('Preflight')],
+  ['TaskScheduled', 2],
+  ['TaskStarted', 3],
+  ['TaskSucceeded', 4],
+  ['TaskStateExited', 5, exited('Preflight')], // 2-6
+  ['TaskStateEntered', 6, entered('CreateNetwork')],
+  ['TaskScheduled', 7],
+  ['TaskStarted', 8], // 7-9
   ['TaskFailed', 9, { taskFailedEventDetails: { error: 'AwsThrottled', cause: lambdaCause('AwsThrottled', 'slow down') } }], // 10
-  ['TaskScheduled', 10], ['TaskStarted', 11], ['TaskSucceeded', 12], ['TaskStateExited', 13, exited('CreateNetwork')], // 11-14
-  ['ParallelStateEntered', 14, entered('Provision')], ['ParallelStateStarted', 15], // 15-16
-  ['TaskStateEntered', 16, entered('LaunchNodes')], ['TaskStateEntered', 16, entered('CreateLoadBalancer')], ['TaskStateEntered', 16, entered('LaunchBastion')], // 17-19
-  ['TaskScheduled', 17], ['TaskScheduled', 18], ['TaskScheduled', 19], ['TaskStarted', 20], ['TaskStarted', 21], ['TaskStarted', 22], // 20-25
-  ['TaskSucceeded', 24], ['TaskStateExited', 26, exited('CreateLoadBalancer')], // 26-27
-  ['TaskFailed', 23, { taskFailedEventDetails: { error: 'InsufficientCapacity', cause: lambdaCause('InsufficientCapacity', 'no m6i.large in ap-northeast-2c') } }], // 28
-  ['ParallelStateFailed', 28], ['ParallelStateExited', 29, exited('Provision')], // 29-30
-  ['TaskStateEntered', 30, entered('RollbackNetwork')], ['LambdaFunctionScheduled', 31], ['LambdaFunctionStarted', 32], ['LambdaFunctionSucceeded', 33], ['TaskStateExited', 34, exited('RollbackNetwork')], // 31-35
-  ['FailStateEntered', 35, entered('BuildRolledBack')], ['ExecutionFailed', 36, { executionFailedEventDetails: { error: 'BuildRolledBack' } }], // 36-37
+  ['TaskScheduled', 10],
+  ['TaskStarted', 11],
+  ['TaskSucceeded', 12],
+  ['TaskStateExited', 13, exited('CreateNetwork')], // 11-14
+  ['ParallelStateEntered', 14, entered('Provision')],
+  ['ParallelStateStarted', 15], // 15-16
+  ['TaskStateEntered', 16, entered('LaunchNodes')],
+  ['TaskStateEntered', 16, entered('CreateLoadBalancer')],
+  ['TaskStateEntered', 16, entered('LaunchBastion')], // 17-19
+  ['TaskScheduled', 17],
+  ['TaskScheduled', 18],
+  ['TaskScheduled', 19],
+  ['TaskStarted', 20],
+  ['TaskStarted', 21],
+  ['TaskStarted', 22], // 20-25
+  ['TaskSucceeded', 24],
+  ['TaskStateExited', 26, exited('CreateLoadBalancer')], // 26-27
+  [
+    'TaskFailed',
+    23,
+    {
+      taskFailedEventDetails: {
+        error: 'InsufficientCapacity',
+        cause: lambdaCause('InsufficientCapacity', 'no m6i.large in ap-northeast-2c'),
+      },
+    },
+  ], // 28
+  ['ParallelStateFailed', 28],
+  ['ParallelStateExited', 29, exited('Provision')], // 29-30
+  ['TaskStateEntered', 30, entered('RollbackNetwork')],
+  ['LambdaFunctionScheduled', 31],
+  ['LambdaFunctionStarted', 32],
+  ['LambdaFunctionSucceeded', 33],
+  ['TaskStateExited', 34, exited('RollbackNetwork')], // 31-35
+  ['FailStateEntered', 35, entered('BuildRolledBack')],
+  ['ExecutionFailed', 36, { executionFailedEventDetails: { error: 'BuildRolledBack' } }], // 36-37
 );
 
 afterEach(() => sfn.reset());
@@ -50,7 +92,14 @@ describe('GET /builds/{id}', () => {
     sfn.on(GetExecutionHistoryCommand).resolves({ events: rolledBackHistory });
     const answer = await call(apiEvent('GET', `/builds/${ID}`));
     expect(answer.statusCode).toBe(200);
-    expect(answer.body).toMatchObject({ buildId: ID, clusterName: 'fin-k8s-dev', status: 'ROLLED_BACK', executionStatus: 'FAILED', startedAt: at(0).toISOString(), stoppedAt: at(37).toISOString() });
+    expect(answer.body).toMatchObject({
+      buildId: ID,
+      clusterName: 'fin-k8s-dev',
+      status: 'ROLLED_BACK',
+      executionStatus: 'FAILED',
+      startedAt: at(0).toISOString(),
+      stoppedAt: at(37).toISOString(),
+    });
     expect(answer.body.steps.map((s: { name: string; status: string }) => [s.name, s.status])).toEqual([
       ['Preflight', 'succeeded'],
       ['CreateNetwork', 'succeeded'],
@@ -60,7 +109,12 @@ describe('GET /builds/{id}', () => {
       ['LaunchBastion', 'failed'],
       ['RollbackNetwork', 'succeeded'],
     ]);
-    expect(answer.body.steps[0]).toEqual({ name: 'Preflight', status: 'succeeded', enteredAt: at(2).toISOString(), exitedAt: at(6).toISOString() });
+    expect(answer.body.steps[0]).toEqual({
+      name: 'Preflight',
+      status: 'succeeded',
+      enteredAt: at(2).toISOString(),
+      exitedAt: at(6).toISOString(),
+    });
     expect(answer.body.error).toEqual({ step: 'LaunchNodes', error: 'InsufficientCapacity', cause: 'no m6i.large in ap-northeast-2c' });
     expect(answer.body.outputs).toBeUndefined();
     expect(answer.body.currentStep).toBeUndefined();
@@ -68,7 +122,11 @@ describe('GET /builds/{id}', () => {
   });
 
   it('prefers the step and error that the Fail state names in its cause', async () => {
-    const cause = JSON.stringify({ step: 'RegisterTargets', error: 'QuotaExceeded', cause: JSON.stringify({ errorType: 'QuotaExceeded', errorMessage: 'TooManyTargets' }) });
+    const cause = JSON.stringify({
+      step: 'RegisterTargets',
+      error: 'QuotaExceeded',
+      cause: JSON.stringify({ errorType: 'QuotaExceeded', errorMessage: 'TooManyTargets' }),
+    });
     sfn.on(DescribeExecutionCommand).resolves(execution('FAILED', { stopDate: at(37), error: 'RollbackFailed', cause }));
     sfn.on(GetExecutionHistoryCommand).resolves({ events: rolledBackHistory });
     const answer = await call(apiEvent('GET', `/builds/${ID}`));
@@ -87,29 +145,54 @@ describe('GET /builds/{id}', () => {
 
   it('reads every page of the history', async () => {
     sfn.on(DescribeExecutionCommand).resolves(execution('RUNNING'));
-    sfn.on(GetExecutionHistoryCommand)
+    sfn
+      .on(GetExecutionHistoryCommand)
       .resolvesOnce({ events: rolledBackHistory.slice(0, 9), nextToken: 'page-2' })
       .resolvesOnce({ events: rolledBackHistory.slice(9, 14) });
     const answer = await call(apiEvent('GET', `/builds/${ID}`));
     // (The paginator reuses one input object, so the recorded inputs cannot show the first call's token.)
     expect(sfn.commandCalls(GetExecutionHistoryCommand)).toHaveLength(2);
-    expect(sfn.commandCalls(GetExecutionHistoryCommand)[1].args[0].input).toMatchObject({ executionArn: buildArn(ID), nextToken: 'page-2' });
+    expect(sfn.commandCalls(GetExecutionHistoryCommand)[1].args[0].input).toMatchObject({
+      executionArn: buildArn(ID),
+      nextToken: 'page-2',
+    });
     expect(answer.body.steps.map((s: { status: string }) => s.status)).toEqual(['succeeded', 'succeeded']);
   });
 
   it('returns the outputs of a successful build and its running teardown as DESTROYING', async () => {
     const teardownName = `${ID}--destroy-1`;
-    const notes = ['EC2-VPC Elastic IPs quota L-0263D0A3 not checked: Service Quotas did not answer (the endpoint answered AccessDeniedException); AWS enforces it at AllocateAddress'];
-    sfn.on(DescribeExecutionCommand).resolves(execution('SUCCEEDED', { stopDate: at(400), output: JSON.stringify({ outputs: { ...seoulOutputs(), notes }, baseline: { checks: [] } }) }));
+    const notes = [
+      'EC2-VPC Elastic IPs quota L-0263D0A3 not checked: Service Quotas did not answer (the endpoint answered AccessDeniedException); AWS enforces it at AllocateAddress',
+    ];
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolves(
+        execution('SUCCEEDED', {
+          stopDate: at(400),
+          output: JSON.stringify({ outputs: { ...seoulOutputs(), notes }, baseline: { checks: [] } }),
+        }),
+      );
     sfn.on(GetExecutionHistoryCommand).resolves({ events: rolledBackHistory.slice(0, 6) });
     sfn.on(ListExecutionsCommand, { stateMachineArn: TEARDOWN_MACHINE }).resolves({
-      executions: [{ executionArn: teardownArn(teardownName), stateMachineArn: TEARDOWN_MACHINE, name: teardownName, status: 'RUNNING', startDate: at(500) }],
+      executions: [
+        {
+          executionArn: teardownArn(teardownName),
+          stateMachineArn: TEARDOWN_MACHINE,
+          name: teardownName,
+          status: 'RUNNING',
+          startDate: at(500),
+        },
+      ],
     });
     const answer = await call(apiEvent('GET', `/builds/${ID}`));
     expect(answer.body.status).toBe('DESTROYING');
     expect(answer.body.outputs.loadBalancer.dnsName).toBe(seoulOutputs().loadBalancer.dnsName);
     expect(answer.body.outputs.notes).toEqual(notes);
-    expect(answer.body.teardown).toMatchObject({ executionArn: teardownArn(teardownName), status: 'DESTROYING', executionStatus: 'RUNNING' });
+    expect(answer.body.teardown).toMatchObject({
+      executionArn: teardownArn(teardownName),
+      status: 'DESTROYING',
+      executionStatus: 'RUNNING',
+    });
     expect(answer.body.error).toBeUndefined();
   });
 
@@ -127,17 +210,42 @@ describe('GET /builds/{id}', () => {
 });
 
 describe('GET /builds', () => {
-  const item = (name: string, status: string) => ({ executionArn: buildArn(name), stateMachineArn: BUILD_MACHINE, name, status: status as ExecutionStatus, startDate: at(0) });
-  const teardown = (build: string, n: number, status: string) =>
-    ({ executionArn: teardownArn(`${build}--destroy-${n}`), stateMachineArn: TEARDOWN_MACHINE, name: `${build}--destroy-${n}`, status: status as ExecutionStatus, startDate: at(n) });
+  const item = (name: string, status: string) => ({
+    executionArn: buildArn(name),
+    stateMachineArn: BUILD_MACHINE,
+    name,
+    status: status as ExecutionStatus,
+    startDate: at(0),
+  });
+  const teardown = (build: string, n: number, status: string) => ({
+    executionArn: teardownArn(`${build}--destroy-${n}`),
+    stateMachineArn: TEARDOWN_MACHINE,
+    name: `${build}--destroy-${n}`,
+    status: status as ExecutionStatus,
+    startDate: at(n),
+  });
 
   it('lists builds newest first with the status of docs/design.md "2.3 Build statuses" for each', async () => {
     sfn.on(ListExecutionsCommand, { stateMachineArn: BUILD_MACHINE }).resolves({
-      executions: [item('a-1', 'RUNNING'), item('b-1', 'SUCCEEDED'), item('c-1', 'SUCCEEDED'), item('d-1', 'FAILED'), item('e-1', 'FAILED'), item('f-1', 'FAILED'), item('g-1', 'ABORTED'), item('h-1', 'SUCCEEDED')],
+      executions: [
+        item('a-1', 'RUNNING'),
+        item('b-1', 'SUCCEEDED'),
+        item('c-1', 'SUCCEEDED'),
+        item('d-1', 'FAILED'),
+        item('e-1', 'FAILED'),
+        item('f-1', 'FAILED'),
+        item('g-1', 'ABORTED'),
+        item('h-1', 'SUCCEEDED'),
+      ],
       nextToken: 'more',
     });
     sfn.on(ListExecutionsCommand, { stateMachineArn: TEARDOWN_MACHINE }).resolves({
-      executions: [teardown('c-1', 2, 'SUCCEEDED'), teardown('b-1', 1, 'RUNNING'), teardown('c-1', 1, 'FAILED'), teardown('h-1', 1, 'FAILED')],
+      executions: [
+        teardown('c-1', 2, 'SUCCEEDED'),
+        teardown('b-1', 1, 'RUNNING'),
+        teardown('c-1', 1, 'FAILED'),
+        teardown('h-1', 1, 'FAILED'),
+      ],
     });
     sfn.on(DescribeExecutionCommand, { executionArn: buildArn('d-1') }).resolves({ ...item('d-1', 'FAILED'), error: 'BuildRolledBack' });
     sfn.on(DescribeExecutionCommand, { executionArn: buildArn('e-1') }).resolves({ ...item('e-1', 'FAILED'), error: 'RollbackFailed' });
@@ -145,8 +253,14 @@ describe('GET /builds', () => {
     const answer = await call(apiEvent('GET', '/builds', { query: { limit: '8' } }));
     expect(answer.statusCode).toBe(200);
     expect(answer.body.builds.map((b: { buildId: string; status: string }) => [b.buildId, b.status])).toEqual([
-      ['a-1', 'RUNNING'], ['b-1', 'DESTROYING'], ['c-1', 'DESTROYED'], ['d-1', 'ROLLED_BACK'],
-      ['e-1', 'ROLLBACK_FAILED'], ['f-1', 'FAILED'], ['g-1', 'FAILED'], ['h-1', 'SUCCEEDED'],
+      ['a-1', 'RUNNING'],
+      ['b-1', 'DESTROYING'],
+      ['c-1', 'DESTROYED'],
+      ['d-1', 'ROLLED_BACK'],
+      ['e-1', 'ROLLBACK_FAILED'],
+      ['f-1', 'FAILED'],
+      ['g-1', 'FAILED'],
+      ['h-1', 'SUCCEEDED'],
     ]);
     expect(answer.body.nextToken).toBe('more');
     expect(answer.body.builds[0].links.self).toBe('/builds/a-1');
@@ -192,9 +306,27 @@ describe('GET /builds/{id}/artifacts/{name}', () => {
   it.each([
     { label: 'an unknown artifact', path: `/builds/${ID}/artifacts/passwords.txt`, describe: succeeded(), status: 404, code: 'NOT_FOUND' },
     { label: 'an unknown build', path: `/builds/nope-1/artifacts/ssh_config`, describe: undefined, status: 404, code: 'NOT_FOUND' },
-    { label: 'a running build', path: `/builds/${ID}/artifacts/ssh_config`, describe: execution('RUNNING'), status: 409, code: 'BUILD_NOT_SUCCEEDED' },
-    { label: 'a rolled-back build', path: `/builds/${ID}/artifacts/ssh_config`, describe: execution('FAILED', { error: 'BuildRolledBack' }), status: 409, code: 'BUILD_NOT_SUCCEEDED' },
-    { label: 'a success without outputs', path: `/builds/${ID}/artifacts/ssh_config`, describe: execution('SUCCEEDED', { output: '{}' }), status: 500, code: 'INTERNAL' },
+    {
+      label: 'a running build',
+      path: `/builds/${ID}/artifacts/ssh_config`,
+      describe: execution('RUNNING'),
+      status: 409,
+      code: 'BUILD_NOT_SUCCEEDED',
+    },
+    {
+      label: 'a rolled-back build',
+      path: `/builds/${ID}/artifacts/ssh_config`,
+      describe: execution('FAILED', { error: 'BuildRolledBack' }),
+      status: 409,
+      code: 'BUILD_NOT_SUCCEEDED',
+    },
+    {
+      label: 'a success without outputs',
+      path: `/builds/${ID}/artifacts/ssh_config`,
+      describe: execution('SUCCEEDED', { output: '{}' }),
+      status: 500,
+      code: 'INTERNAL',
+    },
   ])('answers $status $code for $label', async ({ path, describe: described, status, code }) => {
     if (described) sfn.on(DescribeExecutionCommand).resolves(described);
     else sfn.on(DescribeExecutionCommand).rejects(sdkError('ExecutionDoesNotExist'));

@@ -49,9 +49,17 @@ describe('api routing', () => {
   });
 
   it('logs one summary line per request, never the body', async () => {
-    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:ap-northeast-2:123456789012:execution:k8s-ec2-build:x', startDate: new Date() });
+    sfn
+      .on(StartExecutionCommand)
+      .resolves({ executionArn: 'arn:aws:states:ap-northeast-2:123456789012:execution:k8s-ec2-build:x', startDate: new Date() });
     await call(postBuild({ ...seoulSpecInput(), keyName: 'secret-looking-key-name' }));
-    expect(logs).toEqual([{ level: 'info', message: 'request', extra: { method: 'POST', route: '/builds', requestId: 'req-1234', statusCode: 202, durationMs: expect.any(Number) } }]);
+    expect(logs).toEqual([
+      {
+        level: 'info',
+        message: 'request',
+        extra: { method: 'POST', route: '/builds', requestId: 'req-1234', statusCode: 202, durationMs: expect.any(Number) },
+      },
+    ]);
     expect(JSON.stringify(logs)).not.toContain('secret-looking-key-name');
   });
 

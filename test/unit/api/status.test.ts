@@ -1,6 +1,14 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { stepsFromHistory } from '../../../functions/api/history';
-import { buildIdOfTeardown, idempotentBuildId, isBuildId, newBuildId, parseStateMachineArn, teardownName, teardownSequence } from '../../../functions/api/ids';
+import {
+  buildIdOfTeardown,
+  idempotentBuildId,
+  isBuildId,
+  newBuildId,
+  parseStateMachineArn,
+  teardownName,
+  teardownSequence,
+} from '../../../functions/api/ids';
 import { buildExecutionStatus, overallStatus, parseFailureCause, rollbackOutcome } from '../../../functions/api/status';
 
 describe('build status (docs/design.md "2.3 Build statuses")', () => {
@@ -35,10 +43,22 @@ describe('build status (docs/design.md "2.3 Build statuses")', () => {
 describe('parseFailureCause', () => {
   const lambda = JSON.stringify({ errorType: 'InsufficientCapacity', errorMessage: 'no capacity in 2c', trace: ['at x'] });
   it.each([
-    { shape: 'a Fail cause naming the step', cause: JSON.stringify({ step: 'LaunchNodes', error: 'InsufficientCapacity', cause: 'no capacity in 2c' }), expected: { step: 'LaunchNodes', error: 'InsufficientCapacity', cause: 'no capacity in 2c' } },
+    {
+      shape: 'a Fail cause naming the step',
+      cause: JSON.stringify({ step: 'LaunchNodes', error: 'InsufficientCapacity', cause: 'no capacity in 2c' }),
+      expected: { step: 'LaunchNodes', error: 'InsufficientCapacity', cause: 'no capacity in 2c' },
+    },
     { shape: 'a Lambda error', cause: lambda, expected: { error: 'InsufficientCapacity', cause: 'no capacity in 2c' } },
-    { shape: 'a Catch result passed on whole', cause: JSON.stringify({ Error: 'InsufficientCapacity', Cause: lambda }), expected: { error: 'InsufficientCapacity', cause: 'no capacity in 2c' } },
-    { shape: 'a step with a nested error object', cause: JSON.stringify({ failedStep: 'LaunchBastion', error: { Error: 'QuotaExceeded', Cause: 'AddressLimitExceeded' } }), expected: { step: 'LaunchBastion', error: 'QuotaExceeded', cause: 'AddressLimitExceeded' } },
+    {
+      shape: 'a Catch result passed on whole',
+      cause: JSON.stringify({ Error: 'InsufficientCapacity', Cause: lambda }),
+      expected: { error: 'InsufficientCapacity', cause: 'no capacity in 2c' },
+    },
+    {
+      shape: 'a step with a nested error object',
+      cause: JSON.stringify({ failedStep: 'LaunchBastion', error: { Error: 'QuotaExceeded', Cause: 'AddressLimitExceeded' } }),
+      expected: { step: 'LaunchBastion', error: 'QuotaExceeded', cause: 'AddressLimitExceeded' },
+    },
     { shape: 'plain text', cause: 'something broke', expected: { cause: 'something broke' } },
     { shape: 'a JSON array', cause: '[1,2]', expected: { cause: '[1,2]' } },
     { shape: 'nothing', cause: undefined, expected: {} },
@@ -50,28 +70,39 @@ describe('parseFailureCause', () => {
 
 describe('steps from a history', () => {
   const at = (s: number) => new Date(Date.UTC(2026, 10, 25, 10, 0, s));
-  const ev = (id: number, type: string, details: Record<string, unknown> = {}): HistoryEvent => ({ id, previousEventId: id - 1, type, timestamp: at(id), ...details }) as HistoryEvent;
+  const ev = (id: number, type: string, details: Record<string, unknown> = {}): HistoryEvent =>
+    ({ id, previousEventId: id - 1, type, timestamp: at(id), ...details }) as HistoryEvent;
 
   it('reads direct Lambda events (the local runtime shape) and ignores Choice/Wait states', () => {
     const events = [
       ev(1, 'ExecutionStarted'),
-      ev(2, 'TaskStateEntered', { stateEnteredEventDetails: { name: 'WaitUntilReady' } }), ev(3, 'LambdaFunctionScheduled'), ev(4, 'LambdaFunctionStarted'),
+      ev(2, 'TaskStateEntered', { stateEnteredEventDetails: { name: 'WaitUntilReady' } }),
+      ev(3, 'LambdaFunctionScheduled'),
+      ev(4, 'LambdaFunctionStarted'),
       ev(5, 'LambdaFunctionFailed', { lambdaFunctionFailedEventDetails: { error: 'ResourceNotReady', cause: '{}' } }),
-      ev(6, 'LambdaFunctionScheduled'), ev(7, 'LambdaFunctionStarted'), ev(8, 'LambdaFunctionSucceeded'),
+      ev(6, 'LambdaFunctionScheduled'),
+      ev(7, 'LambdaFunctionStarted'),
+      ev(8, 'LambdaFunctionSucceeded'),
       ev(9, 'TaskStateExited', { stateExitedEventDetails: { name: 'WaitUntilReady' } }),
       ev(10, 'ChoiceStateEntered', { stateEnteredEventDetails: { name: 'Ready?' } }),
-      ev(11, 'TaskStateEntered', { stateEnteredEventDetails: { name: 'VerifyBaseline' } }), ev(12, 'LambdaFunctionScheduled'),
+      ev(11, 'TaskStateEntered', { stateEnteredEventDetails: { name: 'VerifyBaseline' } }),
+      ev(12, 'LambdaFunctionScheduled'),
     ];
     expect(stepsFromHistory(events.slice(0, 6), true).steps[0].status).toBe('retrying');
     const view = stepsFromHistory(events, true);
-    expect(view.steps.map((s) => [s.name, s.status])).toEqual([['WaitUntilReady', 'succeeded'], ['VerifyBaseline', 'running']]);
+    expect(view.steps.map((s) => [s.name, s.status])).toEqual([
+      ['WaitUntilReady', 'succeeded'],
+      ['VerifyBaseline', 'running'],
+    ]);
     expect(view.currentStep).toBe('VerifyBaseline');
     expect(view.failure).toBeUndefined();
   });
 
   it('marks a state still open when the execution ended as failed, with its last error', () => {
     const events = [
-      ev(1, 'TaskStateEntered', { stateEnteredEventDetails: { name: 'CreateNetwork' } }), ev(2, 'TaskScheduled'), ev(3, 'TaskStarted'),
+      ev(1, 'TaskStateEntered', { stateEnteredEventDetails: { name: 'CreateNetwork' } }),
+      ev(2, 'TaskScheduled'),
+      ev(3, 'TaskStarted'),
       ev(4, 'TaskTimedOut', { taskTimedOutEventDetails: { error: 'States.Timeout', cause: 'took too long' } }),
       ev(5, 'ExecutionFailed'),
     ];
@@ -83,8 +114,10 @@ describe('steps from a history', () => {
 
   it('keeps one line for a state entered again (a wait loop), from its first entry', () => {
     const events = [
-      ev(1, 'TaskStateEntered', { stateEnteredEventDetails: { name: 'WaitUntilReady' } }), ev(2, 'TaskStateExited', { stateExitedEventDetails: { name: 'WaitUntilReady' } }),
-      ev(3, 'WaitStateEntered', { stateEnteredEventDetails: { name: 'Pause' } }), ev(4, 'WaitStateExited', { stateExitedEventDetails: { name: 'Pause' } }),
+      ev(1, 'TaskStateEntered', { stateEnteredEventDetails: { name: 'WaitUntilReady' } }),
+      ev(2, 'TaskStateExited', { stateExitedEventDetails: { name: 'WaitUntilReady' } }),
+      ev(3, 'WaitStateEntered', { stateEnteredEventDetails: { name: 'Pause' } }),
+      ev(4, 'WaitStateExited', { stateExitedEventDetails: { name: 'Pause' } }),
       ev(5, 'TaskStateEntered', { stateEnteredEventDetails: { name: 'WaitUntilReady' } }),
     ];
     expect(stepsFromHistory(events, true).steps).toEqual([{ name: 'WaitUntilReady', status: 'running', enteredAt: at(1).toISOString() }]);
@@ -116,7 +149,11 @@ describe('build ids', () => {
   });
 
   it('parses state machine ARNs, including other partitions', () => {
-    expect(parseStateMachineArn('arn:aws-cn:states:cn-north-1:123456789012:stateMachine:build')).toMatchObject({ partition: 'aws-cn', region: 'cn-north-1', name: 'build' });
+    expect(parseStateMachineArn('arn:aws-cn:states:cn-north-1:123456789012:stateMachine:build')).toMatchObject({
+      partition: 'aws-cn',
+      region: 'cn-north-1',
+      name: 'build',
+    });
     expect(parseStateMachineArn('arn:aws:lambda:us-east-1:123456789012:function:x')).toBeUndefined();
   });
 });

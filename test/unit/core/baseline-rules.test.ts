@@ -3,7 +3,12 @@ import { seoulPlan } from '../../fixtures/build';
 
 const plan = seoulPlan();
 const instance = (name: string, extra: Partial<BaselineFacts['nodes'][number]> = {}) => ({
-  instanceId: `i-${name}`, name, role: 'worker', httpTokens: 'required', volumes: [{ volumeId: `vol-${name}`, encrypted: true, volumeType: 'gp3' }], ...extra,
+  instanceId: `i-${name}`,
+  name,
+  role: 'worker',
+  httpTokens: 'required',
+  volumes: [{ volumeId: `vol-${name}`, encrypted: true, volumeType: 'gp3' }],
+  ...extra,
 });
 
 function goodFacts(): BaselineFacts {
@@ -23,7 +28,10 @@ function goodFacts(): BaselineFacts {
   };
 }
 
-const failing = (facts: BaselineFacts) => evaluateBaseline(facts, plan).checks.filter((c) => !c.ok).map((c) => c.id);
+const failing = (facts: BaselineFacts) =>
+  evaluateBaseline(facts, plan)
+    .checks.filter((c) => !c.ok)
+    .map((c) => c.id);
 
 describe('evaluateBaseline', () => {
   it('passes a build that keeps every invariant', () => {
@@ -37,15 +45,39 @@ describe('evaluateBaseline', () => {
     ['an unencrypted volume', (f) => (f.nodes[1].volumes[0].encrypted = false), 'volumes-encrypted-gp3'],
     ['a gp2 volume', (f) => (f.bastion!.volumes[0].volumeType = 'gp2'), 'volumes-encrypted-gp3'],
     ['a node with a public IP', (f) => (f.nodes[1].publicIp = '54.1.2.3'), 'no-node-public-ip'],
-    ['a node rule open to the world', (f) => f.ingressRules.push({ groupId: 'sg-w', fromPort: 22, toPort: 22, cidr: '0.0.0.0/0' }), 'no-node-rule-from-anywhere'],
-    ['a node rule open to the IPv6 world', (f) => f.ingressRules.push({ groupId: 'sg-c', fromPort: 22, toPort: 22, cidr: '::/0' }), 'no-node-rule-from-anywhere'],
-    ['bastion SSH from an unlisted CIDR', (f) => f.ingressRules.push({ groupId: 'sg-b', fromPort: 22, toPort: 22, cidr: '198.51.100.0/24' }), 'bastion-ssh-restricted'],
-    ['a bastion port other than SSH', (f) => f.ingressRules.push({ groupId: 'sg-b', fromPort: 3389, toPort: 3389, cidr: '203.0.113.0/24' }), 'bastion-ssh-restricted'],
-    ['a private subnet routed to the internet', (f) => (f.privateSubnetRoutes['subnet-a'].push('0.0.0.0/0→igw-1')), 'private-subnets-closed'],
+    [
+      'a node rule open to the world',
+      (f) => f.ingressRules.push({ groupId: 'sg-w', fromPort: 22, toPort: 22, cidr: '0.0.0.0/0' }),
+      'no-node-rule-from-anywhere',
+    ],
+    [
+      'a node rule open to the IPv6 world',
+      (f) => f.ingressRules.push({ groupId: 'sg-c', fromPort: 22, toPort: 22, cidr: '::/0' }),
+      'no-node-rule-from-anywhere',
+    ],
+    [
+      'bastion SSH from an unlisted CIDR',
+      (f) => f.ingressRules.push({ groupId: 'sg-b', fromPort: 22, toPort: 22, cidr: '198.51.100.0/24' }),
+      'bastion-ssh-restricted',
+    ],
+    [
+      'a bastion port other than SSH',
+      (f) => f.ingressRules.push({ groupId: 'sg-b', fromPort: 3389, toPort: 3389, cidr: '203.0.113.0/24' }),
+      'bastion-ssh-restricted',
+    ],
+    ['a private subnet routed to the internet', (f) => f.privateSubnetRoutes['subnet-a'].push('0.0.0.0/0→igw-1'), 'private-subnets-closed'],
     ['an internet-facing NLB', (f) => (f.loadBalancer.scheme = 'internet-facing'), 'nlb-internal-with-security-group'],
     ['an NLB without its security group', (f) => (f.loadBalancer.securityGroups = []), 'nlb-internal-with-security-group'],
-    ['cross-zone off', (f) => (f.loadBalancer.attributes['load_balancing.cross_zone.enabled'] = 'false'), 'nlb-internal-with-security-group'],
-    ['client IP preservation on (hairpin trap)', (f) => (f.targetGroupAttributes['arn:tg-6443']['preserve_client_ip.enabled'] = 'true'), 'hairpin-safe-target-groups'],
+    [
+      'cross-zone off',
+      (f) => (f.loadBalancer.attributes['load_balancing.cross_zone.enabled'] = 'false'),
+      'nlb-internal-with-security-group',
+    ],
+    [
+      'client IP preservation on (hairpin trap)',
+      (f) => (f.targetGroupAttributes['arn:tg-6443']['preserve_client_ip.enabled'] = 'true'),
+      'hairpin-safe-target-groups',
+    ],
   ])('fails on %s', (_what, breakIt, id) => {
     const facts = goodFacts();
     breakIt(facts);

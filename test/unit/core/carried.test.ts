@@ -8,12 +8,29 @@ const BASTION = { instanceId: 'i-bastion', allocationId: 'eipalloc-1', publicIp:
 describe('what a rollback finds in the build state', () => {
   it.each<[string, Partial<BuildState>, string[], string[]]>([
     ['nothing was created (the teardown machine’s input)', {}, [], []],
-    ['the Parallel merged (a later step failed)', { nodes: NODES, bastion: BASTION }, [...NODES.map((n) => n.instanceId), 'i-bastion'], ['eipalloc-1']],
-    ['a branch failed: the pieces are still in the branch outputs', {
-      provisioned: [{ nodeLaunch: { complete: false, nodes: NODES.slice(0, 2), generations: {}, unnamed: [] } }, {}, { bastion: BASTION }],
-    }, ['i-cp1', 'i-cp2', 'i-bastion'], ['eipalloc-1']],
+    [
+      'the Parallel merged (a later step failed)',
+      { nodes: NODES, bastion: BASTION },
+      [...NODES.map((n) => n.instanceId), 'i-bastion'],
+      ['eipalloc-1'],
+    ],
+    [
+      'a branch failed: the pieces are still in the branch outputs',
+      {
+        provisioned: [
+          { nodeLaunch: { complete: false, nodes: NODES.slice(0, 2), generations: {}, unnamed: [] } },
+          {},
+          { bastion: BASTION },
+        ],
+      },
+      ['i-cp1', 'i-cp2', 'i-bastion'],
+      ['eipalloc-1'],
+    ],
   ])('names every instance and Elastic IP when %s, each once', (_case, extra, instances, allocations) => {
-    const state = seoulState({ ...extra, ...(extra.nodes && { nodeLaunch: { complete: true, nodes: extra.nodes, generations: {}, unnamed: [] } }) });
+    const state = seoulState({
+      ...extra,
+      ...(extra.nodes && { nodeLaunch: { complete: true, nodes: extra.nodes, generations: {}, unnamed: [] } }),
+    });
     expect(carriedInstanceIds(state)).toEqual(instances);
     expect(carriedAllocationIds(state)).toEqual(allocations);
   });

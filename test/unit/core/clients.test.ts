@@ -2,7 +2,9 @@ import { createClients, clientsFor, endpointFor, resendThrottledOnly, THROTTLED_
 
 describe('client factory', () => {
   it('prefers the service endpoint variable, then the global one', () => {
-    expect(endpointFor('EC2', { AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:1', AWS_ENDPOINT_URL: 'http://127.0.0.1:2' })).toBe('http://127.0.0.1:1');
+    expect(endpointFor('EC2', { AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:1', AWS_ENDPOINT_URL: 'http://127.0.0.1:2' })).toBe(
+      'http://127.0.0.1:1',
+    );
     expect(endpointFor('EC2', { AWS_ENDPOINT_URL: 'http://127.0.0.1:2' })).toBe('http://127.0.0.1:2');
     expect(endpointFor('EC2', {})).toBeUndefined();
   });
@@ -26,7 +28,7 @@ describe('client factory', () => {
     await expect(strategy.refreshRetryTokenForRetry(first, { errorType: 'TRANSIENT' })).rejects.toBeDefined();
   });
 
-  it('builds the other clients with the SDK\'s standard retries', async () => {
+  it("builds the other clients with the SDK's standard retries", async () => {
     const clients = createClients('eu-west-1', {});
     expect(await clients.ec2.config.maxAttempts()).toBe(3);
     const strategy = (await clients.ec2.config.retryStrategy()) as ReturnType<typeof resendThrottledOnly>;
@@ -66,7 +68,7 @@ describe('resendThrottledOnly (the retry strategy of ec2Once)', () => {
     await expect(strategy.refreshRetryTokenForRetry(first, { errorType, error: lost as never })).rejects.toBe(lost);
   });
 
-  it('resends a throttled request with the SDK\'s throttling backoff, up to its attempts, then gives up', async () => {
+  it("resends a throttled request with the SDK's throttling backoff, up to its attempts, then gives up", async () => {
     const strategy = resendThrottledOnly(3, () => 0.5);
     const first = await strategy.acquireInitialRetryToken('');
     expect([first.getRetryCount(), first.getRetryDelay()]).toEqual([0, 0]);

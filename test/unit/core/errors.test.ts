@@ -1,9 +1,23 @@
 import {
-  ALL_ERROR_NAMES, AwsThrottled, AwsUnavailable, InsufficientCapacity, InvalidSpec, NotYetVisible, PermissionDenied, QuotaExceeded,
-  ResourceConflict, ResourceNotReady, aws, awsErrorCode, awsOnFreshIds, isNotFound, translateAwsError,
+  ALL_ERROR_NAMES,
+  AwsThrottled,
+  AwsUnavailable,
+  InsufficientCapacity,
+  InvalidSpec,
+  NotYetVisible,
+  PermissionDenied,
+  QuotaExceeded,
+  ResourceConflict,
+  ResourceNotReady,
+  aws,
+  awsErrorCode,
+  awsOnFreshIds,
+  isNotFound,
+  translateAwsError,
 } from '../../../functions/core/errors';
 
-const sdkError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+const sdkError = (name: string, status = 400) =>
+  Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
 
 describe('translateAwsError', () => {
   it.each([
@@ -32,7 +46,9 @@ describe('translateAwsError', () => {
   });
 
   it('treats a dropped connection as AwsUnavailable', () => {
-    expect(translateAwsError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'ec2:CreateVpc')).toBeInstanceOf(AwsUnavailable);
+    expect(translateAwsError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'ec2:CreateVpc')).toBeInstanceOf(
+      AwsUnavailable,
+    );
   });
 
   it('treats an unknown 5xx as AwsUnavailable', () => {
@@ -56,17 +72,26 @@ describe('translateAwsError', () => {
 });
 
 describe('awsOnFreshIds (a call whose IDs were just created and confirmed by the caller)', () => {
-  it.each(['InvalidTarget', 'InvalidSubnet'])('reads the lag code %s as NotYetVisible, keeping operation, code and message', async (code) => {
-    const error = await awsOnFreshIds('RegisterTargets', ['InvalidTarget', 'InvalidSubnet'], () => Promise.reject(sdkError(code))).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(NotYetVisible);
-    expect((error as NotYetVisible).name).toBe('NotYetVisible');
-    expect((error as NotYetVisible).message).toBe(`RegisterTargets: ${code}: ${code} happened`);
-    expect((error as NotYetVisible).details).toEqual({ operation: 'RegisterTargets', awsCode: code });
-  });
+  it.each(['InvalidTarget', 'InvalidSubnet'])(
+    'reads the lag code %s as NotYetVisible, keeping operation, code and message',
+    async (code) => {
+      const error = await awsOnFreshIds('RegisterTargets', ['InvalidTarget', 'InvalidSubnet'], () => Promise.reject(sdkError(code))).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(NotYetVisible);
+      expect((error as NotYetVisible).name).toBe('NotYetVisible');
+      expect((error as NotYetVisible).message).toBe(`RegisterTargets: ${code}: ${code} happened`);
+      expect((error as NotYetVisible).details).toEqual({ operation: 'RegisterTargets', awsCode: code });
+    },
+  );
 
   it('classifies every other code through the table, and leaves unknown ones as they are', async () => {
-    await expect(awsOnFreshIds('RegisterTargets', ['InvalidTarget'], () => Promise.reject(sdkError('Throttling')))).rejects.toBeInstanceOf(AwsThrottled);
-    await expect(awsOnFreshIds('RegisterTargets', ['InvalidTarget'], () => Promise.reject(sdkError('TooManyTargets')))).rejects.toBeInstanceOf(QuotaExceeded);
+    await expect(awsOnFreshIds('RegisterTargets', ['InvalidTarget'], () => Promise.reject(sdkError('Throttling')))).rejects.toBeInstanceOf(
+      AwsThrottled,
+    );
+    await expect(
+      awsOnFreshIds('RegisterTargets', ['InvalidTarget'], () => Promise.reject(sdkError('TooManyTargets'))),
+    ).rejects.toBeInstanceOf(QuotaExceeded);
     const odd = sdkError('BrandNewError');
     await expect(awsOnFreshIds('RegisterTargets', ['InvalidTarget'], () => Promise.reject(odd))).rejects.toBe(odd);
   });
@@ -79,7 +104,20 @@ describe('awsOnFreshIds (a call whose IDs were just created and confirmed by the
 
 describe('error names', () => {
   it('lists every class the state machine matches', () => {
-    expect(ALL_ERROR_NAMES).toEqual(expect.arrayContaining(['AwsThrottled', 'AwsUnavailable', 'ResourceNotReady', 'NotYetVisible', 'InvalidSpec', 'PreflightFailed', 'QuotaExceeded', 'InsufficientCapacity', 'PermissionDenied', 'ResourceConflict']));
+    expect(ALL_ERROR_NAMES).toEqual(
+      expect.arrayContaining([
+        'AwsThrottled',
+        'AwsUnavailable',
+        'ResourceNotReady',
+        'NotYetVisible',
+        'InvalidSpec',
+        'PreflightFailed',
+        'QuotaExceeded',
+        'InsufficientCapacity',
+        'PermissionDenied',
+        'ResourceConflict',
+      ]),
+    );
     expect(new ResourceNotReady('x').retryable).toBe(true);
     expect(new QuotaExceeded('x').retryable).toBe(false);
   });

@@ -5,16 +5,22 @@ import { validateSpec, type BuildSpecInput } from '../../../functions/core/spec'
 import { AWS_MAX_TAGS } from '../../../functions/core/tags';
 
 const label = fc.stringMatching(/^[a-z][a-z0-9-]{0,18}[a-z0-9]$/);
-const privateVpc = fc.oneof(
-  fc.tuple(fc.constant(10), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 16, max: 24 })),
-  fc.tuple(fc.constant(172), fc.integer({ min: 16, max: 31 }), fc.integer({ min: 16, max: 24 })),
-  fc.tuple(fc.constant(192), fc.constant(168), fc.integer({ min: 16, max: 24 })),
-).map(([a, b, prefix]) => `${a}.${b}.0.0/${prefix}`);
-const zones = fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'd'), { minLength: 1, maxLength: 4 }).map((ls) => ls.map((l) => `ap-northeast-2${l}`));
-const ingress = fc.uniqueArray(
-  fc.record({ port: fc.integer({ min: 1, max: 65535 }).filter((p) => p !== 6443), nodePort: fc.integer({ min: 30000, max: 32767 }) }),
-  { maxLength: 4, selector: (i) => i.port },
-).filter((list) => new Set(list.map((i) => i.nodePort)).size === list.length);
+const privateVpc = fc
+  .oneof(
+    fc.tuple(fc.constant(10), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 16, max: 24 })),
+    fc.tuple(fc.constant(172), fc.integer({ min: 16, max: 31 }), fc.integer({ min: 16, max: 24 })),
+    fc.tuple(fc.constant(192), fc.constant(168), fc.integer({ min: 16, max: 24 })),
+  )
+  .map(([a, b, prefix]) => `${a}.${b}.0.0/${prefix}`);
+const zones = fc
+  .uniqueArray(fc.constantFrom('a', 'b', 'c', 'd'), { minLength: 1, maxLength: 4 })
+  .map((ls) => ls.map((l) => `ap-northeast-2${l}`));
+const ingress = fc
+  .uniqueArray(
+    fc.record({ port: fc.integer({ min: 1, max: 65535 }).filter((p) => p !== 6443), nodePort: fc.integer({ min: 30000, max: 32767 }) }),
+    { maxLength: 4, selector: (i) => i.port },
+  )
+  .filter((list) => new Set(list.map((i) => i.nodePort)).size === list.length);
 const tagKey = fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_.:/=+@-]{0,40}$/).filter((k) => !/^(aws:|k8s-ec2:|kubernetes\.io\/)/i.test(k));
 
 const specInput: fc.Arbitrary<BuildSpecInput> = fc.record({
@@ -27,11 +33,27 @@ const specInput: fc.Arbitrary<BuildSpecInput> = fc.record({
   bastion: fc.record({ allowedSshCidrs: fc.constant(['203.0.113.0/24']) }),
   loadBalancer: fc.record({ ingress }),
   kubernetes: fc.constant({ podCidr: '100.64.0.0/16', serviceCidr: '100.96.0.0/16' }),
-  tags: fc.dictionary(tagKey, fc.string({ maxLength: 40 }).filter((v) => /^[\w .:/=+\-@]*$/.test(v)), { maxKeys: 10 }),
+  tags: fc.dictionary(
+    tagKey,
+    fc.string({ maxLength: 40 }).filter((v) => /^[\w .:/=+\-@]*$/.test(v)),
+    { maxKeys: 10 },
+  ),
 }) as fc.Arbitrary<BuildSpecInput>;
 
 function everyTagged(p: Plan) {
-  return [p.vpc, ...p.privateSubnets, p.publicSubnet, p.internetGateway, p.routeTables.private, p.routeTables.public, ...Object.values(p.securityGroups), ...p.nodes, p.bastion, p.loadBalancer, ...p.targetGroups];
+  return [
+    p.vpc,
+    ...p.privateSubnets,
+    p.publicSubnet,
+    p.internetGateway,
+    p.routeTables.private,
+    p.routeTables.public,
+    ...Object.values(p.securityGroups),
+    ...p.nodes,
+    p.bastion,
+    p.loadBalancer,
+    ...p.targetGroups,
+  ];
 }
 
 describe('plan (property)', () => {
@@ -45,7 +67,8 @@ describe('plan (property)', () => {
         const p = plan(result.spec, `${result.spec.name}-b1`);
         const subnets = [...p.privateSubnets, p.publicSubnet];
         for (const s of subnets) expect(contains(p.vpc.cidr, s.cidr)).toBe(true);
-        for (let i = 0; i < subnets.length; i++) for (let j = i + 1; j < subnets.length; j++) expect(overlaps(subnets[i].cidr, subnets[j].cidr)).toBe(false);
+        for (let i = 0; i < subnets.length; i++)
+          for (let j = i + 1; j < subnets.length; j++) expect(overlaps(subnets[i].cidr, subnets[j].cidr)).toBe(false);
         expect(p.privateSubnets.map((s) => s.az)).toEqual(result.spec.availabilityZones);
         for (const role of ['control-plane', 'worker'] as const) {
           const perZone = result.spec.availabilityZones.map((az) => p.nodes.filter((n) => n.role === role && n.az === az).length);
@@ -70,7 +93,23 @@ describe('plan (property)', () => {
   });
 
   it('answers any other input with {code, message, field} errors and never throws', () => {
-    const mutated = fc.tuple(specInput, fc.constantFrom('name', 'vpcCidr', 'availabilityZones', 'controlPlane', 'workers', 'bastion', 'loadBalancer', 'tags', 'region', 'extra'), fc.anything())
+    const mutated = fc
+      .tuple(
+        specInput,
+        fc.constantFrom(
+          'name',
+          'vpcCidr',
+          'availabilityZones',
+          'controlPlane',
+          'workers',
+          'bastion',
+          'loadBalancer',
+          'tags',
+          'region',
+          'extra',
+        ),
+        fc.anything(),
+      )
       .map(([spec, key, value]) => ({ ...spec, [key]: value }));
     fc.assert(
       fc.property(fc.oneof(mutated, fc.anything()), (input) => {
@@ -90,9 +129,18 @@ describe('plan (property)', () => {
   it('rejects every known-bad value, naming the field it was put in', () => {
     const bad: Array<[string, fc.Arbitrary<unknown>]> = [
       ['name', fc.oneof(fc.constant(''), fc.stringMatching(/^[A-Z_ ]{1,10}$/), fc.constant('a'.repeat(21)), fc.integer())],
-      ['vpcCidr', fc.oneof(fc.constant('8.8.0.0/16'), fc.constant('10.0.0.1/16'), fc.constant('10.0.0.0/30'), fc.stringMatching(/^[a-z]{1,8}$/))],
+      [
+        'vpcCidr',
+        fc.oneof(fc.constant('8.8.0.0/16'), fc.constant('10.0.0.1/16'), fc.constant('10.0.0.0/30'), fc.stringMatching(/^[a-z]{1,8}$/)),
+      ],
       ['availabilityZones', fc.oneof(fc.constant(['us-east-1a']), fc.constant([]), fc.constant(['ap-northeast-2a', 'ap-northeast-2a']))],
-      ['controlPlane', fc.integer({ min: -5, max: 20 }).filter((n) => ![1, 3, 5, 7].includes(n)).map((count) => ({ count }))],
+      [
+        'controlPlane',
+        fc
+          .integer({ min: -5, max: 20 })
+          .filter((n) => ![1, 3, 5, 7].includes(n))
+          .map((count) => ({ count })),
+      ],
       ['workers', fc.oneof(fc.integer({ max: -1 }), fc.integer({ min: 101 })).map((count) => ({ count }))],
       ['bastion', fc.constantFrom({ allowedSshCidrs: ['0.0.0.0/0'] }, { allowedSshCidrs: [] }, { allowedSshCidrs: ['1.2.3.4'] })],
       ['loadBalancer', fc.integer({ min: 0, max: 29999 }).map((nodePort) => ({ ingress: [{ port: 8080, nodePort }] }))],
@@ -104,7 +152,10 @@ describe('plan (property)', () => {
       fc.property(specInput, badValue, (input, [field, value]) => {
         const result = validateSpec({ ...input, [field]: value });
         expect(result.ok).toBe(false);
-        if (!result.ok) expect(result.errors.map((e) => e.field).some((f) => f === field || f.startsWith(`${field}.`) || f.startsWith(`${field}[`))).toBe(true);
+        if (!result.ok)
+          expect(result.errors.map((e) => e.field).some((f) => f === field || f.startsWith(`${field}.`) || f.startsWith(`${field}[`))).toBe(
+            true,
+          );
       }),
       { numRuns: 200 },
     );

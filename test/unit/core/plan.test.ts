@@ -14,8 +14,12 @@ describe('plan for the Seoul topology', () => {
 
   it('places one control plane and one worker in each zone', () => {
     expect(p.nodes.map((n) => `${n.name}@${n.az.slice(-1)}`)).toEqual([
-      'fin-k8s-dev-cp-1@a', 'fin-k8s-dev-cp-2@b', 'fin-k8s-dev-cp-3@c',
-      'fin-k8s-dev-worker-1@a', 'fin-k8s-dev-worker-2@b', 'fin-k8s-dev-worker-3@c',
+      'fin-k8s-dev-cp-1@a',
+      'fin-k8s-dev-cp-2@b',
+      'fin-k8s-dev-cp-3@c',
+      'fin-k8s-dev-worker-1@a',
+      'fin-k8s-dev-worker-2@b',
+      'fin-k8s-dev-worker-3@c',
     ]);
   });
 
@@ -56,7 +60,9 @@ describe('plan for the Seoul topology', () => {
     expect(fromNlb('controlPlane')).toEqual(expect.arrayContaining([6443]));
     expect(fromNlb('workers')).toEqual(expect.arrayContaining([30080, 30443]));
     expect(p.securityGroups.nlb.ingress.map((r) => [r.fromPort, (r.source as { cidr: string }).cidr])).toEqual([
-      [6443, '10.0.0.0/16'], [80, '10.0.0.0/16'], [443, '10.0.0.0/16'],
+      [6443, '10.0.0.0/16'],
+      [80, '10.0.0.0/16'],
+      [443, '10.0.0.0/16'],
     ]);
   });
 

@@ -1,13 +1,19 @@
 import { plan } from '../../../functions/core/plan';
 import { validateSpec, type BuildSpecInput, type SpecError } from '../../../functions/core/spec';
-import { AWS_RULES_PER_SECURITY_GROUP, plannedRuleCounts, plannedTargetsPerZone, SPEC_LIMIT_CODES } from '../../../functions/core/spec-limits';
+import {
+  AWS_RULES_PER_SECURITY_GROUP,
+  plannedRuleCounts,
+  plannedTargetsPerZone,
+  SPEC_LIMIT_CODES,
+} from '../../../functions/core/spec-limits';
 import { seoulSpec, seoulSpecInput } from '../../fixtures/build';
 
 /** `n` ingress listeners on ports 8000.. → NodePorts 30000.. */
 const ingress = (n: number) => Array.from({ length: n }, (_, i) => ({ port: 8000 + i, nodePort: 30000 + i }));
 /** `n` distinct client CIDRs outside the VPC. */
 const clientCidrs = (n: number) => Array.from({ length: n }, (_, i) => `172.16.${i}.0/24`);
-const loadBalancer = (lb: Record<string, unknown>) => ({ loadBalancer: { ...seoulSpecInput().loadBalancer, ...lb } }) as Partial<BuildSpecInput>;
+const loadBalancer = (lb: Record<string, unknown>) =>
+  ({ loadBalancer: { ...seoulSpecInput().loadBalancer, ...lb } }) as Partial<BuildSpecInput>;
 
 function errorsOf(overrides: Partial<BuildSpecInput>): SpecError[] {
   const result = validateSpec(seoulSpecInput(overrides));
@@ -21,7 +27,9 @@ describe('AWS name rules on the names a cluster name derives', () => {
     ['sg', 'the security groups "sg-…-sg" begin with sg-', /"sg-bastion-sg".*begin with "sg-"/],
     ['sg-lab', 'the security groups "sg-lab-…" begin with sg-', /"sg-lab-bastion-sg".*begin with "sg-"/],
   ])('refuses the name %p: %s', (name, _why, message) => {
-    expect(errorsOf({ name })).toEqual([{ code: SPEC_LIMIT_CODES.reservedNamePrefix, field: 'name', message: expect.stringMatching(message) }]);
+    expect(errorsOf({ name })).toEqual([
+      { code: SPEC_LIMIT_CODES.reservedNamePrefix, field: 'name', message: expect.stringMatching(message) },
+    ]);
   });
 
   it.each(['internals', 'internal1', 'sgx', 'my-sg', 'lab-internal', 'a'.repeat(20)])('accepts the name %p', (name) => {
@@ -52,7 +60,9 @@ describe('AWS rules-per-security-group limit on the planned rules', () => {
     ['11 listener ports × 21 CIDRs', 10, 20, 231, 4],
   ])('refuses %s, naming allowedClientCidrs, the rules needed, the limit and the room left', (_what, listeners, cidrs, rules, room) => {
     const errors = errorsOf(loadBalancer({ ingress: ingress(listeners), allowedClientCidrs: clientCidrs(cidrs) }));
-    expect(errors).toEqual([{ code: SPEC_LIMIT_CODES.securityGroupRules, field: 'loadBalancer.allowedClientCidrs', message: expect.any(String) }]);
+    expect(errors).toEqual([
+      { code: SPEC_LIMIT_CODES.securityGroupRules, field: 'loadBalancer.allowedClientCidrs', message: expect.any(String) },
+    ]);
     expect(errors[0].message).toContain(`would need ${rules} inbound rules`);
     expect(errors[0].message).toContain(`AWS allows ${AWS_RULES_PER_SECURITY_GROUP} inbound rules per security group`);
     expect(errors[0].message).toContain(`at most ${room} allowed client CIDRs`);
@@ -64,10 +74,15 @@ describe('AWS rules-per-security-group limit on the planned rules', () => {
   });
 
   it('keeps every other group far under the limit at the largest spec', () => {
-    const counts = plannedRuleCounts(plan(seoulSpec({
-      bastion: { instanceType: 't3.micro', allowedSshCidrs: clientCidrs(20) },
-      ...loadBalancer({ ingress: ingress(10) }),
-    }), 'b-1').securityGroups);
+    const counts = plannedRuleCounts(
+      plan(
+        seoulSpec({
+          bastion: { instanceType: 't3.micro', allowedSshCidrs: clientCidrs(20) },
+          ...loadBalancer({ ingress: ingress(10) }),
+        }),
+        'b-1',
+      ).securityGroups,
+    );
     expect(counts).toEqual({
       bastion: { inbound: 20, outbound: 1 },
       nlb: { inbound: 11, outbound: 1 },
@@ -94,13 +109,22 @@ describe('AWS targets-per-NLB limit on the planned registrations', () => {
 
   it.each<[string, Partial<BuildSpecInput>, RegExp]>([
     ['cross-zone on, 3 + 100 × 5 = 503 targets', targets(100, 5, ABC, true), /503 targets .* 500 per NLB with cross-zone/],
-    ['cross-zone off, one zone holding 3 + 100 × 5 = 503', targets(100, 5, ['ap-northeast-2a'], false), /503 targets in one zone .* 500 per zone/],
+    [
+      'cross-zone off, one zone holding 3 + 100 × 5 = 503',
+      targets(100, 5, ['ap-northeast-2a'], false),
+      /503 targets in one zone .* 500 per zone/,
+    ],
   ])('refuses %s, naming loadBalancer.ingress', (_what, overrides, message) => {
-    expect(errorsOf(overrides)).toEqual([{ code: SPEC_LIMIT_CODES.nlbTargets, field: 'loadBalancer.ingress', message: expect.stringMatching(message) }]);
+    expect(errorsOf(overrides)).toEqual([
+      { code: SPEC_LIMIT_CODES.nlbTargets, field: 'loadBalancer.ingress', message: expect.stringMatching(message) },
+    ]);
   });
 
   it('counts per zone what the plan registers: control planes in the API group, workers in every ingress group', () => {
-    const spec = seoulSpec({ controlPlane: { count: 5, instanceTypes: ['m6i.large'] }, workers: { count: 7, instanceTypes: ['m6i.xlarge'] } });
+    const spec = seoulSpec({
+      controlPlane: { count: 5, instanceTypes: ['m6i.large'] },
+      workers: { count: 7, instanceTypes: ['m6i.xlarge'] },
+    });
     const p = plan(spec, 'b-1');
     const fromPlan = new Map<string, number>();
     for (const tg of p.targetGroups) {
@@ -112,9 +136,11 @@ describe('AWS targets-per-NLB limit on the planned registrations', () => {
 
 it('reports a derived-name problem together with the other problems of the spec', () => {
   const errors = errorsOf({ name: 'sg', vpcCidr: '8.8.0.0/16', ...loadBalancer({ allowedClientCidrs: clientCidrs(20) }) });
-  expect(errors.map((e) => [e.code, e.field])).toEqual(expect.arrayContaining([
-    ['CIDR_NOT_PRIVATE', 'vpcCidr'],
-    [SPEC_LIMIT_CODES.reservedNamePrefix, 'name'],
-    [SPEC_LIMIT_CODES.securityGroupRules, 'loadBalancer.allowedClientCidrs'],
-  ]));
+  expect(errors.map((e) => [e.code, e.field])).toEqual(
+    expect.arrayContaining([
+      ['CIDR_NOT_PRIVATE', 'vpcCidr'],
+      [SPEC_LIMIT_CODES.reservedNamePrefix, 'name'],
+      [SPEC_LIMIT_CODES.securityGroupRules, 'loadBalancer.allowedClientCidrs'],
+    ]),
+  );
 });

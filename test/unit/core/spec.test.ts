@@ -46,19 +46,53 @@ describe('validateSpec', () => {
     ['too many workers', (s) => (s.workers.count = 101), 'workers.count', 'INVALID_VALUE'],
     ['no instance types', (s) => (s.workers.instanceTypes = []), 'workers.instanceTypes', 'INVALID_VALUE'],
     ['SSH open to the world', (s) => (s.bastion.allowedSshCidrs = ['0.0.0.0/0']), 'bastion.allowedSshCidrs[0]', 'SSH_OPEN_TO_WORLD'],
-    ['SSH from two halves of the internet', (s) => (s.bastion.allowedSshCidrs = ['0.0.0.0/1', '128.0.0.0/1']), 'bastion.allowedSshCidrs[1]', 'SSH_OPEN_TO_WORLD'],
+    [
+      'SSH from two halves of the internet',
+      (s) => (s.bastion.allowedSshCidrs = ['0.0.0.0/1', '128.0.0.0/1']),
+      'bastion.allowedSshCidrs[1]',
+      'SSH_OPEN_TO_WORLD',
+    ],
     ['a Name tag (ours to set)', (s) => (s.tags = { Name: 'mine' }), 'tags.Name', 'TAG_RESERVED'],
     ['a key name with a space', (s) => (s.keyName = 'my key; rm'), 'keyName', 'INVALID_VALUE'],
     ['no SSH CIDRs', (s) => (s.bastion.allowedSshCidrs = []), 'bastion.allowedSshCidrs', 'INVALID_VALUE'],
     ['a missing bastion block', (s) => delete s.bastion, 'bastion', 'REQUIRED'],
-    ['a NodePort below the range', (s) => (s.loadBalancer.ingress = [{ port: 80, nodePort: 8080 }]), 'loadBalancer.ingress[0].nodePort', 'INVALID_VALUE'],
-    ['an ingress on the API port', (s) => (s.loadBalancer.ingress = [{ port: 6443, nodePort: 30080 }]), 'loadBalancer.ingress[0].port', 'DUPLICATE_PORT'],
-    ['a repeated NodePort', (s) => (s.loadBalancer.ingress = [{ port: 80, nodePort: 30080 }, { port: 81, nodePort: 30080 }]), 'loadBalancer.ingress[1].nodePort', 'DUPLICATE_PORT'],
-    ['a malformed client CIDR', (s) => (s.loadBalancer.allowedClientCidrs = ['office']), 'loadBalancer.allowedClientCidrs[0]', 'INVALID_CIDR'],
+    [
+      'a NodePort below the range',
+      (s) => (s.loadBalancer.ingress = [{ port: 80, nodePort: 8080 }]),
+      'loadBalancer.ingress[0].nodePort',
+      'INVALID_VALUE',
+    ],
+    [
+      'an ingress on the API port',
+      (s) => (s.loadBalancer.ingress = [{ port: 6443, nodePort: 30080 }]),
+      'loadBalancer.ingress[0].port',
+      'DUPLICATE_PORT',
+    ],
+    [
+      'a repeated NodePort',
+      (s) =>
+        (s.loadBalancer.ingress = [
+          { port: 80, nodePort: 30080 },
+          { port: 81, nodePort: 30080 },
+        ]),
+      'loadBalancer.ingress[1].nodePort',
+      'DUPLICATE_PORT',
+    ],
+    [
+      'a malformed client CIDR',
+      (s) => (s.loadBalancer.allowedClientCidrs = ['office']),
+      'loadBalancer.allowedClientCidrs[0]',
+      'INVALID_CIDR',
+    ],
     ['a reserved aws: tag', (s) => (s.tags = { 'aws:owner': 'x' }), 'tags.aws:owner', 'TAG_RESERVED'],
     ['a reserved k8s-ec2: tag', (s) => (s.tags = { 'k8s-ec2:build-id': 'x' }), 'tags.k8s-ec2:build-id', 'TAG_RESERVED'],
     ['a tag value too long', (s) => (s.tags = { team: 'x'.repeat(257) }), 'tags.team', 'TAG_INVALID'],
-    ['more tags than AWS allows with ours', (s) => (s.tags = Object.fromEntries(Array.from({ length: 44 }, (_, i) => [`k${i}`, 'v']))), 'tags', 'TAG_LIMIT'],
+    [
+      'more tags than AWS allows with ours',
+      (s) => (s.tags = Object.fromEntries(Array.from({ length: 44 }, (_, i) => [`k${i}`, 'v']))),
+      'tags',
+      'TAG_LIMIT',
+    ],
   ])('rejects %s, naming the field', (_what, change, field, code) => {
     const errors = errorsOf(withChange(change));
     expect(errors).toContainEqual(expect.objectContaining({ field, code }));
@@ -71,11 +105,13 @@ describe('validateSpec', () => {
   });
 
   it('reports several semantic problems at once', () => {
-    const errors = errorsOf(withChange((s) => {
-      s.vpcCidr = '8.8.0.0/16';
-      s.bastion.allowedSshCidrs = ['0.0.0.0/0'];
-      s.tags = { 'aws:x': '1' };
-    }));
+    const errors = errorsOf(
+      withChange((s) => {
+        s.vpcCidr = '8.8.0.0/16';
+        s.bastion.allowedSshCidrs = ['0.0.0.0/0'];
+        s.tags = { 'aws:x': '1' };
+      }),
+    );
     expect(errors.map((e) => e.code)).toEqual(expect.arrayContaining(['CIDR_NOT_PRIVATE', 'SSH_OPEN_TO_WORLD', 'TAG_RESERVED']));
   });
 

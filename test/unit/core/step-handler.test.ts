@@ -108,7 +108,11 @@ describe('stepHandler', () => {
     ['BaselineViolation', new BaselineViolation('imdsv2-required: cp-1')],
     ['an unclassified error', new TypeError('boom')],
   ])('lets %s propagate unchanged (Step Functions matches on its name)', async (_what, error) => {
-    await expect(stepHandler('test-step', async () => { throw error; })(seoulState())).rejects.toBe(error);
+    await expect(
+      stepHandler('test-step', async () => {
+        throw error;
+      })(seoulState()),
+    ).rejects.toBe(error);
   });
 
   describe('logging', () => {
@@ -123,7 +127,10 @@ describe('stepHandler', () => {
         for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
         return true;
       };
-      spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
+      spies = [
+        jest.spyOn(process.stdout, 'write').mockImplementation(capture),
+        jest.spyOn(process.stderr, 'write').mockImplementation(capture),
+      ];
     });
 
     afterEach(() => {
@@ -137,24 +144,54 @@ describe('stepHandler', () => {
         return 1;
       })(seoulState());
       expect(lines.map((l) => l.message)).toEqual(['checking', 'step finished']);
-      for (const line of lines) expect(line).toMatchObject({ buildId: BUILD_ID, step: 'wait-until-ready', level: 'INFO', service: 'k8s-ec2-builder' });
+      for (const line of lines)
+        expect(line).toMatchObject({ buildId: BUILD_ID, step: 'wait-until-ready', level: 'INFO', service: 'k8s-ec2-builder' });
       expect(lines[0]).toMatchObject({ nodes: 6 });
       expect(lines[1].durationMs).toEqual(expect.any(Number));
     });
 
     it('logs "not ready yet" at INFO, not as an error, when the work throws ResourceNotReady', async () => {
-      await expect(stepHandler('wait-until-ready', async () => { throw new ResourceNotReady('nlb provisioning'); })(seoulState())).rejects.toThrow(ResourceNotReady);
-      expect(lines).toEqual([expect.objectContaining({ level: 'INFO', message: 'not ready yet', reason: 'nlb provisioning', buildId: BUILD_ID, step: 'wait-until-ready' })]);
+      await expect(
+        stepHandler('wait-until-ready', async () => {
+          throw new ResourceNotReady('nlb provisioning');
+        })(seoulState()),
+      ).rejects.toThrow(ResourceNotReady);
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 'INFO',
+          message: 'not ready yet',
+          reason: 'nlb provisioning',
+          buildId: BUILD_ID,
+          step: 'wait-until-ready',
+        }),
+      ]);
     });
 
     it('logs a failure at ERROR with the error name and whether it is retryable', async () => {
-      await expect(stepHandler('verify-baseline', async () => { throw new AwsThrottled('DescribeVolumes: RequestLimitExceeded'); })(seoulState())).rejects.toThrow(AwsThrottled);
-      expect(lines).toEqual([expect.objectContaining({ level: 'ERROR', message: 'step failed', errorName: 'AwsThrottled', retryable: true, buildId: BUILD_ID, step: 'verify-baseline' })]);
+      await expect(
+        stepHandler('verify-baseline', async () => {
+          throw new AwsThrottled('DescribeVolumes: RequestLimitExceeded');
+        })(seoulState()),
+      ).rejects.toThrow(AwsThrottled);
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 'ERROR',
+          message: 'step failed',
+          errorName: 'AwsThrottled',
+          retryable: true,
+          buildId: BUILD_ID,
+          step: 'verify-baseline',
+        }),
+      ]);
       expect(lines[0].error).toMatchObject({ name: 'AwsThrottled', message: 'DescribeVolumes: RequestLimitExceeded' });
     });
 
     it('logs an unclassified failure without a retryable flag', async () => {
-      await expect(stepHandler('verify-baseline', async () => { throw new TypeError('boom'); })(seoulState())).rejects.toThrow(TypeError);
+      await expect(
+        stepHandler('verify-baseline', async () => {
+          throw new TypeError('boom');
+        })(seoulState()),
+      ).rejects.toThrow(TypeError);
       expect(lines[0]).toMatchObject({ level: 'ERROR', errorName: 'TypeError' });
       expect(lines[0]).not.toHaveProperty('retryable');
     });

@@ -34,7 +34,11 @@ describe('resourceTags', () => {
   });
 
   it('never lets a user tag replace the name or an ownership tag', () => {
-    const tags = resourceTags({ ...owner, userTags: { Name: 'mine', [TAG.buildId]: 'other', [TAG.managedBy]: 'someone' } }, 'worker', 'fin-k8s-dev-worker-1');
+    const tags = resourceTags(
+      { ...owner, userTags: { Name: 'mine', [TAG.buildId]: 'other', [TAG.managedBy]: 'someone' } },
+      'worker',
+      'fin-k8s-dev-worker-1',
+    );
     expect(tags).toMatchObject({ Name: 'fin-k8s-dev-worker-1', [TAG.buildId]: owner.buildId, [TAG.managedBy]: MANAGED_BY });
     expect(isOwnedBy(tags, owner.buildId)).toBe(true);
   });
@@ -43,7 +47,11 @@ describe('resourceTags', () => {
 describe('tag lists', () => {
   it('round-trips a tag map through the AWS list form', () => {
     const tags = { Name: 'x', team: 'platform', empty: '' };
-    expect(toTagList(tags)).toEqual([{ Key: 'Name', Value: 'x' }, { Key: 'team', Value: 'platform' }, { Key: 'empty', Value: '' }]);
+    expect(toTagList(tags)).toEqual([
+      { Key: 'Name', Value: 'x' },
+      { Key: 'team', Value: 'platform' },
+      { Key: 'empty', Value: '' },
+    ]);
     expect(fromTagList(toTagList(tags))).toEqual(tags);
   });
 
@@ -57,7 +65,9 @@ describe('tag lists', () => {
   });
 
   it('tags on create through one TagSpecification of the given resource type', () => {
-    expect(tagSpecifications('elastic-ip', { Name: 'eip' })).toEqual([{ ResourceType: 'elastic-ip', Tags: [{ Key: 'Name', Value: 'eip' }] }]);
+    expect(tagSpecifications('elastic-ip', { Name: 'eip' })).toEqual([
+      { ResourceType: 'elastic-ip', Tags: [{ Key: 'Name', Value: 'eip' }] },
+    ]);
   });
 });
 

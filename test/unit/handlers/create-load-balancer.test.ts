@@ -29,14 +29,21 @@ const ownTags = new Map<string, ReturnType<typeof elbTags>>([
 const expected = {
   loadBalancerArn: LB_ARN,
   dnsName: DNS,
-  targetGroupArns: { api: tgArn('fin-k8s-dev-tg-6443'), 'ingress-80': tgArn('fin-k8s-dev-tg-80'), 'ingress-443': tgArn('fin-k8s-dev-tg-443') },
+  targetGroupArns: {
+    api: tgArn('fin-k8s-dev-tg-6443'),
+    'ingress-80': tgArn('fin-k8s-dev-tg-80'),
+    'ingress-443': tgArn('fin-k8s-dev-tg-443'),
+  },
   listenerArns: { '6443': listenerArn(6443), '80': listenerArn(80), '443': listenerArn(443) },
 };
 
 function givenSettledAttributes(): void {
   elbv2.on(DescribeLoadBalancerAttributesCommand).resolves({ Attributes: [{ Key: 'load_balancing.cross_zone.enabled', Value: 'true' }] });
   elbv2.on(DescribeTargetGroupAttributesCommand).resolves({
-    Attributes: [{ Key: 'preserve_client_ip.enabled', Value: 'false' }, { Key: 'deregistration_delay.timeout_seconds', Value: '30' }],
+    Attributes: [
+      { Key: 'preserve_client_ip.enabled', Value: 'false' },
+      { Key: 'deregistration_delay.timeout_seconds', Value: '30' },
+    ],
   });
   elbv2.on(DescribeTagsCommand).callsFake(({ ResourceArns }: { ResourceArns: string[] }) => ({
     TagDescriptions: ResourceArns.map((ResourceArn) => ({ ResourceArn, Tags: ownTags.get(ResourceArn) })),
@@ -49,7 +56,9 @@ function givenNothing(): void {
   elbv2.on(DescribeTargetGroupsCommand).rejects(targetGroupNotFound());
   elbv2.on(DescribeListenersCommand).resolves({ Listeners: [] });
   elbv2.on(CreateLoadBalancerCommand).resolves({ LoadBalancers: [nlb] });
-  elbv2.on(CreateTargetGroupCommand).callsFake(({ Name }: { Name: string }) => ({ TargetGroups: [{ TargetGroupArn: tgArn(Name), TargetGroupName: Name }] }));
+  elbv2
+    .on(CreateTargetGroupCommand)
+    .callsFake(({ Name }: { Name: string }) => ({ TargetGroups: [{ TargetGroupArn: tgArn(Name), TargetGroupName: Name }] }));
   elbv2.on(CreateListenerCommand).callsFake(({ Port }: { Port: number }) => ({ Listeners: [{ ListenerArn: listenerArn(Port), Port }] }));
 }
 /** A rerun after a complete create: everything exists, tagged ours, settled. */

@@ -31,14 +31,25 @@ const NETWORK: NetworkIds = {
   internetGatewayId: 'igw-1',
   privateRouteTableId: 'rtb-private-route-table',
   publicRouteTableId: 'rtb-public-route-table',
-  securityGroupIds: { bastion: 'sg-fin-k8s-dev-bastion-sg', nlb: 'sg-fin-k8s-dev-nlb-sg', controlPlane: 'sg-fin-k8s-dev-control-plane-sg', workers: 'sg-fin-k8s-dev-worker-sg' },
+  securityGroupIds: {
+    bastion: 'sg-fin-k8s-dev-bastion-sg',
+    nlb: 'sg-fin-k8s-dev-nlb-sg',
+    controlPlane: 'sg-fin-k8s-dev-control-plane-sg',
+    workers: 'sg-fin-k8s-dev-worker-sg',
+  },
 };
 const roleTag = (tags?: Array<{ Key?: string; Value?: string }>) => tags?.find((t) => t.Key === 'k8s-ec2:role')?.Value;
 /** The state the NetworkComplete? loop hands back to CreateNetwork: its own last answer at $.network. */
 const afterRun = (network: NetworkProgress) => seoulState({ network: network as NetworkIds });
 
 beforeEach(() => {
-  for (const command of [DescribeVpcsCommand, DescribeSubnetsCommand, DescribeInternetGatewaysCommand, DescribeRouteTablesCommand, DescribeSecurityGroupsCommand]) {
+  for (const command of [
+    DescribeVpcsCommand,
+    DescribeSubnetsCommand,
+    DescribeInternetGatewaysCommand,
+    DescribeRouteTablesCommand,
+    DescribeSecurityGroupsCommand,
+  ]) {
     ec2.on(command as typeof DescribeVpcsCommand).resolves({});
   }
   ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
@@ -57,7 +68,9 @@ beforeEach(() => {
 describe('create-network handler', () => {
   it('builds a new network in three runs, each in a fresh container seeing nothing by tag: VPC, then gateway, then the rest', async () => {
     // Describe by tag stays empty throughout (EC2's tag index lags); Describe by id answers.
-    ec2.on(DescribeVpcsCommand, { VpcIds: ['vpc-1'] }).resolves({ Vpcs: [{ VpcId: 'vpc-1', CidrBlock: '10.0.0.0/16', Tags: toTagList(plan.vpc.tags) }] });
+    ec2
+      .on(DescribeVpcsCommand, { VpcIds: ['vpc-1'] })
+      .resolves({ Vpcs: [{ VpcId: 'vpc-1', CidrBlock: '10.0.0.0/16', Tags: toTagList(plan.vpc.tags) }] });
     ec2.on(DescribeInternetGatewaysCommand, { InternetGatewayIds: ['igw-1'] }).resolves({
       InternetGateways: [{ InternetGatewayId: 'igw-1', Attachments: [], Tags: toTagList(plan.internetGateway.tags) }],
     });
@@ -68,21 +81,41 @@ describe('create-network handler', () => {
     await expect(handler(afterRun(second))).resolves.toEqual({ ...NETWORK, complete: true });
     expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
     expect(ec2.commandCalls(CreateInternetGatewayCommand)).toHaveLength(1);
-    expect(ec2.commandCalls(AttachInternetGatewayCommand).map((c) => c.args[0].input)).toEqual([{ InternetGatewayId: 'igw-1', VpcId: 'vpc-1' }]);
+    expect(ec2.commandCalls(AttachInternetGatewayCommand).map((c) => c.args[0].input)).toEqual([
+      { InternetGatewayId: 'igw-1', VpcId: 'vpc-1' },
+    ]);
     expect(ec2.commandCalls(CreateSubnetCommand)).toHaveLength(4);
   });
 
   it('uses the ids already in state.network instead of creating again', async () => {
     const byId = <T>(ids: string[] | undefined, make: (id: string) => T) => (ids ?? []).map(make);
-    ec2.on(DescribeVpcsCommand).callsFake((i) => ({ Vpcs: byId(i.VpcIds, (VpcId) => ({ VpcId, CidrBlock: '10.0.0.0/16', Tags: toTagList(plan.vpc.tags) })) }));
-    ec2.on(DescribeSubnetsCommand).callsFake((i) => ({ Subnets: byId(i.SubnetIds, (SubnetId) => ({ SubnetId, Tags: toTagList(plan.publicSubnet.tags) })) }));
+    ec2
+      .on(DescribeVpcsCommand)
+      .callsFake((i) => ({ Vpcs: byId(i.VpcIds, (VpcId) => ({ VpcId, CidrBlock: '10.0.0.0/16', Tags: toTagList(plan.vpc.tags) })) }));
+    ec2
+      .on(DescribeSubnetsCommand)
+      .callsFake((i) => ({ Subnets: byId(i.SubnetIds, (SubnetId) => ({ SubnetId, Tags: toTagList(plan.publicSubnet.tags) })) }));
     ec2.on(DescribeInternetGatewaysCommand).callsFake((i) => ({
-      InternetGateways: byId(i.InternetGatewayIds, (InternetGatewayId) => ({ InternetGatewayId, Attachments: [{ VpcId: 'vpc-1' }], Tags: toTagList(plan.internetGateway.tags) })),
+      InternetGateways: byId(i.InternetGatewayIds, (InternetGatewayId) => ({
+        InternetGatewayId,
+        Attachments: [{ VpcId: 'vpc-1' }],
+        Tags: toTagList(plan.internetGateway.tags),
+      })),
     }));
-    ec2.on(DescribeRouteTablesCommand).callsFake((i) => ({ RouteTables: byId(i.RouteTableIds, (RouteTableId) => ({ RouteTableId, Tags: toTagList(plan.vpc.tags) })) }));
-    ec2.on(DescribeSecurityGroupsCommand).callsFake((i) => ({ SecurityGroups: byId(i.GroupIds, (GroupId) => ({ GroupId, Tags: toTagList(plan.vpc.tags) })) }));
+    ec2
+      .on(DescribeRouteTablesCommand)
+      .callsFake((i) => ({ RouteTables: byId(i.RouteTableIds, (RouteTableId) => ({ RouteTableId, Tags: toTagList(plan.vpc.tags) })) }));
+    ec2
+      .on(DescribeSecurityGroupsCommand)
+      .callsFake((i) => ({ SecurityGroups: byId(i.GroupIds, (GroupId) => ({ GroupId, Tags: toTagList(plan.vpc.tags) })) }));
     await expect(handler(seoulState({ network: NETWORK }))).resolves.toEqual({ ...NETWORK, complete: true });
-    for (const create of [CreateVpcCommand, CreateSubnetCommand, CreateInternetGatewayCommand, CreateRouteTableCommand, CreateSecurityGroupCommand]) {
+    for (const create of [
+      CreateVpcCommand,
+      CreateSubnetCommand,
+      CreateInternetGatewayCommand,
+      CreateRouteTableCommand,
+      CreateSecurityGroupCommand,
+    ]) {
       expect(ec2.commandCalls(create as typeof CreateVpcCommand)).toHaveLength(0);
     }
   });

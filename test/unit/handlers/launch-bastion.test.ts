@@ -1,4 +1,10 @@
-import { AllocateAddressCommand, AssociateAddressCommand, DescribeAddressesCommand, DescribeInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  AllocateAddressCommand,
+  AssociateAddressCommand,
+  DescribeAddressesCommand,
+  DescribeInstancesCommand,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import type { BastionProgress } from '../../../functions/core/contracts';
 import { toTagList } from '../../../functions/core/tags';
 import { handler } from '../../../functions/handlers/launch-bastion';
@@ -13,7 +19,9 @@ describe('launch-bastion handler', () => {
   it('launches the bastion, allocates its address and returns before association while the bastion is pending', async () => {
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
-    ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-bastion', State: { Name: 'pending' }, PrivateIpAddress: '10.0.255.10' }] });
+    ec2
+      .on(RunInstancesCommand)
+      .resolves({ Instances: [{ InstanceId: 'i-bastion', State: { Name: 'pending' }, PrivateIpAddress: '10.0.255.10' }] });
     ec2.on(AllocateAddressCommand).resolves({ AllocationId: 'eipalloc-1', PublicIp: '198.51.100.7' });
     const first = await handler(seoulState({ preflight: PREFLIGHT, network: NETWORK }));
     expect(first).toEqual({ allocationId: 'eipalloc-1', publicIp: '198.51.100.7', complete: false });
@@ -22,9 +30,16 @@ describe('launch-bastion handler', () => {
       Addresses: [{ AllocationId: 'eipalloc-1', PublicIp: '198.51.100.7', Tags: toTagList(seoulPlan().bastion.addressTags) }],
     });
     await expect(handler(seoulState({ preflight: PREFLIGHT, network: NETWORK, bastion: first }))).resolves.toEqual({
-      instanceId: 'i-bastion', allocationId: 'eipalloc-1', publicIp: '198.51.100.7', privateIp: '10.0.255.10', complete: true,
+      instanceId: 'i-bastion',
+      allocationId: 'eipalloc-1',
+      publicIp: '198.51.100.7',
+      privateIp: '10.0.255.10',
+      complete: true,
     });
-    expect(ec2.commandCalls(RunInstancesCommand)[0].args[0].input.NetworkInterfaces?.[0]).toMatchObject({ SubnetId: 'subnet-public', AssociatePublicIpAddress: false });
+    expect(ec2.commandCalls(RunInstancesCommand)[0].args[0].input.NetworkInterfaces?.[0]).toMatchObject({
+      SubnetId: 'subnet-public',
+      AssociatePublicIpAddress: false,
+    });
     expect(ec2.commandCalls(AllocateAddressCommand)).toHaveLength(1);
     expect(ec2.commandCalls(AssociateAddressCommand)).toHaveLength(0);
   });
@@ -32,13 +47,22 @@ describe('launch-bastion handler', () => {
   it('reads state.bastion as known ids: the run after the allocation, in a new container, allocates no second address', async () => {
     const first: BastionProgress = { allocationId: 'eipalloc-1', publicIp: '198.51.100.7', complete: false };
     const tags = toTagList(seoulPlan().bastion.tags);
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-bastion', State: { Name: 'pending' }, PrivateIpAddress: '10.0.255.10', Tags: tags }] }] });
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolves({
+        Reservations: [
+          { Instances: [{ InstanceId: 'i-bastion', State: { Name: 'pending' }, PrivateIpAddress: '10.0.255.10', Tags: tags }] },
+        ],
+      });
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
     ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({
       Addresses: [{ AllocationId: 'eipalloc-1', PublicIp: '198.51.100.7', Tags: toTagList(seoulPlan().bastion.addressTags) }],
     });
     await expect(handler(seoulState({ preflight: PREFLIGHT, network: NETWORK, bastion: first }))).resolves.toEqual({
-      ...first, instanceId: 'i-bastion', privateIp: '10.0.255.10', complete: true,
+      ...first,
+      instanceId: 'i-bastion',
+      privateIp: '10.0.255.10',
+      complete: true,
     });
     expect(ec2.commandCalls(AllocateAddressCommand)).toHaveLength(0);
     expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(0);

@@ -12,12 +12,24 @@ const state = (nodeLaunch?: NodesProgress) => seoulState({ preflight: PREFLIGHT,
 describe('launch-nodes handler', () => {
   it('launches the six nodes from the preflight image into the network and returns them, complete', async () => {
     ec2.on(RunInstancesCommand).callsFake(async (input: RunInstancesCommandInput) => ({
-      Instances: [{ InstanceId: `i-${input.ClientToken?.slice(0, 12)}`, InstanceType: input.InstanceType, PrivateIpAddress: '10.0.0.5', AmiLaunchIndex: 0 }],
+      Instances: [
+        {
+          InstanceId: `i-${input.ClientToken?.slice(0, 12)}`,
+          InstanceType: input.InstanceType,
+          PrivateIpAddress: '10.0.0.5',
+          AmiLaunchIndex: 0,
+        },
+      ],
     }));
     const progress = await handler(state());
     expect(progress.complete).toBe(true);
     expect(progress.nodes.map((node) => node.name)).toEqual([
-      'fin-k8s-dev-cp-1', 'fin-k8s-dev-cp-2', 'fin-k8s-dev-cp-3', 'fin-k8s-dev-worker-1', 'fin-k8s-dev-worker-2', 'fin-k8s-dev-worker-3',
+      'fin-k8s-dev-cp-1',
+      'fin-k8s-dev-cp-2',
+      'fin-k8s-dev-cp-3',
+      'fin-k8s-dev-worker-1',
+      'fin-k8s-dev-worker-2',
+      'fin-k8s-dev-worker-3',
     ]);
     expect(ec2.commandCalls(RunInstancesCommand).every((call) => call.args[0].input.ImageId === PREFLIGHT.imageId)).toBe(true);
   });

@@ -1,7 +1,15 @@
 import {
-  DescribeAddressesCommand, DescribeAvailabilityZonesCommand, DescribeImagesCommand, DescribeInstanceTypeOfferingsCommand,
-  DescribeInstanceTypesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeVpcsCommand, GetEbsDefaultKmsKeyIdCommand,
-  GetEbsEncryptionByDefaultCommand, type _InstanceType,
+  DescribeAddressesCommand,
+  DescribeAvailabilityZonesCommand,
+  DescribeImagesCommand,
+  DescribeInstanceTypeOfferingsCommand,
+  DescribeInstanceTypesCommand,
+  DescribeInstancesCommand,
+  DescribeKeyPairsCommand,
+  DescribeVpcsCommand,
+  GetEbsDefaultKmsKeyIdCommand,
+  GetEbsEncryptionByDefaultCommand,
+  type _InstanceType,
 } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
@@ -16,19 +24,43 @@ const zones = ['ap-northeast-2a', 'ap-northeast-2b', 'ap-northeast-2c'];
 function arrangeHealthyAccount() {
   ec2.on(DescribeAvailabilityZonesCommand).resolves({ AvailabilityZones: zones.map((ZoneName) => ({ ZoneName, State: 'available' })) });
   ec2.on(DescribeInstanceTypeOfferingsCommand).resolves({
-    InstanceTypeOfferings: ['m6i.large', 'm6i.xlarge', 'm5.xlarge', 't3.micro'].flatMap((InstanceType) => zones.map((Location) => ({ InstanceType: InstanceType as _InstanceType, Location }))),
+    InstanceTypeOfferings: ['m6i.large', 'm6i.xlarge', 'm5.xlarge', 't3.micro'].flatMap((InstanceType) =>
+      zones.map((Location) => ({ InstanceType: InstanceType as _InstanceType, Location })),
+    ),
   });
   ec2.on(DescribeImagesCommand).resolves({
     Images: [
-      { ImageId: 'ami-0old', Name: 'RHEL-8.8.0_HVM-20230503-x86_64-0-Hourly2-GP2', CreationDate: '2023-05-03T00:00:00.000Z', State: 'available', Architecture: 'x86_64', RootDeviceType: 'ebs', VirtualizationType: 'hvm', RootDeviceName: '/dev/sda1' },
-      { ImageId: 'ami-0new', Name: 'RHEL-8.10.0_HVM-20240904-x86_64-0-Hourly2-GP3', CreationDate: '2024-09-04T00:00:00.000Z', State: 'available', Architecture: 'x86_64', RootDeviceType: 'ebs', VirtualizationType: 'hvm', RootDeviceName: '/dev/sda1' },
+      {
+        ImageId: 'ami-0old',
+        Name: 'RHEL-8.8.0_HVM-20230503-x86_64-0-Hourly2-GP2',
+        CreationDate: '2023-05-03T00:00:00.000Z',
+        State: 'available',
+        Architecture: 'x86_64',
+        RootDeviceType: 'ebs',
+        VirtualizationType: 'hvm',
+        RootDeviceName: '/dev/sda1',
+      },
+      {
+        ImageId: 'ami-0new',
+        Name: 'RHEL-8.10.0_HVM-20240904-x86_64-0-Hourly2-GP3',
+        CreationDate: '2024-09-04T00:00:00.000Z',
+        State: 'available',
+        Architecture: 'x86_64',
+        RootDeviceType: 'ebs',
+        VirtualizationType: 'hvm',
+        RootDeviceName: '/dev/sda1',
+      },
     ],
   });
   ec2.on(DescribeKeyPairsCommand).resolves({ KeyPairs: [{ KeyName: 'fin-k8s-key' }] });
   ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
   ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
   ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
-  ec2.on(DescribeInstanceTypesCommand).callsFake((input) => ({ InstanceTypes: (input.InstanceTypes as string[]).map((InstanceType) => ({ InstanceType, VCpuInfo: { DefaultVCpus: 2 } })) }));
+  ec2
+    .on(DescribeInstanceTypesCommand)
+    .callsFake((input) => ({
+      InstanceTypes: (input.InstanceTypes as string[]).map((InstanceType) => ({ InstanceType, VCpuInfo: { DefaultVCpus: 2 } })),
+    }));
   elbv2.on(DescribeLoadBalancersCommand).callsFake((input) => {
     if (input.Names) throw awsError('LoadBalancerNotFound');
     return { LoadBalancers: [] };
@@ -52,10 +84,16 @@ describe('preflight', () => {
     ec2.on(GetEbsEncryptionByDefaultCommand).resolves({ EbsEncryptionByDefault: true });
     ec2.on(GetEbsDefaultKmsKeyIdCommand).resolves({ KmsKeyId: 'arn:aws:kms:ap-northeast-2:123456789012:key/abcd' });
     const { notes } = await handler(seoulState());
-    expect(notes).toEqual(expect.arrayContaining([
-      expect.stringMatching(/vCPUs quota L-1216C47A not checked: Service Quotas did not answer \(the endpoint answered AccessDeniedException\); AWS enforces it at RunInstances/),
-      expect.stringMatching(/^EBS encryption by default with customer-managed key arn:aws:kms:ap-northeast-2:123456789012:key\/abcd; the launch roles need kms:CreateGrant/),
-    ]));
+    expect(notes).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /vCPUs quota L-1216C47A not checked: Service Quotas did not answer \(the endpoint answered AccessDeniedException\); AWS enforces it at RunInstances/,
+        ),
+        expect.stringMatching(
+          /^EBS encryption by default with customer-managed key arn:aws:kms:ap-northeast-2:123456789012:key\/abcd; the launch roles need kms:CreateGrant/,
+        ),
+      ]),
+    );
   });
 
   it('reports every problem together and creates nothing', async () => {
@@ -63,7 +101,12 @@ describe('preflight', () => {
     ec2.on(DescribeKeyPairsCommand).rejects(awsError('InvalidKeyPair.NotFound'));
     ec2.on(DescribeAvailabilityZonesCommand).resolves({ AvailabilityZones: [{ ZoneName: 'ap-northeast-2a', State: 'available' }] });
     ec2.on(DescribeImagesCommand).resolves({ Images: [] });
-    const error: PreflightFailed = await handler(seoulState()).then(() => { throw new Error('expected failure'); }, (e) => e);
+    const error: PreflightFailed = await handler(seoulState()).then(
+      () => {
+        throw new Error('expected failure');
+      },
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(PreflightFailed);
     const fields = (error.details?.problems as Array<{ field: string }>).map((p) => p.field);
     expect(fields).toEqual(expect.arrayContaining(['keyName', 'availabilityZones[1]', 'availabilityZones[2]', 'image']));

@@ -17,7 +17,9 @@ const loadBalancer: LoadBalancerIds = {
 const nodes = NODES;
 
 function givenInstances(state: (id: string) => InstanceStateName): void {
-  ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: nodes.map((n) => ({ InstanceId: n.instanceId, State: { Name: state(n.instanceId) } })) }] });
+  ec2
+    .on(DescribeInstancesCommand)
+    .resolves({ Reservations: [{ Instances: nodes.map((n) => ({ InstanceId: n.instanceId, State: { Name: state(n.instanceId) } })) }] });
   elbv2.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [] });
 }
 
@@ -25,9 +27,15 @@ describe('register-targets handler', () => {
   it('registers control planes with the API group and workers with the ingress groups once all nodes run', async () => {
     givenInstances(() => 'running');
     await expect(handler(seoulState({ nodes, loadBalancer }))).resolves.toEqual({
-      registered: { api: ['i-cp1', 'i-cp2', 'i-cp3'], 'ingress-80': ['i-wk1', 'i-wk2', 'i-wk3'], 'ingress-443': ['i-wk1', 'i-wk2', 'i-wk3'] },
+      registered: {
+        api: ['i-cp1', 'i-cp2', 'i-cp3'],
+        'ingress-80': ['i-wk1', 'i-wk2', 'i-wk3'],
+        'ingress-443': ['i-wk1', 'i-wk2', 'i-wk3'],
+      },
     });
-    expect(elbv2.commandCalls(RegisterTargetsCommand).map((c) => c.args[0].input.TargetGroupArn)).toEqual(Object.values(loadBalancer.targetGroupArns));
+    expect(elbv2.commandCalls(RegisterTargetsCommand).map((c) => c.args[0].input.TargetGroupArn)).toEqual(
+      Object.values(loadBalancer.targetGroupArns),
+    );
   });
 
   it('throws ResourceNotReady (the state machine waits) while a node is pending, and registers nothing', async () => {

@@ -1,5 +1,10 @@
 import {
-  DescribeAddressesCommand, DescribeInstancesCommand, DisassociateAddressCommand, ReleaseAddressCommand, TerminateInstancesCommand, type Instance,
+  DescribeAddressesCommand,
+  DescribeInstancesCommand,
+  DisassociateAddressCommand,
+  ReleaseAddressCommand,
+  TerminateInstancesCommand,
+  type Instance,
 } from '@aws-sdk/client-ec2';
 import { toTagList } from '../../../functions/core/tags';
 import { handler } from '../../../functions/handlers/teardown-instances';
@@ -8,9 +13,23 @@ import { seoulPlan, seoulState } from '../../fixtures/build';
 
 const { ec2 } = mockAws();
 const plan = seoulPlan();
-const instance = (id: string, state: string, tags = plan.nodes[0].tags): Instance => ({ InstanceId: id, State: { Name: state as never }, Tags: toTagList(tags) });
-const ADDRESS = { AllocationId: 'eipalloc-1', PublicIp: '198.51.100.7', AssociationId: 'eipassoc-1', InstanceId: 'i-bastion', Tags: toTagList(plan.bastion.addressTags) };
-const sent = () => ec2.calls().map((call) => call.args[0].constructor.name).filter((name) => !name.startsWith('Describe'));
+const instance = (id: string, state: string, tags = plan.nodes[0].tags): Instance => ({
+  InstanceId: id,
+  State: { Name: state as never },
+  Tags: toTagList(tags),
+});
+const ADDRESS = {
+  AllocationId: 'eipalloc-1',
+  PublicIp: '198.51.100.7',
+  AssociationId: 'eipassoc-1',
+  InstanceId: 'i-bastion',
+  Tags: toTagList(plan.bastion.addressTags),
+};
+const sent = () =>
+  ec2
+    .calls()
+    .map((call) => call.args[0].constructor.name)
+    .filter((name) => !name.startsWith('Describe'));
 
 beforeEach(() => {
   ec2.on(DisassociateAddressCommand).resolves({});
@@ -20,7 +39,9 @@ beforeEach(() => {
 describe('teardown-instances handler', () => {
   it('releases the Elastic IP before terminating, then waits (ResourceNotReady) while instances remain', async () => {
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: [ADDRESS] });
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance('i-cp1', 'running'), instance('i-bastion', 'running', plan.bastion.tags)] }] });
+    ec2
+      .on(DescribeInstancesCommand)
+      .resolves({ Reservations: [{ Instances: [instance('i-cp1', 'running'), instance('i-bastion', 'running', plan.bastion.tags)] }] });
     const error = await handler(seoulState()).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'ResourceNotReady', message: expect.stringContaining('i-cp1, i-bastion') });
     expect(sent()).toEqual(['DisassociateAddressCommand', 'ReleaseAddressCommand', 'TerminateInstancesCommand']);
@@ -36,7 +57,11 @@ describe('teardown-instances handler', () => {
 
   it.each([
     ['nothing was ever created', [], []],
-    ['the address is still allocated but the instances are gone', [{ ...ADDRESS, AssociationId: undefined, InstanceId: undefined }], ['eipalloc-1']],
+    [
+      'the address is still allocated but the instances are gone',
+      [{ ...ADDRESS, AssociationId: undefined, InstanceId: undefined }],
+      ['eipalloc-1'],
+    ],
   ])('finishes when %s', async (_case, addresses, deleted) => {
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: addresses });
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
@@ -48,7 +73,9 @@ describe('teardown-instances handler', () => {
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
     await handler(seoulState());
-    const states = ec2.commandCalls(DescribeInstancesCommand)[0].args[0].input.Filters?.find((f) => f.Name === 'instance-state-name')?.Values;
+    const states = ec2
+      .commandCalls(DescribeInstancesCommand)[0]
+      .args[0].input.Filters?.find((f) => f.Name === 'instance-state-name')?.Values;
     expect(states).toEqual(['pending', 'running', 'stopping', 'stopped', 'shutting-down']);
   });
 
@@ -61,12 +88,24 @@ describe('teardown-instances handler', () => {
     // A LaunchNodes branch that failed after its first run: its progress stays in the Parallel's outputs.
     const rollback = seoulState({
       provisioned: [
-        { nodeLaunch: { complete: false, nodes: [{ name: 'fin-k8s-dev-cp-1', role: 'control-plane', az: 'ap-northeast-2a', instanceId: 'i-cp1', instanceType: 'm6i.large' }], generations: {}, unnamed: [] } },
+        {
+          nodeLaunch: {
+            complete: false,
+            nodes: [
+              { name: 'fin-k8s-dev-cp-1', role: 'control-plane', az: 'ap-northeast-2a', instanceId: 'i-cp1', instanceType: 'm6i.large' },
+            ],
+            generations: {},
+            unnamed: [],
+          },
+        },
         {},
         { bastion: { instanceId: 'i-bastion', allocationId: 'eipalloc-1', publicIp: '198.51.100.7' } },
       ],
     });
-    await expect(handler(rollback)).rejects.toMatchObject({ name: 'ResourceNotReady', message: expect.stringContaining('i-cp1, i-bastion') });
+    await expect(handler(rollback)).rejects.toMatchObject({
+      name: 'ResourceNotReady',
+      message: expect.stringContaining('i-cp1, i-bastion'),
+    });
     expect(ec2.commandCalls(ReleaseAddressCommand).map((c) => c.args[0].input)).toEqual([{ AllocationId: 'eipalloc-1' }]);
     expect(ec2.commandCalls(TerminateInstancesCommand).map((c) => c.args[0].input.InstanceIds)).toEqual([['i-cp1', 'i-bastion']]);
   });

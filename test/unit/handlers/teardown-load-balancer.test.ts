@@ -38,7 +38,10 @@ function givenEverything(buildId = plan.buildId): void {
     return { TargetGroups: [{ TargetGroupArn: tgArn(Names[0]), TargetGroupName: Names[0] }] };
   });
   elbv2.on(DescribeTagsCommand).callsFake(({ ResourceArns }: { ResourceArns: string[] }) => ({
-    TagDescriptions: ResourceArns.map((ResourceArn) => ({ ResourceArn, Tags: elbTags({ ...plan.loadBalancer.tags, [TAG.buildId]: buildId }) })),
+    TagDescriptions: ResourceArns.map((ResourceArn) => ({
+      ResourceArn,
+      Tags: elbTags({ ...plan.loadBalancer.tags, [TAG.buildId]: buildId }),
+    })),
   }));
   elbv2.on(DescribeListenersCommand).callsFake(() => ({ Listeners: [...listeners].map((ListenerArn) => ({ ListenerArn })) }));
   elbv2.on(DeleteListenerCommand).callsFake(({ ListenerArn }: { ListenerArn: string }) => listeners.delete(ListenerArn) && {});
@@ -49,7 +52,9 @@ function givenEverything(buildId = plan.buildId): void {
   });
 }
 const deletions = () =>
-  elbv2.calls().map((c) => c.args[0] as unknown as { constructor: { name: string }; input: Record<string, string> })
+  elbv2
+    .calls()
+    .map((c) => c.args[0] as unknown as { constructor: { name: string }; input: Record<string, string> })
     .filter((command) => command.constructor.name.startsWith('Delete'))
     .map((command) => [command.constructor.name, Object.values(command.input)[0]]);
 

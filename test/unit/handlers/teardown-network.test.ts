@@ -17,8 +17,16 @@ const { ec2 } = mockAws();
 const plan = seoulPlan();
 const VPC = { VpcId: 'vpc-1', CidrBlock: '10.0.0.0/16', Tags: toTagList(plan.vpc.tags) };
 const SUBNET = { SubnetId: 'subnet-1', VpcId: 'vpc-1', Tags: toTagList(plan.privateSubnets[0].tags) };
-const NLB_ENI = { NetworkInterfaceId: 'eni-nlb-1', InterfaceType: 'network_load_balancer' as const, Description: 'ELB net/fin-k8s-dev-nlb/abc' };
-const deletes = () => ec2.calls().map((c) => c.args[0].constructor.name).filter((n) => !n.startsWith('Describe'));
+const NLB_ENI = {
+  NetworkInterfaceId: 'eni-nlb-1',
+  InterfaceType: 'network_load_balancer' as const,
+  Description: 'ELB net/fin-k8s-dev-nlb/abc',
+};
+const deletes = () =>
+  ec2
+    .calls()
+    .map((c) => c.args[0].constructor.name)
+    .filter((n) => !n.startsWith('Describe'));
 
 beforeEach(() => {
   for (const command of [DescribeInternetGatewaysCommand, DescribeRouteTablesCommand, DescribeSecurityGroupsCommand]) {
@@ -40,7 +48,10 @@ describe('teardown-network handler', () => {
   it('in a rollback, also deletes the ids the state carries (CreateNetwork had returned only the VPC)', async () => {
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
     ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
-    await expect(handler(seoulState({ network: { complete: false, vpcId: 'vpc-1' } as never }))).resolves.toEqual({ step: 'teardown-network', deleted: ['vpc-1'] });
+    await expect(handler(seoulState({ network: { complete: false, vpcId: 'vpc-1' } as never }))).resolves.toEqual({
+      step: 'teardown-network',
+      deleted: ['vpc-1'],
+    });
     expect(ec2.commandCalls(DeleteVpcCommand).map((c) => c.args[0].input)).toEqual([{ VpcId: 'vpc-1' }]);
   });
 

@@ -27,7 +27,9 @@ beforeEach(() => {
 
 async function violation(state: BuildState = world.verifyState()): Promise<BaselineViolation> {
   const error = await handler(state).then(
-    () => { throw new Error('expected BaselineViolation, but the baseline passed'); },
+    () => {
+      throw new Error('expected BaselineViolation, but the baseline passed');
+    },
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(BaselineViolation);
@@ -52,7 +54,9 @@ describe('verify-baseline handler', () => {
   });
 
   it('carries preflight’s notes into the outputs', async () => {
-    const notes = ['VPCs per Region quota L-F678F1CE not checked: Service Quotas did not answer (the endpoint answered HTTP 501); AWS enforces it at CreateVpc'];
+    const notes = [
+      'VPCs per Region quota L-F678F1CE not checked: Service Quotas did not answer (the endpoint answered HTTP 501); AWS enforces it at CreateVpc',
+    ];
     const state = { ...world.verifyState(), preflight: { imageId: 'ami-0a1b2c3d4e5f60810', imageName: 'RHEL-8.10', checks: [], notes } };
     expect((await handler(state)).outputs.notes).toEqual(notes);
   });
@@ -69,19 +73,70 @@ describe('verify-baseline handler', () => {
   });
 
   it.each<[string, (w: FakeWorld) => void, string, RegExp]>([
-    ['a node allowing IMDSv1', (w) => (w.instance('fin-k8s-dev-worker-2').httpTokens = 'optional'), 'imdsv2-required', /fin-k8s-dev-worker-2 \(i-0wk1\) allows IMDSv1/],
+    [
+      'a node allowing IMDSv1',
+      (w) => (w.instance('fin-k8s-dev-worker-2').httpTokens = 'optional'),
+      'imdsv2-required',
+      /fin-k8s-dev-worker-2 \(i-0wk1\) allows IMDSv1/,
+    ],
     ['the bastion allowing IMDSv1', (w) => (w.bastion.httpTokens = 'optional'), 'imdsv2-required', /fin-k8s-dev-bastion .* allows IMDSv1/],
     ['a gp2 volume', (w) => (w.instance('fin-k8s-dev-cp-1').volumes[0].volumeType = 'gp2'), 'volumes-encrypted-gp3', /vol-i-0cp0 is gp2/],
     ['an unencrypted volume', (w) => (w.bastion.volumes[0].encrypted = false), 'volumes-encrypted-gp3', /vol-bastion is unencrypted gp3/],
-    ['a node with a public IP', (w) => (w.instance('fin-k8s-dev-worker-1').publicIp = '13.124.0.9'), 'no-node-public-ip', /fin-k8s-dev-worker-1 has public IP 13\.124\.0\.9/],
-    ['a worker rule open to 0.0.0.0/0', (w) => w.rules.push({ ruleId: 'sgr-bad', groupId: 'sg-04', egress: false, protocol: 'tcp', from: 30080, to: 30080, cidr: '0.0.0.0/0' }), 'no-node-rule-from-anywhere', /sg-04 allows 30080-30080 from 0\.0\.0\.0\/0/],
-    ['a control-plane rule open to ::/0', (w) => w.rules.push({ ruleId: 'sgr-bad', groupId: 'sg-03', egress: false, protocol: 'tcp', from: 6443, to: 6443, cidrV6: '::/0' }), 'no-node-rule-from-anywhere', /sg-03 allows 6443-6443 from ::\/0/],
-    ['bastion SSH open to 0.0.0.0/0', (w) => w.rules.push({ ruleId: 'sgr-bad', groupId: 'sg-01', egress: false, protocol: 'tcp', from: 22, to: 22, cidr: '0.0.0.0/0' }), 'bastion-ssh-restricted', /bastion group allows 22-22 from 0\.0\.0\.0\/0/],
-    ['a private subnet routed to the Internet Gateway', (w) => w.routeTables[0].routes.push({ destination: '0.0.0.0/0', gatewayId: 'igw-0internet' }), 'private-subnets-closed', /subnet-00b+ routes 0\.0\.0\.0\/0→igw-0internet/],
-    ['an internet-facing NLB', (w) => (w.loadBalancer!.scheme = 'internet-facing'), 'nlb-internal-with-security-group', /scheme is internet-facing/],
-    ['an NLB without its security group', (w) => (w.loadBalancer!.securityGroups = []), 'nlb-internal-with-security-group', /NLB security group not attached/],
-    ['cross-zone load balancing off', (w) => (w.loadBalancer!.attributes['load_balancing.cross_zone.enabled'] = 'false'), 'nlb-internal-with-security-group', /cross-zone is false, want true/],
-    ['preserve_client_ip on (the NLB hairpin trap)', (w) => (w.targetGroup('api').attributes['preserve_client_ip.enabled'] = 'true'), 'hairpin-safe-target-groups', /tg-6443.* preserve_client_ip\.enabled=true/],
+    [
+      'a node with a public IP',
+      (w) => (w.instance('fin-k8s-dev-worker-1').publicIp = '13.124.0.9'),
+      'no-node-public-ip',
+      /fin-k8s-dev-worker-1 has public IP 13\.124\.0\.9/,
+    ],
+    [
+      'a worker rule open to 0.0.0.0/0',
+      (w) =>
+        w.rules.push({ ruleId: 'sgr-bad', groupId: 'sg-04', egress: false, protocol: 'tcp', from: 30080, to: 30080, cidr: '0.0.0.0/0' }),
+      'no-node-rule-from-anywhere',
+      /sg-04 allows 30080-30080 from 0\.0\.0\.0\/0/,
+    ],
+    [
+      'a control-plane rule open to ::/0',
+      (w) => w.rules.push({ ruleId: 'sgr-bad', groupId: 'sg-03', egress: false, protocol: 'tcp', from: 6443, to: 6443, cidrV6: '::/0' }),
+      'no-node-rule-from-anywhere',
+      /sg-03 allows 6443-6443 from ::\/0/,
+    ],
+    [
+      'bastion SSH open to 0.0.0.0/0',
+      (w) => w.rules.push({ ruleId: 'sgr-bad', groupId: 'sg-01', egress: false, protocol: 'tcp', from: 22, to: 22, cidr: '0.0.0.0/0' }),
+      'bastion-ssh-restricted',
+      /bastion group allows 22-22 from 0\.0\.0\.0\/0/,
+    ],
+    [
+      'a private subnet routed to the Internet Gateway',
+      (w) => w.routeTables[0].routes.push({ destination: '0.0.0.0/0', gatewayId: 'igw-0internet' }),
+      'private-subnets-closed',
+      /subnet-00b+ routes 0\.0\.0\.0\/0→igw-0internet/,
+    ],
+    [
+      'an internet-facing NLB',
+      (w) => (w.loadBalancer!.scheme = 'internet-facing'),
+      'nlb-internal-with-security-group',
+      /scheme is internet-facing/,
+    ],
+    [
+      'an NLB without its security group',
+      (w) => (w.loadBalancer!.securityGroups = []),
+      'nlb-internal-with-security-group',
+      /NLB security group not attached/,
+    ],
+    [
+      'cross-zone load balancing off',
+      (w) => (w.loadBalancer!.attributes['load_balancing.cross_zone.enabled'] = 'false'),
+      'nlb-internal-with-security-group',
+      /cross-zone is false, want true/,
+    ],
+    [
+      'preserve_client_ip on (the NLB hairpin trap)',
+      (w) => (w.targetGroup('api').attributes['preserve_client_ip.enabled'] = 'true'),
+      'hairpin-safe-target-groups',
+      /tg-6443.* preserve_client_ip\.enabled=true/,
+    ],
   ])('throws BaselineViolation naming %s', async (_what, perturb, checkId, detail) => {
     perturb(world);
     const error = await violation();
@@ -105,12 +160,15 @@ describe('verify-baseline handler', () => {
     await expect(handler(world.verifyState())).resolves.toMatchObject({ baseline: { checks: expect.any(Array) } });
   });
 
-  it.each([['network'], ['loadBalancer'], ['readiness']] as const)('throws InvalidSpec when the state lacks $.%s, before calling AWS', async (missing) => {
-    const state = { ...world.verifyState(), [missing]: undefined };
-    await expect(handler(state)).rejects.toThrow(InvalidSpec);
-    expect(ec2.calls()).toHaveLength(0);
-    expect(elbv2.calls()).toHaveLength(0);
-  });
+  it.each([['network'], ['loadBalancer'], ['readiness']] as const)(
+    'throws InvalidSpec when the state lacks $.%s, before calling AWS',
+    async (missing) => {
+      const state = { ...world.verifyState(), [missing]: undefined };
+      await expect(handler(state)).rejects.toThrow(InvalidSpec);
+      expect(ec2.calls()).toHaveLength(0);
+      expect(elbv2.calls()).toHaveLength(0);
+    },
+  );
 
   it.each([
     ['DescribeSecurityGroupRules', 'RequestLimitExceeded'],

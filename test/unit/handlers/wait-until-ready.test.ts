@@ -1,8 +1,4 @@
-import {
-  AssociateAddressCommand,
-  DescribeInstancesCommand,
-  DescribeInstanceStatusCommand,
-} from '@aws-sdk/client-ec2';
+import { AssociateAddressCommand, DescribeInstancesCommand, DescribeInstanceStatusCommand } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AwsThrottled, InvalidSpec, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
 import { handler } from '../../../functions/handlers/wait-until-ready';
@@ -19,7 +15,9 @@ beforeEach(() => {
 /** Runs the handler and returns the ResourceNotReady it must throw. */
 async function notReady(): Promise<ResourceNotReady> {
   const error = await handler(world.waitState()).then(
-    () => { throw new Error('expected ResourceNotReady, but the handler reported the build ready'); },
+    () => {
+      throw new Error('expected ResourceNotReady, but the handler reported the build ready');
+    },
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(ResourceNotReady);
@@ -48,7 +46,12 @@ describe('wait-until-ready handler', () => {
     world.instances.reverse();
     const { nodes } = await handler(world.waitState());
     expect(nodes.map((n) => n.name)).toEqual([
-      'fin-k8s-dev-cp-1', 'fin-k8s-dev-cp-2', 'fin-k8s-dev-cp-3', 'fin-k8s-dev-worker-1', 'fin-k8s-dev-worker-2', 'fin-k8s-dev-worker-3',
+      'fin-k8s-dev-cp-1',
+      'fin-k8s-dev-cp-2',
+      'fin-k8s-dev-cp-3',
+      'fin-k8s-dev-worker-1',
+      'fin-k8s-dev-worker-2',
+      'fin-k8s-dev-worker-3',
     ]);
   });
 
@@ -67,20 +70,63 @@ describe('wait-until-ready handler', () => {
 
   it.each<[string, (w: FakeWorld) => void, RegExp]>([
     ['a node still pending', (w) => w.launching('fin-k8s-dev-worker-2'), /i-0wk1: pending/],
-    ['a node whose status checks are initializing', (w) => w.initializing('fin-k8s-dev-cp-1'), /i-0cp0: running, system initializing, instance initializing/],
-    ['a node whose instance check is impaired', (w) => (w.instance('fin-k8s-dev-cp-3').instanceStatus = 'impaired'), /i-0cp2: running, system ok, instance impaired/],
+    [
+      'a node whose status checks are initializing',
+      (w) => w.initializing('fin-k8s-dev-cp-1'),
+      /i-0cp0: running, system initializing, instance initializing/,
+    ],
+    [
+      'a node whose instance check is impaired',
+      (w) => (w.instance('fin-k8s-dev-cp-3').instanceStatus = 'impaired'),
+      /i-0cp2: running, system ok, instance impaired/,
+    ],
     ['a node EC2 lists no status for yet', (w) => (w.instance('fin-k8s-dev-worker-3').noStatusYet = true), /i-0wk2: no status yet/],
-    ['the bastion whose status checks are initializing', (w) => w.initializing('fin-k8s-dev-bastion'), /i-0bastion000000000: running, system initializing/],
-    ['a node not visible by its tags yet', (w) => (w.instances = w.instances.filter((i) => i.name !== 'fin-k8s-dev-worker-3')), /nodes not visible yet: fin-k8s-dev-worker-3/],
+    [
+      'the bastion whose status checks are initializing',
+      (w) => w.initializing('fin-k8s-dev-bastion'),
+      /i-0bastion000000000: running, system initializing/,
+    ],
+    [
+      'a node not visible by its tags yet',
+      (w) => (w.instances = w.instances.filter((i) => i.name !== 'fin-k8s-dev-worker-3')),
+      /nodes not visible yet: fin-k8s-dev-worker-3/,
+    ],
     ['the NLB still provisioning', (w) => (w.loadBalancer!.state = 'provisioning'), /load balancer fin-k8s-dev-nlb is provisioning/],
     ['the NLB not visible yet', (w) => (w.loadBalancer = undefined), /load balancer fin-k8s-dev-nlb is not visible yet/],
-    ['a control plane not registered with the API target group', (w) => (w.targetGroup('api').targets = w.targetGroup('api').targets.filter((t) => t.id !== 'i-0cp1')), /fin-k8s-dev-tg-6443: i-0cp1 not registered/],
-    ['a worker not registered with an ingress target group', (w) => w.targetGroup('ingress-443').targets.pop(), /fin-k8s-dev-tg-443: i-0wk2 not registered/],
-    ['a control plane draining out of the API target group', (w) => (w.targetGroup('api').targets[2].state = 'draining'), /fin-k8s-dev-tg-6443: i-0cp2 not registered/],
-    ['a worker registered on the wrong port', (w) => (w.targetGroup('ingress-80').targets[0].port = 30443), /fin-k8s-dev-tg-80: i-0wk0 not registered/],
-    ['the bastion pending (its Elastic IP cannot be associated yet)', (w) => { w.unassociated(); w.launching('fin-k8s-dev-bastion'); }, /bastion i-0bastion000000000 is pending/],
+    [
+      'a control plane not registered with the API target group',
+      (w) => (w.targetGroup('api').targets = w.targetGroup('api').targets.filter((t) => t.id !== 'i-0cp1')),
+      /fin-k8s-dev-tg-6443: i-0cp1 not registered/,
+    ],
+    [
+      'a worker not registered with an ingress target group',
+      (w) => w.targetGroup('ingress-443').targets.pop(),
+      /fin-k8s-dev-tg-443: i-0wk2 not registered/,
+    ],
+    [
+      'a control plane draining out of the API target group',
+      (w) => (w.targetGroup('api').targets[2].state = 'draining'),
+      /fin-k8s-dev-tg-6443: i-0cp2 not registered/,
+    ],
+    [
+      'a worker registered on the wrong port',
+      (w) => (w.targetGroup('ingress-80').targets[0].port = 30443),
+      /fin-k8s-dev-tg-80: i-0wk0 not registered/,
+    ],
+    [
+      'the bastion pending (its Elastic IP cannot be associated yet)',
+      (w) => {
+        w.unassociated();
+        w.launching('fin-k8s-dev-bastion');
+      },
+      /bastion i-0bastion000000000 is pending/,
+    ],
     ['the bastion Elastic IP not visible by its tags yet', (w) => (w.address = undefined), /Elastic IP of build .* is not visible yet/],
-    ['the bastion instance not visible by its tags yet', (w) => (w.instances = w.instances.filter((i) => i.role !== 'bastion')), /bastion instance of build .* is not visible yet/],
+    [
+      'the bastion instance not visible by its tags yet',
+      (w) => (w.instances = w.instances.filter((i) => i.role !== 'bastion')),
+      /bastion instance of build .* is not visible yet/,
+    ],
   ])('throws ResourceNotReady naming %s, and nothing else', async (_what, perturb, named) => {
     perturb(world);
     const error = await notReady();
@@ -173,9 +219,12 @@ describe('wait-until-ready handler', () => {
 
   it('sends one DescribeTargetHealth per target group of the state', async () => {
     await handler(world.waitState());
-    expect(elbv2.commandCalls(DescribeTargetHealthCommand).map((c) => c.args[0].input.TargetGroupArn).sort()).toEqual(
-      world.targetGroups.map((tg) => tg.arn).sort(),
-    );
+    expect(
+      elbv2
+        .commandCalls(DescribeTargetHealthCommand)
+        .map((c) => c.args[0].input.TargetGroupArn)
+        .sort(),
+    ).toEqual(world.targetGroups.map((tg) => tg.arn).sort());
     expect(elbv2.commandCalls(DescribeLoadBalancersCommand)[0].args[0].input).toEqual({ Names: ['fin-k8s-dev-nlb'] });
   });
 });

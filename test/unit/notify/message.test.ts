@@ -3,15 +3,30 @@ import { escapeMrkdwn, formatDuration, slackMessage, summarize, type ExecutionSt
 const BUILD_ID = 'fin-k8s-dev-20261125-101530-ab12';
 const arn = (machine: string, name: string) => `arn:aws:states:ap-northeast-2:123456789012:execution:${machine}:${name}`;
 const detail = (extra: Partial<ExecutionStatusDetail>): ExecutionStatusDetail => ({
-  executionArn: arn('k8s-ec2-build', BUILD_ID), name: BUILD_ID, status: 'FAILED', startDate: 0, stopDate: 65_000, ...extra,
+  executionArn: arn('k8s-ec2-build', BUILD_ID),
+  name: BUILD_ID,
+  status: 'FAILED',
+  startDate: 0,
+  stopDate: 65_000,
+  ...extra,
 });
 
 describe('summarize', () => {
   it.each([
-    { label: 'a preflight failure', extra: { error: 'PreflightFailed', cause: 'key pair fin-k8s-key not found' }, status: 'FAILED', outcome: /Nothing was created/ },
+    {
+      label: 'a preflight failure',
+      extra: { error: 'PreflightFailed', cause: 'key pair fin-k8s-key not found' },
+      status: 'FAILED',
+      outcome: /Nothing was created/,
+    },
     { label: 'a timed-out build', extra: { status: 'TIMED_OUT', error: null, cause: null }, status: 'FAILED', outcome: /DELETE/ },
     { label: 'an aborted build', extra: { status: 'ABORTED' }, status: 'FAILED', outcome: /DELETE/ },
-    { label: 'a failed rollback', extra: { error: 'RollbackFailed', cause: '{"step":"CreateNetwork","error":"AwsUnavailable"}' }, status: 'ROLLBACK_FAILED', outcome: /may remain/ },
+    {
+      label: 'a failed rollback',
+      extra: { error: 'RollbackFailed', cause: '{"step":"CreateNetwork","error":"AwsUnavailable"}' },
+      status: 'ROLLBACK_FAILED',
+      outcome: /may remain/,
+    },
   ])('reports $label as $status with what became of the resources', ({ extra, status, outcome }) => {
     const summary = summarize(detail(extra));
     expect(summary).toMatchObject({ kind: 'build', buildId: BUILD_ID, status, durationMs: 65_000 });
@@ -26,8 +41,15 @@ describe('summarize', () => {
 
   it('reports a failed teardown with a retry hint', () => {
     const name = `${BUILD_ID}--destroy-2`;
-    const summary = summarize(detail({ name, executionArn: arn('k8s-ec2-teardown', name), error: 'ResourceNotReady', cause: 'ENIs linger' }));
-    expect(summary).toMatchObject({ kind: 'teardown', buildId: BUILD_ID, status: 'FAILED', failure: { error: 'ResourceNotReady', cause: 'ENIs linger' } });
+    const summary = summarize(
+      detail({ name, executionArn: arn('k8s-ec2-teardown', name), error: 'ResourceNotReady', cause: 'ENIs linger' }),
+    );
+    expect(summary).toMatchObject({
+      kind: 'teardown',
+      buildId: BUILD_ID,
+      status: 'FAILED',
+      failure: { error: 'ResourceNotReady', cause: 'ENIs linger' },
+    });
     expect(summary.outcome).toMatch(/DELETE/);
   });
 
@@ -39,7 +61,9 @@ describe('summarize', () => {
 
 describe('slackMessage', () => {
   it('keeps Slack limits: header ≤ 150 characters, long causes truncated, mrkdwn escaped', () => {
-    const message = slackMessage(summarize(detail({ name: `${'x'.repeat(140)}-1`, error: 'BuildRolledBack', cause: `<script>&${'y'.repeat(2000)}` })));
+    const message = slackMessage(
+      summarize(detail({ name: `${'x'.repeat(140)}-1`, error: 'BuildRolledBack', cause: `<script>&${'y'.repeat(2000)}` })),
+    );
     const header = message.blocks[0] as { text: { text: string } };
     expect(header.text.text.length).toBeLessThanOrEqual(150);
     const cause = JSON.stringify(message.blocks[2]);
@@ -51,14 +75,22 @@ describe('slackMessage', () => {
     const message = slackMessage(summarize(detail({})));
     expect(message.blocks[message.blocks.length - 1]).toEqual({
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `<https://ap-northeast-2.console.aws.amazon.com/states/home?region=ap-northeast-2#/v2/executions/details/${arn('k8s-ec2-build', BUILD_ID)}|Open the execution in the Step Functions console>` }],
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `<https://ap-northeast-2.console.aws.amazon.com/states/home?region=ap-northeast-2#/v2/executions/details/${arn('k8s-ec2-build', BUILD_ID)}|Open the execution in the Step Functions console>`,
+        },
+      ],
     });
   });
 });
 
 describe('preflight notes', () => {
-  const notes = ['Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances vCPUs quota L-1216C47A not checked: Service Quotas did not answer (the endpoint answered HTTP 501); AWS enforces it at RunInstances'];
-  const succeeded = (outputs: object) => detail({ status: 'SUCCEEDED', error: null, cause: null, output: JSON.stringify({ outputs, baseline: { checks: [] } }) });
+  const notes = [
+    'Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances vCPUs quota L-1216C47A not checked: Service Quotas did not answer (the endpoint answered HTTP 501); AWS enforces it at RunInstances',
+  ];
+  const succeeded = (outputs: object) =>
+    detail({ status: 'SUCCEEDED', error: null, cause: null, output: JSON.stringify({ outputs, baseline: { checks: [] } }) });
 
   it('shows the notes of a successful build under their own heading', () => {
     const summary = summarize(succeeded({ notes }));
@@ -76,7 +108,13 @@ describe('preflight notes', () => {
 });
 
 describe('formatting', () => {
-  it.each([[undefined, 'unknown'], [-1, 'unknown'], [4_000, '4s'], [432_000, '7m 12s'], [3_723_000, '1h 2m 3s']])('formats %p ms as %s', (ms, text) => {
+  it.each([
+    [undefined, 'unknown'],
+    [-1, 'unknown'],
+    [4_000, '4s'],
+    [432_000, '7m 12s'],
+    [3_723_000, '1h 2m 3s'],
+  ])('formats %p ms as %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
   });
 

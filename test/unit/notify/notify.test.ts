@@ -33,8 +33,12 @@ beforeEach(async () => {
     url: `http://127.0.0.1:${port}${SECRET_PATH}`,
     received,
     server,
-    get answer() { return state.answer; },
-    set answer(fn) { state.answer = fn; },
+    get answer() {
+      return state.answer;
+    },
+    set answer(fn) {
+      state.answer = fn;
+    },
   };
 });
 
@@ -44,7 +48,10 @@ afterEach(async () => {
 });
 
 const lines: string[] = [];
-const capture = (level: string) => (message: string, ...extra: unknown[]) => void lines.push(JSON.stringify({ level, message, extra }));
+const capture =
+  (level: string) =>
+  (message: string, ...extra: unknown[]) =>
+    void lines.push(JSON.stringify({ level, message, extra }));
 const logger = { info: capture('info'), warn: capture('warn'), error: capture('error') };
 afterEach(() => (lines.length = 0));
 
@@ -55,9 +62,16 @@ function event(detail: Partial<ExecutionStatusChange['detail']>): ExecutionStatu
     'detail-type': 'Step Functions Execution Status Change',
     source: 'aws.states',
     detail: {
-      executionArn: ARN, stateMachineArn: 'arn:aws:states:ap-northeast-2:123456789012:stateMachine:k8s-ec2-build', name: BUILD_ID,
-      status: 'SUCCEEDED', startDate: 1_764_065_730_000, stopDate: 1_764_065_730_000 + 432_000,
-      input: JSON.stringify({ buildId: BUILD_ID, spec: seoulSpecInput() }), output: null, error: null, cause: null,
+      executionArn: ARN,
+      stateMachineArn: 'arn:aws:states:ap-northeast-2:123456789012:stateMachine:k8s-ec2-build',
+      name: BUILD_ID,
+      status: 'SUCCEEDED',
+      startDate: 1_764_065_730_000,
+      stopDate: 1_764_065_730_000 + 432_000,
+      input: JSON.stringify({ buildId: BUILD_ID, spec: seoulSpecInput() }),
+      output: null,
+      error: null,
+      cause: null,
       ...detail,
     },
   };
@@ -77,16 +91,27 @@ describe('notify → Slack webhook (real loopback server)', () => {
     expect(body.text).toContain('fin-k8s-dev: Build SUCCEEDED');
     expect(body.blocks[0]).toMatchObject({ type: 'header', text: { type: 'plain_text' } });
     const text = allText(body.blocks);
-    for (const expected of ['fin-k8s-dev', BUILD_ID, 'SUCCEEDED', '7m 12s', seoulOutputs().loadBalancer.dnsName, '3.34.0.10']) expect(text).toContain(expected);
+    for (const expected of ['fin-k8s-dev', BUILD_ID, 'SUCCEEDED', '7m 12s', seoulOutputs().loadBalancer.dnsName, '3.34.0.10'])
+      expect(text).toContain(expected);
     expect(text).toContain(`https://ap-northeast-2.console.aws.amazon.com/states/home?region=ap-northeast-2#/v2/executions/details/${ARN}`);
   });
 
   it('posts a failure message with the failed step, the error and the rollback outcome', async () => {
-    const cause = JSON.stringify({ step: 'LaunchNodes', error: 'InsufficientCapacity', cause: 'no m6i.large <capacity> in ap-northeast-2c' });
+    const cause = JSON.stringify({
+      step: 'LaunchNodes',
+      error: 'InsufficientCapacity',
+      cause: 'no m6i.large <capacity> in ap-northeast-2c',
+    });
     await handler()(event({ status: 'FAILED', error: 'BuildRolledBack', cause }));
     const text = allText(sink.received[0].body.blocks);
     expect(sink.received[0].body.text).toContain('Build ROLLED_BACK');
-    for (const expected of ['*Failed step*\\nLaunchNodes', '*Error*\\nInsufficientCapacity', 'no m6i.large &lt;capacity&gt; in ap-northeast-2c', 'Rolled back']) expect(text).toContain(expected);
+    for (const expected of [
+      '*Failed step*\\nLaunchNodes',
+      '*Error*\\nInsufficientCapacity',
+      'no m6i.large &lt;capacity&gt; in ap-northeast-2c',
+      'Rolled back',
+    ])
+      expect(text).toContain(expected);
     expect(text).not.toContain('NLB DNS');
   });
 
@@ -132,7 +157,11 @@ describe('notify → Slack webhook (real loopback server)', () => {
     results.push(await handler()(event({ status: 'FAILED', error: 'RollbackFailed', cause: 'x' })));
     sink.answer = () => undefined;
     results.push(await handler(100)(event({})));
-    results.push(await createNotifyHandler({ resolveWebhookUrl: async () => 'http://127.0.0.1:1/services/T000SECRET/B000SECRET/zzz', logger })(event({})));
+    results.push(
+      await createNotifyHandler({ resolveWebhookUrl: async () => 'http://127.0.0.1:1/services/T000SECRET/B000SECRET/zzz', logger })(
+        event({}),
+      ),
+    );
     const everything = lines.join('\n') + JSON.stringify(results);
     expect(lines.length).toBeGreaterThanOrEqual(4);
     for (const secret of [sink.url, SECRET_PATH, 'T000SECRET', 'B000SECRET']) expect(everything).not.toContain(secret);
@@ -154,7 +183,10 @@ describe('notify → Slack webhook (real loopback server)', () => {
   it('does not throw when the resolver itself fails, or the event is not an execution status change', async () => {
     const failing = createNotifyHandler({ resolveWebhookUrl: async () => Promise.reject(new Error('AccessDenied')), logger });
     await expect(failing(event({}))).resolves.toEqual({ posted: false, reason: 'internal-error' });
-    await expect(handler()({ 'detail-type': 'Scheduled Event', detail: {} } as never)).resolves.toEqual({ posted: false, reason: 'not-an-execution-event' });
+    await expect(handler()({ 'detail-type': 'Scheduled Event', detail: {} } as never)).resolves.toEqual({
+      posted: false,
+      reason: 'not-an-execution-event',
+    });
     expect(sink.received).toHaveLength(0);
   });
 });

@@ -6,7 +6,11 @@ import { secretsManagerWebhookResolver, webhookUrlFromSecret } from '../../../fu
 const secrets = mockClient(SecretsManagerClient);
 const URL_TEXT = 'https://hooks.slack.com/services/T0/B0/abc';
 const logged: string[] = [];
-const logger = { info: () => undefined, warn: () => undefined, error: (m: string, ...e: unknown[]) => void logged.push(JSON.stringify([m, e])) };
+const logger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: (m: string, ...e: unknown[]) => void logged.push(JSON.stringify([m, e])),
+};
 
 afterEach(() => {
   secrets.reset();
@@ -46,7 +50,10 @@ describe('secretsManagerWebhookResolver', () => {
   });
 
   it('logs a read failure by error code only and tries again on the next event', async () => {
-    secrets.on(GetSecretValueCommand).rejectsOnce(Object.assign(new Error('denied'), { name: 'AccessDeniedException' })).resolves({ SecretString: URL_TEXT });
+    secrets
+      .on(GetSecretValueCommand)
+      .rejectsOnce(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }))
+      .resolves({ SecretString: URL_TEXT });
     const resolve = secretsManagerWebhookResolver('sid', client, logger);
     await expect(resolve()).resolves.toBeUndefined();
     expect(logged.join()).toContain('AccessDeniedException');

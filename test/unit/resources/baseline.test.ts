@@ -31,14 +31,21 @@ describe('describeIngressRules', () => {
       { groupId: 'sg-c', protocol: 'tcp', fromPort: 6443, toPort: 6443, cidr: undefined, referencedGroupId: 'sg-n' },
       { groupId: 'sg-w', protocol: 'tcp', fromPort: 22, toPort: 22, cidr: '::/0', referencedGroupId: undefined },
     ]);
-    expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand)[0].args[0].input.Filters).toEqual([{ Name: 'group-id', Values: ['sg-b', 'sg-c', 'sg-w'] }]);
+    expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand)[0].args[0].input.Filters).toEqual([
+      { Name: 'group-id', Values: ['sg-b', 'sg-c', 'sg-w'] },
+    ]);
   });
 
   it('reads every page, so a rule on page two is not missed', async () => {
     ec2
       .on(DescribeSecurityGroupRulesCommand)
-      .resolvesOnce({ SecurityGroupRules: [{ GroupId: 'sg-b', IsEgress: false, IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIpv4: '203.0.113.0/24' }], NextToken: 't2' })
-      .resolvesOnce({ SecurityGroupRules: [{ GroupId: 'sg-w', IsEgress: false, IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIpv4: '0.0.0.0/0' }] });
+      .resolvesOnce({
+        SecurityGroupRules: [{ GroupId: 'sg-b', IsEgress: false, IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIpv4: '203.0.113.0/24' }],
+        NextToken: 't2',
+      })
+      .resolvesOnce({
+        SecurityGroupRules: [{ GroupId: 'sg-w', IsEgress: false, IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIpv4: '0.0.0.0/0' }],
+      });
     const rules = await describeIngressRules(clients, ['sg-b', 'sg-w']);
     expect(rules.map((r) => r.cidr)).toEqual(['203.0.113.0/24', '0.0.0.0/0']);
     expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand)).toHaveLength(2);
@@ -86,7 +93,12 @@ describe('describeSubnetRoutes', () => {
 
   it('ignores associations of subnets it was not asked about', async () => {
     ec2.on(DescribeRouteTablesCommand).resolves({
-      RouteTables: [{ Associations: [{ SubnetId: 'subnet-a' }, { SubnetId: 'subnet-public' }], Routes: [{ DestinationCidrBlock: '0.0.0.0/0', GatewayId: 'igw-1' }] }],
+      RouteTables: [
+        {
+          Associations: [{ SubnetId: 'subnet-a' }, { SubnetId: 'subnet-public' }],
+          Routes: [{ DestinationCidrBlock: '0.0.0.0/0', GatewayId: 'igw-1' }],
+        },
+      ],
     });
     await expect(describeSubnetRoutes(clients, ['subnet-a'])).resolves.toEqual({ 'subnet-a': ['0.0.0.0/0→igw-1'] });
   });
@@ -99,8 +111,12 @@ describe('describeSubnetRoutes', () => {
 
 describe('describeTargetGroupAttributes', () => {
   it('returns the attributes of each target group by ARN', async () => {
-    elbv2.on(DescribeTargetGroupAttributesCommand, { TargetGroupArn: 'arn:tg-1' }).resolves({ Attributes: [{ Key: 'preserve_client_ip.enabled', Value: 'false' }] });
-    elbv2.on(DescribeTargetGroupAttributesCommand, { TargetGroupArn: 'arn:tg-2' }).resolves({ Attributes: [{ Key: 'preserve_client_ip.enabled', Value: 'true' }, {}] });
+    elbv2
+      .on(DescribeTargetGroupAttributesCommand, { TargetGroupArn: 'arn:tg-1' })
+      .resolves({ Attributes: [{ Key: 'preserve_client_ip.enabled', Value: 'false' }] });
+    elbv2
+      .on(DescribeTargetGroupAttributesCommand, { TargetGroupArn: 'arn:tg-2' })
+      .resolves({ Attributes: [{ Key: 'preserve_client_ip.enabled', Value: 'true' }, {}] });
     await expect(describeTargetGroupAttributes(clients, ['arn:tg-1', 'arn:tg-2'])).resolves.toEqual({
       'arn:tg-1': { 'preserve_client_ip.enabled': 'false' },
       'arn:tg-2': { 'preserve_client_ip.enabled': 'true', '': '' },
@@ -121,7 +137,14 @@ describe('describeTargetGroupAttributes', () => {
 describe('describeLoadBalancerView', () => {
   it('reads scheme, type, security groups, zones and attributes of the NLB by ARN', async () => {
     elbv2.on(DescribeLoadBalancersCommand).resolves({
-      LoadBalancers: [{ Scheme: 'internal', Type: 'network', SecurityGroups: ['sg-n'], AvailabilityZones: [{ ZoneName: 'ap-northeast-2a' }, { ZoneName: 'ap-northeast-2b' }] }],
+      LoadBalancers: [
+        {
+          Scheme: 'internal',
+          Type: 'network',
+          SecurityGroups: ['sg-n'],
+          AvailabilityZones: [{ ZoneName: 'ap-northeast-2a' }, { ZoneName: 'ap-northeast-2b' }],
+        },
+      ],
     });
     elbv2.on(DescribeLoadBalancerAttributesCommand).resolves({ Attributes: [{ Key: 'load_balancing.cross_zone.enabled', Value: 'true' }] });
     await expect(describeLoadBalancerView(clients, LB_ARN)).resolves.toEqual({
@@ -139,7 +162,11 @@ describe('describeLoadBalancerView', () => {
     elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [] });
     elbv2.on(DescribeLoadBalancerAttributesCommand).resolves({});
     await expect(describeLoadBalancerView(clients, LB_ARN)).resolves.toEqual({
-      scheme: undefined, type: undefined, securityGroups: [], availabilityZones: [], attributes: {},
+      scheme: undefined,
+      type: undefined,
+      securityGroups: [],
+      availabilityZones: [],
+      attributes: {},
     });
   });
 

@@ -9,7 +9,14 @@ import {
   type Address,
   type Instance,
 } from '@aws-sdk/client-ec2';
-import { AwsThrottled, InvalidSpec, NotYetVisible, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
+import {
+  AwsThrottled,
+  InvalidSpec,
+  NotYetVisible,
+  PermissionDenied,
+  ResourceConflict,
+  ResourceNotReady,
+} from '../../../functions/core/errors';
 import { TAG, toTagList } from '../../../functions/core/tags';
 import { associateBastionAddress, ensureBastion, releaseBastionAddress } from '../../../functions/resources/bastion';
 import { clientTokenFor } from '../../../functions/resources/instances';
@@ -42,7 +49,11 @@ const ASSOCIATED = { AssociationId: 'eipassoc-1', InstanceId: 'i-bastion' };
 function arrange({ instance, addresses }: { instance?: Instance; addresses: Address[] }) {
   ec2.on(DescribeInstancesCommand).resolves({ Reservations: instance ? [{ Instances: [instance] }] : [] });
   ec2.on(DescribeAddressesCommand).resolves({ Addresses: addresses });
-  ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-bastion', InstanceType: 't3.micro', State: { Name: 'pending' }, PrivateIpAddress: '10.0.255.10' }] });
+  ec2
+    .on(RunInstancesCommand)
+    .resolves({
+      Instances: [{ InstanceId: 'i-bastion', InstanceType: 't3.micro', State: { Name: 'pending' }, PrivateIpAddress: '10.0.255.10' }],
+    });
   ec2.on(AllocateAddressCommand).resolves({ AllocationId: 'eipalloc-1', PublicIp: '198.51.100.7' });
   ec2.on(AssociateAddressCommand).resolves({ AssociationId: 'eipassoc-1' });
 }
@@ -57,9 +68,16 @@ describe('ensureBastion', () => {
   ])('when %s it creates only what is missing', async (_case, instance, addresses, expected, associationId, complete) => {
     arrange({ instance, addresses });
     const ids = await ensureBastion(clients, plan, input);
-    expect({ run: count(RunInstancesCommand), allocate: count(AllocateAddressCommand), associate: count(AssociateAddressCommand) }).toEqual(expected);
+    expect({ run: count(RunInstancesCommand), allocate: count(AllocateAddressCommand), associate: count(AssociateAddressCommand) }).toEqual(
+      expected,
+    );
     expect(ids).toEqual({
-      instanceId: 'i-bastion', allocationId: 'eipalloc-1', publicIp: '198.51.100.7', privateIp: '10.0.255.10', ...(associationId ? { associationId } : {}), complete,
+      instanceId: 'i-bastion',
+      allocationId: 'eipalloc-1',
+      publicIp: '198.51.100.7',
+      privateIp: '10.0.255.10',
+      ...(associationId ? { associationId } : {}),
+      complete,
     });
   });
 
@@ -68,7 +86,11 @@ describe('ensureBastion', () => {
     ['absent', undefined],
   ])('with no address yet (bastion %s) it allocates one and returns at once, launching nothing first', async (_case, instance) => {
     arrange({ instance, addresses: [] });
-    await expect(ensureBastion(clients, plan, input)).resolves.toEqual({ allocationId: 'eipalloc-1', publicIp: '198.51.100.7', complete: false });
+    await expect(ensureBastion(clients, plan, input)).resolves.toEqual({
+      allocationId: 'eipalloc-1',
+      publicIp: '198.51.100.7',
+      complete: false,
+    });
     expect({ run: count(RunInstancesCommand), allocate: count(AllocateAddressCommand) }).toEqual({ run: 0, allocate: 1 });
   });
 
@@ -92,7 +114,12 @@ describe('ensureBastion', () => {
       NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: 'subnet-public', Groups: ['sg-bastion'], AssociatePublicIpAddress: false }],
     });
     expect(launch.TagSpecifications?.map((spec) => spec.ResourceType)).toEqual(['instance', 'volume', 'network-interface']);
-    expect(launch.TagSpecifications?.[0].Tags).toEqual(expect.arrayContaining([{ Key: TAG.role, Value: 'bastion' }, { Key: 'Name', Value: 'fin-k8s-dev-bastion' }]));
+    expect(launch.TagSpecifications?.[0].Tags).toEqual(
+      expect.arrayContaining([
+        { Key: TAG.role, Value: 'bastion' },
+        { Key: 'Name', Value: 'fin-k8s-dev-bastion' },
+      ]),
+    );
   });
 
   it('allocates a VPC address tagged on create', async () => {
@@ -101,10 +128,16 @@ describe('ensureBastion', () => {
     const allocate = ec2.commandCalls(AllocateAddressCommand)[0].args[0].input;
     expect(allocate.Domain).toBe('vpc');
     expect(allocate.TagSpecifications?.[0].ResourceType).toBe('elastic-ip');
-    expect(allocate.TagSpecifications?.[0].Tags).toEqual(expect.arrayContaining([
-      { Key: TAG.buildId, Value: BUILD_ID }, { Key: TAG.role, Value: 'bastion-eip' }, { Key: 'Name', Value: 'fin-k8s-dev-bastion-eip' },
-    ]));
-    expect(ec2.commandCalls(DescribeAddressesCommand)[0].args[0].input.Filters).toEqual(expect.arrayContaining([{ Name: `tag:${TAG.role}`, Values: ['bastion-eip'] }]));
+    expect(allocate.TagSpecifications?.[0].Tags).toEqual(
+      expect.arrayContaining([
+        { Key: TAG.buildId, Value: BUILD_ID },
+        { Key: TAG.role, Value: 'bastion-eip' },
+        { Key: 'Name', Value: 'fin-k8s-dev-bastion-eip' },
+      ]),
+    );
+    expect(ec2.commandCalls(DescribeAddressesCommand)[0].args[0].input.Filters).toEqual(
+      expect.arrayContaining([{ Name: `tag:${TAG.role}`, Values: ['bastion-eip'] }]),
+    );
   });
 
   it('allocates no second address when a repeat, handed the first by the state, does not see it by tag yet', async () => {
@@ -119,21 +152,37 @@ describe('ensureBastion', () => {
   it('uses the bastion the state carries when a Describe by tag does not list it yet: no second launch', async () => {
     arrange({ addresses: [address()] });
     ec2.on(DescribeInstancesCommand, { InstanceIds: ['i-bastion'] }).resolves({ Reservations: [{ Instances: [bastion('pending')] }] });
-    await expect(ensureBastion(clients, plan, { ...input, known: { instanceId: 'i-bastion' } })).resolves.toMatchObject({ instanceId: 'i-bastion', complete: true });
+    await expect(ensureBastion(clients, plan, { ...input, known: { instanceId: 'i-bastion' } })).resolves.toMatchObject({
+      instanceId: 'i-bastion',
+      complete: true,
+    });
     expect(count(RunInstancesCommand)).toBe(0);
   });
 
   it.each([
-    { what: 'bastion instances', instances: [bastion('running'), { ...bastion('running'), InstanceId: 'i-bastion-2' }], addresses: [address()], ids: 'i-bastion, i-bastion-2' },
-    { what: 'Elastic IPs', instances: [bastion('running')], addresses: [address(), address({ AllocationId: 'eipalloc-2' })], ids: 'eipalloc-1, eipalloc-2' },
-  ])('raises ResourceConflict naming both when its tags find two $what, and creates or associates nothing', async ({ instances, addresses, ids }) => {
-    arrange({ addresses });
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: instances }] });
-    const error = await ensureBastion(clients, plan, input).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ResourceConflict);
-    expect((error as Error).message).toContain(ids);
-    expect(count(RunInstancesCommand) + count(AllocateAddressCommand) + count(AssociateAddressCommand)).toBe(0);
-  });
+    {
+      what: 'bastion instances',
+      instances: [bastion('running'), { ...bastion('running'), InstanceId: 'i-bastion-2' }],
+      addresses: [address()],
+      ids: 'i-bastion, i-bastion-2',
+    },
+    {
+      what: 'Elastic IPs',
+      instances: [bastion('running')],
+      addresses: [address(), address({ AllocationId: 'eipalloc-2' })],
+      ids: 'eipalloc-1, eipalloc-2',
+    },
+  ])(
+    'raises ResourceConflict naming both when its tags find two $what, and creates or associates nothing',
+    async ({ instances, addresses, ids }) => {
+      arrange({ addresses });
+      ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: instances }] });
+      const error = await ensureBastion(clients, plan, input).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ResourceConflict);
+      expect((error as Error).message).toContain(ids);
+      expect(count(RunInstancesCommand) + count(AllocateAddressCommand) + count(AssociateAddressCommand)).toBe(0);
+    },
+  );
 
   describe('the reported duplicate: a retry in a new Lambda container while DescribeAddresses by tag is still empty', () => {
     it('allocates no second address: the allocation id of the first run comes back in state.bastion', async () => {
@@ -155,9 +204,24 @@ describe('ensureBastion', () => {
     });
 
     it.each([
-      ['not visible even by its id', () => ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).rejects(awsError('InvalidAllocationID.NotFound')), NotYetVisible],
-      ['answered empty by its id', () => ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({ Addresses: [] }), NotYetVisible],
-      ['tagged for another build', () => ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({ Addresses: [address({ Tags: [{ Key: TAG.buildId, Value: 'other' }] })] }), ResourceConflict],
+      [
+        'not visible even by its id',
+        () => ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).rejects(awsError('InvalidAllocationID.NotFound')),
+        NotYetVisible,
+      ],
+      [
+        'answered empty by its id',
+        () => ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({ Addresses: [] }),
+        NotYetVisible,
+      ],
+      [
+        'tagged for another build',
+        () =>
+          ec2
+            .on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] })
+            .resolves({ Addresses: [address({ Tags: [{ Key: TAG.buildId, Value: 'other' }] })] }),
+        ResourceConflict,
+      ],
     ])('refuses to allocate again when the carried address is %s', async (_case, answer, expected) => {
       arrange({ instance: bastion('pending'), addresses: [] });
       answer();
@@ -178,7 +242,9 @@ describe('ensureBastion', () => {
 
   it('refuses to launch without a public subnet', async () => {
     arrange({ addresses: [address()] });
-    await expect(ensureBastion(clients, plan, { imageId: IMAGE, network: { ...NETWORK, publicSubnetId: '' } })).rejects.toBeInstanceOf(InvalidSpec);
+    await expect(ensureBastion(clients, plan, { imageId: IMAGE, network: { ...NETWORK, publicSubnetId: '' } })).rejects.toBeInstanceOf(
+      InvalidSpec,
+    );
   });
 });
 
@@ -187,12 +253,17 @@ describe('associateBastionAddress', () => {
     arrange({ addresses: [] });
     ec2.on(DescribeInstancesCommand, { InstanceIds: ['i-bastion'] }).resolves({ Reservations: [{ Instances: [bastion('running')] }] });
     ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({ Addresses: [address()] });
-    await expect(associateBastionAddress(clients, BUILD_ID, { instanceId: 'i-bastion', allocationId: 'eipalloc-1' })).resolves.toMatchObject({ associationId: 'eipassoc-1' });
+    await expect(
+      associateBastionAddress(clients, BUILD_ID, { instanceId: 'i-bastion', allocationId: 'eipalloc-1' }),
+    ).resolves.toMatchObject({ associationId: 'eipassoc-1' });
   });
 
   it('associates the address with the running bastion', async () => {
     arrange({ instance: bastion('running'), addresses: [address()] });
-    await expect(associateBastionAddress(clients, BUILD_ID)).resolves.toMatchObject({ associationId: 'eipassoc-1', publicIp: '198.51.100.7' });
+    await expect(associateBastionAddress(clients, BUILD_ID)).resolves.toMatchObject({
+      associationId: 'eipassoc-1',
+      publicIp: '198.51.100.7',
+    });
     expect(ec2.commandCalls(AssociateAddressCommand)[0].args[0].input).toEqual({ AllocationId: 'eipalloc-1', InstanceId: 'i-bastion' });
   });
 
@@ -206,18 +277,26 @@ describe('associateBastionAddress', () => {
     ['the bastion is still pending', bastion('pending'), [address()], ResourceNotReady],
     ['the bastion is not visible', undefined, [address()], NotYetVisible],
     ['the address is not visible', bastion('running'), [], NotYetVisible],
-    ['the address is attached elsewhere', bastion('running'), [address({ AssociationId: 'eipassoc-x', InstanceId: 'i-other' })], ResourceConflict],
+    [
+      'the address is attached elsewhere',
+      bastion('running'),
+      [address({ AssociationId: 'eipassoc-x', InstanceId: 'i-other' })],
+      ResourceConflict,
+    ],
   ])('throws without associating when %s', async (_case, instance, addresses, expected) => {
     arrange({ instance, addresses });
     await expect(associateBastionAddress(clients, BUILD_ID)).rejects.toBeInstanceOf(expected);
     expect(count(AssociateAddressCommand)).toBe(0);
   });
 
-  it.each(['IncorrectInstanceState', 'InvalidInstanceID'])('turns AWS’s %s for an instance not running after all into ResourceNotReady so the state machine waits', async (code) => {
-    arrange({ instance: bastion('running'), addresses: [address()] });
-    ec2.on(AssociateAddressCommand).rejects(awsError(code));
-    await expect(associateBastionAddress(clients, BUILD_ID)).rejects.toBeInstanceOf(ResourceNotReady);
-  });
+  it.each(['IncorrectInstanceState', 'InvalidInstanceID'])(
+    'turns AWS’s %s for an instance not running after all into ResourceNotReady so the state machine waits',
+    async (code) => {
+      arrange({ instance: bastion('running'), addresses: [address()] });
+      ec2.on(AssociateAddressCommand).rejects(awsError(code));
+      await expect(associateBastionAddress(clients, BUILD_ID)).rejects.toBeInstanceOf(ResourceNotReady);
+    },
+  );
 });
 
 describe('releaseBastionAddress', () => {
@@ -225,7 +304,11 @@ describe('releaseBastionAddress', () => {
     ec2.on(DisassociateAddressCommand).resolves({});
     ec2.on(ReleaseAddressCommand).resolves({});
   });
-  const order = () => ec2.calls().map((call) => call.args[0].constructor.name).filter((name) => name !== 'DescribeAddressesCommand');
+  const order = () =>
+    ec2
+      .calls()
+      .map((call) => call.args[0].constructor.name)
+      .filter((name) => name !== 'DescribeAddressesCommand');
 
   it('disassociates, then releases', async () => {
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: [address(ASSOCIATED)] });
@@ -237,9 +320,27 @@ describe('releaseBastionAddress', () => {
 
   it.each([
     ['nothing is allocated', [], () => undefined, [], []],
-    ['the association is already gone', [address(ASSOCIATED)], () => ec2.on(DisassociateAddressCommand).rejects(awsError('InvalidAssociationID.NotFound')), ['DisassociateAddressCommand', 'ReleaseAddressCommand'], ['eipalloc-1']],
-    ['the address is already released', [address()], () => ec2.on(ReleaseAddressCommand).rejects(awsError('InvalidAllocationID.NotFound')), ['ReleaseAddressCommand'], ['eipalloc-1']],
-    ['EC2 answers InvalidAddress.NotFound', [address()], () => ec2.on(ReleaseAddressCommand).rejects(awsError('InvalidAddress.NotFound')), ['ReleaseAddressCommand'], ['eipalloc-1']],
+    [
+      'the association is already gone',
+      [address(ASSOCIATED)],
+      () => ec2.on(DisassociateAddressCommand).rejects(awsError('InvalidAssociationID.NotFound')),
+      ['DisassociateAddressCommand', 'ReleaseAddressCommand'],
+      ['eipalloc-1'],
+    ],
+    [
+      'the address is already released',
+      [address()],
+      () => ec2.on(ReleaseAddressCommand).rejects(awsError('InvalidAllocationID.NotFound')),
+      ['ReleaseAddressCommand'],
+      ['eipalloc-1'],
+    ],
+    [
+      'EC2 answers InvalidAddress.NotFound',
+      [address()],
+      () => ec2.on(ReleaseAddressCommand).rejects(awsError('InvalidAddress.NotFound')),
+      ['ReleaseAddressCommand'],
+      ['eipalloc-1'],
+    ],
   ])('succeeds when %s', async (_case, addresses, fail, calls, released) => {
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: addresses });
     fail();

@@ -18,21 +18,32 @@ describe('checkEbsDefaultKey', () => {
     expect(ec2.commandCalls(GetEbsDefaultKmsKeyIdCommand)).toHaveLength(0);
   });
 
-  it.each(['alias/aws/ebs', 'arn:aws:kms:ap-northeast-2:123456789012:alias/aws/ebs'])('has nothing to say for the AWS managed key %s', async (key) => {
-    arrange(true, key);
-    await expect(checkEbsDefaultKey(clients)).resolves.toEqual([]);
-  });
+  it.each(['alias/aws/ebs', 'arn:aws:kms:ap-northeast-2:123456789012:alias/aws/ebs'])(
+    'has nothing to say for the AWS managed key %s',
+    async (key) => {
+      arrange(true, key);
+      await expect(checkEbsDefaultKey(clients)).resolves.toEqual([]);
+    },
+  );
 
   it('names a customer managed default key and the KMS permissions the launch roles need on it', async () => {
     arrange(true, CMK);
     const [note] = await checkEbsDefaultKey(clients);
-    expect(note).toMatch(new RegExp(`^EBS encryption by default with customer-managed key ${CMK}; the launch roles need kms:CreateGrant, `));
+    expect(note).toMatch(
+      new RegExp(`^EBS encryption by default with customer-managed key ${CMK}; the launch roles need kms:CreateGrant, `),
+    );
     expect(note).toContain('kms:GenerateDataKeyWithoutPlaintext'); // the IAM action's spelling
   });
 
-  it.each([['UnauthorizedOperation', 400], ['InvalidAction', 400], ['NotImplemented', 501]])('notes the setting as not checked when EC2 answers %s', async (code, status) => {
+  it.each([
+    ['UnauthorizedOperation', 400],
+    ['InvalidAction', 400],
+    ['NotImplemented', 501],
+  ])('notes the setting as not checked when EC2 answers %s', async (code, status) => {
     ec2.on(GetEbsEncryptionByDefaultCommand).rejects(awsError(code, status));
-    await expect(checkEbsDefaultKey(clients)).resolves.toEqual([expect.stringMatching(new RegExp(`^EBS encryption by default not checked: the endpoint answered .*${code}`))]);
+    await expect(checkEbsDefaultKey(clients)).resolves.toEqual([
+      expect.stringMatching(new RegExp(`^EBS encryption by default not checked: the endpoint answered .*${code}`)),
+    ]);
   });
 
   it('leaves throttling to the step retry', async () => {

@@ -7,7 +7,14 @@ import {
   type AttachmentStatus,
   type InternetGateway,
 } from '@aws-sdk/client-ec2';
-import { AwsThrottled, NotYetVisible, PermissionDenied, QuotaExceeded, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
+import {
+  AwsThrottled,
+  NotYetVisible,
+  PermissionDenied,
+  QuotaExceeded,
+  ResourceConflict,
+  ResourceNotReady,
+} from '../../../functions/core/errors';
 import { ownedFilters, toTagList } from '../../../functions/core/tags';
 import { deleteInternetGateway, ensureInternetGateway } from '../../../functions/resources/gateways';
 import { awsError, mockAws, ownedTagSpecifications } from '../../fixtures/aws';
@@ -43,7 +50,9 @@ describe('ensureInternetGateway', () => {
     expect(ec2.commandCalls(AttachInternetGatewayCommand).map((c) => c.args[0].input)).toEqual(
       Array.from({ length: attaches }, () => ({ InternetGatewayId: IGW_ID, VpcId: VPC_ID })),
     );
-    expect(ec2.commandCalls(DescribeInternetGatewaysCommand)[0].args[0].input).toEqual({ Filters: ownedFilters(BUILD_ID, 'internet-gateway') });
+    expect(ec2.commandCalls(DescribeInternetGatewaysCommand)[0].args[0].input).toEqual({
+      Filters: ownedFilters(BUILD_ID, 'internet-gateway'),
+    });
   });
 
   it('creates the gateway tagged on create as ours', async () => {
@@ -104,7 +113,9 @@ describe('ensureInternetGateway', () => {
   });
 
   it('raises ResourceConflict naming both when its tags find two gateways, and creates or attaches nothing', async () => {
-    ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [gateway([VPC_ID]), { ...gateway(), InternetGatewayId: 'igw-0second000000000' }] });
+    ec2
+      .on(DescribeInternetGatewaysCommand)
+      .resolves({ InternetGateways: [gateway([VPC_ID]), { ...gateway(), InternetGatewayId: 'igw-0second000000000' }] });
     const error = await ensureInternetGateway(clients, plan, VPC_ID).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ResourceConflict);
     expect((error as Error).message).toContain(`${IGW_ID}, igw-0second000000000`);
@@ -115,7 +126,12 @@ describe('ensureInternetGateway', () => {
   it.each([
     { state: 'ours and attached', byId: gateway([VPC_ID]), outcome: 'resolves', attaches: 0 },
     { state: 'ours, created by the previous run and not attached yet', byId: gateway(), outcome: 'resolves', attaches: 1 },
-    { state: 'tagged for another build', byId: { ...gateway(), Tags: [{ Key: 'k8s-ec2:build-id', Value: 'other' }] }, outcome: ResourceConflict, attaches: 0 },
+    {
+      state: 'tagged for another build',
+      byId: { ...gateway(), Tags: [{ Key: 'k8s-ec2:build-id', Value: 'other' }] },
+      outcome: ResourceConflict,
+      attaches: 0,
+    },
   ])('checks a gateway id carried in state by id: $state', async ({ byId, outcome, attaches }) => {
     ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [] });
     ec2.on(DescribeInternetGatewaysCommand, { InternetGatewayIds: [IGW_ID] }).resolves({ InternetGateways: [byId] });
@@ -144,7 +160,10 @@ describe('deleteInternetGateway', () => {
   it('detaches before it deletes', async () => {
     ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [gateway([VPC_ID])] });
     await deleteInternetGateway(clients, BUILD_ID);
-    const order = ec2.calls().map((c) => c.args[0].constructor.name).filter((n) => n !== 'DescribeInternetGatewaysCommand');
+    const order = ec2
+      .calls()
+      .map((c) => c.args[0].constructor.name)
+      .filter((n) => n !== 'DescribeInternetGatewaysCommand');
     expect(order).toEqual(['DetachInternetGatewayCommand', 'DeleteInternetGatewayCommand']);
   });
 
@@ -154,7 +173,9 @@ describe('deleteInternetGateway', () => {
     ['InvalidInternetGatewayID.NotFound', 'delete'],
   ])('treats %s on %s as already done', async (code, step) => {
     ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [gateway([VPC_ID])] });
-    ec2.on((step === 'detach' ? DetachInternetGatewayCommand : DeleteInternetGatewayCommand) as typeof DeleteInternetGatewayCommand).rejects(awsError(code));
+    ec2
+      .on((step === 'detach' ? DetachInternetGatewayCommand : DeleteInternetGatewayCommand) as typeof DeleteInternetGatewayCommand)
+      .rejects(awsError(code));
     await expect(deleteInternetGateway(clients, BUILD_ID)).resolves.toEqual([IGW_ID]);
   });
 

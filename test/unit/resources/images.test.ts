@@ -47,14 +47,21 @@ describe('findRhel8Image by family', () => {
     ['a newer Cloud Access (BYOS) image', [HOURLY_OLD, ACCESS_NEWEST, HOURLY_NEW], HOURLY_NEW],
     ['a newer beta image', [BETA_NEWEST, HOURLY_NEW, HOURLY_OLD], HOURLY_NEW],
     ['a newer image of another root device', [HOURLY_OLD, { ...HOURLY_NEW, RootDeviceName: '/dev/xvda' }], HOURLY_OLD],
-    ['a look-alike name that is not RHEL 8', [HOURLY_OLD, image('ami-0000000000000000e', 'RHEL-80-custom', '2025-01-01T00:00:00.000Z')], HOURLY_OLD],
+    [
+      'a look-alike name that is not RHEL 8',
+      [HOURLY_OLD, image('ami-0000000000000000e', 'RHEL-80-custom', '2025-01-01T00:00:00.000Z')],
+      HOURLY_OLD,
+    ],
   ])('picks the newest usable image among %s', async (_case, images, expected) => {
     ec2.on(DescribeImagesCommand).resolves({ Images: images });
     await expect(findRhel8Image(clients, seoulSpec())).resolves.toEqual({ imageId: expected.ImageId, imageName: expected.Name });
   });
 
   it('reads every page of the answer', async () => {
-    ec2.on(DescribeImagesCommand).resolvesOnce({ Images: [HOURLY_OLD], NextToken: 'page-2' }).resolvesOnce({ Images: [HOURLY_NEW] });
+    ec2
+      .on(DescribeImagesCommand)
+      .resolvesOnce({ Images: [HOURLY_OLD], NextToken: 'page-2' })
+      .resolvesOnce({ Images: [HOURLY_NEW] });
     await expect(findRhel8Image(clients, seoulSpec())).resolves.toMatchObject({ imageId: HOURLY_NEW.ImageId });
     expect(ec2.commandCalls(DescribeImagesCommand)[1].args[0].input.NextToken).toBe('page-2');
   });
@@ -89,11 +96,31 @@ describe('findRhel8Image by imageId', () => {
     ['AWS does not know it', () => ec2.on(DescribeImagesCommand).rejects(awsError('InvalidAMIID.NotFound')), /was not found/],
     ['the id is malformed for AWS', () => ec2.on(DescribeImagesCommand).rejects(awsError('InvalidAMIID.Malformed')), /was not found/],
     ['the answer is empty', () => ec2.on(DescribeImagesCommand).resolves({ Images: [] }), /was not found/],
-    ['it is still pending', () => ec2.on(DescribeImagesCommand).resolves({ Images: [image(GIVEN, 'x', '2024', { State: 'pending' })] }), /is pending, not available/],
-    ['it is arm64', () => ec2.on(DescribeImagesCommand).resolves({ Images: [image(GIVEN, 'x', '2024', { Architecture: 'arm64' })] }), /need x86_64/],
-    ['it is instance-store backed', () => ec2.on(DescribeImagesCommand).resolves({ Images: [image(GIVEN, 'x', '2024', { RootDeviceType: 'instance-store' })] }), /not EBS-backed/],
-    ['it is paravirtual', () => ec2.on(DescribeImagesCommand).resolves({ Images: [image(GIVEN, 'x', '2024', { VirtualizationType: 'paravirtual' })] }), /not an HVM image/],
-    ['it is rooted at /dev/xvda', () => ec2.on(DescribeImagesCommand).resolves({ Images: [image(GIVEN, 'x', '2024', { RootDeviceName: '/dev/xvda' })] }), /root device \/dev\/xvda/],
+    [
+      'it is still pending',
+      () => ec2.on(DescribeImagesCommand).resolves({ Images: [image(GIVEN, 'x', '2024', { State: 'pending' })] }),
+      /is pending, not available/,
+    ],
+    [
+      'it is arm64',
+      () => ec2.on(DescribeImagesCommand).resolves({ Images: [image(GIVEN, 'x', '2024', { Architecture: 'arm64' })] }),
+      /need x86_64/,
+    ],
+    [
+      'it is instance-store backed',
+      () => ec2.on(DescribeImagesCommand).resolves({ Images: [image(GIVEN, 'x', '2024', { RootDeviceType: 'instance-store' })] }),
+      /not EBS-backed/,
+    ],
+    [
+      'it is paravirtual',
+      () => ec2.on(DescribeImagesCommand).resolves({ Images: [image(GIVEN, 'x', '2024', { VirtualizationType: 'paravirtual' })] }),
+      /not an HVM image/,
+    ],
+    [
+      'it is rooted at /dev/xvda',
+      () => ec2.on(DescribeImagesCommand).resolves({ Images: [image(GIVEN, 'x', '2024', { RootDeviceName: '/dev/xvda' })] }),
+      /root device \/dev\/xvda/,
+    ],
   ])('fails preflight naming image.imageId when %s', async (_case, arrange, message) => {
     arrange();
     const error = await findRhel8Image(clients, spec()).catch((e: unknown) => e);

@@ -5,7 +5,10 @@ import { awsError, mockAws } from '../../fixtures/aws';
 
 const { ec2, clients } = mockAws();
 const status = (id: string, state: string, system: string, instance: string) => ({
-  InstanceId: id, InstanceState: { Name: state as 'running', Code: 16 }, SystemStatus: { Status: system as 'ok' }, InstanceStatus: { Status: instance as 'ok' },
+  InstanceId: id,
+  InstanceState: { Name: state as 'running', Code: 16 },
+  SystemStatus: { Status: system as 'ok' },
+  InstanceStatus: { Status: instance as 'ok' },
 });
 
 describe('describeStatusChecks', () => {
@@ -19,7 +22,10 @@ describe('describeStatusChecks', () => {
       InstanceStatuses: [status('i-1', 'running', 'ok', 'ok'), status('i-2', 'pending', 'not-applicable', 'not-applicable')],
     });
     const checks = await describeStatusChecks(clients, ['i-1', 'i-2']);
-    expect(ec2.commandCalls(DescribeInstanceStatusCommand)[0].args[0].input).toEqual({ InstanceIds: ['i-1', 'i-2'], IncludeAllInstances: true });
+    expect(ec2.commandCalls(DescribeInstanceStatusCommand)[0].args[0].input).toEqual({
+      InstanceIds: ['i-1', 'i-2'],
+      IncludeAllInstances: true,
+    });
     expect(checks.get('i-1')).toEqual({ instanceId: 'i-1', state: 'running', system: 'ok', instance: 'ok' });
     expect(checks.get('i-2')).toEqual({ instanceId: 'i-2', state: 'pending', system: 'not-applicable', instance: 'not-applicable' });
   });

@@ -46,11 +46,16 @@ describe('clientTokenFor', () => {
 
   it('stays within AWS’s limit for any build id the workflow accepts', () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[A-Za-z0-9_-]{1,80}$/), fc.constantFrom('control-plane', 'worker', 'bastion'), fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 100 }), fc.integer({ min: 0, max: 4 }),
+      fc.property(
+        fc.stringMatching(/^[A-Za-z0-9_-]{1,80}$/),
+        fc.constantFrom('control-plane', 'worker', 'bastion'),
+        fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 100 }),
+        fc.integer({ min: 0, max: 4 }),
         (buildId, role, indices, generation) => {
           const token = clientTokenFor(buildId, role as 'worker', indices, 'ap-northeast-2a', generation);
           return token.length <= 64 && /^[\x20-\x7e]+$/.test(token);
-        }),
+        },
+      ),
     );
   });
 });
@@ -58,25 +63,42 @@ describe('clientTokenFor', () => {
 describe('describeNodes', () => {
   it('returns state, addresses, metadata options and volume encryption of our nodes only', async () => {
     const stranger = described(plan.nodes[1], 'i-stranger', 'running', { Tags: [{ Key: TAG.buildId, Value: 'someone-else' }] });
-    ec2.on(DescribeInstancesCommand).resolves(reservation(
-      described(plan.nodes[0], 'i-cp1', 'running', {
-        PublicIpAddress: undefined,
-        SubnetId: 'subnet-a',
-        SecurityGroups: [{ GroupId: 'sg-cp' }],
-        MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2 },
-        BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeId: 'vol-1' } }],
-      }),
-      stranger,
-    ));
-    ec2.on(DescribeVolumesCommand).resolves({ Volumes: [{ VolumeId: 'vol-1', Encrypted: true, VolumeType: 'gp3', Size: 50, Attachments: [{ InstanceId: 'i-cp1', Device: '/dev/sda1' }] }] });
+    ec2.on(DescribeInstancesCommand).resolves(
+      reservation(
+        described(plan.nodes[0], 'i-cp1', 'running', {
+          PublicIpAddress: undefined,
+          SubnetId: 'subnet-a',
+          SecurityGroups: [{ GroupId: 'sg-cp' }],
+          MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2 },
+          BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeId: 'vol-1' } }],
+        }),
+        stranger,
+      ),
+    );
+    ec2
+      .on(DescribeVolumesCommand)
+      .resolves({
+        Volumes: [
+          { VolumeId: 'vol-1', Encrypted: true, VolumeType: 'gp3', Size: 50, Attachments: [{ InstanceId: 'i-cp1', Device: '/dev/sda1' }] },
+        ],
+      });
     const nodes = await describeNodes(clients, BUILD_ID);
     expect(nodes).toHaveLength(1);
     expect(nodes[0]).toMatchObject({
-      instanceId: 'i-cp1', name: 'fin-k8s-dev-cp-1', role: 'control-plane', state: 'running', privateIp: '10.0.1.10', publicIp: undefined,
-      subnetId: 'subnet-a', securityGroupIds: ['sg-cp'], metadata: { httpTokens: 'required', httpEndpoint: 'enabled', hopLimit: 2 },
+      instanceId: 'i-cp1',
+      name: 'fin-k8s-dev-cp-1',
+      role: 'control-plane',
+      state: 'running',
+      privateIp: '10.0.1.10',
+      publicIp: undefined,
+      subnetId: 'subnet-a',
+      securityGroupIds: ['sg-cp'],
+      metadata: { httpTokens: 'required', httpEndpoint: 'enabled', hopLimit: 2 },
       volumes: [{ volumeId: 'vol-1', deviceName: '/dev/sda1', encrypted: true, volumeType: 'gp3', sizeGiB: 50 }],
     });
-    expect(ec2.commandCalls(DescribeVolumesCommand)[0].args[0].input.Filters).toEqual([{ Name: 'attachment.instance-id', Values: ['i-cp1'] }]);
+    expect(ec2.commandCalls(DescribeVolumesCommand)[0].args[0].input.Filters).toEqual([
+      { Name: 'attachment.instance-id', Values: ['i-cp1'] },
+    ]);
   });
 
   it('does not ask for volumes when there are no nodes', async () => {
@@ -89,7 +111,9 @@ describe('describeNodes', () => {
 describe('describeInstancesById', () => {
   it('describes the given ids, whatever their tags', async () => {
     ec2.on(DescribeInstancesCommand, { InstanceIds: ['i-cp1'] }).resolves(reservation(described(plan.nodes[0], 'i-cp1', 'pending')));
-    await expect(describeInstancesById(clients, ['i-cp1'])).resolves.toEqual([expect.objectContaining({ instanceId: 'i-cp1', state: 'pending', name: 'fin-k8s-dev-cp-1' })]);
+    await expect(describeInstancesById(clients, ['i-cp1'])).resolves.toEqual([
+      expect.objectContaining({ instanceId: 'i-cp1', state: 'pending', name: 'fin-k8s-dev-cp-1' }),
+    ]);
   });
 
   it('reads InvalidInstanceID.NotFound as "not visible yet" (retried), never as "gone"', async () => {

@@ -19,9 +19,10 @@ const expectedListeners = { '6443': listenerArn(6443), '80': listenerArn(80), '4
 
 /** A listener as AWS describes it: the forward target both as TargetGroupArn and in ForwardConfig. */
 function listener(port: number, target: string, form: 'arn' | 'config' = 'arn'): Listener {
-  const action = form === 'arn'
-    ? { Type: 'forward' as const, TargetGroupArn: target }
-    : { Type: 'forward' as const, ForwardConfig: { TargetGroups: [{ TargetGroupArn: target, Weight: 1 }] } };
+  const action =
+    form === 'arn'
+      ? { Type: 'forward' as const, TargetGroupArn: target }
+      : { Type: 'forward' as const, ForwardConfig: { TargetGroups: [{ TargetGroupArn: target, Weight: 1 }] } };
   return { ListenerArn: listenerArn(port), LoadBalancerArn: LB_ARN, Port: port, Protocol: 'TCP', DefaultActions: [action] };
 }
 function givenListeners(listeners: Listener[]): void {
@@ -32,7 +33,11 @@ function givenListeners(listeners: Listener[]): void {
 describe('ensureListeners', () => {
   it.each([
     { case: 'none exist', existing: [], created: [6443, 80, 443] },
-    { case: 'all exist with the same forward', existing: [listener(6443, tgArn('api')), listener(80, tgArn('ingress-80')), listener(443, tgArn('ingress-443'), 'config')], created: [] },
+    {
+      case: 'all exist with the same forward',
+      existing: [listener(6443, tgArn('api')), listener(80, tgArn('ingress-80')), listener(443, tgArn('ingress-443'), 'config')],
+      created: [],
+    },
     { case: 'only the API listener exists', existing: [listener(6443, tgArn('api'), 'config')], created: [80, 443] },
   ])('when $case, creates only the missing listeners and returns port → ARN', async ({ existing, created }) => {
     givenListeners(existing);
@@ -56,7 +61,8 @@ describe('ensureListeners', () => {
   });
 
   it('pages through DescribeListeners before deciding what is missing', async () => {
-    elbv2.on(DescribeListenersCommand)
+    elbv2
+      .on(DescribeListenersCommand)
       .resolvesOnce({ Listeners: [listener(6443, tgArn('api'))], NextMarker: 'page-2' })
       .resolves({ Listeners: [listener(80, tgArn('ingress-80')), listener(443, tgArn('ingress-443'))] });
     await ensureListeners(clients, LB_ARN, plan, targetGroupArns);
@@ -96,7 +102,12 @@ describe('deleteListeners', () => {
   it.each([
     { case: 'the load balancer is absent', given: () => elbv2.on(DescribeListenersCommand).rejects(loadBalancerNotFound()), deleted: [] },
     { case: 'there are no listeners', given: () => elbv2.on(DescribeListenersCommand).resolves({ Listeners: [] }), deleted: [] },
-    { case: 'listeners exist', given: () => elbv2.on(DescribeListenersCommand).resolves({ Listeners: [listener(6443, tgArn('api')), listener(80, tgArn('ingress-80'))] }), deleted: [listenerArn(6443), listenerArn(80)] },
+    {
+      case: 'listeners exist',
+      given: () =>
+        elbv2.on(DescribeListenersCommand).resolves({ Listeners: [listener(6443, tgArn('api')), listener(80, tgArn('ingress-80'))] }),
+      deleted: [listenerArn(6443), listenerArn(80)],
+    },
   ])('when $case, deletes what is there and succeeds', async ({ given, deleted }) => {
     given();
     await expect(deleteListeners(clients, LB_ARN)).resolves.toEqual(deleted);
@@ -105,7 +116,9 @@ describe('deleteListeners', () => {
 
   it('treats a listener gone during delete as success', async () => {
     elbv2.on(DescribeListenersCommand).resolves({ Listeners: [listener(6443, tgArn('api'))] });
-    elbv2.on(DeleteListenerCommand).rejects(Object.assign(new ListenerNotFoundException({ message: 'gone', $metadata: {} }), { Code: 'ListenerNotFound' }));
+    elbv2
+      .on(DeleteListenerCommand)
+      .rejects(Object.assign(new ListenerNotFoundException({ message: 'gone', $metadata: {} }), { Code: 'ListenerNotFound' }));
     await expect(deleteListeners(clients, LB_ARN)).resolves.toEqual([]);
   });
 

@@ -26,12 +26,18 @@ import { LB_ARN, listenerArn, NETWORK } from '../../fixtures/ids';
 const { elbv2, clients } = mockAws();
 const plan = seoulPlan();
 const LISTENER_ARN = listenerArn(1111);
-const nlb = { LoadBalancerArn: LB_ARN, LoadBalancerName: 'fin-k8s-dev-nlb', DNSName: 'fin-k8s-dev-nlb-0123.elb.ap-northeast-2.amazonaws.com', State: { Code: 'provisioning' as const } };
-
+const nlb = {
+  LoadBalancerArn: LB_ARN,
+  LoadBalancerName: 'fin-k8s-dev-nlb',
+  DNSName: 'fin-k8s-dev-nlb-0123.elb.ap-northeast-2.amazonaws.com',
+  State: { Code: 'provisioning' as const },
+};
 
 function givenFound(buildId = BUILD_ID, crossZone = 'true'): void {
   elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [nlb] });
-  elbv2.on(DescribeTagsCommand).resolves({ TagDescriptions: [{ ResourceArn: LB_ARN, Tags: elbTags(seoulPlan({}, buildId).loadBalancer.tags) }] });
+  elbv2
+    .on(DescribeTagsCommand)
+    .resolves({ TagDescriptions: [{ ResourceArn: LB_ARN, Tags: elbTags(seoulPlan({}, buildId).loadBalancer.tags) }] });
   elbv2.on(DescribeLoadBalancerAttributesCommand).resolves({ Attributes: [{ Key: CROSS_ZONE_ATTRIBUTE, Value: crossZone }] });
 }
 function givenAbsent(): void {
@@ -49,7 +55,11 @@ describe('ensureLoadBalancer', () => {
     { case: 'absent', given: givenAbsent, creates: 1 },
   ])('when the NLB is $case, creates it $creates time(s) and returns its ARN, DNS name and state', async ({ given, creates }) => {
     given();
-    await expect(ensureLoadBalancer(clients, plan, NETWORK)).resolves.toEqual({ loadBalancerArn: LB_ARN, dnsName: nlb.DNSName, state: 'provisioning' });
+    await expect(ensureLoadBalancer(clients, plan, NETWORK)).resolves.toEqual({
+      loadBalancerArn: LB_ARN,
+      dnsName: nlb.DNSName,
+      state: 'provisioning',
+    });
     expect(elbv2.commandCalls(CreateLoadBalancerCommand)).toHaveLength(creates);
     expect(elbv2.commandCalls(DescribeLoadBalancersCommand)[0].args[0].input).toEqual({ Names: ['fin-k8s-dev-nlb'] });
   });
@@ -164,7 +174,11 @@ describe('ensureLoadBalancer', () => {
 
   it.each([
     { missing: 'a private subnet', ids: { ...NETWORK, privateSubnetIds: { 'ap-northeast-2a': 'subnet-a' } }, field: /privateSubnetIds/ },
-    { missing: 'the NLB security group', ids: { ...NETWORK, securityGroupIds: { ...NETWORK.securityGroupIds, nlb: '' } }, field: /securityGroupIds\.nlb/ },
+    {
+      missing: 'the NLB security group',
+      ids: { ...NETWORK, securityGroupIds: { ...NETWORK.securityGroupIds, nlb: '' } },
+      field: /securityGroupIds\.nlb/,
+    },
   ])('throws InvalidSpec naming the field when the network lacks $missing', async ({ ids, field }) => {
     givenAbsent();
     await expect(ensureLoadBalancer(clients, plan, ids)).rejects.toThrow(InvalidSpec);
@@ -201,7 +215,10 @@ describe('deleteLoadBalancer', () => {
     givenFound();
     elbv2.on(DescribeListenersCommand).resolves({ Listeners: [{ ListenerArn: LISTENER_ARN, Port: 6443 }] });
     await expect(deleteLoadBalancer(clients, plan)).resolves.toEqual([LISTENER_ARN, LB_ARN]);
-    const order = elbv2.calls().map((c) => (c.args[0] as object).constructor.name).filter((n) => n.startsWith('Delete'));
+    const order = elbv2
+      .calls()
+      .map((c) => (c.args[0] as object).constructor.name)
+      .filter((n) => n.startsWith('Delete'));
     expect(order).toEqual(['DeleteListenerCommand', 'DeleteLoadBalancerCommand']);
     expect(elbv2.commandCalls(DeleteListenerCommand)[0].args[0].input).toEqual({ ListenerArn: LISTENER_ARN });
   });
@@ -225,7 +242,10 @@ describe('ownedArns', () => {
   it('asks DescribeTags at most 20 ARNs at a time and keeps only those tagged with our build id', async () => {
     const arns = Array.from({ length: 45 }, (_, i) => `${LB_ARN}-${i}`);
     elbv2.on(DescribeTagsCommand).callsFake(({ ResourceArns }: { ResourceArns: string[] }) => ({
-      TagDescriptions: ResourceArns.map((ResourceArn, i) => ({ ResourceArn, Tags: elbTags(seoulPlan({}, i % 2 ? 'other' : BUILD_ID).loadBalancer.tags) })),
+      TagDescriptions: ResourceArns.map((ResourceArn, i) => ({
+        ResourceArn,
+        Tags: elbTags(seoulPlan({}, i % 2 ? 'other' : BUILD_ID).loadBalancer.tags),
+      })),
     }));
     const owned = await ownedArns(clients, arns, BUILD_ID);
     expect(elbv2.commandCalls(DescribeTagsCommand).map((c) => c.args[0].input.ResourceArns?.length)).toEqual([20, 20, 5]);

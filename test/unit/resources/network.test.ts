@@ -42,7 +42,17 @@ import { BUILD_ID, seoulPlan } from '../../fixtures/build';
 type Item = Record<string, unknown> & { Tags?: Tag[] };
 const { ec2, clients } = mockAws();
 const plan = seoulPlan();
-let world: { consistent: boolean; tagsLag: boolean; vpcs: Item[]; subnets: Item[]; igws: Item[]; tables: Item[]; groups: Item[]; rules: Item[]; enis: NetworkInterface[] };
+let world: {
+  consistent: boolean;
+  tagsLag: boolean;
+  vpcs: Item[];
+  subnets: Item[];
+  igws: Item[];
+  tables: Item[];
+  groups: Item[];
+  rules: Item[];
+  enis: NetworkInterface[];
+};
 let counter = 0;
 const newId = (prefix: string) => `${prefix}-${String(++counter).padStart(4, '0')}`;
 const tagsOf = (input: { TagSpecifications?: Array<{ Tags?: Tag[] }> }) => input.TagSpecifications?.[0]?.Tags ?? [];
@@ -59,43 +69,85 @@ function matching(items: Item[], filters: Filter[] = [], ids?: string[], idKey?:
     });
   });
 }
-const remove = (list: Item[], key: string, id: unknown) => list.splice(list.findIndex((x) => x[key] === id), 1);
+const remove = (list: Item[], key: string, id: unknown) =>
+  list.splice(
+    list.findIndex((x) => x[key] === id),
+    1,
+  );
 
 beforeEach(() => {
   counter = 0;
   world = { consistent: true, tagsLag: false, vpcs: [], subnets: [], igws: [], tables: [], groups: [], rules: [], enis: [] };
   ec2.on(DescribeVpcsCommand).callsFake((i) => ({ Vpcs: matching(world.vpcs, i.Filters, i.VpcIds, 'VpcId') }));
   ec2.on(DescribeSubnetsCommand).callsFake((i) => ({ Subnets: matching(world.subnets, i.Filters, i.SubnetIds, 'SubnetId') }));
-  ec2.on(DescribeInternetGatewaysCommand).callsFake((i) => ({ InternetGateways: matching(world.igws, i.Filters, i.InternetGatewayIds, 'InternetGatewayId') }));
-  ec2.on(DescribeRouteTablesCommand).callsFake((i) => ({ RouteTables: matching(world.tables, i.Filters, i.RouteTableIds, 'RouteTableId') }));
+  ec2
+    .on(DescribeInternetGatewaysCommand)
+    .callsFake((i) => ({ InternetGateways: matching(world.igws, i.Filters, i.InternetGatewayIds, 'InternetGatewayId') }));
+  ec2
+    .on(DescribeRouteTablesCommand)
+    .callsFake((i) => ({ RouteTables: matching(world.tables, i.Filters, i.RouteTableIds, 'RouteTableId') }));
   ec2.on(DescribeSecurityGroupsCommand).callsFake((i) => ({ SecurityGroups: matching(world.groups, i.Filters, i.GroupIds, 'GroupId') }));
   ec2.on(DescribeSecurityGroupRulesCommand).callsFake((i) => ({ SecurityGroupRules: matching(world.rules, i.Filters) }));
   ec2.on(DescribeNetworkInterfacesCommand).callsFake(() => ({ NetworkInterfaces: world.enis }));
   ec2.on(CreateVpcCommand).callsFake((i) => ({ Vpc: push(world.vpcs, { VpcId: newId('vpc'), CidrBlock: i.CidrBlock, Tags: tagsOf(i) }) }));
   ec2.on(ModifyVpcAttributeCommand).resolves({});
-  ec2.on(CreateSubnetCommand).callsFake((i) => ({ Subnet: push(world.subnets, { SubnetId: newId('subnet'), VpcId: i.VpcId, CidrBlock: i.CidrBlock, Tags: tagsOf(i) }) }));
+  ec2
+    .on(CreateSubnetCommand)
+    .callsFake((i) => ({
+      Subnet: push(world.subnets, { SubnetId: newId('subnet'), VpcId: i.VpcId, CidrBlock: i.CidrBlock, Tags: tagsOf(i) }),
+    }));
   ec2.on(CreateInternetGatewayCommand).callsFake(createGateway);
-  ec2.on(AttachInternetGatewayCommand).callsFake((i) => void ((world.igws.find((g) => g.InternetGatewayId === i.InternetGatewayId) as Item).Attachments = [{ VpcId: i.VpcId }]));
-  ec2.on(CreateRouteTableCommand).callsFake((i) => ({ RouteTable: push(world.tables, { RouteTableId: newId('rtb'), VpcId: i.VpcId, Routes: [], Associations: [], Tags: tagsOf(i) }) }));
-  ec2.on(CreateRouteCommand).callsFake((i) => void (world.tables.find((t) => t.RouteTableId === i.RouteTableId)?.Routes as unknown[]).push({ DestinationCidrBlock: i.DestinationCidrBlock, GatewayId: i.GatewayId }));
+  ec2
+    .on(AttachInternetGatewayCommand)
+    .callsFake(
+      (i) => void ((world.igws.find((g) => g.InternetGatewayId === i.InternetGatewayId) as Item).Attachments = [{ VpcId: i.VpcId }]),
+    );
+  ec2
+    .on(CreateRouteTableCommand)
+    .callsFake((i) => ({
+      RouteTable: push(world.tables, { RouteTableId: newId('rtb'), VpcId: i.VpcId, Routes: [], Associations: [], Tags: tagsOf(i) }),
+    }));
+  ec2
+    .on(CreateRouteCommand)
+    .callsFake(
+      (i) =>
+        void (world.tables.find((t) => t.RouteTableId === i.RouteTableId)?.Routes as unknown[]).push({
+          DestinationCidrBlock: i.DestinationCidrBlock,
+          GatewayId: i.GatewayId,
+        }),
+    );
   ec2.on(AssociateRouteTableCommand).callsFake((i) => {
     const association = { RouteTableAssociationId: newId('rtbassoc'), SubnetId: i.SubnetId };
     (world.tables.find((t) => t.RouteTableId === i.RouteTableId)?.Associations as unknown[]).push(association);
     return { AssociationId: association.RouteTableAssociationId };
   });
-  ec2.on(CreateSecurityGroupCommand).callsFake((i) => push(world.groups, { GroupId: newId('sg'), GroupName: i.GroupName, VpcId: i.VpcId, Tags: tagsOf(i) }));
+  ec2
+    .on(CreateSecurityGroupCommand)
+    .callsFake((i) => push(world.groups, { GroupId: newId('sg'), GroupName: i.GroupName, VpcId: i.VpcId, Tags: tagsOf(i) }));
   ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake((i) => {
     for (const p of i.IpPermissions) {
       const peer = p.IpRanges ? { CidrIpv4: p.IpRanges[0].CidrIp } : { ReferencedGroupInfo: { GroupId: p.UserIdGroupPairs[0].GroupId } };
-      world.rules.push({ SecurityGroupRuleId: newId('sgr'), GroupId: i.GroupId, IsEgress: false, IpProtocol: p.IpProtocol, FromPort: p.FromPort, ToPort: p.ToPort, ...peer });
+      world.rules.push({
+        SecurityGroupRuleId: newId('sgr'),
+        GroupId: i.GroupId,
+        IsEgress: false,
+        IpProtocol: p.IpProtocol,
+        FromPort: p.FromPort,
+        ToPort: p.ToPort,
+        ...peer,
+      });
     }
     return { Return: true };
   });
-  ec2.on(DetachInternetGatewayCommand).callsFake((i) => void ((world.igws.find((g) => g.InternetGatewayId === i.InternetGatewayId) as Item).Attachments = []));
+  ec2
+    .on(DetachInternetGatewayCommand)
+    .callsFake((i) => void ((world.igws.find((g) => g.InternetGatewayId === i.InternetGatewayId) as Item).Attachments = []));
   ec2.on(DeleteInternetGatewayCommand).callsFake((i) => void remove(world.igws, 'InternetGatewayId', i.InternetGatewayId));
   ec2.on(DisassociateRouteTableCommand).resolves({});
   ec2.on(DeleteRouteTableCommand).callsFake((i) => void remove(world.tables, 'RouteTableId', i.RouteTableId));
-  ec2.on(RevokeSecurityGroupIngressCommand).callsFake((i) => void (world.rules = world.rules.filter((r) => !i.SecurityGroupRuleIds.includes(r.SecurityGroupRuleId))));
+  ec2
+    .on(RevokeSecurityGroupIngressCommand)
+    .callsFake((i) => void (world.rules = world.rules.filter((r) => !i.SecurityGroupRuleIds.includes(r.SecurityGroupRuleId))));
   ec2.on(DeleteSecurityGroupCommand).callsFake((i) => void remove(world.groups, 'GroupId', i.GroupId));
   ec2.on(DeleteSubnetCommand).callsFake((i) => void remove(world.subnets, 'SubnetId', i.SubnetId));
   ec2.on(DeleteVpcCommand).callsFake((i) => void remove(world.vpcs, 'VpcId', i.VpcId));
@@ -109,7 +161,11 @@ function push(list: Item[], item: Item): Item {
   list.push(item);
   return item;
 }
-const callOrder = () => ec2.calls().map((c) => c.args[0].constructor.name.replace(/Command$/, '')).filter((n) => !n.startsWith('Describe'));
+const callOrder = () =>
+  ec2
+    .calls()
+    .map((c) => c.args[0].constructor.name.replace(/Command$/, ''))
+    .filter((n) => !n.startsWith('Describe'));
 const creates = () => callOrder().filter((n) => n.startsWith('Create'));
 
 /** What the state machine does with CreateNetwork (the NetworkComplete? loop): run again with the last answer until complete. */
@@ -135,18 +191,37 @@ const COMPLETE: NetworkComplete = {
 describe('ensureNetwork', () => {
   it('creates VPC, gateway, subnets, route tables and security groups in that order, in three runs, and returns every id', async () => {
     const { network, runs } = await runUntilComplete();
-    expect(runs).toEqual([{ complete: false, vpcId: 'vpc-0001' }, { complete: false, vpcId: 'vpc-0001', internetGatewayId: 'igw-0002' }, COMPLETE]);
+    expect(runs).toEqual([
+      { complete: false, vpcId: 'vpc-0001' },
+      { complete: false, vpcId: 'vpc-0001', internetGatewayId: 'igw-0002' },
+      COMPLETE,
+    ]);
     expect(network).toEqual(COMPLETE);
     expect(creates()).toEqual([
-      'CreateVpc', 'CreateInternetGateway', 'CreateSubnet', 'CreateSubnet', 'CreateSubnet', 'CreateSubnet',
-      'CreateRouteTable', 'CreateRoute', 'CreateRouteTable',
-      'CreateSecurityGroup', 'CreateSecurityGroup', 'CreateSecurityGroup', 'CreateSecurityGroup',
+      'CreateVpc',
+      'CreateInternetGateway',
+      'CreateSubnet',
+      'CreateSubnet',
+      'CreateSubnet',
+      'CreateSubnet',
+      'CreateRouteTable',
+      'CreateRoute',
+      'CreateRouteTable',
+      'CreateSecurityGroup',
+      'CreateSecurityGroup',
+      'CreateSecurityGroup',
+      'CreateSecurityGroup',
     ]);
   });
 
   it.each([
     { run: 'the first run', known: {}, created: 'CreateVpc', answer: { complete: false, vpcId: 'vpc-0001' } },
-    { run: 'the second run', known: { vpcId: 'vpc-0001' }, created: 'CreateInternetGateway', answer: { complete: false, vpcId: 'vpc-0001', internetGatewayId: 'igw-0002' } },
+    {
+      run: 'the second run',
+      known: { vpcId: 'vpc-0001' },
+      created: 'CreateInternetGateway',
+      answer: { complete: false, vpcId: 'vpc-0001', internetGatewayId: 'igw-0002' },
+    },
   ])('returns right after $created in $run, before any other call could fail, with the new id', async ({ known, created, answer }) => {
     if (known.vpcId) await ensureNetwork(clients, plan);
     ec2.resetHistory();
@@ -202,9 +277,12 @@ describe('ensureNetwork', () => {
     it('creates no second Internet Gateway: the one created by the second run comes back as a known id', async () => {
       const first = await ensureNetwork(clients, plan);
       const second = await ensureNetwork(clients, plan, first);
-      ec2.on(CreateSubnetCommand).rejectsOnce(awsError('RequestLimitExceeded')).callsFake((i) => ({
-        Subnet: push(world.subnets, { SubnetId: newId('subnet'), VpcId: i.VpcId, CidrBlock: i.CidrBlock, Tags: tagsOf(i) }),
-      }));
+      ec2
+        .on(CreateSubnetCommand)
+        .rejectsOnce(awsError('RequestLimitExceeded'))
+        .callsFake((i) => ({
+          Subnet: push(world.subnets, { SubnetId: newId('subnet'), VpcId: i.VpcId, CidrBlock: i.CidrBlock, Tags: tagsOf(i) }),
+        }));
 
       await expect(ensureNetwork(clients, plan, second)).rejects.toBeInstanceOf(AwsThrottled);
       const third = await ensureNetwork(clients, plan, second);
@@ -212,7 +290,9 @@ describe('ensureNetwork', () => {
       expect(third.complete).toBe(true);
       expect(third.internetGatewayId).toBe(second.internetGatewayId);
       expect(ec2.commandCalls(CreateInternetGatewayCommand)).toHaveLength(1);
-      expect(world.igws).toEqual([expect.objectContaining({ InternetGatewayId: second.internetGatewayId, Attachments: [{ VpcId: 'vpc-0001' }] })]);
+      expect(world.igws).toEqual([
+        expect.objectContaining({ InternetGatewayId: second.internetGatewayId, Attachments: [{ VpcId: 'vpc-0001' }] }),
+      ]);
     });
 
     it('waits (NotYetVisible) rather than create again when even a Describe by the carried id is empty', async () => {
@@ -226,9 +306,12 @@ describe('ensureNetwork', () => {
   it('resumes after a failure part-way through the last run without creating what exists', async () => {
     const first = await ensureNetwork(clients, plan);
     const second = await ensureNetwork(clients, plan, first);
-    ec2.on(CreateRouteTableCommand).rejectsOnce(awsError('RequestLimitExceeded')).callsFake((i) => ({
-      RouteTable: push(world.tables, { RouteTableId: newId('rtb'), VpcId: i.VpcId, Routes: [], Associations: [], Tags: tagsOf(i) }),
-    }));
+    ec2
+      .on(CreateRouteTableCommand)
+      .rejectsOnce(awsError('RequestLimitExceeded'))
+      .callsFake((i) => ({
+        RouteTable: push(world.tables, { RouteTableId: newId('rtb'), VpcId: i.VpcId, Routes: [], Associations: [], Tags: tagsOf(i) }),
+      }));
     await expect(ensureNetwork(clients, plan, second)).rejects.toBeInstanceOf(AwsThrottled);
     await expect(ensureNetwork(clients, plan, second)).resolves.toMatchObject({ complete: true, vpcId: first.vpcId });
     expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
@@ -252,12 +335,23 @@ describe('deleteNetwork', () => {
     expect(ec2.calls()[1].args[0]).toBeInstanceOf(DescribeNetworkInterfacesCommand);
     const order = callOrder().filter((n, i, all) => all.indexOf(n) === i);
     expect(order).toEqual([
-      'DetachInternetGateway', 'DeleteInternetGateway', 'DisassociateRouteTable', 'DeleteRouteTable',
-      'RevokeSecurityGroupIngress', 'DeleteSecurityGroup', 'DeleteSubnet', 'DeleteVpc',
+      'DetachInternetGateway',
+      'DeleteInternetGateway',
+      'DisassociateRouteTable',
+      'DeleteRouteTable',
+      'RevokeSecurityGroupIngress',
+      'DeleteSecurityGroup',
+      'DeleteSubnet',
+      'DeleteVpc',
     ]);
     expect(deleted).toEqual([
-      network.internetGatewayId, network.publicRouteTableId, network.privateRouteTableId, ...Object.values(network.securityGroupIds),
-      ...Object.values(network.privateSubnetIds), network.publicSubnetId, network.vpcId,
+      network.internetGatewayId,
+      network.publicRouteTableId,
+      network.privateRouteTableId,
+      ...Object.values(network.securityGroupIds),
+      ...Object.values(network.privateSubnetIds),
+      network.publicSubnetId,
+      network.vpcId,
     ]);
     expect(world).toMatchObject({ vpcs: [], subnets: [], igws: [], tables: [], groups: [] });
   });
@@ -294,8 +388,18 @@ describe('deleteNetwork', () => {
     world.tagsLag = true;
     ec2.resetHistory();
     const deleted = await deleteNetwork(clients, BUILD_ID, network);
-    expect(deleted).toEqual(expect.arrayContaining([network.vpcId, network.internetGatewayId, network.publicSubnetId, network.privateRouteTableId, network.securityGroupIds.workers]));
-    expect(ec2.commandCalls(DetachInternetGatewayCommand).map((c) => c.args[0].input)).toEqual([{ InternetGatewayId: network.internetGatewayId, VpcId: network.vpcId }]);
+    expect(deleted).toEqual(
+      expect.arrayContaining([
+        network.vpcId,
+        network.internetGatewayId,
+        network.publicSubnetId,
+        network.privateRouteTableId,
+        network.securityGroupIds.workers,
+      ]),
+    );
+    expect(ec2.commandCalls(DetachInternetGatewayCommand).map((c) => c.args[0].input)).toEqual([
+      { InternetGatewayId: network.internetGatewayId, VpcId: network.vpcId },
+    ]);
     expect(world).toMatchObject({ vpcs: [], subnets: [], igws: [], tables: [], groups: [] });
   });
 

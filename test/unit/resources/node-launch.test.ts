@@ -1,6 +1,14 @@
 import { CreateTagsCommand, RunInstancesCommand, type RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import type { NodesProgress } from '../../../functions/core/contracts';
-import { AwsThrottled, AwsUnavailable, InsufficientCapacity, InvalidSpec, NotYetVisible, PermissionDenied, QuotaExceeded } from '../../../functions/core/errors';
+import {
+  AwsThrottled,
+  AwsUnavailable,
+  InsufficientCapacity,
+  InvalidSpec,
+  NotYetVisible,
+  PermissionDenied,
+  QuotaExceeded,
+} from '../../../functions/core/errors';
 import { TAG } from '../../../functions/core/tags';
 import { clientTokenFor } from '../../../functions/resources/instances';
 import { ensureNodes, launchGroups } from '../../../functions/resources/node-launch';
@@ -25,9 +33,22 @@ function fakeRunInstances(failFor: (input: RunInstancesCommandInput) => Error | 
     const failure = failFor(launch);
     if (failure) throw failure;
     const token = launch.ClientToken as string;
-    if (!byToken.has(token)) byToken.set(token, Array.from({ length: launch.MaxCount as number }, () => `i-${String(++next).padStart(17, '0')}`));
+    if (!byToken.has(token))
+      byToken.set(
+        token,
+        Array.from({ length: launch.MaxCount as number }, () => `i-${String(++next).padStart(17, '0')}`),
+      );
     const ids = byToken.get(token) as string[];
-    return { Instances: ids.map((InstanceId, AmiLaunchIndex) => ({ InstanceId, AmiLaunchIndex, InstanceType: launch.InstanceType, PrivateIpAddress: `10.0.0.${AmiLaunchIndex}` })).reverse() };
+    return {
+      Instances: ids
+        .map((InstanceId, AmiLaunchIndex) => ({
+          InstanceId,
+          AmiLaunchIndex,
+          InstanceType: launch.InstanceType,
+          PrivateIpAddress: `10.0.0.${AmiLaunchIndex}`,
+        }))
+        .reverse(),
+    };
   });
   ec2.on(CreateTagsCommand).resolves({});
   return byToken;
@@ -39,8 +60,12 @@ const nameTag = (launch: RunInstancesCommandInput) => launch.TagSpecifications?.
 describe('launchGroups', () => {
   it('groups the nodes by role and zone, in plan order', () => {
     expect(launchGroups(big).map((group) => [group.key, group.members.map((node) => node.index)])).toEqual([
-      ['control-plane/ap-northeast-2a', [1, 4, 7]], ['control-plane/ap-northeast-2b', [2, 5]], ['control-plane/ap-northeast-2c', [3, 6]],
-      ['worker/ap-northeast-2a', [1, 4, 7, 10]], ['worker/ap-northeast-2b', [2, 5, 8]], ['worker/ap-northeast-2c', [3, 6, 9]],
+      ['control-plane/ap-northeast-2a', [1, 4, 7]],
+      ['control-plane/ap-northeast-2b', [2, 5]],
+      ['control-plane/ap-northeast-2c', [3, 6]],
+      ['worker/ap-northeast-2a', [1, 4, 7, 10]],
+      ['worker/ap-northeast-2b', [2, 5, 8]],
+      ['worker/ap-northeast-2c', [3, 6, 9]],
     ]);
   });
 });
@@ -52,15 +77,29 @@ describe('ensureNodes', () => {
     expect(launches()).toHaveLength(6);
     const workersA = launches().find((launch) => nameTag(launch) === 'fin-k8s-dev-worker-ap-northeast-2a') as RunInstancesCommandInput;
     expect(workersA).toMatchObject({
-      ImageId: IMAGE, InstanceType: 'm6i.xlarge', MinCount: 4, MaxCount: 4, KeyName: 'fin-k8s-key',
+      ImageId: IMAGE,
+      InstanceType: 'm6i.xlarge',
+      MinCount: 4,
+      MaxCount: 4,
+      KeyName: 'fin-k8s-key',
       ClientToken: clientTokenFor(BUILD_ID, 'worker', [1, 4, 7, 10], 'ap-northeast-2a', 0),
       MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2 },
-      BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true, VolumeSize: 100 } }],
-      NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: 'subnet-a', Groups: ['sg-workers'], AssociatePublicIpAddress: false, DeleteOnTermination: true }],
+      BlockDeviceMappings: [
+        { DeviceName: '/dev/sda1', Ebs: { VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true, VolumeSize: 100 } },
+      ],
+      NetworkInterfaces: [
+        { DeviceIndex: 0, SubnetId: 'subnet-a', Groups: ['sg-workers'], AssociatePublicIpAddress: false, DeleteOnTermination: true },
+      ],
     });
     expect(workersA.TagSpecifications?.map((spec) => spec.ResourceType)).toEqual(['instance', 'volume', 'network-interface']);
     for (const spec of workersA.TagSpecifications ?? []) {
-      expect(spec.Tags).toEqual(expect.arrayContaining([{ Key: TAG.buildId, Value: BUILD_ID }, { Key: TAG.role, Value: 'worker' }, { Key: 'team', Value: 'platform' }]));
+      expect(spec.Tags).toEqual(
+        expect.arrayContaining([
+          { Key: TAG.buildId, Value: BUILD_ID },
+          { Key: TAG.role, Value: 'worker' },
+          { Key: 'team', Value: 'platform' },
+        ]),
+      );
     }
   });
 
@@ -70,7 +109,12 @@ describe('ensureNodes', () => {
     expect(progress).toMatchObject({ complete: true, generations: {}, unnamed: [] });
     const workersA = byToken.get(clientTokenFor(BUILD_ID, 'worker', [1, 4, 7, 10], 'ap-northeast-2a', 0)) as string[];
     expect(progress.nodes.find((node) => node.name === 'fin-k8s-dev-worker-7')).toEqual({
-      name: 'fin-k8s-dev-worker-7', role: 'worker', az: 'ap-northeast-2a', instanceId: workersA[2], instanceType: 'm6i.xlarge', privateIp: '10.0.0.2',
+      name: 'fin-k8s-dev-worker-7',
+      role: 'worker',
+      az: 'ap-northeast-2a',
+      instanceId: workersA[2],
+      instanceType: 'm6i.xlarge',
+      privateIp: '10.0.0.2',
     });
     expect(names()).toHaveLength(17);
     expect(names()).toContainEqual({ Resources: [workersA[2]], Tags: [{ Key: 'Name', Value: 'fin-k8s-dev-worker-7' }] });
@@ -99,7 +143,10 @@ describe('ensureNodes', () => {
   it('moves a group without capacity to the next type in the state, without trying it in the same run', async () => {
     fakeRunInstances((launch) => (launch.InstanceType === 'm6i.xlarge' ? awsError('InsufficientInstanceCapacity', 500) : undefined));
     const first = await ensureNodes(clients, big, input());
-    expect(first).toMatchObject({ complete: false, generations: { 'worker/ap-northeast-2a': 1, 'worker/ap-northeast-2b': 1, 'worker/ap-northeast-2c': 1 } });
+    expect(first).toMatchObject({
+      complete: false,
+      generations: { 'worker/ap-northeast-2a': 1, 'worker/ap-northeast-2b': 1, 'worker/ap-northeast-2c': 1 },
+    });
     expect(first.nodes.map((node) => node.role)).toEqual(Array(7).fill('control-plane'));
     expect(launches().filter((launch) => launch.InstanceType === 'm5.xlarge')).toHaveLength(0);
   });
@@ -116,8 +163,15 @@ describe('ensureNodes', () => {
     });
     const done = await fresh.ensureNodes(clients, big, input(progress));
     const workersB = launches().find((launch) => nameTag(launch) === 'fin-k8s-dev-worker-ap-northeast-2b');
-    expect(workersB).toMatchObject({ InstanceType: 'm5.xlarge', ClientToken: clientTokenFor(BUILD_ID, 'worker', [2, 5, 8], 'ap-northeast-2b', 1) });
-    expect(done.nodes.filter((node) => node.az === 'ap-northeast-2b' && node.role === 'worker').map((node) => node.instanceType)).toEqual(['m5.xlarge', 'm5.xlarge', 'm5.xlarge']);
+    expect(workersB).toMatchObject({
+      InstanceType: 'm5.xlarge',
+      ClientToken: clientTokenFor(BUILD_ID, 'worker', [2, 5, 8], 'ap-northeast-2b', 1),
+    });
+    expect(done.nodes.filter((node) => node.az === 'ap-northeast-2b' && node.role === 'worker').map((node) => node.instanceType)).toEqual([
+      'm5.xlarge',
+      'm5.xlarge',
+      'm5.xlarge',
+    ]);
     expect(done.generations).toEqual({ 'worker/ap-northeast-2b': 1 });
   });
 
@@ -128,12 +182,16 @@ describe('ensureNodes', () => {
     expect(first.complete).toBe(false);
     const error = await ensureNodes(clients, big, input(first)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InsufficientCapacity);
-    expect((error as Error).message).toContain('fin-k8s-dev-worker-ap-northeast-2c: no capacity in ap-northeast-2c for instance types m6i.xlarge, m5.xlarge');
+    expect((error as Error).message).toContain(
+      'fin-k8s-dev-worker-ap-northeast-2c: no capacity in ap-northeast-2c for instance types m6i.xlarge, m5.xlarge',
+    );
   });
 
   it('hands on what it launched when a group fails part-way, and the next run launches only that group', async () => {
     let throttled = true;
-    fakeRunInstances((launch) => (throttled && nameTag(launch) === 'fin-k8s-dev-worker-ap-northeast-2b' ? awsError('RequestLimitExceeded', 503) : undefined));
+    fakeRunInstances((launch) =>
+      throttled && nameTag(launch) === 'fin-k8s-dev-worker-ap-northeast-2b' ? awsError('RequestLimitExceeded', 503) : undefined,
+    );
     const first = await ensureNodes(clients, big, input());
     expect(first.complete).toBe(false);
     expect(first.nodes).toHaveLength(14);
@@ -145,10 +203,13 @@ describe('ensureNodes', () => {
     expect(second.nodes).toHaveLength(17);
   });
 
-  it('records a group\'s terminal failure beside what the others launched, and the next run throws it before launching more', async () => {
+  it("records a group's terminal failure beside what the others launched, and the next run throws it before launching more", async () => {
     fakeRunInstances((launch) => (nameTag(launch) === 'fin-k8s-dev-worker-ap-northeast-2b' ? awsError('VcpuLimitExceeded') : undefined));
     const first = await ensureNodes(clients, big, input());
-    expect(first).toMatchObject({ complete: false, failure: { error: 'QuotaExceeded', message: expect.stringContaining('VcpuLimitExceeded') } });
+    expect(first).toMatchObject({
+      complete: false,
+      failure: { error: 'QuotaExceeded', message: expect.stringContaining('VcpuLimitExceeded') },
+    });
     expect(first.nodes).toHaveLength(14);
     ec2.resetHistory();
     await expect(ensureNodes(clients, big, input(first))).rejects.toBeInstanceOf(QuotaExceeded);
@@ -196,8 +257,20 @@ describe('ensureNodes', () => {
     const progress = await ensureNodes(clients, largest, input());
     const carried = { preflight: PREFLIGHT, network: NETWORK };
     const state = seoulState({
-      ...carried, nodes: progress.nodes, readiness: { nodes: progress.nodes, bastion: { instanceId: 'i-b', allocationId: 'eipalloc-1', publicIp: '198.51.100.7' }, loadBalancerState: 'active' },
-      targets: { registered: { api: progress.nodes.slice(0, 7).map((n) => n.instanceId), 'ingress-80': progress.nodes.slice(7).map((n) => n.instanceId), 'ingress-443': progress.nodes.slice(7).map((n) => n.instanceId) } },
+      ...carried,
+      nodes: progress.nodes,
+      readiness: {
+        nodes: progress.nodes,
+        bastion: { instanceId: 'i-b', allocationId: 'eipalloc-1', publicIp: '198.51.100.7' },
+        loadBalancerState: 'active',
+      },
+      targets: {
+        registered: {
+          api: progress.nodes.slice(0, 7).map((n) => n.instanceId),
+          'ingress-80': progress.nodes.slice(7).map((n) => n.instanceId),
+          'ingress-443': progress.nodes.slice(7).map((n) => n.instanceId),
+        },
+      },
       provisioned: [{ ...seoulState(carried), nodeLaunch: progress }, seoulState(carried), seoulState(carried)],
     });
     expect(Buffer.byteLength(JSON.stringify(state))).toBeLessThan(128 * 1024);

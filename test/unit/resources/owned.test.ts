@@ -47,7 +47,9 @@ describe('ignoringGone', () => {
     { case: 'answers a NotFound code', error: awsError('InvalidVpcID.NotFound'), alsoGone: [] },
     { case: 'answers one of the alsoGone codes', error: awsError('Gateway.NotAttached'), alsoGone: ['Gateway.NotAttached'] },
   ])('resolves when the call $case', async ({ error, alsoGone }) => {
-    await expect(ignoringGone('DeleteThing', () => (error ? Promise.reject(error) : Promise.resolve({})), alsoGone)).resolves.toBeUndefined();
+    await expect(
+      ignoringGone('DeleteThing', () => (error ? Promise.reject(error) : Promise.resolve({})), alsoGone),
+    ).resolves.toBeUndefined();
   });
 
   it.each([
@@ -74,8 +76,18 @@ describe('requireCarried', () => {
   });
 
   it.each([
-    { case: 'not described (not visible yet)', described: undefined, errorClass: NotYetVisible, message: 'VPC vpc-1 of build fin-k8s-dev-20261125-ab12 is not visible yet' },
-    { case: 'tagged as another build’s', described: { ...ours, Tags: toTagList(seoulPlan({}, 'other').vpc.tags) }, errorClass: ResourceConflict, message: 'VPC vpc-1 is not tagged as belonging to build fin-k8s-dev-20261125-ab12' },
+    {
+      case: 'not described (not visible yet)',
+      described: undefined,
+      errorClass: NotYetVisible,
+      message: 'VPC vpc-1 of build fin-k8s-dev-20261125-ab12 is not visible yet',
+    },
+    {
+      case: 'tagged as another build’s',
+      described: { ...ours, Tags: toTagList(seoulPlan({}, 'other').vpc.tags) },
+      errorClass: ResourceConflict,
+      message: 'VPC vpc-1 is not tagged as belonging to build fin-k8s-dev-20261125-ab12',
+    },
   ])('throws when the resource is $case', ({ described, errorClass, message }) => {
     expect(() => requireCarried('VPC', 'vpc-1', BUILD_ID, described)).toThrow(errorClass);
     expect(() => requireCarried('VPC', 'vpc-1', BUILD_ID, described)).toThrow(message);
@@ -83,10 +95,16 @@ describe('requireCarried', () => {
 });
 
 describe('describeAll', () => {
-  const all = () => describeAll('DescribeVpcs', () => paginateDescribeVpcs({ client: clients.ec2 }, {}), (page) => page.Vpcs);
+  const all = () =>
+    describeAll(
+      'DescribeVpcs',
+      () => paginateDescribeVpcs({ client: clients.ec2 }, {}),
+      (page) => page.Vpcs,
+    );
 
   it('collects every page, treating a page without items as empty', async () => {
-    ec2.on(DescribeVpcsCommand)
+    ec2
+      .on(DescribeVpcsCommand)
       .resolvesOnce({ Vpcs: [{ VpcId: 'vpc-1' }], NextToken: 'p2' })
       .resolvesOnce({ NextToken: 'p3' })
       .resolvesOnce({ Vpcs: [{ VpcId: 'vpc-2' }] });
@@ -96,7 +114,10 @@ describe('describeAll', () => {
   });
 
   it('translates a failing page with the operation name', async () => {
-    ec2.on(DescribeVpcsCommand).resolvesOnce({ Vpcs: [{ VpcId: 'vpc-1' }], NextToken: 'p2' }).rejects(awsError('RequestLimitExceeded'));
+    ec2
+      .on(DescribeVpcsCommand)
+      .resolvesOnce({ Vpcs: [{ VpcId: 'vpc-1' }], NextToken: 'p2' })
+      .rejects(awsError('RequestLimitExceeded'));
     await expect(all()).rejects.toThrow(AwsThrottled);
     await expect(all()).rejects.toThrow(/^DescribeVpcs: RequestLimitExceeded/);
   });

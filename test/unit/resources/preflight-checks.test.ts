@@ -1,11 +1,22 @@
 import {
-  DescribeAddressesCommand, DescribeAvailabilityZonesCommand, DescribeInstanceTypeOfferingsCommand, DescribeInstanceTypesCommand,
-  DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeVpcsCommand, type _InstanceType,
+  DescribeAddressesCommand,
+  DescribeAvailabilityZonesCommand,
+  DescribeInstanceTypeOfferingsCommand,
+  DescribeInstanceTypesCommand,
+  DescribeInstancesCommand,
+  DescribeKeyPairsCommand,
+  DescribeVpcsCommand,
+  type _InstanceType,
 } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, DescribeTagsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
 import { AwsThrottled, PermissionDenied } from '../../../functions/core/errors';
-import { checkAvailabilityZones, checkClusterNameFree, checkInstanceTypeOfferings, checkKeyPair } from '../../../functions/resources/account';
+import {
+  checkAvailabilityZones,
+  checkClusterNameFree,
+  checkInstanceTypeOfferings,
+  checkKeyPair,
+} from '../../../functions/resources/account';
 import { checkQuotas, quotaLimit, QUOTAS } from '../../../functions/resources/quotas';
 import { ON_DEMAND_VCPU_QUOTAS } from '../../../functions/resources/vcpu-quotas';
 import { awsError, mockAws } from '../../fixtures/aws';
@@ -34,7 +45,11 @@ describe('checkAvailabilityZones', () => {
 });
 
 describe('checkInstanceTypeOfferings', () => {
-  const offer = (types: string[], locations = zones) => ({ InstanceTypeOfferings: types.flatMap((InstanceType) => locations.map((Location) => ({ InstanceType: InstanceType as _InstanceType, Location, LocationType: 'availability-zone' as const }))) });
+  const offer = (types: string[], locations = zones) => ({
+    InstanceTypeOfferings: types.flatMap((InstanceType) =>
+      locations.map((Location) => ({ InstanceType: InstanceType as _InstanceType, Location, LocationType: 'availability-zone' as const })),
+    ),
+  });
 
   it('passes when every type is offered in every zone it is used in', async () => {
     ec2.on(DescribeInstanceTypeOfferingsCommand).resolves(offer(['m6i.large', 'm6i.xlarge', 'm5.xlarge', 't3.micro']));
@@ -43,10 +58,18 @@ describe('checkInstanceTypeOfferings', () => {
 
   it('names the type and the zones where it is not offered', async () => {
     ec2.on(DescribeInstanceTypeOfferingsCommand).resolves({
-      InstanceTypeOfferings: [...offer(['m6i.large', 'm6i.xlarge', 't3.micro']).InstanceTypeOfferings, ...offer(['m5.xlarge'], ['ap-northeast-2a']).InstanceTypeOfferings],
+      InstanceTypeOfferings: [
+        ...offer(['m6i.large', 'm6i.xlarge', 't3.micro']).InstanceTypeOfferings,
+        ...offer(['m5.xlarge'], ['ap-northeast-2a']).InstanceTypeOfferings,
+      ],
     });
     const problems = await checkInstanceTypeOfferings(clients, plan);
-    expect(problems).toEqual([expect.objectContaining({ field: 'workers.instanceTypes', message: expect.stringContaining('m5.xlarge is not offered in ap-northeast-2b, ap-northeast-2c') })]);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        field: 'workers.instanceTypes',
+        message: expect.stringContaining('m5.xlarge is not offered in ap-northeast-2b, ap-northeast-2c'),
+      }),
+    ]);
   });
 
   it('classifies a denied describe', async () => {
@@ -82,7 +105,9 @@ describe('checkClusterNameFree', () => {
   it('reports a VPC and an NLB of another build with the same name', async () => {
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-1', Tags: [{ Key: 'k8s-ec2:build-id', Value: 'other-build' }] }] });
     elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [{ LoadBalancerArn: 'arn:lb' }] });
-    elbv2.on(DescribeTagsCommand).resolves({ TagDescriptions: [{ ResourceArn: 'arn:lb', Tags: [{ Key: 'k8s-ec2:build-id', Value: 'other-build' }] }] });
+    elbv2
+      .on(DescribeTagsCommand)
+      .resolves({ TagDescriptions: [{ ResourceArn: 'arn:lb', Tags: [{ Key: 'k8s-ec2:build-id', Value: 'other-build' }] }] });
     const problems = await checkClusterNameFree(clients, plan);
     expect(problems).toHaveLength(2);
     expect(problems[0].message).toContain('other-build');
@@ -98,16 +123,35 @@ describe('checkClusterNameFree', () => {
 describe('quotas', () => {
   const { standardVcpus } = QUOTAS;
   function arrangeUsage({ vpcs = 1, addresses = 0, vcpuLimit = 64, gpuLimit = 0 } = {}) {
-    const limits: Record<string, number> = { [standardVcpus.quotaCode]: vcpuLimit, [QUOTAS.networkLoadBalancers.quotaCode]: 50, [ON_DEMAND_VCPU_QUOTAS.gAndVt.quotaCode]: gpuLimit };
+    const limits: Record<string, number> = {
+      [standardVcpus.quotaCode]: vcpuLimit,
+      [QUOTAS.networkLoadBalancers.quotaCode]: 50,
+      [ON_DEMAND_VCPU_QUOTAS.gAndVt.quotaCode]: gpuLimit,
+    };
     quotas.on(GetServiceQuotaCommand).callsFake((input) => ({ Quota: { Value: limits[input.QuotaCode as string] ?? 5 } }));
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: Array.from({ length: vpcs }, (_, i) => ({ VpcId: `vpc-${i}` })) });
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: Array.from({ length: addresses }, () => ({})) });
     elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [{ Type: 'network' }, { Type: 'application' }] });
     ec2.on(DescribeInstancesCommand).resolves({
-      Reservations: [{ Instances: [{ InstanceType: 'm5.2xlarge' }, { InstanceType: 'm5.2xlarge', InstanceLifecycle: 'spot' }, { InstanceType: 'p4d.24xlarge' }, { InstanceType: 'inf2.xlarge' }] }],
+      Reservations: [
+        {
+          Instances: [
+            { InstanceType: 'm5.2xlarge' },
+            { InstanceType: 'm5.2xlarge', InstanceLifecycle: 'spot' },
+            { InstanceType: 'p4d.24xlarge' },
+            { InstanceType: 'inf2.xlarge' },
+          ],
+        },
+      ],
     });
     ec2.on(DescribeInstanceTypesCommand).callsFake((input) => ({
-      InstanceTypes: (input.InstanceTypes as string[]).map((t) => ({ InstanceType: t, VCpuInfo: { DefaultVCpus: ({ 'm5.2xlarge': 8, 'm6i.large': 2, 'm6i.xlarge': 4, 't3.micro': 2, 'g5.xlarge': 4 } as Record<string, number>)[t] ?? 96 } })),
+      InstanceTypes: (input.InstanceTypes as string[]).map((t) => ({
+        InstanceType: t,
+        VCpuInfo: {
+          DefaultVCpus:
+            ({ 'm5.2xlarge': 8, 'm6i.large': 2, 'm6i.xlarge': 4, 't3.micro': 2, 'g5.xlarge': 4 } as Record<string, number>)[t] ?? 96,
+        },
+      })),
     }));
   }
 
@@ -123,14 +167,25 @@ describe('quotas', () => {
   it('reports every quota without room', async () => {
     arrangeUsage({ vpcs: 5, addresses: 5, vcpuLimit: 16 });
     const result = await checkQuotas(clients, plan);
-    expect(result.problems.map((p) => p.message.split(' quota')[0])).toEqual(['VPCs per Region', 'EC2-VPC Elastic IPs', standardVcpus.label]);
+    expect(result.problems.map((p) => p.message.split(' quota')[0])).toEqual([
+      'VPCs per Region',
+      'EC2-VPC Elastic IPs',
+      standardVcpus.label,
+    ]);
   });
 
   it('checks a family with its own quota against that quota', async () => {
     arrangeUsage({ gpuLimit: 4 });
     const gpuPlan = seoulPlan({ workers: { count: 2, instanceTypes: ['g5.xlarge'] } });
     const result = await checkQuotas(clients, gpuPlan);
-    expect(result.problems).toEqual([expect.objectContaining({ field: 'workers.instanceTypes', message: expect.stringContaining('Running On-Demand G and VT instances vCPUs quota L-DB2E81BA is 4, 0 in use and this build needs 8') })]);
+    expect(result.problems).toEqual([
+      expect.objectContaining({
+        field: 'workers.instanceTypes',
+        message: expect.stringContaining(
+          'Running On-Demand G and VT instances vCPUs quota L-DB2E81BA is 4, 0 in use and this build needs 8',
+        ),
+      }),
+    ]);
   });
 
   it.each([
@@ -142,12 +197,18 @@ describe('quotas', () => {
     ['ECONNREFUSED', undefined],
   ])('notes every quota as not checked when Service Quotas answers %s, and refuses nothing', async (code, status) => {
     arrangeUsage({ vpcs: 5, addresses: 5, vcpuLimit: 0 });
-    quotas.on(GetServiceQuotaCommand).rejects(Object.assign(new Error(code), { name: code, code, $metadata: status ? { httpStatusCode: status } : {} }));
+    quotas
+      .on(GetServiceQuotaCommand)
+      .rejects(Object.assign(new Error(code), { name: code, code, $metadata: status ? { httpStatusCode: status } : {} }));
     const result = await checkQuotas(clients, plan);
     expect(result.problems).toEqual([]);
     expect(result.checks).toEqual([]);
     expect(result.notes).toHaveLength(4);
-    expect(result.notes).toContainEqual(expect.stringMatching(/^Running On-Demand Standard \(A, C, D, H, I, M, R, T, Z\) instances vCPUs quota L-1216C47A not checked: Service Quotas did not answer \(.+\); AWS enforces it at RunInstances$/));
+    expect(result.notes).toContainEqual(
+      expect.stringMatching(
+        /^Running On-Demand Standard \(A, C, D, H, I, M, R, T, Z\) instances vCPUs quota L-1216C47A not checked: Service Quotas did not answer \(.+\); AWS enforces it at RunInstances$/,
+      ),
+    );
     // Usage is not read for a limit that is not known.
     expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
   });

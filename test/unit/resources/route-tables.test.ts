@@ -21,7 +21,8 @@ const IGW_ID = 'igw-0123456789abcdef0';
 const PRIVATE = { 'ap-northeast-2a': 'subnet-a', 'ap-northeast-2b': 'subnet-b', 'ap-northeast-2c': 'subnet-c' };
 const TARGETS = { vpcId: VPC_ID, internetGatewayId: IGW_ID, privateSubnetIds: PRIVATE, publicSubnetId: 'subnet-pub' };
 const ID: Record<string, string> = { 'public-route-table': 'rtb-public', 'private-route-table': 'rtb-private' };
-const roleOf = (input: CreateRouteTableCommandInput) => input.TagSpecifications?.[0].Tags?.find((t) => t.Key === 'k8s-ec2:role')?.Value as string;
+const roleOf = (input: CreateRouteTableCommandInput) =>
+  input.TagSpecifications?.[0].Tags?.find((t) => t.Key === 'k8s-ec2:role')?.Value as string;
 const LOCAL = { DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local' };
 
 function table(kind: 'public' | 'private', opts: { subnets?: string[]; internet?: string } = {}): RouteTable {
@@ -30,14 +31,26 @@ function table(kind: 'public' | 'private', opts: { subnets?: string[]; internet?
     RouteTableId: ID[role],
     VpcId: VPC_ID,
     Routes: [LOCAL, ...(opts.internet ? [{ DestinationCidrBlock: '0.0.0.0/0', GatewayId: opts.internet }] : [])],
-    Associations: (opts.subnets ?? []).map((SubnetId, i) => ({ RouteTableAssociationId: `rtbassoc-${kind}-${i}`, RouteTableId: ID[role], SubnetId, Main: false })),
+    Associations: (opts.subnets ?? []).map((SubnetId, i) => ({
+      RouteTableAssociationId: `rtbassoc-${kind}-${i}`,
+      RouteTableId: ID[role],
+      SubnetId,
+      Main: false,
+    })),
     Tags: toTagList(plan.routeTables[kind].tags),
   };
 }
-const complete = () => [table('public', { subnets: ['subnet-pub'], internet: IGW_ID }), table('private', { subnets: Object.values(PRIVATE) })];
+const complete = () => [
+  table('public', { subnets: ['subnet-pub'], internet: IGW_ID }),
+  table('private', { subnets: Object.values(PRIVATE) }),
+];
 
 beforeEach(() => {
-  ec2.on(CreateRouteTableCommand).callsFake((input: CreateRouteTableCommandInput) => ({ RouteTable: { RouteTableId: ID[roleOf(input)], VpcId: input.VpcId, Routes: [LOCAL], Associations: [] } }));
+  ec2
+    .on(CreateRouteTableCommand)
+    .callsFake((input: CreateRouteTableCommandInput) => ({
+      RouteTable: { RouteTableId: ID[roleOf(input)], VpcId: input.VpcId, Routes: [LOCAL], Associations: [] },
+    }));
   ec2.on(CreateRouteCommand).resolves({ Return: true });
   ec2.on(AssociateRouteTableCommand).resolves({ AssociationId: 'rtbassoc-new' });
   ec2.on(DisassociateRouteTableCommand).resolves({});
@@ -51,7 +64,10 @@ describe('ensureRouteTables', () => {
     { state: 'absent', tables: [], creates: 2, routes: 1, associations: 4 },
   ])('creates only what is missing when the route tables are $state', async ({ tables, creates, routes, associations }) => {
     ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: tables });
-    await expect(ensureRouteTables(clients, plan, TARGETS)).resolves.toEqual({ publicRouteTableId: 'rtb-public', privateRouteTableId: 'rtb-private' });
+    await expect(ensureRouteTables(clients, plan, TARGETS)).resolves.toEqual({
+      publicRouteTableId: 'rtb-public',
+      privateRouteTableId: 'rtb-private',
+    });
     expect(ec2.commandCalls(CreateRouteTableCommand)).toHaveLength(creates);
     expect(ec2.commandCalls(CreateRouteCommand)).toHaveLength(routes);
     expect(ec2.commandCalls(AssociateRouteTableCommand)).toHaveLength(associations);
@@ -65,7 +81,10 @@ describe('ensureRouteTables', () => {
     ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
     await ensureRouteTables(clients, plan, TARGETS);
     const role: Role = `${kind}-route-table`;
-    const input = ec2.commandCalls(CreateRouteTableCommand).map((c) => c.args[0].input).find((i) => roleOf(i) === role);
+    const input = ec2
+      .commandCalls(CreateRouteTableCommand)
+      .map((c) => c.args[0].input)
+      .find((i) => roleOf(i) === role);
     expect(input?.VpcId).toBe(VPC_ID);
     expect(input?.ClientToken).toBe(routeTableClientToken(BUILD_ID, role, VPC_ID));
     expect(input?.TagSpecifications).toEqual(ownedTagSpecifications('route-table', name, role));
@@ -115,7 +134,10 @@ describe('ensureRouteTables', () => {
     { found: 'one of each', tables: complete(), creates: 0 },
   ])('uses the one table of each kind its tags find (or creates it when they find $found)', async ({ tables, creates }) => {
     ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: tables });
-    await expect(ensureRouteTables(clients, plan, TARGETS)).resolves.toEqual({ publicRouteTableId: 'rtb-public', privateRouteTableId: 'rtb-private' });
+    await expect(ensureRouteTables(clients, plan, TARGETS)).resolves.toEqual({
+      publicRouteTableId: 'rtb-public',
+      privateRouteTableId: 'rtb-private',
+    });
     expect(ec2.commandCalls(CreateRouteTableCommand)).toHaveLength(creates);
   });
 
@@ -224,7 +246,10 @@ describe('deleteRouteTables', () => {
 
   it('deletes the tables the state carries (created moments ago, not visible by tag yet)', async () => {
     ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
-    await expect(deleteRouteTables(clients, BUILD_ID, ['rtb-public', undefined, 'rtb-private'])).resolves.toEqual(['rtb-public', 'rtb-private']);
+    await expect(deleteRouteTables(clients, BUILD_ID, ['rtb-public', undefined, 'rtb-private'])).resolves.toEqual([
+      'rtb-public',
+      'rtb-private',
+    ]);
     await expect(deleteRouteTables(clients, BUILD_ID)).resolves.toEqual([]);
   });
 });

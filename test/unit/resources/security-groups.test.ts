@@ -9,7 +9,14 @@ import {
   type SecurityGroup,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
-import { AwsThrottled, NotYetVisible, PermissionDenied, QuotaExceeded, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
+import {
+  AwsThrottled,
+  NotYetVisible,
+  PermissionDenied,
+  QuotaExceeded,
+  ResourceConflict,
+  ResourceNotReady,
+} from '../../../functions/core/errors';
 import type { SecurityGroupKey } from '../../../functions/core/plan';
 import { ownedFilters, toTagList } from '../../../functions/core/tags';
 import { deleteSecurityGroups, ensureSecurityGroups, permission, SECURITY_GROUP_KEYS } from '../../../functions/resources/security-groups';
@@ -21,7 +28,12 @@ const plan = seoulPlan();
 const VPC_ID = 'vpc-0123456789abcdef0';
 const IDS: Record<SecurityGroupKey, string> = { bastion: 'sg-bastion', nlb: 'sg-nlb', controlPlane: 'sg-cp', workers: 'sg-workers' };
 const keyByName = Object.fromEntries(SECURITY_GROUP_KEYS.map((k) => [plan.securityGroups[k].name, k])) as Record<string, SecurityGroupKey>;
-const group = (key: SecurityGroupKey): SecurityGroup => ({ GroupId: IDS[key], GroupName: plan.securityGroups[key].name, VpcId: VPC_ID, Tags: toTagList(plan.securityGroups[key].tags) });
+const group = (key: SecurityGroupKey): SecurityGroup => ({
+  GroupId: IDS[key],
+  GroupName: plan.securityGroups[key].name,
+  VpcId: VPC_ID,
+  Tags: toTagList(plan.securityGroups[key].tags),
+});
 const ALL_GROUPS = SECURITY_GROUP_KEYS.map(group);
 /** Every planned rule as DescribeSecurityGroupRules would return it once authorized. */
 const PLANNED_RULES: SecurityGroupRule[] = SECURITY_GROUP_KEYS.flatMap((key) =>
@@ -35,11 +47,20 @@ const PLANNED_RULES: SecurityGroupRule[] = SECURITY_GROUP_KEYS.flatMap((key) =>
     ...('cidr' in rule.source ? { CidrIpv4: rule.source.cidr } : { ReferencedGroupInfo: { GroupId: IDS[rule.source.group] } }),
   })),
 );
-const DEFAULT_EGRESS: SecurityGroupRule[] = SECURITY_GROUP_KEYS.map((key) => ({ SecurityGroupRuleId: `sgr-egress-${key}`, GroupId: IDS[key], IsEgress: true, IpProtocol: '-1', CidrIpv4: '0.0.0.0/0' }));
-const authorizedFor = (key: SecurityGroupKey) => ec2.commandCalls(AuthorizeSecurityGroupIngressCommand, { GroupId: IDS[key] }).flatMap((c) => c.args[0].input.IpPermissions ?? []);
+const DEFAULT_EGRESS: SecurityGroupRule[] = SECURITY_GROUP_KEYS.map((key) => ({
+  SecurityGroupRuleId: `sgr-egress-${key}`,
+  GroupId: IDS[key],
+  IsEgress: true,
+  IpProtocol: '-1',
+  CidrIpv4: '0.0.0.0/0',
+}));
+const authorizedFor = (key: SecurityGroupKey) =>
+  ec2.commandCalls(AuthorizeSecurityGroupIngressCommand, { GroupId: IDS[key] }).flatMap((c) => c.args[0].input.IpPermissions ?? []);
 
 beforeEach(() => {
-  ec2.on(CreateSecurityGroupCommand).callsFake((input: CreateSecurityGroupCommandInput) => ({ GroupId: IDS[keyByName[input.GroupName as string]] }));
+  ec2
+    .on(CreateSecurityGroupCommand)
+    .callsFake((input: CreateSecurityGroupCommandInput) => ({ GroupId: IDS[keyByName[input.GroupName as string]] }));
   ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
   ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
   ec2.on(DeleteSecurityGroupCommand).resolves({});
@@ -51,22 +72,29 @@ describe('ensureSecurityGroups', () => {
     { state: 'found with all their rules', groups: ALL_GROUPS, rules: [...PLANNED_RULES, ...DEFAULT_EGRESS], creates: 0, authorizes: 0 },
     { state: 'found without rules', groups: ALL_GROUPS, rules: DEFAULT_EGRESS, creates: 0, authorizes: 4 },
     { state: 'absent', groups: [], rules: [], creates: 4, authorizes: 4 },
-  ])('makes $creates create and $authorizes authorize call(s) when the groups are $state', async ({ groups, rules, creates, authorizes }) => {
-    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: groups });
-    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: rules });
-    await expect(ensureSecurityGroups(clients, plan, VPC_ID)).resolves.toEqual(IDS);
-    expect(ec2.commandCalls(CreateSecurityGroupCommand)).toHaveLength(creates);
-    expect(ec2.commandCalls(AuthorizeSecurityGroupIngressCommand)).toHaveLength(authorizes);
-    expect(ec2.commandCalls(DescribeSecurityGroupsCommand)[0].args[0].input).toEqual({ Filters: ownedFilters(BUILD_ID) });
-    expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand)[0].args[0].input).toEqual({ Filters: [{ Name: 'group-id', Values: Object.values(IDS) }] });
-  });
+  ])(
+    'makes $creates create and $authorizes authorize call(s) when the groups are $state',
+    async ({ groups, rules, creates, authorizes }) => {
+      ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: groups });
+      ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: rules });
+      await expect(ensureSecurityGroups(clients, plan, VPC_ID)).resolves.toEqual(IDS);
+      expect(ec2.commandCalls(CreateSecurityGroupCommand)).toHaveLength(creates);
+      expect(ec2.commandCalls(AuthorizeSecurityGroupIngressCommand)).toHaveLength(authorizes);
+      expect(ec2.commandCalls(DescribeSecurityGroupsCommand)[0].args[0].input).toEqual({ Filters: ownedFilters(BUILD_ID) });
+      expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand)[0].args[0].input).toEqual({
+        Filters: [{ Name: 'group-id', Values: Object.values(IDS) }],
+      });
+    },
+  );
 
   it.each(SECURITY_GROUP_KEYS.map((key) => [key]))('creates the %s group in the VPC, tagged on create', async (key) => {
     ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
     await ensureSecurityGroups(clients, plan, VPC_ID);
     const input = ec2.commandCalls(CreateSecurityGroupCommand, { GroupName: plan.securityGroups[key].name })[0].args[0].input;
     expect(input).toMatchObject({ VpcId: VPC_ID, Description: plan.securityGroups[key].description });
-    expect(input.TagSpecifications).toEqual(ownedTagSpecifications('security-group', plan.securityGroups[key].name, plan.securityGroups[key].tags['k8s-ec2:role']));
+    expect(input.TagSpecifications).toEqual(
+      ownedTagSpecifications('security-group', plan.securityGroups[key].name, plan.securityGroups[key].tags['k8s-ec2:role']),
+    );
   });
 
   it('authorizes every planned rule with group sources resolved to the created ids, and tags the rules', async () => {
@@ -83,7 +111,10 @@ describe('ensureSecurityGroups', () => {
       { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '203.0.113.0/24', Description: 'SSH from 203.0.113.0/24' }] },
     ]);
     expect(authorizedFor('workers')).toContainEqual({
-      IpProtocol: 'tcp', FromPort: 30080, ToPort: 30080, UserIdGroupPairs: [{ GroupId: 'sg-nlb', Description: 'NodePort 30080 for NLB listener 80' }],
+      IpProtocol: 'tcp',
+      FromPort: 30080,
+      ToPort: 30080,
+      UserIdGroupPairs: [{ GroupId: 'sg-nlb', Description: 'NodePort 30080 for NLB listener 80' }],
     });
     expect(JSON.stringify(ec2.commandCalls(AuthorizeSecurityGroupIngressCommand).map((c) => c.args[0].input))).not.toContain('0.0.0.0/0');
   });
@@ -94,7 +125,14 @@ describe('ensureSecurityGroups', () => {
     ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: PLANNED_RULES.filter((r) => r !== missing) });
     await ensureSecurityGroups(clients, plan, VPC_ID);
     expect(ec2.commandCalls(AuthorizeSecurityGroupIngressCommand).map((c) => c.args[0].input.IpPermissions)).toEqual([
-      [{ IpProtocol: 'tcp', FromPort: 30443, ToPort: 30443, UserIdGroupPairs: [{ GroupId: 'sg-nlb', Description: 'NodePort 30443 for NLB listener 443' }] }],
+      [
+        {
+          IpProtocol: 'tcp',
+          FromPort: 30443,
+          ToPort: 30443,
+          UserIdGroupPairs: [{ GroupId: 'sg-nlb', Description: 'NodePort 30443 for NLB listener 443' }],
+        },
+      ],
     ]);
   });
 
@@ -131,18 +169,27 @@ describe('ensureSecurityGroups', () => {
   });
 
   it('uses group ids carried in state once visible by id', async () => {
-    ec2.on(DescribeSecurityGroupsCommand).callsFake((input) => ({ SecurityGroups: input.GroupIds ? ALL_GROUPS.filter((g) => input.GroupIds.includes(g.GroupId)) : [] }));
+    ec2
+      .on(DescribeSecurityGroupsCommand)
+      .callsFake((input) => ({ SecurityGroups: input.GroupIds ? ALL_GROUPS.filter((g) => input.GroupIds.includes(g.GroupId)) : [] }));
     await expect(ensureSecurityGroups(clients, plan, VPC_ID, IDS)).resolves.toEqual(IDS);
     expect(ec2.commandCalls(CreateSecurityGroupCommand)).toHaveLength(0);
   });
 
   it('refuses a carried group id tagged for another build', async () => {
-    ec2.on(DescribeSecurityGroupsCommand).callsFake((input) => ({ SecurityGroups: input.GroupIds ? [{ GroupId: input.GroupIds[0], Tags: [] }] : [] }));
+    ec2
+      .on(DescribeSecurityGroupsCommand)
+      .callsFake((input) => ({ SecurityGroups: input.GroupIds ? [{ GroupId: input.GroupIds[0], Tags: [] }] : [] }));
     await expect(ensureSecurityGroups(clients, plan, VPC_ID, IDS)).rejects.toBeInstanceOf(ResourceConflict);
   });
 
   describe('when CreateSecurityGroup answers InvalidGroup.Duplicate', () => {
-    const byName = { Filters: [{ Name: 'vpc-id', Values: [VPC_ID] }, { Name: 'group-name', Values: [plan.securityGroups.nlb.name] }] };
+    const byName = {
+      Filters: [
+        { Name: 'vpc-id', Values: [VPC_ID] },
+        { Name: 'group-name', Values: [plan.securityGroups.nlb.name] },
+      ],
+    };
     beforeEach(() => {
       ec2.on(CreateSecurityGroupCommand, { GroupName: plan.securityGroups.nlb.name }).rejects(awsError('InvalidGroup.Duplicate'));
       ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
@@ -168,7 +215,11 @@ describe('deleteSecurityGroups', () => {
     ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [...PLANNED_RULES, ...DEFAULT_EGRESS] });
     await expect(deleteSecurityGroups(clients, BUILD_ID)).resolves.toEqual(Object.values(IDS));
     const revoked = ec2.commandCalls(RevokeSecurityGroupIngressCommand).flatMap((c) => c.args[0].input.SecurityGroupRuleIds ?? []);
-    expect(revoked.sort()).toEqual(PLANNED_RULES.filter((r) => r.ReferencedGroupInfo).map((r) => r.SecurityGroupRuleId).sort());
+    expect(revoked.sort()).toEqual(
+      PLANNED_RULES.filter((r) => r.ReferencedGroupInfo)
+        .map((r) => r.SecurityGroupRuleId)
+        .sort(),
+    );
     const names = ec2.calls().map((c) => c.args[0].constructor.name);
     expect(names.lastIndexOf('RevokeSecurityGroupIngressCommand')).toBeLessThan(names.indexOf('DeleteSecurityGroupCommand'));
     expect(ec2.commandCalls(DeleteSecurityGroupCommand).map((c) => c.args[0].input.GroupId)).toEqual(Object.values(IDS));

@@ -1,5 +1,18 @@
-import { CreateSubnetCommand, DeleteSubnetCommand, DescribeSubnetsCommand, type CreateSubnetCommandInput, type Subnet } from '@aws-sdk/client-ec2';
-import { AwsThrottled, InvalidSpec, NotYetVisible, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
+import {
+  CreateSubnetCommand,
+  DeleteSubnetCommand,
+  DescribeSubnetsCommand,
+  type CreateSubnetCommandInput,
+  type Subnet,
+} from '@aws-sdk/client-ec2';
+import {
+  AwsThrottled,
+  InvalidSpec,
+  NotYetVisible,
+  PermissionDenied,
+  ResourceConflict,
+  ResourceNotReady,
+} from '../../../functions/core/errors';
 import { ownedFilters, toTagList } from '../../../functions/core/tags';
 import { deleteSubnets, ensureSubnets } from '../../../functions/resources/subnets';
 import { awsError, mockAws, ownedTagSpecifications } from '../../fixtures/aws';
@@ -11,14 +24,24 @@ const VPC_ID = 'vpc-0123456789abcdef0';
 /** The subnet id the fake CreateSubnet gives a CIDR: `subnet-10.0.32.0`. */
 const idFor = (cidr: string) => `subnet-${cidr.split('/')[0]}`;
 const planned = [...plan.privateSubnets, plan.publicSubnet];
-const existing = (p: (typeof planned)[number]): Subnet => ({ SubnetId: idFor(p.cidr), VpcId: VPC_ID, CidrBlock: p.cidr, AvailabilityZone: p.az, Tags: toTagList(p.tags) });
+const existing = (p: (typeof planned)[number]): Subnet => ({
+  SubnetId: idFor(p.cidr),
+  VpcId: VPC_ID,
+  CidrBlock: p.cidr,
+  AvailabilityZone: p.az,
+  Tags: toTagList(p.tags),
+});
 const EXPECTED = {
   privateSubnetIds: { 'ap-northeast-2a': 'subnet-10.0.0.0', 'ap-northeast-2b': 'subnet-10.0.32.0', 'ap-northeast-2c': 'subnet-10.0.64.0' },
   publicSubnetId: 'subnet-10.0.224.0',
 };
 
 beforeEach(() => {
-  ec2.on(CreateSubnetCommand).callsFake((input: CreateSubnetCommandInput) => ({ Subnet: { SubnetId: idFor(input.CidrBlock as string), VpcId: input.VpcId, CidrBlock: input.CidrBlock } }));
+  ec2
+    .on(CreateSubnetCommand)
+    .callsFake((input: CreateSubnetCommandInput) => ({
+      Subnet: { SubnetId: idFor(input.CidrBlock as string), VpcId: input.VpcId, CidrBlock: input.CidrBlock },
+    }));
   ec2.on(DeleteSubnetCommand).resolves({});
 });
 
@@ -41,14 +64,19 @@ describe('ensureSubnets', () => {
     expect(input).toMatchObject({ VpcId: VPC_ID, AvailabilityZone: subnet.az, CidrBlock: subnet.cidr });
     const elbRole = subnet === plan.publicSubnet ? 'kubernetes.io/role/elb' : 'kubernetes.io/role/internal-elb';
     const role = subnet === plan.publicSubnet ? 'public-subnet' : 'private-subnet';
-    expect(input?.TagSpecifications).toEqual(ownedTagSpecifications('subnet', subnet.name, role, { 'kubernetes.io/cluster/fin-k8s-dev': 'owned', [elbRole]: '1' }));
+    expect(input?.TagSpecifications).toEqual(
+      ownedTagSpecifications('subnet', subnet.name, role, { 'kubernetes.io/cluster/fin-k8s-dev': 'owned', [elbRole]: '1' }),
+    );
   });
 
   it('places the private subnets in zones a, b, c and the public one in zone a', async () => {
     ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
     await ensureSubnets(clients, plan, VPC_ID);
     expect(ec2.commandCalls(CreateSubnetCommand).map((c) => c.args[0].input.AvailabilityZone)).toEqual([
-      'ap-northeast-2a', 'ap-northeast-2b', 'ap-northeast-2c', 'ap-northeast-2a',
+      'ap-northeast-2a',
+      'ap-northeast-2b',
+      'ap-northeast-2c',
+      'ap-northeast-2a',
     ]);
   });
 
@@ -70,7 +98,11 @@ describe('ensureSubnets', () => {
   });
 
   it('uses the subnet ids carried in state', async () => {
-    ec2.on(DescribeSubnetsCommand).callsFake((input) => ({ Subnets: (input.SubnetIds ?? []).map((id: string) => existing(planned.find((p) => idFor(p.cidr) === id)!)) }));
+    ec2
+      .on(DescribeSubnetsCommand)
+      .callsFake((input) => ({
+        Subnets: (input.SubnetIds ?? []).map((id: string) => existing(planned.find((p) => idFor(p.cidr) === id)!)),
+      }));
     await expect(ensureSubnets(clients, plan, VPC_ID, EXPECTED)).resolves.toEqual(EXPECTED);
     expect(ec2.commandCalls(CreateSubnetCommand)).toHaveLength(0);
   });
@@ -87,7 +119,14 @@ describe('ensureSubnets', () => {
       { state: "someone else's", match: [{ ...publicSubnet, Tags: [{ Key: 'Name', Value: 'hand-made' }] }], outcome: ResourceConflict },
     ])('looks the CIDR up again and the subnet is $state', async ({ match, outcome }) => {
       ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
-      ec2.on(DescribeSubnetsCommand, { Filters: [{ Name: 'vpc-id', Values: [VPC_ID] }, { Name: 'cidr-block', Values: [plan.publicSubnet.cidr] }] }).resolves({ Subnets: match });
+      ec2
+        .on(DescribeSubnetsCommand, {
+          Filters: [
+            { Name: 'vpc-id', Values: [VPC_ID] },
+            { Name: 'cidr-block', Values: [plan.publicSubnet.cidr] },
+          ],
+        })
+        .resolves({ Subnets: match });
       const result = ensureSubnets(clients, plan, VPC_ID);
       if (outcome === 'resolves') await expect(result).resolves.toEqual(EXPECTED);
       else await expect(result).rejects.toBeInstanceOf(outcome);

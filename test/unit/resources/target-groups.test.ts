@@ -35,22 +35,30 @@ const AWS_DEFAULTS = [
   { Key: DEREGISTRATION_DELAY_ATTRIBUTE, Value: '300' },
 ];
 
-
 function givenFound({ buildId = BUILD_ID, vpcId = VPC, attributes = SETTLED } = {}): void {
   elbv2.on(DescribeTargetGroupsCommand).callsFake(({ Names }: { Names: string[] }) => ({
     TargetGroups: [{ TargetGroupName: Names[0], TargetGroupArn: arnOf(Names[0]), VpcId: vpcId, Port: byName.get(Names[0])?.targetPort }],
   }));
   elbv2.on(DescribeTagsCommand).callsFake(({ ResourceArns }: { ResourceArns: string[] }) => ({
-    TagDescriptions: ResourceArns.map((ResourceArn) => ({ ResourceArn, Tags: elbTags({ ...byArn.get(ResourceArn)?.tags, [TAG.buildId]: buildId }) })),
+    TagDescriptions: ResourceArns.map((ResourceArn) => ({
+      ResourceArn,
+      Tags: elbTags({ ...byArn.get(ResourceArn)?.tags, [TAG.buildId]: buildId }),
+    })),
   }));
   elbv2.on(DescribeTargetGroupAttributesCommand).resolves({ Attributes: attributes });
 }
 function givenAbsent(): void {
   elbv2.on(DescribeTargetGroupsCommand).rejects(targetGroupNotFound());
-  elbv2.on(CreateTargetGroupCommand).callsFake(({ Name }: { Name: string }) => ({ TargetGroups: [{ TargetGroupName: Name, TargetGroupArn: arnOf(Name) }] }));
+  elbv2
+    .on(CreateTargetGroupCommand)
+    .callsFake(({ Name }: { Name: string }) => ({ TargetGroups: [{ TargetGroupName: Name, TargetGroupArn: arnOf(Name) }] }));
   elbv2.on(DescribeTargetGroupAttributesCommand).resolves({ Attributes: AWS_DEFAULTS });
 }
-const expectedArns = { api: arnOf('fin-k8s-dev-tg-6443'), 'ingress-80': arnOf('fin-k8s-dev-tg-80'), 'ingress-443': arnOf('fin-k8s-dev-tg-443') };
+const expectedArns = {
+  api: arnOf('fin-k8s-dev-tg-6443'),
+  'ingress-80': arnOf('fin-k8s-dev-tg-80'),
+  'ingress-443': arnOf('fin-k8s-dev-tg-443'),
+};
 
 describe('ensureTargetGroups', () => {
   it.each([
@@ -61,7 +69,9 @@ describe('ensureTargetGroups', () => {
     await expect(ensureTargetGroups(clients, plan, VPC)).resolves.toEqual(expectedArns);
     expect(elbv2.commandCalls(CreateTargetGroupCommand)).toHaveLength(creates);
     expect(elbv2.commandCalls(DescribeTargetGroupsCommand).map((c) => c.args[0].input.Names)).toEqual([
-      ['fin-k8s-dev-tg-6443'], ['fin-k8s-dev-tg-80'], ['fin-k8s-dev-tg-443'],
+      ['fin-k8s-dev-tg-6443'],
+      ['fin-k8s-dev-tg-80'],
+      ['fin-k8s-dev-tg-443'],
     ]);
   });
 
@@ -69,7 +79,11 @@ describe('ensureTargetGroups', () => {
     givenAbsent();
     await ensureTargetGroups(clients, plan, VPC);
     const inputs = elbv2.commandCalls(CreateTargetGroupCommand).map((c) => c.args[0].input);
-    expect(inputs.map((i) => [i.Name, i.Port])).toEqual([['fin-k8s-dev-tg-6443', 6443], ['fin-k8s-dev-tg-80', 30080], ['fin-k8s-dev-tg-443', 30443]]);
+    expect(inputs.map((i) => [i.Name, i.Port])).toEqual([
+      ['fin-k8s-dev-tg-6443', 6443],
+      ['fin-k8s-dev-tg-80', 30080],
+      ['fin-k8s-dev-tg-443', 30443],
+    ]);
     for (const input of inputs) {
       expect(input).toMatchObject({
         Protocol: 'TCP',
@@ -81,12 +95,14 @@ describe('ensureTargetGroups', () => {
         HealthyThresholdCount: 3,
         UnhealthyThresholdCount: 3,
       });
-      expect(input.Tags).toEqual(expect.arrayContaining([
-        { Key: TAG.buildId, Value: BUILD_ID },
-        { Key: TAG.role, Value: 'target-group' },
-        { Key: TAG.name, Value: input.Name },
-        { Key: 'team', Value: 'platform' },
-      ]));
+      expect(input.Tags).toEqual(
+        expect.arrayContaining([
+          { Key: TAG.buildId, Value: BUILD_ID },
+          { Key: TAG.role, Value: 'target-group' },
+          { Key: TAG.name, Value: input.Name },
+          { Key: 'team', Value: 'platform' },
+        ]),
+      );
     }
   });
 
@@ -94,12 +110,17 @@ describe('ensureTargetGroups', () => {
     { case: 'AWS defaults', attributes: AWS_DEFAULTS, modified: SETTLED },
     { case: 'only the delay off', attributes: [SETTLED[0], AWS_DEFAULTS[1]], modified: [SETTLED[1]] },
     { case: 'already settled', attributes: SETTLED, modified: undefined },
-  ])('turns client IP preservation off and sets a 30 s deregistration delay only where different ($case)', async ({ attributes, modified }) => {
-    givenFound({ attributes });
-    await ensureTargetGroups(clients, plan, VPC);
-    const calls = elbv2.commandCalls(ModifyTargetGroupAttributesCommand).map((c) => c.args[0].input);
-    expect(calls).toEqual(modified ? Object.values(expectedArns).map((TargetGroupArn) => ({ TargetGroupArn, Attributes: modified })) : []);
-  });
+  ])(
+    'turns client IP preservation off and sets a 30 s deregistration delay only where different ($case)',
+    async ({ attributes, modified }) => {
+      givenFound({ attributes });
+      await ensureTargetGroups(clients, plan, VPC);
+      const calls = elbv2.commandCalls(ModifyTargetGroupAttributesCommand).map((c) => c.args[0].input);
+      expect(calls).toEqual(
+        modified ? Object.values(expectedArns).map((TargetGroupArn) => ({ TargetGroupArn, Attributes: modified })) : [],
+      );
+    },
+  );
 
   it('keeps client IP preservation on when the spec asks for it', async () => {
     givenFound({ attributes: AWS_DEFAULTS });

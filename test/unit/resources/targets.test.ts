@@ -4,7 +4,15 @@ import {
   RegisterTargetsCommand,
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { AwsThrottled, InvalidSpec, NotYetVisible, PermissionDenied, QuotaExceeded, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
+import {
+  AwsThrottled,
+  InvalidSpec,
+  NotYetVisible,
+  PermissionDenied,
+  QuotaExceeded,
+  ResourceConflict,
+  ResourceNotReady,
+} from '../../../functions/core/errors';
 import { describeTargets, registerTargets } from '../../../functions/resources/targets';
 import { awsError, mockAws } from '../../fixtures/aws';
 import { seoulPlan } from '../../fixtures/build';
@@ -50,12 +58,20 @@ describe('registerTargets', () => {
   it.each([
     {
       case: 'all are registered',
-      registered: { [tgArn('api')]: health(controlPlanes, 6443), [tgArn('ingress-80')]: health(workers, 30080, 'initial'), [tgArn('ingress-443')]: health(workers, 30443) },
+      registered: {
+        [tgArn('api')]: health(controlPlanes, 6443),
+        [tgArn('ingress-80')]: health(workers, 30080, 'initial'),
+        [tgArn('ingress-443')]: health(workers, 30443),
+      },
       expected: [],
     },
     {
       case: 'one control plane is missing',
-      registered: { [tgArn('api')]: health(['i-cp1', 'i-cp3'], 6443), [tgArn('ingress-80')]: health(workers, 30080), [tgArn('ingress-443')]: health(workers, 30443) },
+      registered: {
+        [tgArn('api')]: health(['i-cp1', 'i-cp3'], 6443),
+        [tgArn('ingress-80')]: health(workers, 30080),
+        [tgArn('ingress-443')]: health(workers, 30443),
+      },
       expected: [[tgArn('api'), [{ Id: 'i-cp2', Port: 6443 }]]],
     },
     {
@@ -65,7 +81,10 @@ describe('registerTargets', () => {
         [tgArn('ingress-80')]: [...health(['i-wk1', 'i-wk2'], 30080), ...health(['i-wk3'], 30080, 'draining')],
         [tgArn('ingress-443')]: [...health(['i-wk1', 'i-wk2'], 30443), ...health(['i-wk3'], 31000)],
       },
-      expected: [[tgArn('ingress-80'), [{ Id: 'i-wk3', Port: 30080 }]], [tgArn('ingress-443'), [{ Id: 'i-wk3', Port: 30443 }]]],
+      expected: [
+        [tgArn('ingress-80'), [{ Id: 'i-wk3', Port: 30080 }]],
+        [tgArn('ingress-443'), [{ Id: 'i-wk3', Port: 30443 }]],
+      ],
     },
   ])('when $case, registers only what is not registered', async ({ registered, expected }) => {
     givenInstances();
@@ -136,7 +155,9 @@ describe('registerTargets', () => {
 
   it('makes no EC2 call when there are no nodes', async () => {
     givenRegistered();
-    await expect(registerTargets(clients, plan, targetGroupArns, [])).resolves.toEqual({ registered: { api: [], 'ingress-80': [], 'ingress-443': [] } });
+    await expect(registerTargets(clients, plan, targetGroupArns, [])).resolves.toEqual({
+      registered: { api: [], 'ingress-80': [], 'ingress-443': [] },
+    });
     expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
   });
 });

@@ -9,7 +9,11 @@ import { BUILD_ID, seoulPlan } from '../../fixtures/build';
 const { ec2, clients } = mockAws();
 const plan = seoulPlan();
 const described = (node: NodePlan, id: string, state = 'running', extra: Partial<Instance> = {}): Instance => ({
-  InstanceId: id, State: { Name: state as never }, Placement: { AvailabilityZone: node.az }, Tags: toTagList(node.tags), ...extra,
+  InstanceId: id,
+  State: { Name: state as never },
+  Placement: { AvailabilityZone: node.az },
+  Tags: toTagList(node.tags),
+  ...extra,
 });
 const reservation = (...instances: Instance[]) => ({ Reservations: [{ Instances: instances }] });
 const terminated = () => ec2.commandCalls(TerminateInstancesCommand).map((call) => call.args[0].input.InstanceIds);
@@ -28,8 +32,18 @@ beforeEach(() => ec2.on(TerminateInstancesCommand).resolves({}));
 
 describe('terminateInstances, by tag', () => {
   it.each([
-    ['running and stopped instances', [described(plan.nodes[0], 'i-1'), described(plan.nodes[3], 'i-2', 'stopped')], ['i-1', 'i-2'], ['i-1', 'i-2']],
-    ['an instance already shutting down', [described(plan.nodes[0], 'i-1'), described(plan.nodes[3], 'i-2', 'shutting-down')], ['i-1'], ['i-1', 'i-2']],
+    [
+      'running and stopped instances',
+      [described(plan.nodes[0], 'i-1'), described(plan.nodes[3], 'i-2', 'stopped')],
+      ['i-1', 'i-2'],
+      ['i-1', 'i-2'],
+    ],
+    [
+      'an instance already shutting down',
+      [described(plan.nodes[0], 'i-1'), described(plan.nodes[3], 'i-2', 'shutting-down')],
+      ['i-1'],
+      ['i-1', 'i-2'],
+    ],
     ['nothing left', [], [], []],
   ])('terminates what is live among %s and reports what is not gone yet', async (_case, instances, terminating, remaining) => {
     byTag(reservation(...instances));
@@ -40,7 +54,10 @@ describe('terminateInstances, by tag', () => {
   it('looks for nodes and the bastion of this build by default', async () => {
     byTag(reservation());
     await terminateInstances(clients, BUILD_ID);
-    expect(ec2.commandCalls(DescribeInstancesCommand)[0].args[0].input.Filters).toContainEqual({ Name: `tag:${TAG.role}`, Values: ['control-plane', 'worker', 'bastion'] });
+    expect(ec2.commandCalls(DescribeInstancesCommand)[0].args[0].input.Filters).toContainEqual({
+      Name: `tag:${TAG.role}`,
+      Values: ['control-plane', 'worker', 'bastion'],
+    });
   });
 
   it('sends at most 100 ids per TerminateInstances (AWS recommends small batches)', async () => {
@@ -62,10 +79,13 @@ describe('terminateInstances, by tag', () => {
 
   it.each([
     ['DescribeInstances', () => ec2.on(DescribeInstancesCommand).rejects(awsError('UnauthorizedOperation'))],
-    ['TerminateInstances', () => {
-      byTag(reservation(described(plan.nodes[0], 'i-1')));
-      ec2.on(TerminateInstancesCommand).rejects(awsError('UnauthorizedOperation'));
-    }],
+    [
+      'TerminateInstances',
+      () => {
+        byTag(reservation(described(plan.nodes[0], 'i-1')));
+        ec2.on(TerminateInstancesCommand).rejects(awsError('UnauthorizedOperation'));
+      },
+    ],
   ])('classifies a failed %s', async (_op, arrange) => {
     arrange();
     await expect(terminateInstances(clients, BUILD_ID)).rejects.toBeInstanceOf(PermissionDenied);
@@ -75,12 +95,25 @@ describe('terminateInstances, by tag', () => {
 describe('terminateInstances, with the ids the state carries', () => {
   it('terminates a carried instance that a Describe by tag does not list yet, after checking by id that it is ours', async () => {
     describes(reservation(described(plan.nodes[0], 'i-listed')), { 'i-new': reservation(described(plan.nodes[1], 'i-new', 'pending')) });
-    await expect(terminateInstances(clients, BUILD_ID, ['i-listed', 'i-new'])).resolves.toEqual({ terminating: ['i-listed', 'i-new'], remaining: ['i-listed', 'i-new'] });
+    await expect(terminateInstances(clients, BUILD_ID, ['i-listed', 'i-new'])).resolves.toEqual({
+      terminating: ['i-listed', 'i-new'],
+      remaining: ['i-listed', 'i-new'],
+    });
     expect(terminated()).toEqual([['i-listed', 'i-new']]);
   });
 
   it.each([
-    ['tagged for another build', { Tags: [{ Key: TAG.buildId, Value: 'another-build' }, { Key: TAG.managedBy, Value: 'k8s-ec2-builder' }, { Key: TAG.role, Value: 'worker' }] }, []],
+    [
+      'tagged for another build',
+      {
+        Tags: [
+          { Key: TAG.buildId, Value: 'another-build' },
+          { Key: TAG.managedBy, Value: 'k8s-ec2-builder' },
+          { Key: TAG.role, Value: 'worker' },
+        ],
+      },
+      [],
+    ],
     ['already terminated', { State: { Name: 'terminated' as never } }, []],
   ])('leaves a carried instance alone, and does not wait for it, when it is %s', async (_case, extra, remaining) => {
     describes(reservation(), { 'i-x': reservation(described(plan.nodes[1], 'i-x', 'running', extra)) });

@@ -28,7 +28,9 @@ beforeEach(() => {
   ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
   ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [] });
   ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
-  ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-bastion', State: { Name: 'pending' }, Tags: [] }] }] });
+  ec2
+    .on(DescribeInstancesCommand)
+    .resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-bastion', State: { Name: 'pending' }, Tags: [] }] }] });
   ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-bastion', State: { Name: 'pending' } }] });
   ec2.on(CreateVpcCommand).resolves({ Vpc: { VpcId: 'vpc-1' } });
   ec2.on(CreateInternetGatewayCommand).resolves({ InternetGateway: { InternetGatewayId: 'igw-1' } });
@@ -37,8 +39,16 @@ beforeEach(() => {
 
 const creates = [
   { operation: 'CreateVpc', command: CreateVpcCommand, ensure: () => ensureVpc(clients, plan) },
-  { operation: 'CreateInternetGateway', command: CreateInternetGatewayCommand, ensure: () => ensureInternetGateway(clients, plan, 'vpc-1') },
-  { operation: 'AllocateAddress', command: AllocateAddressCommand, ensure: () => ensureBastion(clients, plan, { imageId: 'ami-1', network: NETWORK }) },
+  {
+    operation: 'CreateInternetGateway',
+    command: CreateInternetGatewayCommand,
+    ensure: () => ensureInternetGateway(clients, plan, 'vpc-1'),
+  },
+  {
+    operation: 'AllocateAddress',
+    command: AllocateAddressCommand,
+    ensure: () => ensureBastion(clients, plan, { imageId: 'ami-1', network: NETWORK }),
+  },
 ] as const;
 
 describe.each(creates)('$operation (no ClientToken)', ({ operation, command, ensure }) => {

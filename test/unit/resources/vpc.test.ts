@@ -1,5 +1,12 @@
 import { CreateVpcCommand, DeleteVpcCommand, DescribeVpcsCommand, ModifyVpcAttributeCommand, type Vpc } from '@aws-sdk/client-ec2';
-import { AwsThrottled, NotYetVisible, PermissionDenied, QuotaExceeded, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
+import {
+  AwsThrottled,
+  NotYetVisible,
+  PermissionDenied,
+  QuotaExceeded,
+  ResourceConflict,
+  ResourceNotReady,
+} from '../../../functions/core/errors';
 import { ownedFilters, toTagList } from '../../../functions/core/tags';
 import { deleteVpc, ensureVpc, ownedVpcIds } from '../../../functions/resources/vpc';
 import { awsError, mockAws, ownedTagSpecifications } from '../../fixtures/aws';
@@ -20,12 +27,15 @@ describe('ensureVpc', () => {
   it.each([
     { state: 'found by its tags', vpcs: [ours], creates: 0 },
     { state: 'absent', vpcs: [], creates: 1 },
-  ])('makes $creates CreateVpc call(s) and returns the id, saying whether it created it, when the VPC is $state', async ({ vpcs, creates }) => {
-    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: vpcs });
-    await expect(ensureVpc(clients, plan)).resolves.toEqual({ id: VPC_ID, created: creates === 1 });
-    expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(creates);
-    expect(ec2.commandCalls(DescribeVpcsCommand)[0].args[0].input).toEqual({ Filters: ownedFilters(BUILD_ID, 'vpc') });
-  });
+  ])(
+    'makes $creates CreateVpc call(s) and returns the id, saying whether it created it, when the VPC is $state',
+    async ({ vpcs, creates }) => {
+      ec2.on(DescribeVpcsCommand).resolves({ Vpcs: vpcs });
+      await expect(ensureVpc(clients, plan)).resolves.toEqual({ id: VPC_ID, created: creates === 1 });
+      expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(creates);
+      expect(ec2.commandCalls(DescribeVpcsCommand)[0].args[0].input).toEqual({ Filters: ownedFilters(BUILD_ID, 'vpc') });
+    },
+  );
 
   it('creates the VPC with the planned CIDR, tagged on create as ours', async () => {
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
@@ -33,7 +43,11 @@ describe('ensureVpc', () => {
     const input = ec2.commandCalls(CreateVpcCommand)[0].args[0].input;
     expect(input.CidrBlock).toBe('10.0.0.0/16');
     expect(input.TagSpecifications).toEqual(
-      ownedTagSpecifications('vpc', 'fin-k8s-dev-vpc', 'vpc', { 'k8s-ec2:cluster': 'fin-k8s-dev', 'kubernetes.io/cluster/fin-k8s-dev': 'owned', team: 'platform' }),
+      ownedTagSpecifications('vpc', 'fin-k8s-dev-vpc', 'vpc', {
+        'k8s-ec2:cluster': 'fin-k8s-dev',
+        'kubernetes.io/cluster/fin-k8s-dev': 'owned',
+        team: 'platform',
+      }),
     );
   });
 
