@@ -58,6 +58,18 @@ export class BaselineViolation extends BuildError {
   readonly retryable = false;
 }
 
+/**
+ * A step was started without a piece of state an earlier step must have produced (e.g. `$.network`): a bug
+ * in our workflow or a hand-edited execution input, never the user's spec. Never retried (the same input
+ * fails the same way); the failure cause names it as ours so nobody edits a spec to fix it.
+ */
+export class WorkflowContractError extends BuildError {
+  readonly retryable = false;
+  constructor(message: string, options?: { cause?: unknown; details?: ErrorDetails }) {
+    super(`workflow contract broken (a k8s-ec2-builder bug, not a problem with your spec): ${message}`, options);
+  }
+}
+
 export const RETRYABLE_ERRORS = ['AwsThrottled', 'AwsUnavailable', 'NotYetVisible'] as const;
 export const READINESS_ERROR = 'ResourceNotReady' as const;
 export const TERMINAL_ERRORS = [
@@ -68,6 +80,7 @@ export const TERMINAL_ERRORS = [
   'PermissionDenied',
   'ResourceConflict',
   'BaselineViolation',
+  'WorkflowContractError',
 ] as const;
 export const ALL_ERROR_NAMES: readonly string[] = [...RETRYABLE_ERRORS, READINESS_ERROR, ...TERMINAL_ERRORS];
 
