@@ -268,8 +268,8 @@ export class ApiClient {
         headers: { ...headers, host: url.host },
         body,
       };
-      const { host: _host, ...signed } = (await this.signer.sign(request)).headers;
-      sendHeaders = signed;
+      const { headers: signed } = await this.signer.sign(request);
+      sendHeaders = Object.fromEntries(Object.entries(signed).filter(([name]) => name !== 'host'));
     }
     const response = await this.fetch(url.href, { method, headers: sendHeaders, body, signal: AbortSignal.timeout(this.timeoutMs) });
     if (!response.ok) throw await toApiError(response, `${method} ${url.pathname}`);
@@ -283,7 +283,8 @@ async function toApiError(response: Response, what: string): Promise<ApiError> {
   let body:
     { error?: Partial<ApiErrorBody>; errors?: ApiErrorDetail[]; requestId?: string; message?: string; Message?: string } | undefined;
   try {
-    body = JSON.parse(text);
+    const parsed: unknown = JSON.parse(text);
+    body = typeof parsed === 'object' && parsed !== null ? parsed : undefined;
   } catch {
     body = undefined;
   }

@@ -40,7 +40,7 @@ function slackBox(message: SlackMessage): string {
 async function demo(options: DemoOptions): Promise<number> {
   const io = { stdout: process.stdout, stderr: process.stderr };
   const say = (line = '') => process.stdout.write(`${line}\n`);
-  const { startLocalStack } = require('../local/stack') as typeof import('../local/stack');
+  const { startLocalStack } = await import('../local/stack');
   const stack = await startLocalStack({ timeScale: options.timeScale, onSlackMessage: (m) => say(slackBox(m)) });
   const cli = (...args: string[]) => run([...args, '--api', stack.url], io, { pollIntervalMs: 100 });
   try {
@@ -63,7 +63,7 @@ async function demo(options: DemoOptions): Promise<number> {
     say();
     if ((await cli('destroy', buildId, '--follow')) !== 0) return 1;
     const spec = JSON.parse(readFileSync(options.spec, 'utf8')) as { name: string; region?: string };
-    const left = await findLeftovers(buildId, spec.name, spec.region ?? 'ap-northeast-2', stack.endpoints);
+    const left = await findLeftovers(buildId, spec.name, spec.region ?? 'ap-northeast-2', stack.endpoints, stack.operatorCredentials);
     const where = stack.cloud ? 'the embedded cloud' : stack.endpoints.AWS_ENDPOINT_URL_EC2;
     say(
       left.length === 0

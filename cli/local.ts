@@ -28,9 +28,8 @@ export function slackLine(message: SlackMessage): string {
 
 export async function runLocal(options: LocalCommandOptions): Promise<number> {
   const { out, err } = options;
-  // Loaded only here: the embedded cloud is heavy and no other command needs it. A require, not an
-  // import(), so that the bin shim needs only tsx's CommonJS hook.
-  const start = options.start ?? (require('../local/stack') as typeof import('../local/stack')).startLocalStack;
+  // Loaded only here: the embedded cloud is heavy and no other command needs it.
+  const start = options.start ?? (await import('../local/stack')).startLocalStack;
   let stack: { url: string; close(): Promise<void> };
   try {
     stack = await start({ port: options.port, timeScale: options.timeScale, onSlackMessage: (m) => out(slackLine(m)) });
@@ -39,18 +38,21 @@ export async function runLocal(options: LocalCommandOptions): Promise<number> {
     err(`✗ port ${options.port} on 127.0.0.1 is already in use (another k8s-ec2 local?): choose one with --port`);
     return EXIT_FAILURE;
   }
-  [
-    `k8s-ec2 local stack listening on ${stack.url}  (time scale ×${options.timeScale}: one real second = ${options.timeScale} simulated seconds)`,
-    '',
-    'In another terminal:',
-    `  export K8S_EC2_API=${stack.url}`,
-    '  k8s-ec2 build --spec examples/seoul.json --follow',
-    '  k8s-ec2 list',
-    `  curl -s ${stack.url}/builds`,
-    '',
-    'Slack messages are printed here as they arrive. Press Ctrl+C to stop.',
-  ].forEach((line) => out(line));
-  await withInterrupt(options.interrupt, aborted);
+  // Printed once Ctrl+C is handled, so that it stops the stack as soon as the reader is told it will.
+  await withInterrupt(options.interrupt, (signal) => {
+    [
+      `k8s-ec2 local stack listening on ${stack.url}  (time scale ×${options.timeScale}: one real second = ${options.timeScale} simulated seconds)`,
+      '',
+      'In another terminal:',
+      `  export K8S_EC2_API=${stack.url}`,
+      '  k8s-ec2 build --spec examples/seoul.json --follow',
+      '  k8s-ec2 list',
+      `  curl -s ${stack.url}/builds`,
+      '',
+      'Slack messages are printed here as they arrive. Press Ctrl+C to stop.',
+    ].forEach((line) => out(line));
+    return aborted(signal);
+  });
   out('stopping…');
   await stack.close();
   out('local stack stopped');

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { validateSpec } from '../functions/core/spec';
+import { validateSpec } from '../functions/core/spec-validation';
 import { UsageError } from './errors';
 
 export type SpecFile = { ok: true; body: unknown } | { ok: false; errors: string[] };

@@ -44,14 +44,14 @@ export function readConfig(node: Node): InfraConfig {
     );
   }
   const days = positiveNumber(raw(CONTEXT_KEYS.logRetentionDays), 30, CONTEXT_KEYS.logRetentionDays);
-  if (!Object.values(RetentionDays).includes(days as RetentionDays)) {
+  if (!Object.values(RetentionDays).includes(days)) {
     throw new Error(
       `context ${CONTEXT_KEYS.logRetentionDays}=${days} is not a CloudWatch Logs retention; use one of 1, 3, 5, 7, 14, 30, 60, 90, 180, 365…`,
     );
   }
   return {
     slackWebhookSecretName: typeof secret === 'string' && secret !== '' ? secret : undefined,
-    logRetentionDays: days as RetentionDays,
+    logRetentionDays: days,
     apiThrottleRateLimit: positiveNumber(raw(CONTEXT_KEYS.apiThrottleRateLimit), 5, CONTEXT_KEYS.apiThrottleRateLimit),
     apiThrottleBurstLimit: positiveNumber(raw(CONTEXT_KEYS.apiThrottleBurstLimit), 10, CONTEXT_KEYS.apiThrottleBurstLimit),
     includeExecutionData: bool(raw(CONTEXT_KEYS.includeExecutionData), false, CONTEXT_KEYS.includeExecutionData),

@@ -5,7 +5,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { STEP_FUNCTIONS, type StepFunctionId } from '../workflows/steps';
+import { STEP_FUNCTIONS, STEP_LAMBDA_TIMEOUT_SECONDS, type StepFunctionId } from '../workflows/steps';
 import { acknowledgeGrants } from './nag';
 import { STEP_PERMISSIONS } from './permissions';
 import { policyStatement } from './policy-statements';
@@ -15,11 +15,8 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const SERVICE_NAME = 'k8s-ec2-builder';
 export const RUNTIME = Runtime.NODEJS_24_X;
 
-/**
- * A step does one bounded piece of work and returns (waiting is the state machine's job), so a minute is
- * ample; the Task's TimeoutSeconds in workflows/ must stay above it (asserted in test/infra).
- */
-export const STEP_TIMEOUT = Duration.seconds(60);
+/** See STEP_LAMBDA_TIMEOUT_SECONDS (workflows/steps.ts, shared with the local runtime). */
+export const STEP_TIMEOUT = Duration.seconds(STEP_LAMBDA_TIMEOUT_SECONDS);
 /** API Gateway gives a Lambda integration at most 29 s; the api handler must answer before that. */
 export const API_TIMEOUT = Duration.seconds(25);
 export const NOTIFY_TIMEOUT = Duration.seconds(15);

@@ -36,8 +36,14 @@ export function acknowledgeWildcardResource(scope: IConstruct, resource: string,
 export function nagResourceFinding(node: unknown): string {
   if (node === undefined) return '';
   if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
-  const o = node as Record<string, any>;
-  if (o['Fn::Join']) return (o['Fn::Join'][1] as unknown[]).map(nagResourceFinding).join(o['Fn::Join'][0]);
+  const o = node as {
+    'Fn::Join'?: [string, unknown[]];
+    'Fn::Sub'?: unknown;
+    'Fn::GetAtt'?: [unknown, unknown];
+    'Fn::ImportValue'?: unknown;
+    Ref?: unknown;
+  };
+  if (o['Fn::Join']) return o['Fn::Join'][1].map(nagResourceFinding).join(o['Fn::Join'][0]);
   if (o['Fn::Sub']) return nagResourceFinding(o['Fn::Sub']);
   if (o['Fn::GetAtt']) return `<${nagResourceFinding(o['Fn::GetAtt'][0])}.${nagResourceFinding(o['Fn::GetAtt'][1])}>`;
   if (o['Fn::ImportValue']) return nagResourceFinding(o['Fn::ImportValue']);

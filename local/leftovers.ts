@@ -4,23 +4,24 @@ import {
   DescribeTagsCommand as DescribeElbTagsCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { createClients } from '../functions/core/clients';
-import { awsErrorCode } from '../functions/core/errors';
+import { createClients, type StaticCredentials } from '../functions/core/clients';
+import { codeOf } from '../functions/core/errors';
 import { TAG } from '../functions/core/tags';
 
 /**
  * What is still tagged with a build id, asked the way a user would ask any EC2/ELBv2 endpoint (the embedded
  * cloud, LocalStack, moto or AWS): EC2 DescribeTags by key and value (terminated instances excepted: AWS
  * keeps their tags visible for a while), and the build's NLB by name. Asked with the operator's own
- * credentials (the SDK's default chain), which the embedded cloud treats as the account's administrator.
+ * credentials (given, or the SDK's default chain), which the embedded cloud treats as the account's administrator.
  */
 export async function findLeftovers(
   buildId: string,
   clusterName: string,
   region: string,
   endpoints: Record<string, string | undefined>,
+  credentials?: StaticCredentials,
 ): Promise<string[]> {
-  const { ec2, elbv2 } = createClients(region, endpoints);
+  const { ec2, elbv2 } = createClients(region, endpoints, credentials);
   return [...(await ec2Leftovers(ec2, buildId)), ...(await loadBalancerLeftovers(elbv2, buildId, `${clusterName}-nlb`))];
 }
 
@@ -60,7 +61,7 @@ async function loadBalancerLeftovers(elbv2: ElasticLoadBalancingV2Client, buildI
       .filter((d) => d.Tags?.some((t) => t.Key === TAG.buildId && t.Value === buildId))
       .map((d) => `load-balancer ${d.ResourceArn}`);
   } catch (error) {
-    if (awsErrorCode(error) === 'LoadBalancerNotFound') return [];
+    if (codeOf(error) === 'LoadBalancerNotFound') return [];
     throw error;
   }
 }

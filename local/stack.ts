@@ -1,7 +1,11 @@
 import './polyfills';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Logger, LogLevel as LogLevelValues } from '@aws-lambda-powertools/logger';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import type { StaticCredentials } from '../functions/core/clients';
+import { SERVICE_NAME } from '../functions/core/step-handler';
 import { createApiHandler } from '../functions/handlers/api';
 import { createNotifyHandler } from '../functions/handlers/notify';
 import { buildDefinition, scaleDefinitionTime, teardownDefinition } from '../workflows';
@@ -32,6 +36,8 @@ export interface LocalStackOptions {
   onSlackMessage?: (message: SlackMessage) => void;
   /** Changes a step's permissions before its role is created (tests: a missing permission must fail the build). */
   permissions?: PermissionOverride;
+  /** The step functions' log level. Default: POWERTOOLS_LOG_LEVEL, else WARN. */
+  logLevel?: LogLevel;
 }
 
 export interface LocalStack {
@@ -45,6 +51,8 @@ export interface LocalStack {
   endpoints: Endpoints;
   /** The step roles the handlers run under (credentials issued by the embedded cloud's IAM). */
   roles: StepRoles;
+  /** What an operator asks the cloud with (e.g. findLeftovers): the environment's credentials if it has any, else fixed local ones. */
+  operatorCredentials?: StaticCredentials;
   buildStateMachineArn: string;
   teardownStateMachineArn: string;
   timeScale: number;
@@ -52,6 +60,22 @@ export interface LocalStack {
 }
 
 const REGION = 'ap-northeast-2';
+/** What the local Step Functions endpoint is called with: it checks no signature. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** POWERTOOLS_LOG_LEVEL when it is set (as the deployed functions read it), else WARN: a local run prints only what matters. */
+function logLevelFrom(env: NodeJS.ProcessEnv): LogLevel {
+  const level = env.POWERTOOLS_LOG_LEVEL?.toUpperCase();
+  return level && level in LogLevelValues ? (level as LogLevel) : 'WARN';
+}
+
+/**
+ * External endpoints (LocalStack, moto) and the embedded cloud's administrator accept any credentials: the
+ * environment's when it has them (the SDK's default chain), else fixed local ones, so a fresh machine needs none.
+ */
+function externalCredentials(env: NodeJS.ProcessEnv): StaticCredentials | undefined {
+  return env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE ? undefined : LOCAL_CREDENTIALS;
+}
 
 /**
  * The endpoints the handlers use: the embedded cloud's URL for EC2, ELBv2 and Service Quotas, or — with
@@ -88,24 +112,29 @@ function listen(server: Server, port: number): Promise<string> {
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const timeScale = options.timeScale ?? 60;
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  process.env.AWS_REGION ??= REGION;
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-
-  const external = Boolean(process.env.AWS_ENDPOINT_URL_EC2 && process.env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2);
+  // The environment is read, never written: everything the handlers need is handed to them.
+  const env = process.env;
+  const external = Boolean(env.AWS_ENDPOINT_URL_EC2 && env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2);
   const cloud = external
     ? undefined
     : await startCloud({ port: 0, timeScale, throttling: options.throttling ?? true, region: REGION, latency: options.latency });
-  const endpoints = endpointsFor(cloud?.url, process.env);
-  const roles = createStepRoles({ endpoints, cloud, override: options.permissions });
+  const endpoints = endpointsFor(cloud?.url, env);
+  const logLevel = options.logLevel ?? logLevelFrom(env);
+  const functionLogger = (name: string) => new Logger({ serviceName: SERVICE_NAME, logLevel, persistentKeys: { function: name } });
+  const roles = createStepRoles({
+    endpoints,
+    cloud,
+    override: options.permissions,
+    region: REGION,
+    logLevel,
+    externalCredentials: externalCredentials(env),
+  });
 
   const slack = new SlackSink(options.onSlackMessage);
   const server = createServer();
   const url = await listen(server, options.port ?? 0);
 
-  const notify = createNotifyHandler({ resolveWebhookUrl: async () => `${url}/_slack/webhook` });
+  const notify = createNotifyHandler({ resolveWebhookUrl: async () => `${url}/_slack/webhook`, logger: functionLogger('notify') });
   const sfn = new LocalStepFunctions({
     region: REGION,
     handlers: (name) => roles.handler(name),
@@ -122,7 +151,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     scaleDefinitionTime(teardownDefinition(), timeScale, { transientRetries: 'real-time' }),
   );
   const api = createApiHandler({
-    sfn: new SFNClient({ region: REGION, endpoint: url }),
+    logger: functionLogger('api'),
+    sfn: new SFNClient({ region: REGION, endpoint: url, credentials: LOCAL_CREDENTIALS }),
     env: { BUILD_STATE_MACHINE_ARN: buildStateMachineArn, TEARDOWN_STATE_MACHINE_ARN: teardownStateMachineArn, AWS_REGION: REGION },
   });
 
@@ -155,6 +185,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     slack,
     endpoints,
     roles,
+    operatorCredentials: externalCredentials(env),
     buildStateMachineArn,
     teardownStateMachineArn,
     timeScale,

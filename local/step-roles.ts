@@ -1,10 +1,13 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { clientsFor, type StaticCredentials } from '../functions/core/clients';
-import type { StepHandler } from '../functions/core/step-handler';
+import { SERVICE_NAME, type StepHandler } from '../functions/core/step-handler';
 import { policyDocument, type Grant } from '../infra/iam';
 import { STEP_PERMISSIONS } from '../infra/permissions';
-import { STEP_FUNCTIONS, type StepFunctionId } from '../workflows/steps';
+import { STEP_FUNCTIONS, STEP_LAMBDA_TIMEOUT_SECONDS, type StepFunctionId } from '../workflows/steps';
 import type { EmbeddedCloud } from './cloud';
 import type { IssuedCredentials } from './cloud/iam';
+import { lambdaContext } from './lambda-context';
 import { loadHandler, type LocalHandler } from './stepfunctions/tasks';
 
 /**
@@ -28,13 +31,30 @@ export interface StepRoles {
   credentials: Partial<Record<StepFunctionId, IssuedCredentials>>;
 }
 
-const STEP_OF_HANDLER = new Map(Object.entries(STEP_FUNCTIONS).map(([id, entry]) => [entry.handler as string, id as StepFunctionId]));
+export interface StepRolesOptions {
+  endpoints: Endpoints;
+  cloud?: EmbeddedCloud;
+  override?: PermissionOverride;
+  /** The steps' log level (the deployed functions read POWERTOOLS_LOG_LEVEL). */
+  logLevel: LogLevel;
+  region: string;
+  /** Credentials for external endpoints (LocalStack, moto), which accept any. */
+  externalCredentials?: StaticCredentials;
+}
 
-export function createStepRoles(options: { endpoints: Endpoints; cloud?: EmbeddedCloud; override?: PermissionOverride }): StepRoles {
+const STEP_OF_HANDLER = new Map(Object.entries(STEP_FUNCTIONS).map(([id, entry]) => [entry.handler as string, id as StepFunctionId]));
+const LOCAL_ACCOUNT = '000000000000';
+
+/**
+ * One handler per function for the runtime's life, as one warm Lambda container: its logger is made once,
+ * and each invocation gets a Lambda context of its own (request id, function name).
+ */
+export function createStepRoles(options: StepRolesOptions): StepRoles {
   const credentials: StepRoles['credentials'] = {};
+  const functions = new Map<string, LocalHandler>();
   const roleCredentials = (step: StepFunctionId): StaticCredentials | undefined => {
     const iam = options.cloud?.iam;
-    if (!iam) return undefined;
+    if (!iam) return options.externalCredentials;
     const grants = options.override ? options.override(step, STEP_PERMISSIONS[step]) : STEP_PERMISSIONS[step];
     credentials[step] ??= iam.account.assumeRole(
       `k8s-ec2-builder-${step}`,
@@ -43,14 +63,25 @@ export function createStepRoles(options: { endpoints: Endpoints; cloud?: Embedde
     );
     return credentials[step];
   };
+  const asFunction = (name: string): LocalHandler => {
+    const step = STEP_OF_HANDLER.get(name);
+    const handler = loadHandler(name) as LocalHandler & Partial<Pick<StepHandler<unknown, unknown>, 'withDependencies'>>;
+    if (!step || !handler.withDependencies) return handler;
+    const session = roleCredentials(step);
+    const run = handler.withDependencies({
+      clientsFor: (region) => clientsFor(region, options.endpoints, session),
+      logger: new Logger({ serviceName: SERVICE_NAME, logLevel: options.logLevel }),
+    });
+    const functionName = `k8s-ec2-builder-${name}`;
+    const account = options.cloud?.iam.accountId ?? LOCAL_ACCOUNT;
+    return (input) => run(input, lambdaContext(functionName, options.region, account, STEP_LAMBDA_TIMEOUT_SECONDS));
+  };
   return {
     credentials,
     handler(name) {
-      const step = STEP_OF_HANDLER.get(name);
-      const handler = loadHandler(name) as LocalHandler & Partial<Pick<StepHandler<unknown, unknown>, 'withDependencies'>>;
-      if (!step || !handler.withDependencies) return handler;
-      const session = roleCredentials(step);
-      return handler.withDependencies({ clientsFor: (region) => clientsFor(region, options.endpoints, session) }) as LocalHandler;
+      let fn = functions.get(name);
+      if (!fn) functions.set(name, (fn = asFunction(name)));
+      return fn;
     },
   };
 }

@@ -9,7 +9,9 @@ import { specJsonSchema } from '../functions/core/spec';
  */
 const file = 'openapi.yaml';
 const document = parseDocument(readFileSync(file, 'utf8'));
-const { $schema: _draft, ...schema } = specJsonSchema();
+// OpenAPI 3.0 schema objects take no `$schema` (the JSON Schema draft): everything else goes in as it is.
+const schema: Record<string, unknown> = { ...specJsonSchema() };
+delete schema.$schema;
 document.setIn(['components', 'schemas', 'BuildSpec'], document.createNode(schema));
 writeFileSync(file, document.toString({ lineWidth: 0 }));
 console.log(`${file}: components.schemas.BuildSpec updated`);

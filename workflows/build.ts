@@ -53,7 +53,7 @@ const PARALLEL_BRANCHES: ReadonlyArray<{
 ];
 
 /** What the state holds when the Parallel starts; the merge carries these over unchanged. */
-const CARRIED_INTO_PARALLEL: ReadonlyArray<keyof BuildState> = ['buildId', 'spec', 'preflight', 'network'];
+const CARRIED_INTO_PARALLEL: ReadonlyArray<keyof BuildState> = ['buildId', 'executionArn', 'specVersion', 'spec', 'preflight', 'network'];
 
 const ROLLBACK_PREFIX = 'Rollback';
 

@@ -15,6 +15,12 @@ export interface StepFunctionEntry {
   timeoutSeconds: number;
 }
 
+/**
+ * Each step Lambda's own timeout. A step does one bounded piece of work and returns (waiting is the state
+ * machine's job), so a minute is ample; each Task's TimeoutSeconds must stay above it (asserted in test/infra).
+ */
+export const STEP_LAMBDA_TIMEOUT_SECONDS = 60;
+
 export const STEP_FUNCTIONS = {
   preflight: { handler: 'preflight', substitution: 'PreflightFunctionArn', timeoutSeconds: 120 },
   createNetwork: { handler: 'create-network', substitution: 'CreateNetworkFunctionArn', timeoutSeconds: 180 },

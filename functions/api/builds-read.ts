@@ -1,21 +1,23 @@
 import type { ExecutionListItem } from '@aws-sdk/client-sfn';
 import { isArtifactName, renderArtifact, ARTIFACT_NAMES } from '../core/artifacts';
 import type { BuildOutputs } from '../core/contracts';
-import { validateSpec } from '../core/spec';
+import { readStoredSpec } from '../core/spec-validation';
 import { buildIdParam, notFound, type Route } from './context';
 import {
   describeBuild,
   describeExecution,
   executionHistory,
   listBuilds,
+  newestTeardownOf,
   newestTeardowns,
   parseJsonObject,
   type Execution,
 } from './executions';
 import { stepsFromHistory, type StepsView } from './history';
 import { HttpError, jsonResponse, queryParam, textResponse } from './http';
-import { buildLinks, consoleUrl } from './ids';
-import { buildExecutionStatus, isOpen, overallStatus, parseFailureCause, type FailureSummary } from './status';
+import { consoleUrl } from '../core/execution-ids';
+import { buildExecutionStatus, isOpen, overallStatus, parseFailureCause, type FailureSummary } from '../core/execution-status';
+import { buildLinks } from './ids';
 
 /** GET /builds, GET /builds/{id} and GET /builds/{id}/artifacts/{name}. */
 
@@ -31,7 +33,7 @@ function limitParam(text: string | undefined): number {
   return n;
 }
 
-function teardownView(teardown: ExecutionListItem | undefined) {
+function teardownView(teardown: Pick<ExecutionListItem, 'executionArn' | 'status' | 'startDate' | 'stopDate'> | undefined) {
   if (!teardown?.executionArn) return undefined;
   const status = isOpen(teardown.status) ? 'DESTROYING' : teardown.status === 'SUCCEEDED' ? 'DESTROYED' : 'FAILED';
   return {
@@ -89,12 +91,11 @@ export const getBuild: Route = async (ctx) => {
   const buildId = buildIdParam(ctx);
   const build = await describeBuild(ctx.sfn, ctx.machines, buildId);
   if (!build?.executionArn) throw notFound(buildId);
-  const [events, teardowns] = await Promise.all([
+  const [events, teardown] = await Promise.all([
     executionHistory(ctx.sfn, build.executionArn),
-    newestTeardowns(ctx.sfn, ctx.machines, buildId),
+    newestTeardownOf(ctx.sfn, ctx.machines, buildId),
   ]);
   const view = stepsFromHistory(events, isOpen(build.status));
-  const teardown = teardowns.get(buildId);
   const buildStatus = buildExecutionStatus(build.status, build.error);
   const spec = parseJsonObject(build.input)?.spec as { name?: unknown } | undefined;
   const body = {
@@ -132,7 +133,7 @@ export const getArtifact: Route = async (ctx) => {
     throw new HttpError(409, 'BUILD_NOT_SUCCEEDED', `build "${buildId}" is ${status}; artifacts exist only for a build that succeeded`);
   }
   const outputs = parseJsonObject(build.output)?.outputs as BuildOutputs | undefined;
-  const spec = validateSpec(parseJsonObject(build.input)?.spec);
+  const spec = readStoredSpec(parseJsonObject(build.input));
   if (!outputs || !spec.ok) throw new Error(`build ${buildId} succeeded but its output or input cannot be read`);
   return textResponse(renderArtifact(name, outputs, spec.spec), ctx.requestId, name);
 };

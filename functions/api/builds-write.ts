@@ -1,22 +1,21 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../core/canonical-json';
 import type { BuildInput, TeardownInput } from '../core/contracts';
-import { validateSpecText } from '../core/spec';
+import { teardownName, teardownSequence } from '../core/execution-ids';
+import { buildExecutionStatus, isOpen, overallStatus } from '../core/execution-status';
+import { readStoredSpec, SPEC_VERSION, validateSpecText } from '../core/spec-validation';
 import { buildIdParam, notFound, type Route, type RouteContext } from './context';
-import { buildWithSuffix, describeBuild, describeExecution, newestTeardowns, parseJsonObject, startExecution } from './executions';
+import { describeBuild, describeExecution, MAX_TEARDOWNS, newestTeardownOf, parseJsonObject, startExecution } from './executions';
 import { bodyText, header, HttpError, jsonResponse, mediaType } from './http';
-import { buildLinks, idempotencySuffix, idempotentBuildId, newBuildId, teardownName, teardownSequence } from './ids';
-import { buildExecutionStatus, isOpen, overallStatus } from './status';
+import { buildLinks, executionArn, idempotentBuildId, newBuildId } from './ids';
 
 /** POST /builds and DELETE /builds/{id}: the two routes that start executions. */
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-/** JSON text with object keys sorted, so that two bodies that differ only in key order compare equal. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
+/** What a repeat of a request is compared on: the body as sent, key order aside (docs/design.md "2.7 Idempotency-Key"). */
+export function requestHash(body: unknown): string {
+  return createHash('sha256').update(canonicalJson(body), 'utf8').digest('hex');
 }
 
 function idempotencyKey(ctx: RouteContext): string | undefined {
@@ -34,8 +33,13 @@ function idempotencyKey(ctx: RouteContext): string | undefined {
 }
 
 /**
- * Validates the spec, then starts the build with the spec exactly as sent (each step re-validates it and
- * fills the defaults from the same schema). Nothing starts unless the whole spec is valid.
+ * Validates the body once and starts the build with the normalised spec (every default filled in, with its
+ * `specVersion`): the steps read it as stored. Nothing starts unless the whole spec is valid.
+ *
+ * With an Idempotency-Key the build id is derived from the cluster name and the key, and Step Functions'
+ * own StartExecution idempotency answers a repeat (docs/design.md "2.7 Idempotency-Key"): the same input while
+ * the first run is open → that execution; otherwise ExecutionAlreadyExists, and the stored request hash
+ * tells a repeat (200, the build) from another body under the same key (409). No execution is listed.
  */
 export const createBuild: Route = async (ctx) => {
   if (mediaType(header(ctx.event, 'Content-Type')) !== 'application/json') {
@@ -44,60 +48,50 @@ export const createBuild: Route = async (ctx) => {
     });
   }
   const key = idempotencyKey(ctx);
-  const text = bodyText(ctx.event);
-  const result = validateSpecText(text);
+  const result = validateSpecText(bodyText(ctx.event));
   if (!result.ok) {
     const [first] = result.errors;
     throw new HttpError(400, first.code, first.message, { field: first.field, errors: result.errors });
   }
-  const sent = JSON.parse(text) as BuildInput['spec'];
   const buildId = key ? idempotentBuildId(result.spec.name, key) : newBuildId(result.spec.name, ctx.now(), ctx.random);
-  const input: BuildInput = { buildId, spec: sent };
-  if (key) {
-    const other = await buildWithSuffix(ctx.sfn, ctx.machines, idempotencySuffix(key), buildId);
-    if (other) {
-      throw new HttpError(
-        409,
-        'IDEMPOTENCY_CONFLICT',
-        `this Idempotency-Key was already used for build "${other}" (another cluster name); use a new key for a new build`,
-        { field: 'Idempotency-Key' },
-      );
-    }
-  }
-  // With the same name and input, Step Functions answers a retry while the first run is open with that run.
+  const arn = executionArn(ctx.machines.build, buildId);
+  const hash = requestHash(result.body);
+  const input: BuildInput = { buildId, executionArn: arn, specVersion: SPEC_VERSION, spec: result.spec, requestHash: hash };
   const started = await startExecution(ctx.sfn, ctx.machines.build, buildId, input);
   if (!started.alreadyExists) {
     return jsonResponse(
       202,
       { buildId, status: 'RUNNING', executionArn: started.executionArn, links: buildLinks(buildId, started.executionArn) },
       ctx.requestId,
-      {
-        Location: `/builds/${buildId}`,
-      },
+      { Location: `/builds/${buildId}` },
     );
   }
   if (!key) throw new HttpError(409, 'BUILD_ID_TAKEN', `build id "${buildId}" is already in use; send the request again`);
-  return replayOf(ctx, buildId, started.executionArn, sent);
+  return replayOf(ctx, buildId, started.executionArn, hash);
 };
 
 /** The name was taken: the same key was used before. Same body → that build; another body → conflict. */
-async function replayOf(ctx: RouteContext, buildId: string, arn: string, sent: unknown) {
+async function replayOf(ctx: RouteContext, buildId: string, arn: string, hash: string) {
   const existing = await describeExecution(ctx.sfn, arn);
   if (!existing) throw new Error(`StartExecution said ${buildId} exists but DescribeExecution cannot find it`);
-  const stored = parseJsonObject(existing.input)?.spec;
-  if (canonicalJson(stored) !== canonicalJson(sent)) {
+  if (storedRequestHash(existing.input) !== hash) {
     throw new HttpError(
       409,
       'IDEMPOTENCY_CONFLICT',
       `this Idempotency-Key was already used for build "${buildId}" with a different body; use a new key for a new build`,
-      {
-        field: 'Idempotency-Key',
-      },
+      { field: 'Idempotency-Key' },
     );
   }
-  const teardown = (await newestTeardowns(ctx.sfn, ctx.machines, buildId)).get(buildId);
+  const teardown = await newestTeardownOf(ctx.sfn, ctx.machines, buildId);
   const status = overallStatus(buildExecutionStatus(existing.status, existing.error), teardown?.status);
   return jsonResponse(200, { buildId, status, executionArn: arn, links: buildLinks(buildId, arn) }, ctx.requestId);
+}
+
+/** The request hash an execution was started with; for an input written before hashes were stored, the hash of its spec as sent. */
+function storedRequestHash(inputText: string | undefined): string | undefined {
+  const input = parseJsonObject(inputText);
+  if (typeof input?.requestHash === 'string') return input.requestHash;
+  return input?.spec === undefined ? undefined : requestHash(input.spec);
 }
 
 /**
@@ -116,14 +110,28 @@ export const deleteBuild: Route = async (ctx) => {
       `build "${buildId}" is still running; wait until it ends (it rolls back by itself if it fails), then delete it`,
     );
   }
-  const last = (await newestTeardowns(ctx.sfn, ctx.machines, buildId)).get(buildId);
+  const last = await newestTeardownOf(ctx.sfn, ctx.machines, buildId);
   if (last?.executionArn && (isOpen(last.status) || last.status === 'SUCCEEDED'))
     return teardownAnswer(ctx, buildId, last.executionArn, last.status);
 
-  const spec = parseJsonObject(build.input)?.spec;
-  if (!spec || typeof spec !== 'object') throw new Error(`build execution ${buildId} has no spec in its input`);
-  const input: TeardownInput = { buildId, spec: spec as TeardownInput['spec'] };
-  const name = teardownName(buildId, teardownSequence(last?.name ?? '') + 1);
+  const stored = readStoredSpec(parseJsonObject(build.input));
+  if (!stored.ok)
+    throw new Error(`build execution ${buildId}: its input's spec cannot be read (${stored.errors[0].field}: ${stored.errors[0].message})`);
+  const sequence = teardownSequence(last?.name ?? '') + 1;
+  if (sequence > MAX_TEARDOWNS) {
+    throw new HttpError(
+      409,
+      'TOO_MANY_TEARDOWNS',
+      `build "${buildId}" has failed to tear down ${MAX_TEARDOWNS} times; find what blocks it in the last teardown's failure`,
+    );
+  }
+  const name = teardownName(buildId, sequence);
+  const input: TeardownInput = {
+    buildId,
+    executionArn: executionArn(ctx.machines.teardown, name),
+    specVersion: SPEC_VERSION,
+    spec: stored.spec,
+  };
   const started = await startExecution(ctx.sfn, ctx.machines.teardown, name, input);
   if (!started.alreadyExists) return teardownAnswer(ctx, buildId, started.executionArn, 'RUNNING');
   const raced = await describeExecution(ctx.sfn, started.executionArn);

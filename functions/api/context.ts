@@ -2,7 +2,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Machines } from './executions';
 import { HttpError } from './http';
-import { isBuildId } from './ids';
+import { isBuildId } from '../core/build-ids';
 
 /** What a route gets: the request, its path parameters and the collaborators (replaceable in tests). */
 export interface RouteContext {

@@ -8,8 +8,9 @@ import {
   type HistoryEvent,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import { awsErrorCode } from '../core/errors';
-import { buildIdOfTeardown, executionArn, teardownSequence, type StateMachineRef } from './ids';
+import { codeOf } from '../core/errors';
+import { buildIdOfTeardown, teardownName, teardownSequence } from '../core/execution-ids';
+import { executionArn, type StateMachineRef } from './ids';
 
 /**
  * The api's reads and writes of Step Functions. "Does not exist" is an answer here (undefined), not an
@@ -30,7 +31,7 @@ export async function describeExecution(sfn: SFNClient, arn: string): Promise<Ex
   try {
     return await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
   } catch (error) {
-    if (awsErrorCode(error) === 'ExecutionDoesNotExist') return undefined;
+    if (codeOf(error) === 'ExecutionDoesNotExist') return undefined;
     throw error;
   }
 }
@@ -51,27 +52,28 @@ export async function startExecution(sfn: SFNClient, machine: StateMachineRef, n
     const out = await sfn.send(new StartExecutionCommand({ stateMachineArn: machine.arn, name, input: JSON.stringify(input) }));
     return { executionArn: out.executionArn ?? executionArn(machine, name), startDate: out.startDate, alreadyExists: false };
   } catch (error) {
-    if (awsErrorCode(error) === 'ExecutionAlreadyExists') return { executionArn: executionArn(machine, name), alreadyExists: true };
+    if (codeOf(error) === 'ExecutionAlreadyExists') return { executionArn: executionArn(machine, name), alreadyExists: true };
     throw error;
   }
 }
 
 /**
- * A build execution whose name ends with `suffix` (an Idempotency-Key's digest), other than `except`.
- * ListExecutions has no name filter; the scan is bounded like the teardown scan, and runs only when a key
- * is used for the first time under a cluster name.
+ * The newest teardown of one build, by name rather than by a scan: teardowns are numbered from 1
+ * (`<buildId>--destroy-<n>`), so DescribeExecution of 1, 2, … until one does not exist finds it, however
+ * many other executions the account holds.
  */
-export async function buildWithSuffix(sfn: SFNClient, machines: Machines, suffix: string, except: string): Promise<string | undefined> {
-  let nextToken: string | undefined;
-  for (let page = 0; page < TEARDOWN_SCAN_PAGES; page++) {
-    const out = await sfn.send(new ListExecutionsCommand({ stateMachineArn: machines.build.arn, maxResults: PAGE_SIZE, nextToken }));
-    const found = (out.executions ?? []).find((e) => e.name?.endsWith(suffix) && e.name !== except);
-    if (found?.name) return found.name;
-    nextToken = out.nextToken;
-    if (!nextToken) return undefined;
+export async function newestTeardownOf(sfn: SFNClient, machines: Machines, buildId: string): Promise<Execution | undefined> {
+  let newest: Execution | undefined;
+  for (let sequence = 1; sequence <= MAX_TEARDOWNS; sequence++) {
+    const found = await describeExecution(sfn, executionArn(machines.teardown, teardownName(buildId, sequence)));
+    if (!found || found.name !== teardownName(buildId, sequence)) return newest;
+    newest = found;
   }
-  return undefined;
+  return newest;
 }
+
+/** A build is torn down once, or a few times after failures; the DELETE route refuses beyond this. */
+export const MAX_TEARDOWNS = 20;
 
 /** One page of build executions, newest first (ListExecutions' documented order). */
 export async function listBuilds(sfn: SFNClient, machines: Machines, limit: number, nextToken?: string) {
@@ -80,17 +82,18 @@ export async function listBuilds(sfn: SFNClient, machines: Machines, limit: numb
 }
 
 /**
- * The newest teardown of each build, from the teardown machine's executions. ListExecutions has no name
- * filter, so one scan serves a whole page of builds.
+ * The newest teardown of each build, from the teardown machine's executions: for the list of builds only
+ * (one scan serves a whole page; ListExecutions has no name filter). One build's teardown is found by
+ * name (`newestTeardownOf`).
  */
-export async function newestTeardowns(sfn: SFNClient, machines: Machines, onlyFor?: string): Promise<Map<string, ExecutionListItem>> {
+export async function newestTeardowns(sfn: SFNClient, machines: Machines): Promise<Map<string, ExecutionListItem>> {
   const newest = new Map<string, ExecutionListItem>();
   let nextToken: string | undefined;
   for (let page = 0; page < TEARDOWN_SCAN_PAGES; page++) {
     const out = await sfn.send(new ListExecutionsCommand({ stateMachineArn: machines.teardown.arn, maxResults: PAGE_SIZE, nextToken }));
     for (const execution of out.executions ?? []) {
       const buildId = buildIdOfTeardown(execution.name ?? '');
-      if (!buildId || (onlyFor && buildId !== onlyFor)) continue;
+      if (!buildId) continue;
       const known = newest.get(buildId);
       if (!known || teardownSequence(execution.name ?? '') > teardownSequence(known.name ?? '')) newest.set(buildId, execution);
     }

@@ -1,5 +1,5 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import type { FailureSummary } from './status';
+import type { FailureSummary } from '../core/execution-status';
 
 /**
  * The checklist of a build (`steps` of GET /builds/{id}) read from its execution history. State names
@@ -49,14 +49,15 @@ interface Tracked extends Step {
 const iso = (date: Date | undefined) => (date ? new Date(date).toISOString() : undefined);
 
 function failureOf(event: HistoryEvent): FailureSummary {
-  const details = (event.taskFailedEventDetails ??
+  const details =
+    event.taskFailedEventDetails ??
     event.taskTimedOutEventDetails ??
     event.taskStartFailedEventDetails ??
     event.taskSubmitFailedEventDetails ??
     event.lambdaFunctionFailedEventDetails ??
     event.lambdaFunctionTimedOutEventDetails ??
     event.lambdaFunctionStartFailedEventDetails ??
-    event.lambdaFunctionScheduleFailedEventDetails) as { error?: string; cause?: string } | undefined;
+    event.lambdaFunctionScheduleFailedEventDetails;
   return { error: details?.error, cause: details?.cause };
 }
 

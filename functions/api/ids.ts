@@ -1,19 +1,13 @@
 import { createHash } from 'node:crypto';
+import { consoleUrl } from '../core/execution-ids';
 
 /**
  * Build ids, execution names and ARNs. The build id IS the build execution's name (docs/design.md "2.2 HTTP API and build ids"), so the
  * console, the API and the tags on every resource speak of the same thing. Teardowns of a build are
- * executions of the teardown machine named `<buildId>--destroy-<n>`.
+ * executions of the teardown machine named `<buildId>--destroy-<n>` (core/execution-ids.ts, shared with notify).
  */
 
-/** Step Functions execution names: at most 80 characters; we keep to letters, digits, "-" and "_". */
-export const BUILD_ID_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
-export const TEARDOWN_MARKER = '--destroy-';
 const BASE36_RANDOM_CHARS = 4;
-
-export function isBuildId(id: string): boolean {
-  return BUILD_ID_PATTERN.test(id) && !id.includes(TEARDOWN_MARKER);
-}
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
@@ -41,22 +35,6 @@ export function idempotentBuildId(name: string, idempotencyKey: string): string 
   return `${name}${idempotencySuffix(idempotencyKey)}`;
 }
 
-export function teardownName(buildId: string, sequence: number): string {
-  return `${buildId}${TEARDOWN_MARKER}${sequence}`;
-}
-
-/** The build a teardown execution belongs to, or undefined for names that are not teardowns. */
-export function buildIdOfTeardown(executionName: string): string | undefined {
-  const at = executionName.lastIndexOf(TEARDOWN_MARKER);
-  return at > 0 ? executionName.slice(0, at) : undefined;
-}
-
-export function teardownSequence(executionName: string): number {
-  const at = executionName.lastIndexOf(TEARDOWN_MARKER);
-  const n = Number(executionName.slice(at + TEARDOWN_MARKER.length));
-  return at > 0 && Number.isInteger(n) ? n : 0;
-}
-
 export interface StateMachineRef {
   arn: string;
   region: string;
@@ -75,15 +53,6 @@ export function parseStateMachineArn(arn: string): StateMachineRef | undefined {
 
 export function executionArn(machine: StateMachineRef, name: string): string {
   return `arn:${machine.partition}:states:${machine.region}:${machine.account}:execution:${machine.name}:${name}`;
-}
-
-/** The region named in any ARN (`arn:aws:states:<region>:…`). */
-export function regionOfArn(arn: string | undefined): string | undefined {
-  return arn?.split(':')[3] || undefined;
-}
-
-export function consoleUrl(executionArnValue: string, region = regionOfArn(executionArnValue) ?? 'us-east-1'): string {
-  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArnValue}`;
 }
 
 export function buildLinks(buildId: string, executionArnValue: string): { self: string; console: string } {

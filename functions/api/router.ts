@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { awsErrorCode, classOf, AwsThrottled, AwsUnavailable } from '../core/errors';
+import { codeOf, classOf, AwsThrottled, AwsUnavailable } from '../core/errors';
 import { getArtifact, getBuild, listBuildsRoute } from './builds-read';
 import { createBuild, deleteBuild } from './builds-write';
 import type { Route, RouteContext } from './context';
@@ -49,7 +49,7 @@ export function matchPath(path: string): Match | undefined {
 /** SDK errors the client can act on get their own status; anything else is a 500 with the request id. */
 export function httpErrorOf(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
-  const code = awsErrorCode(error);
+  const code = codeOf(error);
   if (code === 'ExecutionLimitExceeded') {
     return new HttpError(
       429,

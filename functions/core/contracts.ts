@@ -1,5 +1,5 @@
 import type { RecordedError } from './errors';
-import type { BuildSpec, BuildSpecInput } from './spec';
+import type { BuildSpec } from './spec';
 import type { SecurityGroupKey } from './ports';
 import type { NodeRole } from './plan';
 
@@ -9,10 +9,22 @@ import type { NodeRole } from './plan';
  * Everything here is plain JSON (Step Functions state), kept small (the 256 KB state limit).
  */
 
-/** The execution input: the build id (= execution name) and the spec as the client sent it. */
+/**
+ * The execution input, written by the API only (docs/design.md "3.4 Validated once, stored normalised").
+ * Every field is fixed when the execution starts, so the same request gives the same input (Step
+ * Functions' StartExecution idempotency compares inputs).
+ */
 export interface BuildInput {
+  /** The build execution's name. */
   buildId: string;
-  spec: BuildSpecInput | BuildSpec;
+  /** This execution's ARN, on every log line (the API knows it before it starts the execution). */
+  executionArn: string;
+  /** The normalised spec's version (spec-validation.ts SPEC_VERSION). */
+  specVersion: number;
+  /** The spec with every default filled in: steps read it as it is. */
+  spec: BuildSpec;
+  /** SHA-256 of the request body as sent (canonical JSON): what a repeat with the same Idempotency-Key is compared on. */
+  requestHash?: string;
 }
 
 export interface PreflightResult {

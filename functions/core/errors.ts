@@ -5,14 +5,24 @@
 
 export type ErrorDetails = Record<string, unknown>;
 
+export interface BuildErrorOptions {
+  cause?: unknown;
+  details?: ErrorDetails;
+  /** The AWS error code this error was translated from (see `codeOf`). */
+  awsCode?: string;
+}
+
 export abstract class BuildError extends Error {
   abstract readonly retryable: boolean;
   readonly details?: ErrorDetails;
+  /** The AWS error code this error was translated from; undefined for errors of our own making. */
+  readonly awsCode?: string;
 
-  constructor(message: string, options?: { cause?: unknown; details?: ErrorDetails }) {
+  constructor(message: string, options?: BuildErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.details = options?.details;
+    this.awsCode = options?.awsCode;
   }
 }
 
@@ -65,7 +75,7 @@ export class BaselineViolation extends BuildError {
  */
 export class WorkflowContractError extends BuildError {
   readonly retryable = false;
-  constructor(message: string, options?: { cause?: unknown; details?: ErrorDetails }) {
+  constructor(message: string, options?: BuildErrorOptions) {
     super(`workflow contract broken (a k8s-ec2-builder bug, not a problem with your spec): ${message}`, options);
   }
 }
@@ -84,12 +94,12 @@ export const TERMINAL_ERRORS = [
 ] as const;
 export const ALL_ERROR_NAMES: readonly string[] = [...RETRYABLE_ERRORS, READINESS_ERROR, ...TERMINAL_ERRORS];
 
-type ErrorClass = new (message: string, options?: { cause?: unknown; details?: ErrorDetails }) => BuildError;
+type ErrorClass = new (message: string, options?: BuildErrorOptions) => BuildError;
 
 /**
  * AWS error code → our class. One table for EC2 and ELBv2. Codes not listed are rethrown unchanged
  * (never blanket-retried). NotFound codes mean "not visible yet" when we hold an ID we were given;
- * delete paths treat them as success through `isNotFound` before classification.
+ * delete paths treat them as success (`isNotFound`, through `ignoringGone` in resources/owned.ts).
  *
  * ELBv2's answers about EC2 IDs: SubnetNotFound and InvalidSecurityGroup document one meaning only, "the
  * specified subnet / security group does not exist"
@@ -228,14 +238,24 @@ function codes(errorClass: ErrorClass, ...awsCodes: string[]): Record<string, Er
   return Object.fromEntries(awsCodes.map((code) => [code, errorClass]));
 }
 
-/** The AWS error code of an SDK v3 error (its `name`, or `Code` for some query-protocol errors). */
-export function awsErrorCode(error: unknown): string | undefined {
-  if (!error || typeof error !== 'object') return undefined;
+/** How deep `codeOf` follows `cause` chains (they are short; this only guards against a cycle). */
+const MAX_CAUSE_DEPTH = 5;
+
+/**
+ * The AWS error code an error carries, wherever it is: an SDK v3 error's own (its `name`, or `Code`/`code`
+ * for query-protocol and network errors), a BuildError's `awsCode` (the code it was translated from), or
+ * else that of its `cause`. Undefined when none names one. The one way to ask "which AWS answer was this?",
+ * before or after translation.
+ */
+export function codeOf(error: unknown, depth = 0): string | undefined {
+  if (!error || typeof error !== 'object' || depth > MAX_CAUSE_DEPTH) return undefined;
+  const cause = (error as { cause?: unknown }).cause;
+  if (error instanceof BuildError) return error.awsCode ?? codeOf(cause, depth + 1);
   const e = error as { name?: unknown; Code?: unknown; code?: unknown };
   for (const candidate of [e.Code, e.code, e.name]) {
     if (typeof candidate === 'string' && candidate !== 'Error') return candidate;
   }
-  return undefined;
+  return codeOf(cause, depth + 1);
 }
 
 function httpStatus(error: unknown): number | undefined {
@@ -244,7 +264,7 @@ function httpStatus(error: unknown): number | undefined {
 
 /** The class an AWS error belongs to, or undefined if the table does not know it. */
 export function classOf(error: unknown): ErrorClass | undefined {
-  const code = awsErrorCode(error);
+  const code = codeOf(error);
   if (code && CLASSIFICATION[code]) return CLASSIFICATION[code];
   const status = httpStatus(error);
   if (status !== undefined && status >= 500) return AwsUnavailable;
@@ -262,9 +282,9 @@ export function translateAwsError(error: unknown, operation: string): unknown {
 }
 
 function asClass(errorClass: ErrorClass, error: unknown, operation: string): BuildError {
-  const code = awsErrorCode(error) ?? 'Unknown';
+  const awsCode = codeOf(error);
   const message = error instanceof Error ? error.message : String(error);
-  return new errorClass(`${operation}: ${code}: ${message}`, { cause: error, details: { operation, awsCode: code } });
+  return new errorClass(`${operation}: ${awsCode ?? 'Unknown'}: ${message}`, { cause: error, awsCode, details: { operation } });
 }
 
 /** Call the SDK and translate what it throws. */
@@ -285,7 +305,7 @@ export async function awsReading<T>(operation: string, readAs: Readonly<Record<s
   try {
     return await call();
   } catch (error) {
-    const code = awsErrorCode(error);
+    const code = codeOf(error);
     const errorClass = code !== undefined && Object.prototype.hasOwnProperty.call(readAs, code) ? readAs[code] : undefined;
     throw errorClass ? asClass(errorClass, error, operation) : translateAwsError(error, operation);
   }
@@ -333,7 +353,10 @@ export function recordedError(record: RecordedError): Error {
   return Object.assign(new Error(record.message), { name: record.error });
 }
 
-/** True for the "already gone" answers that a delete treats as success. */
+/**
+ * True for the "already gone" answers that a delete treats as success: a NotFound code on the raw SDK error
+ * or on our translation of it (`codeOf`).
+ */
 export function isNotFound(error: unknown): boolean {
-  return (awsErrorCode(error) ?? '').endsWith('NotFound');
+  return (codeOf(error) ?? '').endsWith('NotFound');
 }

@@ -1,12 +1,12 @@
 import { array, boolean, enum as enumOf, number, record, strictObject, string, toJSONSchema } from 'zod';
 import type { core, input, output } from 'zod';
-import { checkAwsLimits } from './spec-limits';
-import { checkSpecSemantics } from './spec-rules';
 
 /**
  * The build spec (POST /builds body, docs/design.md "3. Build spec"): one schema shared by the API, the CLI and every handler.
- * Field shapes live here; rules that compare fields (CIDR room and overlaps, AZs vs region, tags) live in
- * spec-rules.ts so that each error names its field and the fix.
+ * Field shapes and every default live here, once: a nested object's defaults are its fields' own
+ * (`prefault({})` runs the object's schema on `{}`, so no default is written twice). Rules that compare
+ * fields (CIDR room and overlaps, AZs vs region, tags) and AWS's limits live in spec-rules.ts and
+ * spec-limits.ts, applied by spec-validation.ts, so that each error names its field and the fix.
  */
 
 /**
@@ -73,13 +73,13 @@ export const BuildSpecSchema = z.strictObject({
         .default(3),
       instanceTypes: instanceTypes(['m6i.large']),
     })
-    .default({ count: 3, instanceTypes: ['m6i.large'] }),
+    .prefault({}),
   workers: z
     .strictObject({
       count: z.number().int('must be a whole number').min(0, 'must be 0–100').max(100, 'must be 0–100').default(3),
       instanceTypes: instanceTypes(['m6i.xlarge', 'm5.xlarge']),
     })
-    .default({ count: 3, instanceTypes: ['m6i.xlarge', 'm5.xlarge'] }),
+    .prefault({}),
   image: z
     .strictObject({
       family: z.enum(['rhel-8']).default('rhel-8'),
@@ -88,7 +88,7 @@ export const BuildSpecSchema = z.strictObject({
         .regex(/^ami-[0-9a-f]{8,17}$/, 'must be an AMI id, e.g. ami-0123456789abcdef0')
         .optional(),
     })
-    .default({ family: 'rhel-8' }),
+    .prefault({}),
   bastion: z.strictObject({
     instanceType: z.string().regex(INSTANCE_TYPE, 'must look like an EC2 instance type, e.g. t3.micro').default('t3.micro'),
     allowedSshCidrs: z
@@ -113,15 +113,7 @@ export const BuildSpecSchema = z.strictObject({
         .default(false)
         .describe('Off by default: with instance targets, on breaks hairpin traffic (a control plane reaching itself through the NLB).'),
     })
-    .default({
-      crossZone: true,
-      allowedClientCidrs: [],
-      ingress: [
-        { port: 80, nodePort: 30080 },
-        { port: 443, nodePort: 30443 },
-      ],
-      preserveClientIp: false,
-    }),
+    .prefault({}),
   kubernetes: z
     .strictObject({
       version: z
@@ -131,7 +123,7 @@ export const BuildSpecSchema = z.strictObject({
       podCidr: z.string().default('10.244.0.0/16'),
       serviceCidr: z.string().default('10.96.0.0/12'),
     })
-    .default({ version: 'v1.30.4', podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' }),
+    .prefault({}),
   egress: z.enum(['none']).default('none').describe('"none": a closed network, no route to the internet from private subnets.'),
   tags: z.record(z.string(), z.string()).default({}),
 });
@@ -177,14 +169,6 @@ function shapeErrors(issues: core.$ZodIssue[]): SpecError[] {
   });
 }
 
-/** Validates a build spec: shape first, then the rules across fields and AWS's limits on what it derives. Never throws. */
-export function validateSpec(input: unknown): SpecResult {
-  const shaped = parseSpecShape(input);
-  if (!shaped.ok) return shaped;
-  const errors = [...checkSpecSemantics(shaped.spec), ...checkAwsLimits(shaped.spec)];
-  return errors.length ? { ok: false, errors } : shaped;
-}
-
 /**
  * The spec's shape and defaults only, without the rules across fields. Teardown reads specs this way: a
  * build that was valid when it started must stay removable even if a later release tightens a rule.
@@ -204,20 +188,6 @@ export function parseSpecShape(input: unknown): SpecResult {
       keyName: base.keyName ?? `${base.name}-key`,
     },
   };
-}
-
-/** Parses JSON text into a validated spec, reporting malformed JSON the same way as other errors. */
-export function validateSpecText(text: string): SpecResult {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    return {
-      ok: false,
-      errors: [{ code: 'MALFORMED_JSON', field: '(body)', message: `the body is not valid JSON: ${(error as Error).message}` }],
-    };
-  }
-  return validateSpec(body);
 }
 
 /** JSON Schema (draft-04, what API Gateway request models use) of the spec as clients send it. */

@@ -1,32 +1,55 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import { isBuildId } from './build-ids';
 import { clientsFor, type AwsClients } from './clients';
-import { BuildError, InvalidSpec, ResourceNotReady } from './errors';
 import type { BuildState } from './contracts';
+import { BuildError, ResourceNotReady, WorkflowContractError } from './errors';
 import { plan, type Plan } from './plan';
-import { parseSpecShape, validateSpec, type BuildSpec } from './spec';
+import type { BuildSpec } from './spec';
+import { readNormalisedSpec, SPEC_VERSION } from './spec-validation';
 
-/** Everything a step's work function gets: the parsed state, the plan, clients and a logger. */
+/** The Powertools service name on every log line of every function. */
+export const SERVICE_NAME = 'k8s-ec2-builder';
+
+/** Where a step reads the time (simulated in the local runtime's tests and benchmarks). */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+const systemClock: Clock = { now: () => Date.now() };
+
+/** Everything a step's work function gets: the state, the spec and plan read from it, clients, a logger, the clock. */
 export interface StepContext<S extends BuildState = BuildState> {
   state: S;
   spec: BuildSpec;
   plan: Plan;
   clients: AwsClients;
+  /** This invocation's logger: Lambda context, build id, step and execution ARN on every line. */
   logger: Logger;
+  clock: Clock;
 }
 
-const BUILD_ID = /^[A-Za-z0-9-_]{1,80}$/;
-
-/** How strictly a step reads the spec: builds apply every rule; teardown only needs its shape (see parseSpecShape). */
-export type SpecReading = 'full' | 'shape';
-
-/** Parses a step's input: a build id (the execution name) and a spec that passes the shared schema. */
-export function parseStepInput(state: BuildState, reading: SpecReading = 'full'): { spec: BuildSpec; plan: Plan } {
-  if (!state || typeof state.buildId !== 'string' || !BUILD_ID.test(state.buildId)) {
-    throw new InvalidSpec('buildId: expected the execution name (1–80 letters, digits, "-" or "_")');
+/**
+ * Reads a step's input: the build id (the build execution's name) and the spec the API stored normalised
+ * (docs/design.md "3.4 Validated once, stored normalised"). Nothing is defaulted and no rule re-applied
+ * here. Input the API could not have written is a WorkflowContractError: our bug (or a hand-made input),
+ * never the user's spec, and never retried.
+ */
+export function parseStepInput(state: BuildState): { spec: BuildSpec; plan: Plan } {
+  if (!state || typeof state.buildId !== 'string' || !isBuildId(state.buildId)) {
+    throw new WorkflowContractError('$.buildId: expected the build execution name (1–80 letters, digits, "-" or "_")');
   }
-  const result = reading === 'full' ? validateSpec(state.spec) : parseSpecShape(state.spec);
+  if (state.specVersion !== SPEC_VERSION) {
+    throw new WorkflowContractError(
+      `$.specVersion: this release reads normalised specs of version ${SPEC_VERSION}, the input has ${JSON.stringify(state.specVersion)}; ` +
+        'start executions through the API (POST /builds, DELETE /builds/{id}), which writes it',
+    );
+  }
+  const result = readNormalisedSpec(state.spec);
   if (!result.ok) {
-    throw new InvalidSpec(result.errors.map((e) => `${e.field}: ${e.message}`).join('; '), { details: { errors: result.errors } });
+    const problems = result.errors.map((e) => `$.spec.${e.field}: ${e.message}`).join('; ');
+    throw new WorkflowContractError(problems, { details: { errors: result.errors } });
   }
   return { spec: result.spec, plan: plan(result.spec, state.buildId) };
 }
@@ -36,44 +59,82 @@ export interface StepDependencies {
   /**
    * The AWS clients for the spec's region. Default: `clientsFor(region)`, from the standard endpoint
    * variables and the Lambda role's credentials. The local runtime gives each step its own role's
-   * credentials here, so the embedded cloud authorises every call as AWS would authorise that role.
+   * credentials and the embedded cloud's endpoints here, so every call is authorised as AWS would.
    */
   clientsFor?: (region: string) => AwsClients;
+  /** The function's logger. Default: one Powertools Logger (level from POWERTOOLS_LOG_LEVEL). */
+  logger?: Logger;
+  /** Default: the system clock. */
+  clock?: Clock;
 }
 
-/** A step's Lambda handler; `withDependencies` gives the same handler other clients (the local runtime). */
-export type StepHandler<S, R> = ((state: S) => Promise<R>) & { withDependencies(deps: StepDependencies): (state: S) => Promise<R> };
+/** A step's Lambda handler; `withDependencies` makes the same handler with other dependencies (the local runtime). */
+export type StepHandler<S, R> = ((state: S, context?: Context) => Promise<R>) & {
+  withDependencies(deps: StepDependencies): (state: S, context?: Context) => Promise<R>;
+};
 
 /**
- * Wraps one state's work: validates input, builds clients, logs structured JSON with the build id and the
- * step as persistent keys, and lets errors propagate (Step Functions can only Retry/Catch what is thrown).
+ * Wraps one state's work: reads the input, gets clients, logs structured JSON and lets errors propagate
+ * (Step Functions can only Retry/Catch what is thrown).
+ *
+ * One Logger per function (module), made when the handler is; each invocation logs through a child of it
+ * that carries the Lambda context (Powertools' `function_request_id`, `function_name`, `cold_start`…) and
+ * `buildId`, `step` and `executionArn`. A child per invocation, not `appendKeys` on the one logger: the
+ * local runtime runs many executions' invocations of one function at once, and keys appended by one
+ * would show on another's lines.
  */
-export function stepHandler<R, S extends BuildState = BuildState>(
+export function createStepHandler<R, S extends BuildState = BuildState>(
   step: string,
   work: (ctx: StepContext<S>) => Promise<R>,
-  reading: SpecReading = 'full',
 ): StepHandler<S, R> {
-  const handle =
-    (deps: StepDependencies) =>
-    async (state: S): Promise<R> => {
-      const logger = new Logger({ serviceName: 'k8s-ec2-builder', persistentKeys: { step, buildId: state?.buildId } });
-      const { spec, plan: buildPlan } = parseStepInput(state, reading);
-      const started = Date.now();
+  const make = (deps: StepDependencies) => {
+    const functionLogger = deps.logger ?? new Logger({ serviceName: SERVICE_NAME });
+    const clock = deps.clock ?? systemClock;
+    let coldStart = true;
+    return async (state: S, context?: Context): Promise<R> => {
+      const logger = invocationLogger(
+        functionLogger,
+        { step, buildId: state?.buildId, executionArn: state?.executionArn },
+        context,
+        coldStart,
+      );
+      coldStart = false;
+      const started = clock.now();
       try {
+        const { spec, plan: buildPlan } = parseStepInput(state);
         const clients = deps.clientsFor ? deps.clientsFor(spec.region) : clientsFor(spec.region);
-        const result = await work({ state, spec, plan: buildPlan, clients, logger });
-        logger.info('step finished', { durationMs: Date.now() - started });
+        const result = await work({ state, spec, plan: buildPlan, clients, logger, clock });
+        logger.info('step finished', { durationMs: clock.now() - started });
         return result;
       } catch (error) {
         if (error instanceof ResourceNotReady) logger.info('not ready yet', { reason: error.message });
-        else
-          logger.error('step failed', {
-            errorName: (error as Error)?.name,
-            error: error as Error,
-            retryable: error instanceof BuildError ? error.retryable : undefined,
-          });
+        else logger.error('step failed', { errorName: (error as Error)?.name, error: error as Error, retryable: isRetryable(error) });
         throw error;
       }
     };
-  return Object.assign(handle({}), { withDependencies: handle });
+  };
+  return Object.assign(make({}), { withDependencies: make });
+}
+
+function isRetryable(error: unknown): boolean | undefined {
+  return error instanceof BuildError ? error.retryable : undefined;
+}
+
+/**
+ * A child of the function's logger for one invocation. Powertools counts cold starts per Logger instance
+ * (the first `addContext` records `cold_start: true`), so a child is always "cold": for a warm invocation
+ * the context is added twice, the first use spends the child's own cold start, and `cold_start` then says
+ * whether this function's container was new, as it does in Lambda.
+ */
+function invocationLogger(functionLogger: Logger, keys: Record<string, string | undefined>, context: Context | undefined, cold: boolean) {
+  const logger = functionLogger.createChild({ persistentKeys: definedOnly(keys) });
+  if (context) {
+    if (!cold) logger.addContext(context);
+    logger.addContext(context);
+  }
+  return logger;
+}
+
+function definedOnly(keys: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(keys).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }

@@ -1,6 +1,6 @@
 import type { LoadBalancerIds } from '../core/contracts';
-import { InvalidSpec } from '../core/errors';
-import { stepHandler } from '../core/step-handler';
+import { WorkflowContractError } from '../core/errors';
+import { createStepHandler } from '../core/step-handler';
 import { ensureListeners } from '../resources/listeners';
 import { ensureLoadBalancer } from '../resources/load-balancer';
 import { ensureTargetGroups } from '../resources/target-groups';
@@ -10,9 +10,9 @@ import { ensureTargetGroups } from '../resources/target-groups';
  * and the bastion. It does not wait for the NLB to become `active` (≈2.5 min): listeners can be added while
  * it provisions, and WaitUntilReady does the waiting in the state machine.
  */
-export const handler = stepHandler('create-load-balancer', async ({ state, plan, clients, logger }): Promise<LoadBalancerIds> => {
+export const handler = createStepHandler('create-load-balancer', async ({ state, plan, clients, logger }): Promise<LoadBalancerIds> => {
   const network = state.network;
-  if (!network) throw new InvalidSpec('state.network: missing; CreateLoadBalancer runs after CreateNetwork');
+  if (!network) throw new WorkflowContractError('state.network: missing; CreateLoadBalancer runs after CreateNetwork');
   const loadBalancer = await ensureLoadBalancer(clients, plan, network);
   const targetGroupArns = await ensureTargetGroups(clients, plan, network.vpcId);
   const listenerArns = await ensureListeners(clients, loadBalancer.loadBalancerArn, plan, targetGroupArns);

@@ -1,5 +1,5 @@
 import type { NetworkProgress } from '../core/contracts';
-import { stepHandler } from '../core/step-handler';
+import { createStepHandler } from '../core/step-handler';
 import { ensureNetwork } from '../resources/network';
 
 /**
@@ -9,7 +9,7 @@ import { ensureNetwork } from '../resources/network';
  * once; the `NetworkComplete?` Choice runs this step again with those ids in `state.network`, so no retry,
  * in any Lambda container, creates them twice (see ensureNetwork).
  */
-export const handler = stepHandler('create-network', async ({ state, plan, clients, logger }): Promise<NetworkProgress> => {
+export const handler = createStepHandler('create-network', async ({ state, plan, clients, logger }): Promise<NetworkProgress> => {
   const network = await ensureNetwork(clients, plan, state.network);
   if (network.complete)
     logger.info('network ready', {

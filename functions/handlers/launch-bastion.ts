@@ -1,6 +1,6 @@
 import type { BastionProgress } from '../core/contracts';
-import { InvalidSpec } from '../core/errors';
-import { stepHandler } from '../core/step-handler';
+import { WorkflowContractError } from '../core/errors';
+import { createStepHandler } from '../core/step-handler';
 import { ensureBastion } from '../resources/bastion';
 
 /**
@@ -10,10 +10,10 @@ import { ensureBastion } from '../resources/bastion';
  * just allocated the address returns `complete: false`; the `BastionComplete?` Choice runs this step again
  * with the allocation id in `state.bastion`, so that no retry allocates a second address.
  */
-export const handler = stepHandler('launch-bastion', async ({ state, plan, clients, logger }): Promise<BastionProgress> => {
+export const handler = createStepHandler('launch-bastion', async ({ state, plan, clients, logger }): Promise<BastionProgress> => {
   const imageId = state.preflight?.imageId;
   if (!imageId || !state.network) {
-    throw new InvalidSpec('launch-bastion needs $.preflight.imageId and $.network: run Preflight and CreateNetwork first');
+    throw new WorkflowContractError('launch-bastion needs $.preflight.imageId and $.network: run Preflight and CreateNetwork first');
   }
   const bastion = await ensureBastion(clients, plan, { imageId, network: state.network, known: state.bastion });
   if (bastion.complete) {

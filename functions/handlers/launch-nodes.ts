@@ -1,6 +1,6 @@
 import type { NodesProgress } from '../core/contracts';
-import { InvalidSpec } from '../core/errors';
-import { stepHandler } from '../core/step-handler';
+import { WorkflowContractError } from '../core/errors';
+import { createStepHandler } from '../core/step-handler';
 import { ensureNodes } from '../resources/node-launch';
 
 /**
@@ -11,10 +11,10 @@ import { ensureNodes } from '../resources/node-launch';
  * Lambda container continues at the instance-type generation the state names. `pending` instances are
  * enough; waiting for them to run and pass status checks is WaitUntilReady's job.
  */
-export const handler = stepHandler('launch-nodes', async ({ state, plan, clients, logger }): Promise<NodesProgress> => {
+export const handler = createStepHandler('launch-nodes', async ({ state, plan, clients, logger }): Promise<NodesProgress> => {
   const imageId = state.preflight?.imageId;
   if (!imageId || !state.network) {
-    throw new InvalidSpec('launch-nodes needs $.preflight.imageId and $.network: run Preflight and CreateNetwork first');
+    throw new WorkflowContractError('launch-nodes needs $.preflight.imageId and $.network: run Preflight and CreateNetwork first');
   }
   const progress = await ensureNodes(clients, plan, { imageId, network: state.network, progress: state.nodeLaunch });
   logger.info(progress.complete ? 'nodes launched' : 'nodes in progress: handing what was launched to the state machine', {

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { regionOfArn } from '../api/ids';
+import { regionOfArn } from '../core/execution-ids';
 import { createSecretsManagerClient } from '../core/service-clients';
 import { FINAL_STATUSES, slackMessage, summarize, type ExecutionStatusChange } from '../notify/message';
 import { postToSlack, secretsManagerWebhookResolver, type FetchLike, type NotifyLogger, type PostResult } from '../notify/webhook';

@@ -1,6 +1,6 @@
 import type { PreflightResult } from '../core/contracts';
 import { PreflightFailed } from '../core/errors';
-import { stepHandler } from '../core/step-handler';
+import { createStepHandler } from '../core/step-handler';
 import { checkAvailabilityZones, checkClusterNameFree, checkInstanceTypeOfferings, checkKeyPair, type Problem } from '../resources/account';
 import { checkEbsDefaultKey } from '../resources/ebs-encryption';
 import { findRhel8Image } from '../resources/images';
@@ -12,7 +12,7 @@ import { checkQuotas } from '../resources/quotas';
  * What it could not check, or what the operator must know (a customer-managed EBS key), becomes a note:
  * notes never refuse a build, and they travel to the build's outputs and its Slack message.
  */
-export const handler = stepHandler('preflight', async ({ clients, plan, logger }): Promise<PreflightResult> => {
+export const handler = createStepHandler('preflight', async ({ clients, plan, logger }): Promise<PreflightResult> => {
   const imageCheck = findRhel8Image(clients, plan.spec).then(
     (image) => ({ image, problems: [] as Problem[] }),
     (error: unknown) => {

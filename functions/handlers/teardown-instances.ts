@@ -1,7 +1,7 @@
 import { carriedAllocationIds, carriedInstanceIds } from '../core/carried';
 import type { TeardownResult } from '../core/contracts';
 import { ResourceNotReady } from '../core/errors';
-import { stepHandler } from '../core/step-handler';
+import { createStepHandler } from '../core/step-handler';
 import { releaseBastionAddress } from '../resources/bastion';
 import { terminateInstances } from '../resources/termination';
 
@@ -17,18 +17,14 @@ import { terminateInstances } from '../resources/termination';
  * consistency); otherwise an instance launched just before the failure would keep its subnet alive and
  * the network's deletion would wait for it forever.
  */
-export const handler = stepHandler(
-  'teardown-instances',
-  async ({ state, plan, clients, logger }): Promise<TeardownResult> => {
-    const released = await releaseBastionAddress(clients, plan.buildId, carriedAllocationIds(state));
-    const { terminating, remaining } = await terminateInstances(clients, plan.buildId, carriedInstanceIds(state));
-    logger.info('instances terminating', { released, terminating, remaining });
-    if (remaining.length > 0) {
-      throw new ResourceNotReady(`waiting for ${remaining.length} instance(s) to terminate: ${remaining.join(', ')}`, {
-        details: { remaining, released },
-      });
-    }
-    return { step: 'teardown-instances', deleted: released };
-  },
-  'shape',
-);
+export const handler = createStepHandler('teardown-instances', async ({ state, plan, clients, logger }): Promise<TeardownResult> => {
+  const released = await releaseBastionAddress(clients, plan.buildId, carriedAllocationIds(state));
+  const { terminating, remaining } = await terminateInstances(clients, plan.buildId, carriedInstanceIds(state));
+  logger.info('instances terminating', { released, terminating, remaining });
+  if (remaining.length > 0) {
+    throw new ResourceNotReady(`waiting for ${remaining.length} instance(s) to terminate: ${remaining.join(', ')}`, {
+      details: { remaining, released },
+    });
+  }
+  return { step: 'teardown-instances', deleted: released };
+});

@@ -1,5 +1,5 @@
 import type { TeardownResult } from '../core/contracts';
-import { stepHandler } from '../core/step-handler';
+import { createStepHandler } from '../core/step-handler';
 import { deleteListeners } from '../resources/listeners';
 import { deleteLoadBalancer, describeLoadBalancer } from '../resources/load-balancer';
 import { deleteTargetGroups } from '../resources/target-groups';
@@ -11,15 +11,11 @@ const STEP = 'teardown-load-balancer';
  * cannot go while a listener forwards to it). Everything is found by name and our tags, never taken from
  * state: a rollback after a mid-build failure may carry no IDs. Repeatable: what is gone is skipped.
  */
-export const handler = stepHandler(
-  STEP,
-  async ({ plan, clients }): Promise<TeardownResult> => {
-    const deleted: string[] = [];
-    const loadBalancer = await describeLoadBalancer(clients, plan);
-    if (loadBalancer) deleted.push(...(await deleteListeners(clients, loadBalancer.loadBalancerArn)));
-    deleted.push(...(await deleteTargetGroups(clients, plan)));
-    deleted.push(...(await deleteLoadBalancer(clients, plan)));
-    return { step: STEP, deleted };
-  },
-  'shape',
-);
+export const handler = createStepHandler(STEP, async ({ plan, clients }): Promise<TeardownResult> => {
+  const deleted: string[] = [];
+  const loadBalancer = await describeLoadBalancer(clients, plan);
+  if (loadBalancer) deleted.push(...(await deleteListeners(clients, loadBalancer.loadBalancerArn)));
+  deleted.push(...(await deleteTargetGroups(clients, plan)));
+  deleted.push(...(await deleteLoadBalancer(clients, plan)));
+  return { step: STEP, deleted };
+});

@@ -1,6 +1,6 @@
 import { carriedNetwork } from '../core/carried';
 import type { TeardownResult } from '../core/contracts';
-import { stepHandler } from '../core/step-handler';
+import { createStepHandler } from '../core/step-handler';
 import { deleteNetwork } from '../resources/network';
 
 /**
@@ -9,12 +9,8 @@ import { deleteNetwork } from '../resources/network';
  * repeat: what an earlier attempt deleted is simply no longer found. A build whose VPC is gone succeeds.
  * In a rollback it also deletes the ids the build's state carries (not visible by tag yet, maybe).
  */
-export const handler = stepHandler(
-  'teardown-network',
-  async ({ state, plan, clients, logger }): Promise<TeardownResult> => {
-    const deleted = await deleteNetwork(clients, plan.buildId, carriedNetwork(state));
-    logger.info('network deleted', { deleted });
-    return { step: 'teardown-network', deleted };
-  },
-  'shape',
-);
+export const handler = createStepHandler('teardown-network', async ({ state, plan, clients, logger }): Promise<TeardownResult> => {
+  const deleted = await deleteNetwork(clients, plan.buildId, carriedNetwork(state));
+  logger.info('network deleted', { deleted });
+  return { step: 'teardown-network', deleted };
+});

@@ -1,7 +1,7 @@
 import type { BuildOutputs, BuildResult } from '../core/contracts';
-import { BaselineViolation, InvalidSpec } from '../core/errors';
+import { BaselineViolation, WorkflowContractError } from '../core/errors';
 import { evaluateBaseline, type InstanceFacts } from '../core/baseline-rules';
-import { stepHandler } from '../core/step-handler';
+import { createStepHandler } from '../core/step-handler';
 import { API_SERVER_PORT } from '../core/spec-rules';
 import { describeIngressRules, describeLoadBalancerView, describeSubnetRoutes, describeTargetGroupAttributes } from '../resources/baseline';
 import { describeNodes, describeOwned, LIVE_STATES, withVolumes, type InstanceRecord } from '../resources/instances';
@@ -20,9 +20,10 @@ const facts = (r: InstanceRecord): InstanceFacts => ({
  * build (and so rolls it back): a cluster that is not what we promised is not handed over. On success it
  * returns the build's outputs, from which the artifacts are made.
  */
-export const handler = stepHandler('verify-baseline', async ({ state, spec, plan, clients, logger }): Promise<BuildResult> => {
+export const handler = createStepHandler('verify-baseline', async ({ state, spec, plan, clients, logger }): Promise<BuildResult> => {
   const { network, loadBalancer, readiness } = state;
-  if (!network || !loadBalancer || !readiness) throw new InvalidSpec('verify-baseline needs $.network, $.loadBalancer and $.readiness');
+  if (!network || !loadBalancer || !readiness)
+    throw new WorkflowContractError('verify-baseline needs $.network, $.loadBalancer and $.readiness');
   const groups = network.securityGroupIds;
   const [nodes, bastions, ingressRules, privateSubnetRoutes, lb, targetGroupAttributes] = await Promise.all([
     describeNodes(clients, plan.buildId),

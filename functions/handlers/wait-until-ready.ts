@@ -1,6 +1,6 @@
 import type { NodeRecord, ReadinessResult } from '../core/contracts';
-import { InvalidSpec, NotYetVisible, ResourceNotReady } from '../core/errors';
-import { stepHandler } from '../core/step-handler';
+import { WorkflowContractError, NotYetVisible, ResourceNotReady } from '../core/errors';
+import { createStepHandler } from '../core/step-handler';
 import { associateBastionAddress } from '../resources/bastion';
 import { describeStatusChecks, statusChecksPassed } from '../resources/instance-status';
 import { describeNodes } from '../resources/instances';
@@ -12,9 +12,9 @@ import { describeTargets } from '../resources/targets';
  * nodes and the bastion run with both status checks ok, the NLB is active, every node is registered with
  * its target groups and the bastion's Elastic IP is associated. The state machine's Retry does the waiting.
  */
-export const handler = stepHandler('wait-until-ready', async ({ state, plan, clients, logger }): Promise<ReadinessResult> => {
+export const handler = createStepHandler('wait-until-ready', async ({ state, plan, clients, logger }): Promise<ReadinessResult> => {
   if (!state.loadBalancer || !state.nodes)
-    throw new InvalidSpec('wait-until-ready needs $.nodes and $.loadBalancer from the earlier steps');
+    throw new WorkflowContractError('wait-until-ready needs $.nodes and $.loadBalancer from the earlier steps');
   const pending: string[] = [];
 
   const nodes = await describeNodes(clients, plan.buildId);

@@ -1,5 +1,5 @@
-import { buildIdOfTeardown, consoleUrl, regionOfArn } from '../api/ids';
-import { buildExecutionStatus, parseFailureCause, rollbackOutcome, type FailureSummary } from '../api/status';
+import { buildIdOfTeardown, consoleUrl, regionOfArn } from '../core/execution-ids';
+import { buildExecutionStatus, parseFailureCause, rollbackOutcome, type FailureSummary } from '../core/execution-status';
 
 /**
  * The Slack message for an execution that ended (Block Kit). Build and teardown executions are told

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { awsErrorCode } from '../core/errors';
+import { codeOf } from '../core/errors';
 import type { SlackMessage } from './message';
 
 /**
@@ -98,7 +98,7 @@ export function secretsManagerWebhookResolver(
         return url;
       } catch (error) {
         cached = undefined; // a failed read is retried on the next event
-        logger.error('cannot read the webhook secret', { secretId, errorName: awsErrorCode(error) ?? 'Error' });
+        logger.error('cannot read the webhook secret', { secretId, errorName: codeOf(error) ?? 'Error' });
         return undefined;
       }
     })();

@@ -6,9 +6,10 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, DescribeTagsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../core/clients';
-import { aws, awsErrorCode, translateAwsError } from '../core/errors';
+import { aws, codeOf, translateAwsError } from '../core/errors';
 import type { Plan } from '../core/plan';
 import { fromTagList, MANAGED_BY, TAG } from '../core/tags';
+import { describeAll } from './owned';
 
 /**
  * Read-only account checks for preflight (docs/design.md "5.2 Preflight"). Each returns a list of problems (empty = fine) so
@@ -44,24 +45,22 @@ export async function checkInstanceTypeOfferings(clients: AwsClients, plan: Plan
     { field: 'bastion.instanceType', types: [plan.bastion.instanceType], zones: [plan.bastion.az] },
   ].filter((d) => d.zones.length > 0);
   const allTypes = [...new Set(demands.flatMap((d) => d.types))];
-  const offered = new Set<string>();
-  try {
-    const pages = paginateDescribeInstanceTypeOfferings(
-      { client: clients.ec2 },
-      {
-        LocationType: 'availability-zone',
-        Filters: [
-          { Name: 'instance-type', Values: allTypes },
-          { Name: 'location', Values: plan.spec.availabilityZones },
-        ],
-      },
-    );
-    for await (const page of pages) {
-      for (const offer of page.InstanceTypeOfferings ?? []) offered.add(`${offer.InstanceType}@${offer.Location}`);
-    }
-  } catch (error) {
-    throw translateAwsError(error, 'ec2:DescribeInstanceTypeOfferings');
-  }
+  const offerings = await describeAll(
+    'ec2:DescribeInstanceTypeOfferings',
+    () =>
+      paginateDescribeInstanceTypeOfferings(
+        { client: clients.ec2 },
+        {
+          LocationType: 'availability-zone',
+          Filters: [
+            { Name: 'instance-type', Values: allTypes },
+            { Name: 'location', Values: plan.spec.availabilityZones },
+          ],
+        },
+      ),
+    (page) => page.InstanceTypeOfferings,
+  );
+  const offered = new Set(offerings.map((offer) => `${offer.InstanceType}@${offer.Location}`));
   return demands.flatMap(({ field, types, zones }) =>
     types.flatMap((type) => {
       const missing = zones.filter((zone) => !offered.has(`${type}@${zone}`));
@@ -87,7 +86,7 @@ export async function checkKeyPair(clients: AwsClients, plan: Plan): Promise<Pro
     await clients.ec2.send(new DescribeKeyPairsCommand({ KeyNames: [plan.spec.keyName] }));
     return [];
   } catch (error) {
-    if (awsErrorCode(error) === 'InvalidKeyPair.NotFound') {
+    if (codeOf(error) === 'InvalidKeyPair.NotFound') {
       return [
         {
           check: 'key-pair',
@@ -139,7 +138,7 @@ export async function checkClusterNameFree(clients: AwsClients, plan: Plan): Pro
       }
     }
   } catch (error) {
-    if (awsErrorCode(error) !== 'LoadBalancerNotFound') throw translateAwsError(error, 'elbv2:DescribeLoadBalancers');
+    if (codeOf(error) !== 'LoadBalancerNotFound') throw translateAwsError(error, 'elbv2:DescribeLoadBalancers');
   }
   return problems;
 }

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../core/clients';
 import { aws } from '../core/errors';
+import { describeAll } from './owned';
 
 /** Read-only views of what was built, for VerifyBaseline: the rules and settings as AWS reports them. */
 export interface IngressRuleView {
@@ -18,24 +19,21 @@ export interface IngressRuleView {
 }
 
 export async function describeIngressRules(clients: AwsClients, groupIds: string[]): Promise<IngressRuleView[]> {
-  const rules: IngressRuleView[] = [];
-  await aws('ec2:DescribeSecurityGroupRules', async () => {
-    const pages = paginateDescribeSecurityGroupRules({ client: clients.ec2 }, { Filters: [{ Name: 'group-id', Values: groupIds }] });
-    for await (const page of pages) {
-      for (const r of page.SecurityGroupRules ?? []) {
-        if (r.IsEgress) continue;
-        rules.push({
-          groupId: r.GroupId ?? '',
-          protocol: r.IpProtocol ?? '',
-          fromPort: r.FromPort,
-          toPort: r.ToPort,
-          cidr: r.CidrIpv4 ?? r.CidrIpv6,
-          referencedGroupId: r.ReferencedGroupInfo?.GroupId,
-        });
-      }
-    }
-  });
-  return rules;
+  const rules = await describeAll(
+    'ec2:DescribeSecurityGroupRules',
+    () => paginateDescribeSecurityGroupRules({ client: clients.ec2 }, { Filters: [{ Name: 'group-id', Values: groupIds }] }),
+    (page) => page.SecurityGroupRules,
+  );
+  return rules
+    .filter((r) => !r.IsEgress)
+    .map((r) => ({
+      groupId: r.GroupId ?? '',
+      protocol: r.IpProtocol ?? '',
+      fromPort: r.FromPort,
+      toPort: r.ToPort,
+      cidr: r.CidrIpv4 ?? r.CidrIpv6,
+      referencedGroupId: r.ReferencedGroupInfo?.GroupId,
+    }));
 }
 
 /** Destination CIDRs routed from the route table associated with each subnet. */

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
 import type { BastionIds, BastionProgress, NetworkIds } from '../core/contracts';
-import { aws, awsErrorCode, awsReading, InvalidSpec, NotYetVisible, ResourceConflict, ResourceNotReady } from '../core/errors';
+import { aws, awsReading, codeOf, NotYetVisible, ResourceConflict, ResourceNotReady, WorkflowContractError } from '../core/errors';
 import type { Plan } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
 import {
@@ -129,7 +129,7 @@ export async function releaseBastionAddress(
       await ignoringGone('ReleaseAddress', () => clients.ec2.send(new ReleaseAddressCommand({ AllocationId: address.AllocationId })));
     } catch (error) {
       // Right after disassociation EC2 may still see the address in use: wait and retry, don't fail.
-      if (awsErrorCode(error) === 'InvalidIPAddress.InUse') {
+      if (codeOf(error) === 'InvalidIPAddress.InUse') {
         throw new ResourceNotReady(`Elastic IP ${address.AllocationId} is still in use; retrying after disassociation settles`, {
           cause: error,
         });
@@ -157,7 +157,7 @@ async function findBastion(clients: AwsClients, buildId: string, knownId?: strin
 async function launchBastion(clients: AwsClients, plan: Plan, input: BastionInput): Promise<InstanceRecord> {
   const { publicSubnetId, securityGroupIds } = input.network;
   if (!publicSubnetId || !securityGroupIds.bastion) {
-    throw new InvalidSpec('launch-bastion: the network step returned no public subnet or no bastion security group');
+    throw new WorkflowContractError('launch-bastion: the network step returned no public subnet or no bastion security group');
   }
   const request: LaunchRequest = {
     buildId: plan.buildId,

@@ -8,7 +8,7 @@ import {
   type InternetGateway,
 } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
-import { aws, awsErrorCode, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
+import { aws, codeOf, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
 import type { Plan } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
 import { carriedUnseen, describeAll, ignoringGone, onlyOne, requireCarried, type Ensured } from './owned';
@@ -84,7 +84,7 @@ async function attach(clients: AwsClients, gateway: InternetGateway, vpcId: stri
     await clients.ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: gateway.InternetGatewayId, VpcId: vpcId }));
   } catch (error) {
     // An earlier attempt attached it and Describe did not show the attachment yet: done.
-    if (awsErrorCode(error) === 'Resource.AlreadyAssociated') return;
+    if (codeOf(error) === 'Resource.AlreadyAssociated') return;
     throw translateAwsError(error, 'AttachInternetGateway');
   }
 }

@@ -1,7 +1,8 @@
 import { DescribeImagesCommand, paginateDescribeImages, type Image } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
-import { aws, awsErrorCode, PreflightFailed } from '../core/errors';
+import { aws, codeOf, PreflightFailed } from '../core/errors';
 import type { BuildSpec } from '../core/spec';
+import { describeAll } from './owned';
 
 /** Red Hat's AWS account: the owner of the official RHEL ("Gold"/hourly) images. */
 export const RED_HAT_OWNER = '309956199498';
@@ -40,7 +41,7 @@ async function describeGivenImage(clients: AwsClients, imageId: string): Promise
     image = out.Images?.find((candidate) => candidate.ImageId === imageId);
   } catch (error) {
     // A missing or malformed AMI id is a preflight finding about the spec, not an AWS failure.
-    const code = awsErrorCode((error as { cause?: unknown }).cause) ?? '';
+    const code = codeOf(error) ?? '';
     if (!code.startsWith('InvalidAMIID.')) throw error;
   }
   if (!image) {
@@ -68,24 +69,24 @@ function unusable(image: Image): string | undefined {
 }
 
 async function newestRedHatImage(clients: AwsClients, spec: Pick<BuildSpec, 'image' | 'region'>): Promise<ImageChoice> {
-  const images = await aws('DescribeImages', async () => {
-    const found: Image[] = [];
-    const pages = paginateDescribeImages(
-      { client: clients.ec2 },
-      {
-        Owners: [RED_HAT_OWNER],
-        Filters: [
-          { Name: 'name', Values: ['RHEL-8*'] },
-          { Name: 'architecture', Values: ['x86_64'] },
-          { Name: 'state', Values: ['available'] },
-          { Name: 'root-device-type', Values: ['ebs'] },
-          { Name: 'virtualization-type', Values: ['hvm'] },
-        ],
-      },
-    );
-    for await (const page of pages) found.push(...(page.Images ?? []));
-    return found;
-  });
+  const images = await describeAll(
+    'DescribeImages',
+    () =>
+      paginateDescribeImages(
+        { client: clients.ec2 },
+        {
+          Owners: [RED_HAT_OWNER],
+          Filters: [
+            { Name: 'name', Values: ['RHEL-8*'] },
+            { Name: 'architecture', Values: ['x86_64'] },
+            { Name: 'state', Values: ['available'] },
+            { Name: 'root-device-type', Values: ['ebs'] },
+            { Name: 'virtualization-type', Values: ['hvm'] },
+          ],
+        },
+      ),
+    (page) => page.Images,
+  );
   const newest = images
     .filter((image) => image.ImageId && RHEL_8_NAME.test(image.Name ?? '') && !EXCLUDED_NAME.test(image.Name ?? ''))
     .filter((image) => unusable(image) === undefined)

@@ -1,7 +1,7 @@
 import { paginateDescribeInstanceStatus } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
-import { aws } from '../core/errors';
 import { chunks } from '../core/pool';
+import { describeAll } from './owned';
 
 /** Both EC2 status checks of one instance: `ok`, `initializing`, `impaired`, `insufficient-data`… */
 export interface StatusChecks {
@@ -26,21 +26,22 @@ export const DESCRIBE_STATUS_MAX_IDS = 100;
 export async function describeStatusChecks(clients: AwsClients, instanceIds: string[]): Promise<Map<string, StatusChecks>> {
   const checks = new Map<string, StatusChecks>();
   if (instanceIds.length === 0) return checks;
-  await aws('ec2:DescribeInstanceStatus', async () => {
-    for (const batch of chunks(instanceIds, DESCRIBE_STATUS_MAX_IDS)) {
-      for await (const page of paginateDescribeInstanceStatus({ client: clients.ec2 }, { InstanceIds: batch, IncludeAllInstances: true })) {
-        for (const s of page.InstanceStatuses ?? []) {
-          if (!s.InstanceId) continue;
-          checks.set(s.InstanceId, {
-            instanceId: s.InstanceId,
-            state: s.InstanceState?.Name ?? 'unknown',
-            system: s.SystemStatus?.Status ?? 'unknown',
-            instance: s.InstanceStatus?.Status ?? 'unknown',
-          });
-        }
-      }
+  for (const batch of chunks(instanceIds, DESCRIBE_STATUS_MAX_IDS)) {
+    const statuses = await describeAll(
+      'ec2:DescribeInstanceStatus',
+      () => paginateDescribeInstanceStatus({ client: clients.ec2 }, { InstanceIds: batch, IncludeAllInstances: true }),
+      (page) => page.InstanceStatuses,
+    );
+    for (const s of statuses) {
+      if (!s.InstanceId) continue;
+      checks.set(s.InstanceId, {
+        instanceId: s.InstanceId,
+        state: s.InstanceState?.Name ?? 'unknown',
+        system: s.SystemStatus?.Status ?? 'unknown',
+        instance: s.InstanceStatus?.Status ?? 'unknown',
+      });
     }
-  });
+  }
   return checks;
 }
 

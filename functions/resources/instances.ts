@@ -9,10 +9,11 @@ import {
 } from '@aws-sdk/client-ec2';
 import { clientToken } from '../core/client-token';
 import type { AwsClients } from '../core/clients';
-import { aws, awsErrorCode, AwsUnavailable, InsufficientCapacity } from '../core/errors';
+import { aws, codeOf, AwsUnavailable, InsufficientCapacity } from '../core/errors';
 import type { NodeRole, SecurityGroupKey } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications, TAG, type Tags } from '../core/tags';
 import { ROOT_DEVICE_NAME } from './images';
+import { describeAll } from './owned';
 
 export type InstanceRole = NodeRole | 'bastion';
 export const NODE_ROLES: readonly NodeRole[] = ['control-plane', 'worker'];
@@ -133,7 +134,7 @@ export async function runInstances(clients: AwsClients, request: LaunchRequest, 
 
 /** AWS answers these per instance type: the next type in the spec's list may still fit. */
 export function isCapacityError(error: unknown): boolean {
-  return TRY_NEXT_TYPE.has(awsErrorCode((error as { cause?: unknown })?.cause) ?? '');
+  return TRY_NEXT_TYPE.has(codeOf(error) ?? '');
 }
 
 /** Every instance type of the request was tried and none had capacity: terminal. */
@@ -164,13 +165,11 @@ export async function describeOwned(
     { Name: `tag:${TAG.role}`, Values: [...roles] },
     { Name: 'instance-state-name', Values: [...states] },
   ];
-  const instances = await aws('DescribeInstances', async () => {
-    const all: Instance[] = [];
-    for await (const page of paginateDescribeInstances({ client: clients.ec2 }, { Filters: filters })) {
-      for (const reservation of page.Reservations ?? []) all.push(...(reservation.Instances ?? []));
-    }
-    return all;
-  });
+  const instances = await describeAll(
+    'DescribeInstances',
+    () => paginateDescribeInstances({ client: clients.ec2 }, { Filters: filters }),
+    (page) => (page.Reservations ?? []).flatMap((reservation) => reservation.Instances ?? []),
+  );
   return instances
     .map(toRecord)
     .filter((record) => isOwnedBy(record.tags, buildId) && roles.includes(record.role) && states.includes(record.state));
@@ -218,11 +217,11 @@ function toRecord(instance: Instance): InstanceRecord {
 export async function withVolumes(clients: AwsClients, records: InstanceRecord[]): Promise<InstanceRecord[]> {
   if (records.length === 0) return records;
   const filters: Filter[] = [{ Name: 'attachment.instance-id', Values: records.map((record) => record.instanceId) }];
-  const volumes = await aws('DescribeVolumes', async () => {
-    const all = [];
-    for await (const page of paginateDescribeVolumes({ client: clients.ec2 }, { Filters: filters })) all.push(...(page.Volumes ?? []));
-    return all;
-  });
+  const volumes = await describeAll(
+    'DescribeVolumes',
+    () => paginateDescribeVolumes({ client: clients.ec2 }, { Filters: filters }),
+    (page) => page.Volumes,
+  );
   return records.map((record) => ({
     ...record,
     volumes: volumes

@@ -1,13 +1,14 @@
 import {
   CreateListenerCommand,
   DeleteListenerCommand,
-  DescribeListenersCommand,
+  paginateDescribeListeners,
   type Listener,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../core/clients';
-import { elbTags } from './load-balancer';
-import { aws, InvalidSpec, isNotFound, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
+import { aws, NotYetVisible, ResourceConflict, WorkflowContractError } from '../core/errors';
 import type { Plan } from '../core/plan';
+import { elbTags } from './elb-owned';
+import { describeAll, goneAs, wasDeleted } from './owned';
 
 /**
  * The NLB's TCP listeners (docs/design.md "1.1 Topology and defaults"): 6443 → the `api` target group (control planes), and each ingress
@@ -16,17 +17,12 @@ import type { Plan } from '../core/plan';
  */
 
 /** Every listener of a load balancer (DescribeListeners pages with Marker). */
-async function listListeners(clients: AwsClients, loadBalancerArn: string): Promise<Listener[]> {
-  const listeners: Listener[] = [];
-  let Marker: string | undefined;
-  do {
-    const out = await aws('DescribeListeners', () =>
-      clients.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: loadBalancerArn, Marker })),
-    );
-    listeners.push(...(out.Listeners ?? []));
-    Marker = out.NextMarker;
-  } while (Marker);
-  return listeners;
+function listListeners(clients: AwsClients, loadBalancerArn: string): Promise<Listener[]> {
+  return describeAll(
+    'DescribeListeners',
+    () => paginateDescribeListeners({ client: clients.elbv2 }, { LoadBalancerArn: loadBalancerArn }),
+    (page) => page.Listeners,
+  );
 }
 
 /** The one target group a TCP listener forwards to; AWS echoes it as TargetGroupArn and in ForwardConfig. */
@@ -51,7 +47,7 @@ export async function ensureListeners(
   for (const tg of plan.targetGroups) {
     const targetGroupArn = targetGroupArns[tg.key];
     if (!targetGroupArn)
-      throw new InvalidSpec(`target group ${tg.key} has no ARN; CreateLoadBalancer ensures target groups before listeners`);
+      throw new WorkflowContractError(`target group ${tg.key} has no ARN; CreateLoadBalancer ensures target groups before listeners`);
     const current = existing.find((l) => l.Port === tg.listenerPort);
     if (current?.ListenerArn) {
       const forwardsTo = forwardTarget(current);
@@ -90,22 +86,11 @@ export async function ensureListeners(
  * Returns the listener ARNs deleted.
  */
 export async function deleteListeners(clients: AwsClients, loadBalancerArn: string): Promise<string[]> {
-  let listeners: Listener[];
-  try {
-    listeners = await listListeners(clients, loadBalancerArn);
-  } catch (error) {
-    if (isNotFound((error as { cause?: unknown }).cause)) return [];
-    throw error;
-  }
+  const listeners = await goneAs([], 'DescribeListeners', () => listListeners(clients, loadBalancerArn));
   const deleted: string[] = [];
   for (const { ListenerArn } of listeners) {
-    if (!ListenerArn) continue;
-    try {
-      await clients.elbv2.send(new DeleteListenerCommand({ ListenerArn }));
+    if (ListenerArn && (await wasDeleted('DeleteListener', () => clients.elbv2.send(new DeleteListenerCommand({ ListenerArn })))))
       deleted.push(ListenerArn);
-    } catch (error) {
-      if (!isNotFound(error)) throw translateAwsError(error, 'DeleteListener');
-    }
   }
   return deleted;
 }

@@ -3,18 +3,16 @@ import {
   DeleteLoadBalancerCommand,
   DescribeLoadBalancerAttributesCommand,
   DescribeLoadBalancersCommand,
-  DescribeTagsCommand,
   ModifyLoadBalancerAttributesCommand,
   type LoadBalancer,
-  type Tag as ElbTag,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../core/clients';
 import type { NetworkIds } from '../core/contracts';
-import { aws, awsOnFreshIds, InvalidSpec, isNotFound, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
+import { aws, awsOnFreshIds, NotYetVisible, ResourceConflict, WorkflowContractError } from '../core/errors';
 import type { Plan } from '../core/plan';
-import { chunks } from '../core/pool';
-import { fromTagList, isOwnedBy, type Tags } from '../core/tags';
+import { elbTags, lookupOwned, type Lookup } from './elb-owned';
 import { deleteListeners } from './listeners';
+import { wasDeleted } from './owned';
 
 /**
  * The build's internal Network Load Balancer (docs/design.md "1.1 Topology and defaults"): one subnet mapping per private subnet, the NLB
@@ -23,67 +21,12 @@ import { deleteListeners } from './listeners';
  * never have one (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html).
  */
 export const CROSS_ZONE_ATTRIBUTE = 'load_balancing.cross_zone.enabled';
-/**
- * DescribeTags: "You can specify up to 20 resources in a single call."
- * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTags.html
- */
-const DESCRIBE_TAGS_MAX_ARNS = 20;
 
 export interface LoadBalancerStatus {
   loadBalancerArn: string;
   dnsName: string;
   /** `provisioning`, `active`, `active_impaired` or `failed`. */
   state: string;
-}
-
-/** What a lookup by name found: nothing, someone else's resource, or ours. */
-export type Lookup<T> = { kind: 'absent' } | { kind: 'foreign'; arn: string } | { kind: 'owned'; arn: string; resource: T };
-
-/** ELBv2 takes `{ Key, Value }` tags like EC2, but types `Key` as required. */
-export function elbTags(tags: Tags): ElbTag[] {
-  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-}
-
-/** The subset of `arns` whose tags say they belong to this build. */
-export async function ownedArns(clients: AwsClients, arns: string[], buildId: string): Promise<Set<string>> {
-  const owned = new Set<string>();
-  for (const batch of chunks(arns, DESCRIBE_TAGS_MAX_ARNS)) {
-    const out = await aws('DescribeTags', () => clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: batch })));
-    for (const description of out.TagDescriptions ?? []) {
-      if (description.ResourceArn && isOwnedBy(fromTagList(description.Tags), buildId)) owned.add(description.ResourceArn);
-    }
-  }
-  return owned;
-}
-
-/**
- * The shared describe-by-name-then-tag of ELBv2 resources. ELBv2 answers a Describe by name with a
- * NotFound error rather than an empty list; that (and a resource deleted between the two calls) is
- * "absent". Other errors are translated through the one classification table.
- */
-export async function lookupOwned<T>(
-  clients: AwsClients,
-  buildId: string,
-  operation: string,
-  describe: () => Promise<T[] | undefined>,
-  arnOf: (resource: T) => string | undefined,
-): Promise<Lookup<T>> {
-  let resource: T | undefined;
-  try {
-    resource = (await describe())?.[0];
-  } catch (error) {
-    if (isNotFound(error)) return { kind: 'absent' };
-    throw translateAwsError(error, operation);
-  }
-  const arn = resource && arnOf(resource);
-  if (!resource || !arn) return { kind: 'absent' };
-  try {
-    const owned = await ownedArns(clients, [arn], buildId);
-    return owned.has(arn) ? { kind: 'owned', arn, resource } : { kind: 'foreign', arn };
-  } catch (error) {
-    if (isNotFound((error as { cause?: unknown }).cause)) return { kind: 'absent' };
-    throw error;
-  }
 }
 
 function findLoadBalancer(clients: AwsClients, plan: Plan): Promise<Lookup<LoadBalancer>> {
@@ -126,11 +69,12 @@ async function createLoadBalancer(clients: AwsClients, plan: Plan, network: Netw
   // Mappings follow the plan's zone order, so a repeated create sends identical settings (see below).
   const SubnetMappings = plan.privateSubnets.map(({ az }) => {
     const SubnetId = network.privateSubnetIds[az];
-    if (!SubnetId) throw new InvalidSpec(`state.network.privateSubnetIds: no private subnet for ${az}; run CreateNetwork first`);
+    if (!SubnetId)
+      throw new WorkflowContractError(`state.network.privateSubnetIds: no private subnet for ${az}; CreateNetwork makes one per zone`);
     return { SubnetId };
   });
   const nlbGroup = network.securityGroupIds.nlb;
-  if (!nlbGroup) throw new InvalidSpec('state.network.securityGroupIds.nlb: missing; run CreateNetwork first');
+  if (!nlbGroup) throw new WorkflowContractError('state.network.securityGroupIds.nlb: missing; CreateNetwork makes it');
   // CreateLoadBalancer takes no ClientToken but is idempotent by name: the same name with the same settings
   // returns the existing NLB. So when DescribeLoadBalancers lags behind an earlier create, this call hands
   // back that NLB rather than making a second one (different settings answer DuplicateLoadBalancerName →
@@ -195,11 +139,8 @@ export async function deleteLoadBalancer(clients: AwsClients, plan: Plan): Promi
   const found = await findLoadBalancer(clients, plan);
   if (found.kind !== 'owned') return [];
   const deleted = await deleteListeners(clients, found.arn);
-  try {
-    await clients.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: found.arn }));
-  } catch (error) {
-    if (isNotFound(error)) return deleted;
-    throw translateAwsError(error, 'DeleteLoadBalancer');
-  }
-  return [...deleted, found.arn];
+  const gone = await wasDeleted('DeleteLoadBalancer', () =>
+    clients.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: found.arn })),
+  );
+  return gone ? [...deleted, found.arn] : deleted;
 }

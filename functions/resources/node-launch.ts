@@ -1,7 +1,7 @@
 import { CreateTagsCommand, type Instance } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
 import type { NetworkIds, NodeRecord, NodesProgress } from '../core/contracts';
-import { aws, BuildError, InvalidSpec, isTerminal, recordedError, recordError } from '../core/errors';
+import { aws, BuildError, isTerminal, recordedError, recordError, WorkflowContractError } from '../core/errors';
 import type { NodePlan, NodeRole, Plan } from '../core/plan';
 import { settleLimited } from '../core/pool';
 import { TAG } from '../core/tags';
@@ -160,7 +160,7 @@ function groupLaunch(plan: Plan, group: LaunchGroup, input: { imageId: string; n
   const subnetId = input.network.privateSubnetIds[group.az];
   const securityGroupId = input.network.securityGroupIds[SECURITY_GROUP_OF[group.role]];
   if (!subnetId || !securityGroupId) {
-    throw new InvalidSpec(
+    throw new WorkflowContractError(
       `${group.key}: the network step returned no private subnet for ${group.az} or no ${SECURITY_GROUP_OF[group.role]} security group`,
     );
   }

@@ -1,5 +1,5 @@
 import type { Tag } from '@aws-sdk/client-ec2';
-import { aws, awsErrorCode, isNotFound, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
+import { aws, codeOf, isNotFound, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
 import { fromTagList, isOwnedBy } from '../core/tags';
 
 /**
@@ -61,27 +61,48 @@ export async function carriedUnseen<T>(
   bare: (id: string) => T,
 ): Promise<T[]> {
   const unseen = withCarried([], carriedIds).filter((id) => !seenIds.includes(id));
-  return Promise.all(unseen.map(async (id) => (await describeById(id).catch(unlessGone)) ?? bare(id)));
-}
-
-/** Rethrows everything but a NotFound answer (raw, or as the cause of our translated error). */
-function unlessGone(error: unknown): undefined {
-  if (isNotFound(error) || isNotFound((error as { cause?: unknown })?.cause)) return undefined;
-  throw error;
+  return Promise.all(unseen.map(async (id) => (await goneAs(undefined, `describe ${id}`, () => describeById(id))) ?? bare(id)));
 }
 
 /**
  * Runs one delete (or detach, disassociate, revoke) call. A NotFound answer, or one of `alsoGone` (codes that
- * say the wanted end state already holds), is success; any other error is translated. The check runs on the
- * raw SDK error, before translation would turn NotFound into NotYetVisible.
+ * say the wanted end state already holds), is success; any other error is translated. The code is read with
+ * `codeOf`, so a call that translates its own errors (NotFound → NotYetVisible) is judged the same way.
  */
 export async function ignoringGone(operation: string, call: () => Promise<unknown>, alsoGone: readonly string[] = []): Promise<void> {
+  await goneAs(undefined, operation, call, alsoGone);
+}
+
+/**
+ * `ignoringGone` for a call whose answer the caller needs: the call's result, or `whenGone` when AWS answers
+ * that the resource is already gone (a delete that found nothing to delete, a listing of a load balancer
+ * that no longer exists). Every other error is translated with `operation`'s name.
+ */
+export async function goneAs<T, G>(
+  whenGone: G,
+  operation: string,
+  call: () => Promise<T>,
+  alsoGone: readonly string[] = [],
+): Promise<T | G> {
   try {
-    await call();
+    return await call();
   } catch (error) {
-    if (isNotFound(error) || alsoGone.includes(awsErrorCode(error) ?? '')) return;
+    if (isNotFound(error) || alsoGone.includes(codeOf(error) ?? '')) return whenGone;
     throw translateAwsError(error, operation);
   }
+}
+
+/** Runs one delete call: true when it deleted, false when the resource was already gone (see `goneAs`). */
+export function wasDeleted(operation: string, call: () => Promise<unknown>, alsoGone: readonly string[] = []): Promise<boolean> {
+  return goneAs(
+    false,
+    operation,
+    async () => {
+      await call();
+      return true;
+    },
+    alsoGone,
+  );
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Plan } from '../core/plan';
 import type { Problem } from './account';
 import { describeAll } from './owned';
 import { whyUnanswered } from './unanswered';
-import { ON_DEMAND_VCPU_QUOTAS, onDemandVcpusInUse, vcpuDemands } from './vcpu-quotas';
+import { ON_DEMAND_VCPU_QUOTAS, onDemandVcpusInUse, vcpuDemands, type QuotaDef } from './vcpu-quotas';
 
 /**
  * Quota headroom for what one build adds: 1 VPC, 1 Elastic IP, 1 NLB and the nodes' vCPUs. Limits come
@@ -16,14 +16,6 @@ import { ON_DEMAND_VCPU_QUOTAS, onDemandVcpusInUse, vcpuDemands } from './vcpu-q
  * checked and goes on. AWS enforces every quota at the create call (`enforcedAt`), and a refusal there
  * rolls the build back.
  */
-export interface QuotaDef {
-  serviceCode: string;
-  quotaCode: string;
-  label: string;
-  /** The call at which AWS refuses what the quota does not allow. */
-  enforcedAt: string;
-}
-
 export const QUOTAS = {
   vpcs: { serviceCode: 'vpc', quotaCode: 'L-F678F1CE', label: 'VPCs per Region', enforcedAt: 'CreateVpc' },
   elasticIps: { serviceCode: 'ec2', quotaCode: 'L-0263D0A3', label: 'EC2-VPC Elastic IPs', enforcedAt: 'AllocateAddress' },

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { clientToken } from '../core/client-token';
 import type { AwsClients } from '../core/clients';
-import { aws, awsErrorCode, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
+import { aws, codeOf, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
 import type { Plan } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications, TAG, type Role, type Tags } from '../core/tags';
 import { carriedUnseen, describeAll, ignoringGone, onlyOne, requireCarried } from './owned';
@@ -136,7 +136,7 @@ async function ensureInternetRoute(clients: AwsClients, table: RouteTable, inter
     );
   } catch (error) {
     // An earlier attempt added it and the Describe we hold predates it.
-    if (awsErrorCode(error) === 'RouteAlreadyExists') return;
+    if (codeOf(error) === 'RouteAlreadyExists') return;
     throw translateAwsError(error, 'CreateRoute');
   }
 }
@@ -147,7 +147,7 @@ async function ensureAssociations(clients: AwsClients, table: RouteTable, subnet
     try {
       await clients.ec2.send(new AssociateRouteTableCommand({ RouteTableId: table.RouteTableId, SubnetId: subnetId }));
     } catch (error) {
-      if (awsErrorCode(error) !== 'Resource.AlreadyAssociated') throw translateAwsError(error, 'AssociateRouteTable');
+      if (codeOf(error) !== 'Resource.AlreadyAssociated') throw translateAwsError(error, 'AssociateRouteTable');
       // Associated by an earlier attempt that our Describe predates: done — if it is with this very table.
       // With another one, the subnet would route somewhere we did not plan (a private subnet to the IGW).
       const holder = (await describeRouteTables(clients, { Filters: [{ Name: 'association.subnet-id', Values: [subnetId] }] }))[0];

@@ -11,7 +11,7 @@ import {
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
-import { awsErrorCode, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
+import { codeOf, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
 import type { Plan, SecurityGroupKey, SecurityGroupPlan } from '../core/plan';
 import type { IngressRule } from '../core/ports';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications, type Tags } from '../core/tags';
@@ -117,7 +117,7 @@ async function authorize(clients: AwsClients, groupId: string, permissions: IpPe
       }),
     );
   } catch (error) {
-    if (awsErrorCode(error) !== 'InvalidPermission.Duplicate') throw translateAwsError(error, 'AuthorizeSecurityGroupIngress');
+    if (codeOf(error) !== 'InvalidPermission.Duplicate') throw translateAwsError(error, 'AuthorizeSecurityGroupIngress');
     if (permissions.length > 1) for (const one of permissions) await authorize(clients, groupId, [one], tags);
   }
 }
@@ -135,7 +135,7 @@ async function createGroup(clients: AwsClients, buildId: string, group: Security
     );
     groupId = out.GroupId;
   } catch (error) {
-    if (awsErrorCode(error) !== 'InvalidGroup.Duplicate') throw translateAwsError(error, 'CreateSecurityGroup');
+    if (codeOf(error) !== 'InvalidGroup.Duplicate') throw translateAwsError(error, 'CreateSecurityGroup');
     return duplicateGroupId(clients, buildId, group, vpcId, error);
   }
   if (!groupId) throw new NotYetVisible(`CreateSecurityGroup returned no group id for ${group.name}`);

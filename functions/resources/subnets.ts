@@ -6,7 +6,7 @@ import {
   type Subnet,
 } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
-import { awsErrorCode, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
+import { codeOf, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
 import type { Plan, SubnetPlan } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
 import { describeAll, ignoringGone, requireCarried, withCarried } from './owned';
@@ -87,7 +87,7 @@ async function createSubnet(clients: AwsClients, plan: Plan, vpcId: string, subn
     );
     subnetId = out.Subnet?.SubnetId;
   } catch (error) {
-    if (awsErrorCode(error) !== 'InvalidSubnet.Conflict') throw translateAwsError(error, 'CreateSubnet');
+    if (codeOf(error) !== 'InvalidSubnet.Conflict') throw translateAwsError(error, 'CreateSubnet');
     return conflictingSubnetId(clients, plan.buildId, vpcId, subnet, error);
   }
   if (!subnetId) throw new NotYetVisible(`CreateSubnet returned no subnet id for ${subnet.cidr}`);

@@ -7,9 +7,10 @@ import {
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../core/clients';
-import { aws, isNotFound, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
+import { aws, NotYetVisible, ResourceConflict } from '../core/errors';
 import type { Plan, TargetGroupPlan } from '../core/plan';
-import { elbTags, lookupOwned, type Lookup } from './load-balancer';
+import { elbTags, lookupOwned, type Lookup } from './elb-owned';
+import { wasDeleted } from './owned';
 
 /**
  * The NLB's target groups (one per listener, `plan.targetGroups`): instance targets over TCP, health
@@ -108,9 +109,9 @@ async function ensureAttributes(clients: AwsClients, targetGroupArn: string, tg:
   const out = await aws('DescribeTargetGroupAttributes', () =>
     clients.elbv2.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: targetGroupArn })),
   );
-  const current = Object.fromEntries((out.Attributes ?? []).map((a) => [a.Key, a.Value]));
+  const current = new Map((out.Attributes ?? []).map((a) => [a.Key, a.Value]));
   const changes = Object.entries(wanted)
-    .filter(([key, value]) => current[key] !== value)
+    .filter(([key, value]) => current.get(key) !== value)
     .map(([Key, Value]) => ({ Key, Value }));
   if (changes.length === 0) return;
   await aws('ModifyTargetGroupAttributes', () =>
@@ -128,12 +129,8 @@ export async function deleteTargetGroups(clients: AwsClients, plan: Plan): Promi
   for (const tg of plan.targetGroups) {
     const found = await findTargetGroup(clients, plan, tg);
     if (found.kind !== 'owned') continue;
-    try {
-      await clients.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: found.arn }));
+    if (await wasDeleted('DeleteTargetGroup', () => clients.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: found.arn }))))
       deleted.push(found.arn);
-    } catch (error) {
-      if (!isNotFound(error)) throw translateAwsError(error, 'DeleteTargetGroup');
-    }
   }
   return deleted;
 }

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../core/clients';
 import type { NodeRecord, TargetsResult } from '../core/contracts';
-import { aws, awsOnFreshIds, InvalidSpec, NotYetVisible, ResourceConflict, ResourceNotReady } from '../core/errors';
+import { aws, awsOnFreshIds, NotYetVisible, ResourceConflict, ResourceNotReady, WorkflowContractError } from '../core/errors';
 import type { Plan } from '../core/plan';
 
 /**
@@ -66,7 +66,8 @@ async function targetHealth(clients: AwsClients, targetGroupArn: string): Promis
 
 function arnFor(targetGroupArns: Record<string, string>, key: string): string {
   const arn = targetGroupArns[key];
-  if (!arn) throw new InvalidSpec(`state.loadBalancer.targetGroupArns has no ${key}; CreateLoadBalancer must run first`);
+  if (!arn)
+    throw new WorkflowContractError(`state.loadBalancer.targetGroupArns has no ${key}; CreateLoadBalancer makes one per target group`);
   return arn;
 }
 

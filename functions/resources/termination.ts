@@ -1,9 +1,10 @@
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
-import { isNotFound, NotYetVisible, translateAwsError } from '../core/errors';
+import { NotYetVisible } from '../core/errors';
 import { chunks } from '../core/pool';
 import { isOwnedBy } from '../core/tags';
 import { describeInstancesById, describeOwned, INSTANCE_ROLES, LIVE_STATES, type InstanceRecord, type InstanceRole } from './instances';
+import { wasDeleted } from './owned';
 
 /**
  * TerminateInstances takes "up to 1000 instance IDs. We recommend breaking up this request into smaller
@@ -73,12 +74,6 @@ function ours(record: InstanceRecord, buildId: string, roles: readonly InstanceR
  * False when AWS says an instance is not found. That does not prove it gone (eventual consistency, see
  * describeInstancesById), but it stays in `remaining`, so the next attempt describes it and terminates it again.
  */
-async function terminate(clients: AwsClients, instanceIds: string[]): Promise<boolean> {
-  try {
-    await clients.ec2.send(new TerminateInstancesCommand({ InstanceIds: instanceIds }));
-    return true;
-  } catch (error) {
-    if (isNotFound(error)) return false;
-    throw translateAwsError(error, 'TerminateInstances');
-  }
+function terminate(clients: AwsClients, instanceIds: string[]): Promise<boolean> {
+  return wasDeleted('TerminateInstances', () => clients.ec2.send(new TerminateInstancesCommand({ InstanceIds: instanceIds })));
 }

@@ -1,4 +1,4 @@
-import { awsErrorCode } from '../core/errors';
+import { codeOf } from '../core/errors';
 
 /**
  * Why a read-only question preflight asks (a Service Quotas limit, the account's EBS defaults) got no
@@ -31,7 +31,7 @@ const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ET
 const NO_ROUTE_STATUSES = new Set([404, 501]);
 
 export function whyUnanswered(error: unknown): string | undefined {
-  const code = awsErrorCode(error) ?? '';
+  const code = codeOf(error) ?? '';
   const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
   if (NO_ANSWER_CODES.has(code)) return `the endpoint answered ${code}`;
   if (status !== undefined && NO_ROUTE_STATUSES.has(status)) return `the endpoint answered HTTP ${status}${code ? ` ${code}` : ''}`;

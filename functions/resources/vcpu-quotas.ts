@@ -2,7 +2,15 @@ import { paginateDescribeInstances, paginateDescribeInstanceTypes, type _Instanc
 import type { AwsClients } from '../core/clients';
 import type { Plan } from '../core/plan';
 import { describeAll } from './owned';
-import type { QuotaDef } from './quotas';
+
+/** A Service Quotas quota a build draws on (the vCPU quotas here, the others in quotas.ts). */
+export interface QuotaDef {
+  serviceCode: string;
+  quotaCode: string;
+  label: string;
+  /** The call at which AWS refuses what the quota does not allow. */
+  enforcedAt: string;
+}
 
 /**
  * EC2 limits running On-Demand instances by vCPUs, with one quota per group of instance families

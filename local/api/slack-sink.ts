@@ -14,7 +14,7 @@ export class SlackSink {
   receive(body: string): { status: number; text: string } {
     let payload: SlackMessage['payload'];
     try {
-      payload = JSON.parse(body);
+      payload = JSON.parse(body) as SlackMessage['payload'];
     } catch {
       return { status: 400, text: 'invalid_payload' };
     }

@@ -3,8 +3,22 @@
  *   POST /_cloud/faults (JSON FaultRule) · GET /_cloud/faults · DELETE /_cloud/faults
  *   GET /_cloud/resources?buildId=ID · GET /_cloud/stats · DELETE /_cloud/stats · POST /_cloud/reset · GET /_cloud/clock
  */
-import type { EmbeddedCloud } from './server';
+import type { LocalClock } from './clock';
+import type { FaultInjector, FaultRule } from './faults';
 import { Rendered } from './wire';
+
+/**
+ * What the control routes use of the running cloud (server.ts's EmbeddedCloud has all of it), declared here
+ * so that this module does not depend on the server that mounts it.
+ */
+export interface ControlledCloud {
+  clock: Pick<LocalClock, 'now' | 'timeScale'>;
+  faults: FaultInjector;
+  resources(buildId: string): unknown;
+  stats(): unknown;
+  resetStats(): void;
+  reset(): void;
+}
 
 const json = (status: number, value: unknown): Rendered => ({
   status,
@@ -12,12 +26,12 @@ const json = (status: number, value: unknown): Rendered => ({
   body: value === undefined ? '' : JSON.stringify(value),
 });
 
-export function handleControl(cloud: EmbeddedCloud, method: string, url: URL, body: string): Rendered {
+export function handleControl(cloud: ControlledCloud, method: string, url: URL, body: string): Rendered {
   const route = `${method} ${url.pathname.replace(/\/+$/, '')}`;
   try {
     switch (route) {
       case 'POST /_cloud/faults':
-        return json(201, cloud.faults.add(JSON.parse(body || '{}')));
+        return json(201, cloud.faults.add(JSON.parse(body || '{}') as FaultRule));
       case 'GET /_cloud/faults':
         return json(200, cloud.faults.list());
       case 'DELETE /_cloud/faults':

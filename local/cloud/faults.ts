@@ -125,6 +125,7 @@ export class Faults implements FaultInjector {
 }
 
 function publicView(rule: ActiveFault & { random?: unknown }): ActiveFault {
-  const { random: _random, ...rest } = rule;
-  return { ...rest };
+  const view = { ...rule };
+  delete view.random;
+  return view;
 }

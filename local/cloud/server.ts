@@ -81,6 +81,9 @@ export interface EmbeddedCloud {
 
 const SERVICE_NAMES: Record<string, ServiceName> = { '2016-11-15': 'ec2', '2015-12-01': 'elbv2' };
 
+/** A JSON-protocol request's members (Service Quotas); an empty body is no members. Throws SyntaxError on bad JSON. */
+const jsonBody = (body: string): Record<string, unknown> => (body ? (JSON.parse(body) as Record<string, unknown>) : {});
+
 export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud> {
   const region = opts.region ?? 'ap-northeast-2';
   const accountId = opts.accountId ?? '123456789012';
@@ -170,15 +173,10 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
     count(`servicequotas:${action}`, principal.arn);
     try {
       if (enforceIam)
-        await iam.authorize(
-          'servicequotas',
-          action,
-          principal,
-          quotaAuthorizations(action, body ? JSON.parse(body) : {}, region, accountId),
-        );
+        await iam.authorize('servicequotas', action, principal, quotaAuthorizations(action, jsonBody(body), region, accountId));
       const fault = faults.check({ service: 'servicequotas', action: target.split('.')[1] ?? '', availabilityZones: [] });
       if (fault) throw fault;
-      const result = quotas.handle(target, body ? JSON.parse(body) : {}, region, accountId);
+      const result = quotas.handle(target, jsonBody(body), region, accountId);
       return { status: 200, contentType: 'application/x-amz-json-1.1', body: JSON.stringify(result) };
     } catch (error) {
       return renderJsonError(error instanceof CloudError ? error : new CloudError('SerializationException', (error as Error).message));

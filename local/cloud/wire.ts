@@ -30,7 +30,10 @@ function toXmlNode(value: unknown, listItem: 'item' | 'member'): unknown {
     }
     return out;
   }
-  return String(value);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  // Modules return plain data: a function or symbol here is a bug in the module, not something to render.
+  throw new TypeError(`cannot render a ${typeof value} as a wire value`);
 }
 
 export interface Rendered {

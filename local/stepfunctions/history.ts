@@ -35,6 +35,13 @@ interface Placement {
 const TOP = '';
 const json = (value: unknown) => JSON.stringify(value ?? null);
 
+/** An event's Cause as text: the library gives a string, or the Error that ended the execution (as `Name: message`). */
+function causeText(cause: unknown): string {
+  if (cause === undefined || cause === null) return '';
+  if (typeof cause === 'string') return cause;
+  return cause instanceof Error ? String(cause) : JSON.stringify(cause);
+}
+
 /** Every state's scope (state names are unique in the whole machine, branches included), and each Parallel's branch scopes. */
 function layoutOf(definition: AslLayout) {
   const placement = new Map<string, Placement>();
@@ -100,7 +107,7 @@ export class ExecutionHistory {
         return;
       case 'ExecutionFailed':
         this.push('ExecutionFailed', this.lastId, t, {
-          executionFailedEventDetails: { error: event.Error, cause: String(event.Cause ?? '') },
+          executionFailedEventDetails: { error: event.Error, cause: causeText(event.Cause) },
         });
         return;
       case 'ExecutionAborted':
@@ -185,7 +192,7 @@ export class ExecutionHistory {
         this.lastOf(event),
         event.timestamp,
         {
-          lambdaFunctionFailedEventDetails: { error: event.Error, cause: String(event.Cause ?? '') },
+          lambdaFunctionFailedEventDetails: { error: event.Error, cause: causeText(event.Cause) },
         },
         name,
       );

@@ -31,7 +31,23 @@ function page<T>(items: T[], maxResults?: number, nextToken?: string): { items: 
   return { items: items.slice(start, end), nextToken: end < items.length ? Buffer.from(String(end)).toString('base64') : undefined };
 }
 
-type Params = Record<string, any>;
+/**
+ * The request members the actions read (JSON, as the Step Functions API names them). The ARN an action is
+ * about is required by the API and always sent by the SDK; a hand-made request without it gets the
+ * "does not exist" answer for that ARN.
+ */
+interface Params {
+  stateMachineArn: string;
+  executionArn: string;
+  name?: string;
+  input?: string;
+  statusFilter?: string;
+  maxResults?: number;
+  nextToken?: string;
+  reverseOrder?: boolean;
+  error?: string;
+  cause?: string;
+}
 
 const ACTIONS: Record<string, (sfn: LocalStepFunctions, p: Params) => unknown> = {
   StartExecution: (sfn, p) => {
@@ -64,7 +80,7 @@ export function handleStepFunctionsRequest(sfn: LocalStepFunctions, target: stri
       body: { __type: 'UnknownOperationException', message: `${action} is not supported by the local Step Functions` },
     };
   try {
-    const params = bodyText ? (JSON.parse(bodyText) as Params) : {};
+    const params = (bodyText ? JSON.parse(bodyText) : {}) as Params;
     return { status: 200, body: run(sfn, params) };
   } catch (error) {
     if (error instanceof ServiceError) return { status: 400, body: { __type: error.type, message: error.message } };

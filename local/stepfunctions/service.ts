@@ -262,7 +262,7 @@ function failStateCause(execution: Execution): string | undefined {
 
 /** aws-local-stepfunctions wraps what ended the execution (a Fail state's error, or a runtime error) in an ExecutionError. */
 function endingError(e: { name?: string; message?: string; cause?: unknown }): { name?: string; message?: string } {
-  return e.name === 'ExecutionError' && e.cause && typeof e.cause === 'object' ? (e.cause as { name?: string; message?: string }) : e;
+  return e.name === 'ExecutionError' && e.cause && typeof e.cause === 'object' ? e.cause : e;
 }
 
 function failError(e: { name?: string; message?: string; cause?: unknown }): string {

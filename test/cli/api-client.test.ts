@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { ApiClient, ApiError, connect, isLoopbackUrl, regionFromHost, type FetchLike } from '../../cli/api-client';
@@ -22,10 +23,10 @@ interface Sent {
 /** A fetch that never touches the network: records what would be sent and answers from a queue. */
 function fakeFetch(...answers: Array<() => Response>) {
   const sent: Sent[] = [];
-  const fetch: FetchLike = async (url, init) => {
+  const fetch: FetchLike = (url, init) => {
     sent.push({ url, method: init.method, headers: init.headers, body: init.body });
     const next = answers.length > 1 ? answers.shift()! : answers[0];
-    return next();
+    return Promise.resolve(next());
   };
   return { fetch, sent };
 }
@@ -41,7 +42,10 @@ const json =
  */
 async function expectedAuthorization(sent: Sent, region: string, credentials = CREDENTIALS): Promise<string> {
   const url = new URL(sent.url);
-  const { authorization: _auth, 'x-amz-date': amzDate, 'x-amz-content-sha256': _hash, ...headers } = sent.headers;
+  const amzDate = sent.headers['x-amz-date'];
+  const headers = Object.fromEntries(
+    Object.entries(sent.headers).filter(([name]) => !['authorization', 'x-amz-date', 'x-amz-content-sha256'].includes(name)),
+  );
   const signingDate = new Date(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
   const verifier = new SignatureV4({ service: 'execute-api', region, credentials, sha256: Sha256 });
   const signed = await verifier.sign(
@@ -62,13 +66,10 @@ async function expectedAuthorization(sent: Sent, region: string, credentials = C
 describe('requests to a deployed API are SigV4-signed for execute-api', () => {
   it('k8s-ec2 build sends a POST whose Authorization verifies, with the stage path, region from the host and signed body and key', async () => {
     const { fetch, sent } = fakeFetch(json(202, { buildId: 'b-1', status: 'RUNNING' }));
-    const spec = JSON.stringify(require('../../examples/seoul.json'));
-    const { writeFile, mkdtemp } = await import('node:fs/promises');
-    const dir = await mkdtemp(`${require('node:os').tmpdir()}/k8s-ec2-sig-`);
-    await writeFile(`${dir}/spec.json`, spec);
+    const spec = join(__dirname, '..', '..', 'examples', 'seoul.json');
     const out = capture();
 
-    const code = await run(['build', '--spec', `${dir}/spec.json`, '--idempotency-key', 'k-1', '--api', DEPLOYED], out.io, {
+    const code = await run(['build', '--spec', spec, '--idempotency-key', 'k-1', '--api', DEPLOYED], out.io, {
       env: {},
       fetch,
       credentials: CREDENTIALS,
@@ -127,9 +128,7 @@ describe('requests to a deployed API are SigV4-signed for execute-api', () => {
   it('fails with a clear message, and sends nothing, when there are no credentials', async () => {
     const { fetch, sent } = fakeFetch(json(200, { builds: [] }));
     const out = capture();
-    const credentials = async () => {
-      throw new Error('Could not load credentials from any providers');
-    };
+    const credentials = () => Promise.reject(new Error('Could not load credentials from any providers'));
 
     expect(await run(['list', '--api', DEPLOYED], out.io, { env: {}, fetch, credentials })).toBe(1);
     expect(out.stderr).toContain('no AWS credentials to sign requests to abc123defg.execute-api.ap-northeast-2.amazonaws.com');
@@ -278,7 +277,7 @@ describe('followBuild', () => {
     ['DESTROYING', 'DESTROYING', 'arn:1', false],
     ['SUCCEEDED', undefined, undefined, false],
   ])('a teardown with build %s, teardown %s (%s) is over: %s', (status, teardownStatus, arn, over) => {
-    const teardown = teardownStatus ? { executionArn: arn!, status: teardownStatus } : undefined;
+    const teardown = teardownStatus ? { executionArn: arn, status: teardownStatus } : undefined;
     expect(teardownOver('arn:1')({ buildId: 'b-1', status, teardown })).toBe(over);
   });
 });

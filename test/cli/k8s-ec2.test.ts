@@ -456,8 +456,8 @@ describe('k8s-ec2 local', () => {
   it('starts the stack, prints its URL and Slack messages, and closes it on interrupt', async () => {
     const out = capture();
     const interrupt = new AbortController();
-    const close = jest.fn(async () => undefined);
-    const startLocalStack = jest.fn(async (options: Parameters<NonNullable<CliDeps['startLocalStack']>>[0]) => {
+    const close = jest.fn(() => Promise.resolve());
+    const startLocalStack = jest.fn((options: Parameters<NonNullable<CliDeps['startLocalStack']>>[0]) => {
       setTimeout(() => {
         options.onSlackMessage?.({
           receivedAt: '2025-01-01T00:00:05.000Z',
@@ -472,7 +472,7 @@ describe('k8s-ec2 local', () => {
         });
         interrupt.abort();
       }, 10);
-      return { url: 'http://127.0.0.1:9999', close };
+      return Promise.resolve({ url: 'http://127.0.0.1:9999', close });
     });
 
     const code = await run(['local', '--port', '9999', '--time-scale', '120'], out.io, {
@@ -494,9 +494,7 @@ describe('k8s-ec2 local', () => {
 
   it('says which port is taken when the stack cannot listen, and exits 1', async () => {
     const out = capture();
-    const startLocalStack = async () => {
-      throw Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' });
-    };
+    const startLocalStack = () => Promise.reject(Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' }));
 
     expect(await run(['local'], out.io, { env: {}, startLocalStack })).toBe(1);
     expect(out.stderr).toContain('port 8787 on 127.0.0.1 is already in use');

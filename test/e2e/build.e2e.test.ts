@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { messageText } from '../../local/api/slack-sink';
-import { api, seoulBody, waitWhile } from './helpers';
+import { api, buildIdOf, seoulBody, waitWhile } from './helpers';
 
 /**
  * The product end to end on the embedded cloud: the real API handler, the real workflows/ definitions run
@@ -35,7 +35,8 @@ afterEach(() => stack.cloud!.faults.clear());
 async function build(name: string, headers: Record<string, string> = {}) {
   const created = await api(stack, 'POST', '/builds', seoulBody(name), headers);
   expect(created.status).toBe(202);
-  return { buildId: created.json.buildId as string, final: await waitWhile(stack, created.json.buildId, 'RUNNING') };
+  const buildId = buildIdOf(created);
+  return { buildId, final: await waitWhile(stack, buildId, 'RUNNING') };
 }
 
 async function destroy(buildId: string) {
@@ -134,7 +135,7 @@ describe('a build on the embedded cloud', () => {
 
   it('answers status, list and artifacts over HTTP', async () => {
     const status = await api(stack, 'GET', `/builds/${buildId}`);
-    expect(status.json.steps.map((s: { name: string }) => s.name)).toEqual(
+    expect(status.json?.steps?.map((s) => s.name)).toEqual(
       expect.arrayContaining([
         'Preflight',
         'CreateNetwork',
@@ -146,14 +147,14 @@ describe('a build on the embedded cloud', () => {
         'VerifyBaseline',
       ]),
     );
-    expect(status.json.outputs.nodes).toHaveLength(6);
+    expect(status.json?.outputs?.nodes).toHaveLength(6);
     const list = await api(stack, 'GET', '/builds');
     expect(JSON.stringify(list.json)).toContain(buildId);
     const inventory = await api(stack, 'GET', `/builds/${buildId}/artifacts/inventory.ini`);
     expect(inventory.status).toBe(200);
-    expect(inventory.text).toContain(`apiserver_loadbalancer_domain_name=${status.json.outputs.loadBalancer.dnsName}`);
+    expect(inventory.text).toContain(`apiserver_loadbalancer_domain_name=${status.json?.outputs?.loadBalancer.dnsName}`);
     const kubeadm = await api(stack, 'GET', `/builds/${buildId}/artifacts/kubeadm.yaml`);
-    expect(kubeadm.text).toContain(`controlPlaneEndpoint: ${status.json.outputs.loadBalancer.dnsName}:6443`);
+    expect(kubeadm.text).toContain(`controlPlaneEndpoint: ${status.json?.outputs?.loadBalancer.dnsName}:6443`);
   });
 
   it('destroy leaves nothing tagged with the build id', async () => {
@@ -171,12 +172,12 @@ describe('safety under retries and failures', () => {
     const second = await api(stack, 'POST', '/builds', seoulBody('e2e-idem'), headers);
     expect(first.status).toBe(202);
     expect([200, 202]).toContain(second.status);
-    expect(second.json.buildId).toBe(first.json.buildId);
+    expect(buildIdOf(second)).toBe(buildIdOf(first));
     const conflict = await api(stack, 'POST', '/builds', seoulBody('e2e-idem', { workers: { count: 1 } }), headers);
     expect(conflict.status).toBe(409);
-    const final = await waitWhile(stack, first.json.buildId, 'RUNNING');
+    const final = await waitWhile(stack, buildIdOf(first), 'RUNNING');
     expect(final.status).toBe('SUCCEEDED');
-    expect((await destroy(first.json.buildId)).status).toBe('DESTROYED');
+    expect((await destroy(buildIdOf(first))).status).toBe('DESTROYED');
   });
 
   it('a terminal fault in the load-balancer step rolls back to zero resources', async () => {
@@ -238,21 +239,21 @@ describe('safety under retries and failures', () => {
       seoulBody('e2e-preflight', { keyName: 'no-such-key', workers: { count: 3, instanceTypes: ['m6i.metal'] } }),
     );
     expect(created.status).toBe(202);
-    const final = await waitWhile(stack, created.json.buildId, 'RUNNING');
+    const final = await waitWhile(stack, buildIdOf(created), 'RUNNING');
     expect(final.status).toBe('FAILED');
     const error = JSON.stringify(final.error);
     expect(error).toContain('Preflight');
     expect(error).toContain('keyName');
     expect(error).toContain('m6i.metal');
-    expect(stack.cloud!.resources(created.json.buildId)).toEqual([]);
-    await slackFor(created.json.buildId, 'FAILED');
+    expect(stack.cloud!.resources(buildIdOf(created))).toEqual([]);
+    await slackFor(buildIdOf(created), 'FAILED');
   });
 
   it('bad input gets a 400 naming the field and starts nothing', async () => {
     const before = (await api(stack, 'GET', '/builds')).text;
     const bad = await api(stack, 'POST', '/builds', seoulBody('e2e-bad', { bastion: { allowedSshCidrs: ['0.0.0.0/0'] } }));
     expect(bad.status).toBe(400);
-    expect(bad.json.error).toMatchObject({ code: 'SSH_OPEN_TO_WORLD', field: 'bastion.allowedSshCidrs[0]' });
+    expect(bad.json?.error).toMatchObject({ code: 'SSH_OPEN_TO_WORLD', field: 'bastion.allowedSshCidrs[0]' });
     expect((await api(stack, 'GET', '/builds')).text).toBe(before);
   });
 });

@@ -1,5 +1,5 @@
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import { api, seoulBody, waitWhile } from './helpers';
+import { api, buildIdOf, seoulBody, waitWhile } from './helpers';
 
 /**
  * ELBv2 lagging behind EC2: right after the network and the instances are created, ELBv2 may answer
@@ -42,7 +42,7 @@ it('succeeds when ELBv2 does not see the new network and instances at first, and
   });
   const created = await api(stack, 'POST', '/builds', seoulBody('e2e-lag'));
   expect(created.status).toBe(202);
-  const buildId = created.json.buildId as string;
+  const buildId = buildIdOf(created);
   const built = await waitWhile(stack, buildId, 'RUNNING', 120_000);
   expect(built.status).toBe('SUCCEEDED');
   expect(cloud.faults.list().map((f) => f.fired)).toEqual([1, 1, 1]);

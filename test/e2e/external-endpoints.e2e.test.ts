@@ -2,7 +2,7 @@ import { startCloud, type EmbeddedCloud } from '../../local/cloud';
 import { findLeftovers } from '../../local/leftovers';
 import { messageText } from '../../local/api/slack-sink';
 import { startLocalStack } from '../../local/stack';
-import { api, seoulBody, waitWhile } from './helpers';
+import { api, buildIdOf, seoulBody, waitWhile } from './helpers';
 
 /**
  * The embedded cloud is replaceable: with AWS_ENDPOINT_URL_EC2 / _ELASTIC_LOAD_BALANCING_V2 set (LocalStack,
@@ -40,21 +40,21 @@ it('builds and destroys against endpoints given by the standard variables, with 
     expect(stack.cloud).toBeUndefined();
     expect(stack.endpoints.AWS_ENDPOINT_URL_SERVICE_QUOTAS).toBe(other.url);
     const created = await api(stack, 'POST', '/builds', seoulBody('e2e-external'));
-    const built = await waitWhile(stack, created.json.buildId, 'RUNNING');
+    const buildId = buildIdOf(created);
+    const built = await waitWhile(stack, buildId, 'RUNNING');
     expect(built.status).toBe('SUCCEEDED');
-    const vcpuNote = expect.stringMatching(
-      /^Running On-Demand Standard .* vCPUs quota L-1216C47A not checked: Service Quotas did not answer \(the endpoint answered HTTP 501 InternalFailure\); AWS enforces it at RunInstances$/,
-    );
-    expect(built.outputs.notes).toHaveLength(4);
-    expect(built.outputs.notes).toContainEqual(vcpuNote);
-    const slack = await stack.slack.waitFor((m) => messageText(m).includes(created.json.buildId) && messageText(m).includes('SUCCEEDED'));
+    const vcpuNote =
+      /^Running On-Demand Standard .* vCPUs quota L-1216C47A not checked: Service Quotas did not answer \(the endpoint answered HTTP 501 InternalFailure\); AWS enforces it at RunInstances$/;
+    expect(built.outputs?.notes).toHaveLength(4);
+    expect(built.outputs?.notes).toContainEqual(expect.stringMatching(vcpuNote));
+    const slack = await stack.slack.waitFor((m) => messageText(m).includes(buildId) && messageText(m).includes('SUCCEEDED'));
     expect(messageText(slack)).toContain('quota L-1216C47A not checked');
-    expect(other.resources(created.json.buildId).filter((r) => r.type === 'instance')).toHaveLength(7);
-    expect(await findLeftovers(created.json.buildId, 'e2e-external', 'ap-northeast-2', stack.endpoints)).not.toEqual([]);
-    await api(stack, 'DELETE', `/builds/${created.json.buildId}`);
-    expect((await waitWhile(stack, created.json.buildId, 'DESTROYING')).status).toBe('DESTROYED');
-    expect(await findLeftovers(created.json.buildId, 'e2e-external', 'ap-northeast-2', stack.endpoints)).toEqual([]);
-    expect(other.resources(created.json.buildId)).toEqual([]);
+    expect(other.resources(buildId).filter((r) => r.type === 'instance')).toHaveLength(7);
+    expect(await findLeftovers(buildId, 'e2e-external', 'ap-northeast-2', stack.endpoints)).not.toEqual([]);
+    await api(stack, 'DELETE', `/builds/${buildId}`);
+    expect((await waitWhile(stack, buildId, 'DESTROYING')).status).toBe('DESTROYED');
+    expect(await findLeftovers(buildId, 'e2e-external', 'ap-northeast-2', stack.endpoints)).toEqual([]);
+    expect(other.resources(buildId)).toEqual([]);
   } finally {
     await stack.close();
   }

@@ -1,7 +1,7 @@
 import type { Grant } from '../../infra/iam';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import type { StepFunctionId } from '../../workflows/steps';
-import { api, seoulBody, waitWhile } from './helpers';
+import { api, buildIdOf, seoulBody, waitWhile } from './helpers';
 
 /**
  * IAM end to end: every step runs under its own role whose policy is the permission table the CDK stack
@@ -21,7 +21,8 @@ function withoutPermission(step: StepFunctionId, action: string) {
 async function build(stack: LocalStack, name: string) {
   const created = await api(stack, 'POST', '/builds', seoulBody(name));
   expect(created.status).toBe(202);
-  return { buildId: created.json.buildId as string, final: await waitWhile(stack, created.json.buildId, 'RUNNING') };
+  const buildId = buildIdOf(created);
+  return { buildId, final: await waitWhile(stack, buildId, 'RUNNING') };
 }
 
 describe('with every step under its own role', () => {
@@ -41,7 +42,7 @@ describe('with every step under its own role', () => {
 
     const principals = stack.cloud!.stats().byPrincipal;
     expect(principals[ADMINISTRATOR]).toBeUndefined();
-    const roles = Object.values(stack.roles.credentials).map((c) => c!.principalArn);
+    const roles = Object.values(stack.roles.credentials).map((c) => c.principalArn);
     expect(Object.keys(principals).every((p) => roles.includes(p))).toBe(true);
     expect(Object.keys(principals).length).toBeGreaterThanOrEqual(10);
     expect(stack.cloud!.resources(buildId)).toEqual([]);

@@ -1,7 +1,7 @@
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { EmbeddedCloud } from '../../local/cloud';
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import { api, seoulBody, waitWhile } from './helpers';
+import { api, buildIdOf, seoulBody, waitWhile } from './helpers';
 
 /**
  * A build that fails right after its instances were launched, while EC2 does not list them by tag yet
@@ -33,7 +33,7 @@ it('terminates the instances launched just before a failure although EC2 does no
   cloud.faults.add({ service: 'elbv2', action: 'CreateLoadBalancer', code: 'TooManyLoadBalancers' });
   const created = await api(stack, 'POST', '/builds', seoulBody('e2e-unlisted'));
   expect(created.status).toBe(202);
-  const buildId = created.json.buildId as string;
+  const buildId = buildIdOf(created);
 
   const final = await waitWhile(stack, buildId, 'RUNNING');
   expect(final.status).toBe('ROLLED_BACK');

@@ -1,6 +1,6 @@
 import { QUOTA_CODES } from '../../local/cloud';
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import { api, seoulBody, waitWhile } from './helpers';
+import { api, buildIdOf, seoulBody, waitWhile } from './helpers';
 
 /**
  * The largest build the spec allows (7 control planes, 100 workers, the bastion: 108 instances) on the
@@ -28,12 +28,12 @@ it('builds 7 control planes and 100 workers with throttling on, then tears down 
   });
   const created = await api(stack, 'POST', '/builds', body);
   expect(created.status).toBe(202);
-  const buildId = created.json.buildId as string;
+  const buildId = buildIdOf(created);
 
   const built = await waitWhile(stack, buildId, 'RUNNING', 120_000);
   expect({ status: built.status, error: built.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
-  expect(built.outputs.nodes).toHaveLength(107);
-  expect(new Set(built.outputs.nodes.map((node: { name: string }) => node.name)).size).toBe(107);
+  expect(built.outputs?.nodes).toHaveLength(107);
+  expect(new Set(built.outputs?.nodes.map((node: { name: string }) => node.name)).size).toBe(107);
   const instances = stack.cloud!.resources(buildId).filter((r) => r.type === 'instance');
   expect(instances).toHaveLength(108);
   // Six RunInstances for the nodes (one per role and zone) and one for the bastion, retries aside.

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -13,7 +14,7 @@ describe('handler bundling', () => {
   let outdir: string;
 
   beforeAll(() => {
-    outdir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'k8s-ec2-bundle-'));
+    outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'k8s-ec2-bundle-'));
     const app = new App({ outdir, builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Bundle');
     new HandlerFunction(stack, 'Preflight', {
@@ -44,7 +45,7 @@ describe('handler bundling', () => {
   });
 
   it('keeps error class names, which Step Functions Retry/Catch match on', async () => {
-    const { handler } = require(bundle) as { handler: (event: unknown) => Promise<unknown> };
+    const { handler } = (await import(bundle)) as { handler: (event: unknown) => Promise<unknown> };
     // No build id: the step wrapper rejects the input before touching AWS.
     await expect(handler({ spec: {} })).rejects.toMatchObject({ name: 'InvalidSpec' });
   });

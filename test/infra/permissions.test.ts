@@ -10,12 +10,7 @@ import { policyDocument } from '../../infra/iam';
 import { impliedFor, STEP_PERMISSIONS } from '../../infra/permissions';
 import { STEP_FUNCTIONS, type StepFunctionId } from '../../workflows/steps';
 import cdkJson from '../../cdk.json';
-
-interface Statement {
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-}
+import { ofType, templateResources, type PolicyStatement as Statement } from './template';
 
 const OWNED = 'k8s-ec2:managed-by';
 const SDK_SERVICES: Record<string, string> = {
@@ -62,13 +57,13 @@ async function bundledOperations(handlers: string[]): Promise<Record<string, str
 }
 
 const { stack } = createApp(testAppProps(cdkJson.context, { slackWebhookSecretName: 'k8s-ec2/slack-webhook' }));
-const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties: any }>;
+const resources = templateResources(Template.fromStack(stack));
 
 function statementsOf(fn: HandlerFunction): Statement[] {
   const roleId = stack.getLogicalId(fn.role.node.defaultChild as CfnElement);
-  return Object.values(resources)
-    .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((ref: { Ref: string }) => ref.Ref === roleId))
-    .flatMap((r) => r.Properties.PolicyDocument.Statement as Statement[]);
+  return ofType(resources, 'AWS::IAM::Policy')
+    .filter(([, p]) => p.Roles.some((ref) => ref.Ref === roleId))
+    .flatMap(([, p]) => p.PolicyDocument.Statement);
 }
 const actionsOf = (s: Statement) => [s.Action].flat();
 
@@ -77,9 +72,9 @@ const ACCOUNT = '123456789012';
 function resolveIn(node: unknown): string {
   const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::AccountId': ACCOUNT };
   if (typeof node === 'string') return node.replace(/\$\{(AWS::\w+)\}/g, (_m, name: string) => pseudo[name] ?? `<${name}>`);
-  const o = node as Record<string, any>;
+  const o = node as { 'Fn::Sub'?: unknown; 'Fn::Join'?: [string, unknown[]]; Ref?: string };
   if (o['Fn::Sub']) return resolveIn(o['Fn::Sub']);
-  if (o['Fn::Join']) return (o['Fn::Join'][1] as unknown[]).map(resolveIn).join(o['Fn::Join'][0]);
+  if (o['Fn::Join']) return o['Fn::Join'][1].map(resolveIn).join(o['Fn::Join'][0]);
   if (o.Ref) return pseudo[o.Ref] ?? `<${o.Ref}>`;
   return JSON.stringify(node);
 }

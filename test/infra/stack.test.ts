@@ -8,18 +8,16 @@ import { specJsonSchema } from '../../functions/core/spec';
 import { allStates, buildDefinition, definitionSubstitutionNames, teardownDefinition } from '../../workflows';
 import { STEP_FUNCTIONS } from '../../workflows/steps';
 import cdkJson from '../../cdk.json';
-
-type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+import { ofType, propertiesOf, templateResources, type Resources } from './template';
 
 /** The app as `cdk synth` builds it (cdk.json context), minus esbuild: bundling.test.ts covers that. */
 function synth(context: Record<string, unknown> = {}): { stack: K8sEc2BuilderStack; template: Template; resources: Resources } {
   const { stack } = createApp(testAppProps(cdkJson.context, context));
   const template = Template.fromStack(stack);
-  return { stack, template, resources: template.toJSON().Resources };
+  return { stack, template, resources: templateResources(template) };
 }
 
 const logicalId = (stack: K8sEc2BuilderStack, element: unknown) => stack.getLogicalId(element as CfnElement);
-const ofType = (resources: Resources, type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
 describe('K8sEc2BuilderStack', () => {
   const { stack, template, resources } = synth();
@@ -42,17 +40,18 @@ describe('K8sEc2BuilderStack', () => {
   it.each(Object.keys(machines) as Array<keyof typeof machines>)(
     'substitutes a function ARN for every placeholder of the %s definition',
     (name) => {
-      const props = resources[logicalId(stack, machines[name].stateMachine.node.defaultChild)].Properties;
+      const props = propertiesOf(
+        resources,
+        logicalId(stack, machines[name].stateMachine.node.defaultChild),
+        'AWS::StepFunctions::StateMachine',
+      );
       const wanted = definitionSubstitutionNames(definitions[name]);
       expect(Object.keys(props.DefinitionSubstitutions).sort()).toEqual(wanted);
       for (const substitution of wanted) {
         const step = Object.values(STEP_FUNCTIONS).find((entry) => entry.substitution === substitution);
         expect(step).toBeDefined();
-        const fnId = Object.entries(resources).find(
-          ([, r]) =>
-            r.Type === 'AWS::Lambda::Function' &&
-            r.Properties.Handler === 'index.handler' &&
-            String(r.Properties.Description).endsWith(` ${step!.handler}`),
+        const fnId = ofType(resources, 'AWS::Lambda::Function').find(
+          ([, fn]) => fn.Handler === 'index.handler' && String(fn.Description).endsWith(` ${step!.handler}`),
         )?.[0];
         expect(props.DefinitionSubstitutions[substitution]).toEqual({ 'Fn::GetAtt': [fnId, 'Arn'] });
       }
@@ -64,9 +63,9 @@ describe('K8sEc2BuilderStack', () => {
     (name) => {
       const roleId = logicalId(stack, machines[name].stateMachine.role.node.defaultChild);
       const invoke = ofType(resources, 'AWS::IAM::Policy')
-        .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
-        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
-        .filter((s: { Action: string | string[] }) => [s.Action].flat().some((a) => a.startsWith('lambda:')));
+        .filter(([, p]) => p.Roles.some((r) => r.Ref === roleId))
+        .flatMap(([, p]) => p.PolicyDocument.Statement)
+        .filter((s) => [s.Action].flat().some((a) => a.startsWith('lambda:')));
       expect(invoke).toHaveLength(1);
       expect(invoke[0].Action).toBe('lambda:InvokeFunction');
       const expected = Object.values(machines[name].substitutions).map((fn) => ({
@@ -83,7 +82,7 @@ describe('K8sEc2BuilderStack', () => {
         if (state.Type !== 'Task') continue;
         const substitution = /^\$\{(\w+)\}$/.exec(state.Resource)![1];
         const fn = machines[name].substitutions[substitution];
-        const lambdaTimeout = resources[logicalId(stack, fn.function.node.defaultChild)].Properties.Timeout as number;
+        const lambdaTimeout = propertiesOf(resources, logicalId(stack, fn.function.node.defaultChild), 'AWS::Lambda::Function').Timeout;
         expect({ stateName, exceeds: state.TimeoutSeconds > lambdaTimeout }).toEqual({ stateName, exceeds: true });
       }
     }
@@ -93,30 +92,30 @@ describe('K8sEc2BuilderStack', () => {
     const functions = ofType(resources, 'AWS::Lambda::Function');
     expect(functions).toHaveLength(Object.keys(STEP_FUNCTIONS).length + 2);
     for (const [, fn] of functions) {
-      expect(['nodejs22.x', 'nodejs24.x']).toContain(fn.Properties.Runtime);
-      expect(fn.Properties.Architectures).toEqual(['arm64']);
-      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
-      expect(fn.Properties.Timeout).toBeLessThanOrEqual(60);
-      expect(fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe('k8s-ec2-builder');
-      const logGroup = resources[fn.Properties.LoggingConfig.LogGroup.Ref];
-      expect(logGroup.Properties.RetentionInDays).toBe(cdkJson.context.logRetentionDays);
+      expect(['nodejs22.x', 'nodejs24.x']).toContain(fn.Runtime);
+      expect(fn.Architectures).toEqual(['arm64']);
+      expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Timeout).toBeLessThanOrEqual(60);
+      expect(fn.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe('k8s-ec2-builder');
+      const logGroup = propertiesOf(resources, fn.LoggingConfig.LogGroup.Ref, 'AWS::Logs::LogGroup');
+      expect(logGroup.RetentionInDays).toBe(cdkJson.context.logRetentionDays);
     }
   });
 
   it('puts IAM (SigV4) authorisation on every API method and serves exactly the documented routes', () => {
     const methods = ofType(resources, 'AWS::ApiGateway::Method');
     expect(methods).toHaveLength(ROUTES.length);
-    for (const [, method] of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
+    for (const [, method] of methods) expect(method.AuthorizationType).toBe('AWS_IAM');
     const routes = stack.api.api.methods.map((m) => `${m.httpMethod} ${m.resource.path}`).sort();
     expect(routes).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
   });
 
   it('validates the POST /builds body against a model equal to the build spec schema', () => {
     const post = stack.api.api.methods.find((m) => m.httpMethod === 'POST' && m.resource.path === '/builds')!;
-    const props = resources[logicalId(stack, post.node.defaultChild)].Properties;
-    const validator = resources[props.RequestValidatorId.Ref].Properties;
+    const props = propertiesOf(resources, logicalId(stack, post.node.defaultChild), 'AWS::ApiGateway::Method');
+    const validator = propertiesOf(resources, props.RequestValidatorId.Ref, 'AWS::ApiGateway::RequestValidator');
     expect(validator.ValidateRequestBody).toBe(true);
-    const model = resources[props.RequestModels['application/json'].Ref].Properties;
+    const model = propertiesOf(resources, props.RequestModels['application/json'].Ref, 'AWS::ApiGateway::Model');
     expect(model.ContentType).toBe('application/json');
     expect(model.Schema).toEqual(specJsonSchema());
   });
@@ -140,8 +139,10 @@ describe('K8sEc2BuilderStack', () => {
         }),
       ],
     });
-    const format = resources[ofType(resources, 'AWS::ApiGateway::Stage')[0][0]].Properties.AccessLogSetting.Format as string;
-    expect(() => JSON.parse(format.replace(/\$context\.[\w.]+/g, 'x'))).not.toThrow();
+    const format = ofType(resources, 'AWS::ApiGateway::Stage')[0][1].AccessLogSetting.Format;
+    expect(() => {
+      JSON.parse(format.replace(/\$context\.[\w.]+/g, 'x'));
+    }).not.toThrow();
   });
 
   it('routes final execution status changes of both state machines to the notify function', () => {
@@ -161,22 +162,22 @@ describe('K8sEc2BuilderStack', () => {
   });
 
   it('gives the api function the state machine ARNs and only start/read access to their executions', () => {
-    const apiFn = resources[logicalId(stack, stack.apiFunction.function.node.defaultChild)].Properties;
+    const apiFn = propertiesOf(resources, logicalId(stack, stack.apiFunction.function.node.defaultChild), 'AWS::Lambda::Function');
     expect(apiFn.Environment.Variables).toMatchObject({
       BUILD_STATE_MACHINE_ARN: { Ref: logicalId(stack, machines.build.stateMachine.node.defaultChild) },
       TEARDOWN_STATE_MACHINE_ARN: { Ref: logicalId(stack, machines.teardown.stateMachine.node.defaultChild) },
     });
     const roleId = logicalId(stack, stack.apiFunction.role.node.defaultChild);
     const actions = ofType(resources, 'AWS::IAM::Policy')
-      .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
-      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => [s.Action].flat()))
-      .filter((a: string) => a.startsWith('states:'))
+      .filter(([, p]) => p.Roles.some((r) => r.Ref === roleId))
+      .flatMap(([, p]) => p.PolicyDocument.Statement.flatMap((s) => [s.Action].flat()))
+      .filter((a) => a.startsWith('states:'))
       .sort();
     expect(actions).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory', 'states:ListExecutions', 'states:StartExecution']);
   });
 
   it('without slackWebhookSecretName gives notify no secret and no Secrets Manager access', () => {
-    const notify = resources[logicalId(stack, stack.notifyFunction.function.node.defaultChild)].Properties;
+    const notify = propertiesOf(resources, logicalId(stack, stack.notifyFunction.function.node.defaultChild), 'AWS::Lambda::Function');
     expect(notify.Environment.Variables[SLACK_SECRET_ENV]).toBeUndefined();
     expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('secretsmanager:');
   });
@@ -186,17 +187,15 @@ describe('K8sEc2BuilderStack with a Slack webhook secret', () => {
   const { stack, resources } = synth({ slackWebhookSecretName: 'k8s-ec2/slack-webhook' });
 
   it('passes the secret name (never its value) to notify and lets only notify read it', () => {
-    const notify = resources[logicalId(stack, stack.notifyFunction.function.node.defaultChild)].Properties;
+    const notify = propertiesOf(resources, logicalId(stack, stack.notifyFunction.function.node.defaultChild), 'AWS::Lambda::Function');
     expect(notify.Environment.Variables[SLACK_SECRET_ENV]).toBe('k8s-ec2/slack-webhook');
     const notifyRole = logicalId(stack, stack.notifyFunction.role.node.defaultChild);
     const readers = ofType(resources, 'AWS::IAM::Policy').filter(([, p]) =>
-      JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'),
+      JSON.stringify(p.PolicyDocument).includes('secretsmanager:GetSecretValue'),
     );
     expect(readers).toHaveLength(1);
-    expect(readers[0][1].Properties.Roles).toEqual([{ Ref: notifyRole }]);
-    const statement = readers[0][1].Properties.PolicyDocument.Statement.find((s: { Action: string[] }) =>
-      [s.Action].flat().includes('secretsmanager:GetSecretValue'),
-    );
-    expect(JSON.stringify(statement.Resource)).toContain(':secret:k8s-ec2/slack-webhook-??????');
+    expect(readers[0][1].Roles).toEqual([{ Ref: notifyRole }]);
+    const statement = readers[0][1].PolicyDocument.Statement.find((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
+    expect(JSON.stringify(statement?.Resource)).toContain(':secret:k8s-ec2/slack-webhook-??????');
   });
 });

@@ -20,7 +20,12 @@ import {
  * Promise.withResolvers polyfill the library needs; without it every Task would fail into its Catch.)
  */
 const SCALE = 1000;
-const INPUT = { buildId: 'fin-k8s-dev-20261125-ab12', spec: { name: 'fin-k8s-dev', region: 'ap-northeast-2' } };
+const INPUT = {
+  buildId: 'fin-k8s-dev-20261125-ab12',
+  executionArn: 'arn:aws:states:ap-northeast-2:123456789012:execution:k8s-ec2-build:fin-k8s-dev-20261125-ab12',
+  specVersion: 1,
+  spec: { name: 'fin-k8s-dev', region: 'ap-northeast-2' },
+};
 const RESULT: BuildResult = {
   outputs: { buildId: INPUT.buildId, clusterName: 'fin-k8s-dev' } as BuildResult['outputs'],
   baseline: { checks: [{ id: 'nodes-imdsv2', ok: true, detail: 'all nodes require IMDSv2' }] },
@@ -36,7 +41,8 @@ const PIECES: Record<string, unknown> = {
   VerifyBaseline: RESULT,
 };
 
-type Behaviour = Error | unknown;
+/** What a scripted call does: an Error is thrown, anything else returned. */
+type Behaviour = unknown;
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 /** The two event kinds we read (the library does not export its event types). */
 type Event = { type: string; state?: { name: string; type: string; input: unknown } };
@@ -58,12 +64,11 @@ async function execute(definition: StateMachineDefinition, script: Record<string
   const calls: Record<string, unknown[]> = {};
   const handler =
     (state: string) =>
-    async (input: unknown): Promise<unknown> => {
+    (input: unknown): Promise<unknown> => {
       (calls[state] ??= []).push(input);
       const plan = script[state] ?? [PIECES[state] ?? { step: state, deleted: [] }];
       const next = plan[Math.min(calls[state].length, plan.length) - 1];
-      if (next instanceof Error) throw next;
-      return next;
+      return next instanceof Error ? Promise.reject(next) : Promise.resolve(next);
     };
   const names = Object.keys(PIECES).concat(
     ['DeleteLoadBalancer', 'TerminateInstances', 'DeleteNetwork'].flatMap((n) => [n, `Rollback${n}`]),
@@ -206,8 +211,10 @@ describe('the build machine, executed', () => {
   });
 
   it('goes on when a piece says nothing about completeness: only an explicit complete: false loops, so no loop can spin forever', async () => {
-    const { complete: _n, ...network } = PIECES.CreateNetwork as { complete: boolean };
-    const { complete: _b, ...bastion } = PIECES.LaunchBastion as { complete: boolean };
+    const withoutComplete = (piece: unknown) =>
+      Object.fromEntries(Object.entries(piece as Record<string, unknown>).filter(([key]) => key !== 'complete'));
+    const network = withoutComplete(PIECES.CreateNetwork);
+    const bastion = withoutComplete(PIECES.LaunchBastion);
     const run = await execute(buildDefinition(), { CreateNetwork: [network], LaunchBastion: [bastion] });
     expect(run.output).toEqual(RESULT);
     expect([run.calls.CreateNetwork, run.calls.LaunchBastion].map((calls) => calls.length)).toEqual([1, 1]);

@@ -93,7 +93,7 @@ export class Args {
         Object.keys(t)
           .filter((k) => !exclude.includes(k))
           .sort()
-          .map((k) => [k, typeof t[k] === 'object' ? strip(t[k] as Tree) : t[k]]),
+          .map((k) => [k, typeof t[k] === 'object' ? strip(t[k]) : t[k]]),
       );
     return JSON.stringify(strip(this.tree));
   }

@@ -4,7 +4,6 @@
  * GetEbsEncryptionByDefault and GetEbsDefaultKmsKeyId; applied to the volumes RunInstances creates.
  */
 import { Actions } from './args';
-import type { Ec2Store } from './store';
 
 export interface EbsDefaults {
   /**
@@ -16,13 +15,23 @@ export interface EbsDefaults {
   ebsDefaultKmsKeyId?: string;
 }
 
+/**
+ * What these functions read of the EC2 store (store.ts's Ec2Store has it), declared here so that this module
+ * stays below the store, which holds an EbsDefaults.
+ */
+export interface EbsAccount {
+  readonly ebsDefaults: EbsDefaults;
+  readonly region: string;
+  readonly accountId: string;
+}
+
 /** What GetEbsDefaultKmsKeyId answers while no customer managed key is set (https://docs.aws.amazon.com/cli/latest/reference/ec2/get-ebs-default-kms-key-id.html). */
 export const AWS_MANAGED_EBS_KEY = 'alias/aws/ebs';
 
 /** The key id of the account's AWS managed `aws/ebs` key: fixed, as AWS creates it once per account and Region. */
 const AWS_MANAGED_EBS_KEY_ID = '0e5d7a3c-ebs0-4aws-8man-aged00000001';
 
-export function ebsDefaultActions(s: Ec2Store): Actions {
+export function ebsDefaultActions(s: EbsAccount): Actions {
   return {
     // Wire names as in the SDK's output shapes: `ebsEncryptionByDefault`, `kmsKeyId`.
     // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetEbsEncryptionByDefault.html
@@ -41,7 +50,7 @@ export function ebsDefaultActions(s: Ec2Store): Actions {
  * the account's aws/ebs key, a bare key id a key ARN; an alias we cannot resolve without KMS stays an alias ARN.
  */
 export function volumeEncryption(
-  s: Ec2Store,
+  s: EbsAccount,
   asked: { encrypted?: boolean; kmsKeyId?: string },
 ): { encrypted: boolean; kmsKeyId?: string } {
   const encrypted = asked.encrypted === true || s.ebsDefaults.ebsEncryptionByDefault === true;

@@ -49,7 +49,7 @@ export class CloudIam {
       reads.push({
         action: ELB_SERVICE_LINKED_ROLE_ACTION,
         resource: resolvePattern(ELB_SERVICE_LINKED_ROLE, this.partition, this.accountId),
-        context: { 'iam:AWSServiceName': ELB_SERVICE_NAME } as Record<string, string>,
+        context: { 'iam:AWSServiceName': ELB_SERVICE_NAME },
       });
     }
     return reads;

@@ -151,7 +151,7 @@ describe('dependency rules', () => {
     ],
     ['InvalidSubnet.Conflict', (vpcId: string) => new E.CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.1.0/25' })],
     ['InvalidSubnet.Range', (vpcId: string) => new E.CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.9.0.0/24' })],
-    ['MissingParameter', (vpcId: string) => new E.CreateSubnetCommand({ VpcId: vpcId } as E.CreateSubnetCommandInput)],
+    ['MissingParameter', (vpcId: string) => new E.CreateSubnetCommand({ VpcId: vpcId })],
   ])('answers %s for a conflicting create', async (code, command) => {
     const { vpcId } = await network(h.ec2);
     const err = await rejection(h.ec2.send(command(vpcId) as never));

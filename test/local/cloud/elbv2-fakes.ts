@@ -85,18 +85,109 @@ export class FakeEc2 implements Ec2View {
   }
 }
 
+/** The wire shapes `handle` returns (ELBv2 wire names = SDK names), as far as these tests read them. */
+export interface LoadBalancerWire {
+  LoadBalancerArn: string;
+  DNSName: string;
+  CanonicalHostedZoneId: string;
+  CreatedTime: string;
+  LoadBalancerName: string;
+  Scheme: string;
+  VpcId: string;
+  State: { Code: string };
+  Type: string;
+  AvailabilityZones: Array<{ ZoneName: string; SubnetId: string; LoadBalancerAddresses: Array<{ PrivateIPv4Address: string }> }>;
+  SecurityGroups?: string[];
+  IpAddressType: string;
+}
+
+export interface TargetGroupWire {
+  TargetGroupArn: string;
+  TargetGroupName: string;
+  Protocol: string;
+  Port: number;
+  VpcId: string;
+  HealthCheckProtocol: string;
+  HealthCheckPort: string;
+  HealthCheckEnabled: boolean;
+  HealthCheckIntervalSeconds: number;
+  HealthCheckTimeoutSeconds: number;
+  HealthyThresholdCount: number;
+  UnhealthyThresholdCount: number;
+  HealthCheckPath?: string;
+  Matcher?: { HttpCode: string };
+  LoadBalancerArns: string[];
+  TargetType: string;
+  IpAddressType: string;
+}
+
+export interface ListenerWire {
+  ListenerArn: string;
+  LoadBalancerArn: string;
+  Port: number;
+  Protocol: string;
+  DefaultActions: Array<{
+    Type: string;
+    TargetGroupArn: string;
+    ForwardConfig: { TargetGroups: Array<{ TargetGroupArn: string; Weight: number }>; TargetGroupStickinessConfig: { Enabled: boolean } };
+  }>;
+}
+
+export interface TargetHealthDescriptionWire {
+  Target: { Id: string; Port: number };
+  HealthCheckPort: string;
+  TargetHealth: { State: string; Reason?: string; Description?: string };
+}
+
+interface KeyValue {
+  Key: string;
+  Value: string;
+}
+
+type Empty = Record<string, never>;
+type Paged<T> = T & { NextMarker?: string };
+
+export interface Elbv2Responses {
+  CreateLoadBalancer: { LoadBalancers: LoadBalancerWire[] };
+  DescribeLoadBalancers: Paged<{ LoadBalancers: LoadBalancerWire[] }>;
+  DeleteLoadBalancer: Empty;
+  SetSecurityGroups: { SecurityGroupIds: string[]; EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: string };
+  DescribeLoadBalancerAttributes: { Attributes: KeyValue[] };
+  ModifyLoadBalancerAttributes: { Attributes: KeyValue[] };
+  CreateTargetGroup: { TargetGroups: TargetGroupWire[] };
+  DescribeTargetGroups: Paged<{ TargetGroups: TargetGroupWire[] }>;
+  DeleteTargetGroup: Empty;
+  DescribeTargetGroupAttributes: { Attributes: KeyValue[] };
+  ModifyTargetGroupAttributes: { Attributes: KeyValue[] };
+  CreateListener: { Listeners: ListenerWire[] };
+  DescribeListeners: Paged<{ Listeners: ListenerWire[] }>;
+  DeleteListener: Empty;
+  RegisterTargets: Empty;
+  DeregisterTargets: Empty;
+  DescribeTargetHealth: { TargetHealthDescriptions: TargetHealthDescriptionWire[] };
+  AddTags: Empty;
+  RemoveTags: Empty;
+  DescribeTags: { TagDescriptions: Array<{ ResourceArn: string; Tags: KeyValue[] }> };
+  DescribeAccountLimits: Paged<{ Limits: Array<{ Name: string; Max: string }> }>;
+}
+
+/** The response type of `action`; actions the module does not know (tests of InvalidAction) give `unknown`. */
+export type Elbv2Response<A extends string> = A extends keyof Elbv2Responses ? Elbv2Responses[A] : unknown;
+
 export interface Harness {
   clock: FakeClock;
   ec2: FakeEc2;
   elb: ServiceModule;
-  call(action: string, params?: QueryParams): any;
+  call<A extends string>(action: A, params?: QueryParams): Elbv2Response<A>;
 }
 
 export function harness(): Harness {
   const clock = new FakeClock();
   const ec2 = new FakeEc2();
   const elb = createElbv2Service({ clock, latency: DEFAULT_LATENCY, ec2, region: 'ap-northeast-2', accountId: '123456789012' });
-  return { clock, ec2, elb, call: (action, params = {}) => elb.handle(action, params) };
+  // `handle` is typed `unknown` for every service; the tests' expectations check the shape named here.
+  const call = <A extends string>(action: A, params: QueryParams = {}): Elbv2Response<A> => elb.handle(action, params) as Elbv2Response<A>;
+  return { clock, ec2, elb, call };
 }
 
 /** Runs `fn` and returns the CloudError code it threw (fails the test if it did not throw). */
@@ -120,6 +211,11 @@ export const NLB_PARAMS: QueryParams = {
   'Tags.member.1.Key': 'k8s-ec2:build-id',
   'Tags.member.1.Value': 'b-123',
 };
+
+/** `params` without `keys` (a request that leaves those parameters out). */
+export function without(params: QueryParams, ...keys: string[]): QueryParams {
+  return Object.fromEntries(Object.entries(params).filter(([k]) => !keys.includes(k)));
+}
 
 export function tgParams(name: string, port: number, extra: QueryParams = {}): QueryParams {
   return { Name: name, Protocol: 'TCP', Port: String(port), VpcId: 'vpc-1', TargetType: 'instance', ...extra };

@@ -6,7 +6,7 @@
  */
 import * as E from '@aws-sdk/client-ec2';
 import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
-import { awsErrorCode, NotYetVisible, translateAwsError } from '../../../functions/core/errors';
+import { codeOf, NotYetVisible, translateAwsError } from '../../../functions/core/errors';
 import { DEFAULT_LATENCY } from '../../../local/cloud';
 import { network, runInput } from './fixtures';
 import { Harness, rejection, startHarness, stopHarness } from './helpers';
@@ -34,7 +34,7 @@ const createNlb = (subnetId: string, groupId: string) =>
   );
 
 /** The AWS code as the product reads it, and the class the product gives it. */
-const asProductSeesIt = (err: unknown) => [awsErrorCode(err), (translateAwsError(err, 'op') as Error).constructor];
+const asProductSeesIt = (err: unknown) => [codeOf(err), (translateAwsError(err, 'op') as Error).constructor];
 
 it('is on by default, a few seconds long', () => {
   expect(DEFAULT_LATENCY.elbv2SeesNewEc2ResourcesAfter).toBeGreaterThan(0);
@@ -83,7 +83,7 @@ it('refuses a just-launched instance with InvalidTarget even once EC2 reports it
   const err = await rejection(register());
   expect([err.name, err.$metadata.httpStatusCode]).toEqual(['InvalidTargetException', 400]);
   expect(err.message).toContain('not valid instances');
-  expect(awsErrorCode(err)).toBe('InvalidTarget'); // NotYetVisible only where the product rules out its other causes (targets.ts)
+  expect(codeOf(err)).toBe('InvalidTarget'); // NotYetVisible only where the product rules out its other causes (targets.ts)
   expect(err.message).toContain(instanceId);
   h.cloud.clock.advance(1);
   await register();

@@ -58,7 +58,7 @@ describe('elbv2 target groups', () => {
     h.call('CreateTargetGroup', tgParams('http', 30080));
     h.call('CreateListener', listenerParams(lbArn, 6443, api));
     const byLb = h.call('DescribeTargetGroups', { LoadBalancerArn: lbArn }).TargetGroups;
-    expect(byLb.map((t: any) => t.TargetGroupName)).toEqual(['api']);
+    expect(byLb.map((t) => t.TargetGroupName)).toEqual(['api']);
     expect(byLb[0].LoadBalancerArns).toEqual([lbArn]);
     expect(h.call('DescribeTargetGroups', { 'Names.member.1': 'http' }).TargetGroups).toHaveLength(1);
     expect(codeOf(() => h.call('DescribeTargetGroups', { 'Names.member.1': 'nope' }))).toBe('TargetGroupNotFound');
@@ -72,7 +72,7 @@ describe('elbv2 target groups', () => {
     const h = harness();
     const arn = h.call('CreateTargetGroup', tgParams('api', 6443)).TargetGroups[0].TargetGroupArn;
     const attrs = () =>
-      Object.fromEntries(h.call('DescribeTargetGroupAttributes', { TargetGroupArn: arn }).Attributes.map((a: any) => [a.Key, a.Value]));
+      Object.fromEntries(h.call('DescribeTargetGroupAttributes', { TargetGroupArn: arn }).Attributes.map((a) => [a.Key, a.Value]));
     expect(attrs()).toMatchObject({
       'preserve_client_ip.enabled': 'true',
       'deregistration_delay.timeout_seconds': '300',
@@ -198,7 +198,7 @@ describe('elbv2 listeners', () => {
     const { h, lbArn, api, http } = setup();
     const a = h.call('CreateListener', listenerParams(lbArn, 6443, api)).Listeners[0].ListenerArn;
     h.call('CreateListener', listenerParams(lbArn, 80, http));
-    expect(h.call('DescribeListeners', { LoadBalancerArn: lbArn }).Listeners.map((l: any) => l.Port)).toEqual([6443, 80]);
+    expect(h.call('DescribeListeners', { LoadBalancerArn: lbArn }).Listeners.map((l) => l.Port)).toEqual([6443, 80]);
     const page = h.call('DescribeListeners', { LoadBalancerArn: lbArn, PageSize: '1' });
     expect(page.Listeners).toHaveLength(1);
     expect(page.NextMarker).toBeDefined();

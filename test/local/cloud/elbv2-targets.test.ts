@@ -1,11 +1,11 @@
-import { codeOf, harness, listenerParams, NLB_PARAMS, tgParams } from './elbv2-fakes';
+import { codeOf, harness, listenerParams, NLB_PARAMS, tgParams, without } from './elbv2-fakes';
 
 function setup() {
   const h = harness();
   const lbArn = h.call('CreateLoadBalancer', NLB_PARAMS).LoadBalancers[0].LoadBalancerArn;
   const tgArn = h.call('CreateTargetGroup', tgParams('api', 6443)).TargetGroups[0].TargetGroupArn;
   const health = (extra: Record<string, string> = {}) =>
-    h.call('DescribeTargetHealth', { TargetGroupArn: tgArn, ...extra }).TargetHealthDescriptions as any[];
+    h.call('DescribeTargetHealth', { TargetGroupArn: tgArn, ...extra }).TargetHealthDescriptions;
   const states = () => Object.fromEntries(health().map((d) => [d.Target.Id, d.TargetHealth.State]));
   const register = (...ids: string[]) =>
     h.call('RegisterTargets', {
@@ -96,14 +96,14 @@ describe('elbv2 targets and target health', () => {
 
   it('reports a target in an AZ the NLB does not serve as unused', () => {
     const h = harness();
-    const { 'SubnetMappings.member.3.SubnetId': _c, ...twoZones } = NLB_PARAMS;
+    const twoZones = without(NLB_PARAMS, 'SubnetMappings.member.3.SubnetId');
     const lbArn = h.call('CreateLoadBalancer', twoZones).LoadBalancers[0].LoadBalancerArn;
     const tgArn = h.call('CreateTargetGroup', tgParams('api', 6443)).TargetGroups[0].TargetGroupArn;
     h.call('RegisterTargets', { TargetGroupArn: tgArn, 'Targets.member.1.Id': 'i-cpa', 'Targets.member.2.Id': 'i-cpc' });
     h.call('CreateListener', listenerParams(lbArn, 6443, tgArn));
     h.clock.advance(400);
     const byId = Object.fromEntries(
-      h.call('DescribeTargetHealth', { TargetGroupArn: tgArn }).TargetHealthDescriptions.map((d: any) => [d.Target.Id, d.TargetHealth]),
+      h.call('DescribeTargetHealth', { TargetGroupArn: tgArn }).TargetHealthDescriptions.map((d) => [d.Target.Id, d.TargetHealth]),
     );
     expect(byId['i-cpa']).toEqual({ State: 'healthy' });
     expect(byId['i-cpc']).toMatchObject({ State: 'unused', Reason: 'Target.NotInUse' });

@@ -10,7 +10,7 @@ import { harness, Harness } from './elbv2-fakes';
 
 function sdkFor(h: Harness): elb.ElasticLoadBalancingV2Client {
   const requestHandler = {
-    handle: async (req: { body: string }) => {
+    handle: (req: { body: string }) => {
       const { Action, Version, ...params } = Object.fromEntries(new URLSearchParams(req.body));
       let out;
       try {
@@ -19,7 +19,9 @@ function sdkFor(h: Harness): elb.ElasticLoadBalancingV2Client {
         if (!(err instanceof CloudError)) throw err;
         out = renderError('query', Version, err, 'req-1');
       }
-      return { response: { statusCode: out.status, headers: { 'content-type': out.contentType }, body: Buffer.from(out.body) } };
+      return Promise.resolve({
+        response: { statusCode: out.status, headers: { 'content-type': out.contentType }, body: Buffer.from(out.body) },
+      });
     },
   };
   return new elb.ElasticLoadBalancingV2Client({
@@ -49,7 +51,8 @@ describe('elbv2 through the real SDK serialisers (in process)', () => {
     expect(lb.State?.Code).toBe('provisioning');
     expect(lb.SecurityGroups).toEqual(['sg-nlb']);
     expect(lb.AvailabilityZones?.map((z) => z.SubnetId)).toEqual(['subnet-a', 'subnet-b', 'subnet-c']);
-    expect(lb.CreatedTime).toBeDefined();
+    // The SDK parses the wire timestamp: the creation instant on the harness's clock.
+    expect(lb.CreatedTime).toEqual(new Date(h.clock.now()));
     await c.send(
       new elb.ModifyLoadBalancerAttributesCommand({
         LoadBalancerArn: lb.LoadBalancerArn,

@@ -9,7 +9,7 @@ import * as E from '@aws-sdk/client-ec2';
 import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describeStatusChecks } from '../../../functions/resources/instance-status';
 import { MANAGED_BY, TAG } from '../../../functions/core/tags';
-import { ownedArns } from '../../../functions/resources/load-balancer';
+import { ownedArns } from '../../../functions/resources/elb-owned';
 import { QUOTA_CODES } from '../../../local/cloud';
 import { network, runInput } from './fixtures';
 import { Harness, rejection, startHarness, stopHarness } from './helpers';

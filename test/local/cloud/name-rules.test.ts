@@ -9,7 +9,8 @@ import * as E from '@aws-sdk/client-ec2';
 import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
 import { InvalidSpec } from '../../../functions/core/errors';
 import { plan } from '../../../functions/core/plan';
-import { parseSpecShape, validateSpec } from '../../../functions/core/spec';
+import { parseSpecShape } from '../../../functions/core/spec';
+import { validateSpec } from '../../../functions/core/spec-validation';
 import { ensureSecurityGroups } from '../../../functions/resources/security-groups';
 import { seoulSpecInput } from '../../fixtures/build';
 import { Harness, rejection, startHarness, stopHarness } from './helpers';
@@ -41,7 +42,8 @@ describe('security group names', () => {
     ['sg- inside the name', 'my-sg-1'],
     ['255 characters', 'x'.repeat(255)],
   ])('accepts %s', async (_what, name) => {
-    await expect(createGroup(name)).resolves.toMatchObject({ GroupId: expect.stringMatching(/^sg-/) });
+    const { GroupId } = await createGroup(name);
+    expect(GroupId).toMatch(/^sg-/);
   });
 });
 

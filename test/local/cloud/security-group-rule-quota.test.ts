@@ -7,7 +7,8 @@
 import * as E from '@aws-sdk/client-ec2';
 import { QuotaExceeded } from '../../../functions/core/errors';
 import { plan, type Plan } from '../../../functions/core/plan';
-import { parseSpecShape, validateSpec, type BuildSpecInput } from '../../../functions/core/spec';
+import { parseSpecShape, type BuildSpecInput } from '../../../functions/core/spec';
+import { validateSpec } from '../../../functions/core/spec-validation';
 import { plannedRuleCounts, SPEC_LIMIT_CODES } from '../../../functions/core/spec-limits';
 import { ensureSecurityGroups, SECURITY_GROUP_KEYS } from '../../../functions/resources/security-groups';
 import { seoulSpecInput } from '../../fixtures/build';
@@ -128,7 +129,9 @@ describe('the plan’s rule count and the rules the cloud creates', () => {
     expect(validateSpec(input).ok).toBe(true);
     const p = planOf(input);
     const ids = await ensureSecurityGroups(h, p, await newVpc());
-    const created = Object.fromEntries(await Promise.all(SECURITY_GROUP_KEYS.map(async (key) => [key, await ruleCounts(ids[key])])));
+    const created = Object.fromEntries(
+      await Promise.all(SECURITY_GROUP_KEYS.map(async (key) => [key, await ruleCounts(ids[key])] as const)),
+    );
     expect(created).toEqual(plannedRuleCounts(p.securityGroups));
   });
 

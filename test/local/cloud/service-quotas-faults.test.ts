@@ -16,7 +16,8 @@ it('answers GetServiceQuota with the injected AWS JSON error', async () => {
   h.cloud.faults.add({ service: 'servicequotas', action: 'GetServiceQuota', code: 'AccessDeniedException' });
   const error = await rejection(vcpuQuota());
   expect([error.name, error.$metadata.httpStatusCode]).toEqual(['AccessDeniedException', 400]);
-  await expect(h.ec2.send(new DescribeVpcsCommand({}))).resolves.toBeDefined();
+  // EC2 is not affected by a Service Quotas rule.
+  await expect(h.ec2.send(new DescribeVpcsCommand({}))).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
 });
 
 it('leaves Service Quotas alone for rules that do not name it', async () => {

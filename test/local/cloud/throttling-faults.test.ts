@@ -89,7 +89,8 @@ describe('fault injection', () => {
     expect(first.name).toBe('InsufficientInstanceCapacity');
     expect(first.$metadata.httpStatusCode).toBe(500);
     await rejection(h.ec2Once.send(new E.RunInstancesCommand(runInput(subnetId, groupId))));
-    await expect(h.ec2Once.send(new E.RunInstancesCommand(runInput(subnetId, groupId)))).resolves.toBeDefined();
+    const third = await h.ec2Once.send(new E.RunInstancesCommand(runInput(subnetId, groupId)));
+    expect(third.Instances?.map((i) => i.SubnetId)).toEqual([subnetId]);
     expect(h.cloud.faults.list()[0].fired).toBe(2);
   });
 
@@ -103,7 +104,8 @@ describe('fault injection', () => {
       az: 'ap-northeast-2b',
       message: 'We currently do not have sufficient capacity',
     });
-    await expect(h.ec2Once.send(new E.RunInstancesCommand(runInput(a.subnetId, a.groupId)))).resolves.toBeDefined();
+    const inA = await h.ec2Once.send(new E.RunInstancesCommand(runInput(a.subnetId, a.groupId)));
+    expect(inA.Instances?.map((i) => i.Placement?.AvailabilityZone)).toEqual(['ap-northeast-2a']);
     const err = await rejection(h.ec2Once.send(new E.RunInstancesCommand(runInput(b.subnetId, b.groupId))));
     expect(err.message).toContain('sufficient capacity');
     const viaPlacement = await rejection(
@@ -143,7 +145,8 @@ describe('fault injection', () => {
     const err = await rejection(elbv2.send(new DescribeLoadBalancersCommand({})));
     elbv2.destroy();
     expect([err.name, err.message, err.$metadata.httpStatusCode]).toEqual(['Throttling', 'Rate exceeded', 400]);
-    await expect(h.ec2Once.send(new E.DescribeVpcsCommand({}))).resolves.toBeDefined(); // EC2 untouched
+    // EC2 untouched.
+    await expect(h.ec2Once.send(new E.DescribeVpcsCommand({}))).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
   });
 
   it('takes rules over the control interface', async () => {
@@ -165,6 +168,8 @@ describe('fault injection', () => {
     });
     expect(bad.status).toBe(400);
     expect((await fetch(`${h.cloud.url}/_cloud/faults`, { method: 'DELETE' })).status).toBe(204);
-    await expect(h.ec2Once.send(new E.CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).resolves.toBeDefined();
+    await expect(h.ec2Once.send(new E.CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).resolves.toMatchObject({
+      Vpc: { CidrBlock: '10.0.0.0/16' },
+    });
   });
 });

@@ -41,7 +41,7 @@ const handlers =
   (name: string): LocalHandler =>
   async () => {
     attempts[name] = (attempts[name] ?? 0) + 1;
-    return (fakes[name] ?? (async () => ({})))(attempts[name]);
+    return (fakes[name] ?? (() => Promise.resolve({})))(attempts[name]);
   };
 
 function failure(name: string, message: string): Error {
@@ -184,10 +184,8 @@ describe('GetExecutionHistory inside a Parallel', () => {
 
 describe('GetExecutionHistory of the real build definition', () => {
   it('credits a caught branch failure and every Lambda event to its own state through a rollback', async () => {
-    fakes['launch-nodes'] = async () => {
-      throw failure('InsufficientCapacity', 'no m6i.large in ap-northeast-2c');
-    };
-    fakes['verify-baseline'] = async () => ({});
+    fakes['launch-nodes'] = () => Promise.reject(failure('InsufficientCapacity', 'no m6i.large in ap-northeast-2c'));
+    fakes['verify-baseline'] = () => Promise.resolve({});
     const arn = sfn.createStateMachine('k8s-ec2-build', scaleDefinitionTime(buildDefinition(), 1000));
     const { executionArn } = await client.send(
       new StartExecutionCommand({ stateMachineArn: arn, name: 'b-3', input: '{"buildId":"b-3"}' }),

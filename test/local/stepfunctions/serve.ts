@@ -39,7 +39,7 @@ export async function serveStepFunctions(sfn: LocalStepFunctions) {
 export function gates() {
   const pending: Array<() => void> = [];
   return {
-    gate() {
+    gate: () => {
       let open!: () => void;
       const opened = new Promise<void>((resolve) => {
         open = resolve;
@@ -47,7 +47,7 @@ export function gates() {
       pending.push(open);
       return { open, opened };
     },
-    openAll() {
+    openAll: () => {
       pending.splice(0).forEach((open) => open());
     },
   };

@@ -1,7 +1,8 @@
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
+import { requestHash } from '../../../functions/api/builds-write';
 import { idempotentBuildId } from '../../../functions/api/ids';
-import { seoulSpecInput } from '../../fixtures/build';
+import { seoulSpec, seoulSpecInput } from '../../fixtures/build';
 import { BUILD_MACHINE, buildArn, call, postBuild, sdkError } from './api-fixtures';
 
 const sfn = mockClient(SFNClient);
@@ -9,8 +10,10 @@ const BUILD_ID = 'fin-k8s-dev-20261125-101530-iiii';
 
 beforeEach(() => {
   sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => ({ executionArn: buildArn(input.name), startDate: new Date() }));
-  sfn.on(ListExecutionsCommand).resolves({ executions: [] });
 });
+
+/** No route answers a POST by listing executions (an account may hold any number). */
+afterEach(() => expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(0));
 
 afterEach(() => sfn.reset());
 
@@ -37,15 +40,33 @@ describe('POST /builds', () => {
     expect(start.args[0].input).toEqual({
       stateMachineArn: BUILD_MACHINE,
       name: BUILD_ID,
-      input: JSON.stringify({ buildId: BUILD_ID, spec }),
+      input: JSON.stringify({
+        buildId: BUILD_ID,
+        executionArn: buildArn(BUILD_ID),
+        specVersion: 1,
+        spec: seoulSpec(),
+        requestHash: requestHash(spec),
+      }),
     });
   });
 
-  it('keeps the spec as sent: defaults are not filled in the execution input', async () => {
+  it('stores the spec normalised: every default filled in, with its version, so the steps read it as it is', async () => {
     const minimal = { name: 'dev', bastion: { allowedSshCidrs: ['203.0.113.0/24'] } };
     await call(postBuild(minimal));
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.input ?? '{}');
-    expect(input.spec).toEqual(minimal);
+    expect(input.specVersion).toBe(1);
+    expect(input.spec).toMatchObject({
+      name: 'dev',
+      region: 'ap-northeast-2',
+      vpcCidr: '10.0.0.0/16',
+      availabilityZones: ['ap-northeast-2a', 'ap-northeast-2b', 'ap-northeast-2c'],
+      keyName: 'dev-key',
+      controlPlane: { count: 3, instanceTypes: ['m6i.large'] },
+      workers: { count: 3, instanceTypes: ['m6i.xlarge', 'm5.xlarge'] },
+      bastion: { instanceType: 't3.micro', allowedSshCidrs: ['203.0.113.0/24'], allowSshFromAnywhere: false },
+      loadBalancer: { crossZone: true, preserveClientIp: false },
+      kubernetes: { version: 'v1.30.4' },
+    });
     expect(input.buildId).toMatch(/^dev-20261125-101530-[a-z0-9]{4}$/);
   });
 
@@ -125,7 +146,7 @@ describe('POST /builds with an Idempotency-Key', () => {
       name: ID,
       status: 'SUCCEEDED',
       startDate: new Date(),
-      input: JSON.stringify({ buildId: ID, spec: reordered }),
+      input: JSON.stringify({ buildId: ID, specVersion: 1, spec: seoulSpec(), requestHash: requestHash(reordered) }),
     });
     const answer = await call(withKey(seoulSpecInput()));
     expect(answer.statusCode).toBe(200);
@@ -141,27 +162,37 @@ describe('POST /builds with an Idempotency-Key', () => {
       name: ID,
       status: 'RUNNING',
       startDate: new Date(),
-      input: JSON.stringify({ buildId: ID, spec: seoulSpecInput({ workers: { count: 6 } }) }),
+      input: JSON.stringify({
+        buildId: ID,
+        specVersion: 1,
+        spec: seoulSpec(),
+        requestHash: requestHash(seoulSpecInput({ workers: { count: 6 } })),
+      }),
     });
     const answer = await call(withKey(seoulSpecInput()));
     expect(answer.statusCode).toBe(409);
     expect(answer.body.error).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', field: 'Idempotency-Key' });
   });
 
-  it('answers 409 when the key was used for a build of another cluster name, starting nothing', async () => {
-    const other = idempotentBuildId('other-cluster', KEY);
-    sfn
-      .on(ListExecutionsCommand)
-      .resolves({
-        executions: [
-          { executionArn: buildArn(other), stateMachineArn: BUILD_MACHINE, name: other, status: 'SUCCEEDED', startDate: new Date() },
-        ],
-      });
-    const answer = await call(withKey(seoulSpecInput()));
-    expect(answer.statusCode).toBe(409);
-    expect(answer.body.error).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', field: 'Idempotency-Key' });
-    expect(answer.body.error.message).toContain(other);
-    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  it('answers a repeat of a build started before request hashes were stored by comparing the spec as sent', async () => {
+    sfn.on(StartExecutionCommand).rejects(sdkError('ExecutionAlreadyExists'));
+    sfn.on(DescribeExecutionCommand).resolves({
+      executionArn: buildArn(ID),
+      stateMachineArn: BUILD_MACHINE,
+      name: ID,
+      status: 'SUCCEEDED',
+      startDate: new Date(),
+      input: JSON.stringify({ buildId: ID, spec: seoulSpecInput() }),
+    });
+    expect((await call(withKey(seoulSpecInput()))).statusCode).toBe(200);
+    expect((await call(withKey(seoulSpecInput({ workers: { count: 6 } })))).statusCode).toBe(409);
+  });
+
+  it('scopes a key to the cluster name: the same key under another name is another build id (docs/design.md "2.7 Idempotency-Key")', async () => {
+    await call(withKey(seoulSpecInput()));
+    await call(withKey(seoulSpecInput({ name: 'other-cluster' })));
+    const names = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
+    expect(names).toEqual([ID, idempotentBuildId('other-cluster', KEY)]);
   });
 
   it.each([

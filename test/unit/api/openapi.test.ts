@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ROUTES } from '../../../functions/api/router';
-import { BUILD_STATUSES } from '../../../functions/api/status';
+import { BUILD_STATUSES } from '../../../functions/core/execution-status';
 import { ARTIFACT_NAMES } from '../../../functions/core/artifacts';
 import { specJsonSchema } from '../../../functions/core/spec';
 

@@ -164,25 +164,21 @@ describe('GET /builds/{id}', () => {
     const notes = [
       'EC2-VPC Elastic IPs quota L-0263D0A3 not checked: Service Quotas did not answer (the endpoint answered AccessDeniedException); AWS enforces it at AllocateAddress',
     ];
-    sfn
-      .on(DescribeExecutionCommand)
-      .resolves(
-        execution('SUCCEEDED', {
-          stopDate: at(400),
-          output: JSON.stringify({ outputs: { ...seoulOutputs(), notes }, baseline: { checks: [] } }),
-        }),
-      );
+    sfn.on(DescribeExecutionCommand).rejects(sdkError('ExecutionDoesNotExist'));
+    sfn.on(DescribeExecutionCommand, { executionArn: buildArn(ID) }).resolves(
+      execution('SUCCEEDED', {
+        stopDate: at(400),
+        output: JSON.stringify({ outputs: { ...seoulOutputs(), notes }, baseline: { checks: [] } }),
+      }),
+    );
     sfn.on(GetExecutionHistoryCommand).resolves({ events: rolledBackHistory.slice(0, 6) });
-    sfn.on(ListExecutionsCommand, { stateMachineArn: TEARDOWN_MACHINE }).resolves({
-      executions: [
-        {
-          executionArn: teardownArn(teardownName),
-          stateMachineArn: TEARDOWN_MACHINE,
-          name: teardownName,
-          status: 'RUNNING',
-          startDate: at(500),
-        },
-      ],
+    // Found by its name (DescribeExecution), not by listing the teardown machine's executions.
+    sfn.on(DescribeExecutionCommand, { executionArn: teardownArn(teardownName) }).resolves({
+      executionArn: teardownArn(teardownName),
+      stateMachineArn: TEARDOWN_MACHINE,
+      name: teardownName,
+      status: 'RUNNING',
+      startDate: at(500),
     });
     const answer = await call(apiEvent('GET', `/builds/${ID}`));
     expect(answer.body.status).toBe('DESTROYING');

@@ -1,15 +1,9 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { stepsFromHistory } from '../../../functions/api/history';
-import {
-  buildIdOfTeardown,
-  idempotentBuildId,
-  isBuildId,
-  newBuildId,
-  parseStateMachineArn,
-  teardownName,
-  teardownSequence,
-} from '../../../functions/api/ids';
-import { buildExecutionStatus, overallStatus, parseFailureCause, rollbackOutcome } from '../../../functions/api/status';
+import { isBuildId } from '../../../functions/core/build-ids';
+import { idempotentBuildId, newBuildId, parseStateMachineArn } from '../../../functions/api/ids';
+import { buildIdOfTeardown, teardownName, teardownSequence } from '../../../functions/core/execution-ids';
+import { buildExecutionStatus, overallStatus, parseFailureCause, rollbackOutcome } from '../../../functions/core/execution-status';
 
 describe('build status (docs/design.md "2.3 Build statuses")', () => {
   it.each([

@@ -10,8 +10,8 @@ import {
   ResourceConflict,
   ResourceNotReady,
   aws,
-  awsErrorCode,
   awsOnFreshIds,
+  codeOf,
   isNotFound,
   translateAwsError,
 } from '../../../functions/core/errors';
@@ -81,7 +81,8 @@ describe('awsOnFreshIds (a call whose IDs were just created and confirmed by the
       expect(error).toBeInstanceOf(NotYetVisible);
       expect((error as NotYetVisible).name).toBe('NotYetVisible');
       expect((error as NotYetVisible).message).toBe(`RegisterTargets: ${code}: ${code} happened`);
-      expect((error as NotYetVisible).details).toEqual({ operation: 'RegisterTargets', awsCode: code });
+      expect((error as NotYetVisible).details).toEqual({ operation: 'RegisterTargets' });
+      expect((error as NotYetVisible).awsCode).toBe(code);
     },
   );
 
@@ -123,10 +124,31 @@ describe('error names', () => {
   });
 
   it('reads codes from name or Code, and recognises not-found answers', () => {
-    expect(awsErrorCode({ Code: 'InvalidGroup.NotFound' })).toBe('InvalidGroup.NotFound');
-    expect(awsErrorCode(undefined)).toBeUndefined();
+    expect(codeOf({ Code: 'InvalidGroup.NotFound' })).toBe('InvalidGroup.NotFound');
+    expect(codeOf(undefined)).toBeUndefined();
     expect(isNotFound(sdkError('InvalidAllocationID.NotFound'))).toBe(true);
     expect(isNotFound(sdkError('LoadBalancerNotFound'))).toBe(true);
     expect(isNotFound(sdkError('DependencyViolation'))).toBe(false);
+  });
+});
+
+describe('codeOf (the AWS code of an error, before or after translation)', () => {
+  it('reads the code of a translated error from its awsCode', () => {
+    const translated = translateAwsError(sdkError('InvalidVpcID.NotFound'), 'DescribeVpcs');
+    expect(translated).toBeInstanceOf(NotYetVisible);
+    expect((translated as NotYetVisible).awsCode).toBe('InvalidVpcID.NotFound');
+    expect(codeOf(translated)).toBe('InvalidVpcID.NotFound');
+    expect(isNotFound(translated)).toBe(true);
+  });
+
+  it('follows cause when an error names no code of its own', () => {
+    expect(codeOf(new Error('wrapped', { cause: sdkError('InsufficientInstanceCapacity') }))).toBe('InsufficientInstanceCapacity');
+    expect(codeOf(new ResourceNotReady('ours', { cause: sdkError('DependencyViolation') }))).toBe('DependencyViolation');
+  });
+
+  it('is undefined for our own errors and for errors without a code', () => {
+    expect(codeOf(new ResourceNotReady('ours'))).toBeUndefined();
+    expect(codeOf(new Error('plain'))).toBeUndefined();
+    expect(codeOf('a string')).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { contains, overlaps } from '../../../functions/core/cidr';
 import { plan, type Plan } from '../../../functions/core/plan';
-import { validateSpec, type BuildSpecInput } from '../../../functions/core/spec';
+import { type BuildSpecInput } from '../../../functions/core/spec';
+import { validateSpec } from '../../../functions/core/spec-validation';
 import { AWS_MAX_TAGS } from '../../../functions/core/tags';
 
 const label = fc.stringMatching(/^[a-z][a-z0-9-]{0,18}[a-z0-9]$/);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { plan } from '../../../functions/core/plan';
-import { parseSpecShape, validateSpec, type BuildSpec, type BuildSpecInput } from '../../../functions/core/spec';
+import { parseSpecShape, type BuildSpec, type BuildSpecInput } from '../../../functions/core/spec';
+import { validateSpec } from '../../../functions/core/spec-validation';
 import {
   AWS_NLB_TARGETS_CROSS_ZONE,
   AWS_NLB_TARGETS_PER_ZONE,

@@ -1,5 +1,6 @@
 import { plan } from '../../../functions/core/plan';
-import { validateSpec, type BuildSpecInput, type SpecError } from '../../../functions/core/spec';
+import { type BuildSpecInput, type SpecError } from '../../../functions/core/spec';
+import { validateSpec } from '../../../functions/core/spec-validation';
 import {
   AWS_RULES_PER_SECURITY_GROUP,
   plannedRuleCounts,

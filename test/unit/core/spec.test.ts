@@ -1,4 +1,5 @@
-import { specJsonSchema, validateSpec, validateSpecText, type SpecError } from '../../../functions/core/spec';
+import { specJsonSchema, type SpecError } from '../../../functions/core/spec';
+import { validateSpec, validateSpecText } from '../../../functions/core/spec-validation';
 import { seoulSpecInput } from '../../fixtures/build';
 
 const withChange = (change: (spec: Record<string, any>) => void) => {

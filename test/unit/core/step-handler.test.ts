@@ -1,9 +1,11 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { BuildState } from '../../../functions/core/contracts';
-import { AwsThrottled, BaselineViolation, InvalidSpec, ResourceNotReady } from '../../../functions/core/errors';
-import { parseStepInput, stepHandler, type StepContext } from '../../../functions/core/step-handler';
-import { BUILD_ID, seoulSpecInput, seoulState } from '../../fixtures/build';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import { AwsThrottled, BaselineViolation, ResourceNotReady, WorkflowContractError } from '../../../functions/core/errors';
+import { createStepHandler, parseStepInput, type StepContext } from '../../../functions/core/step-handler';
+import { BUILD_ID, EXECUTION_ARN, seoulSpec, seoulState } from '../../fixtures/build';
 
 describe('parseStepInput', () => {
   it.each<[string, unknown]>([
@@ -13,14 +15,16 @@ describe('parseStepInput', () => {
     ['containing a space', 'fin k8s'],
     ['containing a slash', 'fin/k8s'],
     ['longer than 80 characters', 'b'.repeat(81)],
-  ])('rejects a build id %s with InvalidSpec naming buildId', (_what, buildId) => {
+  ])('rejects a build id %s as our bug (WorkflowContractError naming $.buildId), not the user’s spec', (_what, buildId) => {
     const state = { ...seoulState(), buildId } as BuildState;
-    expect(() => parseStepInput(state)).toThrow(InvalidSpec);
-    expect(() => parseStepInput(state)).toThrow(/^buildId: /);
+    expect(() => parseStepInput(state)).toThrow(WorkflowContractError);
+    expect(() => parseStepInput(state)).toThrow(
+      /^workflow contract broken \(a k8s-ec2-builder bug, not a problem with your spec\): \$\.buildId: /,
+    );
   });
 
-  it('rejects a missing state with InvalidSpec', () => {
-    expect(() => parseStepInput(undefined as unknown as BuildState)).toThrow(InvalidSpec);
+  it('rejects a missing state with WorkflowContractError', () => {
+    expect(() => parseStepInput(undefined as unknown as BuildState)).toThrow(WorkflowContractError);
   });
 
   it.each([
@@ -31,45 +35,52 @@ describe('parseStepInput', () => {
     expect(parseStepInput({ ...seoulState(), buildId }).plan.buildId).toBe(buildId);
   });
 
-  it('returns the spec with defaults filled in and the plan for this build', () => {
-    const { spec, plan } = parseStepInput(seoulState());
+  it('returns the stored spec as it is and the plan for this build', () => {
+    const state = seoulState();
+    const { spec, plan } = parseStepInput(state);
+    expect(spec).toEqual(state.spec);
     expect(spec.loadBalancer.preserveClientIp).toBe(false);
-    expect(spec.kubernetes.version).toBe('v1.30.4');
     expect(plan.buildId).toBe(BUILD_ID);
     expect(plan.nodes).toHaveLength(6);
   });
 
-  it('rejects an invalid spec with InvalidSpec naming every bad field, and keeps the errors in details', () => {
-    const state = seoulState({ spec: seoulSpecInput({ name: 'Fin K8s', controlPlane: { count: 2, instanceTypes: ['m6i.large'] } }) });
-    const error = (() => {
-      try {
-        parseStepInput(state);
-      } catch (e) {
-        return e as InvalidSpec;
-      }
-      throw new Error('expected InvalidSpec');
-    })();
-    expect(error).toBeInstanceOf(InvalidSpec);
-    expect(error.message).toMatch(/(^|; )name: use a DNS label/);
-    expect(error.message).toMatch(/(^|; )controlPlane\.count: must be 1, 3, 5 or 7/);
-    const fields = (error.details?.errors as Array<{ field: string }>).map((e) => e.field);
-    expect(fields.sort()).toEqual(['controlPlane.count', 'name']);
+  it('fills in no default: a stored spec that lacks one is refused, naming the field', () => {
+    const { kubernetes: _dropped, ...lacking } = seoulSpec();
+    expect(() => parseStepInput(seoulState({ spec: lacking as never }))).toThrow(
+      /\$\.spec\.kubernetes: the stored spec lacks this field or its default/,
+    );
+  });
+
+  it('applies no rule across fields: a build valid when it started stays buildable and removable after a rule tightens', () => {
+    const state = seoulState({ spec: { ...seoulSpec(), vpcCidr: '8.8.0.0/16' } });
+    expect(parseStepInput(state).plan.vpc.cidr).toBe('8.8.0.0/16');
+  });
+
+  it.each([
+    ['without a specVersion', undefined],
+    ['of another specVersion', 2],
+  ])('refuses an input %s (not written by this API)', (_what, specVersion) => {
+    expect(() => parseStepInput({ ...seoulState(), specVersion } as BuildState)).toThrow(
+      /\$\.specVersion: this release reads normalised specs of version 1/,
+    );
   });
 
   it('names an unknown spec field', () => {
-    const state = seoulState({ spec: { ...seoulSpecInput(), color: 'blue' } as never });
-    expect(() => parseStepInput(state)).toThrow(/color: unknown field/);
+    const state = seoulState({ spec: { ...seoulSpec(), color: 'blue' } as never });
+    expect(() => parseStepInput(state)).toThrow(/\$\.spec\.color: unknown field/);
   });
 
   it('rejects a state without a spec', () => {
-    expect(() => parseStepInput({ buildId: BUILD_ID } as BuildState)).toThrow(/\(body\): the build spec must be a JSON object/);
+    expect(() => parseStepInput({ ...seoulState(), spec: undefined } as unknown as BuildState)).toThrow(
+      /\$\.spec\.\(body\): the build spec must be a JSON object/,
+    );
   });
 });
 
-describe('stepHandler', () => {
+describe('createStepHandler', () => {
   it('gives the work the state, the validated spec, the plan, clients for the spec region and a logger, and returns its result', async () => {
     let seen: StepContext | undefined;
-    const handler = stepHandler('test-step', async (ctx) => {
+    const handler = createStepHandler('test-step', async (ctx) => {
       seen = ctx;
       return { done: true };
     });
@@ -87,7 +98,7 @@ describe('stepHandler', () => {
     const clients = { ec2: new EC2Client({ region: 'ap-northeast-2' }) } as StepContext['clients'];
     const clientsFor = jest.fn(() => clients);
     let seen: StepContext | undefined;
-    const handler = stepHandler('test-step', async (ctx) => {
+    const handler = createStepHandler('test-step', async (ctx) => {
       seen = ctx;
       return 1;
     });
@@ -98,7 +109,9 @@ describe('stepHandler', () => {
 
   it('does not run the work when the input is invalid', async () => {
     const work = jest.fn();
-    await expect(stepHandler('test-step', work)({ ...seoulState(), buildId: 'no spaces please' })).rejects.toThrow(InvalidSpec);
+    await expect(createStepHandler('test-step', work)({ ...seoulState(), buildId: 'no spaces please' })).rejects.toThrow(
+      WorkflowContractError,
+    );
     expect(work).not.toHaveBeenCalled();
   });
 
@@ -109,19 +122,17 @@ describe('stepHandler', () => {
     ['an unclassified error', new TypeError('boom')],
   ])('lets %s propagate unchanged (Step Functions matches on its name)', async (_what, error) => {
     await expect(
-      stepHandler('test-step', async () => {
+      createStepHandler('test-step', async () => {
         throw error;
       })(seoulState()),
     ).rejects.toBe(error);
   });
 
   describe('logging', () => {
-    const saved = process.env.POWERTOOLS_LOG_LEVEL;
     let lines: Array<Record<string, unknown>>;
     let spies: jest.SpyInstance[];
 
     beforeEach(() => {
-      process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
       lines = [];
       const capture = (chunk: unknown) => {
         for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
@@ -135,14 +146,81 @@ describe('stepHandler', () => {
 
     afterEach(() => {
       for (const spy of spies) spy.mockRestore();
-      process.env.POWERTOOLS_LOG_LEVEL = saved;
+    });
+
+    /** The function's logger as a runtime injects it (the default reads POWERTOOLS_LOG_LEVEL, SILENT in tests). */
+    const atInfo = <R>(handler: ReturnType<typeof createStepHandler<R>>) =>
+      handler.withDependencies({ logger: new Logger({ serviceName: 'k8s-ec2-builder', logLevel: 'INFO' }) });
+
+    const lambdaContext = (awsRequestId: string): Context =>
+      ({
+        awsRequestId,
+        functionName: 'k8s-ec2-builder-wait-until-ready',
+        functionVersion: '$LATEST',
+        invokedFunctionArn: 'arn:aws:lambda:ap-northeast-2:123456789012:function:k8s-ec2-builder-wait-until-ready',
+        memoryLimitInMB: '512',
+      }) as Context;
+
+    it('carries the Lambda context, the build id, the step and the execution ARN on every line; cold start only on the first invocation', async () => {
+      const handler = atInfo(
+        createStepHandler('wait-until-ready', async ({ logger }) => {
+          logger.info('checking');
+          return 1;
+        }),
+      );
+      // Powertools reports cold starts only under Lambda's on-demand initialisation, which sets this variable.
+      process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
+      try {
+        await handler(seoulState(), lambdaContext('req-1'));
+        await handler(seoulState(), lambdaContext('req-2'));
+      } finally {
+        delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+      }
+      expect(lines).toHaveLength(4);
+      for (const line of lines) {
+        expect(line).toMatchObject({
+          buildId: BUILD_ID,
+          step: 'wait-until-ready',
+          executionArn: EXECUTION_ARN,
+          function_name: 'k8s-ec2-builder-wait-until-ready',
+        });
+      }
+      expect(lines.map((l) => [l.function_request_id, l.cold_start])).toEqual([
+        ['req-1', true],
+        ['req-1', true],
+        ['req-2', false],
+        ['req-2', false],
+      ]);
+    });
+
+    it('keeps concurrent invocations’ keys apart (the local runtime runs many executions in one process)', async () => {
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const handler = atInfo(
+        createStepHandler('wait-until-ready', async ({ logger }) => {
+          await gate;
+          logger.info('checking');
+          return 1;
+        }),
+      );
+      const first = handler({ ...seoulState(), buildId: 'build-one' }, lambdaContext('req-1'));
+      const second = handler({ ...seoulState(), buildId: 'build-two' }, lambdaContext('req-2'));
+      release();
+      await Promise.all([first, second]);
+      const checking = lines.filter((l) => l.message === 'checking').map((l) => [l.buildId, l.function_request_id]);
+      expect(checking.sort()).toEqual([
+        ['build-one', 'req-1'],
+        ['build-two', 'req-2'],
+      ]);
     });
 
     it('writes JSON lines that carry the build id and the step, from the wrapper and from the work', async () => {
-      await stepHandler('wait-until-ready', async ({ logger }) => {
-        logger.info('checking', { nodes: 6 });
-        return 1;
-      })(seoulState());
+      await atInfo(
+        createStepHandler('wait-until-ready', async ({ logger }) => {
+          logger.info('checking', { nodes: 6 });
+          return 1;
+        }),
+      )(seoulState());
       expect(lines.map((l) => l.message)).toEqual(['checking', 'step finished']);
       for (const line of lines)
         expect(line).toMatchObject({ buildId: BUILD_ID, step: 'wait-until-ready', level: 'INFO', service: 'k8s-ec2-builder' });
@@ -152,9 +230,11 @@ describe('stepHandler', () => {
 
     it('logs "not ready yet" at INFO, not as an error, when the work throws ResourceNotReady', async () => {
       await expect(
-        stepHandler('wait-until-ready', async () => {
-          throw new ResourceNotReady('nlb provisioning');
-        })(seoulState()),
+        atInfo(
+          createStepHandler('wait-until-ready', async () => {
+            throw new ResourceNotReady('nlb provisioning');
+          }),
+        )(seoulState()),
       ).rejects.toThrow(ResourceNotReady);
       expect(lines).toEqual([
         expect.objectContaining({
@@ -169,9 +249,11 @@ describe('stepHandler', () => {
 
     it('logs a failure at ERROR with the error name and whether it is retryable', async () => {
       await expect(
-        stepHandler('verify-baseline', async () => {
-          throw new AwsThrottled('DescribeVolumes: RequestLimitExceeded');
-        })(seoulState()),
+        atInfo(
+          createStepHandler('verify-baseline', async () => {
+            throw new AwsThrottled('DescribeVolumes: RequestLimitExceeded');
+          }),
+        )(seoulState()),
       ).rejects.toThrow(AwsThrottled);
       expect(lines).toEqual([
         expect.objectContaining({
@@ -188,21 +270,14 @@ describe('stepHandler', () => {
 
     it('logs an unclassified failure without a retryable flag', async () => {
       await expect(
-        stepHandler('verify-baseline', async () => {
-          throw new TypeError('boom');
-        })(seoulState()),
+        atInfo(
+          createStepHandler('verify-baseline', async () => {
+            throw new TypeError('boom');
+          }),
+        )(seoulState()),
       ).rejects.toThrow(TypeError);
       expect(lines[0]).toMatchObject({ level: 'ERROR', errorName: 'TypeError' });
       expect(lines[0]).not.toHaveProperty('retryable');
     });
-  });
-});
-
-describe('teardown reads only the spec’s shape', () => {
-  it('accepts a spec that breaks a rule across fields, so an old build stays removable', () => {
-    const state = seoulState();
-    (state.spec as { vpcCidr: string }).vpcCidr = '8.8.0.0/16';
-    expect(() => parseStepInput(state)).toThrow(/vpcCidr/);
-    expect(parseStepInput(state, 'shape').plan.vpc.cidr).toBe('8.8.0.0/16');
   });
 });

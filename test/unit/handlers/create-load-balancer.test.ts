@@ -11,9 +11,9 @@ import {
   ModifyLoadBalancerAttributesCommand,
   ModifyTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { AwsThrottled, InvalidSpec } from '../../../functions/core/errors';
+import { AwsThrottled, WorkflowContractError } from '../../../functions/core/errors';
 import { handler } from '../../../functions/handlers/create-load-balancer';
-import { elbTags } from '../../../functions/resources/load-balancer';
+import { elbTags } from '../../../functions/resources/elb-owned';
 import { awsError, loadBalancerNotFound, mockAws, targetGroupNotFound } from '../../fixtures/aws';
 import { seoulPlan, seoulState } from '../../fixtures/build';
 import { LB_ARN, listenerArn, NETWORK, tgArn } from '../../fixtures/ids';
@@ -98,8 +98,8 @@ describe('create-load-balancer handler', () => {
     expect(elbv2.commandCalls(CreateListenerCommand).map((c) => c.args[0].input.LoadBalancerArn)).toEqual([LB_ARN, LB_ARN, LB_ARN]);
   });
 
-  it('throws InvalidSpec and calls nothing when the network is not in the state', async () => {
-    await expect(handler(seoulState())).rejects.toThrow(InvalidSpec);
+  it('throws WorkflowContractError and calls nothing when the network is not in the state', async () => {
+    await expect(handler(seoulState())).rejects.toThrow(WorkflowContractError);
     expect(elbv2.calls()).toHaveLength(0);
   });
 

@@ -130,7 +130,7 @@ describe('create-network handler', () => {
   });
 
   it('rejects an input without a valid build id before calling AWS', async () => {
-    await expect(handler(seoulState({ buildId: 'not a build id!' }))).rejects.toMatchObject({ name: 'InvalidSpec' });
+    await expect(handler(seoulState({ buildId: 'not a build id!' }))).rejects.toMatchObject({ name: 'WorkflowContractError' });
     expect(ec2.calls()).toHaveLength(0);
   });
 });

@@ -47,13 +47,9 @@ describe('launch-bastion handler', () => {
   it('reads state.bastion as known ids: the run after the allocation, in a new container, allocates no second address', async () => {
     const first: BastionProgress = { allocationId: 'eipalloc-1', publicIp: '198.51.100.7', complete: false };
     const tags = toTagList(seoulPlan().bastion.tags);
-    ec2
-      .on(DescribeInstancesCommand)
-      .resolves({
-        Reservations: [
-          { Instances: [{ InstanceId: 'i-bastion', State: { Name: 'pending' }, PrivateIpAddress: '10.0.255.10', Tags: tags }] },
-        ],
-      });
+    ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [{ Instances: [{ InstanceId: 'i-bastion', State: { Name: 'pending' }, PrivateIpAddress: '10.0.255.10', Tags: tags }] }],
+    });
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
     ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({
       Addresses: [{ AllocationId: 'eipalloc-1', PublicIp: '198.51.100.7', Tags: toTagList(seoulPlan().bastion.addressTags) }],

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
-import { InvalidSpec, PreflightFailed } from '../../../functions/core/errors';
+import { PreflightFailed, WorkflowContractError } from '../../../functions/core/errors';
 import { handler } from '../../../functions/handlers/preflight';
 import { awsError, mockAws } from '../../fixtures/aws';
 import { seoulState } from '../../fixtures/build';
@@ -56,11 +56,9 @@ function arrangeHealthyAccount() {
   ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
   ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
   ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
-  ec2
-    .on(DescribeInstanceTypesCommand)
-    .callsFake((input) => ({
-      InstanceTypes: (input.InstanceTypes as string[]).map((InstanceType) => ({ InstanceType, VCpuInfo: { DefaultVCpus: 2 } })),
-    }));
+  ec2.on(DescribeInstanceTypesCommand).callsFake((input) => ({
+    InstanceTypes: (input.InstanceTypes as string[]).map((InstanceType) => ({ InstanceType, VCpuInfo: { DefaultVCpus: 2 } })),
+  }));
   elbv2.on(DescribeLoadBalancersCommand).callsFake((input) => {
     if (input.Names) throw awsError('LoadBalancerNotFound');
     return { LoadBalancers: [] };
@@ -114,8 +112,8 @@ describe('preflight', () => {
     expect(sent.every((name) => /^(Describe|GetServiceQuota|GetEbs)/.test(name))).toBe(true);
   });
 
-  it('rejects an invalid spec before calling AWS', async () => {
-    await expect(handler(seoulState({ spec: { name: 'Bad Name' } as never }))).rejects.toBeInstanceOf(InvalidSpec);
+  it('rejects a stored spec the API could not have written (not normalised) before calling AWS', async () => {
+    await expect(handler(seoulState({ spec: { name: 'Bad Name' } as never }))).rejects.toBeInstanceOf(WorkflowContractError);
     expect(ec2.calls()).toHaveLength(0);
   });
 

@@ -1,7 +1,7 @@
 import { DescribeInstancesCommand, type InstanceStateName } from '@aws-sdk/client-ec2';
 import { DescribeTargetHealthCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { LoadBalancerIds } from '../../../functions/core/contracts';
-import { InvalidSpec, ResourceNotReady } from '../../../functions/core/errors';
+import { ResourceNotReady, WorkflowContractError } from '../../../functions/core/errors';
 import { handler } from '../../../functions/handlers/register-targets';
 import { mockAws } from '../../fixtures/aws';
 import { seoulState } from '../../fixtures/build';
@@ -47,8 +47,8 @@ describe('register-targets handler', () => {
   it.each([
     { missing: 'nodes', state: seoulState({ loadBalancer }) },
     { missing: 'loadBalancer', state: seoulState({ nodes }) },
-  ])('throws InvalidSpec and calls nothing when $missing is not in the state', async ({ state, missing }) => {
-    await expect(handler(state)).rejects.toThrow(InvalidSpec);
+  ])('throws WorkflowContractError and calls nothing when $missing is not in the state', async ({ state, missing }) => {
+    await expect(handler(state)).rejects.toThrow(WorkflowContractError);
     await expect(handler(state)).rejects.toThrow(`state.${missing}`);
     expect(ec2.calls()).toHaveLength(0);
     expect(elbv2.calls()).toHaveLength(0);

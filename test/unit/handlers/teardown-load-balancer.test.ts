@@ -10,7 +10,7 @@ import {
 import { ResourceNotReady } from '../../../functions/core/errors';
 import { TAG } from '../../../functions/core/tags';
 import { handler } from '../../../functions/handlers/teardown-load-balancer';
-import { elbTags } from '../../../functions/resources/load-balancer';
+import { elbTags } from '../../../functions/resources/elb-owned';
 import { awsError, loadBalancerNotFound, mockAws, targetGroupNotFound } from '../../fixtures/aws';
 import { seoulPlan, seoulState } from '../../fixtures/build';
 import { LB_ARN, listenerArn, tgArn } from '../../fixtures/ids';

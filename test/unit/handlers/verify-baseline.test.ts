@@ -1,7 +1,7 @@
 import { DescribeRouteTablesCommand, DescribeSecurityGroupRulesCommand } from '@aws-sdk/client-ec2';
 import { DescribeTargetGroupAttributesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { BuildState } from '../../../functions/core/contracts';
-import { AwsThrottled, BaselineViolation, InvalidSpec } from '../../../functions/core/errors';
+import { AwsThrottled, BaselineViolation, WorkflowContractError } from '../../../functions/core/errors';
 import { handler } from '../../../functions/handlers/verify-baseline';
 import { awsError, mockAws } from '../../fixtures/aws';
 import { FakeWorld } from '../../fixtures/fake-world';
@@ -161,10 +161,10 @@ describe('verify-baseline handler', () => {
   });
 
   it.each([['network'], ['loadBalancer'], ['readiness']] as const)(
-    'throws InvalidSpec when the state lacks $.%s, before calling AWS',
+    'throws WorkflowContractError (our bug, not the spec) when the state lacks $.%s, before calling AWS',
     async (missing) => {
       const state = { ...world.verifyState(), [missing]: undefined };
-      await expect(handler(state)).rejects.toThrow(InvalidSpec);
+      await expect(handler(state)).rejects.toThrow(WorkflowContractError);
       expect(ec2.calls()).toHaveLength(0);
       expect(elbv2.calls()).toHaveLength(0);
     },

@@ -1,6 +1,6 @@
 import { AssociateAddressCommand, DescribeInstancesCommand, DescribeInstanceStatusCommand } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { AwsThrottled, InvalidSpec, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
+import { AwsThrottled, WorkflowContractError, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
 import { handler } from '../../../functions/handlers/wait-until-ready';
 import { awsError, mockAws } from '../../fixtures/aws';
 import { FakeWorld } from '../../fixtures/fake-world';
@@ -188,13 +188,16 @@ describe('wait-until-ready handler', () => {
   it.each([
     ['loadBalancer', (s: ReturnType<FakeWorld['waitState']>) => ({ ...s, loadBalancer: undefined })],
     ['nodes', (s: ReturnType<FakeWorld['waitState']>) => ({ ...s, nodes: undefined })],
-  ])('throws InvalidSpec naming $.%s when the state lacks it, before calling AWS', async (missing, strip) => {
-    const error = await handler(strip(world.waitState())).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(InvalidSpec);
-    expect((error as Error).message).toContain(`$.${missing}`);
-    expect(ec2.calls()).toHaveLength(0);
-    expect(elbv2.calls()).toHaveLength(0);
-  });
+  ])(
+    'throws WorkflowContractError (our bug, not the spec) naming $.%s when the state lacks it, before calling AWS',
+    async (missing, strip) => {
+      const error = await handler(strip(world.waitState())).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WorkflowContractError);
+      expect((error as Error).message).toContain(`$.${missing}`);
+      expect(ec2.calls()).toHaveLength(0);
+      expect(elbv2.calls()).toHaveLength(0);
+    },
+  );
 
   it.each([
     ['DescribeInstances', 'RequestLimitExceeded'],

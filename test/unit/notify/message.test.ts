@@ -18,20 +18,28 @@ describe('summarize', () => {
       extra: { error: 'PreflightFailed', cause: 'key pair fin-k8s-key not found' },
       status: 'FAILED',
       outcome: /Nothing was created/,
+      failure: { error: 'PreflightFailed', cause: 'key pair fin-k8s-key not found' },
     },
-    { label: 'a timed-out build', extra: { status: 'TIMED_OUT', error: null, cause: null }, status: 'FAILED', outcome: /DELETE/ },
-    { label: 'an aborted build', extra: { status: 'ABORTED' }, status: 'FAILED', outcome: /DELETE/ },
+    {
+      label: 'a timed-out build',
+      extra: { status: 'TIMED_OUT', error: null, cause: null },
+      status: 'FAILED',
+      outcome: /DELETE/,
+      failure: { error: 'TIMED_OUT' },
+    },
+    { label: 'an aborted build', extra: { status: 'ABORTED' }, status: 'FAILED', outcome: /DELETE/, failure: { error: 'ABORTED' } },
     {
       label: 'a failed rollback',
       extra: { error: 'RollbackFailed', cause: '{"step":"CreateNetwork","error":"AwsUnavailable"}' },
       status: 'ROLLBACK_FAILED',
       outcome: /may remain/,
+      failure: { step: 'CreateNetwork', error: 'AwsUnavailable' },
     },
-  ])('reports $label as $status with what became of the resources', ({ extra, status, outcome }) => {
+  ])('reports $label as $status with what became of the resources', ({ extra, status, outcome, failure }) => {
     const summary = summarize(detail(extra));
     expect(summary).toMatchObject({ kind: 'build', buildId: BUILD_ID, status, durationMs: 65_000 });
     expect(summary.outcome).toMatch(outcome);
-    expect(summary.failure?.error).toBeDefined();
+    expect(summary.failure).toEqual(failure);
   });
 
   it('takes the cluster name from the build id when the event carries no input', () => {

@@ -1,14 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createNotifyHandler } from '../../../functions/handlers/notify';
-import type { ExecutionStatusChange } from '../../../functions/notify/message';
+import type { ExecutionStatusChange, SlackMessage } from '../../../functions/notify/message';
 import { seoulSpecInput } from '../../fixtures/build';
 import { seoulOutputs } from '../../fixtures/outputs';
 
 /** A real Slack stand-in on loopback: records what it is sent and answers as told. */
 interface Sink {
   url: string;
-  received: Array<{ path: string; contentType?: string; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** What was posted; `body` is the parsed JSON (the handler posts a SlackMessage). */
+  received: Array<{ path: string; contentType?: string; body: SlackMessage }>;
   answer: (req: IncomingMessage, res: ServerResponse) => void;
   server: Server;
 }
@@ -23,7 +24,7 @@ beforeEach(async () => {
     let text = '';
     req.on('data', (chunk) => (text += chunk));
     req.on('end', () => {
-      received.push({ path: req.url ?? '', contentType: req.headers['content-type'], body: JSON.parse(text || 'null') });
+      received.push({ path: req.url ?? '', contentType: req.headers['content-type'], body: JSON.parse(text || 'null') as SlackMessage });
       state.answer(req, res);
     });
   });
@@ -76,7 +77,7 @@ function event(detail: Partial<ExecutionStatusChange['detail']>): ExecutionStatu
     },
   };
 }
-const handler = (timeoutMs?: number) => createNotifyHandler({ resolveWebhookUrl: async () => sink.url, logger, timeoutMs });
+const handler = (timeoutMs?: number) => createNotifyHandler({ resolveWebhookUrl: () => Promise.resolve(sink.url), logger, timeoutMs });
 const allText = (body: unknown) => JSON.stringify(body);
 
 describe('notify → Slack webhook (real loopback server)', () => {
@@ -140,7 +141,7 @@ describe('notify → Slack webhook (real loopback server)', () => {
     sink.server.closeAllConnections();
     await new Promise<void>((resolve) => sink.server.close(() => resolve()));
     sink.server = createServer(); // closed again by afterEach
-    const result = await createNotifyHandler({ resolveWebhookUrl: async () => closedUrl, logger })(event({}));
+    const result = await createNotifyHandler({ resolveWebhookUrl: () => Promise.resolve(closedUrl), logger })(event({}));
     expect(result).toEqual({ posted: false, reason: 'network-error' });
     expect(lines.join('\n')).toMatch(/slack webhook unreachable.*ECONNREFUSED/);
   });
@@ -158,9 +159,10 @@ describe('notify → Slack webhook (real loopback server)', () => {
     sink.answer = () => undefined;
     results.push(await handler(100)(event({})));
     results.push(
-      await createNotifyHandler({ resolveWebhookUrl: async () => 'http://127.0.0.1:1/services/T000SECRET/B000SECRET/zzz', logger })(
-        event({}),
-      ),
+      await createNotifyHandler({
+        resolveWebhookUrl: () => Promise.resolve('http://127.0.0.1:1/services/T000SECRET/B000SECRET/zzz'),
+        logger,
+      })(event({})),
     );
     const everything = lines.join('\n') + JSON.stringify(results);
     expect(lines.length).toBeGreaterThanOrEqual(4);
@@ -168,7 +170,7 @@ describe('notify → Slack webhook (real loopback server)', () => {
   });
 
   it('skips with "no webhook configured" when no URL resolves', async () => {
-    const result = await createNotifyHandler({ resolveWebhookUrl: async () => undefined, logger })(event({}));
+    const result = await createNotifyHandler({ resolveWebhookUrl: () => Promise.resolve(undefined), logger })(event({}));
     expect(result).toEqual({ posted: false, reason: 'no-webhook' });
     expect(lines.join('\n')).toContain('no webhook configured');
   });

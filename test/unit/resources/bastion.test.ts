@@ -11,11 +11,11 @@ import {
 } from '@aws-sdk/client-ec2';
 import {
   AwsThrottled,
-  InvalidSpec,
   NotYetVisible,
   PermissionDenied,
   ResourceConflict,
   ResourceNotReady,
+  WorkflowContractError,
 } from '../../../functions/core/errors';
 import { TAG, toTagList } from '../../../functions/core/tags';
 import { associateBastionAddress, ensureBastion, releaseBastionAddress } from '../../../functions/resources/bastion';
@@ -49,11 +49,9 @@ const ASSOCIATED = { AssociationId: 'eipassoc-1', InstanceId: 'i-bastion' };
 function arrange({ instance, addresses }: { instance?: Instance; addresses: Address[] }) {
   ec2.on(DescribeInstancesCommand).resolves({ Reservations: instance ? [{ Instances: [instance] }] : [] });
   ec2.on(DescribeAddressesCommand).resolves({ Addresses: addresses });
-  ec2
-    .on(RunInstancesCommand)
-    .resolves({
-      Instances: [{ InstanceId: 'i-bastion', InstanceType: 't3.micro', State: { Name: 'pending' }, PrivateIpAddress: '10.0.255.10' }],
-    });
+  ec2.on(RunInstancesCommand).resolves({
+    Instances: [{ InstanceId: 'i-bastion', InstanceType: 't3.micro', State: { Name: 'pending' }, PrivateIpAddress: '10.0.255.10' }],
+  });
   ec2.on(AllocateAddressCommand).resolves({ AllocationId: 'eipalloc-1', PublicIp: '198.51.100.7' });
   ec2.on(AssociateAddressCommand).resolves({ AssociationId: 'eipassoc-1' });
 }
@@ -243,7 +241,7 @@ describe('ensureBastion', () => {
   it('refuses to launch without a public subnet', async () => {
     arrange({ addresses: [address()] });
     await expect(ensureBastion(clients, plan, { imageId: IMAGE, network: { ...NETWORK, publicSubnetId: '' } })).rejects.toBeInstanceOf(
-      InvalidSpec,
+      WorkflowContractError,
     );
   });
 });

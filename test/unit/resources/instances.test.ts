@@ -52,7 +52,7 @@ describe('clientTokenFor', () => {
         fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 100 }),
         fc.integer({ min: 0, max: 4 }),
         (buildId, role, indices, generation) => {
-          const token = clientTokenFor(buildId, role as 'worker', indices, 'ap-northeast-2a', generation);
+          const token = clientTokenFor(buildId, role, indices, 'ap-northeast-2a', generation);
           return token.length <= 64 && /^[\x20-\x7e]+$/.test(token);
         },
       ),
@@ -75,13 +75,11 @@ describe('describeNodes', () => {
         stranger,
       ),
     );
-    ec2
-      .on(DescribeVolumesCommand)
-      .resolves({
-        Volumes: [
-          { VolumeId: 'vol-1', Encrypted: true, VolumeType: 'gp3', Size: 50, Attachments: [{ InstanceId: 'i-cp1', Device: '/dev/sda1' }] },
-        ],
-      });
+    ec2.on(DescribeVolumesCommand).resolves({
+      Volumes: [
+        { VolumeId: 'vol-1', Encrypted: true, VolumeType: 'gp3', Size: 50, Attachments: [{ InstanceId: 'i-cp1', Device: '/dev/sda1' }] },
+      ],
+    });
     const nodes = await describeNodes(clients, BUILD_ID);
     expect(nodes).toHaveLength(1);
     expect(nodes[0]).toMatchObject({

@@ -5,7 +5,7 @@ import {
   ListenerNotFoundException,
   type Listener,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { AwsThrottled, InvalidSpec, NotYetVisible, PermissionDenied, ResourceConflict } from '../../../functions/core/errors';
+import { AwsThrottled, NotYetVisible, PermissionDenied, ResourceConflict, WorkflowContractError } from '../../../functions/core/errors';
 import { TAG } from '../../../functions/core/tags';
 import { deleteListeners, ensureListeners } from '../../../functions/resources/listeners';
 import { awsError, loadBalancerNotFound, mockAws } from '../../fixtures/aws';
@@ -61,12 +61,16 @@ describe('ensureListeners', () => {
   });
 
   it('pages through DescribeListeners before deciding what is missing', async () => {
-    elbv2
-      .on(DescribeListenersCommand)
-      .resolvesOnce({ Listeners: [listener(6443, tgArn('api'))], NextMarker: 'page-2' })
-      .resolves({ Listeners: [listener(80, tgArn('ingress-80')), listener(443, tgArn('ingress-443'))] });
+    // Markers as each call was sent (the SDK's paginator reuses one input object, so read them at call time).
+    const markers: (string | undefined)[] = [];
+    elbv2.on(DescribeListenersCommand).callsFake(({ Marker }: { Marker?: string }) => {
+      markers.push(Marker);
+      return Marker === undefined
+        ? { Listeners: [listener(6443, tgArn('api'))], NextMarker: 'page-2' }
+        : { Listeners: [listener(80, tgArn('ingress-80')), listener(443, tgArn('ingress-443'))] };
+    });
     await ensureListeners(clients, LB_ARN, plan, targetGroupArns);
-    expect(elbv2.commandCalls(DescribeListenersCommand).map((c) => c.args[0].input.Marker)).toEqual([undefined, 'page-2']);
+    expect(markers).toEqual([undefined, 'page-2']);
     expect(elbv2.commandCalls(CreateListenerCommand)).toHaveLength(0);
   });
 
@@ -76,9 +80,9 @@ describe('ensureListeners', () => {
     expect(elbv2.commandCalls(CreateListenerCommand)).toHaveLength(0);
   });
 
-  it('throws InvalidSpec when a planned target group has no ARN', async () => {
+  it('throws WorkflowContractError when a planned target group has no ARN', async () => {
     givenListeners([]);
-    await expect(ensureListeners(clients, LB_ARN, plan, { api: tgArn('api') })).rejects.toThrow(InvalidSpec);
+    await expect(ensureListeners(clients, LB_ARN, plan, { api: tgArn('api') })).rejects.toThrow(WorkflowContractError);
   });
 
   it.each([

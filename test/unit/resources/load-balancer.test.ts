@@ -8,16 +8,15 @@ import {
   DescribeTagsCommand,
   ModifyLoadBalancerAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { AwsThrottled, InvalidSpec, NotYetVisible, PermissionDenied, ResourceConflict } from '../../../functions/core/errors';
+import { AwsThrottled, NotYetVisible, PermissionDenied, ResourceConflict, WorkflowContractError } from '../../../functions/core/errors';
 import type { Plan } from '../../../functions/core/plan';
 import { TAG } from '../../../functions/core/tags';
+import { elbTags, ownedArns } from '../../../functions/resources/elb-owned';
 import {
   CROSS_ZONE_ATTRIBUTE,
   deleteLoadBalancer,
   describeLoadBalancer,
-  elbTags,
   ensureLoadBalancer,
-  ownedArns,
 } from '../../../functions/resources/load-balancer';
 import { awsError, loadBalancerNotFound, mockAws } from '../../fixtures/aws';
 import { BUILD_ID, seoulPlan } from '../../fixtures/build';
@@ -179,9 +178,9 @@ describe('ensureLoadBalancer', () => {
       ids: { ...NETWORK, securityGroupIds: { ...NETWORK.securityGroupIds, nlb: '' } },
       field: /securityGroupIds\.nlb/,
     },
-  ])('throws InvalidSpec naming the field when the network lacks $missing', async ({ ids, field }) => {
+  ])('throws WorkflowContractError naming the field when the network lacks $missing', async ({ ids, field }) => {
     givenAbsent();
-    await expect(ensureLoadBalancer(clients, plan, ids)).rejects.toThrow(InvalidSpec);
+    await expect(ensureLoadBalancer(clients, plan, ids)).rejects.toThrow(WorkflowContractError);
     await expect(ensureLoadBalancer(clients, plan, ids)).rejects.toThrow(field);
     expect(elbv2.commandCalls(CreateLoadBalancerCommand)).toHaveLength(0);
   });

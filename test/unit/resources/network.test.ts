@@ -1,29 +1,50 @@
 import {
   AssociateRouteTableCommand,
+  type AssociateRouteTableCommandInput,
   AttachInternetGatewayCommand,
+  type AttachInternetGatewayCommandInput,
   AuthorizeSecurityGroupIngressCommand,
+  type AuthorizeSecurityGroupIngressCommandInput,
   CreateInternetGatewayCommand,
   CreateRouteCommand,
+  type CreateRouteCommandInput,
   CreateRouteTableCommand,
+  type CreateRouteTableCommandInput,
   CreateSecurityGroupCommand,
+  type CreateSecurityGroupCommandInput,
   CreateSubnetCommand,
+  type CreateSubnetCommandInput,
   CreateVpcCommand,
+  type CreateVpcCommandInput,
   DeleteInternetGatewayCommand,
+  type DeleteInternetGatewayCommandInput,
   DeleteRouteTableCommand,
+  type DeleteRouteTableCommandInput,
   DeleteSecurityGroupCommand,
+  type DeleteSecurityGroupCommandInput,
   DeleteSubnetCommand,
+  type DeleteSubnetCommandInput,
   DeleteVpcCommand,
+  type DeleteVpcCommandInput,
   DescribeInternetGatewaysCommand,
+  type DescribeInternetGatewaysCommandInput,
   DescribeNetworkInterfacesCommand,
   DescribeRouteTablesCommand,
+  type DescribeRouteTablesCommandInput,
   DescribeSecurityGroupRulesCommand,
+  type DescribeSecurityGroupRulesCommandInput,
   DescribeSecurityGroupsCommand,
+  type DescribeSecurityGroupsCommandInput,
   DescribeSubnetsCommand,
+  type DescribeSubnetsCommandInput,
   DescribeVpcsCommand,
+  type DescribeVpcsCommandInput,
   DetachInternetGatewayCommand,
+  type DetachInternetGatewayCommandInput,
   DisassociateRouteTableCommand,
   ModifyVpcAttributeCommand,
   RevokeSecurityGroupIngressCommand,
+  type RevokeSecurityGroupIngressCommandInput,
   type Filter,
   type NetworkInterface,
   type Tag,
@@ -78,55 +99,64 @@ const remove = (list: Item[], key: string, id: unknown) =>
 beforeEach(() => {
   counter = 0;
   world = { consistent: true, tagsLag: false, vpcs: [], subnets: [], igws: [], tables: [], groups: [], rules: [], enis: [] };
-  ec2.on(DescribeVpcsCommand).callsFake((i) => ({ Vpcs: matching(world.vpcs, i.Filters, i.VpcIds, 'VpcId') }));
-  ec2.on(DescribeSubnetsCommand).callsFake((i) => ({ Subnets: matching(world.subnets, i.Filters, i.SubnetIds, 'SubnetId') }));
+  ec2.on(DescribeVpcsCommand).callsFake((i: DescribeVpcsCommandInput) => ({ Vpcs: matching(world.vpcs, i.Filters, i.VpcIds, 'VpcId') }));
+  ec2
+    .on(DescribeSubnetsCommand)
+    .callsFake((i: DescribeSubnetsCommandInput) => ({ Subnets: matching(world.subnets, i.Filters, i.SubnetIds, 'SubnetId') }));
   ec2
     .on(DescribeInternetGatewaysCommand)
-    .callsFake((i) => ({ InternetGateways: matching(world.igws, i.Filters, i.InternetGatewayIds, 'InternetGatewayId') }));
+    .callsFake((i: DescribeInternetGatewaysCommandInput) => ({
+      InternetGateways: matching(world.igws, i.Filters, i.InternetGatewayIds, 'InternetGatewayId'),
+    }));
   ec2
     .on(DescribeRouteTablesCommand)
-    .callsFake((i) => ({ RouteTables: matching(world.tables, i.Filters, i.RouteTableIds, 'RouteTableId') }));
-  ec2.on(DescribeSecurityGroupsCommand).callsFake((i) => ({ SecurityGroups: matching(world.groups, i.Filters, i.GroupIds, 'GroupId') }));
-  ec2.on(DescribeSecurityGroupRulesCommand).callsFake((i) => ({ SecurityGroupRules: matching(world.rules, i.Filters) }));
-  ec2.on(DescribeNetworkInterfacesCommand).callsFake(() => ({ NetworkInterfaces: world.enis }));
-  ec2.on(CreateVpcCommand).callsFake((i) => ({ Vpc: push(world.vpcs, { VpcId: newId('vpc'), CidrBlock: i.CidrBlock, Tags: tagsOf(i) }) }));
-  ec2.on(ModifyVpcAttributeCommand).resolves({});
-  ec2
-    .on(CreateSubnetCommand)
-    .callsFake((i) => ({
-      Subnet: push(world.subnets, { SubnetId: newId('subnet'), VpcId: i.VpcId, CidrBlock: i.CidrBlock, Tags: tagsOf(i) }),
+    .callsFake((i: DescribeRouteTablesCommandInput) => ({
+      RouteTables: matching(world.tables, i.Filters, i.RouteTableIds, 'RouteTableId'),
     }));
+  ec2
+    .on(DescribeSecurityGroupsCommand)
+    .callsFake((i: DescribeSecurityGroupsCommandInput) => ({ SecurityGroups: matching(world.groups, i.Filters, i.GroupIds, 'GroupId') }));
+  ec2
+    .on(DescribeSecurityGroupRulesCommand)
+    .callsFake((i: DescribeSecurityGroupRulesCommandInput) => ({ SecurityGroupRules: matching(world.rules, i.Filters) }));
+  ec2.on(DescribeNetworkInterfacesCommand).callsFake(() => ({ NetworkInterfaces: world.enis }));
+  ec2
+    .on(CreateVpcCommand)
+    .callsFake((i: CreateVpcCommandInput) => ({ Vpc: push(world.vpcs, { VpcId: newId('vpc'), CidrBlock: i.CidrBlock, Tags: tagsOf(i) }) }));
+  ec2.on(ModifyVpcAttributeCommand).resolves({});
+  ec2.on(CreateSubnetCommand).callsFake((i: CreateSubnetCommandInput) => ({
+    Subnet: push(world.subnets, { SubnetId: newId('subnet'), VpcId: i.VpcId, CidrBlock: i.CidrBlock, Tags: tagsOf(i) }),
+  }));
   ec2.on(CreateInternetGatewayCommand).callsFake(createGateway);
   ec2
     .on(AttachInternetGatewayCommand)
     .callsFake(
-      (i) => void ((world.igws.find((g) => g.InternetGatewayId === i.InternetGatewayId) as Item).Attachments = [{ VpcId: i.VpcId }]),
+      (i: AttachInternetGatewayCommandInput) =>
+        void ((world.igws.find((g) => g.InternetGatewayId === i.InternetGatewayId) as Item).Attachments = [{ VpcId: i.VpcId }]),
     );
-  ec2
-    .on(CreateRouteTableCommand)
-    .callsFake((i) => ({
-      RouteTable: push(world.tables, { RouteTableId: newId('rtb'), VpcId: i.VpcId, Routes: [], Associations: [], Tags: tagsOf(i) }),
-    }));
-  ec2
-    .on(CreateRouteCommand)
-    .callsFake(
-      (i) =>
-        void (world.tables.find((t) => t.RouteTableId === i.RouteTableId)?.Routes as unknown[]).push({
-          DestinationCidrBlock: i.DestinationCidrBlock,
-          GatewayId: i.GatewayId,
-        }),
-    );
-  ec2.on(AssociateRouteTableCommand).callsFake((i) => {
+  ec2.on(CreateRouteTableCommand).callsFake((i: CreateRouteTableCommandInput) => ({
+    RouteTable: push(world.tables, { RouteTableId: newId('rtb'), VpcId: i.VpcId, Routes: [], Associations: [], Tags: tagsOf(i) }),
+  }));
+  ec2.on(CreateRouteCommand).callsFake(
+    (i: CreateRouteCommandInput) =>
+      void (world.tables.find((t) => t.RouteTableId === i.RouteTableId)?.Routes as unknown[]).push({
+        DestinationCidrBlock: i.DestinationCidrBlock,
+        GatewayId: i.GatewayId,
+      }),
+  );
+  ec2.on(AssociateRouteTableCommand).callsFake((i: AssociateRouteTableCommandInput) => {
     const association = { RouteTableAssociationId: newId('rtbassoc'), SubnetId: i.SubnetId };
     (world.tables.find((t) => t.RouteTableId === i.RouteTableId)?.Associations as unknown[]).push(association);
     return { AssociationId: association.RouteTableAssociationId };
   });
   ec2
     .on(CreateSecurityGroupCommand)
-    .callsFake((i) => push(world.groups, { GroupId: newId('sg'), GroupName: i.GroupName, VpcId: i.VpcId, Tags: tagsOf(i) }));
-  ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake((i) => {
-    for (const p of i.IpPermissions) {
-      const peer = p.IpRanges ? { CidrIpv4: p.IpRanges[0].CidrIp } : { ReferencedGroupInfo: { GroupId: p.UserIdGroupPairs[0].GroupId } };
+    .callsFake((i: CreateSecurityGroupCommandInput) =>
+      push(world.groups, { GroupId: newId('sg'), GroupName: i.GroupName, VpcId: i.VpcId, Tags: tagsOf(i) }),
+    );
+  ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake((i: AuthorizeSecurityGroupIngressCommandInput) => {
+    for (const p of i.IpPermissions ?? []) {
+      const peer = p.IpRanges ? { CidrIpv4: p.IpRanges[0].CidrIp } : { ReferencedGroupInfo: { GroupId: p.UserIdGroupPairs?.[0].GroupId } };
       world.rules.push({
         SecurityGroupRuleId: newId('sgr'),
         GroupId: i.GroupId,
@@ -141,16 +171,24 @@ beforeEach(() => {
   });
   ec2
     .on(DetachInternetGatewayCommand)
-    .callsFake((i) => void ((world.igws.find((g) => g.InternetGatewayId === i.InternetGatewayId) as Item).Attachments = []));
-  ec2.on(DeleteInternetGatewayCommand).callsFake((i) => void remove(world.igws, 'InternetGatewayId', i.InternetGatewayId));
+    .callsFake(
+      (i: DetachInternetGatewayCommandInput) =>
+        void ((world.igws.find((g) => g.InternetGatewayId === i.InternetGatewayId) as Item).Attachments = []),
+    );
+  ec2
+    .on(DeleteInternetGatewayCommand)
+    .callsFake((i: DeleteInternetGatewayCommandInput) => void remove(world.igws, 'InternetGatewayId', i.InternetGatewayId));
   ec2.on(DisassociateRouteTableCommand).resolves({});
-  ec2.on(DeleteRouteTableCommand).callsFake((i) => void remove(world.tables, 'RouteTableId', i.RouteTableId));
+  ec2.on(DeleteRouteTableCommand).callsFake((i: DeleteRouteTableCommandInput) => void remove(world.tables, 'RouteTableId', i.RouteTableId));
   ec2
     .on(RevokeSecurityGroupIngressCommand)
-    .callsFake((i) => void (world.rules = world.rules.filter((r) => !i.SecurityGroupRuleIds.includes(r.SecurityGroupRuleId))));
-  ec2.on(DeleteSecurityGroupCommand).callsFake((i) => void remove(world.groups, 'GroupId', i.GroupId));
-  ec2.on(DeleteSubnetCommand).callsFake((i) => void remove(world.subnets, 'SubnetId', i.SubnetId));
-  ec2.on(DeleteVpcCommand).callsFake((i) => void remove(world.vpcs, 'VpcId', i.VpcId));
+    .callsFake(
+      (i: RevokeSecurityGroupIngressCommandInput) =>
+        void (world.rules = world.rules.filter((r) => !i.SecurityGroupRuleIds?.includes(r.SecurityGroupRuleId as string))),
+    );
+  ec2.on(DeleteSecurityGroupCommand).callsFake((i: DeleteSecurityGroupCommandInput) => void remove(world.groups, 'GroupId', i.GroupId));
+  ec2.on(DeleteSubnetCommand).callsFake((i: DeleteSubnetCommandInput) => void remove(world.subnets, 'SubnetId', i.SubnetId));
+  ec2.on(DeleteVpcCommand).callsFake((i: DeleteVpcCommandInput) => void remove(world.vpcs, 'VpcId', i.VpcId));
 });
 
 const createGateway = (i: { TagSpecifications?: Array<{ Tags?: Tag[] }> }) => ({
@@ -280,7 +318,7 @@ describe('ensureNetwork', () => {
       ec2
         .on(CreateSubnetCommand)
         .rejectsOnce(awsError('RequestLimitExceeded'))
-        .callsFake((i) => ({
+        .callsFake((i: CreateSubnetCommandInput) => ({
           Subnet: push(world.subnets, { SubnetId: newId('subnet'), VpcId: i.VpcId, CidrBlock: i.CidrBlock, Tags: tagsOf(i) }),
         }));
 
@@ -309,7 +347,7 @@ describe('ensureNetwork', () => {
     ec2
       .on(CreateRouteTableCommand)
       .rejectsOnce(awsError('RequestLimitExceeded'))
-      .callsFake((i) => ({
+      .callsFake((i: CreateRouteTableCommandInput) => ({
         RouteTable: push(world.tables, { RouteTableId: newId('rtb'), VpcId: i.VpcId, Routes: [], Associations: [], Tags: tagsOf(i) }),
       }));
     await expect(ensureNetwork(clients, plan, second)).rejects.toBeInstanceOf(AwsThrottled);
@@ -367,7 +405,7 @@ describe('deleteNetwork', () => {
   it('is repeatable: a DependencyViolation waits, and the retry resumes where it stopped', async () => {
     await runUntilComplete();
     let blocked = false;
-    ec2.on(DeleteSubnetCommand).callsFake((i) => {
+    ec2.on(DeleteSubnetCommand).callsFake((i: DeleteSubnetCommandInput) => {
       if (!blocked) {
         blocked = true;
         throw awsError('DependencyViolation');

@@ -1,7 +1,7 @@
 import { DescribeVpcsCommand, paginateDescribeVpcs, type Vpc } from '@aws-sdk/client-ec2';
-import { AwsThrottled, NotYetVisible, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
+import { aws, AwsThrottled, NotYetVisible, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
 import { toTagList } from '../../../functions/core/tags';
-import { describeAll, ignoringGone, onlyOne, requireCarried, withCarried } from '../../../functions/resources/owned';
+import { describeAll, goneAs, ignoringGone, onlyOne, requireCarried, wasDeleted, withCarried } from '../../../functions/resources/owned';
 import { awsError, mockAws } from '../../fixtures/aws';
 import { BUILD_ID, seoulPlan } from '../../fixtures/build';
 
@@ -65,6 +65,27 @@ describe('ignoringGone', () => {
     } else {
       expect(error).toBe(raw);
     }
+  });
+});
+
+describe('goneAs and wasDeleted', () => {
+  it('answer the call’s result, or the stand-in when the resource is already gone', async () => {
+    await expect(goneAs([], 'DescribeThings', () => Promise.resolve(['a']))).resolves.toEqual(['a']);
+    await expect(goneAs([], 'DescribeThings', () => Promise.reject(awsError('LoadBalancerNotFound')))).resolves.toEqual([]);
+    await expect(wasDeleted('DeleteThing', () => Promise.resolve({}))).resolves.toBe(true);
+    await expect(wasDeleted('DeleteThing', () => Promise.reject(awsError('TargetGroupNotFound')))).resolves.toBe(false);
+  });
+
+  it('read "already gone" through a call that translates its own errors (NotFound → NotYetVisible)', async () => {
+    const translating = () => aws('DescribeListeners', () => Promise.reject(awsError('LoadBalancerNotFound')));
+    await expect(translating()).rejects.toBeInstanceOf(NotYetVisible);
+    await expect(goneAs('gone', 'DescribeListeners', translating)).resolves.toBe('gone');
+  });
+
+  it('translate every other error, naming the operation', async () => {
+    const error = await wasDeleted('DeleteThing', () => Promise.reject(awsError('ResourceInUse'))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResourceNotReady);
+    expect((error as Error).message).toMatch(/^DeleteThing: ResourceInUse/);
   });
 });
 

@@ -4,6 +4,7 @@ import {
   CreateRouteTableCommand,
   DeleteRouteTableCommand,
   DescribeRouteTablesCommand,
+  type DescribeRouteTablesCommandInput,
   DisassociateRouteTableCommand,
   type CreateRouteTableCommandInput,
   type RouteTable,
@@ -24,6 +25,17 @@ const ID: Record<string, string> = { 'public-route-table': 'rtb-public', 'privat
 const roleOf = (input: CreateRouteTableCommandInput) =>
   input.TagSpecifications?.[0].Tags?.find((t) => t.Key === 'k8s-ec2:role')?.Value as string;
 const LOCAL = { DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local' };
+const IDS = { publicRouteTableId: 'rtb-public', privateRouteTableId: 'rtb-private' };
+/** The one route the build adds, and every association it makes, as sent to EC2. */
+const INTERNET_ROUTE = { RouteTableId: 'rtb-public', DestinationCidrBlock: '0.0.0.0/0', GatewayId: IGW_ID };
+const ASSOCIATIONS = [
+  { RouteTableId: 'rtb-public', SubnetId: 'subnet-pub' },
+  { RouteTableId: 'rtb-private', SubnetId: 'subnet-a' },
+  { RouteTableId: 'rtb-private', SubnetId: 'subnet-b' },
+  { RouteTableId: 'rtb-private', SubnetId: 'subnet-c' },
+];
+const sentRoutes = () => ec2.commandCalls(CreateRouteCommand).map((c) => c.args[0].input);
+const sentAssociations = () => ec2.commandCalls(AssociateRouteTableCommand).map((c) => c.args[0].input);
 
 function table(kind: 'public' | 'private', opts: { subnets?: string[]; internet?: string } = {}): RouteTable {
   const role: Role = `${kind}-route-table`;
@@ -46,11 +58,9 @@ const complete = () => [
 ];
 
 beforeEach(() => {
-  ec2
-    .on(CreateRouteTableCommand)
-    .callsFake((input: CreateRouteTableCommandInput) => ({
-      RouteTable: { RouteTableId: ID[roleOf(input)], VpcId: input.VpcId, Routes: [LOCAL], Associations: [] },
-    }));
+  ec2.on(CreateRouteTableCommand).callsFake((input: CreateRouteTableCommandInput) => ({
+    RouteTable: { RouteTableId: ID[roleOf(input)], VpcId: input.VpcId, Routes: [LOCAL], Associations: [] },
+  }));
   ec2.on(CreateRouteCommand).resolves({ Return: true });
   ec2.on(AssociateRouteTableCommand).resolves({ AssociationId: 'rtbassoc-new' });
   ec2.on(DisassociateRouteTableCommand).resolves({});
@@ -93,15 +103,8 @@ describe('ensureRouteTables', () => {
   it('routes 0.0.0.0/0 to the Internet Gateway in the public table only, and associates each table with its subnets', async () => {
     ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
     await ensureRouteTables(clients, plan, TARGETS);
-    expect(ec2.commandCalls(CreateRouteCommand).map((c) => c.args[0].input)).toEqual([
-      { RouteTableId: 'rtb-public', DestinationCidrBlock: '0.0.0.0/0', GatewayId: IGW_ID },
-    ]);
-    expect(ec2.commandCalls(AssociateRouteTableCommand).map((c) => c.args[0].input)).toEqual([
-      { RouteTableId: 'rtb-public', SubnetId: 'subnet-pub' },
-      { RouteTableId: 'rtb-private', SubnetId: 'subnet-a' },
-      { RouteTableId: 'rtb-private', SubnetId: 'subnet-b' },
-      { RouteTableId: 'rtb-private', SubnetId: 'subnet-c' },
-    ]);
+    expect(sentRoutes()).toEqual([INTERNET_ROUTE]);
+    expect(sentAssociations()).toEqual(ASSOCIATIONS);
   });
 
   it('gives the same ClientToken on every attempt, one per role, within AWS’s 64 characters', () => {
@@ -169,21 +172,31 @@ describe('ensureRouteTables', () => {
   it('treats RouteAlreadyExists on CreateRoute as already done', async () => {
     ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [table('public'), table('private')] });
     ec2.on(CreateRouteCommand).rejects(awsError('RouteAlreadyExists'));
-    await expect(ensureRouteTables(clients, plan, TARGETS)).resolves.toBeDefined();
+    await expect(ensureRouteTables(clients, plan, TARGETS)).resolves.toEqual(IDS);
+    expect(sentRoutes()).toEqual([INTERNET_ROUTE]);
+    // It went on: every subnet still gets associated with its table.
+    expect(sentAssociations()).toEqual(ASSOCIATIONS);
   });
+
+  const askedSubnet = (input: DescribeRouteTablesCommandInput) =>
+    input.Filters?.find((f) => f.Name === 'association.subnet-id')?.Values?.[0];
 
   /** Owned tables not yet showing their associations; asked by subnet, `holder` answers which table holds it. */
   function associatedElsewhere(holder: (subnetId: string) => RouteTable) {
-    ec2.on(DescribeRouteTablesCommand).callsFake((input) => {
-      const bySubnet = input.Filters?.find((f: { Name?: string }) => f.Name === 'association.subnet-id');
-      return { RouteTables: bySubnet ? [holder(bySubnet.Values[0])] : [table('public'), table('private')] };
+    ec2.on(DescribeRouteTablesCommand).callsFake((input: DescribeRouteTablesCommandInput) => {
+      const subnetId = askedSubnet(input);
+      return { RouteTables: subnetId ? [holder(subnetId)] : [table('public'), table('private')] };
     });
     ec2.on(AssociateRouteTableCommand).rejects(awsError('Resource.AlreadyAssociated'));
   }
 
   it('treats Resource.AlreadyAssociated as done when the subnet is with the planned table', async () => {
     associatedElsewhere((subnetId) => (subnetId === 'subnet-pub' ? table('public') : table('private')));
-    await expect(ensureRouteTables(clients, plan, TARGETS)).resolves.toBeDefined();
+    await expect(ensureRouteTables(clients, plan, TARGETS)).resolves.toEqual(IDS);
+    expect(sentAssociations()).toEqual(ASSOCIATIONS);
+    // Each refusal was checked by asking which table holds that subnet.
+    const asked = ec2.commandCalls(DescribeRouteTablesCommand).map((c) => askedSubnet(c.args[0].input));
+    expect(asked.filter((subnetId) => subnetId !== undefined)).toEqual(['subnet-pub', 'subnet-a', 'subnet-b', 'subnet-c']);
   });
 
   it('refuses a subnet associated with another table (it would route where we did not plan)', async () => {
@@ -196,7 +209,7 @@ describe('ensureRouteTables', () => {
     ['AssociateRouteTable', AssociateRouteTableCommand],
   ])('classifies %s failing with a throttle', async (_case, command) => {
     ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [table('public'), table('private')] });
-    ec2.on(command as typeof CreateRouteCommand).rejects(awsError('RequestLimitExceeded'));
+    ec2.on(command).rejects(awsError('RequestLimitExceeded'));
     await expect(ensureRouteTables(clients, plan, TARGETS)).rejects.toBeInstanceOf(AwsThrottled);
   });
 

@@ -1,9 +1,11 @@
 import {
   AuthorizeSecurityGroupIngressCommand,
+  type AuthorizeSecurityGroupIngressCommandInput,
   CreateSecurityGroupCommand,
   DeleteSecurityGroupCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
+  type DescribeSecurityGroupsCommandInput,
   RevokeSecurityGroupIngressCommand,
   type CreateSecurityGroupCommandInput,
   type SecurityGroup,
@@ -103,9 +105,9 @@ describe('ensureSecurityGroups', () => {
     for (const key of SECURITY_GROUP_KEYS) {
       expect(authorizedFor(key)).toEqual(plan.securityGroups[key].ingress.map((rule) => permission(rule, IDS)));
       const [call] = ec2.commandCalls(AuthorizeSecurityGroupIngressCommand, { GroupId: IDS[key] });
-      expect(call.args[0].input.TagSpecifications).toEqual([
-        { ResourceType: 'security-group-rule', Tags: expect.arrayContaining([{ Key: 'k8s-ec2:build-id', Value: BUILD_ID }]) },
-      ]);
+      const specifications = call.args[0].input.TagSpecifications;
+      expect(specifications?.map((s) => s.ResourceType)).toEqual(['security-group-rule']);
+      expect(specifications?.[0].Tags).toContainEqual({ Key: 'k8s-ec2:build-id', Value: BUILD_ID });
     }
     expect(authorizedFor('bastion')).toEqual([
       { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '203.0.113.0/24', Description: 'SSH from 203.0.113.0/24' }] },
@@ -139,8 +141,9 @@ describe('ensureSecurityGroups', () => {
   it('replays a batch that met InvalidPermission.Duplicate rule by rule, counting duplicates as done', async () => {
     ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: ALL_GROUPS });
     ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: PLANNED_RULES.filter((r) => r.GroupId !== 'sg-nlb') });
-    ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake((input) => {
-      if (input.IpPermissions.length > 1 || input.IpPermissions[0].FromPort === 6443) throw awsError('InvalidPermission.Duplicate');
+    ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake((input: AuthorizeSecurityGroupIngressCommandInput) => {
+      const permissions = input.IpPermissions ?? [];
+      if (permissions.length > 1 || permissions[0].FromPort === 6443) throw awsError('InvalidPermission.Duplicate');
       return { Return: true };
     });
     await expect(ensureSecurityGroups(clients, plan, VPC_ID)).resolves.toEqual(IDS);
@@ -169,9 +172,10 @@ describe('ensureSecurityGroups', () => {
   });
 
   it('uses group ids carried in state once visible by id', async () => {
-    ec2
-      .on(DescribeSecurityGroupsCommand)
-      .callsFake((input) => ({ SecurityGroups: input.GroupIds ? ALL_GROUPS.filter((g) => input.GroupIds.includes(g.GroupId)) : [] }));
+    ec2.on(DescribeSecurityGroupsCommand).callsFake((input: DescribeSecurityGroupsCommandInput) => {
+      const ids = input.GroupIds;
+      return { SecurityGroups: ids ? ALL_GROUPS.filter((g) => g.GroupId !== undefined && ids.includes(g.GroupId)) : [] };
+    });
     await expect(ensureSecurityGroups(clients, plan, VPC_ID, IDS)).resolves.toEqual(IDS);
     expect(ec2.commandCalls(CreateSecurityGroupCommand)).toHaveLength(0);
   });
@@ -179,7 +183,9 @@ describe('ensureSecurityGroups', () => {
   it('refuses a carried group id tagged for another build', async () => {
     ec2
       .on(DescribeSecurityGroupsCommand)
-      .callsFake((input) => ({ SecurityGroups: input.GroupIds ? [{ GroupId: input.GroupIds[0], Tags: [] }] : [] }));
+      .callsFake((input: DescribeSecurityGroupsCommandInput) => ({
+        SecurityGroups: input.GroupIds ? [{ GroupId: input.GroupIds[0], Tags: [] }] : [],
+      }));
     await expect(ensureSecurityGroups(clients, plan, VPC_ID, IDS)).rejects.toBeInstanceOf(ResourceConflict);
   });
 
@@ -238,7 +244,7 @@ describe('deleteSecurityGroups', () => {
   ])('treats %s as already gone', async (code, command) => {
     ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: ALL_GROUPS });
     ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: PLANNED_RULES });
-    ec2.on(command as typeof DeleteSecurityGroupCommand).rejects(awsError(code));
+    ec2.on(command).rejects(awsError(code));
     await expect(deleteSecurityGroups(clients, BUILD_ID)).resolves.toEqual(Object.values(IDS));
   });
 

@@ -2,6 +2,7 @@ import {
   CreateSubnetCommand,
   DeleteSubnetCommand,
   DescribeSubnetsCommand,
+  type DescribeSubnetsCommandInput,
   type CreateSubnetCommandInput,
   type Subnet,
 } from '@aws-sdk/client-ec2';
@@ -37,11 +38,9 @@ const EXPECTED = {
 };
 
 beforeEach(() => {
-  ec2
-    .on(CreateSubnetCommand)
-    .callsFake((input: CreateSubnetCommandInput) => ({
-      Subnet: { SubnetId: idFor(input.CidrBlock as string), VpcId: input.VpcId, CidrBlock: input.CidrBlock },
-    }));
+  ec2.on(CreateSubnetCommand).callsFake((input: CreateSubnetCommandInput) => ({
+    Subnet: { SubnetId: idFor(input.CidrBlock as string), VpcId: input.VpcId, CidrBlock: input.CidrBlock },
+  }));
   ec2.on(DeleteSubnetCommand).resolves({});
 });
 
@@ -98,11 +97,9 @@ describe('ensureSubnets', () => {
   });
 
   it('uses the subnet ids carried in state', async () => {
-    ec2
-      .on(DescribeSubnetsCommand)
-      .callsFake((input) => ({
-        Subnets: (input.SubnetIds ?? []).map((id: string) => existing(planned.find((p) => idFor(p.cidr) === id)!)),
-      }));
+    ec2.on(DescribeSubnetsCommand).callsFake((input: DescribeSubnetsCommandInput) => ({
+      Subnets: (input.SubnetIds ?? []).map((id: string) => existing(planned.find((p) => idFor(p.cidr) === id)!)),
+    }));
     await expect(ensureSubnets(clients, plan, VPC_ID, EXPECTED)).resolves.toEqual(EXPECTED);
     expect(ec2.commandCalls(CreateSubnetCommand)).toHaveLength(0);
   });

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AwsThrottled, NotYetVisible, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
 import { TAG } from '../../../functions/core/tags';
-import { elbTags } from '../../../functions/resources/load-balancer';
+import { elbTags } from '../../../functions/resources/elb-owned';
 import {
   DEREGISTRATION_DELAY_ATTRIBUTE,
   deleteTargetGroups,

@@ -6,12 +6,12 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   AwsThrottled,
-  InvalidSpec,
   NotYetVisible,
   PermissionDenied,
   QuotaExceeded,
   ResourceConflict,
   ResourceNotReady,
+  WorkflowContractError,
 } from '../../../functions/core/errors';
 import { describeTargets, registerTargets } from '../../../functions/resources/targets';
 import { awsError, mockAws } from '../../fixtures/aws';
@@ -147,10 +147,10 @@ describe('registerTargets', () => {
     await expect(registerTargets(clients, plan, targetGroupArns, nodes)).rejects.toThrow(errorClass);
   });
 
-  it('throws InvalidSpec when a planned target group has no ARN', async () => {
+  it('throws WorkflowContractError when a planned target group has no ARN', async () => {
     givenInstances();
     givenRegistered();
-    await expect(registerTargets(clients, plan, { api: tgArn('api') }, nodes)).rejects.toThrow(InvalidSpec);
+    await expect(registerTargets(clients, plan, { api: tgArn('api') }, nodes)).rejects.toThrow(WorkflowContractError);
   });
 
   it('makes no EC2 call when there are no nodes', async () => {

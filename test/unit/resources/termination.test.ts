@@ -1,4 +1,9 @@
-import { DescribeInstancesCommand, TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import {
+  DescribeInstancesCommand,
+  TerminateInstancesCommand,
+  type Instance,
+  type TerminateInstancesCommandInput,
+} from '@aws-sdk/client-ec2';
 import { NotYetVisible, PermissionDenied } from '../../../functions/core/errors';
 import type { NodePlan } from '../../../functions/core/plan';
 import { TAG, toTagList } from '../../../functions/core/tags';
@@ -20,10 +25,9 @@ const terminated = () => ec2.commandCalls(TerminateInstancesCommand).map((call) 
 type Answer = ReturnType<typeof reservation> | Error;
 /** DescribeInstances: `listed` for a Describe by tag, `byId[id]` for one by instance id. */
 function describes(listed: Answer, byId: Record<string, Answer> = {}) {
-  ec2.on(DescribeInstancesCommand).callsFake(async (input: { InstanceIds?: string[] }) => {
+  ec2.on(DescribeInstancesCommand).callsFake((input: { InstanceIds?: string[] }) => {
     const answer = input.InstanceIds ? byId[input.InstanceIds.join(',')] : listed;
-    if (answer instanceof Error) throw answer;
-    return answer;
+    return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
   });
 }
 const byTag = (answer: ReturnType<typeof reservation>) => describes(answer);
@@ -69,10 +73,11 @@ describe('terminateInstances, by tag', () => {
 
   it('treats an instance that is already gone as terminated, and still terminates the others', async () => {
     byTag(reservation(described(plan.nodes[0], 'i-1'), described(plan.nodes[1], 'i-gone')));
-    ec2.on(TerminateInstancesCommand).callsFake(async ({ InstanceIds }) => {
-      if (InstanceIds.includes('i-gone')) throw awsError('InvalidInstanceID.NotFound');
-      return {};
-    });
+    ec2
+      .on(TerminateInstancesCommand)
+      .callsFake(({ InstanceIds }: TerminateInstancesCommandInput) =>
+        InstanceIds?.includes('i-gone') ? Promise.reject(awsError('InvalidInstanceID.NotFound')) : Promise.resolve({}),
+      );
     await expect(terminateInstances(clients, BUILD_ID)).resolves.toMatchObject({ terminating: ['i-1', 'i-gone'] });
     expect(terminated()).toEqual([['i-1', 'i-gone'], ['i-1'], ['i-gone']]);
   });

@@ -52,12 +52,12 @@ const creates = [
 ] as const;
 
 describe.each(creates)('$operation (no ClientToken)', ({ operation, command, ensure }) => {
-  const calls = () => ec2.commandCalls(command as typeof CreateVpcCommand);
+  const calls = () => ec2.commandCalls(command);
 
   it('is sent once, through the EC2 client that never resends a request EC2 may have carried out', async () => {
     await ensure();
     expect(calls()).toHaveLength(1);
-    const client = calls()[0].thisValue;
+    const client: unknown = calls()[0].thisValue;
     // Named rather than compared as objects: a failure then reads "ec2" instead of two client dumps.
     expect(client === clients.ec2Once ? 'ec2Once' : client === clients.ec2 ? 'ec2' : 'another client').toBe('ec2Once');
   });
@@ -66,7 +66,7 @@ describe.each(creates)('$operation (no ClientToken)', ({ operation, command, ens
     ['a 500 whose answer was lost', awsError('InternalError', 500), AwsUnavailable],
     ['a 503 throttle', awsError('RequestLimitExceeded', 503), AwsThrottled],
   ])('surfaces %s as a retryable step error naming the operation, without calling again itself', async (_case, error, errorClass) => {
-    ec2.on(command as typeof CreateVpcCommand).rejects(error);
+    ec2.on(command).rejects(error);
     const thrown = await ensure().catch((e: unknown) => e);
     expect(thrown).toBeInstanceOf(errorClass);
     expect((thrown as Error).message).toContain(operation);

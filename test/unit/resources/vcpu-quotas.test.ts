@@ -1,4 +1,4 @@
-import { DescribeInstancesCommand, DescribeInstanceTypesCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeInstanceTypesCommand, type DescribeInstanceTypesCommandInput } from '@aws-sdk/client-ec2';
 import { onDemandVcpusInUse, ON_DEMAND_VCPU_QUOTAS, seriesOf, vcpuDemands, vcpuQuotaOf } from '../../../functions/resources/vcpu-quotas';
 import { mockAws } from '../../fixtures/aws';
 import { seoulPlan } from '../../fixtures/build';
@@ -8,7 +8,7 @@ const Q = ON_DEMAND_VCPU_QUOTAS;
 
 /** Every type has 4 vCPUs, except where a test says otherwise. */
 function arrangeVcpus(vcpus: Record<string, number> = {}) {
-  ec2.on(DescribeInstanceTypesCommand).callsFake((input) => ({
+  ec2.on(DescribeInstanceTypesCommand).callsFake((input: DescribeInstanceTypesCommandInput) => ({
     InstanceTypes: (input.InstanceTypes as string[]).map((InstanceType) => ({
       InstanceType,
       VCpuInfo: { DefaultVCpus: vcpus[InstanceType] ?? 4 },
@@ -63,7 +63,9 @@ describe('vcpuQuotaOf', () => {
     ['mac1.metal', /Dedicated Hosts/],
     ['qq9.large', /no On-Demand vCPU quota is known for the qq family/],
   ])('%s is not checked against a vCPU quota: %s', (type, reason) => {
-    expect(vcpuQuotaOf(type)).toEqual({ unchecked: expect.stringMatching(reason) });
+    const lookup = vcpuQuotaOf(type);
+    expect(Object.keys(lookup)).toEqual(['unchecked']);
+    expect('unchecked' in lookup ? lookup.unchecked : undefined).toMatch(reason);
   });
 });
 

@@ -6,8 +6,11 @@
 export const BUILD_STATUSES = ['RUNNING', 'SUCCEEDED', 'ROLLED_BACK', 'ROLLBACK_FAILED', 'DESTROYING', 'DESTROYED', 'FAILED'] as const;
 export type BuildStatus = (typeof BUILD_STATUSES)[number];
 
-/** Step Functions execution statuses (the SDK's ExecutionStatus values). */
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE' | string;
+/**
+ * A Step Functions execution status: one of the SDK's ExecutionStatus values (RUNNING, SUCCEEDED, FAILED,
+ * TIMED_OUT, ABORTED, PENDING_REDRIVE), kept a string so that a status added later still reads.
+ */
+export type ExecutionStatus = string;
 
 /** The Fail-state error names of the build machine that say what happened to the created resources. */
 export const FAIL_ERRORS = { rolledBack: 'BuildRolledBack', rollbackFailed: 'RollbackFailed', preflight: 'PreflightFailed' } as const;
