@@ -29,7 +29,8 @@ export function slackLine(message: SlackMessage): string {
 export async function runLocal(options: LocalCommandOptions): Promise<number> {
   const { out, err } = options;
   // Loaded only here: the embedded cloud is heavy and no other command needs it.
-  const start = options.start ?? (await import('../local/stack')).startLocalStack;
+  const start = options.start ?? (await loadLocalStack(err));
+  if (!start) return EXIT_FAILURE;
   let stack: { url: string; close(): Promise<void> };
   try {
     stack = await start({ port: options.port, timeScale: options.timeScale, onSlackMessage: (m) => out(slackLine(m)) });
@@ -57,4 +58,23 @@ export async function runLocal(options: LocalCommandOptions): Promise<number> {
   await stack.close();
   out('local stack stopped');
   return 0;
+}
+
+/**
+ * The embedded stack needs two development dependencies: aws-local-stepfunctions (its Step Functions) and
+ * @cloud-copilot/iam-simulate (its IAM), which is AGPL-3.0: kept out of `npm ci --omit=dev` installs, so a
+ * production install of the CLI carries no AGPL code. Without them `local` says so instead of a stack trace.
+ */
+async function loadLocalStack(err: (line: string) => void): Promise<StartLocalStack | undefined> {
+  try {
+    return (await import('../local/stack')).startLocalStack;
+  } catch (error) {
+    const missing = /Cannot find (?:module|package) '((?:@[^/']+\/)?[^/']+)/.exec((error as Error).message)?.[1];
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' && !missing) throw error;
+    err(
+      `✗ k8s-ec2 local runs the embedded cloud, which needs the development dependencies (${missing ?? 'a package'} is not installed): ` +
+        'install with `npm ci` (not --omit=dev)',
+    );
+    return undefined;
+  }
 }

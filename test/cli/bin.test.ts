@@ -56,9 +56,18 @@ describe('k8s-ec2 without the dev dependencies (npm ci --omit=dev)', () => {
     for (const command of ['local', 'build', 'status', 'list', 'destroy', 'artifacts']) expect(result.stdout).toContain(`\n  ${command} `);
   });
 
-  it('k8s-ec2 local starts the embedded stack and stops on Ctrl+C', async () => {
+  it('k8s-ec2 local says it needs the development install (its emulators, one AGPL, are dev dependencies), exit 1', async () => {
+    const result = await node([...WITHOUT_DEV_DEPENDENCIES, BIN, 'local', '--port', '0'], tmpdir());
+
+    expect(result.stderr).toMatch(
+      /^✗ k8s-ec2 local runs the embedded cloud, which needs the development dependencies \(.+ is not installed\): install with `npm ci`/,
+    );
+    expect(result.code).toBe(1);
+  });
+
+  it('k8s-ec2 local starts the embedded stack and stops on Ctrl+C in a development install', async () => {
     let interrupted = false;
-    const result = await node([...WITHOUT_DEV_DEPENDENCIES, BIN, 'local', '--port', '0'], tmpdir(), (stdout, child) => {
+    const result = await node([BIN, 'local', '--port', '0'], tmpdir(), (stdout, child) => {
       // Once: a second Ctrl+C ends the process without waiting for the stack to close.
       if (interrupted || !stdout.includes('Press Ctrl+C to stop.')) return;
       interrupted = true;

@@ -125,6 +125,13 @@ describe('POST /builds with an Idempotency-Key', () => {
   const KEY = '5b0d7c9e-2f0a-4c61-9d8e-6f1f8f5f0a11';
   const withKey = (body: unknown, key = KEY) => postBuild(body, { 'Content-Type': 'application/json', 'idempotency-KEY': key });
   const ID = idempotentBuildId('fin-k8s-dev', KEY);
+  /** The key's build id is taken by an execution with this status and input. */
+  const nameTaken = (status: 'RUNNING' | 'SUCCEEDED', input: string) => {
+    sfn.on(StartExecutionCommand).rejects(sdkError('ExecutionAlreadyExists'));
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolves({ executionArn: buildArn(ID), stateMachineArn: BUILD_MACHINE, name: ID, status, startDate: new Date(), input });
+  };
 
   it('derives the build id from the key, the same for every retry', async () => {
     const first = await call(withKey(seoulSpecInput()));
@@ -137,17 +144,9 @@ describe('POST /builds with an Idempotency-Key', () => {
   });
 
   it('answers 200 with the existing build when the key was used with the same body (the execution has ended)', async () => {
-    sfn.on(StartExecutionCommand).rejects(sdkError('ExecutionAlreadyExists'));
     // Same spec with its keys in another order: the same body as far as JSON is concerned.
     const reordered = Object.fromEntries(Object.entries(seoulSpecInput()).reverse());
-    sfn.on(DescribeExecutionCommand).resolves({
-      executionArn: buildArn(ID),
-      stateMachineArn: BUILD_MACHINE,
-      name: ID,
-      status: 'SUCCEEDED',
-      startDate: new Date(),
-      input: JSON.stringify({ buildId: ID, specVersion: 1, spec: seoulSpec(), requestHash: requestHash(reordered) }),
-    });
+    nameTaken('SUCCEEDED', JSON.stringify({ buildId: ID, specVersion: 1, spec: seoulSpec(), requestHash: requestHash(reordered) }));
     const answer = await call(withKey(seoulSpecInput()));
     expect(answer.statusCode).toBe(200);
     expect(answer.body).toMatchObject({ buildId: ID, status: 'SUCCEEDED', executionArn: buildArn(ID) });
@@ -155,35 +154,22 @@ describe('POST /builds with an Idempotency-Key', () => {
   });
 
   it('answers 409 IDEMPOTENCY_CONFLICT when the key was used with a different body', async () => {
-    sfn.on(StartExecutionCommand).rejects(sdkError('ExecutionAlreadyExists'));
-    sfn.on(DescribeExecutionCommand).resolves({
-      executionArn: buildArn(ID),
-      stateMachineArn: BUILD_MACHINE,
-      name: ID,
-      status: 'RUNNING',
-      startDate: new Date(),
-      input: JSON.stringify({
+    nameTaken(
+      'RUNNING',
+      JSON.stringify({
         buildId: ID,
         specVersion: 1,
         spec: seoulSpec(),
         requestHash: requestHash(seoulSpecInput({ workers: { count: 6 } })),
       }),
-    });
+    );
     const answer = await call(withKey(seoulSpecInput()));
     expect(answer.statusCode).toBe(409);
     expect(answer.body.error).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', field: 'Idempotency-Key' });
   });
 
   it('answers a repeat of a build started before request hashes were stored by comparing the spec as sent', async () => {
-    sfn.on(StartExecutionCommand).rejects(sdkError('ExecutionAlreadyExists'));
-    sfn.on(DescribeExecutionCommand).resolves({
-      executionArn: buildArn(ID),
-      stateMachineArn: BUILD_MACHINE,
-      name: ID,
-      status: 'SUCCEEDED',
-      startDate: new Date(),
-      input: JSON.stringify({ buildId: ID, spec: seoulSpecInput() }),
-    });
+    nameTaken('SUCCEEDED', JSON.stringify({ buildId: ID, spec: seoulSpecInput() }));
     expect((await call(withKey(seoulSpecInput()))).statusCode).toBe(200);
     expect((await call(withKey(seoulSpecInput({ workers: { count: 6 } })))).statusCode).toBe(409);
   });
