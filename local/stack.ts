@@ -134,12 +134,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const server = createServer();
   const url = await listen(server, options.port ?? 0);
 
-  const notify = createNotifyHandler({ resolveWebhookUrl: async () => `${url}/_slack/webhook`, logger: functionLogger('notify') });
+  const notify = createNotifyHandler({ resolveWebhookUrl: () => Promise.resolve(`${url}/_slack/webhook`), logger: functionLogger('notify') });
   const sfn = new LocalStepFunctions({
     region: REGION,
     handlers: (name) => roles.handler(name),
     onStatusChange: async (change) => {
-      await notify(statusChangeEvent(change) as never);
+      await notify(statusChangeEvent(change));
     },
   });
   const buildStateMachineArn = sfn.createStateMachine(

@@ -39,5 +39,5 @@ export function carriedAllocationIds(state: Partial<BuildState>): string[] {
 
 /** The network's ids as far as CreateNetwork got (while it loops, only the VPC and the gateway). */
 export function carriedNetwork(state: Partial<BuildState>): Partial<NetworkIds> {
-  return (layers(state).find((layer) => layer.network)?.network ?? {}) as Partial<NetworkIds>;
+  return layers(state).find((layer) => layer.network)?.network ?? {};
 }

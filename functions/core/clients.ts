@@ -71,11 +71,11 @@ export const THROTTLED_ATTEMPTS = 3;
 export function resendThrottledOnly(maxAttempts = THROTTLED_ATTEMPTS, random: () => number = Math.random): RetryStrategyV2 {
   const token = (retries: number, delayMs: number): RetryToken => ({ getRetryCount: () => retries, getRetryDelay: () => delayMs });
   return {
-    acquireInitialRetryToken: async () => token(0, 0),
-    refreshRetryTokenForRetry: async (previous, info) => {
+    acquireInitialRetryToken: () => Promise.resolve(token(0, 0)),
+    refreshRetryTokenForRetry: (previous, info) => {
       const retries = previous.getRetryCount() + 1;
-      if (info.errorType !== 'THROTTLING' || retries >= maxAttempts) throw info.error ?? new Error('not resent');
-      return token(retries, Math.floor(random() * Math.min(20_000, 500 * 2 ** retries)));
+      if (info.errorType !== 'THROTTLING' || retries >= maxAttempts) return Promise.reject(info.error ?? new Error('not resent'));
+      return Promise.resolve(token(retries, Math.floor(random() * Math.min(20_000, 500 * 2 ** retries))));
     },
     recordSuccess: () => undefined,
   };

@@ -192,5 +192,5 @@ export function parseSpecShape(input: unknown): SpecResult {
 
 /** JSON Schema (draft-04, what API Gateway request models use) of the spec as clients send it. */
 export function specJsonSchema(): Record<string, unknown> {
-  return toJSONSchema(BuildSpecSchema, { target: 'draft-4', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return toJSONSchema(BuildSpecSchema, { target: 'draft-4', io: 'input', unrepresentable: 'any' });
 }

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { STEP_FUNCTIONS } from '../../workflows/steps';
 
 /** An in-process Lambda: what a Task state invokes locally. */
@@ -22,10 +23,12 @@ export function taskStates(definition: { States: AslStates }): Record<string, st
   return found;
 }
 
+/** This module's CommonJS `require` (paths resolve from this file); under jest, jest's (its registry and mocks). */
+const requireHere = createRequire(__filename);
+
 /** Loads functions/handlers/<name>.ts's `handler` (lazily, so a runtime only loads what it runs). */
 export function loadHandler(name: string): LocalHandler {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require(`../../functions/handlers/${name}`) as { handler: LocalHandler }).handler;
+  return (requireHere(`../../functions/handlers/${name}`) as { handler: LocalHandler }).handler;
 }
 
 /**

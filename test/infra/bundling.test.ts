@@ -46,7 +46,7 @@ describe('handler bundling', () => {
 
   it('keeps error class names, which Step Functions Retry/Catch match on', async () => {
     const { handler } = (await import(bundle)) as { handler: (event: unknown) => Promise<unknown> };
-    // No build id: the step wrapper rejects the input before touching AWS.
-    await expect(handler({ spec: {} })).rejects.toMatchObject({ name: 'InvalidSpec' });
+    // No build id: the step wrapper rejects the input (a workflow contract error) before touching AWS.
+    await expect(handler({ spec: {} })).rejects.toMatchObject({ name: 'WorkflowContractError' });
   });
 });

@@ -1,5 +1,9 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { Step } from '../../../functions/api/history';
+import type { ErrorBody } from '../../../functions/api/http';
+import type { BuildOutputs } from '../../../functions/core/contracts';
+import type { FailureSummary } from '../../../functions/core/execution-status';
 import { createApiHandler } from '../../../functions/handlers/api';
 
 /** Shared setup of the api tests: the two machines, a fixed clock and an API Gateway proxy event builder. */
@@ -52,16 +56,40 @@ export function apiHandler(env: Record<string, string | undefined> = ENV) {
   return createApiHandler({ sfn: new SFNClient({ region: REGION }), env, now: () => NOW, random: () => 0.5, logger: logger as never });
 }
 
-export interface Answer {
+/** An error answer (docs/design.md "3.3 Error shape"). */
+export type { ErrorBody };
+
+/** GET /builds/{id} (functions/api/builds-read.ts getBuild), as far as the tests read it. */
+export interface BuildBody {
+  buildId: string;
+  status: string;
+  steps: Step[];
+  currentStep?: string;
+  outputs?: BuildOutputs;
+  error?: FailureSummary;
+  teardown?: Record<string, unknown>;
+}
+
+/** GET /builds (functions/api/builds-read.ts listBuildsRoute), as far as the tests read it. */
+export interface BuildListBody {
+  builds: Array<{ buildId: string; status: string; links: { self: string; console: string } }>;
+  nextToken?: string;
+}
+
+/** An answer with its JSON body read as `B` (the shape the test expects; `{}` when the body is not JSON). */
+export interface Answer<B = Record<string, unknown>> {
   statusCode: number;
   headers: Record<string, string>;
-  body: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: B;
   raw: string;
 }
 
-export async function call(event: APIGatewayProxyEvent, env?: Record<string, string | undefined>): Promise<Answer> {
+export async function call<B = Record<string, unknown>>(
+  event: APIGatewayProxyEvent,
+  env?: Record<string, string | undefined>,
+): Promise<Answer<B>> {
   const result: APIGatewayProxyResult = await apiHandler(env)(event);
   const headers = result.headers as Record<string, string>;
   const isJson = headers['Content-Type'] === 'application/json';
-  return { statusCode: result.statusCode, headers, body: isJson ? JSON.parse(result.body) : {}, raw: result.body };
+  return { statusCode: result.statusCode, headers, body: (isJson ? JSON.parse(result.body) : {}) as B, raw: result.body };
 }

@@ -6,9 +6,10 @@ import {
   type ExecutionStatus,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { TeardownInput } from '../../../functions/core/contracts';
 import { SPEC_VERSION } from '../../../functions/core/spec-validation';
 import { seoulSpec, seoulSpecInput } from '../../fixtures/build';
-import { apiEvent, BUILD_MACHINE, buildArn, call, sdkError, TEARDOWN_MACHINE, teardownArn } from './api-fixtures';
+import { apiEvent, BUILD_MACHINE, buildArn, call, sdkError, TEARDOWN_MACHINE, teardownArn, type ErrorBody } from './api-fixtures';
 
 const sfn = mockClient(SFNClient);
 const ID = 'fin-k8s-dev-20261125-101530-ab12';
@@ -30,7 +31,7 @@ const teardown = (n: number, status: string, buildId = ID) => ({
   status: status as ExecutionStatus,
   startDate: new Date(),
 });
-const del = () => call(apiEvent('DELETE', `/builds/${ID}`));
+const del = <B = Record<string, unknown>>() => call<B>(apiEvent('DELETE', `/builds/${ID}`));
 
 /** The executions Step Functions holds, by ARN: DescribeExecution answers these and nothing else. */
 function holds(...executions: Array<{ executionArn: string; input?: string }>) {
@@ -77,7 +78,7 @@ describe('DELETE /builds/{id}', () => {
       input: JSON.stringify({ buildId: ID, spec: seoulSpecInput() }),
     });
     await del();
-    const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.input ?? '{}');
+    const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.input ?? '{}') as TeardownInput;
     expect(input).toMatchObject({ specVersion: SPEC_VERSION, spec: seoulSpec() });
   });
 
@@ -106,7 +107,7 @@ describe('DELETE /builds/{id}', () => {
 
   it('refuses a teardown beyond the 20th, naming the limit', async () => {
     holds(build('SUCCEEDED'), ...Array.from({ length: 20 }, (_, i) => teardown(i + 1, 'FAILED')));
-    const answer = await del();
+    const answer = await del<ErrorBody>();
     expect(answer.statusCode).toBe(409);
     expect(answer.body.error.code).toBe('TOO_MANY_TEARDOWNS');
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
@@ -114,7 +115,7 @@ describe('DELETE /builds/{id}', () => {
 
   it('answers 409 while the build is still running and starts nothing', async () => {
     holds(build('RUNNING'));
-    const answer = await del();
+    const answer = await del<ErrorBody>();
     expect(answer.statusCode).toBe(409);
     expect(answer.body.error.code).toBe('BUILD_RUNNING');
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);

@@ -10,7 +10,18 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { renderArtifact } from '../../../functions/core/artifacts';
 import { seoulSpec, seoulSpecInput } from '../../fixtures/build';
 import { seoulOutputs } from '../../fixtures/outputs';
-import { apiEvent, BUILD_MACHINE, buildArn, call, sdkError, TEARDOWN_MACHINE, teardownArn } from './api-fixtures';
+import {
+  apiEvent,
+  BUILD_MACHINE,
+  buildArn,
+  call,
+  sdkError,
+  TEARDOWN_MACHINE,
+  teardownArn,
+  type BuildBody,
+  type BuildListBody,
+  type ErrorBody,
+} from './api-fixtures';
 
 const sfn = mockClient(SFNClient);
 const ID = 'fin-k8s-dev-20261125-101530-ab12';
@@ -90,7 +101,7 @@ describe('GET /builds/{id}', () => {
   it('reports a rolled-back build: checklist, the step that failed with its error, no outputs', async () => {
     sfn.on(DescribeExecutionCommand).resolves(execution('FAILED', { stopDate: at(37), error: 'BuildRolledBack', cause: 'rolled back' }));
     sfn.on(GetExecutionHistoryCommand).resolves({ events: rolledBackHistory });
-    const answer = await call(apiEvent('GET', `/builds/${ID}`));
+    const answer = await call<BuildBody>(apiEvent('GET', `/builds/${ID}`));
     expect(answer.statusCode).toBe(200);
     expect(answer.body).toMatchObject({
       buildId: ID,
@@ -100,7 +111,7 @@ describe('GET /builds/{id}', () => {
       startedAt: at(0).toISOString(),
       stoppedAt: at(37).toISOString(),
     });
-    expect(answer.body.steps.map((s: { name: string; status: string }) => [s.name, s.status])).toEqual([
+    expect(answer.body.steps.map((s) => [s.name, s.status])).toEqual([
       ['Preflight', 'succeeded'],
       ['CreateNetwork', 'succeeded'],
       ['Provision', 'failed'],
@@ -129,7 +140,7 @@ describe('GET /builds/{id}', () => {
     });
     sfn.on(DescribeExecutionCommand).resolves(execution('FAILED', { stopDate: at(37), error: 'RollbackFailed', cause }));
     sfn.on(GetExecutionHistoryCommand).resolves({ events: rolledBackHistory });
-    const answer = await call(apiEvent('GET', `/builds/${ID}`));
+    const answer = await call<BuildBody>(apiEvent('GET', `/builds/${ID}`));
     expect(answer.body.status).toBe('ROLLBACK_FAILED');
     expect(answer.body.error).toEqual({ step: 'RegisterTargets', error: 'QuotaExceeded', cause: 'TooManyTargets' });
   });
@@ -137,7 +148,7 @@ describe('GET /builds/{id}', () => {
   it('shows a step being retried as the current step while the build runs', async () => {
     sfn.on(DescribeExecutionCommand).resolves(execution('RUNNING'));
     sfn.on(GetExecutionHistoryCommand).resolves({ events: rolledBackHistory.slice(0, 10) });
-    const answer = await call(apiEvent('GET', `/builds/${ID}`));
+    const answer = await call<BuildBody>(apiEvent('GET', `/builds/${ID}`));
     expect(answer.body).toMatchObject({ status: 'RUNNING', currentStep: 'CreateNetwork' });
     expect(answer.body.steps[1]).toEqual({ name: 'CreateNetwork', status: 'retrying', enteredAt: at(7).toISOString() });
     expect(answer.body.error).toBeUndefined();
@@ -149,14 +160,14 @@ describe('GET /builds/{id}', () => {
       .on(GetExecutionHistoryCommand)
       .resolvesOnce({ events: rolledBackHistory.slice(0, 9), nextToken: 'page-2' })
       .resolvesOnce({ events: rolledBackHistory.slice(9, 14) });
-    const answer = await call(apiEvent('GET', `/builds/${ID}`));
+    const answer = await call<BuildBody>(apiEvent('GET', `/builds/${ID}`));
     // (The paginator reuses one input object, so the recorded inputs cannot show the first call's token.)
     expect(sfn.commandCalls(GetExecutionHistoryCommand)).toHaveLength(2);
     expect(sfn.commandCalls(GetExecutionHistoryCommand)[1].args[0].input).toMatchObject({
       executionArn: buildArn(ID),
       nextToken: 'page-2',
     });
-    expect(answer.body.steps.map((s: { status: string }) => s.status)).toEqual(['succeeded', 'succeeded']);
+    expect(answer.body.steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
   });
 
   it('returns the outputs of a successful build and its running teardown as DESTROYING', async () => {
@@ -180,10 +191,10 @@ describe('GET /builds/{id}', () => {
       status: 'RUNNING',
       startDate: at(500),
     });
-    const answer = await call(apiEvent('GET', `/builds/${ID}`));
+    const answer = await call<BuildBody>(apiEvent('GET', `/builds/${ID}`));
     expect(answer.body.status).toBe('DESTROYING');
-    expect(answer.body.outputs.loadBalancer.dnsName).toBe(seoulOutputs().loadBalancer.dnsName);
-    expect(answer.body.outputs.notes).toEqual(notes);
+    expect(answer.body.outputs?.loadBalancer.dnsName).toBe(seoulOutputs().loadBalancer.dnsName);
+    expect(answer.body.outputs?.notes).toEqual(notes);
     expect(answer.body.teardown).toMatchObject({
       executionArn: teardownArn(teardownName),
       status: 'DESTROYING',
@@ -246,9 +257,9 @@ describe('GET /builds', () => {
     sfn.on(DescribeExecutionCommand, { executionArn: buildArn('d-1') }).resolves({ ...item('d-1', 'FAILED'), error: 'BuildRolledBack' });
     sfn.on(DescribeExecutionCommand, { executionArn: buildArn('e-1') }).resolves({ ...item('e-1', 'FAILED'), error: 'RollbackFailed' });
     sfn.on(DescribeExecutionCommand, { executionArn: buildArn('f-1') }).resolves({ ...item('f-1', 'FAILED'), error: 'PreflightFailed' });
-    const answer = await call(apiEvent('GET', '/builds', { query: { limit: '8' } }));
+    const answer = await call<BuildListBody>(apiEvent('GET', '/builds', { query: { limit: '8' } }));
     expect(answer.statusCode).toBe(200);
-    expect(answer.body.builds.map((b: { buildId: string; status: string }) => [b.buildId, b.status])).toEqual([
+    expect(answer.body.builds.map((b) => [b.buildId, b.status])).toEqual([
       ['a-1', 'RUNNING'],
       ['b-1', 'DESTROYING'],
       ['c-1', 'DESTROYED'],
@@ -281,7 +292,7 @@ describe('GET /builds', () => {
 
   it('answers 400 for an expired nextToken', async () => {
     sfn.on(ListExecutionsCommand).rejects(sdkError('InvalidToken'));
-    const answer = await call(apiEvent('GET', '/builds', { query: { nextToken: 'old' } }));
+    const answer = await call<ErrorBody>(apiEvent('GET', '/builds', { query: { nextToken: 'old' } }));
     expect(answer.statusCode).toBe(400);
     expect(answer.body.error.field).toBe('nextToken');
   });
@@ -326,7 +337,7 @@ describe('GET /builds/{id}/artifacts/{name}', () => {
   ])('answers $status $code for $label', async ({ path, describe: described, status, code }) => {
     if (described) sfn.on(DescribeExecutionCommand).resolves(described);
     else sfn.on(DescribeExecutionCommand).rejects(sdkError('ExecutionDoesNotExist'));
-    const answer = await call(apiEvent('GET', path));
+    const answer = await call<ErrorBody>(apiEvent('GET', path));
     expect(answer.statusCode).toBe(status);
     expect(answer.body.error.code).toBe(code);
   });

@@ -2,7 +2,8 @@ import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sd
 import { mockClient } from 'aws-sdk-client-mock';
 import { createApiHandler } from '../../../functions/handlers/api';
 import { seoulSpecInput } from '../../fixtures/build';
-import { apiEvent, call, ENV, logs, postBuild } from './api-fixtures';
+import { match } from '../../fixtures/matchers';
+import { apiEvent, call, ENV, logs, postBuild, type ErrorBody } from './api-fixtures';
 
 const sfn = mockClient(SFNClient);
 
@@ -20,7 +21,7 @@ describe('api routing', () => {
     const answer = await call(apiEvent(method, path));
     expect(answer.statusCode).toBe(404);
     expect(answer.headers['Content-Type']).toBe('application/json');
-    expect(answer.body).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) }, requestId: 'req-1234' });
+    expect(answer.body).toEqual({ error: { code: 'NOT_FOUND', message: match.any(String) }, requestId: 'req-1234' });
   });
 
   it.each([
@@ -28,7 +29,7 @@ describe('api routing', () => {
     { method: 'PATCH', path: '/builds/x-1', allow: 'GET, DELETE' },
     { method: 'POST', path: '/builds/x-1/artifacts/ssh_config', allow: 'GET' },
   ])('answers 405 with an Allow header for $method $path', async ({ method, path, allow }) => {
-    const answer = await call(apiEvent(method, path));
+    const answer = await call<ErrorBody>(apiEvent(method, path));
     expect(answer.statusCode).toBe(405);
     expect(answer.headers.Allow).toBe(allow);
     expect(answer.body.error.code).toBe('METHOD_NOT_ALLOWED');
@@ -41,7 +42,7 @@ describe('api routing', () => {
   });
 
   it('answers 500 without calling AWS when the state machine ARNs are not configured', async () => {
-    const answer = await call(postBuild(seoulSpecInput()), { BUILD_STATE_MACHINE_ARN: 'not-an-arn' });
+    const answer = await call<ErrorBody>(postBuild(seoulSpecInput()), { BUILD_STATE_MACHINE_ARN: 'not-an-arn' });
     expect(answer.statusCode).toBe(500);
     expect(answer.body.error.code).toBe('INTERNAL');
     expect(sfn.calls()).toHaveLength(0);
@@ -57,7 +58,7 @@ describe('api routing', () => {
       {
         level: 'info',
         message: 'request',
-        extra: { method: 'POST', route: '/builds', requestId: 'req-1234', statusCode: 202, durationMs: expect.any(Number) },
+        extra: { method: 'POST', route: '/builds', requestId: 'req-1234', statusCode: 202, durationMs: match.any(Number) },
       },
     ]);
     expect(JSON.stringify(logs)).not.toContain('secret-looking-key-name');
@@ -71,12 +72,12 @@ describe('api routing', () => {
   });
 
   it('makes up a request id when API Gateway sends none, and reads the region from the ARN', async () => {
-    const handler = createApiHandler({ env: ENV, logger: { info: () => undefined, error: () => undefined } as never });
+    const handler = createApiHandler({ env: ENV, logger: { info: () => undefined, error: () => undefined } });
     sfn.on(ListExecutionsCommand).resolves({ executions: [] });
     const event = { ...apiEvent('GET', '/builds'), requestContext: undefined as never };
     const result = await handler(event);
     expect(result.statusCode).toBe(200);
     expect((result.headers as Record<string, string>)['X-Request-Id']).toMatch(/^[0-9a-f-]{36}$/);
-    expect(await sfn.call(0).thisValue.config.region()).toBe('ap-northeast-2');
+    expect(await (sfn.call(0).thisValue as SFNClient).config.region()).toBe('ap-northeast-2');
   });
 });

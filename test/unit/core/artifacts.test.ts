@@ -31,7 +31,7 @@ describe('artifacts', () => {
   });
 
   it('kubeadm.yaml is a ClusterConfiguration whose controlPlaneEndpoint is the NLB on 6443', () => {
-    const config = parse(artifacts['kubeadm.yaml']);
+    const config: unknown = parse(artifacts['kubeadm.yaml']);
     expect(config).toMatchObject({
       apiVersion: 'kubeadm.k8s.io/v1beta3',
       kind: 'ClusterConfiguration',

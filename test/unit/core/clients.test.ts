@@ -62,7 +62,7 @@ describe('resendThrottledOnly (the retry strategy of ec2Once)', () => {
     ['TRANSIENT', 'a 500/503, a timeout or a dropped connection'],
     ['SERVER_ERROR', 'another server error'],
     ['CLIENT_ERROR', 'a 4xx'],
-  ] as const)('never resends after %s (%s): EC2 may have done the work, the SDK throws the error', async (errorType, _meaning) => {
+  ] as const)('never resends after %s (%s): EC2 may have done the work, the SDK throws the error', async (errorType) => {
     const strategy = resendThrottledOnly();
     const first = await strategy.acquireInitialRetryToken('');
     await expect(strategy.refreshRetryTokenForRetry(first, { errorType, error: lost as never })).rejects.toBe(lost);

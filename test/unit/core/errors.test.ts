@@ -67,7 +67,7 @@ describe('translateAwsError', () => {
 
   it('aws() translates what the call throws and passes results through', async () => {
     await expect(aws('ec2:RunInstances', () => Promise.reject(sdkError('RequestLimitExceeded', 503)))).rejects.toBeInstanceOf(AwsThrottled);
-    await expect(aws('op', async () => 7)).resolves.toBe(7);
+    await expect(aws('op', () => Promise.resolve(7))).resolves.toBe(7);
   });
 });
 
@@ -99,7 +99,7 @@ describe('awsOnFreshIds (a call whose IDs were just created and confirmed by the
 
   it('does not change the global meaning of a lag code elsewhere', async () => {
     await expect(aws('DescribeTargetHealth', () => Promise.reject(sdkError('InvalidTarget')))).rejects.toBeInstanceOf(InvalidSpec);
-    await expect(awsOnFreshIds('op', [], async () => 'ok')).resolves.toBe('ok');
+    await expect(awsOnFreshIds('op', [], () => Promise.resolve('ok'))).resolves.toBe('ok');
   });
 });
 

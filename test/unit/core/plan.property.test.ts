@@ -39,7 +39,7 @@ const specInput: fc.Arbitrary<BuildSpecInput> = fc.record({
     fc.string({ maxLength: 40 }).filter((v) => /^[\w .:/=+\-@]*$/.test(v)),
     { maxKeys: 10 },
   ),
-}) as fc.Arbitrary<BuildSpecInput>;
+});
 
 function everyTagged(p: Plan) {
   return [

@@ -27,7 +27,7 @@ const specInput: fc.Arbitrary<BuildSpecInput> = fc.record({
     allowedClientCidrs: fc.uniqueArray(fc.integer({ min: 0, max: 255 }), { maxLength: 20 }).map((xs) => xs.map((x) => `172.16.${x}.0/24`)),
     ingress: fc.integer({ min: 0, max: 10 }).map((n) => Array.from({ length: n }, (_, i) => ({ port: 8000 + i, nodePort: 30000 + i }))),
   }),
-}) as fc.Arbitrary<BuildSpecInput>;
+});
 
 /** Registrations per zone straight from the plan: every node of a target group's role, once per group. */
 function planTargetsPerZone(spec: BuildSpec): number[] {

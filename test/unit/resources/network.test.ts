@@ -103,16 +103,12 @@ beforeEach(() => {
   ec2
     .on(DescribeSubnetsCommand)
     .callsFake((i: DescribeSubnetsCommandInput) => ({ Subnets: matching(world.subnets, i.Filters, i.SubnetIds, 'SubnetId') }));
-  ec2
-    .on(DescribeInternetGatewaysCommand)
-    .callsFake((i: DescribeInternetGatewaysCommandInput) => ({
-      InternetGateways: matching(world.igws, i.Filters, i.InternetGatewayIds, 'InternetGatewayId'),
-    }));
-  ec2
-    .on(DescribeRouteTablesCommand)
-    .callsFake((i: DescribeRouteTablesCommandInput) => ({
-      RouteTables: matching(world.tables, i.Filters, i.RouteTableIds, 'RouteTableId'),
-    }));
+  ec2.on(DescribeInternetGatewaysCommand).callsFake((i: DescribeInternetGatewaysCommandInput) => ({
+    InternetGateways: matching(world.igws, i.Filters, i.InternetGatewayIds, 'InternetGatewayId'),
+  }));
+  ec2.on(DescribeRouteTablesCommand).callsFake((i: DescribeRouteTablesCommandInput) => ({
+    RouteTables: matching(world.tables, i.Filters, i.RouteTableIds, 'RouteTableId'),
+  }));
   ec2
     .on(DescribeSecurityGroupsCommand)
     .callsFake((i: DescribeSecurityGroupsCommandInput) => ({ SecurityGroups: matching(world.groups, i.Filters, i.GroupIds, 'GroupId') }));

@@ -181,11 +181,9 @@ describe('ensureSecurityGroups', () => {
   });
 
   it('refuses a carried group id tagged for another build', async () => {
-    ec2
-      .on(DescribeSecurityGroupsCommand)
-      .callsFake((input: DescribeSecurityGroupsCommandInput) => ({
-        SecurityGroups: input.GroupIds ? [{ GroupId: input.GroupIds[0], Tags: [] }] : [],
-      }));
+    ec2.on(DescribeSecurityGroupsCommand).callsFake((input: DescribeSecurityGroupsCommandInput) => ({
+      SecurityGroups: input.GroupIds ? [{ GroupId: input.GroupIds[0], Tags: [] }] : [],
+    }));
     await expect(ensureSecurityGroups(clients, plan, VPC_ID, IDS)).rejects.toBeInstanceOf(ResourceConflict);
   });
 
