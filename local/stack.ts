@@ -134,7 +134,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const server = createServer();
   const url = await listen(server, options.port ?? 0);
 
-  const notify = createNotifyHandler({ resolveWebhookUrl: () => Promise.resolve(`${url}/_slack/webhook`), logger: functionLogger('notify') });
+  const notify = createNotifyHandler({
+    resolveWebhookUrl: () => Promise.resolve(`${url}/_slack/webhook`),
+    logger: functionLogger('notify'),
+  });
   const sfn = new LocalStepFunctions({
     region: REGION,
     handlers: (name) => roles.handler(name),

@@ -128,7 +128,10 @@ function parallelStates(next: string, rollback: string): States {
   // Rebuilt field by field: a ResultPath cannot merge three results into the root in JSONPath mode.
   const merged: Record<string, string> = Object.fromEntries([
     ...CARRIED_INTO_PARALLEL.map((field): [string, string] => [`${field}.$`, `$.${field}`]),
-    ...PARALLEL_BRANCHES.map(({ piece, merge }, i): [string, string] => [`${merge?.to ?? piece}.$`, `${BRANCH_OUTPUTS}[${i}].${merge?.from ?? piece}`]),
+    ...PARALLEL_BRANCHES.map(({ piece, merge }, i): [string, string] => [
+      `${merge?.to ?? piece}.$`,
+      `${BRANCH_OUTPUTS}[${i}].${merge?.from ?? piece}`,
+    ]),
   ]);
   return {
     [PARALLEL_STEP]: {

@@ -39,9 +39,7 @@ const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
     .filter((m) => METHODS.includes(m))
     .map((m) => `${m.toUpperCase()} ${path}`),
 );
-const operations = Object.values(doc.paths).flatMap((item) =>
-  METHODS.map((m) => item[m]).filter((op): op is Operation => Boolean(op)),
-);
+const operations = Object.values(doc.paths).flatMap((item) => METHODS.map((m) => item[m]).filter((op): op is Operation => Boolean(op)));
 
 describe('openapi.yaml', () => {
   it('is an OpenAPI 3.0 document', () => {

@@ -58,11 +58,11 @@ describe('client factory', () => {
 describe('resendThrottledOnly (the retry strategy of ec2Once)', () => {
   const lost = Object.assign(new Error('InternalError'), { name: 'InternalError' });
 
-  it.each([
+  it.each<[errorType: 'TRANSIENT' | 'SERVER_ERROR' | 'CLIENT_ERROR', meaning: string]>([
     ['TRANSIENT', 'a 500/503, a timeout or a dropped connection'],
     ['SERVER_ERROR', 'another server error'],
     ['CLIENT_ERROR', 'a 4xx'],
-  ] as const)('never resends after %s (%s): EC2 may have done the work, the SDK throws the error', async (errorType) => {
+  ])('never resends after %s (%s): EC2 may have done the work, the SDK throws the error', async (errorType) => {
     const strategy = resendThrottledOnly();
     const first = await strategy.acquireInitialRetryToken('');
     await expect(strategy.refreshRetryTokenForRetry(first, { errorType, error: lost as never })).rejects.toBe(lost);

@@ -8,6 +8,7 @@ import {
   SPEC_LIMIT_CODES,
 } from '../../../functions/core/spec-limits';
 import { seoulSpec, seoulSpecInput } from '../../fixtures/build';
+import { match } from '../../fixtures/matchers';
 
 /** `n` ingress listeners on ports 8000.. → NodePorts 30000.. */
 const ingress = (n: number) => Array.from({ length: n }, (_, i) => ({ port: 8000 + i, nodePort: 30000 + i }));
@@ -29,7 +30,7 @@ describe('AWS name rules on the names a cluster name derives', () => {
     ['sg-lab', 'the security groups "sg-lab-…" begin with sg-', /"sg-lab-bastion-sg".*begin with "sg-"/],
   ])('refuses the name %p: %s', (name, _why, message) => {
     expect(errorsOf({ name })).toEqual([
-      { code: SPEC_LIMIT_CODES.reservedNamePrefix, field: 'name', message: expect.stringMatching(message) },
+      { code: SPEC_LIMIT_CODES.reservedNamePrefix, field: 'name', message: match.stringMatching(message) },
     ]);
   });
 
@@ -62,7 +63,7 @@ describe('AWS rules-per-security-group limit on the planned rules', () => {
   ])('refuses %s, naming allowedClientCidrs, the rules needed, the limit and the room left', (_what, listeners, cidrs, rules, room) => {
     const errors = errorsOf(loadBalancer({ ingress: ingress(listeners), allowedClientCidrs: clientCidrs(cidrs) }));
     expect(errors).toEqual([
-      { code: SPEC_LIMIT_CODES.securityGroupRules, field: 'loadBalancer.allowedClientCidrs', message: expect.any(String) },
+      { code: SPEC_LIMIT_CODES.securityGroupRules, field: 'loadBalancer.allowedClientCidrs', message: match.any(String) },
     ]);
     expect(errors[0].message).toContain(`would need ${rules} inbound rules`);
     expect(errors[0].message).toContain(`AWS allows ${AWS_RULES_PER_SECURITY_GROUP} inbound rules per security group`);
@@ -117,7 +118,7 @@ describe('AWS targets-per-NLB limit on the planned registrations', () => {
     ],
   ])('refuses %s, naming loadBalancer.ingress', (_what, overrides, message) => {
     expect(errorsOf(overrides)).toEqual([
-      { code: SPEC_LIMIT_CODES.nlbTargets, field: 'loadBalancer.ingress', message: expect.stringMatching(message) },
+      { code: SPEC_LIMIT_CODES.nlbTargets, field: 'loadBalancer.ingress', message: match.stringMatching(message) },
     ]);
   });
 

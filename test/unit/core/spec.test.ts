@@ -1,9 +1,21 @@
-import { specJsonSchema, type SpecError } from '../../../functions/core/spec';
+import { specJsonSchema, type BuildSpecInput, type SpecError } from '../../../functions/core/spec';
 import { validateSpec, validateSpecText } from '../../../functions/core/spec-validation';
 import { seoulSpecInput } from '../../fixtures/build';
 
-const withChange = (change: (spec: Record<string, any>) => void) => {
-  const spec = seoulSpecInput() as Record<string, any>;
+/** The Seoul spec as sent: it has every section the changes below reach into. */
+type SeoulInput = BuildSpecInput & Required<Pick<BuildSpecInput, 'controlPlane' | 'workers' | 'loadBalancer'>>;
+
+/** The parts of the JSON Schema the test reads. */
+interface JsonSchema {
+  $schema?: string;
+  additionalProperties?: unknown;
+  required?: string[];
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+}
+
+const withChange = (change: (spec: SeoulInput) => void) => {
+  const spec = seoulSpecInput() as SeoulInput;
   change(spec);
   return spec;
 };
@@ -30,11 +42,11 @@ describe('validateSpec', () => {
     expect(result.ok && result.spec.controlPlane).toEqual({ count: 3, instanceTypes: ['m6i.large'] });
   });
 
-  it.each<[string, (s: Record<string, any>) => void, string, string]>([
+  it.each<[string, (s: SeoulInput) => void, string, string]>([
     ['a name that is not a DNS label', (s) => (s.name = 'Fin_K8s'), 'name', 'INVALID_VALUE'],
     ['a name too long for AWS target-group names', (s) => (s.name = 'a'.repeat(21)), 'name', 'INVALID_VALUE'],
-    ['an unknown field', (s) => (s.colour = 'blue'), 'colour', 'UNKNOWN_FIELD'],
-    ['an unknown nested field', (s) => (s.bastion.sshPort = 2222), 'bastion.sshPort', 'UNKNOWN_FIELD'],
+    ['an unknown field', (s) => Object.assign(s, { colour: 'blue' }), 'colour', 'UNKNOWN_FIELD'],
+    ['an unknown nested field', (s) => Object.assign(s.bastion, { sshPort: 2222 }), 'bastion.sshPort', 'UNKNOWN_FIELD'],
     ['a malformed VPC CIDR', (s) => (s.vpcCidr = '10.0.0/16'), 'vpcCidr', 'INVALID_CIDR'],
     ['a VPC CIDR with host bits', (s) => (s.vpcCidr = '10.0.1.0/16'), 'vpcCidr', 'INVALID_CIDR'],
     ['a public VPC CIDR', (s) => (s.vpcCidr = '8.8.0.0/16'), 'vpcCidr', 'CIDR_NOT_PRIVATE'],
@@ -56,7 +68,7 @@ describe('validateSpec', () => {
     ['a Name tag (ours to set)', (s) => (s.tags = { Name: 'mine' }), 'tags.Name', 'TAG_RESERVED'],
     ['a key name with a space', (s) => (s.keyName = 'my key; rm'), 'keyName', 'INVALID_VALUE'],
     ['no SSH CIDRs', (s) => (s.bastion.allowedSshCidrs = []), 'bastion.allowedSshCidrs', 'INVALID_VALUE'],
-    ['a missing bastion block', (s) => delete s.bastion, 'bastion', 'REQUIRED'],
+    ['a missing bastion block', (s) => Reflect.deleteProperty(s, 'bastion'), 'bastion', 'REQUIRED'],
     [
       'a NodePort below the range',
       (s) => (s.loadBalancer.ingress = [{ port: 80, nodePort: 8080 }]),
@@ -129,10 +141,13 @@ describe('validateSpec', () => {
 
 describe('specJsonSchema', () => {
   it('is a draft-04 object schema that forbids unknown fields and requires the bastion', () => {
-    const schema = specJsonSchema() as any;
+    const schema = specJsonSchema() as JsonSchema;
     expect(schema.$schema).toContain('draft-04');
     expect(schema.additionalProperties).toBe(false);
     expect(schema.required).toEqual(expect.arrayContaining(['name', 'bastion']));
-    expect(schema.properties.loadBalancer.properties.ingress.items.properties.nodePort).toMatchObject({ minimum: 30000, maximum: 32767 });
+    expect(schema.properties?.loadBalancer.properties?.ingress.items?.properties?.nodePort).toMatchObject({
+      minimum: 30000,
+      maximum: 32767,
+    });
   });
 });

@@ -4,6 +4,7 @@ import type { BuildState } from '../../../functions/core/contracts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { AwsThrottled, BaselineViolation, ResourceNotReady, WorkflowContractError } from '../../../functions/core/errors';
+import type { BuildSpec } from '../../../functions/core/spec';
 import { createStepHandler, parseStepInput, type StepContext } from '../../../functions/core/step-handler';
 import { BUILD_ID, EXECUTION_ARN, seoulSpec, seoulState } from '../../fixtures/build';
 
@@ -45,7 +46,8 @@ describe('parseStepInput', () => {
   });
 
   it('fills in no default: a stored spec that lacks one is refused, naming the field', () => {
-    const { kubernetes: _dropped, ...lacking } = seoulSpec();
+    const lacking: Partial<BuildSpec> = seoulSpec();
+    delete lacking.kubernetes;
     expect(() => parseStepInput(seoulState({ spec: lacking as never }))).toThrow(
       /\$\.spec\.kubernetes: the stored spec lacks this field or its default/,
     );
@@ -80,9 +82,9 @@ describe('parseStepInput', () => {
 describe('createStepHandler', () => {
   it('gives the work the state, the validated spec, the plan, clients for the spec region and a logger, and returns its result', async () => {
     let seen: StepContext | undefined;
-    const handler = createStepHandler('test-step', async (ctx) => {
+    const handler = createStepHandler('test-step', (ctx) => {
       seen = ctx;
-      return { done: true };
+      return Promise.resolve({ done: true });
     });
     const state = seoulState();
     await expect(handler(state)).resolves.toEqual({ done: true });
@@ -98,9 +100,9 @@ describe('createStepHandler', () => {
     const clients = { ec2: new EC2Client({ region: 'ap-northeast-2' }) } as StepContext['clients'];
     const clientsFor = jest.fn(() => clients);
     let seen: StepContext | undefined;
-    const handler = createStepHandler('test-step', async (ctx) => {
+    const handler = createStepHandler('test-step', (ctx) => {
       seen = ctx;
-      return 1;
+      return Promise.resolve(1);
     });
     await handler.withDependencies({ clientsFor })(seoulState());
     expect(clientsFor).toHaveBeenCalledWith('ap-northeast-2');
@@ -121,11 +123,7 @@ describe('createStepHandler', () => {
     ['BaselineViolation', new BaselineViolation('imdsv2-required: cp-1')],
     ['an unclassified error', new TypeError('boom')],
   ])('lets %s propagate unchanged (Step Functions matches on its name)', async (_what, error) => {
-    await expect(
-      createStepHandler('test-step', async () => {
-        throw error;
-      })(seoulState()),
-    ).rejects.toBe(error);
+    await expect(createStepHandler('test-step', () => Promise.reject(error))(seoulState())).rejects.toBe(error);
   });
 
   describe('logging', () => {
@@ -135,7 +133,7 @@ describe('createStepHandler', () => {
     beforeEach(() => {
       lines = [];
       const capture = (chunk: unknown) => {
-        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
         return true;
       };
       spies = [
@@ -163,9 +161,9 @@ describe('createStepHandler', () => {
 
     it('carries the Lambda context, the build id, the step and the execution ARN on every line; cold start only on the first invocation', async () => {
       const handler = atInfo(
-        createStepHandler('wait-until-ready', async ({ logger }) => {
+        createStepHandler('wait-until-ready', ({ logger }) => {
           logger.info('checking');
-          return 1;
+          return Promise.resolve(1);
         }),
       );
       // Powertools reports cold starts only under Lambda's on-demand initialisation, which sets this variable.
@@ -216,9 +214,9 @@ describe('createStepHandler', () => {
 
     it('writes JSON lines that carry the build id and the step, from the wrapper and from the work', async () => {
       await atInfo(
-        createStepHandler('wait-until-ready', async ({ logger }) => {
+        createStepHandler('wait-until-ready', ({ logger }) => {
           logger.info('checking', { nodes: 6 });
-          return 1;
+          return Promise.resolve(1);
         }),
       )(seoulState());
       expect(lines.map((l) => l.message)).toEqual(['checking', 'step finished']);
@@ -230,11 +228,7 @@ describe('createStepHandler', () => {
 
     it('logs "not ready yet" at INFO, not as an error, when the work throws ResourceNotReady', async () => {
       await expect(
-        atInfo(
-          createStepHandler('wait-until-ready', async () => {
-            throw new ResourceNotReady('nlb provisioning');
-          }),
-        )(seoulState()),
+        atInfo(createStepHandler('wait-until-ready', () => Promise.reject(new ResourceNotReady('nlb provisioning'))))(seoulState()),
       ).rejects.toThrow(ResourceNotReady);
       expect(lines).toEqual([
         expect.objectContaining({
@@ -249,11 +243,9 @@ describe('createStepHandler', () => {
 
     it('logs a failure at ERROR with the error name and whether it is retryable', async () => {
       await expect(
-        atInfo(
-          createStepHandler('verify-baseline', async () => {
-            throw new AwsThrottled('DescribeVolumes: RequestLimitExceeded');
-          }),
-        )(seoulState()),
+        atInfo(createStepHandler('verify-baseline', () => Promise.reject(new AwsThrottled('DescribeVolumes: RequestLimitExceeded'))))(
+          seoulState(),
+        ),
       ).rejects.toThrow(AwsThrottled);
       expect(lines).toEqual([
         expect.objectContaining({
@@ -269,13 +261,9 @@ describe('createStepHandler', () => {
     });
 
     it('logs an unclassified failure without a retryable flag', async () => {
-      await expect(
-        atInfo(
-          createStepHandler('verify-baseline', async () => {
-            throw new TypeError('boom');
-          }),
-        )(seoulState()),
-      ).rejects.toThrow(TypeError);
+      await expect(atInfo(createStepHandler('verify-baseline', () => Promise.reject(new TypeError('boom'))))(seoulState())).rejects.toThrow(
+        TypeError,
+      );
       expect(lines[0]).toMatchObject({ level: 'ERROR', errorName: 'TypeError' });
       expect(lines[0]).not.toHaveProperty('retryable');
     });

@@ -15,6 +15,14 @@ import {
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
   ModifyVpcAttributeCommand,
+  type CreateRouteTableCommandInput,
+  type CreateSecurityGroupCommandInput,
+  type CreateSubnetCommandInput,
+  type DescribeInternetGatewaysCommandInput,
+  type DescribeRouteTablesCommandInput,
+  type DescribeSecurityGroupsCommandInput,
+  type DescribeSubnetsCommandInput,
+  type DescribeVpcsCommandInput,
 } from '@aws-sdk/client-ec2';
 import type { NetworkIds, NetworkProgress } from '../../../functions/core/contracts';
 import { toTagList } from '../../../functions/core/tags';
@@ -50,18 +58,22 @@ beforeEach(() => {
     DescribeRouteTablesCommand,
     DescribeSecurityGroupsCommand,
   ]) {
-    ec2.on(command as typeof DescribeVpcsCommand).resolves({});
+    ec2.on(command).resolves({});
   }
   ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
   ec2.on(CreateVpcCommand).resolves({ Vpc: { VpcId: 'vpc-1', CidrBlock: '10.0.0.0/16' } });
   ec2.on(ModifyVpcAttributeCommand).resolves({});
-  ec2.on(CreateSubnetCommand).callsFake((i) => ({ Subnet: { SubnetId: `subnet-${i.CidrBlock.split('/')[0]}` } }));
+  ec2
+    .on(CreateSubnetCommand)
+    .callsFake((i: CreateSubnetCommandInput) => ({ Subnet: { SubnetId: `subnet-${i.CidrBlock?.split('/')[0]}` } }));
   ec2.on(CreateInternetGatewayCommand).resolves({ InternetGateway: { InternetGatewayId: 'igw-1' } });
   ec2.on(AttachInternetGatewayCommand).resolves({});
-  ec2.on(CreateRouteTableCommand).callsFake((i) => ({ RouteTable: { RouteTableId: `rtb-${roleTag(i.TagSpecifications[0].Tags)}` } }));
+  ec2
+    .on(CreateRouteTableCommand)
+    .callsFake((i: CreateRouteTableCommandInput) => ({ RouteTable: { RouteTableId: `rtb-${roleTag(i.TagSpecifications?.[0].Tags)}` } }));
   ec2.on(CreateRouteCommand).resolves({ Return: true });
   ec2.on(AssociateRouteTableCommand).resolves({ AssociationId: 'rtbassoc-1' });
-  ec2.on(CreateSecurityGroupCommand).callsFake((i) => ({ GroupId: `sg-${i.GroupName}` }));
+  ec2.on(CreateSecurityGroupCommand).callsFake((i: CreateSecurityGroupCommandInput) => ({ GroupId: `sg-${i.GroupName}` }));
   ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
 });
 
@@ -89,25 +101,25 @@ describe('create-network handler', () => {
 
   it('uses the ids already in state.network instead of creating again', async () => {
     const byId = <T>(ids: string[] | undefined, make: (id: string) => T) => (ids ?? []).map(make);
-    ec2
-      .on(DescribeVpcsCommand)
-      .callsFake((i) => ({ Vpcs: byId(i.VpcIds, (VpcId) => ({ VpcId, CidrBlock: '10.0.0.0/16', Tags: toTagList(plan.vpc.tags) })) }));
-    ec2
-      .on(DescribeSubnetsCommand)
-      .callsFake((i) => ({ Subnets: byId(i.SubnetIds, (SubnetId) => ({ SubnetId, Tags: toTagList(plan.publicSubnet.tags) })) }));
-    ec2.on(DescribeInternetGatewaysCommand).callsFake((i) => ({
+    ec2.on(DescribeVpcsCommand).callsFake((i: DescribeVpcsCommandInput) => ({
+      Vpcs: byId(i.VpcIds, (VpcId) => ({ VpcId, CidrBlock: '10.0.0.0/16', Tags: toTagList(plan.vpc.tags) })),
+    }));
+    ec2.on(DescribeSubnetsCommand).callsFake((i: DescribeSubnetsCommandInput) => ({
+      Subnets: byId(i.SubnetIds, (SubnetId) => ({ SubnetId, Tags: toTagList(plan.publicSubnet.tags) })),
+    }));
+    ec2.on(DescribeInternetGatewaysCommand).callsFake((i: DescribeInternetGatewaysCommandInput) => ({
       InternetGateways: byId(i.InternetGatewayIds, (InternetGatewayId) => ({
         InternetGatewayId,
         Attachments: [{ VpcId: 'vpc-1' }],
         Tags: toTagList(plan.internetGateway.tags),
       })),
     }));
-    ec2
-      .on(DescribeRouteTablesCommand)
-      .callsFake((i) => ({ RouteTables: byId(i.RouteTableIds, (RouteTableId) => ({ RouteTableId, Tags: toTagList(plan.vpc.tags) })) }));
-    ec2
-      .on(DescribeSecurityGroupsCommand)
-      .callsFake((i) => ({ SecurityGroups: byId(i.GroupIds, (GroupId) => ({ GroupId, Tags: toTagList(plan.vpc.tags) })) }));
+    ec2.on(DescribeRouteTablesCommand).callsFake((i: DescribeRouteTablesCommandInput) => ({
+      RouteTables: byId(i.RouteTableIds, (RouteTableId) => ({ RouteTableId, Tags: toTagList(plan.vpc.tags) })),
+    }));
+    ec2.on(DescribeSecurityGroupsCommand).callsFake((i: DescribeSecurityGroupsCommandInput) => ({
+      SecurityGroups: byId(i.GroupIds, (GroupId) => ({ GroupId, Tags: toTagList(plan.vpc.tags) })),
+    }));
     await expect(handler(seoulState({ network: NETWORK }))).resolves.toEqual({ ...NETWORK, complete: true });
     for (const create of [
       CreateVpcCommand,

@@ -11,16 +11,18 @@ const state = (nodeLaunch?: NodesProgress) => seoulState({ preflight: PREFLIGHT,
 
 describe('launch-nodes handler', () => {
   it('launches the six nodes from the preflight image into the network and returns them, complete', async () => {
-    ec2.on(RunInstancesCommand).callsFake(async (input: RunInstancesCommandInput) => ({
-      Instances: [
-        {
-          InstanceId: `i-${input.ClientToken?.slice(0, 12)}`,
-          InstanceType: input.InstanceType,
-          PrivateIpAddress: '10.0.0.5',
-          AmiLaunchIndex: 0,
-        },
-      ],
-    }));
+    ec2.on(RunInstancesCommand).callsFake((input: RunInstancesCommandInput) =>
+      Promise.resolve({
+        Instances: [
+          {
+            InstanceId: `i-${input.ClientToken?.slice(0, 12)}`,
+            InstanceType: input.InstanceType,
+            PrivateIpAddress: '10.0.0.5',
+            AmiLaunchIndex: 0,
+          },
+        ],
+      }),
+    );
     const progress = await handler(state());
     expect(progress.complete).toBe(true);
     expect(progress.nodes.map((node) => node.name)).toEqual([

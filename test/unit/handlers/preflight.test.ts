@@ -10,8 +10,9 @@ import {
   GetEbsDefaultKmsKeyIdCommand,
   GetEbsEncryptionByDefaultCommand,
   type _InstanceType,
+  type DescribeInstanceTypesCommandInput,
 } from '@aws-sdk/client-ec2';
-import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeLoadBalancersCommand, type DescribeLoadBalancersCommandInput } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
 import { PreflightFailed, WorkflowContractError } from '../../../functions/core/errors';
 import { handler } from '../../../functions/handlers/preflight';
@@ -56,10 +57,10 @@ function arrangeHealthyAccount() {
   ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
   ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
   ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
-  ec2.on(DescribeInstanceTypesCommand).callsFake((input) => ({
+  ec2.on(DescribeInstanceTypesCommand).callsFake((input: DescribeInstanceTypesCommandInput) => ({
     InstanceTypes: (input.InstanceTypes as string[]).map((InstanceType) => ({ InstanceType, VCpuInfo: { DefaultVCpus: 2 } })),
   }));
-  elbv2.on(DescribeLoadBalancersCommand).callsFake((input) => {
+  elbv2.on(DescribeLoadBalancersCommand).callsFake((input: DescribeLoadBalancersCommandInput) => {
     if (input.Names) throw awsError('LoadBalancerNotFound');
     return { LoadBalancers: [] };
   });
@@ -103,7 +104,7 @@ describe('preflight', () => {
       () => {
         throw new Error('expected failure');
       },
-      (e) => e,
+      (e: unknown) => e as PreflightFailed,
     );
     expect(error).toBeInstanceOf(PreflightFailed);
     const fields = (error.details?.problems as Array<{ field: string }>).map((p) => p.field);

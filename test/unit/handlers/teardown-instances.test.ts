@@ -10,6 +10,7 @@ import { toTagList } from '../../../functions/core/tags';
 import { handler } from '../../../functions/handlers/teardown-instances';
 import { awsError, mockAws } from '../../fixtures/aws';
 import { seoulPlan, seoulState } from '../../fixtures/build';
+import { match } from '../../fixtures/matchers';
 
 const { ec2 } = mockAws();
 const plan = seoulPlan();
@@ -43,7 +44,7 @@ describe('teardown-instances handler', () => {
       .on(DescribeInstancesCommand)
       .resolves({ Reservations: [{ Instances: [instance('i-cp1', 'running'), instance('i-bastion', 'running', plan.bastion.tags)] }] });
     const error = await handler(seoulState()).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'ResourceNotReady', message: expect.stringContaining('i-cp1, i-bastion') });
+    expect(error).toMatchObject({ name: 'ResourceNotReady', message: match.stringContaining('i-cp1, i-bastion') });
     expect(sent()).toEqual(['DisassociateAddressCommand', 'ReleaseAddressCommand', 'TerminateInstancesCommand']);
     expect(ec2.commandCalls(TerminateInstancesCommand)[0].args[0].input.InstanceIds).toEqual(['i-cp1', 'i-bastion']);
   });
@@ -104,7 +105,7 @@ describe('teardown-instances handler', () => {
     });
     await expect(handler(rollback)).rejects.toMatchObject({
       name: 'ResourceNotReady',
-      message: expect.stringContaining('i-cp1, i-bastion'),
+      message: match.stringContaining('i-cp1, i-bastion'),
     });
     expect(ec2.commandCalls(ReleaseAddressCommand).map((c) => c.args[0].input)).toEqual([{ AllocationId: 'eipalloc-1' }]);
     expect(ec2.commandCalls(TerminateInstancesCommand).map((c) => c.args[0].input.InstanceIds)).toEqual([['i-cp1', 'i-bastion']]);

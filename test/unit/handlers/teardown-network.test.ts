@@ -12,6 +12,7 @@ import { toTagList } from '../../../functions/core/tags';
 import { handler } from '../../../functions/handlers/teardown-network';
 import { awsError, mockAws } from '../../fixtures/aws';
 import { seoulPlan, seoulState } from '../../fixtures/build';
+import { match } from '../../fixtures/matchers';
 
 const { ec2 } = mockAws();
 const plan = seoulPlan();
@@ -30,7 +31,7 @@ const deletes = () =>
 
 beforeEach(() => {
   for (const command of [DescribeInternetGatewaysCommand, DescribeRouteTablesCommand, DescribeSecurityGroupsCommand]) {
-    ec2.on(command as typeof DescribeRouteTablesCommand).resolves({});
+    ec2.on(command).resolves({});
   }
   ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [VPC] });
   ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [SUBNET] });
@@ -64,7 +65,7 @@ describe('teardown-network handler', () => {
 
   it('throws ResourceNotReady, deleting nothing, while the NLB interfaces linger', async () => {
     ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [NLB_ENI] });
-    await expect(handler(seoulState())).rejects.toMatchObject({ name: 'ResourceNotReady', message: expect.stringContaining('eni-nlb-1') });
+    await expect(handler(seoulState())).rejects.toMatchObject({ name: 'ResourceNotReady', message: match.stringContaining('eni-nlb-1') });
     expect(deletes()).toEqual([]);
   });
 

@@ -5,6 +5,7 @@ import { AwsThrottled, BaselineViolation, WorkflowContractError } from '../../..
 import { handler } from '../../../functions/handlers/verify-baseline';
 import { awsError, mockAws } from '../../fixtures/aws';
 import { FakeWorld } from '../../fixtures/fake-world';
+import { match } from '../../fixtures/matchers';
 import { seoulOutputs } from '../../fixtures/outputs';
 
 const { ec2, elbv2 } = mockAws();
@@ -157,7 +158,7 @@ describe('verify-baseline handler', () => {
   it('ignores egress rules and the public subnet route to the internet (they are by design)', async () => {
     // The fake world already holds 0.0.0.0/0 egress on node groups and the public route table's IGW route.
     expect(world.rules.some((r) => r.egress && r.cidr === '0.0.0.0/0' && r.groupId === 'sg-03')).toBe(true);
-    await expect(handler(world.verifyState())).resolves.toMatchObject({ baseline: { checks: expect.any(Array) } });
+    await expect(handler(world.verifyState())).resolves.toMatchObject({ baseline: { checks: match.any(Array) } });
   });
 
   it.each([['network'], ['loadBalancer'], ['readiness']] as const)(
