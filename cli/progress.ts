@@ -1,4 +1,5 @@
 import type { BuildView, StepView } from './api-client';
+import { stripVTControlCharacters } from 'node:util';
 
 /*
  * Why no progress library: the candidates are ESM-only and most need a newer Node than ours (checked with
@@ -140,5 +141,5 @@ export class ProgressRenderer {
   }
 }
 
-// eslint-disable-next-line no-control-regex
-const visibleLength = (line: string) => line.replace(/\x1b\[[0-9;]*m/g, '').length;
+/** Node's own stripping of ANSI escapes (colours), rather than a control-character regex of ours. */
+const visibleLength = (line: string) => stripVTControlCharacters(line).length;
