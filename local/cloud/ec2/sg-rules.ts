@@ -5,19 +5,12 @@
 import { CloudError } from '../contract';
 import { Args, invalidValue } from './args';
 import { parseBlock } from './cidr';
-import { Ec2Store, SecurityGroupRec, SgRuleRec } from './store';
+import { Ec2Store, SecurityGroupRec, SgRuleFields, SgRuleRec } from './store';
 import { tagSet } from './tagging';
 
 const PROTOCOL_NUMBERS: Record<string, string> = { '6': 'tcp', '17': 'udp', '1': 'icmp', all: '-1' };
 
-export interface RuleSpec {
-  protocol: string;
-  fromPort?: number;
-  toPort?: number;
-  cidr?: string;
-  refGroupId?: string;
-  description?: string;
-}
+export type RuleSpec = SgRuleFields;
 
 function normaliseProtocol(p: string | undefined): string {
   const v = (p ?? '').toLowerCase();

@@ -47,15 +47,18 @@ export interface RouteTableRec extends Base {
   routes: RouteRec[];
   associations: RouteAssociation[];
 }
-export interface SgRuleRec extends Base {
-  groupId: string;
-  egress: boolean;
+/** One permission of a security group rule, as requests give it and the store keeps it. */
+export interface SgRuleFields {
   protocol: string;
   fromPort?: number;
   toPort?: number;
   cidr?: string;
   refGroupId?: string;
   description?: string;
+}
+export interface SgRuleRec extends Base, SgRuleFields {
+  groupId: string;
+  egress: boolean;
 }
 export interface SecurityGroupRec extends Base {
   vpcId: string;
