@@ -94,7 +94,10 @@ export class LocalStepFunctions {
     const executionArn = `arn:aws:states:${this.region}:${this.account}:execution:${machine.name}:${name}`;
     const existing = this.executions.get(executionArn);
     if (existing) {
-      // AWS: the same name and input while running is idempotent; anything else is a conflict.
+      // AWS: the same name and input while running is idempotent; anything else (another input, or a closed
+      // execution whatever its input) is ExecutionAlreadyExists, and a name stays taken for as long as the
+      // history is kept (90 days; here, the runtime's life). The API's Idempotency-Key relies on exactly this.
+      // https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
       if (existing.status === 'RUNNING' && existing.input === inputText) return existing;
       throw new ServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
