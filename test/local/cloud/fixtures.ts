@@ -9,6 +9,11 @@ export const tagSpec = (type: E.ResourceType, tags: Record<string, string>): E.T
 });
 
 /** A VPC with one subnet and one security group, the minimum an instance needs. */
+/** A bare VPC (no tags), for tests that only need somewhere to put a group or a target group. */
+export async function newVpc(ec2: E.EC2Client, cidr = '10.0.0.0/16'): Promise<string> {
+  return (await ec2.send(new E.CreateVpcCommand({ CidrBlock: cidr }))).Vpc!.VpcId!;
+}
+
 export async function network(ec2: E.EC2Client, buildId = 'b-1', az = 'ap-northeast-2a') {
   const vpc = await ec2.send(
     new E.CreateVpcCommand({ CidrBlock: '10.0.0.0/16', TagSpecifications: [tagSpec('vpc', { [BUILD_TAG]: buildId })] }),

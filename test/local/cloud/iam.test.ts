@@ -8,7 +8,7 @@ import * as L from '@aws-sdk/client-elastic-load-balancing-v2';
 import { policyDocument, type Grant } from '../../../infra/iam';
 import { STEP_PERMISSIONS } from '../../../infra/permissions';
 import type { StepFunctionId } from '../../../workflows/steps';
-import { RHEL_8_10, tagSpec } from './fixtures';
+import { runInput, tagSpec } from './fixtures';
 import { Harness, rejection, startHarness, stopHarness } from './helpers';
 
 const OURS = { 'k8s-ec2:managed-by': 'k8s-ec2-builder', 'k8s-ec2:build-id': 'b-1' };
@@ -62,15 +62,10 @@ async function network(tags: Record<string, string> = OURS) {
   return { vpcId, subnetId, groupId };
 }
 
-const launch = (subnetId: string, groupId: string, tags: Record<string, string> = OURS): E.RunInstancesCommandInput => ({
-  ImageId: RHEL_8_10,
-  InstanceType: 't3.micro',
-  MinCount: 1,
-  MaxCount: 1,
-  KeyName: 'fin-k8s-key',
-  NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: subnetId, Groups: [groupId] }],
-  TagSpecifications: (['instance', 'volume', 'network-interface'] as const).map((type) => tagSpec(type, tags)),
-});
+const launch = (subnetId: string, groupId: string, tags: Record<string, string> = OURS): E.RunInstancesCommandInput =>
+  runInput(subnetId, groupId, {
+    TagSpecifications: (['instance', 'volume', 'network-interface'] as const).map((type) => tagSpec(type, tags)),
+  });
 
 describe('EC2 authorisation', () => {
   it('allows a create only with our tag on the request, and answers UnauthorizedOperation 403 with an encoded message otherwise', async () => {

@@ -13,6 +13,7 @@ import { parseSpecShape } from '../../../functions/core/spec';
 import { validateSpec } from '../../../functions/core/spec-validation';
 import { ensureSecurityGroups } from '../../../functions/resources/security-groups';
 import { seoulSpecInput } from '../../fixtures/build';
+import { newVpc } from './fixtures';
 import { Harness, rejection, startHarness, stopHarness } from './helpers';
 
 let h: Harness;
@@ -22,13 +23,12 @@ beforeAll(async () => {
 afterAll(() => stopHarness(h));
 afterEach(() => h.cloud.reset());
 
-const newVpc = async () => (await h.ec2.send(new E.CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId!;
 const createGroup = async (GroupName: string) =>
-  h.ec2.send(new E.CreateSecurityGroupCommand({ GroupName, Description: 'd', VpcId: await newVpc() }));
+  h.ec2.send(new E.CreateSecurityGroupCommand({ GroupName, Description: 'd', VpcId: await newVpc(h.ec2) }));
 const createLoadBalancer = (Name: string) =>
   h.elbv2.send(new elb.CreateLoadBalancerCommand({ Name, Type: 'network', Scheme: 'internal', Subnets: ['subnet-0123456789abcdef0'] }));
 const createTargetGroup = async (Name: string) =>
-  h.elbv2.send(new elb.CreateTargetGroupCommand({ Name, Protocol: 'TCP', Port: 6443, VpcId: await newVpc(), TargetType: 'instance' }));
+  h.elbv2.send(new elb.CreateTargetGroupCommand({ Name, Protocol: 'TCP', Port: 6443, VpcId: await newVpc(h.ec2), TargetType: 'instance' }));
 
 describe('security group names', () => {
   it.each(['sg-lab-bastion-sg', 'sg-'])('refuses %p with InvalidParameterValue in AWS’s words', async (name) => {
@@ -81,7 +81,7 @@ describe('cluster names whose derived names AWS refuses', () => {
   };
 
   it.each(['sg', 'sg-lab'])('%p: the cloud refuses the security groups, and the spec refuses the name first', async (name) => {
-    await expect(ensureSecurityGroups(h, planFor(name), await newVpc())).rejects.toThrow(InvalidSpec);
+    await expect(ensureSecurityGroups(h, planFor(name), await newVpc(h.ec2))).rejects.toThrow(InvalidSpec);
     expect(validateSpec(seoulSpecInput({ name }))).toMatchObject({
       ok: false,
       errors: [expect.objectContaining({ field: 'name', code: 'NAME_RESERVED_PREFIX' })],

@@ -12,6 +12,7 @@ import { validateSpec } from '../../../functions/core/spec-validation';
 import { plannedRuleCounts, SPEC_LIMIT_CODES } from '../../../functions/core/spec-limits';
 import { ensureSecurityGroups, SECURITY_GROUP_KEYS } from '../../../functions/resources/security-groups';
 import { seoulSpecInput } from '../../fixtures/build';
+import { newVpc } from './fixtures';
 import { Harness, rejection, startHarness, stopHarness } from './helpers';
 
 let h: Harness;
@@ -21,7 +22,6 @@ beforeAll(async () => {
 afterAll(() => stopHarness(h));
 afterEach(() => h.cloud.reset());
 
-const newVpc = async () => (await h.ec2.send(new E.CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId!;
 const newGroup = async (vpcId: string, name = 'g') =>
   (await h.ec2.send(new E.CreateSecurityGroupCommand({ GroupName: name, Description: 'd', VpcId: vpcId }))).GroupId!;
 /** `count` TCP rules on port `port` from distinct /24s. */
@@ -73,7 +73,7 @@ describe('rules per security group', () => {
     ],
     ['the default egress rule and 59 more', (g) => egress(g, fromCidrs(59)), (g) => egress(g, fromCidrs(1, 80))],
   ])('takes %s and refuses the 61st in that direction', async (_what, fill, oneMore) => {
-    const vpcId = await newVpc();
+    const vpcId = await newVpc(h.ec2);
     const groupId = await newGroup(vpcId);
     const peers = [await newGroup(vpcId, 'peer-1'), await newGroup(vpcId, 'peer-2')];
     await fill(groupId, peers);
@@ -81,21 +81,21 @@ describe('rules per security group', () => {
   });
 
   it('refuses a request that would cross the limit as a whole, adding none of its rules', async () => {
-    const groupId = await newGroup(await newVpc());
+    const groupId = await newGroup(await newVpc(h.ec2));
     await ingress(groupId, fromCidrs(50, 80));
     await expectQuotaRefusal(ingress(groupId, fromCidrs(11)));
     expect(await ruleCounts(groupId)).toEqual({ inbound: 50, outbound: 1 });
   });
 
   it('counts inbound and outbound separately', async () => {
-    const groupId = await newGroup(await newVpc());
+    const groupId = await newGroup(await newVpc(h.ec2));
     await ingress(groupId, fromCidrs(60));
     await egress(groupId, fromCidrs(59));
     expect(await ruleCounts(groupId)).toEqual({ inbound: 60, outbound: 60 });
   });
 
   it('frees a slot when a rule is revoked', async () => {
-    const groupId = await newGroup(await newVpc());
+    const groupId = await newGroup(await newVpc(h.ec2));
     await ingress(groupId, fromCidrs(60));
     await h.ec2.send(
       new E.RevokeSecurityGroupIngressCommand({
@@ -128,7 +128,7 @@ describe('the plan’s rule count and the rules the cloud creates', () => {
   ])('agree for %s, which the spec accepts', async (_what, input) => {
     expect(validateSpec(input).ok).toBe(true);
     const p = planOf(input);
-    const ids = await ensureSecurityGroups(h, p, await newVpc());
+    const ids = await ensureSecurityGroups(h, p, await newVpc(h.ec2));
     const created = Object.fromEntries(
       await Promise.all(SECURITY_GROUP_KEYS.map(async (key) => [key, await ruleCounts(ids[key])] as const)),
     );
@@ -143,6 +143,6 @@ describe('the plan’s rule count and the rules the cloud creates', () => {
       ok: false,
       errors: [expect.objectContaining({ code: SPEC_LIMIT_CODES.securityGroupRules })],
     });
-    await expect(ensureSecurityGroups(h, planOf(input), await newVpc())).rejects.toThrow(QuotaExceeded);
+    await expect(ensureSecurityGroups(h, planOf(input), await newVpc(h.ec2))).rejects.toThrow(QuotaExceeded);
   });
 });
