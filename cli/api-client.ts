@@ -19,6 +19,8 @@ export interface StepView {
   status: string;
   enteredAt?: string;
   exitedAt?: string;
+  /** What a retrying step waits for (e.g. an attachment waiting for acceptance in another account). */
+  waitingFor?: string;
 }
 
 /** `GET /builds/{id}`. Only the fields the CLI reads are typed; the rest passes through untouched. */

@@ -5,7 +5,14 @@ import { aborted, withInterrupt } from './interrupt';
 
 /** `k8s-ec2 local`: the embedded stack in the foreground, with its Slack messages printed as they arrive. */
 
-export type StartLocalStack = (options: LocalStackOptions) => Promise<{ url: string; close(): Promise<void> }>;
+/** The running stack: its API URL, and the embedded cloud's endpoint when it runs one (not with external endpoints). */
+export interface RunningLocalStack {
+  url: string;
+  cloud?: { url: string };
+  close(): Promise<void>;
+}
+
+export type StartLocalStack = (options: LocalStackOptions) => Promise<RunningLocalStack>;
 
 export interface LocalCommandOptions {
   port: number;
@@ -31,7 +38,7 @@ export async function runLocal(options: LocalCommandOptions): Promise<number> {
   // Loaded only here: the embedded cloud is heavy and no other command needs it.
   const start = options.start ?? (await loadLocalStack(err));
   if (!start) return EXIT_FAILURE;
-  let stack: { url: string; close(): Promise<void> };
+  let stack: RunningLocalStack;
   try {
     stack = await start({ port: options.port, timeScale: options.timeScale, onSlackMessage: (m) => out(slackLine(m)) });
   } catch (error) {
@@ -49,6 +56,7 @@ export async function runLocal(options: LocalCommandOptions): Promise<number> {
       '  k8s-ec2 build --spec examples/seoul.json --follow',
       '  k8s-ec2 list',
       `  curl -s ${stack.url}/builds`,
+      ...(stack.cloud ? cloudLines(stack.cloud.url) : []),
       '',
       'Slack messages are printed here as they arrive. Press Ctrl+C to stop.',
     ].forEach((line) => out(line));
@@ -58,6 +66,21 @@ export async function runLocal(options: LocalCommandOptions): Promise<number> {
   await stack.close();
   out('local stack stopped');
   return 0;
+}
+
+/**
+ * How to reach the embedded cloud's AWS APIs with the AWS CLI: AWS_ENDPOINT_URL sends every service there
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html); any credentials act as the
+ * account's administrator, but the CLI wants some, and a region.
+ */
+function cloudLines(cloudUrl: string): string[] {
+  return [
+    '',
+    'The embedded cloud (EC2, ELBv2, Service Quotas) for the AWS CLI:',
+    `  export AWS_ENDPOINT_URL=${cloudUrl}`,
+    '  export AWS_REGION=ap-northeast-2 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local',
+    '  aws ec2 describe-transit-gateways',
+  ];
 }
 
 /**

@@ -86,6 +86,8 @@ export class ProgressRenderer {
   /** plain mode: what was last printed for each step (by position, as step names may repeat) */
   private readonly printed = new Map<number, Mark>();
   private lastStatus?: string;
+  /** plain mode: steps whose current wait was printed */
+  private readonly waitPrinted = new Set<number>();
   private readonly showSteps: boolean;
 
   constructor(
@@ -116,7 +118,10 @@ export class ProgressRenderer {
     const cut = (line: string) => (visibleLength(line) > width ? line.slice(0, width + (line.length - visibleLength(line))) : line);
     const next = [
       this.header(view),
-      ...steps.map((s) => stepLine(s, { nameWidth, color: this.color, now: Math.floor(this.now() / 1000) * 1000 })),
+      ...steps.flatMap((s) => [
+        stepLine(s, { nameWidth, color: this.color, now: Math.floor(this.now() / 1000) * 1000 }),
+        ...(s.waitingFor ? [waitingLine(s.waitingFor)] : []),
+      ]),
     ].map(cut);
     if (next.length === this.frame.length && next.every((line, i) => line === this.frame[i])) return;
     let text = this.frame.length ? `\x1b[${this.frame.length}F` : '';
@@ -134,11 +139,24 @@ export class ProgressRenderer {
     }
     (view.steps ?? []).forEach((step, i) => {
       const mark = markOf(step.status);
+      // What a step waits for is printed once per wait: a poll's changing counts would flood a CI log.
+      if (step.waitingFor && !this.waitPrinted.has(i)) {
+        this.waitPrinted.add(i);
+        this.out.write(`${stepLine(step)}\n${waitingLine(step.waitingFor)}\n`);
+        this.printed.set(i, mark);
+        return;
+      }
+      if (!step.waitingFor) this.waitPrinted.delete(i);
       if (this.printed.get(i) === mark) return;
       this.printed.set(i, mark);
       this.out.write(`${stepLine(step)}\n`);
     });
   }
+}
+
+/** The line under a waiting step: what it waits for (one line; the TTY view cuts it to the terminal width). */
+export function waitingLine(waitingFor: string): string {
+  return `      ↳ ${waitingFor.replace(/\s+/g, ' ')}`;
 }
 
 /** Node's own stripping of ANSI escapes (colours), rather than a control-character regex of ours. */

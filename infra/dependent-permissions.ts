@@ -21,7 +21,12 @@ export interface DependentPermissions {
  * makes with the caller's credentials. Actions the page does not list (CreateListener, DeregisterTargets,
  * Modify*, Delete*, Describe*) need nothing beyond themselves.
  */
+export const EC2_AUTHORIZATION_REFERENCE_PAGE = 'https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html';
+
 export const DEPENDENT_PERMISSIONS: Readonly<Record<string, DependentPermissions>> = {
+  // Service Authorization Reference, ec2:CreateVpcEndpoint, "Dependent actions": an interface endpoint with
+  // private DNS associates the VPC with the service's private hosted zone on the caller's behalf.
+  'ec2:CreateVpcEndpoint': { requires: ['route53:AssociateVPCWithHostedZone'], source: EC2_AUTHORIZATION_REFERENCE_PAGE },
   'elasticloadbalancing:CreateLoadBalancer': {
     requires: [
       'ec2:DescribeAccountAttributes',
@@ -52,6 +57,31 @@ export const DEPENDENT_PERMISSIONS: Readonly<Record<string, DependentPermissions
  */
 export const ELB_SERVICE_LINKED_ROLE_ACTION = 'iam:CreateServiceLinkedRole';
 export const ELB_SERVICE_NAME = 'elasticloadbalancing.amazonaws.com';
+
+/** A service that creates its service-linked role the first time an account calls `action`. */
+export interface ServiceLinkedRoleDependency {
+  serviceName: string;
+  roleName: string;
+  source: string;
+}
+
+/**
+ * The actions whose first call in an account makes the service create its service-linked role, so the caller
+ * needs `iam:CreateServiceLinkedRole` (iam:AWSServiceName = the service) until that role exists.
+ */
+export const SERVICE_LINKED_ROLES: Readonly<Record<string, ServiceLinkedRoleDependency>> = {
+  'elasticloadbalancing:CreateLoadBalancer': {
+    serviceName: ELB_SERVICE_NAME,
+    roleName: 'AWSServiceRoleForElasticLoadBalancing',
+    source: ELB_SERVICE_LINKED_ROLE_PAGE,
+  },
+  // "Amazon VPC creates the service-linked role when you create a transit gateway VPC attachment."
+  'ec2:CreateTransitGatewayVpcAttachment': {
+    serviceName: 'transitgateway.amazonaws.com',
+    roleName: 'AWSServiceRoleForVPCTransitGateway',
+    source: 'https://docs.aws.amazon.com/vpc/latest/tgw/service-linked-roles.html',
+  },
+};
 
 /**
  * Launching an instance whose EBS volumes are encrypted with a customer-managed KMS key (for example an

@@ -1,5 +1,6 @@
 import { EBS_CUSTOMER_KEY_ACTIONS } from '../functions/core/ebs-kms';
 import { MANAGED_BY, TAG } from '../functions/core/tags';
+import { SERVICE_LINKED_ROLES, type ServiceLinkedRoleDependency } from './dependent-permissions';
 
 /**
  * Building blocks for the step functions' IAM policies, as plain data: no CDK here, because the same
@@ -75,6 +76,8 @@ export const ALL: ResourcePattern = '*';
 
 /** `arn:…:ec2:*:<account>:<type>/*` — EC2 assigns IDs on create, so policies can only name the type. */
 export const ec2 = (type: string): ResourcePattern => pattern('ec2', `${type}/*`);
+/** A resource that may belong to another account (shared through RAM): any account in the ARN. */
+export const ec2OfAnyAccount = (type: string): ResourcePattern => `arn:${PARTITION}:ec2:*:*:${type}/*`;
 /** Public and shared AMIs live in other accounts: an image ARN has no account. */
 export const ec2Image: ResourcePattern = `arn:${PARTITION}:ec2:*::image/*`;
 /** Any KMS key of this account (the account's default EBS key is chosen by its owner, not by us). */
@@ -150,6 +153,28 @@ export function ec2Owned(actions: string[], resources: ResourcePattern[]): Grant
     resources,
     `${named.join(', ')} act on resources created by a build, whose IDs are known only at run time; allowed only on resources tagged ${OWNED_TAG_KEY}=${OWNED_TAG_VALUE} (aws:ResourceTag)`,
     resourceTagged,
+  );
+}
+
+/**
+ * What AWS checks on the caller besides an action it calls (infra/dependent-permissions.ts), e.g. the
+ * Route 53 association an interface endpoint with private DNS makes in AWS's own hosted zone: no resource
+ * of ours is involved, so Resource "*".
+ */
+export function dependentOf(action: string, requires: readonly string[], source: string): Grant {
+  return grant([...requires], [ALL], `AWS authorises ${requires.join(', ')} on the caller when ${action} runs (${source})`);
+}
+
+/**
+ * Existing resources that are not ours and that an action uses (a Transit Gateway owned by a network team,
+ * often in another account and shared through RAM): they carry no tag of ours, so only the action and the
+ * resource type narrow the grant; `why` says which resource and for what.
+ */
+export function ec2Foreign(actions: string[], resources: ResourcePattern[], why: string): Grant {
+  return grant(
+    actions.map((a) => `ec2:${a}`),
+    resources,
+    why,
   );
 }
 
@@ -245,7 +270,14 @@ export function ebsCustomerManagedKey(): Grant[] {
 }
 
 /** ELB's service-linked role, created by ELB on the first load balancer of an account. */
-export const ELB_SERVICE_LINKED_ROLE: ResourcePattern = `arn:${PARTITION}:iam::${ACCOUNT}:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing`;
+/** A service-linked role's ARN: `role/aws-service-role/<service>/<role name>`. */
+export function serviceLinkedRoleArn(dependency: ServiceLinkedRoleDependency): ResourcePattern {
+  return `arn:${PARTITION}:iam::${ACCOUNT}:role/aws-service-role/${dependency.serviceName}/${dependency.roleName}`;
+}
+
+export const ELB_SERVICE_LINKED_ROLE: ResourcePattern = serviceLinkedRoleArn(
+  SERVICE_LINKED_ROLES['elasticloadbalancing:CreateLoadBalancer'],
+);
 
 /**
  * The first load balancer in an account makes ELB create its service-linked role, which needs this
@@ -253,12 +285,16 @@ export const ELB_SERVICE_LINKED_ROLE: ResourcePattern = `arn:${PARTITION}:iam::$
  * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-service-linked-roles.html
  */
 export function elbServiceLinkedRole(): Grant {
+  return serviceLinkedRole('elasticloadbalancing:CreateLoadBalancer');
+}
+
+/** `iam:CreateServiceLinkedRole` for the one role the service of `action` creates on its first call (SERVICE_LINKED_ROLES). */
+export function serviceLinkedRole(action: string): Grant {
+  const dependency = SERVICE_LINKED_ROLES[action];
   return grant(
     ['iam:CreateServiceLinkedRole'],
-    [ELB_SERVICE_LINKED_ROLE],
-    'ELB creates its service-linked role on the first load balancer of an account',
-    {
-      StringEquals: { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' },
-    },
+    [serviceLinkedRoleArn(dependency)],
+    `${action}: the service creates its service-linked role ${dependency.roleName} on the account's first call (${dependency.source})`,
+    { StringEquals: { 'iam:AWSServiceName': dependency.serviceName } },
   );
 }

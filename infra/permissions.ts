@@ -1,9 +1,12 @@
 import type { StepFunctionId } from '../workflows/steps';
-import { dependentReads, ELB_SERVICE_LINKED_ROLE_ACTION } from './dependent-permissions';
+import { nodeProfileCreate, nodeProfileDelete } from './iam-node-profile';
+import { dependentReads, EC2_AUTHORIZATION_REFERENCE_PAGE, ELB_SERVICE_LINKED_ROLE_ACTION } from './dependent-permissions';
 import {
+  dependentOf,
   ebsCustomerManagedKey,
   ec2,
   ec2Create,
+  ec2Foreign,
   ec2Image,
   ec2Owned,
   elb,
@@ -11,6 +14,8 @@ import {
   elbCreateListener,
   elbOwned,
   elbServiceLinkedRole,
+  serviceLinkedRole,
+  ec2OfAnyAccount,
   ec2RenameOwned,
   readOnly,
   type Grant,
@@ -38,6 +43,20 @@ const instance = ec2('instance');
 const volume = ec2('volume');
 const networkInterface = ec2('network-interface');
 const elasticIp = ec2('elastic-ip');
+const natGateway = ec2('natgateway');
+const vpcEndpoint = ec2('vpc-endpoint');
+const transitGatewayOfAnyAccount = ec2OfAnyAccount('transit-gateway');
+const transitGatewayAttachment = ec2('transit-gateway-attachment');
+
+/** What ConnectNetwork and its teardown read to find the connections by tag and follow their states. */
+const CONNECTION_DESCRIBES = [
+  'ec2:DescribeAddresses',
+  'ec2:DescribeNatGateways',
+  'ec2:DescribeVpcEndpoints',
+  'ec2:DescribeTransitGatewayVpcAttachments',
+  // The gateway's owner account, named in the "accept attachment … in account …" wait message.
+  'ec2:DescribeTransitGateways',
+];
 
 /** What both the network build and its teardown read (they find the same resources by tag). */
 const NETWORK_DESCRIBES = [
@@ -76,6 +95,8 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
       'ec2:DescribeInstances',
       'ec2:GetEbsEncryptionByDefault',
       'ec2:GetEbsDefaultKmsKeyId',
+      'ec2:DescribeTransitGateways',
+      'ec2:DescribeVpcEndpointServices',
       'elasticloadbalancing:DescribeLoadBalancers',
       'elasticloadbalancing:DescribeTags',
       'servicequotas:GetServiceQuota',
@@ -95,10 +116,28 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
     ec2Owned(['CreateRoute'], [routeTable, internetGateway]),
     ec2Owned(['AssociateRouteTable'], [routeTable, subnet]),
   ],
+  connectNetwork: [
+    readOnly([...CONNECTION_DESCRIBES, 'ec2:DescribeRouteTables']),
+    dependentOf('ec2:CreateVpcEndpoint', dependentReads('ec2:CreateVpcEndpoint'), EC2_AUTHORIZATION_REFERENCE_PAGE),
+    ...ec2Create('AllocateAddress', { creates: [elasticIp] }),
+    ...ec2Create('CreateNatGateway', { creates: [natGateway], usesOwned: [subnet, vpc, elasticIp] }),
+    ...ec2Create('CreateVpcEndpoint', { creates: [vpcEndpoint], usesOwned: [vpc, subnet, securityGroup, routeTable] }),
+    ...ec2Create('CreateTransitGatewayVpcAttachment', { creates: [transitGatewayAttachment], usesOwned: [vpc, subnet] }),
+    ec2Foreign(
+      ['CreateTransitGatewayVpcAttachment'],
+      [transitGatewayOfAnyAccount],
+      'the Transit Gateway named in the spec belongs to the network team, often in another account (shared through RAM): its ARN carries the owner account and no tag of ours; attachments to it only',
+    ),
+    serviceLinkedRole('ec2:CreateTransitGatewayVpcAttachment'),
+    // CreateRoute authorises the route table only (Service Authorization Reference), whatever the target.
+    ec2Owned(['CreateRoute'], [routeTable]),
+  ],
   launchNodes: [
     ...runInstances(),
     // Nodes are launched in groups under one Name (resources/node-launch.ts); each instance then gets its own.
     ec2RenameOwned([instance]),
+    // Without a bastion, nodes get a Session Manager instance profile (resources/instance-profile.ts).
+    ...nodeProfileCreate(),
   ],
   createLoadBalancer: [
     readOnly([
@@ -154,6 +193,10 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
       'ec2:DescribeVolumes',
       'ec2:DescribeRouteTables',
       'ec2:DescribeSecurityGroupRules',
+      'ec2:DescribeNatGateways',
+      'ec2:DescribeVpcEndpoints',
+      'ec2:DescribeTransitGatewayVpcAttachments',
+      'ec2:DescribeTransitGateways',
       'elasticloadbalancing:DescribeLoadBalancers',
       'elasticloadbalancing:DescribeLoadBalancerAttributes',
       'elasticloadbalancing:DescribeTargetGroupAttributes',
@@ -177,7 +220,13 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
     ec2Owned(['ReleaseAddress'], [elasticIp]),
   ],
   teardownNetwork: [
-    readOnly([...NETWORK_DESCRIBES, 'ec2:DescribeNetworkInterfaces']),
+    readOnly([...new Set([...NETWORK_DESCRIBES, ...CONNECTION_DESCRIBES, 'ec2:DescribeNetworkInterfaces'])]),
+    ec2Owned(['DeleteTransitGatewayVpcAttachment'], [transitGatewayAttachment]),
+    // The Transit Gateway routes go before the attachment (resources/connections.ts).
+    ec2Owned(['DeleteRoute'], [routeTable]),
+    ec2Owned(['DeleteVpcEndpoints'], [vpcEndpoint]),
+    ec2Owned(['DeleteNatGateway'], [natGateway]),
+    ec2Owned(['ReleaseAddress'], [elasticIp]),
     ec2Owned(['RevokeSecurityGroupIngress'], [securityGroup, securityGroupRule]),
     ec2Owned(['DeleteSecurityGroup'], [securityGroup]),
     ec2Owned(['DisassociateRouteTable'], [routeTable, subnet]),
@@ -186,6 +235,7 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
     ec2Owned(['DeleteInternetGateway'], [internetGateway]),
     ec2Owned(['DeleteSubnet'], [subnet]),
     ec2Owned(['DeleteVpc'], [vpc]),
+    ...nodeProfileDelete(),
   ],
 };
 
@@ -199,10 +249,13 @@ export const IMPLIED_ACTIONS: readonly string[] = [
   'elasticloadbalancing:AddTags',
   ELB_SERVICE_LINKED_ROLE_ACTION,
   ...ebsCustomerManagedKey().flatMap((grant) => grant.actions),
+  // Authorised by IAM when RunInstances/AddRoleToInstanceProfile pass the node role, and when a create tags.
+  'iam:PassRole',
+  'iam:TagRole',
+  'iam:TagInstanceProfile',
 ];
 
 /** A dependent read is implied only for a role that calls the action it depends on. */
 export function impliedFor(calls: readonly string[]): string[] {
-  const elbCalls = calls.filter((a) => a.startsWith('elasticloadbalancing:'));
-  return [...IMPLIED_ACTIONS, ...dependentReads(...elbCalls)];
+  return [...IMPLIED_ACTIONS, ...dependentReads(...calls)];
 }

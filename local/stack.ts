@@ -78,10 +78,10 @@ function externalCredentials(env: NodeJS.ProcessEnv): StaticCredentials | undefi
 }
 
 /**
- * The endpoints the handlers use: the embedded cloud's URL for EC2, ELBv2 and Service Quotas, or — with
+ * The endpoints the handlers use: the embedded cloud's URL for EC2, ELBv2, Service Quotas and IAM, or — with
  * AWS_ENDPOINT_URL_EC2 and _ELASTIC_LOAD_BALANCING_V2 already set (LocalStack, moto) — those, with Service
- * Quotas on the same endpoint unless set (they serve every service on one; without it preflight would ask
- * real AWS). Read once here and handed to the handlers; process.env is left as it was.
+ * Quotas and IAM on the same endpoint unless set (they serve every service on one; without it a step would
+ * ask real AWS). Read once here and handed to the handlers; process.env is left as it was.
  */
 function endpointsFor(cloudUrl: string | undefined, env: NodeJS.ProcessEnv): Endpoints {
   if (cloudUrl)
@@ -89,11 +89,13 @@ function endpointsFor(cloudUrl: string | undefined, env: NodeJS.ProcessEnv): End
       AWS_ENDPOINT_URL_EC2: cloudUrl,
       AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: cloudUrl,
       AWS_ENDPOINT_URL_SERVICE_QUOTAS: cloudUrl,
+      AWS_ENDPOINT_URL_IAM: cloudUrl,
     };
   return {
     AWS_ENDPOINT_URL_EC2: env.AWS_ENDPOINT_URL_EC2,
     AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2,
     AWS_ENDPOINT_URL_SERVICE_QUOTAS: env.AWS_ENDPOINT_URL_SERVICE_QUOTAS ?? env.AWS_ENDPOINT_URL_EC2,
+    AWS_ENDPOINT_URL_IAM: env.AWS_ENDPOINT_URL_IAM ?? env.AWS_ENDPOINT_URL_EC2,
   };
 }
 

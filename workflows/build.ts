@@ -8,7 +8,8 @@ import { teardownStates } from './teardown';
 /**
  * The `build` machine, its state names reading as the console checklist:
  *   Preflight → CreateNetwork ⟲ NetworkComplete?
- *     → ProvisionInParallel{ LaunchNodes ⟲ NodesComplete? │ CreateLoadBalancer │ LaunchBastion ⟲ BastionComplete? }
+ *     → ProvisionInParallel{ LaunchNodes ⟲ NodesComplete? │ CreateLoadBalancer │ LaunchBastion ⟲ BastionComplete?
+ *                            │ ConnectNetwork ⟲ ConnectionsComplete? }
  *     → RegisterTargets → WaitUntilReady → VerifyBaseline → BuildSucceeded (output: BuildResult)
  * A Preflight failure ends in PreflightFailed (nothing was created). Any later failure is recorded at
  * `$.failure` and runs the teardown fragment as Rollback* states → BuildRolledBack, or RollbackFailed
@@ -21,9 +22,11 @@ export const PARALLEL_STEP = 'ProvisionInParallel';
 export const NETWORK_COMPLETE = 'NetworkComplete?';
 export const NODES_COMPLETE = 'NodesComplete?';
 export const BASTION_COMPLETE = 'BastionComplete?';
+export const CONNECTIONS_COMPLETE = 'ConnectionsComplete?';
 /** Where a looping branch ends once its step is complete (a Choice cannot end a branch). */
 const NODES_LAUNCHED = 'NodesLaunched';
 const BASTION_LAUNCHED = 'BastionLaunched';
+const NETWORK_CONNECTED = 'NetworkConnected';
 const CHECK_PARALLEL = 'CheckProvisioning';
 const MERGE_PARALLEL = 'MergeProvisioned';
 /** Where the Parallel leaves its branches' outputs (one full state each) for the check and the merge. */
@@ -50,6 +53,12 @@ const PARALLEL_BRANCHES: ReadonlyArray<{
   },
   { name: 'CreateLoadBalancer', step: 'createLoadBalancer', piece: 'loadBalancer' },
   { name: 'LaunchBastion', step: 'launchBastion', piece: 'bastion', loop: { choice: BASTION_COMPLETE, done: BASTION_LAUNCHED } },
+  {
+    name: 'ConnectNetwork',
+    step: 'connectNetwork',
+    piece: 'connections',
+    loop: { choice: CONNECTIONS_COMPLETE, done: NETWORK_CONNECTED },
+  },
 ];
 
 /** What the state holds when the Parallel starts; the merge carries these over unchanged. */
@@ -66,7 +75,8 @@ const ROLLBACK_PREFIX = 'Rollback';
  * The loop is bounded by the handlers, not here: a run returns incomplete only when it has just created
  * something, and the next run finds it by its carried id — so CreateNetwork loops back at most twice (the
  * VPC, then the gateway), LaunchBastion at most once (the Elastic IP), and LaunchNodes at most once per
- * launch group and instance type (a run that moves nothing throws instead). Only an explicit
+ * launch group and instance type (a run that moves nothing throws instead), ConnectNetwork once per NAT
+ * address and attachment plus once to record its ClientToken creates before it waits. Only an explicit
  * `complete: false` loops: a piece without `complete` goes on, so a handler that does not speak this
  * protocol can never spin the execution into its 25,000-event limit. The presence rule comes first so
  * that BooleanEquals never meets a missing path (a States.Runtime error in Step Functions); it is written
@@ -136,7 +146,8 @@ function parallelStates(next: string, rollback: string): States {
   return {
     [PARALLEL_STEP]: {
       Type: 'Parallel',
-      Comment: 'The NLB (≈2.5 min to become active) is created while the nodes and the bastion boot',
+      Comment:
+        'The NLB (≈2.5 min to become active), NAT gateways, endpoints and the Transit Gateway attachment (1–2 min each) are made while the nodes and the bastion boot',
       Branches: PARALLEL_BRANCHES.map(branch),
       ResultPath: BRANCH_OUTPUTS,
       // Branches catch their own errors; this only meets what no branch could (e.g. States.BranchFailed).

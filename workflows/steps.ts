@@ -24,6 +24,7 @@ export const STEP_LAMBDA_TIMEOUT_SECONDS = 60;
 export const STEP_FUNCTIONS = {
   preflight: { handler: 'preflight', substitution: 'PreflightFunctionArn', timeoutSeconds: 120 },
   createNetwork: { handler: 'create-network', substitution: 'CreateNetworkFunctionArn', timeoutSeconds: 180 },
+  connectNetwork: { handler: 'connect-network', substitution: 'ConnectNetworkFunctionArn', timeoutSeconds: 180 },
   launchNodes: { handler: 'launch-nodes', substitution: 'LaunchNodesFunctionArn', timeoutSeconds: 180 },
   createLoadBalancer: { handler: 'create-load-balancer', substitution: 'CreateLoadBalancerFunctionArn', timeoutSeconds: 120 },
   launchBastion: { handler: 'launch-bastion', substitution: 'LaunchBastionFunctionArn', timeoutSeconds: 120 },

@@ -1,5 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import type { FailureSummary } from '../core/execution-status';
+import { READINESS_ERROR } from '../core/errors';
+import { parseFailureCause, type FailureSummary } from '../core/execution-status';
 
 /**
  * The checklist of a build (`steps` of GET /builds/{id}) read from its execution history. State names
@@ -14,6 +15,11 @@ export interface Step {
   status: StepStatus;
   enteredAt?: string;
   exitedAt?: string;
+  /**
+   * While the step's Retry waits for AWS (its last attempt threw ResourceNotReady): what it waits for, e.g.
+   * "attachment tgw-attach-… is pendingAcceptance: accept attachment … in account …".
+   */
+  waitingFor?: string;
 }
 
 export interface StepsView {
@@ -124,7 +130,15 @@ export function stepsFromHistory(events: HistoryEvent[], executionOpen: boolean)
   const failed = list.find((s) => s.status === 'failed' && s.lastFailure?.error);
   const current = [...list].reverse().find((s) => s.open && !openBlocks.includes(s.name)) ?? [...list].reverse().find((s) => s.open);
   return {
-    steps: list.map(({ name, status, enteredAt, exitedAt }) => ({ name, status, enteredAt, exitedAt })),
+    steps: list.map(({ name, status, enteredAt, exitedAt, open, lastAttemptFailed, lastFailure }) => ({
+      name,
+      status,
+      enteredAt,
+      exitedAt,
+      ...(open &&
+        lastAttemptFailed &&
+        lastFailure?.error === READINESS_ERROR && { waitingFor: parseFailureCause(lastFailure.cause).cause }),
+    })),
     currentStep: current?.name,
     failure: failed ? { step: failed.name, ...failed.lastFailure } : undefined,
   };

@@ -1,5 +1,6 @@
 import type { BaselineResult } from './contracts';
 import type { Plan } from './plan';
+import type { BySecurityGroup } from './ports';
 
 /**
  * The security invariants of docs/design.md "9.3 VerifyBaseline", evaluated on facts read back from AWS (not on what we asked for):
@@ -23,18 +24,63 @@ export interface RuleFacts {
 export interface BaselineFacts {
   nodes: InstanceFacts[];
   bastion?: InstanceFacts;
-  groupIds: { bastion: string; nlb: string; controlPlane: string; workers: string };
+  groupIds: BySecurityGroup<string>;
   ingressRules: RuleFacts[];
   privateSubnetRoutes: Record<string, string[]>;
   loadBalancer: { scheme?: string; securityGroups: string[]; attributes: Record<string, string> };
   targetGroupAttributes: Record<string, Record<string, string>>;
+  /** NAT gateway, endpoint and Transit Gateway attachment id → state, as AWS reports it now. */
+  connectionStates: Record<string, string>;
 }
 
 type Check = BaselineResult['checks'][number];
+/** Routes as resources/baseline.ts reads them: `<destination>→<target id>`. */
+const DEFAULT_ROUTE = /^(0\.0\.0\.0\/0|::\/0)→/;
 const WORLD = new Set(['0.0.0.0/0', '::/0']);
 
 function check(id: string, failures: string[], okDetail: string): Check {
   return failures.length ? { id, ok: false, detail: failures.join('; ') } : { id, ok: true, detail: okDetail };
+}
+
+/**
+ * `egress: "none"`: no private subnet has a default route (a closed network). With NAT: each private subnet's
+ * only default route goes to a NAT gateway, never straight to the Internet Gateway.
+ */
+function egressCheck(facts: BaselineFacts, plan: Plan): Check {
+  const routes = Object.entries(facts.privateSubnetRoutes);
+  if (plan.spec.egress === 'none') {
+    return check(
+      'private-subnets-closed',
+      routes.flatMap(([subnet, list]) => list.filter((r) => DEFAULT_ROUTE.test(r)).map((r) => `${subnet} routes ${r}`)),
+      'private subnets have no route to the internet',
+    );
+  }
+  return check(
+    'private-egress-through-nat',
+    routes.flatMap(([subnet, list]) => {
+      const defaults = list.filter((r) => DEFAULT_ROUTE.test(r));
+      if (!defaults.length) return [`${subnet} has no default route to its NAT gateway`];
+      return defaults.filter((r) => !r.includes('→nat-')).map((r) => `${subnet} routes ${r}, not through a NAT gateway`);
+    }),
+    `private subnets reach the internet only through NAT gateways (${plan.spec.egress})`,
+  );
+}
+
+/** Every routed CIDR goes to the spec's Transit Gateway from every private subnet. */
+function transitGatewayChecks(facts: BaselineFacts, plan: Plan): Check[] {
+  const gateway = plan.transitGateway;
+  if (!gateway) return [];
+  return [
+    check(
+      'transit-gateway-routes',
+      Object.entries(facts.privateSubnetRoutes).flatMap(([subnet, list]) =>
+        gateway.routes
+          .filter((cidr) => !list.includes(`${cidr}→${gateway.id}`))
+          .map((cidr) => `${subnet} has no route ${cidr}→${gateway.id}`),
+      ),
+      `${gateway.routes.join(', ')} routed to ${gateway.id} from every private subnet`,
+    ),
+  ];
 }
 
 export function evaluateBaseline(facts: BaselineFacts, plan: Plan): BaselineResult {
@@ -80,12 +126,14 @@ export function evaluateBaseline(facts: BaselineFacts, plan: Plan): BaselineResu
         .map((r) => `bastion group allows ${r.fromPort}-${r.toPort} from ${r.cidr ?? r.referencedGroupId}`),
       `bastion SSH only from ${[...bastionCidrs].join(', ')}`,
     ),
+    egressCheck(facts, plan),
+    ...transitGatewayChecks(facts, plan),
     check(
-      'private-subnets-closed',
-      Object.entries(facts.privateSubnetRoutes).flatMap(([subnet, routes]) =>
-        routes.filter((r) => r.startsWith('0.0.0.0/0') || r.startsWith('::/0')).map((r) => `${subnet} routes ${r}`),
-      ),
-      'private subnets have no route to the internet',
+      'connections-available',
+      Object.entries(facts.connectionStates)
+        .filter(([, state]) => state !== 'available')
+        .map(([id, state]) => `${id} is ${state}`),
+      `${Object.keys(facts.connectionStates).length} NAT gateways, endpoints and attachments available`,
     ),
     check(
       'nlb-internal-with-security-group',

@@ -1,4 +1,4 @@
-import type { BuildState, NetworkIds, NetworkProgress } from './contracts';
+import type { BuildState, ConnectionIds, LegacyNetworkIds, NetworkIds, NetworkProgress } from './contracts';
 
 /**
  * The ids a build's state carries, for its rollback. A rollback runs inside the build's execution, right
@@ -13,7 +13,7 @@ import type { BuildState, NetworkIds, NetworkProgress } from './contracts';
  * Parallel ran), and, when a Parallel branch failed, in the branch outputs at `provisioned` (only a full
  * success merges them to the top).
  */
-type Layer = Partial<BuildState> & { network?: Partial<NetworkIds> | NetworkProgress };
+type Layer = Partial<BuildState> & { network?: (Partial<NetworkIds> & LegacyNetworkIds) | NetworkProgress };
 
 function layers(state: Partial<BuildState>): Layer[] {
   return [state, ...(Array.isArray(state.provisioned) ? state.provisioned : [])].filter((layer): layer is Layer => Boolean(layer));
@@ -37,7 +37,12 @@ export function carriedAllocationIds(state: Partial<BuildState>): string[] {
   return present(layers(state).map((layer) => layer.bastion?.allocationId));
 }
 
+/** ConnectNetwork's ids as far as it got (NAT addresses and the attachment are returned as soon as they exist). */
+export function carriedConnections(state: Partial<BuildState>): Partial<ConnectionIds> {
+  return layers(state).find((layer) => layer.connections)?.connections ?? {};
+}
+
 /** The network's ids as far as CreateNetwork got (while it loops, only the VPC and the gateway). */
-export function carriedNetwork(state: Partial<BuildState>): Partial<NetworkIds> {
+export function carriedNetwork(state: Partial<BuildState>): Partial<NetworkIds> & LegacyNetworkIds {
   return layers(state).find((layer) => layer.network)?.network ?? {};
 }

@@ -1,5 +1,6 @@
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 
 /** The AWS clients a step uses. Always built by `createClients`; tests replace them with aws-sdk-client-mock. */
@@ -12,6 +13,8 @@ export interface AwsClients {
   ec2Once: EC2Client;
   elbv2: ElasticLoadBalancingV2Client;
   quotas: ServiceQuotasClient;
+  /** IAM is global: on AWS the SDK sends every region's calls to iam.amazonaws.com, signed for us-east-1. */
+  iam: IAMClient;
 }
 
 type Env = Record<string, string | undefined>;
@@ -53,6 +56,7 @@ export function createClients(region: string, env: Env = process.env, credential
     ec2Once: new EC2Client({ ...common, endpoint: ec2Endpoint, maxAttempts: THROTTLED_ATTEMPTS, retryStrategy: resendThrottledOnly() }),
     elbv2: new ElasticLoadBalancingV2Client({ ...common, endpoint: endpointFor('ELASTIC_LOAD_BALANCING_V2', env) }),
     quotas: new ServiceQuotasClient({ ...common, endpoint: endpointFor('SERVICE_QUOTAS', env) }),
+    iam: new IAMClient({ ...common, endpoint: endpointFor('IAM', env) }),
   };
 }
 
@@ -93,6 +97,7 @@ export function clientsFor(region: string, env: Env = process.env, credentials?:
     endpointFor('EC2', env),
     endpointFor('ELASTIC_LOAD_BALANCING_V2', env),
     endpointFor('SERVICE_QUOTAS', env),
+    endpointFor('IAM', env),
     credentials?.accessKeyId,
   ].join('|');
   let clients = cache.get(key);

@@ -1,6 +1,6 @@
 import type { RecordedError } from './errors';
 import type { BuildSpec } from './spec';
-import type { SecurityGroupKey } from './ports';
+import type { BySecurityGroup } from './ports';
 import type { NodeRole } from './plan';
 
 /**
@@ -44,11 +44,23 @@ export interface NetworkIds {
   vpcId: string;
   /** availability zone → subnet id */
   privateSubnetIds: Record<string, string>;
-  publicSubnetId: string;
-  internetGatewayId: string;
-  privateRouteTableId: string;
-  publicRouteTableId: string;
-  securityGroupIds: Record<SecurityGroupKey, string>;
+  /** availability zone → public subnet id: the bastion's zone first; one per zone with `egress: "nat-per-az"`. */
+  publicSubnetIds: Record<string, string>;
+  /** Absent without public subnets (no bastion and no NAT gateway: nothing needs the internet). */
+  internetGatewayId?: string;
+  /** availability zone → the private route table of its subnet. */
+  privateRouteTableIds: Record<string, string>;
+  publicRouteTableId?: string;
+  securityGroupIds: BySecurityGroup<string>;
+}
+
+/**
+ * Network ids as states written by the release before issue 9 held them (one public subnet, one private
+ * route table): a rollback of a build that release started still finds them (core/carried.ts).
+ */
+export interface LegacyNetworkIds {
+  publicSubnetId?: string;
+  privateRouteTableId?: string;
 }
 
 /**
@@ -68,6 +80,28 @@ export interface NetworkInProgress {
 }
 
 export type NetworkComplete = NetworkIds & { complete: true };
+
+/**
+ * What ConnectNetwork made: the network's ways out of the VPC (NAT gateways, VPC endpoints, the Transit
+ * Gateway attachment). Empty records when the spec asks for none.
+ */
+export interface ConnectionIds {
+  /** zone → Elastic IP allocation id of that zone's NAT gateway */
+  natAddressIds: Record<string, string>;
+  /** zone → NAT gateway id */
+  natGatewayIds: Record<string, string>;
+  /** endpoint service as the spec names it (`ssm`, `s3`…) → VPC endpoint id */
+  endpointIds: Record<string, string>;
+  transitGatewayAttachmentId?: string;
+}
+
+/**
+ * ConnectNetwork's answer. AllocateAddress and CreateTransitGatewayVpcAttachment take no idempotency key, so
+ * (as in CreateNetwork) a run that has just made one returns at once, `complete: false`, and the
+ * `ConnectionsComplete?` Choice runs the step again with the ids in `$.connections`. A run with every id
+ * known waits (ResourceNotReady) until each is available, adds the routes, and answers `complete: true`.
+ */
+export type ConnectionsProgress = ConnectionIds & { complete: boolean };
 
 export interface NodeRecord {
   name: string;
@@ -126,7 +160,14 @@ export interface BastionIds {
  * known id; that run launches the instance. `complete: true` does not mean associated: a pending bastion is
  * associated in WaitUntilReady.
  */
-export type BastionProgress = (BastionIds & { complete: true }) | (Pick<BastionIds, 'allocationId' | 'publicIp'> & { complete: false });
+export type BastionProgress =
+  (BastionIds & { complete: true }) | (Pick<BastionIds, 'allocationId' | 'publicIp'> & { complete: false }) | BastionDisabled;
+
+/** LaunchBastion's answer when the spec has no bastion (`bastion.enabled: false`): nothing launched. */
+export interface BastionDisabled {
+  complete: true;
+  disabled: true;
+}
 
 export interface TargetsResult {
   /** target group key → registered instance ids */
@@ -135,7 +176,8 @@ export interface TargetsResult {
 
 export interface ReadinessResult {
   nodes: NodeRecord[];
-  bastion: BastionIds;
+  /** Absent without a bastion. */
+  bastion?: BastionIds;
   loadBalancerState: string;
 }
 
@@ -151,6 +193,8 @@ export interface BuildState extends BuildInput {
    * NetworkInProgress (its own known ids); the `NetworkComplete?` Choice lets only a complete one past.
    */
   network?: NetworkIds;
+  /** ConnectNetwork's ids (see ConnectionsProgress). */
+  connections?: ConnectionsProgress;
   /** LaunchNodes' own progress while its branch runs (see NodesProgress); `nodes` once the Parallel merged. */
   nodeLaunch?: NodesProgress;
   nodes?: NodeRecord[];
@@ -175,10 +219,14 @@ export interface BuildOutputs {
   clusterName: string;
   region: string;
   vpcId: string;
-  subnetIds: { private: Record<string, string>; public: string };
-  securityGroupIds: Record<SecurityGroupKey, string>;
+  /** `public`: the bastion's subnet; `publicByZone`: every public subnet (absent from builds made before issue 9). */
+  subnetIds: { private: Record<string, string>; public?: string; publicByZone?: Record<string, string> };
+  securityGroupIds: BySecurityGroup<string>;
   loadBalancer: { arn: string; dnsName: string; apiEndpoint: string };
-  bastion: { instanceId: string; publicIp: string; privateIp?: string };
+  /** Absent when the spec turned the bastion off (`bastion.enabled: false`): nodes are then reached through Session Manager. */
+  bastion?: { instanceId: string; publicIp: string; privateIp?: string };
+  /** What ConnectNetwork made (absent from builds made before issue 9). */
+  connections?: ConnectionIds;
   nodes: NodeRecord[];
   kubernetes: { version: string; podCidr: string; serviceCidr: string };
   /** Preflight's notes (PreflightResult.notes). Absent from the output of builds made before notes existed. */

@@ -143,6 +143,9 @@ const CLASSIFICATION: Record<string, ErrorClass> = {
   ...codes(
     ResourceNotReady,
     'DependencyViolation',
+    // IAM: a role still in an instance profile or with a policy attached (the teardown removes those first).
+    'DeleteConflict',
+    'DeleteConflictException',
     'ResourceInUse',
     'IncorrectState',
     'IncorrectInstanceState',
@@ -177,6 +180,13 @@ const CLASSIFICATION: Record<string, ErrorClass> = {
     'RulesPerSecurityGroupLimitExceeded',
     'InternetGatewayLimitExceeded',
     'RouteTableLimitExceeded',
+    'NatGatewayLimitExceeded',
+    'VpcEndpointLimitExceeded',
+    'RouteLimitExceeded',
+    'TransitGatewayAttachmentLimitExceeded',
+    // IAM: too many roles or instance profiles in the account.
+    'LimitExceeded',
+    'LimitExceededException',
     'TooManyLoadBalancers',
     'TooManyTargetGroups',
     'TooManyListeners',
@@ -358,5 +368,7 @@ export function recordedError(record: RecordedError): Error {
  * or on our translation of it (`codeOf`).
  */
 export function isNotFound(error: unknown): boolean {
-  return (codeOf(error) ?? '').endsWith('NotFound');
+  const code = codeOf(error) ?? '';
+  // IAM says NoSuchEntity (the SDK's exception name adds "Exception").
+  return code.endsWith('NotFound') || code === 'NoSuchEntity' || code === 'NoSuchEntityException';
 }

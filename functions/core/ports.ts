@@ -7,7 +7,13 @@ import { resourceTags, type Owner, type Role, type Tags } from './tags';
  * Kubespray installs by default (Calico). Least privilege (docs/design.md "9.1 Security groups"): nodes accept only these ports, only
  * from the groups that need them; nothing on a node is open to 0.0.0.0/0.
  */
-export type SecurityGroupKey = 'bastion' | 'nlb' | 'controlPlane' | 'workers';
+export type SecurityGroupKey = 'bastion' | 'nlb' | 'controlPlane' | 'workers' | 'endpoints';
+/** The groups every build has; `endpoints` exists only with interface endpoints. */
+export type CoreSecurityGroupKey = Exclude<SecurityGroupKey, 'endpoints' | 'bastion'>;
+/** `bastion` exists only with a bastion, `endpoints` only with interface endpoints. */
+export type BySecurityGroup<T> = Record<CoreSecurityGroupKey, T> & { bastion?: T; endpoints?: T };
+/** HTTPS: every interface endpoint answers on 443 only. */
+const HTTPS = 443;
 export type RuleSource = { cidr: string } | { group: SecurityGroupKey };
 export interface IngressRule {
   protocol: 'tcp' | 'udp';
@@ -69,20 +75,17 @@ function expand(entries: PortEntry[]): IngressRule[] {
 const fromCidrs = (cidrs: string[], protocol: 'tcp', port: number, purpose: string): IngressRule[] =>
   cidrs.map((cidr) => ({ protocol, fromPort: port, toPort: port, source: { cidr }, description: `${purpose} from ${cidr}` }));
 
-export function securityGroupPlans(spec: BuildSpec, owner: Owner): Record<SecurityGroupKey, SecurityGroupPlan> {
+export function securityGroupPlans(spec: BuildSpec, owner: Owner): BySecurityGroup<SecurityGroupPlan> {
   const group = (key: SecurityGroupKey, role: Role, suffix: string, description: string, ingress: IngressRule[]): SecurityGroupPlan => {
     const name = `${spec.name}-${suffix}`;
     return { key, name, description, tags: resourceTags(owner, role, name), ingress };
   };
   const listenerPorts = [API_SERVER_PORT, ...spec.loadBalancer.ingress.map((i) => i.port)];
   const clientCidrs = [spec.vpcCidr, ...spec.loadBalancer.allowedClientCidrs];
-  const sshFromBastion: IngressRule = {
-    protocol: 'tcp',
-    fromPort: SSH,
-    toPort: SSH,
-    source: { group: 'bastion' },
-    description: 'SSH from the bastion',
-  };
+  // Without a bastion nodes accept no SSH from anywhere: operators reach them through Session Manager.
+  const sshFromBastion: IngressRule[] = spec.bastion.enabled
+    ? [{ protocol: 'tcp', fromPort: SSH, toPort: SSH, source: { group: 'bastion' }, description: 'SSH from the bastion' }]
+    : [];
   const nodePortsFromNlb: IngressRule[] = spec.loadBalancer.ingress.map(({ port, nodePort }) => ({
     protocol: 'tcp',
     fromPort: nodePort,
@@ -92,13 +95,15 @@ export function securityGroupPlans(spec: BuildSpec, owner: Owner): Record<Securi
   }));
 
   return {
-    bastion: group(
-      'bastion',
-      'bastion-sg',
-      'bastion-sg',
-      'SSH bastion: SSH from the allowed CIDRs only',
-      fromCidrs(spec.bastion.allowedSshCidrs, 'tcp', SSH, 'SSH'),
-    ),
+    ...(spec.bastion.enabled && {
+      bastion: group(
+        'bastion',
+        'bastion-sg',
+        'bastion-sg',
+        'SSH bastion: SSH from the allowed CIDRs only',
+        fromCidrs(spec.bastion.allowedSshCidrs, 'tcp', SSH, 'SSH'),
+      ),
+    }),
     nlb: group(
       'nlb',
       'nlb-sg',
@@ -109,13 +114,24 @@ export function securityGroupPlans(spec: BuildSpec, owner: Owner): Record<Securi
     controlPlane: group('controlPlane', 'control-plane-sg', 'control-plane-sg', 'Kubernetes control plane: kubeadm ports', [
       ...expand(CONTROL_PLANE_PORTS),
       ...expand(CNI_PORTS),
-      sshFromBastion,
+      ...sshFromBastion,
     ]),
     workers: group('workers', 'worker-sg', 'worker-sg', 'Kubernetes workers: kubelet, kube-proxy and ingress NodePorts', [
       ...expand(WORKER_PORTS),
       ...expand(CNI_PORTS),
       ...nodePortsFromNlb,
-      sshFromBastion,
+      ...sshFromBastion,
     ]),
+    // Interface endpoints answer on 443 to the VPC only (AWS PrivateLink guide: "the security group must allow
+    // inbound HTTPS from the resources in the VPC"); no endpoint group without interface endpoints.
+    ...(spec.endpoints.some((service) => service !== 's3') && {
+      endpoints: group(
+        'endpoints',
+        'endpoint-sg',
+        'endpoint-sg',
+        'VPC interface endpoints: HTTPS from the VPC only',
+        fromCidrs([spec.vpcCidr], 'tcp', HTTPS, 'HTTPS'),
+      ),
+    }),
   };
 }

@@ -1,5 +1,5 @@
 import { loadBalancerName, targetGroupName, zoneOfNode } from './plan';
-import { securityGroupPlans, type IngressRule, type SecurityGroupKey, type SecurityGroupPlan } from './ports';
+import { securityGroupPlans, type BySecurityGroup, type IngressRule, type SecurityGroupKey, type SecurityGroupPlan } from './ports';
 import type { BuildSpec, SpecError } from './spec';
 import { API_SERVER_PORT } from './spec-rules';
 
@@ -93,13 +93,14 @@ const ruleKey = (r: IngressRule) =>
  * range (a repeated rule is one rule); https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html#security-group-size
  * Outbound: the build keeps the one allow-all rule AWS gives every new group and adds none.
  */
-export function plannedRuleCounts(groups: Record<SecurityGroupKey, SecurityGroupPlan>): Record<SecurityGroupKey, RuleCount> {
+export function plannedRuleCounts(groups: BySecurityGroup<SecurityGroupPlan>): BySecurityGroup<RuleCount> {
   const count = (g: SecurityGroupPlan): RuleCount => ({ inbound: new Set(g.ingress.map(ruleKey)).size, outbound: 1 });
   return {
-    bastion: count(groups.bastion),
     nlb: count(groups.nlb),
     controlPlane: count(groups.controlPlane),
     workers: count(groups.workers),
+    ...(groups.bastion && { bastion: count(groups.bastion) }),
+    ...(groups.endpoints && { endpoints: count(groups.endpoints) }),
   };
 }
 
@@ -123,6 +124,8 @@ function ruleGrowth(spec: BuildSpec, key: SecurityGroupKey): { field: string; la
         label: 'worker (kubelet, kube-proxy, Calico, SSH and one NodePort rule per ingress listener)',
         fix: 'give fewer ingress listeners',
       };
+    case 'endpoints':
+      return { field: 'endpoints', label: 'endpoints (HTTPS from the VPC)', fix: 'this group has one fixed rule; report it as a bug' };
     case 'controlPlane':
       return {
         field: 'controlPlane',
@@ -134,15 +137,15 @@ function ruleGrowth(spec: BuildSpec, key: SecurityGroupKey): { field: string; la
 
 function checkSecurityGroupRules(spec: BuildSpec): SpecError[] {
   const counts = plannedRuleCounts(groupsOf(spec));
-  return (Object.keys(counts) as SecurityGroupKey[]).flatMap((key) =>
+  return (Object.entries(counts) as Array<[SecurityGroupKey, RuleCount]>).flatMap(([key, count]) =>
     (['inbound', 'outbound'] as const)
-      .filter((direction) => counts[key][direction] > AWS_RULES_PER_SECURITY_GROUP)
+      .filter((direction) => count[direction] > AWS_RULES_PER_SECURITY_GROUP)
       .map((direction) => {
         const { field, label, fix } = ruleGrowth(spec, key);
         return {
           code: SPEC_LIMIT_CODES.securityGroupRules,
           field,
-          message: `the ${label} security group would need ${counts[key][direction]} ${direction} rules, and AWS allows ${AWS_RULES_PER_SECURITY_GROUP} ${direction} rules per security group; ${fix}`,
+          message: `the ${label} security group would need ${count[direction]} ${direction} rules, and AWS allows ${AWS_RULES_PER_SECURITY_GROUP} ${direction} rules per security group; ${fix}`,
         };
       }),
   );

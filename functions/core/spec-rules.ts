@@ -2,7 +2,7 @@ import { isCidr, isRfc1918, overlaps, parseCidr, usableAddresses, type Cidr } fr
 import type { BuildSpec, SpecError } from './spec';
 import { AWS_MAX_TAGS, OWN_TAG_COUNT, RESERVED_TAG_PREFIXES, TAG } from './tags';
 
-/** Subnets are carved as 8 equal slots of the VPC: one per AZ (up to 6) and the last for the public subnet. */
+/** Subnets are carved as 8 equal slots of the VPC: private ones from the first slot up (one per AZ), public ones from the last down. */
 export const SUBNET_SLOT_BITS = 3;
 export const API_SERVER_PORT = 6443;
 /** SSH sources wider than this need the explicit opt-in, like 0.0.0.0/0. */
@@ -11,7 +11,72 @@ const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 /** Rules that compare fields. Each problem names its field and the fix; all are reported at once. */
 export function checkSpecSemantics(spec: BuildSpec): SpecError[] {
-  return [...checkNetwork(spec), ...checkZones(spec), ...checkSsh(spec), ...checkLoadBalancer(spec), ...checkTags(spec.tags)];
+  return [
+    ...checkNetwork(spec),
+    ...checkZones(spec),
+    ...checkAccess(spec),
+    ...checkSsh(spec),
+    ...checkTransitRoutes(spec),
+    ...checkLoadBalancer(spec),
+    ...checkTags(spec.tags),
+  ];
+}
+
+/** The endpoints Session Manager needs in a VPC without internet access (AWS Systems Manager User Guide, "Use VPC endpoints"). */
+export const SESSION_MANAGER_ENDPOINTS = ['ssm', 'ssmmessages', 'ec2messages'] as const;
+
+/** How operators reach the nodes: through the bastion (it needs SSH sources), or through Session Manager. */
+function checkAccess(spec: BuildSpec): SpecError[] {
+  if (spec.bastion.enabled) {
+    return spec.bastion.allowedSshCidrs.length
+      ? []
+      : [
+          {
+            code: 'REQUIRED',
+            field: 'bastion.allowedSshCidrs',
+            message:
+              'give the CIDR(s) your operators SSH from, e.g. ["203.0.113.0/24"], or set bastion.enabled to false to reach nodes through Session Manager',
+          },
+        ];
+  }
+  // Without NAT, Session Manager reaches the nodes only through its interface endpoints.
+  const missing = SESSION_MANAGER_ENDPOINTS.filter((service) => !spec.endpoints.includes(service));
+  if (spec.egress !== 'none' || !missing.length) return [];
+  return [
+    {
+      code: 'NO_OPERATOR_ACCESS',
+      field: 'endpoints',
+      message: `without a bastion and with egress "none", nodes are reachable only through Session Manager: add ${missing.map((m) => `"${m}"`).join(', ')} to endpoints (or enable the bastion)`,
+    },
+  ];
+}
+
+/** Routes to the Transit Gateway: valid CIDRs that take nothing from the VPC, the pods, the services or each other. */
+function checkTransitRoutes(spec: BuildSpec): SpecError[] {
+  const errors: SpecError[] = [];
+  const own: Array<[string, string]> = [
+    ['vpcCidr', spec.vpcCidr],
+    ['kubernetes.podCidr', spec.kubernetes.podCidr],
+    ['kubernetes.serviceCidr', spec.kubernetes.serviceCidr],
+  ];
+  const seen: Array<[string, Cidr]> = [];
+  (spec.transitGateway?.routes ?? []).forEach((text, index) => {
+    const field = `transitGateway.routes[${index}]`;
+    const route = cidrField(text, field, errors);
+    if (!route) return;
+    const clash = [...own.filter(([, other]) => isCidr(parseCidr(other))), ...seen.map(([f, c]): [string, string] => [f, c.text])].find(
+      ([, other]) => overlaps(route.text, other),
+    );
+    if (clash) {
+      errors.push({
+        code: 'CIDR_OVERLAP',
+        field,
+        message: `${route.text} overlaps ${clash[0]} ${clash[1]}: traffic for it would never reach the gateway; route only on-premises or other VPCs' ranges`,
+      });
+    }
+    seen.push([field, route]);
+  });
+  return errors;
 }
 
 function cidrField(text: string, field: string, errors: SpecError[]): Cidr | undefined {
@@ -47,6 +112,14 @@ function checkNetwork(spec: BuildSpec): SpecError[] {
     const subnetPrefix = vpc.prefix + SUBNET_SLOT_BITS;
     // Every private subnet holds its zone's nodes plus one NLB interface; AWS reserves 5 addresses.
     const needed = nodesPerZone(spec) + 1;
+    const slots = spec.availabilityZones.length + publicSubnetCount(spec);
+    if (slots > 2 ** SUBNET_SLOT_BITS) {
+      errors.push({
+        code: 'CIDR_NO_ROOM',
+        field: 'egress',
+        message: `"nat-per-az" needs a public subnet per zone: ${slots} subnets do not fit the ${2 ** SUBNET_SLOT_BITS} slots of ${vpc.text}; use at most ${2 ** (SUBNET_SLOT_BITS - 1)} zones, or egress "nat-single"`,
+      });
+    }
     if (vpc.prefix < 16 || subnetPrefix > 28 || usableAddresses(subnetPrefix) < needed) {
       errors.push({
         code: 'CIDR_TOO_SMALL',
@@ -165,6 +238,15 @@ function checkTags(tags: Record<string, string>): SpecError[] {
     }
   }
   return errors;
+}
+
+/**
+ * Public subnets: one per zone for "nat-per-az" (no NAT crosses a zone), one for a bastion or a single NAT
+ * gateway, none for a closed network without a bastion (no internet exposure at all).
+ */
+export function publicSubnetCount(spec: Pick<BuildSpec, 'egress' | 'bastion' | 'availabilityZones'>): number {
+  if (spec.egress === 'nat-per-az') return spec.availabilityZones.length;
+  return spec.egress === 'nat-single' || spec.bastion.enabled ? 1 : 0;
 }
 
 /** Exported for the plan: the private and public subnet CIDRs follow the same slot rule. */

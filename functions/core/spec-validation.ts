@@ -12,8 +12,30 @@ import { checkSpecSemantics } from './spec-rules';
  *   changes a build that is already running (or makes it impossible to tear down).
  */
 
-/** Version of the normalised spec in an execution input (`BuildInput.specVersion`). */
-export const SPEC_VERSION = 1;
+/**
+ * Version of the normalised spec in an execution input (`BuildInput.specVersion`). Version 2 added
+ * `bastion.enabled`, `endpoints`, `transitGateway` and more `egress` modes; a version 1 spec (started by the
+ * previous release) is read as version 2 with the new fields at the defaults, which build what version 1 built.
+ */
+export const SPEC_VERSION = 2;
+const READABLE_VERSIONS: readonly unknown[] = [1, SPEC_VERSION];
+
+/** The fields version 2 added, at what version 1 built: a bastion, no endpoints (transitGateway: absent). */
+function asVersion2(spec: unknown): unknown {
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) return spec;
+  const v1 = spec as { bastion?: object };
+  return { endpoints: [], ...v1, bastion: { enabled: true, ...v1.bastion } };
+}
+
+/** Whether a step (or the API reading a stored input) understands this `specVersion`. */
+export function isReadableSpecVersion(version: unknown): boolean {
+  return READABLE_VERSIONS.includes(version);
+}
+
+/** A normalised spec of a readable version, read as the current version (see `readNormalisedSpec`). */
+export function readVersionedSpec(version: unknown, spec: unknown): SpecResult {
+  return readNormalisedSpec(version === 1 ? asVersion2(spec) : spec);
+}
 
 /** Validates a build spec: shape first, then the rules across fields and AWS's limits. Never throws. */
 export function validateSpec(input: unknown): SpecResult {
@@ -63,11 +85,13 @@ export function readNormalisedSpec(stored: unknown): SpecResult {
  */
 export function readStoredSpec(input: { specVersion?: unknown; spec?: unknown } | undefined): SpecResult {
   if (input?.specVersion === undefined) return parseSpecShape(input?.spec);
-  if (input.specVersion !== SPEC_VERSION) {
+  if (!isReadableSpecVersion(input.specVersion)) {
     return {
       ok: false,
-      errors: [{ code: 'UNKNOWN_SPEC_VERSION', field: 'specVersion', message: `this release reads version ${SPEC_VERSION}` }],
+      errors: [
+        { code: 'UNKNOWN_SPEC_VERSION', field: 'specVersion', message: `this release reads versions ${READABLE_VERSIONS.join(' and ')}` },
+      ],
     };
   }
-  return readNormalisedSpec(input.spec);
+  return readVersionedSpec(input.specVersion, input.spec);
 }

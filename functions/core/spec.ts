@@ -19,6 +19,14 @@ const DNS_LABEL = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 /** The longest name whose derived AWS names still fit: target group names are at most 32 characters. */
 export const MAX_NAME_LENGTH = 20;
+export const EGRESS_MODES = ['none', 'nat-single', 'nat-per-az'] as const;
+export type EgressMode = (typeof EGRESS_MODES)[number];
+/** The service part of `com.amazonaws.<region>.<service>`: ssm, ecr.dkr, s3… (preflight checks it exists in the region). */
+const ENDPOINT_SERVICE = /^[a-z0-9]+([.-][a-z0-9]+)*$/;
+/** Interface endpoints per VPC: AWS's default quota is 50; 20 is more than a closed cluster needs and leaves room. */
+export const MAX_ENDPOINTS = 20;
+/** Routes per route table: AWS's default quota is 50 (non-propagated); ours use up to 4 beside these. */
+export const MAX_TRANSIT_ROUTES = 20;
 
 const instanceTypes = (defaults: string[]) =>
   z
@@ -89,14 +97,23 @@ export const BuildSpecSchema = z.strictObject({
         .optional(),
     })
     .prefault({}),
-  bastion: z.strictObject({
-    instanceType: z.string().regex(INSTANCE_TYPE, 'must look like an EC2 instance type, e.g. t3.micro').default('t3.micro'),
-    allowedSshCidrs: z
-      .array(z.string())
-      .min(1, 'give the CIDR(s) your operators SSH from, e.g. ["203.0.113.0/24"]')
-      .max(20, 'give at most 20 CIDRs'),
-    allowSshFromAnywhere: z.boolean().default(false).describe('Must be true to allow 0.0.0.0/0 in allowedSshCidrs.'),
-  }),
+  bastion: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe(
+          'false: no bastion, no public subnet or Internet Gateway (unless egress uses NAT); nodes are reached through Session Manager.',
+        ),
+      instanceType: z.string().regex(INSTANCE_TYPE, 'must look like an EC2 instance type, e.g. t3.micro').default('t3.micro'),
+      allowedSshCidrs: z
+        .array(z.string())
+        .max(20, 'give at most 20 CIDRs')
+        .default([])
+        .describe('Required while the bastion is enabled: the CIDR(s) your operators SSH from.'),
+      allowSshFromAnywhere: z.boolean().default(false).describe('Must be true to allow 0.0.0.0/0 in allowedSshCidrs.'),
+    })
+    .prefault({}),
   loadBalancer: z
     .strictObject({
       crossZone: z.boolean().default(true),
@@ -124,7 +141,28 @@ export const BuildSpecSchema = z.strictObject({
       serviceCidr: z.string().default('10.96.0.0/12'),
     })
     .prefault({}),
-  egress: z.enum(['none']).default('none').describe('"none": a closed network, no route to the internet from private subnets.'),
+  egress: z
+    .enum(EGRESS_MODES)
+    .default('none')
+    .describe(
+      '"none": a closed network, no route to the internet from private subnets; "nat-single": one NAT gateway; "nat-per-az": a NAT gateway (and public subnet) per zone.',
+    ),
+  endpoints: z
+    .array(z.string().regex(ENDPOINT_SERVICE, 'must be a VPC endpoint service short name, e.g. ssm, ecr.dkr or s3'))
+    .max(MAX_ENDPOINTS, `give at most ${MAX_ENDPOINTS} endpoint services`)
+    .refine((list) => new Set(list).size === list.length, 'endpoint services must not repeat')
+    .default([])
+    .describe('VPC endpoints: "s3" is a gateway endpoint on the private route tables, every other name an interface endpoint.'),
+  transitGateway: z
+    .strictObject({
+      id: z.string().regex(/^tgw-[0-9a-f]{8,17}$/, 'must be a Transit Gateway id, e.g. tgw-0123456789abcdef0'),
+      routes: z
+        .array(z.string())
+        .min(1, 'give the CIDR(s) to reach through the gateway, e.g. ["10.100.0.0/16"]')
+        .max(MAX_TRANSIT_ROUTES, `give at most ${MAX_TRANSIT_ROUTES} routes`),
+    })
+    .optional()
+    .describe('An existing Transit Gateway (often shared by a network team) to attach the VPC to, with the CIDRs routed to it.'),
   tags: z.record(z.string(), z.string()).default({}),
 });
 

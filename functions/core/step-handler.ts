@@ -6,7 +6,7 @@ import type { BuildState } from './contracts';
 import { BuildError, ResourceNotReady, WorkflowContractError } from './errors';
 import { plan, type Plan } from './plan';
 import type { BuildSpec } from './spec';
-import { readNormalisedSpec, SPEC_VERSION } from './spec-validation';
+import { isReadableSpecVersion, readVersionedSpec, SPEC_VERSION } from './spec-validation';
 
 /** The Powertools service name on every log line of every function. */
 export const SERVICE_NAME = 'k8s-ec2-builder';
@@ -40,13 +40,13 @@ export function parseStepInput(state: BuildState): { spec: BuildSpec; plan: Plan
   if (!state || typeof state.buildId !== 'string' || !isBuildId(state.buildId)) {
     throw new WorkflowContractError('$.buildId: expected the build execution name (1–80 letters, digits, "-" or "_")');
   }
-  if (state.specVersion !== SPEC_VERSION) {
+  if (!isReadableSpecVersion(state.specVersion)) {
     throw new WorkflowContractError(
-      `$.specVersion: this release reads normalised specs of version ${SPEC_VERSION}, the input has ${JSON.stringify(state.specVersion)}; ` +
+      `$.specVersion: this release reads normalised specs up to version ${SPEC_VERSION}, the input has ${JSON.stringify(state.specVersion)}; ` +
         'start executions through the API (POST /builds, DELETE /builds/{id}), which writes it',
     );
   }
-  const result = readNormalisedSpec(state.spec);
+  const result = readVersionedSpec(state.specVersion, state.spec);
   if (!result.ok) {
     const problems = result.errors.map((e) => `$.spec.${e.field}: ${e.message}`).join('; ');
     throw new WorkflowContractError(problems, { details: { errors: result.errors } });

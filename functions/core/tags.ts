@@ -30,7 +30,13 @@ export type Role =
   | 'bastion'
   | 'bastion-eip'
   | 'load-balancer'
-  | 'target-group';
+  | 'target-group'
+  | 'nat-gateway'
+  | 'nat-eip'
+  | 'endpoint-sg'
+  | 'vpc-endpoint'
+  | 'transit-gateway-attachment'
+  | 'node-instance-profile';
 
 export type Tags = Record<string, string>;
 

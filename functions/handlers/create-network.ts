@@ -14,7 +14,7 @@ export const handler = createStepHandler('create-network', async ({ state, plan,
   if (network.complete)
     logger.info('network ready', {
       vpcId: network.vpcId,
-      publicSubnetId: network.publicSubnetId,
+      publicSubnetIds: network.publicSubnetIds,
       privateSubnetIds: network.privateSubnetIds,
     });
   else

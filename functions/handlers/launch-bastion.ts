@@ -15,6 +15,10 @@ export const handler = createStepHandler('launch-bastion', async ({ state, plan,
   if (!imageId || !state.network) {
     throw new WorkflowContractError('launch-bastion needs $.preflight.imageId and $.network: run Preflight and CreateNetwork first');
   }
+  if (!plan.spec.bastion.enabled) {
+    logger.info('no bastion: the spec turned it off (nodes are reached through Session Manager)');
+    return { complete: true, disabled: true };
+  }
   const bastion = await ensureBastion(clients, plan, { imageId, network: state.network, known: state.bastion });
   if (bastion.complete) {
     logger.info('bastion launched', {

@@ -1,6 +1,7 @@
 import type { NodesProgress } from '../core/contracts';
 import { WorkflowContractError } from '../core/errors';
 import { createStepHandler } from '../core/step-handler';
+import { ensureInstanceProfile } from '../resources/instance-profile';
 import { ensureNodes } from '../resources/node-launch';
 
 /**
@@ -16,7 +17,9 @@ export const handler = createStepHandler('launch-nodes', async ({ state, plan, c
   if (!imageId || !state.network) {
     throw new WorkflowContractError('launch-nodes needs $.preflight.imageId and $.network: run Preflight and CreateNetwork first');
   }
-  const progress = await ensureNodes(clients, plan, { imageId, network: state.network, progress: state.nodeLaunch });
+  // Without a bastion, nodes are reached through Session Manager: their instance profile comes first.
+  const instanceProfileArn = plan.instanceProfile && (await ensureInstanceProfile(clients, plan.buildId, plan.instanceProfile));
+  const progress = await ensureNodes(clients, plan, { imageId, network: state.network, progress: state.nodeLaunch, instanceProfileArn });
   logger.info(progress.complete ? 'nodes launched' : 'nodes in progress: handing what was launched to the state machine', {
     launched: progress.nodes.length,
     of: plan.nodes.length,

@@ -2,6 +2,7 @@ import type { PreflightResult } from '../core/contracts';
 import { PreflightFailed } from '../core/errors';
 import { createStepHandler } from '../core/step-handler';
 import { checkAvailabilityZones, checkClusterNameFree, checkInstanceTypeOfferings, checkKeyPair, type Problem } from '../resources/account';
+import { checkEndpointServices, checkTransitGateway } from '../resources/connection-checks';
 import { checkEbsDefaultKey } from '../resources/ebs-encryption';
 import { findRhel8Image } from '../resources/images';
 import { checkQuotas } from '../resources/quotas';
@@ -21,7 +22,7 @@ export const handler = createStepHandler('preflight', async ({ clients, plan, lo
       throw error;
     },
   );
-  const [zones, offerings, keyPair, names, quotas, ebsNotes, image] = await Promise.all([
+  const [zones, offerings, keyPair, names, quotas, ebsNotes, image, gateway, endpoints] = await Promise.all([
     checkAvailabilityZones(clients, plan),
     checkInstanceTypeOfferings(clients, plan),
     checkKeyPair(clients, plan),
@@ -29,8 +30,10 @@ export const handler = createStepHandler('preflight', async ({ clients, plan, lo
     checkQuotas(clients, plan),
     checkEbsDefaultKey(clients),
     imageCheck,
+    checkTransitGateway(clients, plan),
+    checkEndpointServices(clients, plan),
   ]);
-  const problems = [...zones, ...offerings, ...keyPair, ...names, ...quotas.problems, ...image.problems];
+  const problems = [...zones, ...offerings, ...keyPair, ...names, ...quotas.problems, ...image.problems, ...gateway, ...endpoints];
   if (problems.length > 0 || !image.image) {
     throw new PreflightFailed(problems.map((p) => (p.field ? `${p.field}: ${p.message}` : p.message)).join('; '), {
       details: { problems },
@@ -47,6 +50,8 @@ export const handler = createStepHandler('preflight', async ({ clients, plan, lo
       `image ${image.image.imageName}`,
       `key pair ${plan.spec.keyName}`,
       'cluster name free',
+      ...(plan.transitGateway ? [`transit gateway ${plan.transitGateway.id} available`] : []),
+      ...(plan.endpoints.length ? [`endpoint services ${plan.endpoints.map((e) => e.service).join(', ')} offered`] : []),
       ...quotas.checks,
     ],
     notes,

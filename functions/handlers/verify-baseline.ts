@@ -4,6 +4,7 @@ import { evaluateBaseline, type InstanceFacts } from '../core/baseline-rules';
 import { createStepHandler } from '../core/step-handler';
 import { API_SERVER_PORT } from '../core/spec-rules';
 import { describeIngressRules, describeLoadBalancerView, describeSubnetRoutes, describeTargetGroupAttributes } from '../resources/baseline';
+import { describeConnectionStates, withoutProgress } from '../resources/connections';
 import { describeNodes, describeOwned, LIVE_STATES, withVolumes, type InstanceRecord } from '../resources/instances';
 
 const facts = (r: InstanceRecord): InstanceFacts => ({
@@ -25,13 +26,14 @@ export const handler = createStepHandler('verify-baseline', async ({ state, spec
   if (!network || !loadBalancer || !readiness)
     throw new WorkflowContractError('verify-baseline needs $.network, $.loadBalancer and $.readiness');
   const groups = network.securityGroupIds;
-  const [nodes, bastions, ingressRules, privateSubnetRoutes, lb, targetGroupAttributes] = await Promise.all([
+  const [nodes, bastions, ingressRules, privateSubnetRoutes, lb, targetGroupAttributes, connectionStates] = await Promise.all([
     describeNodes(clients, plan.buildId),
     describeOwned(clients, plan.buildId, ['bastion'], LIVE_STATES).then((r) => withVolumes(clients, r)),
     describeIngressRules(clients, Object.values(groups)),
     describeSubnetRoutes(clients, Object.values(network.privateSubnetIds)),
     describeLoadBalancerView(clients, loadBalancer.loadBalancerArn),
     describeTargetGroupAttributes(clients, Object.values(loadBalancer.targetGroupArns)),
+    describeConnectionStates(clients, state.connections),
   ]);
   const baseline = evaluateBaseline(
     {
@@ -42,6 +44,7 @@ export const handler = createStepHandler('verify-baseline', async ({ state, spec
       privateSubnetRoutes,
       loadBalancer: lb,
       targetGroupAttributes,
+      connectionStates,
     },
     plan,
   );
@@ -55,14 +58,21 @@ export const handler = createStepHandler('verify-baseline', async ({ state, spec
     clusterName: spec.name,
     region: spec.region,
     vpcId: network.vpcId,
-    subnetIds: { private: network.privateSubnetIds, public: network.publicSubnetId },
+    subnetIds: {
+      private: network.privateSubnetIds,
+      public: network.publicSubnetIds[plan.bastion.az],
+      publicByZone: network.publicSubnetIds,
+    },
     securityGroupIds: groups,
     loadBalancer: {
       arn: loadBalancer.loadBalancerArn,
       dnsName: loadBalancer.dnsName,
       apiEndpoint: `${loadBalancer.dnsName}:${API_SERVER_PORT}`,
     },
-    bastion: { instanceId: readiness.bastion.instanceId, publicIp: readiness.bastion.publicIp, privateIp: readiness.bastion.privateIp },
+    ...(readiness.bastion && {
+      bastion: { instanceId: readiness.bastion.instanceId, publicIp: readiness.bastion.publicIp, privateIp: readiness.bastion.privateIp },
+    }),
+    ...(state.connections && { connections: withoutProgress(state.connections) }),
     nodes: readiness.nodes,
     kubernetes: spec.kubernetes,
     notes: state.preflight?.notes ?? [],

@@ -22,11 +22,13 @@ export const handler = createStepHandler('wait-until-ready', async ({ state, pla
   if (missing.length) pending.push(`nodes not visible yet: ${missing.join(', ')}`);
 
   let bastion: ReadinessResult['bastion'] | undefined;
-  try {
-    bastion = await associateBastionAddress(clients, plan.buildId, state.bastion);
-  } catch (error) {
-    if (!(error instanceof ResourceNotReady || error instanceof NotYetVisible)) throw error;
-    pending.push((error as Error).message);
+  if (plan.spec.bastion.enabled) {
+    try {
+      bastion = await associateBastionAddress(clients, plan.buildId, state.bastion);
+    } catch (error) {
+      if (!(error instanceof ResourceNotReady || error instanceof NotYetVisible)) throw error;
+      pending.push((error as Error).message);
+    }
   }
 
   const ids = [...nodes.map((n) => n.instanceId), ...(bastion ? [bastion.instanceId] : [])];
@@ -50,7 +52,7 @@ export const handler = createStepHandler('wait-until-ready', async ({ state, pla
     if (unregistered.length) pending.push(`${tg.name}: ${unregistered.join(', ')} not registered`);
   }
 
-  if (pending.length > 0 || !bastion || !lb) {
+  if (pending.length > 0 || (plan.spec.bastion.enabled && !bastion) || !lb) {
     throw new ResourceNotReady(`waiting for ${pending.length} thing(s): ${pending.join('; ')}`, { details: { pending } });
   }
   logger.info('build is ready', { nodes: nodes.length, loadBalancer: lb.dnsName });
@@ -64,5 +66,5 @@ export const handler = createStepHandler('wait-until-ready', async ({ state, pla
       privateIp: n.privateIp,
     }))
     .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
-  return { nodes: records, bastion, loadBalancerState: lb.state };
+  return { nodes: records, ...(bastion && { bastion }), loadBalancerState: lb.state };
 });

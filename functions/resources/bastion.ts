@@ -1,16 +1,10 @@
-import {
-  AllocateAddressCommand,
-  AssociateAddressCommand,
-  DescribeAddressesCommand,
-  DisassociateAddressCommand,
-  ReleaseAddressCommand,
-  type Address,
-} from '@aws-sdk/client-ec2';
+import { AssociateAddressCommand, DisassociateAddressCommand, type Address } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
-import type { BastionIds, BastionProgress, NetworkIds } from '../core/contracts';
-import { aws, awsReading, codeOf, NotYetVisible, ResourceConflict, ResourceNotReady, WorkflowContractError } from '../core/errors';
+import type { BastionDisabled, BastionIds, BastionProgress, NetworkIds } from '../core/contracts';
+import { awsReading, NotYetVisible, ResourceConflict, ResourceNotReady, WorkflowContractError } from '../core/errors';
 import type { Plan } from '../core/plan';
-import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
+import { isOwnedBy } from '../core/tags';
+import { carriedAddress, describeOwnedAddresses, ensureAddress, findOwnedAddress, releaseAddress, type AddressKind } from './addresses';
 import {
   capacityExhausted,
   describeInstancesById,
@@ -21,7 +15,7 @@ import {
   type InstanceRecord,
   type LaunchRequest,
 } from './instances';
-import { ignoringGone, onlyOne, requireCarried, withCarried } from './owned';
+import { ignoringGone, onlyOne, withCarried } from './owned';
 
 /**
  * The SSH bastion: one hardened instance in the public subnet (no automatic public IP) and an Elastic IP.
@@ -37,6 +31,8 @@ import { ignoringGone, onlyOne, requireCarried, withCarried } from './owned';
  */
 /** The bastion is instance 1 of its role; the index only feeds the launch's ClientToken. */
 const BASTION_INDEX = 1;
+/** One Elastic IP per build has this role: it is found by role alone (WaitUntilReady and teardown have no plan). */
+const BASTION_ADDRESS: AddressKind = { what: 'bastion Elastic IP', role: 'bastion-eip' };
 
 export interface BastionInput {
   imageId: string;
@@ -54,12 +50,19 @@ export interface BastionInput {
  * id always reaches the state: a refused allocation (AddressLimitExceeded…) fails before any launch, and a
  * rollback never meets a bastion it cannot find by id.
  */
-export async function ensureBastion(clients: AwsClients, plan: Plan, input: BastionInput): Promise<BastionProgress> {
-  const existing = (await findAddress(clients, plan.buildId)) ?? (await carriedAddress(clients, plan.buildId, input.known?.allocationId));
-  if (!existing) {
-    const address = await allocateAddress(clients, plan);
-    return { allocationId: address.AllocationId as string, publicIp: address.PublicIp ?? '', complete: false };
-  }
+export async function ensureBastion(
+  clients: AwsClients,
+  plan: Plan,
+  input: BastionInput,
+): Promise<Exclude<BastionProgress, BastionDisabled>> {
+  const { address: existing, created } = await ensureAddress(
+    clients,
+    plan.buildId,
+    BASTION_ADDRESS,
+    plan.bastion.addressTags,
+    input.known?.allocationId,
+  );
+  if (created) return { allocationId: existing.AllocationId as string, publicIp: existing.PublicIp ?? '', complete: false };
   const instance = (await findBastion(clients, plan.buildId, input.known?.instanceId)) ?? (await launchBastion(clients, plan, input));
   return { ...(await link(clients, instance, existing, 'return-unassociated')), complete: true };
 }
@@ -71,7 +74,8 @@ export async function ensureBastion(clients: AwsClients, plan: Plan, input: Bast
 export async function associateBastionAddress(clients: AwsClients, buildId: string, known: Partial<BastionIds> = {}): Promise<BastionIds> {
   const instance = await findBastion(clients, buildId, known.instanceId);
   if (!instance) throw new NotYetVisible(`the bastion instance of build ${buildId} is not visible yet`);
-  const address = (await findAddress(clients, buildId)) ?? (await carriedAddress(clients, buildId, known.allocationId));
+  const address =
+    (await findOwnedAddress(clients, buildId, BASTION_ADDRESS)) ?? (await carriedAddress(clients, buildId, known.allocationId));
   if (!address) throw new NotYetVisible(`the bastion Elastic IP of build ${buildId} is not visible yet`);
   return link(clients, instance, address, 'wait-until-running');
 }
@@ -111,7 +115,7 @@ export async function releaseBastionAddress(
   buildId: string,
   carriedAllocationIds: readonly string[] = [],
 ): Promise<string[]> {
-  const addresses = await describeAddresses(clients, buildId);
+  const addresses = await describeOwnedAddresses(clients, buildId, BASTION_ADDRESS);
   const seen = addresses.map((address) => address.AllocationId);
   addresses.push(
     ...withCarried([], carriedAllocationIds)
@@ -125,17 +129,8 @@ export async function releaseBastionAddress(
         clients.ec2.send(new DisassociateAddressCommand({ AssociationId: address.AssociationId })),
       );
     }
-    try {
-      await ignoringGone('ReleaseAddress', () => clients.ec2.send(new ReleaseAddressCommand({ AllocationId: address.AllocationId })));
-    } catch (error) {
-      // Right after disassociation EC2 may still see the address in use: wait and retry, don't fail.
-      if (codeOf(error) === 'InvalidIPAddress.InUse') {
-        throw new ResourceNotReady(`Elastic IP ${address.AllocationId} is still in use; retrying after disassociation settles`, {
-          cause: error,
-        });
-      }
-      throw error;
-    }
+    // Right after disassociation EC2 may still see the address in use: releaseAddress waits (ResourceNotReady).
+    await releaseAddress(clients, address.AllocationId as string);
     released.push(address.AllocationId as string);
   }
   return released;
@@ -155,7 +150,8 @@ async function findBastion(clients: AwsClients, buildId: string, knownId?: strin
 }
 
 async function launchBastion(clients: AwsClients, plan: Plan, input: BastionInput): Promise<InstanceRecord> {
-  const { publicSubnetId, securityGroupIds } = input.network;
+  const { publicSubnetIds, securityGroupIds } = input.network;
+  const publicSubnetId = publicSubnetIds?.[plan.bastion.az];
   if (!publicSubnetId || !securityGroupIds.bastion) {
     throw new WorkflowContractError('launch-bastion: the network step returned no public subnet or no bastion security group');
   }
@@ -189,42 +185,6 @@ async function launchBastion(clients: AwsClients, plan: Plan, input: BastionInpu
     volumes: [],
     tags: plan.bastion.tags,
   };
-}
-
-/**
- * Only when neither a Describe by tag nor the id carried in state shows an address (see ensureBastion).
- * Sent once (`ec2Once`): an SDK resend after a lost answer would allocate a second address (see createClients).
- */
-async function allocateAddress(clients: AwsClients, plan: Plan): Promise<Address> {
-  const out = await aws('AllocateAddress', () =>
-    clients.ec2Once.send(
-      new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: tagSpecifications('elastic-ip', plan.bastion.addressTags) }),
-    ),
-  );
-  if (!out.AllocationId) throw new NotYetVisible('AllocateAddress returned no allocation id');
-  return { AllocationId: out.AllocationId, PublicIp: out.PublicIp };
-}
-
-async function findAddress(clients: AwsClients, buildId: string): Promise<Address | undefined> {
-  return onlyOne('bastion Elastic IP', buildId, await describeAddresses(clients, buildId), (address) => address.AllocationId);
-}
-
-async function describeAddresses(clients: AwsClients, buildId: string): Promise<Address[]> {
-  const out = await aws('DescribeAddresses', () =>
-    clients.ec2.send(new DescribeAddressesCommand({ Filters: ownedFilters(buildId, 'bastion-eip') })),
-  );
-  return (out.Addresses ?? []).filter((address) => address.AllocationId && isOwnedBy(fromTagList(address.Tags), buildId));
-}
-
-/**
- * The address whose allocation id the state carries but which DescribeAddresses does not show by tag yet.
- * InvalidAllocationID.NotFound (or an empty answer) here means "not visible yet" (NotYetVisible): retry,
- * never allocate again.
- */
-async function carriedAddress(clients: AwsClients, buildId: string, allocationId?: string): Promise<Address | undefined> {
-  if (!allocationId) return undefined;
-  const out = await aws('DescribeAddresses', () => clients.ec2.send(new DescribeAddressesCommand({ AllocationIds: [allocationId] })));
-  return requireCarried('Elastic IP', allocationId, buildId, out.Addresses?.[0]);
 }
 
 async function associate(clients: AwsClients, address: Address, instance: InstanceRecord): Promise<string> {

@@ -8,7 +8,7 @@ import {
   type InternetGateway,
 } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
-import { aws, codeOf, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
+import { aws, codeOf, NotYetVisible, ResourceConflict, translateAwsError, WorkflowContractError } from '../core/errors';
 import type { Plan } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
 import { carriedUnseen, describeAll, ignoringGone, onlyOne, requireCarried, type Ensured } from './owned';
@@ -102,10 +102,10 @@ async function carriedGateway(clients: AwsClients, buildId: string, gatewayId?: 
 
 /** Sent once (`ec2Once`): an SDK resend after a lost answer would make a second gateway (see createClients). */
 async function createGateway(clients: AwsClients, plan: Plan): Promise<string> {
+  if (!plan.internetGateway) throw new WorkflowContractError('an Internet Gateway was asked for while the plan has none');
+  const tags = plan.internetGateway.tags;
   const out = await aws('CreateInternetGateway', () =>
-    clients.ec2Once.send(
-      new CreateInternetGatewayCommand({ TagSpecifications: tagSpecifications('internet-gateway', plan.internetGateway.tags) }),
-    ),
+    clients.ec2Once.send(new CreateInternetGatewayCommand({ TagSpecifications: tagSpecifications('internet-gateway', tags) })),
   );
   const gatewayId = out.InternetGateway?.InternetGatewayId;
   if (!gatewayId) throw new NotYetVisible('CreateInternetGateway returned no gateway id');

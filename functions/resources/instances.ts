@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { clientToken } from '../core/client-token';
 import type { AwsClients } from '../core/clients';
-import { aws, codeOf, AwsUnavailable, InsufficientCapacity } from '../core/errors';
+import { aws, codeOf, AwsUnavailable, InsufficientCapacity, NotYetVisible } from '../core/errors';
 import type { NodeRole, SecurityGroupKey } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications, TAG, type Tags } from '../core/tags';
 import { ROOT_DEVICE_NAME } from './images';
@@ -79,6 +79,8 @@ export interface LaunchRequest {
   instanceTypes: string[];
   /** 2 on nodes so that pods (one network hop further) still reach IMDS; 1 on the bastion, which runs none. */
   hopLimit: number;
+  /** The nodes' instance profile when Session Manager replaces the bastion (resources/instance-profile.ts). */
+  instanceProfileArn?: string;
   tags: Tags;
 }
 
@@ -90,6 +92,7 @@ export function launchParams(request: LaunchRequest, generation: number): RunIns
     MinCount: indices.length,
     MaxCount: indices.length,
     KeyName: request.keyName,
+    ...(request.instanceProfileArn && { IamInstanceProfile: { Arn: request.instanceProfileArn } }),
     ClientToken: clientTokenFor(buildId, role, indices, az, generation),
     MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: request.hopLimit },
     BlockDeviceMappings: [
@@ -122,7 +125,13 @@ export function launchParams(request: LaunchRequest, generation: number): RunIns
  * (classified InsufficientCapacity; `isCapacityError` tells the caller to try the next type).
  */
 export async function runInstances(clients: AwsClients, request: LaunchRequest, generation: number): Promise<Instance[]> {
-  const out = await aws('RunInstances', () => clients.ec2.send(new RunInstancesCommand(launchParams(request, generation))));
+  const out = await aws('RunInstances', async () => {
+    try {
+      return await clients.ec2.send(new RunInstancesCommand(launchParams(request, generation)));
+    } catch (error) {
+      throw profileNotYetVisible(request, error) ?? error;
+    }
+  });
   const instances = [...(out.Instances ?? [])].sort((a, b) => (a.AmiLaunchIndex ?? 0) - (b.AmiLaunchIndex ?? 0));
   if (instances.length !== request.indices.length || instances.some((instance) => !instance.InstanceId)) {
     throw new AwsUnavailable(
@@ -130,6 +139,17 @@ export async function runInstances(clients: AwsClients, request: LaunchRequest, 
     );
   }
   return instances;
+}
+
+/**
+ * A profile made moments ago is not yet known to EC2 (IAM is eventually consistent: "Invalid IAM Instance
+ * Profile name", InvalidParameterValue); the profile exists (we just made it), so this is "not visible yet",
+ * retried, not a bad spec. https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency
+ */
+function profileNotYetVisible(request: LaunchRequest, error: unknown): NotYetVisible | undefined {
+  if (!request.instanceProfileArn || codeOf(error) !== 'InvalidParameterValue') return undefined;
+  if (!/iam ?instance ?profile/i.test((error as Error).message)) return undefined;
+  return new NotYetVisible(`instance profile ${request.instanceProfileArn} is not visible to EC2 yet`, { cause: error });
 }
 
 /** AWS answers these per instance type: the next type in the spec's list may still fit. */

@@ -1,5 +1,5 @@
 import type { AwsClients } from '../core/clients';
-import type { NetworkIds, NetworkProgress } from '../core/contracts';
+import type { LegacyNetworkIds, NetworkIds, NetworkProgress } from '../core/contracts';
 import type { Plan } from '../core/plan';
 import { deleteInternetGateway, ensureInternetGateway } from './gateways';
 import { assertLoadBalancerInterfacesGone } from './network-interfaces';
@@ -27,25 +27,21 @@ export async function ensureNetwork(clients: AwsClients, plan: Plan, known: Part
   const vpc = await ensureVpc(clients, plan, known.vpcId);
   if (vpc.created) return { complete: false, vpcId: vpc.id };
   const vpcId = vpc.id;
-  const gateway = await ensureInternetGateway(clients, plan, vpcId, known.internetGatewayId);
-  if (gateway.created) return { complete: false, vpcId, internetGatewayId: gateway.id };
-  const internetGatewayId = gateway.id;
-  const { privateSubnetIds, publicSubnetId } = await ensureSubnets(clients, plan, vpcId, known);
-  const { privateRouteTableId, publicRouteTableId } = await ensureRouteTables(
-    clients,
-    plan,
-    { vpcId, internetGatewayId, privateSubnetIds, publicSubnetId },
-    known,
-  );
+  let internetGatewayId: string | undefined;
+  if (plan.internetGateway) {
+    const gateway = await ensureInternetGateway(clients, plan, vpcId, known.internetGatewayId);
+    if (gateway.created) return { complete: false, vpcId, internetGatewayId: gateway.id };
+    internetGatewayId = gateway.id;
+  }
+  const subnetIds = await ensureSubnets(clients, plan, vpcId, known);
+  const routeTableIds = await ensureRouteTables(clients, plan, { vpcId, internetGatewayId, ...subnetIds }, known);
   const securityGroupIds = await ensureSecurityGroups(clients, plan, vpcId, known.securityGroupIds);
   return {
     complete: true,
     vpcId,
-    privateSubnetIds,
-    publicSubnetId,
-    internetGatewayId,
-    privateRouteTableId,
-    publicRouteTableId,
+    ...subnetIds,
+    ...(internetGatewayId && { internetGatewayId }),
+    ...routeTableIds,
     securityGroupIds,
   };
 }
@@ -63,13 +59,25 @@ export async function ensureNetwork(clients: AwsClients, plan: Plan, known: Part
  * success, so a retry resumes where the previous attempt stopped, and a build whose VPC is already gone
  * deletes nothing and succeeds. Returns the ids deleted by this call.
  */
-export async function deleteNetwork(clients: AwsClients, buildId: string, carried: Partial<NetworkIds> = {}): Promise<string[]> {
+export async function deleteNetwork(
+  clients: AwsClients,
+  buildId: string,
+  carried: Partial<NetworkIds> & LegacyNetworkIds = {},
+): Promise<string[]> {
   for (const vpcId of await ownedVpcIds(clients, buildId, carried.vpcId)) await assertLoadBalancerInterfacesGone(clients, vpcId);
   return [
     ...(await deleteInternetGateway(clients, buildId, carried.internetGatewayId)),
-    ...(await deleteRouteTables(clients, buildId, [carried.publicRouteTableId, carried.privateRouteTableId])),
+    ...(await deleteRouteTables(clients, buildId, [
+      carried.publicRouteTableId,
+      carried.privateRouteTableId,
+      ...Object.values(carried.privateRouteTableIds ?? {}),
+    ])),
     ...(await deleteSecurityGroups(clients, buildId, Object.values(carried.securityGroupIds ?? {}))),
-    ...(await deleteSubnets(clients, buildId, [carried.publicSubnetId, ...Object.values(carried.privateSubnetIds ?? {})])),
+    ...(await deleteSubnets(clients, buildId, [
+      carried.publicSubnetId,
+      ...Object.values(carried.publicSubnetIds ?? {}),
+      ...Object.values(carried.privateSubnetIds ?? {}),
+    ])),
     ...(await deleteVpc(clients, buildId, carried.vpcId)),
   ];
 }

@@ -65,7 +65,7 @@ interface GroupStep {
 export async function ensureNodes(
   clients: AwsClients,
   plan: Plan,
-  input: { imageId: string; network: NetworkIds; progress?: Partial<NodesProgress> },
+  input: { imageId: string; network: NetworkIds; progress?: Partial<NodesProgress>; instanceProfileArn?: string },
 ): Promise<NodesProgress> {
   if (input.progress?.failure) throw recordedError(input.progress.failure);
   const progress: NodesProgress = {
@@ -156,7 +156,11 @@ function firstTerminal(failures: unknown[]): unknown {
   return failures.find((f) => f instanceof BuildError && !f.retryable) ?? failures[0];
 }
 
-function groupLaunch(plan: Plan, group: LaunchGroup, input: { imageId: string; network: NetworkIds }): LaunchRequest {
+function groupLaunch(
+  plan: Plan,
+  group: LaunchGroup,
+  input: { imageId: string; network: NetworkIds; instanceProfileArn?: string },
+): LaunchRequest {
   const subnetId = input.network.privateSubnetIds[group.az];
   const securityGroupId = input.network.securityGroupIds[SECURITY_GROUP_OF[group.role]];
   if (!subnetId || !securityGroupId) {
@@ -178,6 +182,7 @@ function groupLaunch(plan: Plan, group: LaunchGroup, input: { imageId: string; n
     imageId: input.imageId,
     instanceTypes: first.instanceTypes,
     hopLimit: 2,
+    ...(input.instanceProfileArn && { instanceProfileArn: input.instanceProfileArn }),
     tags: { ...first.tags, [TAG.name]: name },
   };
 }

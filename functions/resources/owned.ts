@@ -1,5 +1,5 @@
 import type { Tag } from '@aws-sdk/client-ec2';
-import { aws, codeOf, isNotFound, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
+import { aws, classOf, codeOf, isNotFound, NotYetVisible, ResourceConflict, translateAwsError, type BuildError } from '../core/errors';
 import { fromTagList, isOwnedBy } from '../core/tags';
 
 /**
@@ -114,6 +114,24 @@ export function requireCarried<T extends { Tags?: Tag[] }>(what: string, id: str
   if (!isOwnedBy(fromTagList(described.Tags), buildId))
     throw new ResourceConflict(`${what} ${id} is not tagged as belonging to build ${buildId}`);
   return described;
+}
+
+/**
+ * The error for a resource AWS reports `failed` (a NAT gateway, a VPC endpoint, a Transit Gateway attachment).
+ * Such a resource never recovers, and a repeated create with the same ClientToken returns the same failed one,
+ * so no retry of the step can help: the error is terminal and the build rolls back. The failure code is read as
+ * the error table reads an AWS answer where the table gives it a terminal class (InsufficientFreeAddressesInSubnet
+ * → InsufficientCapacity, Resource.AlreadyAssociated → ResourceConflict); any other code (InternalError,
+ * Gateway.NotAttached…) makes it a ResourceConflict: the account holds a resource the build cannot use.
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NatGateway.html (FailureCode, FailureMessage)
+ */
+export function resourceFailed(what: string, failure: { code?: string; message?: string }): BuildError {
+  const reason = [failure.code, failure.message].filter(Boolean).join(': ') || 'no reason given';
+  const message = `${what} failed (${reason}); delete the build (its teardown removes it) and build again`;
+  const options = { details: { failureCode: failure.code, failureMessage: failure.message } };
+  const errorClass = failure.code ? classOf({ Code: failure.code }) : undefined;
+  const classified = errorClass && new errorClass(message, options);
+  return classified && !classified.retryable ? classified : new ResourceConflict(message, options);
 }
 
 /** Every page of a Describe, collected; an SDK error is translated with `operation`'s name. */

@@ -96,8 +96,9 @@ export async function checkQuotas(clients: AwsClients, plan: Plan): Promise<{ pr
     // DescribeAddresses has no pagination: it returns every address of the region.
     {
       quota: QUOTAS.elasticIps,
-      wanted: 1,
-      field: 'bastion',
+      // The bastion's address and one per NAT gateway.
+      wanted: 1 + plan.natGateways.length,
+      field: plan.natGateways.length ? 'egress' : 'bastion',
       inUse: () =>
         aws('ec2:DescribeAddresses', () => clients.ec2.send(new DescribeAddressesCommand({}))).then((r) => r.Addresses?.length ?? 0),
     },

@@ -10,26 +10,30 @@ import {
 } from '@aws-sdk/client-ec2';
 import { clientToken } from '../core/client-token';
 import type { AwsClients } from '../core/clients';
-import { aws, codeOf, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
-import type { Plan } from '../core/plan';
-import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications, TAG, type Role, type Tags } from '../core/tags';
+import { aws, codeOf, NotYetVisible, ResourceConflict, translateAwsError, WorkflowContractError } from '../core/errors';
+import type { Named, Plan } from '../core/plan';
+import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications, TAG, type Role } from '../core/tags';
 import { carriedUnseen, describeAll, ignoringGone, onlyOne, requireCarried } from './owned';
 
 /**
- * Two route tables. The public one sends 0.0.0.0/0 to the Internet Gateway and serves the public subnet
- * (the bastion). The private one has only the VPC's local route: the nodes live in a closed network
- * (spec `egress: "none"`), so nothing there can reach or be reached from the internet.
+ * The route tables. The public one (where there are public subnets) sends 0.0.0.0/0 to the Internet Gateway
+ * and serves the public subnets (the bastion, NAT gateways). The private ones start with only the VPC's local
+ * route: with `egress: "none"` the nodes live in a closed network, nothing there can reach or be reached from
+ * the internet. One private table serves every zone, or one per zone with `egress: "nat-per-az"` (each zone's
+ * default route goes to its own NAT gateway). Routes to NAT gateways, the Transit Gateway and the S3 gateway
+ * endpoint are added by ConnectNetwork (resources/connections.ts), once their targets exist.
  */
 export interface RouteTableIds {
-  privateRouteTableId: string;
-  publicRouteTableId: string;
+  /** availability zone → the private route table of its subnet (the same id for every zone unless per zone) */
+  privateRouteTableIds: Record<string, string>;
+  publicRouteTableId?: string;
 }
 export interface RouteTableTargets {
   vpcId: string;
-  internetGatewayId: string;
+  internetGatewayId?: string;
   /** availability zone → subnet id */
   privateSubnetIds: Record<string, string>;
-  publicSubnetId: string;
+  publicSubnetIds: Record<string, string>;
 }
 type Kind = 'private' | 'public';
 const ROLE: Record<Kind, Role> = { private: 'private-route-table', public: 'public-route-table' };
@@ -40,8 +44,8 @@ export const INTERNET = '0.0.0.0/0';
  * retried create returns the table AWS already made. The VPC id is part of it because reusing a token with
  * other parameters is IdempotentParameterMismatch.
  */
-export function routeTableClientToken(buildId: string, role: Role, vpcId: string): string {
-  return clientToken(role, buildId, role, vpcId);
+export function routeTableClientToken(buildId: string, role: Role, vpcId: string, name: string): string {
+  return clientToken(role, buildId, role, vpcId, name);
 }
 
 export async function ensureRouteTables(
@@ -51,12 +55,26 @@ export async function ensureRouteTables(
   known: Partial<RouteTableIds> = {},
 ): Promise<RouteTableIds> {
   const owned = await findOwnedRouteTables(clients, plan.buildId);
-  const publicTable = await ensureTable(clients, plan, 'public', targets.vpcId, owned, known.publicRouteTableId);
-  await ensureInternetRoute(clients, publicTable, targets.internetGatewayId);
-  await ensureAssociations(clients, publicTable, [targets.publicSubnetId]);
-  const privateTable = await ensureTable(clients, plan, 'private', targets.vpcId, owned, known.privateRouteTableId);
-  await ensureAssociations(clients, privateTable, Object.values(targets.privateSubnetIds));
-  return { privateRouteTableId: privateTable.RouteTableId as string, publicRouteTableId: publicTable.RouteTableId as string };
+  let publicRouteTableId: string | undefined;
+  if (plan.routeTables.public) {
+    if (!targets.internetGatewayId) throw new WorkflowContractError('public route table planned without an Internet Gateway');
+    const publicTable = await ensureTable(clients, plan, 'public', plan.routeTables.public, targets.vpcId, owned, known.publicRouteTableId);
+    await ensureInternetRoute(clients, publicTable, targets.internetGatewayId);
+    await ensureAssociations(clients, publicTable, Object.values(targets.publicSubnetIds));
+    publicRouteTableId = publicTable.RouteTableId as string;
+  }
+  const privateRouteTableIds: Record<string, string> = {};
+  for (const table of plan.routeTables.private) {
+    const knownId = table.zones.map((zone) => known.privateRouteTableIds?.[zone]).find(Boolean);
+    const privateTable = await ensureTable(clients, plan, 'private', table, targets.vpcId, owned, knownId);
+    await ensureAssociations(
+      clients,
+      privateTable,
+      table.zones.map((zone) => targets.privateSubnetIds[zone]),
+    );
+    for (const zone of table.zones) privateRouteTableIds[zone] = privateTable.RouteTableId as string;
+  }
+  return { privateRouteTableIds, ...(publicRouteTableId && { publicRouteTableId }) };
 }
 
 /**
@@ -91,26 +109,30 @@ export async function deleteRouteTables(
   return deleted;
 }
 
+/** A table is known by its role and Name (one private table per zone has the same role as the others). */
 async function ensureTable(
   clients: AwsClients,
   plan: Plan,
   kind: Kind,
+  table: Named,
   vpcId: string,
   owned: RouteTable[],
   knownId?: string,
 ): Promise<RouteTable> {
   const role = ROLE[kind];
-  const matching = owned.filter((t) => fromTagList(t.Tags)[TAG.role] === role && t.VpcId === vpcId);
-  const found = onlyOne(`${kind} route table`, plan.buildId, matching, (t) => t.RouteTableId);
+  const matching = owned.filter((t) => {
+    const tags = fromTagList(t.Tags);
+    return tags[TAG.role] === role && tags[TAG.name] === table.name && t.VpcId === vpcId;
+  });
+  const found = onlyOne(`route table ${table.name}`, plan.buildId, matching, (t) => t.RouteTableId);
   if (found) return found;
   if (knownId) return carriedTable(clients, plan.buildId, knownId);
-  const tags: Tags = plan.routeTables[kind].tags;
   const out = await aws('CreateRouteTable', () =>
     clients.ec2.send(
       new CreateRouteTableCommand({
         VpcId: vpcId,
-        ClientToken: routeTableClientToken(plan.buildId, role, vpcId),
-        TagSpecifications: tagSpecifications('route-table', tags),
+        ClientToken: routeTableClientToken(plan.buildId, role, vpcId, table.name),
+        TagSpecifications: tagSpecifications('route-table', table.tags),
       }),
     ),
   );
@@ -156,6 +178,11 @@ async function ensureAssociations(clients: AwsClients, table: RouteTable, subnet
       }
     }
   }
+}
+
+/** The build's route tables by tag (the teardown machine's input carries no ids). */
+export async function ownedRouteTableIds(clients: AwsClients, buildId: string): Promise<string[]> {
+  return (await findOwnedRouteTables(clients, buildId)).map((t) => t.RouteTableId as string);
 }
 
 async function findOwnedRouteTables(clients: AwsClients, buildId: string): Promise<RouteTable[]> {

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
 import { codeOf, NotYetVisible, ResourceConflict, translateAwsError } from '../core/errors';
+import type { BySecurityGroup } from '../core/ports';
 import type { Plan, SecurityGroupKey, SecurityGroupPlan } from '../core/plan';
 import type { IngressRule } from '../core/ports';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications, type Tags } from '../core/tags';
@@ -23,8 +24,14 @@ import { describeAll, ignoringGone, requireCarried, withCarried } from './owned'
  * `InvalidGroup.Duplicate` means "ours, not visible yet"; CreateSecurityGroup takes no ClientToken, so we
  * look by tag, then for the id carried in state, then create.
  */
-export type SecurityGroupIds = Record<SecurityGroupKey, string>;
-export const SECURITY_GROUP_KEYS: readonly SecurityGroupKey[] = ['bastion', 'nlb', 'controlPlane', 'workers'];
+export type SecurityGroupIds = BySecurityGroup<string>;
+
+/** The planned groups, in a fixed order (`endpoints` only where planned). */
+function plannedGroups(plan: Plan): Array<[SecurityGroupKey, SecurityGroupPlan]> {
+  return (Object.entries(plan.securityGroups) as Array<[SecurityGroupKey, SecurityGroupPlan | undefined]>).filter(
+    (entry): entry is [SecurityGroupKey, SecurityGroupPlan] => entry[1] !== undefined,
+  );
+}
 
 export async function ensureSecurityGroups(
   clients: AwsClients,
@@ -34,8 +41,7 @@ export async function ensureSecurityGroups(
 ): Promise<SecurityGroupIds> {
   const owned = await findOwnedGroups(clients, plan.buildId);
   const ids = {} as SecurityGroupIds;
-  for (const key of SECURITY_GROUP_KEYS) {
-    const group = plan.securityGroups[key];
+  for (const [key, group] of plannedGroups(plan)) {
     const found = owned.find((g) => g.GroupName === group.name && g.VpcId === vpcId);
     ids[key] =
       found?.GroupId ??
@@ -43,13 +49,13 @@ export async function ensureSecurityGroups(
       (await createGroup(clients, plan.buildId, group, vpcId));
   }
   const existing = await describeRules(clients, Object.values(ids));
-  for (const key of SECURITY_GROUP_KEYS) {
-    const group = plan.securityGroups[key];
-    const missing = group.ingress.filter((rule) => !existing.some((r) => r.GroupId === ids[key] && !r.IsEgress && matches(r, rule, ids)));
+  for (const [key, group] of plannedGroups(plan)) {
+    const groupId = ids[key] as string;
+    const missing = group.ingress.filter((rule) => !existing.some((r) => r.GroupId === groupId && !r.IsEgress && matches(r, rule, ids)));
     if (missing.length > 0)
       await authorize(
         clients,
-        ids[key],
+        groupId,
         missing.map((rule) => permission(rule, ids)),
         group.tags,
       );

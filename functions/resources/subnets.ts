@@ -20,26 +20,23 @@ import { describeAll, ignoringGone, requireCarried, withCarried } from './owned'
 export interface SubnetIds {
   /** availability zone → subnet id */
   privateSubnetIds: Record<string, string>;
-  publicSubnetId: string;
+  /** availability zone → public subnet id (none without a bastion or NAT gateway, one per zone for "nat-per-az") */
+  publicSubnetIds: Record<string, string>;
 }
 
 export async function ensureSubnets(clients: AwsClients, plan: Plan, vpcId: string, known: Partial<SubnetIds> = {}): Promise<SubnetIds> {
   const existing = await findOwnedSubnets(clients, plan.buildId);
-  const wanted: Array<{ subnet: SubnetPlan; knownId?: string }> = [
-    ...plan.privateSubnets.map((subnet) => ({ subnet, knownId: known.privateSubnetIds?.[subnet.az] })),
-    { subnet: plan.publicSubnet, knownId: known.publicSubnetId },
-  ];
-  const ids: string[] = [];
-  for (const { subnet, knownId } of wanted) {
+  const ensure = async (subnet: SubnetPlan, knownId?: string): Promise<[string, string]> => {
     const found = existing.find((s) => s.CidrBlock === subnet.cidr && s.VpcId === vpcId);
-    ids.push(
-      found?.SubnetId ?? (await carriedSubnetId(clients, plan.buildId, knownId)) ?? (await createSubnet(clients, plan, vpcId, subnet)),
-    );
-  }
-  return {
-    privateSubnetIds: Object.fromEntries(plan.privateSubnets.map((subnet, i) => [subnet.az, ids[i]])),
-    publicSubnetId: ids[ids.length - 1],
+    const id =
+      found?.SubnetId ?? (await carriedSubnetId(clients, plan.buildId, knownId)) ?? (await createSubnet(clients, plan, vpcId, subnet));
+    return [subnet.az, id];
   };
+  const privateSubnetIds: Array<[string, string]> = [];
+  for (const subnet of plan.privateSubnets) privateSubnetIds.push(await ensure(subnet, known.privateSubnetIds?.[subnet.az]));
+  const publicSubnetIds: Array<[string, string]> = [];
+  for (const subnet of plan.publicSubnets) publicSubnetIds.push(await ensure(subnet, known.publicSubnetIds?.[subnet.az]));
+  return { privateSubnetIds: Object.fromEntries(privateSubnetIds), publicSubnetIds: Object.fromEntries(publicSubnetIds) };
 }
 
 /**

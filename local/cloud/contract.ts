@@ -49,6 +49,43 @@ export interface LatencyModel {
    * visible to all subsequent commands you run", https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html
    */
   instanceListingLag: number;
+  /**
+   * Transit gateway pending → available ("After the transit gateway enters the available state, you can attach your
+   * VPCs", https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGateway.html). No figure is
+   * documented; a few minutes is our assumption.
+   */
+  transitGatewayPendingToAvailable: number;
+  /** Transit gateway deleting → deleted (no figure documented; our assumption). */
+  transitGatewayDeletingToDeleted: number;
+  /**
+   * VPC attachment pending → available, from creation (or from acceptance when the gateway's owner had to accept it).
+   * The lifecycle is documented (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html#vpc-attachment-lifecycle),
+   * its duration is not: 90 s is our assumption within the usual one to two minutes.
+   */
+  transitGatewayAttachmentPendingToAvailable: number;
+  /** VPC attachment deleting → deleted; its interfaces stay in their subnets until then (figure: our assumption). */
+  transitGatewayAttachmentDeletingToDeleted: number;
+  /**
+   * NAT gateway pending → available (or → failed, https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-troubleshooting.html).
+   * "The initial status of the NAT gateway is Pending" (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html)
+   * with no figure: 90 s is our assumption.
+   */
+  natGatewayPendingToAvailable: number;
+  /** NAT gateway deleting → deleted; its interface and Elastic IP association last until then (figure: our assumption). */
+  natGatewayDeletingToDeleted: number;
+  /** Interface VPC endpoint pending → available (a gateway endpoint is available at once); figure: our assumption. */
+  vpcEndpointPendingToAvailable: number;
+  /** VPC endpoint deleting → deleted; an interface endpoint's interfaces stay until then (figure: our assumption). */
+  vpcEndpointDeletingToDeleted: number;
+  /**
+   * IAM eventual consistency: for this long after CreateInstanceProfile, EC2 does not know the profile and
+   * RunInstances answers InvalidParameterValue "Invalid IAM Instance Profile name/ARN", as AWS does for an
+   * unknown one. IAM changes go to one control plane and are then propagated to each Region's data plane
+   * (https://docs.aws.amazon.com/IAM/latest/UserGuide/disaster-recovery-resiliency.html); "Changes that I make
+   * are not always immediately visible" (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency)
+   * gives no figure. The default (10 s) is our assumption. 0 turns the lag off.
+   */
+  iamInstanceProfileVisibleToEc2After: number;
 }
 
 export const DEFAULT_LATENCY: LatencyModel = {
@@ -59,6 +96,15 @@ export const DEFAULT_LATENCY: LatencyModel = {
   nlbEniLingerAfterDelete: 60,
   elbv2SeesNewEc2ResourcesAfter: 5,
   instanceListingLag: 0,
+  transitGatewayPendingToAvailable: 180,
+  transitGatewayDeletingToDeleted: 120,
+  transitGatewayAttachmentPendingToAvailable: 90,
+  transitGatewayAttachmentDeletingToDeleted: 60,
+  natGatewayPendingToAvailable: 90,
+  natGatewayDeletingToDeleted: 60,
+  vpcEndpointPendingToAvailable: 90,
+  vpcEndpointDeletingToDeleted: 60,
+  iamInstanceProfileVisibleToEc2After: 10,
 };
 
 export interface Tag {
@@ -80,6 +126,23 @@ export interface Ec2View {
   createLoadBalancerInterface(opts: { subnetId: string; groupIds: string[]; description: string }): string;
   /** The ENI stays `in-use` until `releaseAt` (simulated epoch ms), then disappears. */
   releaseLoadBalancerInterface(eniId: string, releaseAt: number): void;
+}
+
+/**
+ * The view of IAM that EC2 needs to launch with `IamInstanceProfile` (iam-api/ec2-view.ts): a profile created
+ * less than `iamInstanceProfileVisibleToEc2After` ago is not in it yet. `role` is the role in the profile,
+ * which RunInstances passes to EC2 (`iam:PassRole`), with its tags for `aws:ResourceTag`/`iam:ResourceTag`.
+ */
+export interface InstanceProfileView {
+  byName(name: string): SeenInstanceProfile | undefined;
+  byArn(arn: string): SeenInstanceProfile | undefined;
+}
+
+export interface SeenInstanceProfile {
+  arn: string;
+  /** `AIPA…`, as DescribeInstances shows it in `iamInstanceProfile.id`. */
+  id: string;
+  role?: { arn: string; tags: Map<string, string> };
 }
 
 /**

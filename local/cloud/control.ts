@@ -2,8 +2,13 @@
  * The loopback control interface beside the AWS APIs, for the CLI, benches and tests in other processes:
  *   POST /_cloud/faults (JSON FaultRule) · GET /_cloud/faults · DELETE /_cloud/faults
  *   GET /_cloud/resources?buildId=ID · GET /_cloud/stats · DELETE /_cloud/stats · POST /_cloud/reset · GET /_cloud/clock
+ * and, standing in for another account (the network team's) that shares a transit gateway with ours through RAM:
+ *   POST /_cloud/transit-gateways (JSON { autoAcceptSharedAttachments, ownerId? }) → 201 { transitGatewayId, ownerId }
+ *   POST /_cloud/transit-gateway-attachments/{id}/accept · …/reject → 200 { transitGatewayAttachmentId, state }
  */
 import type { LocalClock } from './clock';
+import { CloudError } from './contract';
+import type { TransitGatewayControl } from './ec2/transit-gateways';
 import type { FaultInjector, FaultRule } from './faults';
 import { Rendered } from './wire';
 
@@ -18,6 +23,7 @@ export interface ControlledCloud {
   stats(): unknown;
   resetStats(): void;
   reset(): void;
+  transitGateways: TransitGatewayControl;
 }
 
 const json = (status: number, value: unknown): Rendered => ({
@@ -26,10 +32,22 @@ const json = (status: number, value: unknown): Rendered => ({
   body: value === undefined ? '' : JSON.stringify(value),
 });
 
+/** `{ autoAcceptSharedAttachments: boolean, ownerId?: string }`, checked: a typo must not share a gateway with other settings. */
+function shareRequest(body: string): { autoAcceptSharedAttachments: boolean; ownerId?: string } {
+  const request = JSON.parse(body || '{}') as { autoAcceptSharedAttachments?: unknown; ownerId?: unknown };
+  if (typeof request.autoAcceptSharedAttachments !== 'boolean') throw new Error('autoAcceptSharedAttachments (boolean) is required');
+  if (request.ownerId !== undefined && typeof request.ownerId !== 'string') throw new Error('ownerId must be a string');
+  return { autoAcceptSharedAttachments: request.autoAcceptSharedAttachments, ownerId: request.ownerId };
+}
+
 export function handleControl(cloud: ControlledCloud, method: string, url: URL, body: string): Rendered {
   const route = `${method} ${url.pathname.replace(/\/+$/, '')}`;
   try {
+    const answer = /^POST \/_cloud\/transit-gateway-attachments\/([^/]+)\/(accept|reject)$/.exec(route);
+    if (answer) return json(200, cloud.transitGateways.answer(decodeURIComponent(answer[1]), answer[2] === 'accept'));
     switch (route) {
+      case 'POST /_cloud/transit-gateways':
+        return json(201, cloud.transitGateways.share(shareRequest(body)));
       case 'POST /_cloud/faults':
         return json(201, cloud.faults.add(JSON.parse(body || '{}') as FaultRule));
       case 'GET /_cloud/faults':
@@ -56,6 +74,7 @@ export function handleControl(cloud: ControlledCloud, method: string, url: URL, 
         return json(404, { error: `no control route ${route}` });
     }
   } catch (error) {
+    if (error instanceof CloudError) return json(error.code.endsWith('NotFound') ? 404 : 409, { error: error.message, code: error.code });
     return json(400, { error: (error as Error).message });
   }
 }

@@ -1,10 +1,17 @@
 import { CloudError } from './contract';
 import { seededRandom } from './rng';
 
-export type ServiceName = 'ec2' | 'elbv2';
+export type ServiceName = 'ec2' | 'elbv2' | 'iam';
 /** What a fault rule can target: the awsQuery services, and Service Quotas (AWS JSON 1.1, e.g. to make it not answer). */
 export type FaultService = ServiceName | 'servicequotas';
-const FAULT_SERVICES: readonly FaultService[] = ['ec2', 'elbv2', 'servicequotas'];
+const FAULT_SERVICES: readonly FaultService[] = ['ec2', 'elbv2', 'iam', 'servicequotas'];
+
+/**
+ * Whether a rule that names no service applies to a request: EC2 and ELBv2 always; IAM only for a rule naming
+ * an action (`*` rules predate the IAM API and keep failing EC2 and ELBv2 only); Service Quotas never.
+ */
+const matchesWithoutService = (req: FaultRequest, action: string): boolean =>
+  req.service === 'ec2' || req.service === 'elbv2' || (req.service === 'iam' && action !== '*');
 
 /**
  * When an injected fault answers: `before` the action runs (nothing changed; what throttling and most
@@ -16,7 +23,7 @@ export type FaultPhase = 'before' | 'after';
 
 /** One injected failure: "answer `action` with AWS error `code`" — optionally only in an AZ, N times, or with a probability. */
 export interface FaultRule {
-  /** Only this service. When absent: EC2 and ELBv2 (Service Quotas only when named, so `*` rules keep their meaning). */
+  /** Only this service. When absent: EC2, ELBv2, and IAM for a named action (Service Quotas only when named, so `*` rules keep their meaning). */
   service?: FaultService;
   /** The action (`RunInstances`, `GetServiceQuota`) or `*` for every action. */
   action: string;
@@ -109,7 +116,7 @@ export class Faults implements FaultInjector {
   check(req: FaultRequest, phase: FaultPhase = 'before'): CloudError | undefined {
     for (const rule of this.rules) {
       if ((rule.phase ?? 'before') !== phase) continue;
-      if (rule.service ? rule.service !== req.service : req.service === 'servicequotas') continue;
+      if (rule.service ? rule.service !== req.service : !matchesWithoutService(req, rule.action)) continue;
       if (rule.action !== '*' && rule.action !== req.action) continue;
       if (rule.az && !req.availabilityZones.includes(rule.az)) continue;
       if (rule.count !== undefined && rule.fired >= rule.count) continue;

@@ -1,6 +1,6 @@
 /**
- * The embedded cloud: one loopback HTTP endpoint that the unchanged AWS SDK clients talk to (EC2 and ELBv2
- * over awsQuery, routed by the `Version` parameter; Service Quotas over AWS JSON 1.1, routed by
+ * The embedded cloud: one loopback HTTP endpoint that the unchanged AWS SDK clients talk to (EC2, ELBv2 and
+ * IAM over awsQuery, routed by the `Version` parameter; Service Quotas over AWS JSON 1.1, routed by
  * `X-Amz-Target`), plus the `/_cloud/*` control interface. Every request is authorised by IAM against the
  * caller's role (local/cloud/iam), whose access key the SigV4 header names; signatures themselves are not
  * verified: it is a local test double bound to 127.0.0.1, not a security boundary.
@@ -14,7 +14,9 @@ import { handleControl } from './control';
 import { accessKeyOf, CloudIam } from './iam';
 import { createEc2Service } from './ec2';
 import type { EbsDefaults } from './ec2/ebs-defaults';
+import type { TransitGatewayControl } from './ec2/transit-gateways';
 import { createElbv2Service } from './elbv2';
+import { createIamService } from './iam-api';
 import { FaultInjector, Faults, ServiceName } from './faults';
 import { Quotas } from './quotas';
 import { quotaAuthorizations } from './quotas-authorization';
@@ -56,14 +58,16 @@ export interface CloudResource {
 }
 
 export interface EmbeddedCloud {
-  /** `http://127.0.0.1:<port>`: the value for AWS_ENDPOINT_URL_EC2 / _ELASTIC_LOAD_BALANCING_V2 / _SERVICE_QUOTAS. */
+  /** `http://127.0.0.1:<port>`: the value for AWS_ENDPOINT_URL_EC2 / _ELASTIC_LOAD_BALANCING_V2 / _SERVICE_QUOTAS / _IAM. */
   url: string;
   clock: LocalClock;
   faults: FaultInjector;
   quotas: Quotas;
   /** The account's IAM: roles for the local runtime's steps, and the authorisation of every request. */
   iam: CloudIam;
-  /** Live resources tagged `k8s-ec2:build-id` = buildId, across EC2 and ELBv2. */
+  /** Another account's transit gateways shared with ours, and that owner's answers to our attachments (control interface). */
+  transitGateways: TransitGatewayControl;
+  /** Live resources tagged `k8s-ec2:build-id` = buildId, across EC2, ELBv2 and IAM (roles, instance profiles). */
   resources(buildId: string): CloudResource[];
   /**
    * Requests received per `service:Action` (throttled, denied and fault-injected ones included), and per
@@ -79,7 +83,7 @@ export interface EmbeddedCloud {
   close(): Promise<void>;
 }
 
-const SERVICE_NAMES: Record<string, ServiceName> = { '2016-11-15': 'ec2', '2015-12-01': 'elbv2' };
+const SERVICE_NAMES: Record<string, ServiceName> = { '2016-11-15': 'ec2', '2015-12-01': 'elbv2', '2010-05-08': 'iam' };
 
 /** A JSON-protocol request's members (Service Quotas); an empty body is no members. Throws SyntaxError on bad JSON. */
 const jsonBody = (body: string): Record<string, unknown> => (body ? (JSON.parse(body) as Record<string, unknown>) : {});
@@ -90,7 +94,10 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
   const clock = new LocalClock(opts.timeScale ?? 1, opts.clock ?? 'scaled');
   const latency: LatencyModel = { ...DEFAULT_LATENCY, ...opts.latency };
   const quotas = new Quotas(opts.quotas);
+  // IAM first: EC2 launches with its instance profiles (as IAM's propagation lets EC2 see them).
+  const iamApi = createIamService({ clock, latency, partition: 'aws', accountId });
   const ec2 = createEc2Service({
+    instanceProfiles: iamApi.ec2View,
     clock,
     latency,
     region,
@@ -103,6 +110,7 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
   const modules = new Map<string, ServiceModule>([
     [ec2.apiVersion, ec2],
     [elbv2.apiVersion, elbv2],
+    [iamApi.apiVersion, iamApi],
   ]);
   const faults = new Faults();
   const throttle = new Throttle(opts.throttling ?? true);
@@ -145,7 +153,8 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
     const principal = iam.account.principalFor(accessKeyId);
     count(`${service}:${action}`, principal.arn);
     try {
-      throttle.admit(service, action, params);
+      // IAM publishes no request rates to model (docs/design.md "10.5 Throttling").
+      if (service !== 'iam') throttle.admit(service, action, params);
       if (enforceIam) await iam.authorize(service, action, principal, module.authorizations(action, params));
       const request = { service, action, availabilityZones: requestAzs(params) };
       const fault = faults.check(request);
@@ -189,10 +198,12 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
     faults,
     quotas,
     iam,
+    transitGateways: ec2.transitGateways,
     resources(buildId) {
       return [
         ...ec2.listByBuildId(buildId).map((r) => ({ service: 'ec2' as const, ...r })),
         ...elbv2.listByBuildId(buildId).map((r) => ({ service: 'elbv2' as const, ...r })),
+        ...iamApi.listByBuildId(buildId).map((r) => ({ service: 'iam' as const, ...r })),
       ];
     },
     stats() {
@@ -205,6 +216,7 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
     reset() {
       ec2.reset();
       elbv2.reset();
+      iamApi.reset();
       faults.clear();
       throttle.reset();
       quotas.reset();

@@ -12,6 +12,7 @@ const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '
 const NAMESPACES: Record<string, string> = {
   '2016-11-15': 'http://ec2.amazonaws.com/doc/2016-11-15/',
   '2015-12-01': 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/',
+  '2010-05-08': 'https://iam.amazonaws.com/doc/2010-05-08/',
 };
 
 /** Converts a wire-shaped value into fast-xml-parser's builder input: lists wrapped in `listItem` elements. */

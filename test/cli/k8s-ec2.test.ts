@@ -252,9 +252,10 @@ describe('k8s-ec2 CLI against the API on loopback', () => {
     expect(api.requests).toHaveLength(0);
   });
 
-  it('artifacts --out writes the three files and prints their paths', async () => {
+  it('artifacts --out writes every artifact, hosts.yaml among them, and prints their paths', async () => {
     const texts = {
       ssh_config: 'Host bastion\n  HostName 3.35.10.20\n',
+      'hosts.yaml': 'all:\n  children:\n    kube_control_plane:\n',
       'inventory.ini': '[kube_control_plane]\ncp-1\n',
       'kubeadm.yaml': 'controlPlaneEndpoint: nlb:6443\n',
     };
@@ -277,6 +278,7 @@ describe('k8s-ec2 CLI against the API on loopback', () => {
     const conflict: Reply = { status: 409, body: { error: { code: 'BUILD_NOT_SUCCEEDED', message: 'build is ROLLED_BACK' } } };
     api = await new FakeApi({
       [`GET /builds/${BUILD_ID}/artifacts/ssh_config`]: conflict,
+      [`GET /builds/${BUILD_ID}/artifacts/hosts.yaml`]: conflict,
       [`GET /builds/${BUILD_ID}/artifacts/inventory.ini`]: conflict,
       [`GET /builds/${BUILD_ID}/artifacts/kubeadm.yaml`]: conflict,
     }).start();
@@ -472,7 +474,7 @@ describe('k8s-ec2 local', () => {
         });
         interrupt.abort();
       }, 10);
-      return Promise.resolve({ url: 'http://127.0.0.1:9999', close });
+      return Promise.resolve({ url: 'http://127.0.0.1:9999', cloud: { url: 'http://127.0.0.1:41234' }, close });
     });
 
     const code = await run(['local', '--port', '9999', '--time-scale', '120'], out.io, {
@@ -485,11 +487,26 @@ describe('k8s-ec2 local', () => {
     expect(startLocalStack).toHaveBeenCalledWith(expect.objectContaining({ port: 9999, timeScale: 120 }));
     expect(out.stdout).toContain('listening on http://127.0.0.1:9999');
     expect(out.stdout).toContain('export K8S_EC2_API=http://127.0.0.1:9999');
+    // The embedded cloud's own endpoint, for `aws ec2 …` against it.
+    expect(out.stdout).toContain('export AWS_ENDPOINT_URL=http://127.0.0.1:41234\n');
     expect(out.stdout).toContain(`[slack 00:00:05] fin-k8s-dev: Build SUCCEEDED (${BUILD_ID})\n`);
     expect(out.stdout).not.toContain('*Cluster*');
     expect(out.stdout).toContain('[slack 00:00:06] blocks only\n');
     expect(close).toHaveBeenCalledTimes(1);
     expect(out.stdout).toMatch(/local stack stopped\n$/);
+  });
+
+  it('prints no AWS_ENDPOINT_URL when the stack uses external endpoints (no embedded cloud)', async () => {
+    const out = capture();
+    const interrupt = new AbortController();
+    const startLocalStack = () => {
+      setTimeout(() => interrupt.abort(), 10);
+      return Promise.resolve({ url: 'http://127.0.0.1:9999', close: () => Promise.resolve() });
+    };
+
+    expect(await run(['local'], out.io, { env: {}, startLocalStack, interrupt: interrupt.signal })).toBe(0);
+    expect(out.stdout).toContain('export K8S_EC2_API=http://127.0.0.1:9999');
+    expect(out.stdout).not.toContain('AWS_ENDPOINT_URL');
   });
 
   it('says which port is taken when the stack cannot listen, and exits 1', async () => {

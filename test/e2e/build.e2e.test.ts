@@ -152,7 +152,10 @@ describe('a build on the embedded cloud', () => {
     expect(JSON.stringify(list.json)).toContain(buildId);
     const inventory = await api(stack, 'GET', `/builds/${buildId}/artifacts/inventory.ini`);
     expect(inventory.status).toBe(200);
-    expect(inventory.text).toContain(`apiserver_loadbalancer_domain_name=${status.json?.outputs?.loadBalancer.dnsName}`);
+    expect(inventory.text).toContain(`apiserver_loadbalancer_domain_name="${status.json?.outputs?.loadBalancer.dnsName}"`);
+    const hosts = await api(stack, 'GET', `/builds/${buildId}/artifacts/hosts.yaml`);
+    expect(hosts.status).toBe(200);
+    expect(hosts.text).toContain(`address: ${status.json?.outputs?.loadBalancer.dnsName}`);
     const kubeadm = await api(stack, 'GET', `/builds/${buildId}/artifacts/kubeadm.yaml`);
     expect(kubeadm.text).toContain(`controlPlaneEndpoint: ${status.json?.outputs?.loadBalancer.dnsName}:6443`);
   });

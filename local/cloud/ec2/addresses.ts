@@ -9,6 +9,15 @@ import { tagSet, tagsOnCreate } from './tagging';
 
 export const allocationNotFound = notFoundError('InvalidAllocationID.NotFound', 'allocation');
 
+/**
+ * A requester-managed interface (a NAT gateway's, a load balancer's…) is its service's: associating an Elastic IP
+ * onto one, or disassociating or releasing the address a NAT gateway holds, answers AuthFailure until the service
+ * lets go (hashicorp/terraform-provider-aws#3572 and #4675, hashicorp/terraform#14698, kubernetes/kops#1604,
+ * eformat/sno-for-100#5; requester-managed interfaces: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/requester-managed-eni.html).
+ */
+const serviceOwned = () => new CloudError('AuthFailure', 'You do not have permission to access the specified resource.');
+const requesterManaged = (eni: EniRec | undefined) => !!eni && eni.interfaceType !== 'interface';
+
 function getAddress(s: Ec2Store, a: Args): AddressRec {
   const id = a.str('AllocationId');
   const ip = a.str('PublicIp');
@@ -89,6 +98,7 @@ export function addressActions(s: Ec2Store): Actions {
       const address = getAddress(s, a);
       const eni = targetInterface(s, a);
       const current = s.addressAssociation(address);
+      if (requesterManaged(eni) || requesterManaged(current?.eni)) throw serviceOwned();
       if (current && current.eni.id !== eni.id && a.bool('AllowReassociation') !== true) {
         throw new CloudError(
           'Resource.AlreadyAssociated',
@@ -109,12 +119,14 @@ export function addressActions(s: Ec2Store): Actions {
       const id = a.str('AssociationId');
       const address = id ? [...s.addresses.values()].find((x) => x.associationId === id && s.addressAssociation(x)) : getAddress(s, a);
       if (!address) throw new CloudError('InvalidAssociationID.NotFound', `The association ID '${id}' does not exist`);
+      if (requesterManaged(s.addressAssociation(address)?.eni)) throw serviceOwned();
       address.associationId = address.eniId = address.instanceId = undefined;
       return { return: true };
     },
 
     ReleaseAddress(a: Args) {
       const address = getAddress(s, a);
+      if (requesterManaged(s.addressAssociation(address)?.eni)) throw serviceOwned();
       if (s.addressAssociation(address)) throw new CloudError('InvalidIPAddress.InUse', `Address ${address.publicIp} is in use.`);
       s.addresses.delete(address.id);
       return { return: true };

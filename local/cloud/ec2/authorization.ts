@@ -13,10 +13,11 @@
  * which is what the product's "a delete of something gone is a success" relies on. AWS's documentation does
  * not say which comes first for a missing resource; this order is our assumption (docs/design.md "10.8 IAM enforcement").
  */
-import { CloudError, type AuthorizationRequest, type QueryParams } from '../contract';
+import { CloudError, type AuthorizationRequest, type InstanceProfileView, type QueryParams } from '../contract';
 import { Args } from './args';
 import type { Ec2Store, Tags } from './store';
 import { customerKeyAuthorizations } from './authorization-kms';
+import { passRoleAuthorizations } from './iam-instance-profile';
 import { taggables } from './tags';
 import { tagSpecifications } from './tagging';
 
@@ -61,6 +62,8 @@ const resourceIds: Ids = (a) => a.strings('ResourceId');
 
 const vpc = param('VpcId');
 const securityGroup = param('GroupId');
+const vpcOfSubnet: Ids = (a, s) => [s.subnets.get(a.str('SubnetId') ?? '')?.vpcId];
+const attachment = param('TransitGatewayAttachmentId');
 
 const MODEL: Record<string, ActionModel> = {
   CreateVpc: { creates: ['vpc'] },
@@ -136,6 +139,39 @@ const MODEL: Record<string, ActionModel> = {
   DeleteKeyPair: { uses: [['key-pair', keyPairByName]] },
   CreateTags: { uses: [['*', resourceIds]], tagsExisting: true },
   DeleteTags: { uses: [['*', resourceIds]] },
+  CreateTransitGateway: { creates: ['transit-gateway'] },
+  DeleteTransitGateway: { uses: [['transit-gateway', param('TransitGatewayId')]] },
+  // The gateway may be another account's (shared through RAM): its ARN names that account.
+  CreateTransitGatewayVpcAttachment: {
+    creates: ['transit-gateway-attachment'],
+    uses: [
+      ['subnet', list('SubnetIds')],
+      ['transit-gateway', param('TransitGatewayId')],
+      ['vpc', vpc],
+    ],
+  },
+  DeleteTransitGatewayVpcAttachment: { uses: [['transit-gateway-attachment', attachment]] },
+  AcceptTransitGatewayVpcAttachment: { uses: [['transit-gateway-attachment', attachment]] },
+  RejectTransitGatewayVpcAttachment: { uses: [['transit-gateway-attachment', attachment]] },
+  CreateNatGateway: {
+    creates: ['natgateway'],
+    uses: [
+      ['elastic-ip', param('AllocationId')],
+      ['subnet', param('SubnetId')],
+      ['vpc', vpcOfSubnet],
+    ],
+  },
+  DeleteNatGateway: { uses: [['natgateway', param('NatGatewayId')]] },
+  CreateVpcEndpoint: {
+    creates: ['vpc-endpoint'],
+    uses: [
+      ['route-table', list('RouteTableId')],
+      ['security-group', list('SecurityGroupId')],
+      ['subnet', list('SubnetId')],
+      ['vpc', vpc],
+    ],
+  },
+  DeleteVpcEndpoints: { uses: [['vpc-endpoint', list('VpcEndpointId')]] },
 };
 
 /** Tag keys as IAM condition keys (tag keys compare case-insensitively in IAM, values exactly). */
@@ -148,13 +184,18 @@ function tagContext(tags: Tags, prefixes: string[]): Record<string, string | str
 const requestTagContext = (tags: Tags) => (tags.size ? { ...tagContext(tags, ['aws:RequestTag']), 'aws:TagKeys': [...tags.keys()] } : {});
 const resourceTagContext = (tags: Tags) => tagContext(tags, ['aws:ResourceTag', 'ec2:ResourceTag']);
 
-export function ec2Authorizations(s: Ec2Store, action: string, params: QueryParams): AuthorizationRequest[] {
+export function ec2Authorizations(
+  s: Ec2Store,
+  action: string,
+  params: QueryParams,
+  profiles?: InstanceProfileView,
+): AuthorizationRequest[] {
   if (/^(Describe|Get)/.test(action)) return [{ action: `ec2:${action}`, resource: '*', context: {} }];
   const model = MODEL[action];
   if (!model) throw new CloudError('InternalError', `Embedded cloud: no IAM model for ec2:${action}`, 500);
   const a = Args.of(params);
-  const arn = (type: string, id: string) =>
-    type === 'image' ? `arn:aws:ec2:${s.region}::image/${id}` : `arn:aws:ec2:${s.region}:${s.accountId}:${type}/${id}`;
+  const arn = (type: string, id: string, owner = s.accountId) =>
+    type === 'image' ? `arn:aws:ec2:${s.region}::image/${id}` : `arn:aws:ec2:${s.region}:${owner}:${type}/${id}`;
   const out: AuthorizationRequest[] = [];
 
   const requested = model.creates ? tagSpecifications(a, model.creates) : new Map<string, Tags>();
@@ -178,10 +219,11 @@ export function ec2Authorizations(s: Ec2Store, action: string, params: QueryPara
       }
       const found = existing.get(id);
       if (!found) continue; // the action answers NotFound (see the header)
-      const resource = type === 'key-pair' ? arn('key-pair', s.keyPairs.get(id)?.name ?? id) : arn(type === '*' ? found.type : type, id);
+      const resource =
+        type === 'key-pair' ? arn('key-pair', s.keyPairs.get(id)?.name ?? id) : arn(type === '*' ? found.type : type, id, found.ownerId);
       out.push({ action: `ec2:${action}`, resource, context: { ...resourceTagContext(found.tags), ...newTags } });
     }
   }
-  if (action === 'RunInstances') out.push(...customerKeyAuthorizations(s, a));
+  if (action === 'RunInstances') out.push(...customerKeyAuthorizations(s, a), ...passRoleAuthorizations(a, profiles));
   return out;
 }

@@ -1,8 +1,8 @@
 /**
  * ClientToken idempotency: one implementation for every EC2 create that takes a token. Of the actions this
- * cloud serves, those are RunInstances and CreateRouteTable (the only ones whose request has a `ClientToken`
- * in the EC2 API reference; CreateVpc, CreateSubnet, CreateSecurityGroup, CreateInternetGateway and
- * AllocateAddress have none). The rules, from https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html:
+ * cloud serves, those are RunInstances, CreateRouteTable, CreateNatGateway and CreateVpcEndpoint (the ones whose
+ * request has a `ClientToken` in the EC2 API reference; CreateVpc, CreateSubnet, CreateSecurityGroup,
+ * CreateInternetGateway, AllocateAddress, CreateTransitGateway and CreateTransitGatewayVpcAttachment have none). The rules, from https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html:
  * - a repeat with the same token and the same parameters succeeds without doing anything again: it answers
  *   with the resource the first request made (possibly in a newer state);
  * - a repeat with the same token and different parameters fails with IdempotentParameterMismatch; a

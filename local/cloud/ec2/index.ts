@@ -1,15 +1,17 @@
 /** The EC2 service module (API version 2016-11-15, protocol ec2) and the view of it that ELBv2 uses. */
-import { CloudError, Ec2View, LatencyModel, QueryParams, ServiceModule, SimClock } from '../contract';
+import { CloudError, Ec2View, InstanceProfileView, LatencyModel, QueryParams, ServiceModule, SimClock } from '../contract';
 import { Quotas } from '../quotas';
 import { addressActions } from './addresses';
 import { Actions, Args } from './args';
 import { ec2Authorizations } from './authorization';
 import { ebsDefaultActions, type EbsDefaults } from './ebs-defaults';
 import { createEc2View } from './elbv2-view';
+import { endpointServiceActions } from './endpoint-services';
 import { gatewayActions } from './gateways';
 import { instanceViewActions } from './instance-views';
 import { instanceActions } from './instances';
 import { keyPairActions, seedKeyPair } from './keypairs';
+import { natGatewayActions } from './nat-gateways';
 import { networkInterfaceActions } from './network-interfaces';
 import { regionActions } from './region';
 import { routeTableActions } from './route-tables';
@@ -17,6 +19,8 @@ import { securityGroupActions } from './security-groups';
 import { Ec2Store } from './store';
 import { subnetActions } from './subnets';
 import { taggables, tagActions } from './tags';
+import { transitGatewayActions, transitGatewayControl, type TransitGatewayControl } from './transit-gateways';
+import { vpcEndpointActions } from './vpc-endpoints';
 import { vpcActions } from './vpcs';
 
 export interface Ec2Options {
@@ -28,12 +32,16 @@ export interface Ec2Options {
   /** Key pairs that exist from the start (a real account would already hold the build's key). */
   seedKeyPairs: string[];
   ebsDefaults?: EbsDefaults;
+  /** IAM's instance profiles as EC2 sees them (RunInstances `IamInstanceProfile`); without it none exists. */
+  instanceProfiles?: InstanceProfileView;
 }
 
 export interface Ec2Service extends ServiceModule {
   readonly view: Ec2View;
   /** The availability zone of a subnet, for fault rules that target an AZ. */
   subnetAz(subnetId: string): string | undefined;
+  /** Shared transit gateways and the owner's answers to our attachments, for the control interface. */
+  readonly transitGateways: TransitGatewayControl;
 }
 
 export const BUILD_ID_TAG = 'k8s-ec2:build-id';
@@ -46,7 +54,7 @@ export function createEc2Service(opts: Ec2Options): Ec2Service {
     ...gatewayActions(store),
     ...routeTableActions(store),
     ...securityGroupActions(store),
-    ...instanceActions(store),
+    ...instanceActions(store, opts.instanceProfiles),
     ...instanceViewActions(store),
     ...addressActions(store),
     ...networkInterfaceActions(store),
@@ -54,6 +62,10 @@ export function createEc2Service(opts: Ec2Options): Ec2Service {
     ...keyPairActions(store),
     ...tagActions(store),
     ...ebsDefaultActions(store),
+    ...transitGatewayActions(store),
+    ...natGatewayActions(store),
+    ...vpcEndpointActions(store),
+    ...endpointServiceActions(store),
   };
   const seed = () => opts.seedKeyPairs.forEach((name) => seedKeyPair(store, name));
   seed();
@@ -69,7 +81,7 @@ export function createEc2Service(opts: Ec2Options): Ec2Service {
       if (args.bool('DryRun')) throw new CloudError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
       return handler(args);
     },
-    authorizations: (action: string, params: QueryParams) => ec2Authorizations(store, action, params),
+    authorizations: (action: string, params: QueryParams) => ec2Authorizations(store, action, params, opts.instanceProfiles),
     listByBuildId(buildId: string) {
       return taggables(store)
         .filter((t) => t.tags.get(BUILD_ID_TAG) === buildId)
@@ -80,5 +92,6 @@ export function createEc2Service(opts: Ec2Options): Ec2Service {
       seed();
     },
     subnetAz: (id) => store.subnets.get(id)?.az,
+    transitGateways: transitGatewayControl(store),
   };
 }

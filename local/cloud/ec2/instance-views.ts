@@ -55,6 +55,7 @@ export function instanceWire(s: Ec2Store, i: InstanceRec) {
         ? { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' }
         : undefined,
     keyName: i.keyName,
+    iamInstanceProfile: i.iamInstanceProfile,
     amiLaunchIndex: i.launchIndex,
     instanceType: i.instanceType,
     launchTime,
@@ -181,6 +182,7 @@ export function instanceViewActions(s: Ec2Store): Actions {
     'instance.group-name': (i) => i.groupIds.map((g) => s.groups.get(g)?.name),
     'network-interface.network-interface-id': (i) => i.eniId,
     'metadata-options.http-tokens': (i) => i.metadata.httpTokens,
+    'iam-instance-profile.arn': (i) => i.iamInstanceProfile?.arn,
   };
   const statusFields: FilterFields<InstanceRec> = {
     'availability-zone': (i) => i.az,

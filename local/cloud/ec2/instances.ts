@@ -3,7 +3,7 @@
  * subnet, groups, vCPU quota, free addresses) and is idempotent per ClientToken (client-tokens.ts): the same
  * token with the same parameters returns the original reservation, with different ones IdempotentParameterMismatch.
  */
-import { CloudError } from '../contract';
+import { CloudError, type InstanceProfileView } from '../contract';
 import { QUOTA_CODES } from '../quotas';
 import { Actions, Args, invalidValue } from './args';
 import { availabilityZones, IMAGES, INSTANCE_TYPES, offeredIn } from './catalog';
@@ -11,6 +11,7 @@ import { nextFreeIp } from './cidr';
 import { idempotentCreate } from './client-tokens';
 import { volumeEncryption } from './ebs-defaults';
 import { instanceNotFound, reservationWire, stateWire } from './instance-views';
+import { launchProfile } from './iam-instance-profile';
 import { groupNotFound } from './security-groups';
 import { Ec2Store, InstanceRec, VolumeRec } from './store';
 import { getSubnet } from './subnets';
@@ -30,7 +31,7 @@ function usedVcpus(s: Ec2Store): number {
     .reduce((sum, i) => sum + (INSTANCE_TYPES[i.instanceType]?.vcpus ?? 0), 0);
 }
 
-function launch(s: Ec2Store, a: Args) {
+function launch(s: Ec2Store, a: Args, profiles: InstanceProfileView | undefined) {
   const imageId = a.required('ImageId');
   if (!/^ami-[0-9a-f]{8,17}$/.test(imageId))
     throw new CloudError('InvalidAMIID.Malformed', `Invalid id: "${imageId}" (expecting "ami-...")`);
@@ -53,6 +54,7 @@ function launch(s: Ec2Store, a: Args) {
   if (keyName && ![...s.keyPairs.values()].some((k) => k.name === keyName)) {
     throw new CloudError('InvalidKeyPair.NotFound', `The key pair '${keyName}' does not exist`);
   }
+  const profile = launchProfile(a, profiles);
 
   const nic = a.list('NetworkInterface')[0];
   if (nic && (a.strings('SecurityGroupId').length || a.has('SubnetId'))) {
@@ -162,6 +164,7 @@ function launch(s: Ec2Store, a: Args) {
       volumeIds,
       rootDevice: image.rootDeviceName,
       architecture: image.architecture,
+      iamInstanceProfile: profile && { arn: profile.arn, id: profile.id },
     };
     s.instances.set(instanceId, instance);
     reservation.instanceIds.push(instanceId);
@@ -211,7 +214,7 @@ function blockDevices(
   return volumes;
 }
 
-export function instanceActions(s: Ec2Store): Actions {
+export function instanceActions(s: Ec2Store, profiles?: InstanceProfileView): Actions {
   return {
     RunInstances(a: Args) {
       return idempotentCreate(
@@ -219,7 +222,7 @@ export function instanceActions(s: Ec2Store): Actions {
         'RunInstances',
         a,
         () => {
-          const reservation = launch(s, a);
+          const reservation = launch(s, a, profiles);
           return { resourceId: reservation.id, result: reservationWire(s, reservation) };
         },
         (reservationId) => {

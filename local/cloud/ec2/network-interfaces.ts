@@ -1,7 +1,8 @@
 /**
- * Network interfaces: instances' primary ENIs and the requester-managed ENIs of NLBs. The latter are what
- * ELBv2 creates through `Ec2View` (elbv2-view.ts); after DeleteLoadBalancer they stay `in-use` until their
- * release time, blocking subnet and security-group deletes as on AWS.
+ * Network interfaces: instances' primary ENIs and the requester-managed ENIs of NLBs, NAT gateways, VPC
+ * attachments and interface endpoints. An NLB's are what ELBv2 creates through `Ec2View` (elbv2-view.ts); the
+ * others come from service-interfaces.ts. After their service is deleted they stay `in-use` until their release
+ * time, blocking subnet and security-group deletes as on AWS.
  */
 import { CloudError } from '../contract';
 import { Actions, Args } from './args';
@@ -18,6 +19,7 @@ function eniWire(s: Ec2Store, e: EniRec) {
     ? { publicIp, ipOwnerId: eip ? s.accountId : 'amazon', allocationId: eip?.id, associationId: eip?.associationId }
     : undefined;
   const lb = e.interfaceType === 'network_load_balancer';
+  const managed = e.interfaceType !== 'interface';
   return {
     networkInterfaceId: e.id,
     subnetId: e.subnetId,
@@ -26,22 +28,23 @@ function eniWire(s: Ec2Store, e: EniRec) {
     description: e.description,
     ownerId: s.accountId,
     requesterId: e.requesterId,
-    requesterManaged: lb,
+    requesterManaged: managed,
     status: 'in-use',
     macAddress: e.mac,
     privateIpAddress: e.privateIp,
     privateDnsName: `ip-${e.privateIp.replace(/\./g, '-')}.${s.region}.compute.internal`,
-    sourceDestCheck: true,
+    // NAT gateways and transit gateways forward traffic that is not theirs.
+    sourceDestCheck: !['nat_gateway', 'transit_gateway'].includes(e.interfaceType),
     interfaceType: e.interfaceType,
     groupSet: e.groupIds.map((id) => ({ groupId: id, groupName: s.groups.get(id)?.name })),
     attachment: {
       attachmentId: e.attachmentId,
       instanceId: e.instanceId,
-      instanceOwnerId: lb ? 'amazon-elb' : s.accountId,
-      deviceIndex: lb ? 1 : 0,
+      instanceOwnerId: lb ? 'amazon-elb' : managed ? 'amazon-aws' : s.accountId,
+      deviceIndex: managed ? 1 : 0,
       status: 'attached',
       attachTime: new Date(e.createdAt),
-      deleteOnTermination: !lb,
+      deleteOnTermination: !managed,
     },
     association,
     privateIpAddressesSet: [{ privateIpAddress: e.privateIp, primary: true, association }],
@@ -60,7 +63,7 @@ export function networkInterfaceActions(s: Ec2Store): Actions {
     status: () => 'in-use',
     'availability-zone': (e) => e.az,
     'attachment.instance-id': (e) => e.instanceId,
-    'requester-managed': (e) => e.interfaceType === 'network_load_balancer',
+    'requester-managed': (e) => e.interfaceType !== 'interface',
     'requester-id': (e) => e.requesterId,
     'private-ip-address': (e) => e.privateIp,
     'owner-id': () => s.accountId,

@@ -32,9 +32,16 @@ export interface SubnetRec extends Base {
 export interface IgwRec extends Base {
   vpcId?: string;
 }
+/**
+ * One route: a destination (a CIDR block, or a gateway endpoint's prefix list) and exactly one target. The
+ * `local` route and a gateway endpoint's routes have `gatewayId` `local` / `vpce-…`, as DescribeRouteTables shows them.
+ */
 export interface RouteRec {
-  destination: string;
-  gatewayId: string;
+  destination?: string;
+  prefixListId?: string;
+  gatewayId?: string;
+  natGatewayId?: string;
+  transitGatewayId?: string;
   origin: 'CreateRouteTable' | 'CreateRoute';
 }
 export interface RouteAssociation {
@@ -100,6 +107,8 @@ export interface InstanceRec extends Base {
   volumeIds: string[];
   rootDevice: string;
   architecture: string;
+  /** The instance profile it was launched with (RunInstances `IamInstanceProfile`), as DescribeInstances shows it. */
+  iamInstanceProfile?: { arn: string; id: string };
 }
 export interface ReservationRec {
   id: string;
@@ -114,7 +123,8 @@ export interface EniRec extends Base {
   groupIds: string[];
   description: string;
   mac: string;
-  interfaceType: 'interface' | 'network_load_balancer';
+  /** `interface` for an instance's own; the others are requester-managed (created and deleted by the service). */
+  interfaceType: 'interface' | 'network_load_balancer' | 'nat_gateway' | 'vpc_endpoint' | 'transit_gateway';
   instanceId?: string;
   attachmentId?: string;
   releaseAt?: number;
@@ -126,6 +136,59 @@ export interface AddressRec extends Base {
   associationId?: string;
   instanceId?: string;
   eniId?: string;
+}
+/** A transit gateway: ours, or one another account owns and shares with us through RAM (`shared`). */
+export interface TransitGatewayRec extends Base {
+  ownerId: string;
+  /** Shared ones existed before we saw them: available at once. */
+  shared: boolean;
+  description?: string;
+  autoAcceptSharedAttachments: boolean;
+  amazonSideAsn: number;
+  routeTableId: string;
+  createdAt: number;
+  deletedAt?: number;
+}
+export interface TgwAttachmentRec extends Base {
+  transitGatewayId: string;
+  vpcId: string;
+  subnetIds: string[];
+  options: { dnsSupport: string; ipv6Support: string; applianceModeSupport: string };
+  createdAt: number;
+  /** The gateway's owner must accept it (another account's gateway with auto-accept off). */
+  needsAcceptance: boolean;
+  acceptedAt?: number;
+  rejectedAt?: number;
+  deletedAt?: number;
+  /** One requester-managed interface per subnet, made when provisioning starts (`pending`). */
+  eniIds: string[];
+}
+export interface NatGatewayRec extends Base {
+  subnetId: string;
+  vpcId: string;
+  connectivityType: 'public' | 'private';
+  allocationId?: string;
+  publicIp?: string;
+  associationId?: string;
+  eniId?: string;
+  privateIp?: string;
+  createdAt: number;
+  deletedAt?: number;
+  /** Set when AWS would fail it at the end of `pending` (failureCode / failureMessage of the NatGateway). */
+  failure?: { code: string; message: string };
+}
+export interface VpcEndpointRec extends Base {
+  type: 'Interface' | 'Gateway';
+  vpcId: string;
+  serviceName: string;
+  subnetIds: string[];
+  groupIds: string[];
+  routeTableIds: string[];
+  privateDnsEnabled: boolean;
+  policyDocument: string;
+  eniIds: string[];
+  createdAt: number;
+  deletedAt?: number;
 }
 /** The first request that used a ClientToken: its parameters, the resource it made, and its answer. */
 export interface ClientTokenRec {
@@ -159,6 +222,10 @@ export class Ec2Store {
   addresses = new Map<string, AddressRec>();
   keyPairs = new Map<string, KeyPairRec>();
   volumes = new Map<string, VolumeRec>();
+  transitGateways = new Map<string, TransitGatewayRec>();
+  tgwAttachments = new Map<string, TgwAttachmentRec>();
+  natGateways = new Map<string, NatGatewayRec>();
+  vpcEndpoints = new Map<string, VpcEndpointRec>();
   /** Action + ClientToken → what the first request made (see client-tokens.ts). */
   clientTokens = new Map<string, ClientTokenRec>();
   private nextPublicIp = 0;
@@ -254,6 +321,10 @@ export class Ec2Store {
       this.addresses,
       this.keyPairs,
       this.volumes,
+      this.transitGateways,
+      this.tgwAttachments,
+      this.natGateways,
+      this.vpcEndpoints,
       this.clientTokens,
     ] as Array<Map<string, unknown>>)
       map.clear();

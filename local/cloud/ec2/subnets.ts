@@ -4,6 +4,7 @@ import { Actions, Args, invalidValue } from './args';
 import { availabilityZones } from './catalog';
 import { checkPrefix, overlaps, parseBlock, usableCount } from './cidr';
 import { applyFilters, FilterFields, notFoundError, paginate, selectByIds } from './filters';
+import { attachmentLive } from './lifecycles';
 import { Ec2Store, SubnetRec } from './store';
 import { tagSet, tagsOnCreate } from './tagging';
 import { getVpc } from './vpcs';
@@ -99,8 +100,11 @@ export function subnetActions(s: Ec2Store): Actions {
 
     DeleteSubnet(a: Args) {
       const subnet = getSubnet(s, a.str('SubnetId'));
-      // Instances (until terminated) and lingering NLB interfaces both hold an ENI in the subnet.
-      if (s.liveEnis().some((e) => e.subnetId === subnet.id)) {
+      // Instances (until terminated) and lingering NLB interfaces both hold an ENI in the subnet, as do NAT gateways,
+      // VPC attachments and interface endpoints until deleted. An attachment awaiting acceptance has no interface yet
+      // but names the subnet: that it holds it too is our assumption (AWS documents neither answer).
+      const attached = [...s.tgwAttachments.values()].some((x) => x.subnetIds.includes(subnet.id) && attachmentLive(s, x));
+      if (attached || s.liveEnis().some((e) => e.subnetId === subnet.id)) {
         throw new CloudError('DependencyViolation', `The subnet '${subnet.id}' has dependencies and cannot be deleted.`);
       }
       // AWS drops the subnet's route table association along with it.

@@ -32,7 +32,8 @@ export function addTags(target: Tags, tags: Array<[string, string]>): void {
  */
 export function tagSpecifications(args: Args, allowed: string[]): Map<string, Tags> {
   const out = new Map<string, Tags>(allowed.map((t) => [t, new Map()]));
-  for (const spec of args.list('TagSpecification')) {
+  // Most actions name the list `TagSpecification.N`; a few, such as CreateTransitGatewayVpcAttachment, `TagSpecifications.N`.
+  for (const spec of [...args.list('TagSpecification'), ...args.list('TagSpecifications')]) {
     const type = spec.str('ResourceType') ?? '';
     const tags = out.get(type);
     if (!tags) throw invalidValue(`'${type}' is not a valid taggable resource type for this operation.`);
@@ -41,7 +42,7 @@ export function tagSpecifications(args: Args, allowed: string[]): Map<string, Ta
   return out;
 }
 
-/** The tags for the one resource type an action creates (`TagSpecification` with that ResourceType). */
+/** The tags for the one resource type an action creates (a TagSpecification with that ResourceType). */
 export function tagsOnCreate(args: Args, resourceType: string): Tags {
   return tagSpecifications(args, [resourceType]).get(resourceType) as Tags;
 }

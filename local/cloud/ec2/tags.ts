@@ -3,6 +3,16 @@ import { CloudError } from '../contract';
 import { Actions, Args } from './args';
 import { applyFilters, FilterFields, paginate } from './filters';
 import { Ec2Store, Tags } from './store';
+import {
+  attachmentState,
+  attachmentVisible,
+  natGatewayState,
+  natGatewayVisible,
+  transitGatewayState,
+  transitGatewayVisible,
+  vpcEndpointState,
+  vpcEndpointVisible,
+} from './lifecycles';
 import { addTags, parseTagList } from './tagging';
 
 export interface Taggable {
@@ -10,9 +20,14 @@ export interface Taggable {
   type: string;
   tags: Tags;
   state?: string;
+  /** The owning account when it is not ours (a transit gateway shared with us). */
+  ownerId?: string;
 }
 
-/** Every live resource that can carry tags (terminated instances and released ENIs excluded). */
+/**
+ * Every live resource that can carry tags (terminated instances, released ENIs, and deleted, failed or rejected
+ * NAT gateways, endpoints, transit gateways and attachments excluded unless `includeTerminated`).
+ */
 export function taggables(s: Ec2Store, includeTerminated = false): Taggable[] {
   const out: Taggable[] = [];
   const add = (type: string, items: Iterable<{ id: string; tags: Tags }>, state?: (x: never) => string) => {
@@ -41,6 +56,34 @@ export function taggables(s: Ec2Store, includeTerminated = false): Taggable[] {
     [...s.volumes.values()].filter((v) => s.volumeAlive(v)),
     () => 'in-use',
   );
+  // Resources with a lifecycle of their own: listed while visible, as taggable while not ended.
+  const addLive = <T extends { id: string; tags: Tags; ownerId?: string }>(type: string, items: Iterable<T>, state: (x: T) => string) => {
+    for (const x of items) {
+      const current = state(x);
+      if (!includeTerminated && ['deleted', 'failed', 'rejected'].includes(current)) continue;
+      out.push({ id: x.id, type, tags: x.tags, state: current, ownerId: x.ownerId === s.accountId ? undefined : x.ownerId });
+    }
+  };
+  addLive(
+    'transit-gateway',
+    [...s.transitGateways.values()].filter((g) => transitGatewayVisible(s, g)),
+    (g) => transitGatewayState(s, g),
+  );
+  addLive(
+    'transit-gateway-attachment',
+    [...s.tgwAttachments.values()].filter((x) => attachmentVisible(s, x)),
+    (x) => attachmentState(s, x),
+  );
+  addLive(
+    'natgateway',
+    [...s.natGateways.values()].filter((n) => natGatewayVisible(s, n)),
+    (n) => natGatewayState(s, n),
+  );
+  addLive(
+    'vpc-endpoint',
+    [...s.vpcEndpoints.values()].filter((e) => vpcEndpointVisible(s, e)),
+    (e) => vpcEndpointState(s, e),
+  );
   return out;
 }
 
@@ -56,6 +99,10 @@ const NOT_FOUND: Record<string, [string, string]> = {
   eipalloc: ['InvalidAllocationID.NotFound', 'allocation'],
   key: ['InvalidKeyPair.NotFound', 'key pair'],
   vol: ['InvalidVolume.NotFound', 'volume'],
+  tgw: ['InvalidTransitGatewayID.NotFound', 'transitGateway'],
+  'tgw-attach': ['InvalidTransitGatewayAttachmentID.NotFound', 'transitGatewayAttachment'],
+  nat: ['NatGatewayNotFound', 'natGateway'],
+  vpce: ['InvalidVpcEndpointId.NotFound', 'vpcEndpoint'],
 };
 
 function resolve(s: Ec2Store, ids: string[]): Taggable[] {
@@ -64,7 +111,7 @@ function resolve(s: Ec2Store, ids: string[]): Taggable[] {
   return ids.map((id) => {
     const found = all.get(id);
     if (found) return found;
-    const known = NOT_FOUND[id.split('-')[0]];
+    const known = NOT_FOUND[id.startsWith('tgw-attach-') ? 'tgw-attach' : id.split('-')[0]];
     if (!known) throw new CloudError('InvalidID', `The ID '${id}' is not valid`);
     throw new CloudError(known[0], `The ${known[1]} ID '${id}' does not exist`);
   });

@@ -4,6 +4,7 @@ import { QUOTA_CODES } from '../quotas';
 import { Actions, Args, invalidValue } from './args';
 import { checkPrefix, parseBlock } from './cidr';
 import { applyFilters, FilterFields, notFoundError, paginate, selectByIds } from './filters';
+import { attachmentLive, natGatewayState, vpcEndpointState } from './lifecycles';
 import { Ec2Store, VpcRec } from './store';
 import { tagSet, tagsOnCreate } from './tagging';
 
@@ -129,7 +130,12 @@ export function vpcActions(s: Ec2Store): Actions {
         [...s.igws.values()].some((x) => x.vpcId === vpc.id) ||
         [...s.groups.values()].some((x) => x.vpcId === vpc.id && x.id !== vpc.defaultGroupId) ||
         [...s.routeTables.values()].some((x) => x.vpcId === vpc.id && x.id !== vpc.mainRouteTableId) ||
-        s.liveEnis().some((x) => x.vpcId === vpc.id);
+        s.liveEnis().some((x) => x.vpcId === vpc.id) ||
+        // "You must detach or delete all gateways and resources that are associated with the VPC before you can
+        // delete it" (API_DeleteVpc.html): a gateway endpoint has no interface, an attachment awaiting acceptance none yet.
+        [...s.vpcEndpoints.values()].some((x) => x.vpcId === vpc.id && vpcEndpointState(s, x) !== 'deleted') ||
+        [...s.tgwAttachments.values()].some((x) => x.vpcId === vpc.id && attachmentLive(s, x)) ||
+        [...s.natGateways.values()].some((x) => x.vpcId === vpc.id && !['failed', 'deleted'].includes(natGatewayState(s, x)));
       if (blocking) throw new CloudError('DependencyViolation', `The vpc '${vpc.id}' has dependencies and cannot be deleted.`);
       s.routeTables.delete(vpc.mainRouteTableId);
       s.groups.delete(vpc.defaultGroupId);

@@ -8,13 +8,15 @@
  *   (https://docs.aws.amazon.com/STS/latest/APIReference/API_DecodeAuthorizationMessage.html). Ours is that
  *   JSON, base64url-encoded but not encrypted: decode it with `base64 -d`.
  * - ELBv2: `AccessDenied`, HTTP 403, no encoded part (as observed; the ELB guide documents no form).
+ * - IAM: `AccessDenied`, HTTP 403, as observed ("An error occurred (AccessDenied) when calling the CreateRole
+ *   operation: User: … is not authorized to perform: iam:CreateRole on resource: …").
  * - Service Quotas (AWS JSON protocol): `AccessDeniedException`, HTTP 400.
  */
 import { CloudError, type AuthorizationRequest } from '../contract';
 import type { Denial } from './evaluate';
 import type { Principal } from './principals';
 
-export type AuthorizingService = 'ec2' | 'elbv2' | 'servicequotas';
+export type AuthorizingService = 'ec2' | 'elbv2' | 'iam' | 'servicequotas';
 
 function iamMessage(principal: Principal, denial: Denial): string {
   const { action, resource } = denial.request;
@@ -49,6 +51,6 @@ export function denialError(service: AuthorizingService, principal: Principal, d
         : ` Encoded authorization failure message: ${Buffer.from(JSON.stringify(decodedMessage(principal, denial, denial.request))).toString('base64url')}`;
     return new CloudError('UnauthorizedOperation', `You are not authorized to perform this operation. ${message}.${encoded}`, 403);
   }
-  if (service === 'elbv2') return new CloudError('AccessDenied', message, 403);
+  if (service === 'elbv2' || service === 'iam') return new CloudError('AccessDenied', message, 403);
   return new CloudError('AccessDeniedException', message, 400);
 }

@@ -1,5 +1,6 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { CloudOptions, EmbeddedCloud, startCloud } from '../../../local/cloud';
 
@@ -10,6 +11,7 @@ export interface Harness {
   ec2: EC2Client;
   elbv2: ElasticLoadBalancingV2Client;
   quotas: ServiceQuotasClient;
+  iam: IAMClient;
   /** A client that never retries, for asserting throttling and injected faults. */
   ec2Once: EC2Client;
 }
@@ -26,6 +28,7 @@ export async function startHarness(opts: CloudOptions = {}): Promise<Harness> {
     ec2: new EC2Client(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
     quotas: new ServiceQuotasClient(config),
+    iam: new IAMClient(config),
     ec2Once: new EC2Client({ ...config, maxAttempts: 1 }),
   };
 }
@@ -36,6 +39,7 @@ export async function stopHarness(h: Harness | undefined): Promise<void> {
   h.ec2Once.destroy();
   h.elbv2.destroy();
   h.quotas.destroy();
+  h.iam.destroy();
   await h.cloud.close();
 }
 

@@ -10,7 +10,7 @@ import { plan, type Plan } from '../../../functions/core/plan';
 import { parseSpecShape, type BuildSpecInput } from '../../../functions/core/spec';
 import { validateSpec } from '../../../functions/core/spec-validation';
 import { plannedRuleCounts, SPEC_LIMIT_CODES } from '../../../functions/core/spec-limits';
-import { ensureSecurityGroups, SECURITY_GROUP_KEYS } from '../../../functions/resources/security-groups';
+import { ensureSecurityGroups } from '../../../functions/resources/security-groups';
 import { seoulSpecInput } from '../../fixtures/build';
 import { newVpc } from './fixtures';
 import { Harness, rejection, startHarness, stopHarness } from './helpers';
@@ -125,12 +125,16 @@ describe('the plan’s rule count and the rules the cloud creates', () => {
     ['the Seoul example', seoulSpecInput()],
     ['an NLB group at exactly 60 rules (3 listener ports × 20 CIDRs)', spec(2, 19)],
     ['11 listener ports × 5 CIDRs and 20 SSH CIDRs (every group at its largest)', spec(10, 4, 20)],
+    [
+      'a closed network without a bastion, with interface endpoints (no bastion group, an endpoint group)',
+      seoulSpecInput({ bastion: { enabled: false }, endpoints: ['ssm', 'ssmmessages', 'ec2messages', 's3'] }),
+    ],
   ])('agree for %s, which the spec accepts', async (_what, input) => {
     expect(validateSpec(input).ok).toBe(true);
     const p = planOf(input);
     const ids = await ensureSecurityGroups(h, p, await newVpc(h.ec2));
     const created = Object.fromEntries(
-      await Promise.all(SECURITY_GROUP_KEYS.map(async (key) => [key, await ruleCounts(ids[key])] as const)),
+      await Promise.all(Object.entries(ids).map(async ([key, id]) => [key, await ruleCounts(id)] as const)),
     );
     expect(created).toEqual(plannedRuleCounts(p.securityGroups));
   });

@@ -3,7 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { requestHash } from '../../../functions/api/builds-write';
 import type { BuildInput } from '../../../functions/core/contracts';
 import { idempotentBuildId } from '../../../functions/api/ids';
-import { seoulSpec, seoulSpecInput } from '../../fixtures/build';
+import { SPEC_VERSION } from '../../../functions/core/spec-validation';
+import { closedNetworkSpecInput, seoulSpec, seoulSpecInput } from '../../fixtures/build';
 import { match } from '../../fixtures/matchers';
 import { BUILD_MACHINE, buildArn, call, postBuild, sdkError, type ErrorBody } from './api-fixtures';
 
@@ -45,7 +46,7 @@ describe('POST /builds', () => {
       input: JSON.stringify({
         buildId: BUILD_ID,
         executionArn: buildArn(BUILD_ID),
-        specVersion: 1,
+        specVersion: SPEC_VERSION,
         spec: seoulSpec(),
         requestHash: requestHash(spec),
       }),
@@ -56,7 +57,7 @@ describe('POST /builds', () => {
     const minimal = { name: 'dev', bastion: { allowedSshCidrs: ['203.0.113.0/24'] } };
     await call(postBuild(minimal));
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.input ?? '{}') as BuildInput;
-    expect(input.specVersion).toBe(1);
+    expect(input.specVersion).toBe(SPEC_VERSION);
     expect(input.spec).toMatchObject({
       name: 'dev',
       region: 'ap-northeast-2',
@@ -98,7 +99,25 @@ describe('POST /builds', () => {
     { problem: 'a JSON array', body: '[]', code: 'INVALID_VALUE', field: '(body)' },
     { problem: 'an unknown field', body: { ...seoulSpecInput(), colour: 'blue' }, code: 'UNKNOWN_FIELD', field: 'colour' },
     { problem: 'a name that is not a DNS label', body: seoulSpecInput({ name: 'Fin_K8s' }), code: 'INVALID_VALUE', field: 'name' },
-    { problem: 'a missing bastion', body: { name: 'dev' }, code: 'REQUIRED', field: 'bastion' },
+    { problem: 'a missing bastion (one is the default)', body: { name: 'dev' }, code: 'REQUIRED', field: 'bastion.allowedSshCidrs' },
+    {
+      problem: 'no bastion and no Session Manager endpoints in a closed network',
+      body: seoulSpecInput({ bastion: { enabled: false }, egress: 'none', endpoints: ['s3'] }),
+      code: 'NO_OPERATOR_ACCESS',
+      field: 'endpoints',
+    },
+    {
+      problem: 'a Transit Gateway route overlapping the VPC',
+      body: closedNetworkSpecInput({ transitGateway: { id: 'tgw-0123456789abcdef0', routes: ['10.0.0.0/8'] } }),
+      code: 'CIDR_OVERLAP',
+      field: 'transitGateway.routes[0]',
+    },
+    {
+      problem: '"nat-per-az" with no room for a public subnet per zone',
+      body: closedNetworkSpecInput({ availabilityZones: ['a', 'b', 'c', 'd', 'e'].map((z) => `ap-northeast-2${z}`) }),
+      code: 'CIDR_NO_ROOM',
+      field: 'egress',
+    },
     { problem: 'a public VPC CIDR', body: seoulSpecInput({ vpcCidr: '8.8.0.0/16' }), code: match.any(String), field: 'vpcCidr' },
     {
       problem: 'SSH open to the world',

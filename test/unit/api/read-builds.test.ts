@@ -7,7 +7,8 @@ import {
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { renderArtifact } from '../../../functions/core/artifacts';
+import { ARTIFACT_NAMES, renderArtifact } from '../../../functions/core/artifacts';
+import type { BuildOutputs } from '../../../functions/core/contracts';
 import { seoulSpec, seoulSpecInput } from '../../fixtures/build';
 import { seoulOutputs } from '../../fixtures/outputs';
 import {
@@ -301,13 +302,30 @@ describe('GET /builds', () => {
 describe('GET /builds/{id}/artifacts/{name}', () => {
   const succeeded = () => execution('SUCCEEDED', { output: JSON.stringify({ outputs: seoulOutputs(), baseline: { checks: [] } }) });
 
-  it.each(['ssh_config', 'inventory.ini', 'kubeadm.yaml'] as const)('renders %s as text from the outputs and the spec', async (name) => {
+  it.each(ARTIFACT_NAMES)('renders %s as text from the outputs and the spec', async (name) => {
     sfn.on(DescribeExecutionCommand).resolves(succeeded());
     const answer = await call(apiEvent('GET', `/builds/${ID}/artifacts/${name}`));
     expect(answer.statusCode).toBe(200);
     expect(answer.headers['Content-Type']).toBe('text/plain; charset=utf-8');
     expect(answer.headers['X-Request-Id']).toBe('req-1234');
     expect(answer.raw).toBe(renderArtifact(name, seoulOutputs(), seoulSpec()));
+  });
+
+  it('renders the ssh_config of a build without a bastion through Session Manager', async () => {
+    const outputs: BuildOutputs = seoulOutputs();
+    delete outputs.bastion;
+    sfn.on(DescribeExecutionCommand).resolves(execution('SUCCEEDED', { output: JSON.stringify({ outputs, baseline: { checks: [] } }) }));
+    const answer = await call(apiEvent('GET', `/builds/${ID}/artifacts/ssh_config`));
+    expect(answer.statusCode).toBe(200);
+    expect(answer.raw).toContain('ProxyCommand aws ssm start-session --target %h --document-name AWS-StartSSHSession');
+    expect(answer.raw).not.toContain('ProxyJump');
+  });
+
+  it('names every artifact, hosts.yaml among them, when asked for an unknown one', async () => {
+    sfn.on(DescribeExecutionCommand).resolves(succeeded());
+    const answer = await call<ErrorBody>(apiEvent('GET', `/builds/${ID}/artifacts/hosts.yml`));
+    expect(answer.statusCode).toBe(404);
+    expect(answer.body.error.message).toBe('no artifact "hosts.yml"; artifacts are ssh_config, hosts.yaml, inventory.ini, kubeadm.yaml');
   });
 
   it.each([

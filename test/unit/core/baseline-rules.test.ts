@@ -1,5 +1,5 @@
 import { evaluateBaseline, type BaselineFacts } from '../../../functions/core/baseline-rules';
-import { seoulPlan } from '../../fixtures/build';
+import { closedNetworkPlan, seoulPlan, TRANSIT_GATEWAY_ID } from '../../fixtures/build';
 
 const plan = seoulPlan();
 const instance = (name: string, extra: Partial<BaselineFacts['nodes'][number]> = {}) => ({
@@ -25,6 +25,7 @@ function goodFacts(): BaselineFacts {
     privateSubnetRoutes: { 'subnet-a': ['10.0.0.0/16→local'] },
     loadBalancer: { scheme: 'internal', securityGroups: ['sg-n'], attributes: { 'load_balancing.cross_zone.enabled': 'true' } },
     targetGroupAttributes: { 'arn:tg-6443': { 'preserve_client_ip.enabled': 'false' } },
+    connectionStates: {},
   };
 }
 
@@ -37,7 +38,17 @@ describe('evaluateBaseline', () => {
   it('passes a build that keeps every invariant', () => {
     const result = evaluateBaseline(goodFacts(), plan);
     expect(result.checks.every((c) => c.ok)).toBe(true);
-    expect(result.checks).toHaveLength(8);
+    expect(result.checks.map((c) => c.id)).toEqual([
+      'imdsv2-required',
+      'volumes-encrypted-gp3',
+      'no-node-public-ip',
+      'no-node-rule-from-anywhere',
+      'bastion-ssh-restricted',
+      'private-subnets-closed',
+      'connections-available',
+      'nlb-internal-with-security-group',
+      'hairpin-safe-target-groups',
+    ]);
   });
 
   it.each<[string, (f: BaselineFacts) => void, string]>([
@@ -82,5 +93,91 @@ describe('evaluateBaseline', () => {
     const facts = goodFacts();
     breakIt(facts);
     expect(failing(facts)).toEqual([id]);
+  });
+});
+
+describe('evaluateBaseline with NAT egress, endpoints and a Transit Gateway', () => {
+  const connected = closedNetworkPlan();
+  const tgwRoute = `10.200.0.0/16→${TRANSIT_GATEWAY_ID}`;
+
+  function connectedFacts(): BaselineFacts {
+    return {
+      ...goodFacts(),
+      privateSubnetRoutes: {
+        'subnet-a': ['10.0.0.0/16→local', '0.0.0.0/0→nat-0a', tgwRoute],
+        'subnet-b': ['10.0.0.0/16→local', '0.0.0.0/0→nat-0b', tgwRoute],
+      },
+      connectionStates: { 'nat-0a': 'available', 'nat-0b': 'available', 'vpce-0ssm': 'available', 'tgw-attach-01': 'available' },
+    };
+  }
+  const failingOn = (facts: BaselineFacts) =>
+    evaluateBaseline(facts, connected)
+      .checks.filter((c) => !c.ok)
+      .map((c) => c.id);
+
+  it('passes private subnets that reach the internet through their NAT gateways and on-premises through the gateway', () => {
+    const result = evaluateBaseline(connectedFacts(), connected);
+    expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+    const ids = result.checks.map((c) => c.id);
+    expect(ids).toEqual(expect.arrayContaining(['private-egress-through-nat', 'transit-gateway-routes', 'connections-available']));
+    // A NAT route is the point of "nat-per-az": the closed-network check does not apply.
+    expect(ids).not.toContain('private-subnets-closed');
+  });
+
+  it('names every connection that is not available, with its state', () => {
+    const facts = connectedFacts();
+    facts.connectionStates['tgw-attach-01'] = 'pendingAcceptance';
+    facts.connectionStates['vpce-0ssm'] = 'pending';
+    const check = evaluateBaseline(facts, connected).checks.find((c) => c.id === 'connections-available');
+    expect(check).toMatchObject({ ok: false });
+    expect(check?.detail).toContain('tgw-attach-01 is pendingAcceptance');
+    expect(check?.detail).toContain('vpce-0ssm is pending');
+  });
+
+  it.each<[string, (f: BaselineFacts) => void, string]>([
+    [
+      'a private subnet without its default route',
+      (f) => (f.privateSubnetRoutes['subnet-b'] = ['10.0.0.0/16→local', tgwRoute]),
+      'private-egress-through-nat',
+    ],
+    [
+      'a private subnet routed straight to the Internet Gateway',
+      (f) => (f.privateSubnetRoutes['subnet-a'][1] = '0.0.0.0/0→igw-1'),
+      'private-egress-through-nat',
+    ],
+    [
+      'a private subnet without the route to the Transit Gateway',
+      (f) => (f.privateSubnetRoutes['subnet-b'] = ['10.0.0.0/16→local', '0.0.0.0/0→nat-0b']),
+      'transit-gateway-routes',
+    ],
+    ['a NAT gateway still pending', (f) => (f.connectionStates['nat-0b'] = 'pending'), 'connections-available'],
+  ])('fails on %s', (_what, breakIt, id) => {
+    const facts = connectedFacts();
+    breakIt(facts);
+    expect(failingOn(facts)).toEqual([id]);
+  });
+
+  it('keeps a closed network (egress "none") closed while it routes on-premises ranges to the gateway', () => {
+    const closed = closedNetworkPlan({ egress: 'none' });
+    const facts = { ...connectedFacts(), privateSubnetRoutes: { 'subnet-a': ['10.0.0.0/16→local', tgwRoute] } };
+    expect(evaluateBaseline(facts, closed).checks.filter((c) => !c.ok)).toEqual([]);
+    facts.privateSubnetRoutes['subnet-a'].push('0.0.0.0/0→nat-0a');
+    expect(
+      evaluateBaseline(facts, closed)
+        .checks.filter((c) => !c.ok)
+        .map((c) => c.id),
+    ).toEqual(['private-subnets-closed']);
+  });
+
+  it('passes a build without a bastion: no bastion instance, no bastion group', () => {
+    const bastionless = closedNetworkPlan({ bastion: { enabled: false }, egress: 'none' });
+    const facts: BaselineFacts = {
+      ...connectedFacts(),
+      bastion: undefined,
+      groupIds: { nlb: 'sg-n', controlPlane: 'sg-c', workers: 'sg-w', endpoints: 'sg-e' },
+      ingressRules: [...goodFacts().ingressRules.filter((r) => r.groupId !== 'sg-b'), { groupId: 'sg-e', fromPort: 443, toPort: 443, cidr: '10.0.0.0/16' }],
+      privateSubnetRoutes: { 'subnet-a': ['10.0.0.0/16→local', tgwRoute] },
+    };
+    expect(evaluateBaseline(facts, bastionless).checks.filter((c) => !c.ok)).toEqual([]);
   });
 });

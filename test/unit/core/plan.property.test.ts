@@ -31,9 +31,12 @@ const specInput: fc.Arbitrary<BuildSpecInput> = fc.record({
   availabilityZones: zones,
   controlPlane: fc.record({ count: fc.constantFrom(1, 3, 5, 7), instanceTypes: fc.constant(['m6i.large']) }),
   workers: fc.record({ count: fc.integer({ min: 0, max: 100 }), instanceTypes: fc.constant(['m6i.xlarge', 'm5.xlarge']) }),
-  bastion: fc.record({ allowedSshCidrs: fc.constant(['203.0.113.0/24']) }),
+  bastion: fc.record({ enabled: fc.boolean(), allowedSshCidrs: fc.constant(['203.0.113.0/24']) }),
   loadBalancer: fc.record({ ingress }),
   kubernetes: fc.constant({ podCidr: '100.64.0.0/16', serviceCidr: '100.96.0.0/16' }),
+  egress: fc.constantFrom('none', 'nat-single', 'nat-per-az'),
+  endpoints: fc.subarray(['ssm', 'ssmmessages', 'ec2messages', 's3', 'ecr.api', 'ecr.dkr']),
+  transitGateway: fc.option(fc.constant({ id: 'tgw-0123456789abcdef0', routes: ['100.100.0.0/16'] }), { nil: undefined }),
   tags: fc.dictionary(
     tagKey,
     fc.string({ maxLength: 40 }).filter((v) => /^[\w .:/=+\-@]*$/.test(v)),
@@ -45,10 +48,14 @@ function everyTagged(p: Plan) {
   return [
     p.vpc,
     ...p.privateSubnets,
-    p.publicSubnet,
-    p.internetGateway,
-    p.routeTables.private,
-    p.routeTables.public,
+    ...p.publicSubnets,
+    ...(p.internetGateway ? [p.internetGateway] : []),
+    ...p.routeTables.private,
+    ...(p.routeTables.public ? [p.routeTables.public] : []),
+    ...p.natGateways,
+    ...p.endpoints,
+    ...(p.transitGateway ? [p.transitGateway.attachment] : []),
+    ...(p.instanceProfile ? [p.instanceProfile] : []),
     ...Object.values(p.securityGroups),
     ...p.nodes,
     p.bastion,
@@ -66,18 +73,26 @@ describe('plan (property)', () => {
         if (!result.ok) return; // rejected specs are covered by the next property
         accepted++;
         const p = plan(result.spec, `${result.spec.name}-b1`);
-        const subnets = [...p.privateSubnets, p.publicSubnet];
+        const subnets = [...p.privateSubnets, ...p.publicSubnets];
         for (const s of subnets) expect(contains(p.vpc.cidr, s.cidr)).toBe(true);
         for (let i = 0; i < subnets.length; i++)
           for (let j = i + 1; j < subnets.length; j++) expect(overlaps(subnets[i].cidr, subnets[j].cidr)).toBe(false);
         expect(p.privateSubnets.map((s) => s.az)).toEqual(result.spec.availabilityZones);
+        // Every zone's private subnet has exactly one route table; NAT gateways sit in public subnets.
+        expect(p.routeTables.private.flatMap((t) => t.zones).sort()).toEqual([...result.spec.availabilityZones].sort());
+        for (const nat of p.natGateways) expect(p.publicSubnets.map((s) => s.az)).toContain(nat.az);
+        // The Internet Gateway and the public route table exist exactly where public subnets do.
+        expect(Boolean(p.internetGateway)).toBe(p.publicSubnets.length > 0);
+        expect(Boolean(p.routeTables.public)).toBe(p.publicSubnets.length > 0);
         for (const role of ['control-plane', 'worker'] as const) {
           const perZone = result.spec.availabilityZones.map((az) => p.nodes.filter((n) => n.role === role && n.az === az).length);
           expect(Math.max(...perZone) - Math.min(...perZone)).toBeLessThanOrEqual(1);
         }
         const names = everyTagged(p).map((r) => r.name);
         expect(new Set(names).size).toBe(names.length);
-        for (const n of names) expect(n).toMatch(/^[a-z][a-z0-9-]*[a-z0-9]$/);
+        // Endpoint names carry the service's own dots (fin-k8s-dev-vpce-ecr.dkr); every other name is a DNS label.
+        for (const n of names) expect(n).toMatch(/^[a-z][a-z0-9.-]*[a-z0-9]$/);
+        for (const n of names.filter((n) => !p.endpoints.some((e) => e.name === n))) expect(n).not.toContain('.');
         for (const n of [p.loadBalancer.name, ...p.targetGroups.map((t) => t.name)]) expect(n.length).toBeLessThanOrEqual(32);
         for (const r of everyTagged(p)) {
           const entries = Object.entries(r.tags);

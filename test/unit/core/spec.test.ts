@@ -1,9 +1,9 @@
 import { specJsonSchema, type BuildSpecInput, type SpecError } from '../../../functions/core/spec';
-import { validateSpec, validateSpecText } from '../../../functions/core/spec-validation';
-import { seoulSpecInput } from '../../fixtures/build';
+import { readStoredSpec, readVersionedSpec, SPEC_VERSION, validateSpec, validateSpecText } from '../../../functions/core/spec-validation';
+import { closedNetworkSpecInput, seoulSpec, seoulSpecInput } from '../../fixtures/build';
 
 /** The Seoul spec as sent: it has every section the changes below reach into. */
-type SeoulInput = BuildSpecInput & Required<Pick<BuildSpecInput, 'controlPlane' | 'workers' | 'loadBalancer'>>;
+type SeoulInput = BuildSpecInput & Required<Pick<BuildSpecInput, 'controlPlane' | 'workers' | 'loadBalancer' | 'bastion'>>;
 
 /** The parts of the JSON Schema the test reads. */
 interface JsonSchema {
@@ -67,8 +67,8 @@ describe('validateSpec', () => {
     ],
     ['a Name tag (ours to set)', (s) => (s.tags = { Name: 'mine' }), 'tags.Name', 'TAG_RESERVED'],
     ['a key name with a space', (s) => (s.keyName = 'my key; rm'), 'keyName', 'INVALID_VALUE'],
-    ['no SSH CIDRs', (s) => (s.bastion.allowedSshCidrs = []), 'bastion.allowedSshCidrs', 'INVALID_VALUE'],
-    ['a missing bastion block', (s) => Reflect.deleteProperty(s, 'bastion'), 'bastion', 'REQUIRED'],
+    ['no SSH CIDRs', (s) => (s.bastion.allowedSshCidrs = []), 'bastion.allowedSshCidrs', 'REQUIRED'],
+    ['a missing bastion block (a bastion is the default)', (s) => Reflect.deleteProperty(s, 'bastion'), 'bastion.allowedSshCidrs', 'REQUIRED'],
     [
       'a NodePort below the range',
       (s) => (s.loadBalancer.ingress = [{ port: 80, nodePort: 8080 }]),
@@ -139,12 +139,126 @@ describe('validateSpec', () => {
   });
 });
 
+describe('validateSpec: egress, endpoints, the Transit Gateway and bastion-less access', () => {
+  const SSM = ['ssm', 'ssmmessages', 'ec2messages'];
+  const FIVE_ZONES = ['a', 'b', 'c', 'd', 'e'].map((z) => `ap-northeast-2${z}`);
+
+  it('accepts every way out at once: a NAT gateway per zone, eight endpoints and a Transit Gateway', () => {
+    const result = validateSpec(closedNetworkSpecInput());
+    expect(result.ok).toBe(true);
+    expect(result.ok && result.spec.transitGateway).toEqual({ id: 'tgw-0123456789abcdef0', routes: ['10.200.0.0/16'] });
+  });
+
+  it('fills the new fields with what the previous release built: a bastion, no endpoints, egress "none", no gateway', () => {
+    const result = validateSpec(seoulSpecInput());
+    expect(result.ok && result.spec).toMatchObject({ bastion: { enabled: true }, endpoints: [], egress: 'none' });
+    expect(result.ok && 'transitGateway' in result.spec).toBe(false);
+  });
+
+  it('accepts a closed network without a bastion when Session Manager’s endpoints are there (no SSH CIDRs needed)', () => {
+    expect(validateSpec(seoulSpecInput({ bastion: { enabled: false }, egress: 'none', endpoints: [...SSM, 's3'] })).ok).toBe(true);
+  });
+
+  it('accepts no bastion and no endpoints with NAT egress: Session Manager is reached through the NAT gateway', () => {
+    expect(validateSpec(seoulSpecInput({ bastion: { enabled: false }, egress: 'nat-single' })).ok).toBe(true);
+  });
+
+  it('names the missing Session Manager endpoints when there is no bastion and no NAT', () => {
+    const errors = errorsOf(seoulSpecInput({ bastion: { enabled: false }, egress: 'none', endpoints: ['ssm', 's3'] }));
+    expect(errors).toEqual([expect.objectContaining({ code: 'NO_OPERATOR_ACCESS', field: 'endpoints' })]);
+    expect(errors[0].message).toContain('"ssmmessages", "ec2messages"');
+    expect(errors[0].message).not.toContain('"ssm",');
+  });
+
+  it('fits "nat-per-az" with four zones (4 private + 4 public subnets fill the 8 slots)', () => {
+    expect(validateSpec(seoulSpecInput({ egress: 'nat-per-az', availabilityZones: FIVE_ZONES.slice(0, 4) })).ok).toBe(true);
+  });
+
+  it.each<[string, Partial<BuildSpecInput>, string, string]>([
+    ['an unknown egress mode', { egress: 'nat' as never }, 'egress', 'INVALID_VALUE'],
+    ['"nat-per-az" with five zones (no slot left for five public subnets)', { egress: 'nat-per-az', availabilityZones: FIVE_ZONES }, 'egress', 'CIDR_NO_ROOM'],
+    ['an endpoint service that is not a service name', { endpoints: ['ssm', 'Secrets Manager'] }, 'endpoints[1]', 'INVALID_VALUE'],
+    ['a repeated endpoint service', { endpoints: ['ssm', 'ssm'] }, 'endpoints', 'INVALID_VALUE'],
+    ['a Transit Gateway id of another kind', { transitGateway: { id: 'vgw-0123456789abcdef0', routes: ['10.200.0.0/16'] } }, 'transitGateway.id', 'INVALID_VALUE'],
+    ['a Transit Gateway without routes', { transitGateway: { id: 'tgw-0123456789abcdef0', routes: [] } }, 'transitGateway.routes', 'INVALID_VALUE'],
+    ['a Transit Gateway route that is not a CIDR', { transitGateway: { id: 'tgw-0123456789abcdef0', routes: ['on-prem'] } }, 'transitGateway.routes[0]', 'INVALID_CIDR'],
+    [
+      'a Transit Gateway route inside the VPC',
+      { transitGateway: { id: 'tgw-0123456789abcdef0', routes: ['192.168.0.0/16', '10.0.64.0/24'] } },
+      'transitGateway.routes[1]',
+      'CIDR_OVERLAP',
+    ],
+    [
+      'a Transit Gateway route over the pod CIDR',
+      { transitGateway: { id: 'tgw-0123456789abcdef0', routes: ['10.244.0.0/14'] } },
+      'transitGateway.routes[0]',
+      'CIDR_OVERLAP',
+    ],
+    [
+      'a Transit Gateway route inside the service CIDR (10.100.0.0/16 is in the default 10.96.0.0/12)',
+      { transitGateway: { id: 'tgw-0123456789abcdef0', routes: ['10.100.0.0/16'] } },
+      'transitGateway.routes[0]',
+      'CIDR_OVERLAP',
+    ],
+    [
+      'two Transit Gateway routes that overlap each other',
+      { transitGateway: { id: 'tgw-0123456789abcdef0', routes: ['192.168.0.0/16', '192.168.10.0/24'] } },
+      'transitGateway.routes[1]',
+      'CIDR_OVERLAP',
+    ],
+  ])('rejects %s, naming the field', (_what, change, field, code) => {
+    const errors = errorsOf(seoulSpecInput(change));
+    expect(errors).toContainEqual(expect.objectContaining({ field, code }));
+    for (const e of errors) expect(e.message.length).toBeGreaterThan(10);
+  });
+
+  it('says which field a Transit Gateway route overlaps', () => {
+    const [vpc, pods, other] = errorsOf(
+      seoulSpecInput({ transitGateway: { id: 'tgw-0123456789abcdef0', routes: ['10.0.0.0/8', '10.244.1.0/24', '172.16.0.0/12', '172.20.0.0/16'] } }),
+    ).map((e) => e.message);
+    expect(vpc).toMatch(/overlaps vpcCidr 10\.0\.0\.0\/16/);
+    expect(pods).toMatch(/overlaps kubernetes\.podCidr 10\.244\.0\.0\/16/);
+    expect(other).toMatch(/overlaps transitGateway\.routes\[2\] 172\.16\.0\.0\/12/);
+  });
+});
+
+describe('reading a stored spec of the previous version', () => {
+  /** What the previous release stored: the normalised spec without `endpoints` and `bastion.enabled`. */
+  function versionOneSpec(): Record<string, unknown> {
+    const { endpoints: _endpoints, bastion, ...rest } = seoulSpec();
+    const { enabled: _enabled, ...v1Bastion } = bastion;
+    return { ...rest, bastion: v1Bastion };
+  }
+
+  it('is version 2 now, and reads version 1 as version 2 with a bastion and no endpoints', () => {
+    expect(SPEC_VERSION).toBe(2);
+    expect(readVersionedSpec(1, versionOneSpec())).toEqual({ ok: true, spec: seoulSpec() });
+    expect(readStoredSpec({ specVersion: 1, spec: versionOneSpec() })).toEqual({ ok: true, spec: seoulSpec() });
+  });
+
+  it('reads a version 2 spec as it is, and fills nothing in one that lacks a version 2 field', () => {
+    expect(readStoredSpec({ specVersion: 2, spec: seoulSpec() })).toEqual({ ok: true, spec: seoulSpec() });
+    expect(readStoredSpec({ specVersion: 2, spec: versionOneSpec() })).toMatchObject({
+      ok: false,
+      errors: expect.arrayContaining([expect.objectContaining({ code: 'NOT_NORMALISED', field: 'endpoints' })]),
+    });
+  });
+
+  it('refuses a version it does not know, naming specVersion', () => {
+    expect(readStoredSpec({ specVersion: 3, spec: seoulSpec() })).toMatchObject({
+      ok: false,
+      errors: [expect.objectContaining({ code: 'UNKNOWN_SPEC_VERSION', field: 'specVersion' })],
+    });
+  });
+});
+
 describe('specJsonSchema', () => {
-  it('is a draft-04 object schema that forbids unknown fields and requires the bastion', () => {
+  it('is a draft-04 object schema that forbids unknown fields and requires the name (the bastion block is optional)', () => {
     const schema = specJsonSchema() as JsonSchema;
     expect(schema.$schema).toContain('draft-04');
     expect(schema.additionalProperties).toBe(false);
-    expect(schema.required).toEqual(expect.arrayContaining(['name', 'bastion']));
+    expect(schema.required).toContain('name');
+    expect(schema.required).not.toContain('bastion');
     expect(schema.properties?.loadBalancer.properties?.ingress.items?.properties?.nodePort).toMatchObject({
       minimum: 30000,
       maximum: 32767,

@@ -60,10 +60,28 @@ describe('parseStepInput', () => {
 
   it.each([
     ['without a specVersion', undefined],
-    ['of another specVersion', 2],
+    ['of a later specVersion', 3],
   ])('refuses an input %s (not written by this API)', (_what, specVersion) => {
     expect(() => parseStepInput({ ...seoulState(), specVersion } as BuildState)).toThrow(
-      /\$\.specVersion: this release reads normalised specs of version 1/,
+      /\$\.specVersion: this release reads normalised specs up to version 2/,
+    );
+  });
+
+  it('reads a version 1 input (started by the previous release) as what that release built: a bastion, no endpoints', () => {
+    const { endpoints: _endpoints, bastion, ...rest } = seoulSpec();
+    const { enabled: _enabled, ...v1Bastion } = bastion;
+    const { spec, plan } = parseStepInput({ ...seoulState(), specVersion: 1, spec: { ...rest, bastion: v1Bastion } as BuildSpec });
+    expect(spec).toEqual(seoulSpec());
+    expect(spec.bastion.enabled).toBe(true);
+    expect(spec.endpoints).toEqual([]);
+    expect(plan.publicSubnets).toHaveLength(1);
+    expect(plan.internetGateway).toBeDefined();
+  });
+
+  it('refuses a version 2 input that lacks a field version 2 added: only version 1 inputs get the defaults', () => {
+    const { endpoints: _endpoints, ...lacking } = seoulSpec();
+    expect(() => parseStepInput(seoulState({ spec: lacking as BuildSpec }))).toThrow(
+      /\$\.spec\.endpoints: the stored spec lacks this field or its default/,
     );
   });
 

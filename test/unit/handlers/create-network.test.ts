@@ -35,9 +35,13 @@ const plan = seoulPlan();
 const NETWORK: NetworkIds = {
   vpcId: 'vpc-1',
   privateSubnetIds: { 'ap-northeast-2a': 'subnet-10.0.0.0', 'ap-northeast-2b': 'subnet-10.0.32.0', 'ap-northeast-2c': 'subnet-10.0.64.0' },
-  publicSubnetId: 'subnet-10.0.224.0',
+  publicSubnetIds: { 'ap-northeast-2a': 'subnet-10.0.224.0' },
   internetGatewayId: 'igw-1',
-  privateRouteTableId: 'rtb-private-route-table',
+  privateRouteTableIds: {
+    'ap-northeast-2a': 'rtb-private-route-table',
+    'ap-northeast-2b': 'rtb-private-route-table',
+    'ap-northeast-2c': 'rtb-private-route-table',
+  },
   publicRouteTableId: 'rtb-public-route-table',
   securityGroupIds: {
     bastion: 'sg-fin-k8s-dev-bastion-sg',
@@ -46,6 +50,7 @@ const NETWORK: NetworkIds = {
     workers: 'sg-fin-k8s-dev-worker-sg',
   },
 };
+const gatewayTags = toTagList(plan.internetGateway?.tags ?? {});
 const roleTag = (tags?: Array<{ Key?: string; Value?: string }>) => tags?.find((t) => t.Key === 'k8s-ec2:role')?.Value;
 /** The state the NetworkComplete? loop hands back to CreateNetwork: its own last answer at $.network. */
 const afterRun = (network: NetworkProgress) => seoulState({ network: network as NetworkIds });
@@ -84,7 +89,7 @@ describe('create-network handler', () => {
       .on(DescribeVpcsCommand, { VpcIds: ['vpc-1'] })
       .resolves({ Vpcs: [{ VpcId: 'vpc-1', CidrBlock: '10.0.0.0/16', Tags: toTagList(plan.vpc.tags) }] });
     ec2.on(DescribeInternetGatewaysCommand, { InternetGatewayIds: ['igw-1'] }).resolves({
-      InternetGateways: [{ InternetGatewayId: 'igw-1', Attachments: [], Tags: toTagList(plan.internetGateway.tags) }],
+      InternetGateways: [{ InternetGatewayId: 'igw-1', Attachments: [], Tags: gatewayTags }],
     });
     const first = await handler(seoulState());
     expect(first).toEqual({ complete: false, vpcId: 'vpc-1' });
@@ -105,13 +110,13 @@ describe('create-network handler', () => {
       Vpcs: byId(i.VpcIds, (VpcId) => ({ VpcId, CidrBlock: '10.0.0.0/16', Tags: toTagList(plan.vpc.tags) })),
     }));
     ec2.on(DescribeSubnetsCommand).callsFake((i: DescribeSubnetsCommandInput) => ({
-      Subnets: byId(i.SubnetIds, (SubnetId) => ({ SubnetId, Tags: toTagList(plan.publicSubnet.tags) })),
+      Subnets: byId(i.SubnetIds, (SubnetId) => ({ SubnetId, Tags: toTagList(plan.publicSubnets[0].tags) })),
     }));
     ec2.on(DescribeInternetGatewaysCommand).callsFake((i: DescribeInternetGatewaysCommandInput) => ({
       InternetGateways: byId(i.InternetGatewayIds, (InternetGatewayId) => ({
         InternetGatewayId,
         Attachments: [{ VpcId: 'vpc-1' }],
-        Tags: toTagList(plan.internetGateway.tags),
+        Tags: gatewayTags,
       })),
     }));
     ec2.on(DescribeRouteTablesCommand).callsFake((i: DescribeRouteTablesCommandInput) => ({

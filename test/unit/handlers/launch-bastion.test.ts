@@ -9,7 +9,7 @@ import type { BastionProgress } from '../../../functions/core/contracts';
 import { toTagList } from '../../../functions/core/tags';
 import { handler } from '../../../functions/handlers/launch-bastion';
 import { awsError, mockAws } from '../../fixtures/aws';
-import { seoulPlan, seoulState } from '../../fixtures/build';
+import { seoulPlan, seoulSpec, seoulState } from '../../fixtures/build';
 import { NETWORK, PREFLIGHT } from '../../fixtures/ids';
 import { itRejectsALaunchStateWithoutItsInputs } from '../../fixtures/steps';
 
@@ -25,6 +25,7 @@ describe('launch-bastion handler', () => {
     ec2.on(AllocateAddressCommand).resolves({ AllocationId: 'eipalloc-1', PublicIp: '198.51.100.7' });
     const first = await handler(seoulState({ preflight: PREFLIGHT, network: NETWORK }));
     expect(first).toEqual({ allocationId: 'eipalloc-1', publicIp: '198.51.100.7', complete: false });
+    if ('disabled' in first) throw new Error('expected a bastion');
     expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(0);
     ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({
       Addresses: [{ AllocationId: 'eipalloc-1', PublicIp: '198.51.100.7', Tags: toTagList(seoulPlan().bastion.addressTags) }],
@@ -65,6 +66,15 @@ describe('launch-bastion handler', () => {
   });
 
   itRejectsALaunchStateWithoutItsInputs(handler, ec2);
+
+  it('launches nothing and allocates no address when the spec turns the bastion off', async () => {
+    const spec = seoulSpec({ bastion: { enabled: false }, endpoints: ['ssm', 'ssmmessages', 'ec2messages'] });
+    await expect(handler(seoulState({ spec, preflight: PREFLIGHT, network: NETWORK }))).resolves.toEqual({
+      complete: true,
+      disabled: true,
+    });
+    expect(ec2.calls()).toHaveLength(0);
+  });
 
   it('surfaces an exhausted Elastic IP quota as QuotaExceeded before launching anything (no instance id to lose)', async () => {
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });

@@ -1,17 +1,22 @@
 import {
+  DeleteNatGatewayCommand,
   DeleteSubnetCommand,
   DeleteVpcCommand,
+  DescribeAddressesCommand,
   DescribeInternetGatewaysCommand,
+  DescribeNatGatewaysCommand,
   DescribeNetworkInterfacesCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
+  DescribeTransitGatewayVpcAttachmentsCommand,
+  DescribeVpcEndpointsCommand,
   DescribeVpcsCommand,
 } from '@aws-sdk/client-ec2';
 import { toTagList } from '../../../functions/core/tags';
 import { handler } from '../../../functions/handlers/teardown-network';
 import { awsError, mockAws } from '../../fixtures/aws';
-import { seoulPlan, seoulState } from '../../fixtures/build';
+import { seoulPlan, seoulSpec, seoulState } from '../../fixtures/build';
 import { match } from '../../fixtures/matchers';
 
 const { ec2 } = mockAws();
@@ -30,7 +35,15 @@ const deletes = () =>
     .filter((n) => !n.startsWith('Describe'));
 
 beforeEach(() => {
-  for (const command of [DescribeInternetGatewaysCommand, DescribeRouteTablesCommand, DescribeSecurityGroupsCommand]) {
+  for (const command of [
+    DescribeInternetGatewaysCommand,
+    DescribeRouteTablesCommand,
+    DescribeSecurityGroupsCommand,
+    DescribeTransitGatewayVpcAttachmentsCommand,
+    DescribeVpcEndpointsCommand,
+    DescribeNatGatewaysCommand,
+    DescribeAddressesCommand,
+  ]) {
     ec2.on(command).resolves({});
   }
   ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [VPC] });
@@ -74,6 +87,19 @@ describe('teardown-network handler', () => {
     await expect(handler(seoulState())).rejects.toMatchObject({ name: 'ResourceNotReady' });
     ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
     await expect(handler(seoulState())).resolves.toEqual({ step: 'teardown-network', deleted: ['vpc-1'] });
+  });
+
+  it('deletes the NAT gateway first and waits (ResourceNotReady), touching no subnet, until it is deleted', async () => {
+    const natPlan = seoulPlan({ egress: 'nat-single' });
+    const state = seoulState({ spec: seoulSpec({ egress: 'nat-single' }) });
+    const gateway = { NatGatewayId: 'nat-1', SubnetId: 'subnet-pub', Tags: toTagList(natPlan.natGateways[0].tags) };
+    ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: [{ ...gateway, State: 'available' }] });
+    ec2.on(DeleteNatGatewayCommand).resolves({});
+    await expect(handler(state)).rejects.toMatchObject({ name: 'ResourceNotReady', message: match.stringContaining('nat-1') });
+    expect(deletes()).toEqual(['DeleteNatGatewayCommand']);
+    ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: [{ ...gateway, State: 'deleted' }] });
+    await expect(handler(state)).resolves.toEqual({ step: 'teardown-network', deleted: ['nat-1', 'subnet-1', 'vpc-1'] });
+    expect(ec2.commandCalls(DeleteNatGatewayCommand)).toHaveLength(1);
   });
 
   it('throws a denied DescribeVpcs as PermissionDenied (terminal)', async () => {

@@ -18,6 +18,7 @@ const CHECK_IDS = [
   'no-node-rule-from-anywhere',
   'bastion-ssh-restricted',
   'private-subnets-closed',
+  'connections-available',
   'nlb-internal-with-security-group',
   'hairpin-safe-target-groups',
 ];
@@ -41,12 +42,16 @@ const failedIds = (error: BaselineViolation) =>
   (error.details?.checks as Array<{ id: string; ok: boolean }>).filter((c) => !c.ok).map((c) => c.id);
 
 describe('verify-baseline handler', () => {
-  it('returns the build outputs and eight passing checks for a build that keeps every invariant', async () => {
+  it('returns the build outputs and nine passing checks for a build that keeps every invariant', async () => {
     const { outputs, baseline } = await handler(world.verifyState());
     expect(outputs).toEqual(seoulOutputs());
     expect(outputs.loadBalancer.apiEndpoint).toBe(`${world.outputs.loadBalancer.dnsName}:6443`);
-    expect(outputs.bastion.publicIp).toBe('3.34.0.10');
-    expect(outputs.subnetIds).toEqual({ private: world.network().privateSubnetIds, public: world.network().publicSubnetId });
+    expect(outputs.bastion?.publicIp).toBe('3.34.0.10');
+    expect(outputs.subnetIds).toEqual({
+      private: world.network().privateSubnetIds,
+      public: world.network().publicSubnetIds['ap-northeast-2a'],
+      publicByZone: world.network().publicSubnetIds,
+    });
     expect(outputs.nodes).toHaveLength(6);
     expect(baseline.checks.map((c) => c.id)).toEqual(CHECK_IDS);
     expect(baseline.checks.every((c) => c.ok)).toBe(true);

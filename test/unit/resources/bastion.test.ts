@@ -240,7 +240,7 @@ describe('ensureBastion', () => {
 
   it('refuses to launch without a public subnet', async () => {
     arrange({ addresses: [address()] });
-    await expect(ensureBastion(clients, plan, { imageId: IMAGE, network: { ...NETWORK, publicSubnetId: '' } })).rejects.toBeInstanceOf(
+    await expect(ensureBastion(clients, plan, { imageId: IMAGE, network: { ...NETWORK, publicSubnetIds: {} } })).rejects.toBeInstanceOf(
       WorkflowContractError,
     );
   });

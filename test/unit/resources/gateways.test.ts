@@ -28,7 +28,7 @@ const gateway = (vpcIds: string[] = []): InternetGateway => ({
   InternetGatewayId: IGW_ID,
   // AWS reports an attached Internet Gateway as `available`, a value the SDK's AttachmentStatus type lacks.
   Attachments: vpcIds.map((VpcId) => ({ VpcId, State: 'available' as AttachmentStatus })),
-  Tags: toTagList(plan.internetGateway.tags),
+  Tags: toTagList(plan.internetGateway?.tags ?? {}),
 });
 
 beforeEach(() => {

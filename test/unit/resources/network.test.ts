@@ -54,6 +54,7 @@ import { AwsThrottled, NotYetVisible, PermissionDenied, ResourceNotReady } from 
 import { deleteNetwork, ensureNetwork } from '../../../functions/resources/network';
 import { awsError, mockAws } from '../../fixtures/aws';
 import { BUILD_ID, seoulPlan } from '../../fixtures/build';
+import type { Plan } from '../../../functions/core/plan';
 
 /**
  * A small stateful EC2: enough of the network API for the ordering of ensureNetwork/deleteNetwork. With
@@ -203,11 +204,14 @@ const callOrder = () =>
 const creates = () => callOrder().filter((n) => n.startsWith('Create'));
 
 /** What the state machine does with CreateNetwork (the NetworkComplete? loop): run again with the last answer until complete. */
-async function runUntilComplete(known: Partial<NetworkIds> = {}): Promise<{ network: NetworkComplete; runs: NetworkProgress[] }> {
-  const runs = [await ensureNetwork(clients, plan, known)];
+async function runUntilComplete(
+  known: Partial<NetworkIds> = {},
+  planned: Plan = plan,
+): Promise<{ network: NetworkComplete; runs: NetworkProgress[] }> {
+  const runs = [await ensureNetwork(clients, planned, known)];
   while (!runs[runs.length - 1].complete) {
     if (runs.length === 3) throw new Error(`CreateNetwork did not complete in 3 runs: ${JSON.stringify(runs)}`);
-    runs.push(await ensureNetwork(clients, plan, runs[runs.length - 1]));
+    runs.push(await ensureNetwork(clients, planned, runs[runs.length - 1]));
   }
   return { network: runs[runs.length - 1] as NetworkComplete, runs };
 }
@@ -216,9 +220,9 @@ const COMPLETE: NetworkComplete = {
   vpcId: 'vpc-0001',
   internetGatewayId: 'igw-0002',
   privateSubnetIds: { 'ap-northeast-2a': 'subnet-0003', 'ap-northeast-2b': 'subnet-0004', 'ap-northeast-2c': 'subnet-0005' },
-  publicSubnetId: 'subnet-0006',
+  publicSubnetIds: { 'ap-northeast-2a': 'subnet-0006' },
   publicRouteTableId: 'rtb-0007',
-  privateRouteTableId: 'rtb-0009',
+  privateRouteTableIds: { 'ap-northeast-2a': 'rtb-0009', 'ap-northeast-2b': 'rtb-0009', 'ap-northeast-2c': 'rtb-0009' },
   securityGroupIds: { bastion: 'sg-0013', nlb: 'sg-0014', controlPlane: 'sg-0015', workers: 'sg-0016' },
 };
 
@@ -359,6 +363,43 @@ describe('ensureNetwork', () => {
     await expect(ensureNetwork(clients, plan)).rejects.toBeInstanceOf(PermissionDenied);
     expect(creates()).toEqual([]);
   });
+
+  it('builds a closed network without a bastion in two runs: no Internet Gateway, no public subnet, no route to the internet', async () => {
+    const bastionless = seoulPlan({ bastion: { enabled: false }, endpoints: ['ssm', 'ssmmessages', 'ec2messages'] });
+    const { network, runs } = await runUntilComplete({}, bastionless);
+    expect(runs).toHaveLength(2);
+    expect(network).not.toHaveProperty('internetGatewayId');
+    expect(network).not.toHaveProperty('publicRouteTableId');
+    expect(network.publicSubnetIds).toEqual({});
+    expect(Object.keys(network.securityGroupIds).sort()).toEqual(['controlPlane', 'endpoints', 'nlb', 'workers']);
+    expect(creates()).toEqual([
+      'CreateVpc',
+      'CreateSubnet',
+      'CreateSubnet',
+      'CreateSubnet',
+      'CreateRouteTable',
+      'CreateSecurityGroup',
+      'CreateSecurityGroup',
+      'CreateSecurityGroup',
+      'CreateSecurityGroup',
+    ]);
+    expect(world.igws).toEqual([]);
+    expect(world.tables.flatMap((t) => t.Routes as unknown[])).toEqual([]);
+  });
+
+  it('gives every zone a public subnet and a private route table of its own for "nat-per-az"', async () => {
+    const perZone = seoulPlan({ egress: 'nat-per-az' });
+    const { network } = await runUntilComplete({}, perZone);
+    const zones = perZone.spec.availabilityZones;
+    expect(Object.keys(network.publicSubnetIds)).toEqual(zones);
+    expect(new Set(Object.values(network.privateRouteTableIds)).size).toBe(3);
+    for (const zone of zones) {
+      const table = world.tables.find((t) => t.RouteTableId === network.privateRouteTableIds[zone]);
+      expect((table?.Associations as Array<{ SubnetId: string }>).map((a) => a.SubnetId)).toEqual([network.privateSubnetIds[zone]]);
+    }
+    const publicTable = world.tables.find((t) => t.RouteTableId === network.publicRouteTableId);
+    expect((publicTable?.Associations as Array<{ SubnetId: string }>).map((a) => a.SubnetId)).toEqual(Object.values(network.publicSubnetIds));
+  });
 });
 
 describe('deleteNetwork', () => {
@@ -381,10 +422,10 @@ describe('deleteNetwork', () => {
     expect(deleted).toEqual([
       network.internetGatewayId,
       network.publicRouteTableId,
-      network.privateRouteTableId,
+      network.privateRouteTableIds['ap-northeast-2a'],
       ...Object.values(network.securityGroupIds),
       ...Object.values(network.privateSubnetIds),
-      network.publicSubnetId,
+      network.publicSubnetIds['ap-northeast-2a'],
       network.vpcId,
     ]);
     expect(world).toMatchObject({ vpcs: [], subnets: [], igws: [], tables: [], groups: [] });
@@ -426,14 +467,32 @@ describe('deleteNetwork', () => {
       expect.arrayContaining([
         network.vpcId,
         network.internetGatewayId,
-        network.publicSubnetId,
-        network.privateRouteTableId,
+        network.publicSubnetIds['ap-northeast-2a'],
+        network.privateRouteTableIds['ap-northeast-2a'],
         network.securityGroupIds.workers,
       ]),
     );
     expect(ec2.commandCalls(DetachInternetGatewayCommand).map((c) => c.args[0].input)).toEqual([
       { InternetGatewayId: network.internetGatewayId, VpcId: network.vpcId },
     ]);
+    expect(world).toMatchObject({ vpcs: [], subnets: [], igws: [], tables: [], groups: [] });
+  });
+
+  it('in a rollback of a build the previous release started, deletes its one public subnet and private route table by id', async () => {
+    const { network } = await runUntilComplete();
+    world.tagsLag = true;
+    ec2.resetHistory();
+    const legacy = {
+      vpcId: network.vpcId,
+      internetGatewayId: network.internetGatewayId,
+      privateSubnetIds: network.privateSubnetIds,
+      publicSubnetId: network.publicSubnetIds['ap-northeast-2a'],
+      privateRouteTableId: network.privateRouteTableIds['ap-northeast-2a'],
+      publicRouteTableId: network.publicRouteTableId,
+      securityGroupIds: network.securityGroupIds,
+    };
+    const deleted = await deleteNetwork(clients, BUILD_ID, legacy);
+    expect(deleted).toEqual(expect.arrayContaining([legacy.publicSubnetId, legacy.privateRouteTableId, legacy.vpcId]));
     expect(world).toMatchObject({ vpcs: [], subnets: [], igws: [], tables: [], groups: [] });
   });
 

@@ -20,12 +20,16 @@ const plan = seoulPlan();
 const VPC_ID = 'vpc-0123456789abcdef0';
 const IGW_ID = 'igw-0123456789abcdef0';
 const PRIVATE = { 'ap-northeast-2a': 'subnet-a', 'ap-northeast-2b': 'subnet-b', 'ap-northeast-2c': 'subnet-c' };
-const TARGETS = { vpcId: VPC_ID, internetGatewayId: IGW_ID, privateSubnetIds: PRIVATE, publicSubnetId: 'subnet-pub' };
+const TARGETS = { vpcId: VPC_ID, internetGatewayId: IGW_ID, privateSubnetIds: PRIVATE, publicSubnetIds: { 'ap-northeast-2a': 'subnet-pub' } };
 const ID: Record<string, string> = { 'public-route-table': 'rtb-public', 'private-route-table': 'rtb-private' };
 const roleOf = (input: CreateRouteTableCommandInput) =>
   input.TagSpecifications?.[0].Tags?.find((t) => t.Key === 'k8s-ec2:role')?.Value as string;
 const LOCAL = { DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local' };
-const IDS = { publicRouteTableId: 'rtb-public', privateRouteTableId: 'rtb-private' };
+const IDS = {
+  publicRouteTableId: 'rtb-public',
+  privateRouteTableIds: { 'ap-northeast-2a': 'rtb-private', 'ap-northeast-2b': 'rtb-private', 'ap-northeast-2c': 'rtb-private' },
+};
+const planned = (kind: 'public' | 'private') => (kind === 'public' ? plan.routeTables.public : plan.routeTables.private[0]);
 /** The one route the build adds, and every association it makes, as sent to EC2. */
 const INTERNET_ROUTE = { RouteTableId: 'rtb-public', DestinationCidrBlock: '0.0.0.0/0', GatewayId: IGW_ID };
 const ASSOCIATIONS = [
@@ -49,7 +53,7 @@ function table(kind: 'public' | 'private', opts: { subnets?: string[]; internet?
       SubnetId,
       Main: false,
     })),
-    Tags: toTagList(plan.routeTables[kind].tags),
+    Tags: toTagList(planned(kind)?.tags ?? {}),
   };
 }
 const complete = () => [
@@ -74,10 +78,7 @@ describe('ensureRouteTables', () => {
     { state: 'absent', tables: [], creates: 2, routes: 1, associations: 4 },
   ])('creates only what is missing when the route tables are $state', async ({ tables, creates, routes, associations }) => {
     ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: tables });
-    await expect(ensureRouteTables(clients, plan, TARGETS)).resolves.toEqual({
-      publicRouteTableId: 'rtb-public',
-      privateRouteTableId: 'rtb-private',
-    });
+    await expect(ensureRouteTables(clients, plan, TARGETS)).resolves.toEqual(IDS);
     expect(ec2.commandCalls(CreateRouteTableCommand)).toHaveLength(creates);
     expect(ec2.commandCalls(CreateRouteCommand)).toHaveLength(routes);
     expect(ec2.commandCalls(AssociateRouteTableCommand)).toHaveLength(associations);
@@ -96,7 +97,7 @@ describe('ensureRouteTables', () => {
       .map((c) => c.args[0].input)
       .find((i) => roleOf(i) === role);
     expect(input?.VpcId).toBe(VPC_ID);
-    expect(input?.ClientToken).toBe(routeTableClientToken(BUILD_ID, role, VPC_ID));
+    expect(input?.ClientToken).toBe(routeTableClientToken(BUILD_ID, role, VPC_ID, name));
     expect(input?.TagSpecifications).toEqual(ownedTagSpecifications('route-table', name, role));
   });
 
@@ -107,11 +108,13 @@ describe('ensureRouteTables', () => {
     expect(sentAssociations()).toEqual(ASSOCIATIONS);
   });
 
-  it('gives the same ClientToken on every attempt, one per role, within AWS’s 64 characters', () => {
-    const token = routeTableClientToken(BUILD_ID, 'public-route-table', VPC_ID);
-    expect(routeTableClientToken(BUILD_ID, 'public-route-table', VPC_ID)).toBe(token);
-    expect(routeTableClientToken(BUILD_ID, 'private-route-table', VPC_ID)).not.toBe(token);
-    expect(routeTableClientToken('x'.repeat(80), 'private-route-table', VPC_ID).length).toBeLessThanOrEqual(64);
+  it('gives the same ClientToken on every attempt, one per role and table name, within AWS’s 64 characters', () => {
+    const token = routeTableClientToken(BUILD_ID, 'public-route-table', VPC_ID, 'fin-k8s-dev-public-rt');
+    expect(routeTableClientToken(BUILD_ID, 'public-route-table', VPC_ID, 'fin-k8s-dev-public-rt')).toBe(token);
+    expect(routeTableClientToken(BUILD_ID, 'private-route-table', VPC_ID, 'fin-k8s-dev-public-rt')).not.toBe(token);
+    const zoneA = routeTableClientToken(BUILD_ID, 'private-route-table', VPC_ID, 'fin-k8s-dev-private-rt-a');
+    expect(routeTableClientToken(BUILD_ID, 'private-route-table', VPC_ID, 'fin-k8s-dev-private-rt-b')).not.toBe(zoneA);
+    expect(routeTableClientToken('x'.repeat(80), 'private-route-table', VPC_ID, 'y'.repeat(40)).length).toBeLessThanOrEqual(64);
   });
 
   it.each([
@@ -137,10 +140,7 @@ describe('ensureRouteTables', () => {
     { found: 'one of each', tables: complete(), creates: 0 },
   ])('uses the one table of each kind its tags find (or creates it when they find $found)', async ({ tables, creates }) => {
     ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: tables });
-    await expect(ensureRouteTables(clients, plan, TARGETS)).resolves.toEqual({
-      publicRouteTableId: 'rtb-public',
-      privateRouteTableId: 'rtb-private',
-    });
+    await expect(ensureRouteTables(clients, plan, TARGETS)).resolves.toEqual(IDS);
     expect(ec2.commandCalls(CreateRouteTableCommand)).toHaveLength(creates);
   });
 
@@ -158,7 +158,10 @@ describe('ensureRouteTables', () => {
     ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
     ec2.on(DescribeRouteTablesCommand, { RouteTableIds: ['rtb-public'] }).resolves({ RouteTables: [complete()[0]] });
     ec2.on(DescribeRouteTablesCommand, { RouteTableIds: ['rtb-private'] }).resolves({ RouteTables: [complete()[1]] });
-    await ensureRouteTables(clients, plan, TARGETS, { publicRouteTableId: 'rtb-public', privateRouteTableId: 'rtb-private' });
+    await ensureRouteTables(clients, plan, TARGETS, {
+      publicRouteTableId: 'rtb-public',
+      privateRouteTableIds: { 'ap-northeast-2a': 'rtb-private' },
+    });
     expect(ec2.commandCalls(CreateRouteTableCommand)).toHaveLength(0);
     expect(ec2.commandCalls(AssociateRouteTableCommand)).toHaveLength(0);
   });
@@ -216,6 +219,73 @@ describe('ensureRouteTables', () => {
   it('refuses with ResourceConflict when our public table sends 0.0.0.0/0 somewhere else', async () => {
     ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [table('public', { internet: 'igw-other' }), table('private')] });
     await expect(ensureRouteTables(clients, plan, TARGETS)).rejects.toBeInstanceOf(ResourceConflict);
+  });
+});
+
+describe('ensureRouteTables with other egress modes', () => {
+  /** fin-k8s-dev-private-rt-a → rtb-private-rt-a */
+  const idFor = (name: string) => `rtb-${name.replace('fin-k8s-dev-', '')}`;
+  beforeEach(() => {
+    ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
+    ec2.on(CreateRouteTableCommand).callsFake((input: CreateRouteTableCommandInput) => {
+      const name = input.TagSpecifications?.[0].Tags?.find((t) => t.Key === 'Name')?.Value as string;
+      return { RouteTable: { RouteTableId: idFor(name), VpcId: VPC_ID, Routes: [LOCAL] } };
+    });
+  });
+
+  it('gives each zone its own private table for "nat-per-az", named after the zone and associated with that zone only', async () => {
+    const perZone = seoulPlan({ egress: 'nat-per-az' });
+    const targets = {
+      ...TARGETS,
+      publicSubnetIds: { 'ap-northeast-2a': 'subnet-pub-a', 'ap-northeast-2b': 'subnet-pub-b', 'ap-northeast-2c': 'subnet-pub-c' },
+    };
+    await expect(ensureRouteTables(clients, perZone, targets)).resolves.toEqual({
+      publicRouteTableId: 'rtb-public-rt',
+      privateRouteTableIds: { 'ap-northeast-2a': 'rtb-private-rt-a', 'ap-northeast-2b': 'rtb-private-rt-b', 'ap-northeast-2c': 'rtb-private-rt-c' },
+    });
+    const created = ec2.commandCalls(CreateRouteTableCommand).map((c) => c.args[0].input);
+    expect(created.map((i) => i.TagSpecifications?.[0].Tags?.find((t) => t.Key === 'Name')?.Value)).toEqual([
+      'fin-k8s-dev-public-rt',
+      'fin-k8s-dev-private-rt-a',
+      'fin-k8s-dev-private-rt-b',
+      'fin-k8s-dev-private-rt-c',
+    ]);
+    expect(new Set(created.map((i) => i.ClientToken)).size).toBe(4);
+    expect(sentAssociations()).toEqual([
+      { RouteTableId: 'rtb-public-rt', SubnetId: 'subnet-pub-a' },
+      { RouteTableId: 'rtb-public-rt', SubnetId: 'subnet-pub-b' },
+      { RouteTableId: 'rtb-public-rt', SubnetId: 'subnet-pub-c' },
+      { RouteTableId: 'rtb-private-rt-a', SubnetId: 'subnet-a' },
+      { RouteTableId: 'rtb-private-rt-b', SubnetId: 'subnet-b' },
+      { RouteTableId: 'rtb-private-rt-c', SubnetId: 'subnet-c' },
+    ]);
+    // Only the public table reaches the Internet Gateway; the NAT routes come with ConnectNetwork.
+    expect(sentRoutes()).toEqual([{ ...INTERNET_ROUTE, RouteTableId: 'rtb-public-rt' }]);
+  });
+
+  it('makes one private table and no public one, with no route at all, for a closed network without a bastion', async () => {
+    const bastionless = seoulPlan({ bastion: { enabled: false }, endpoints: ['ssm', 'ssmmessages', 'ec2messages'] });
+    const result = await ensureRouteTables(clients, bastionless, { vpcId: VPC_ID, privateSubnetIds: PRIVATE, publicSubnetIds: {} });
+    expect(result).toEqual({
+      privateRouteTableIds: { 'ap-northeast-2a': 'rtb-private-rt', 'ap-northeast-2b': 'rtb-private-rt', 'ap-northeast-2c': 'rtb-private-rt' },
+    });
+    expect(ec2.commandCalls(CreateRouteTableCommand)).toHaveLength(1);
+    expect(sentRoutes()).toEqual([]);
+  });
+
+  it('tells the per-zone tables apart by their Name: finding zone a’s table still makes b’s and c’s', async () => {
+    const perZone = seoulPlan({ egress: 'nat-per-az' });
+    const zoneA = perZone.routeTables.private[0];
+    ec2.on(DescribeRouteTablesCommand).resolves({
+      RouteTables: [{ RouteTableId: 'rtb-found-a', VpcId: VPC_ID, Routes: [LOCAL], Associations: [], Tags: toTagList(zoneA.tags) }],
+    });
+    const result = await ensureRouteTables(clients, perZone, { ...TARGETS, publicSubnetIds: { 'ap-northeast-2a': 'subnet-pub-a' } });
+    expect(result.privateRouteTableIds).toEqual({
+      'ap-northeast-2a': 'rtb-found-a',
+      'ap-northeast-2b': 'rtb-private-rt-b',
+      'ap-northeast-2c': 'rtb-private-rt-c',
+    });
+    expect(ec2.commandCalls(CreateRouteTableCommand)).toHaveLength(3);
   });
 });
 

@@ -19,27 +19,39 @@ import {
   ResourceConflict,
   ResourceNotReady,
 } from '../../../functions/core/errors';
-import type { SecurityGroupKey } from '../../../functions/core/plan';
+import type { SecurityGroupKey, SecurityGroupPlan } from '../../../functions/core/plan';
 import { ownedFilters, toTagList } from '../../../functions/core/tags';
-import { deleteSecurityGroups, ensureSecurityGroups, permission, SECURITY_GROUP_KEYS } from '../../../functions/resources/security-groups';
+import {
+  deleteSecurityGroups,
+  ensureSecurityGroups,
+  permission,
+  type SecurityGroupIds,
+} from '../../../functions/resources/security-groups';
 import { awsError, mockAws, ownedTagSpecifications } from '../../fixtures/aws';
 import { BUILD_ID, seoulPlan } from '../../fixtures/build';
 
 const { ec2, clients } = mockAws();
 const plan = seoulPlan();
 const VPC_ID = 'vpc-0123456789abcdef0';
-const IDS: Record<SecurityGroupKey, string> = { bastion: 'sg-bastion', nlb: 'sg-nlb', controlPlane: 'sg-cp', workers: 'sg-workers' };
-const keyByName = Object.fromEntries(SECURITY_GROUP_KEYS.map((k) => [plan.securityGroups[k].name, k])) as Record<string, SecurityGroupKey>;
+/** The Seoul plan's groups in the order the build makes them: it has a bastion and no interface endpoints. */
+const KEYS: readonly SecurityGroupKey[] = ['bastion', 'nlb', 'controlPlane', 'workers'];
+const IDS: SecurityGroupIds = { bastion: 'sg-bastion', nlb: 'sg-nlb', controlPlane: 'sg-cp', workers: 'sg-workers' };
+function planned(key: SecurityGroupKey, from = plan): SecurityGroupPlan {
+  const found = from.securityGroups[key];
+  if (!found) throw new Error(`the plan has no ${key} group`);
+  return found;
+}
+const keyByName = Object.fromEntries(KEYS.map((k) => [planned(k).name, k])) as Record<string, SecurityGroupKey>;
 const group = (key: SecurityGroupKey): SecurityGroup => ({
   GroupId: IDS[key],
-  GroupName: plan.securityGroups[key].name,
+  GroupName: planned(key).name,
   VpcId: VPC_ID,
-  Tags: toTagList(plan.securityGroups[key].tags),
+  Tags: toTagList(planned(key).tags),
 });
-const ALL_GROUPS = SECURITY_GROUP_KEYS.map(group);
+const ALL_GROUPS = KEYS.map(group);
 /** Every planned rule as DescribeSecurityGroupRules would return it once authorized. */
-const PLANNED_RULES: SecurityGroupRule[] = SECURITY_GROUP_KEYS.flatMap((key) =>
-  plan.securityGroups[key].ingress.map((rule, i) => ({
+const PLANNED_RULES: SecurityGroupRule[] = KEYS.flatMap((key) =>
+  planned(key).ingress.map((rule, i) => ({
     SecurityGroupRuleId: `sgr-${key}-${i}`,
     GroupId: IDS[key],
     IsEgress: false,
@@ -49,7 +61,7 @@ const PLANNED_RULES: SecurityGroupRule[] = SECURITY_GROUP_KEYS.flatMap((key) =>
     ...('cidr' in rule.source ? { CidrIpv4: rule.source.cidr } : { ReferencedGroupInfo: { GroupId: IDS[rule.source.group] } }),
   })),
 );
-const DEFAULT_EGRESS: SecurityGroupRule[] = SECURITY_GROUP_KEYS.map((key) => ({
+const DEFAULT_EGRESS: SecurityGroupRule[] = KEYS.map((key) => ({
   SecurityGroupRuleId: `sgr-egress-${key}`,
   GroupId: IDS[key],
   IsEgress: true,
@@ -89,21 +101,21 @@ describe('ensureSecurityGroups', () => {
     },
   );
 
-  it.each(SECURITY_GROUP_KEYS.map((key) => [key]))('creates the %s group in the VPC, tagged on create', async (key) => {
+  it.each(KEYS.map((key) => [key]))('creates the %s group in the VPC, tagged on create', async (key) => {
     ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
     await ensureSecurityGroups(clients, plan, VPC_ID);
-    const input = ec2.commandCalls(CreateSecurityGroupCommand, { GroupName: plan.securityGroups[key].name })[0].args[0].input;
-    expect(input).toMatchObject({ VpcId: VPC_ID, Description: plan.securityGroups[key].description });
+    const input = ec2.commandCalls(CreateSecurityGroupCommand, { GroupName: planned(key).name })[0].args[0].input;
+    expect(input).toMatchObject({ VpcId: VPC_ID, Description: planned(key).description });
     expect(input.TagSpecifications).toEqual(
-      ownedTagSpecifications('security-group', plan.securityGroups[key].name, plan.securityGroups[key].tags['k8s-ec2:role']),
+      ownedTagSpecifications('security-group', planned(key).name, planned(key).tags['k8s-ec2:role']),
     );
   });
 
   it('authorizes every planned rule with group sources resolved to the created ids, and tags the rules', async () => {
     ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
     await ensureSecurityGroups(clients, plan, VPC_ID);
-    for (const key of SECURITY_GROUP_KEYS) {
-      expect(authorizedFor(key)).toEqual(plan.securityGroups[key].ingress.map((rule) => permission(rule, IDS)));
+    for (const key of KEYS) {
+      expect(authorizedFor(key)).toEqual(planned(key).ingress.map((rule) => permission(rule, IDS)));
       const [call] = ec2.commandCalls(AuthorizeSecurityGroupIngressCommand, { GroupId: IDS[key] });
       const specifications = call.args[0].input.TagSpecifications;
       expect(specifications?.map((s) => s.ResourceType)).toEqual(['security-group-rule']);
@@ -210,6 +222,32 @@ describe('ensureSecurityGroups', () => {
       else await expect(result).rejects.toBeInstanceOf(outcome);
       expect(ec2.commandCalls(CreateSecurityGroupCommand, { GroupName: plan.securityGroups.nlb.name })).toHaveLength(1);
     });
+  });
+});
+
+describe('ensureSecurityGroups without a bastion, with interface endpoints', () => {
+  const bastionless = seoulPlan({ bastion: { enabled: false }, endpoints: ['ssm', 'ssmmessages', 'ec2messages', 's3'] });
+  const ENDPOINT_IDS: SecurityGroupIds = { nlb: 'sg-nlb', controlPlane: 'sg-cp', workers: 'sg-workers', endpoints: 'sg-endpoints' };
+  const byName: Record<string, string> = Object.fromEntries(
+    (['nlb', 'controlPlane', 'workers', 'endpoints'] as const).map((key) => [planned(key, bastionless).name, ENDPOINT_IDS[key] as string]),
+  );
+
+  it('makes the endpoint group (HTTPS from the VPC only) and no bastion group, and opens no SSH on the nodes', async () => {
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+    ec2.on(CreateSecurityGroupCommand).callsFake((input: CreateSecurityGroupCommandInput) => ({ GroupId: byName[input.GroupName as string] }));
+    await expect(ensureSecurityGroups(clients, bastionless, VPC_ID)).resolves.toEqual(ENDPOINT_IDS);
+    expect(ec2.commandCalls(CreateSecurityGroupCommand).map((c) => c.args[0].input.GroupName)).toEqual([
+      'fin-k8s-dev-nlb-sg',
+      'fin-k8s-dev-control-plane-sg',
+      'fin-k8s-dev-worker-sg',
+      'fin-k8s-dev-endpoint-sg',
+    ]);
+    const authorized = (groupId: string) =>
+      ec2.commandCalls(AuthorizeSecurityGroupIngressCommand, { GroupId: groupId }).flatMap((c) => c.args[0].input.IpPermissions ?? []);
+    expect(authorized('sg-endpoints')).toEqual([
+      { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '10.0.0.0/16', Description: 'HTTPS from 10.0.0.0/16' }] },
+    ]);
+    for (const node of ['sg-cp', 'sg-workers']) expect(authorized(node).filter((p) => p.FromPort === 22)).toEqual([]);
   });
 });
 

@@ -24,7 +24,8 @@ const plan = seoulPlan();
 const VPC_ID = 'vpc-0123456789abcdef0';
 /** The subnet id the fake CreateSubnet gives a CIDR: `subnet-10.0.32.0`. */
 const idFor = (cidr: string) => `subnet-${cidr.split('/')[0]}`;
-const planned = [...plan.privateSubnets, plan.publicSubnet];
+const [publicPlanned] = plan.publicSubnets;
+const planned = [...plan.privateSubnets, ...plan.publicSubnets];
 const existing = (p: (typeof planned)[number]): Subnet => ({
   SubnetId: idFor(p.cidr),
   VpcId: VPC_ID,
@@ -34,7 +35,7 @@ const existing = (p: (typeof planned)[number]): Subnet => ({
 });
 const EXPECTED = {
   privateSubnetIds: { 'ap-northeast-2a': 'subnet-10.0.0.0', 'ap-northeast-2b': 'subnet-10.0.32.0', 'ap-northeast-2c': 'subnet-10.0.64.0' },
-  publicSubnetId: 'subnet-10.0.224.0',
+  publicSubnetIds: { 'ap-northeast-2a': 'subnet-10.0.224.0' },
 };
 
 beforeEach(() => {
@@ -48,7 +49,7 @@ describe('ensureSubnets', () => {
   it.each([
     { state: 'all found by their tags', subnets: planned.map(existing), creates: [] as string[] },
     { state: 'all absent', subnets: [], creates: planned.map((p) => p.cidr) },
-    { state: 'partly there (the public one is missing)', subnets: plan.privateSubnets.map(existing), creates: [plan.publicSubnet.cidr] },
+    { state: 'partly there (the public one is missing)', subnets: plan.privateSubnets.map(existing), creates: [publicPlanned.cidr] },
   ])('creates only what is missing when the subnets are $state', async ({ subnets, creates }) => {
     ec2.on(DescribeSubnetsCommand).resolves({ Subnets: subnets });
     await expect(ensureSubnets(clients, plan, VPC_ID)).resolves.toEqual(EXPECTED);
@@ -61,8 +62,8 @@ describe('ensureSubnets', () => {
     await ensureSubnets(clients, plan, VPC_ID);
     const input = ec2.commandCalls(CreateSubnetCommand).find((c) => c.args[0].input.CidrBlock === subnet.cidr)?.args[0].input;
     expect(input).toMatchObject({ VpcId: VPC_ID, AvailabilityZone: subnet.az, CidrBlock: subnet.cidr });
-    const elbRole = subnet === plan.publicSubnet ? 'kubernetes.io/role/elb' : 'kubernetes.io/role/internal-elb';
-    const role = subnet === plan.publicSubnet ? 'public-subnet' : 'private-subnet';
+    const elbRole = subnet === publicPlanned ? 'kubernetes.io/role/elb' : 'kubernetes.io/role/internal-elb';
+    const role = subnet === publicPlanned ? 'public-subnet' : 'private-subnet';
     expect(input?.TagSpecifications).toEqual(
       ownedTagSpecifications('subnet', subnet.name, role, { 'kubernetes.io/cluster/fin-k8s-dev': 'owned', [elbRole]: '1' }),
     );
@@ -105,9 +106,9 @@ describe('ensureSubnets', () => {
   });
 
   describe('when CreateSubnet answers InvalidSubnet.Conflict', () => {
-    const publicSubnet = existing(plan.publicSubnet);
+    const publicSubnet = existing(publicPlanned);
     beforeEach(() => {
-      ec2.on(CreateSubnetCommand, { CidrBlock: plan.publicSubnet.cidr }).rejects(awsError('InvalidSubnet.Conflict'));
+      ec2.on(CreateSubnetCommand, { CidrBlock: publicPlanned.cidr }).rejects(awsError('InvalidSubnet.Conflict'));
     });
 
     it.each([
@@ -120,15 +121,42 @@ describe('ensureSubnets', () => {
         .on(DescribeSubnetsCommand, {
           Filters: [
             { Name: 'vpc-id', Values: [VPC_ID] },
-            { Name: 'cidr-block', Values: [plan.publicSubnet.cidr] },
+            { Name: 'cidr-block', Values: [publicPlanned.cidr] },
           ],
         })
         .resolves({ Subnets: match });
       const result = ensureSubnets(clients, plan, VPC_ID);
       if (outcome === 'resolves') await expect(result).resolves.toEqual(EXPECTED);
       else await expect(result).rejects.toBeInstanceOf(outcome);
-      expect(ec2.commandCalls(CreateSubnetCommand, { CidrBlock: plan.publicSubnet.cidr })).toHaveLength(1);
+      expect(ec2.commandCalls(CreateSubnetCommand, { CidrBlock: publicPlanned.cidr })).toHaveLength(1);
     });
+  });
+
+  it('carves a public subnet per zone from the last slot down for "nat-per-az"', async () => {
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
+    const perZone = seoulPlan({ egress: 'nat-per-az' });
+    await expect(ensureSubnets(clients, perZone, VPC_ID)).resolves.toEqual({
+      privateSubnetIds: EXPECTED.privateSubnetIds,
+      publicSubnetIds: { 'ap-northeast-2a': 'subnet-10.0.224.0', 'ap-northeast-2b': 'subnet-10.0.192.0', 'ap-northeast-2c': 'subnet-10.0.160.0' },
+    });
+    expect(ec2.commandCalls(CreateSubnetCommand).map((c) => [c.args[0].input.AvailabilityZone, c.args[0].input.CidrBlock])).toEqual([
+      ['ap-northeast-2a', '10.0.0.0/19'],
+      ['ap-northeast-2b', '10.0.32.0/19'],
+      ['ap-northeast-2c', '10.0.64.0/19'],
+      ['ap-northeast-2a', '10.0.224.0/19'],
+      ['ap-northeast-2b', '10.0.192.0/19'],
+      ['ap-northeast-2c', '10.0.160.0/19'],
+    ]);
+  });
+
+  it('makes no public subnet for a closed network without a bastion', async () => {
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
+    const bastionless = seoulPlan({ bastion: { enabled: false }, endpoints: ['ssm', 'ssmmessages', 'ec2messages'] });
+    await expect(ensureSubnets(clients, bastionless, VPC_ID)).resolves.toEqual({
+      privateSubnetIds: EXPECTED.privateSubnetIds,
+      publicSubnetIds: {},
+    });
+    expect(ec2.commandCalls(CreateSubnetCommand)).toHaveLength(3);
   });
 
   it('classifies another CreateSubnet failure (a CIDR outside the VPC) as InvalidSpec', async () => {
@@ -149,16 +177,16 @@ describe('deleteSubnets', () => {
   });
 
   it('treats InvalidSubnetID.NotFound on delete as already gone', async () => {
-    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [existing(plan.publicSubnet)] });
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [existing(publicPlanned)] });
     ec2.on(DeleteSubnetCommand).rejects(awsError('InvalidSubnetID.NotFound'));
-    await expect(deleteSubnets(clients, BUILD_ID)).resolves.toEqual([idFor(plan.publicSubnet.cidr)]);
+    await expect(deleteSubnets(clients, BUILD_ID)).resolves.toEqual([idFor(publicPlanned.cidr)]);
   });
 
   it.each([
     ['DependencyViolation', ResourceNotReady],
     ['RequestLimitExceeded', AwsThrottled],
   ])('classifies DeleteSubnet failing with %s', async (code, expected) => {
-    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [existing(plan.publicSubnet)] });
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [existing(publicPlanned)] });
     ec2.on(DeleteSubnetCommand).rejects(awsError(code));
     await expect(deleteSubnets(clients, BUILD_ID)).rejects.toBeInstanceOf(expected);
   });
@@ -170,9 +198,9 @@ describe('deleteSubnets', () => {
   });
 
   it('deletes the subnets the state carries (created moments ago, not visible by tag yet)', async () => {
-    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [existing(plan.publicSubnet)] });
+    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [existing(publicPlanned)] });
     const carried = planned.map((p) => idFor(p.cidr));
-    await expect(deleteSubnets(clients, BUILD_ID, carried)).resolves.toEqual([idFor(plan.publicSubnet.cidr), ...carried.slice(0, -1)]);
+    await expect(deleteSubnets(clients, BUILD_ID, carried)).resolves.toEqual([idFor(publicPlanned.cidr), ...carried.slice(0, -1)]);
     expect(ec2.commandCalls(DeleteSubnetCommand)).toHaveLength(planned.length);
   });
 });
