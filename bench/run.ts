@@ -3,11 +3,14 @@ import { DEFAULT_LATENCY } from '../local/cloud/contract';
 import { startLocalStack, type LocalStack } from '../local/stack';
 import { STEP_FUNCTIONS } from '../workflows/steps';
 import { measureBundles } from './bundles';
+import { validateSpec } from '../functions/core/spec-validation';
 import { buildBound, teardownBound } from './critical-path';
 
 /**
  * `npm run bench`: one build and one teardown on the embedded cloud at AWS-like latencies (time scaled),
- * compared with the critical path of the latency model; plus each Lambda bundle's size and cold require.
+ * compared with the critical path of the latency model — of examples/seoul.json, then of
+ * examples/closed-network.json (NAT-less, eight endpoints, a Transit Gateway, no bastion); plus each Lambda
+ * bundle's size and cold require.
  * Every duration is in simulated seconds (real seconds × time scale), taken from the executions' own
  * start and stop times.
  */
@@ -22,6 +25,7 @@ async function runExecution(stack: LocalStack, start: () => Promise<string>) {
   await execution.done;
   const events = execution.history.events;
   return {
+    name: execution.name,
     status: execution.status,
     simSeconds: round((((execution.stopDate ?? Date.now()) - execution.startDate) / 1000) * stack.timeScale),
     stateTransitions: events.filter((e) => e.type.endsWith('StateEntered')).length,
@@ -32,45 +36,74 @@ async function runExecution(stack: LocalStack, start: () => Promise<string>) {
 
 const round = (n: number, places = 2) => Math.round(n * 10 ** places) / 10 ** places;
 
+/** One build and its teardown of `body`, with their bounds for that spec. */
+async function buildAndDestroy(stack: LocalStack, body: string) {
+  const spec = validateSpec(JSON.parse(body));
+  if (!spec.ok) throw new Error(`the bench spec is invalid: ${JSON.stringify(spec.errors)}`);
+  const build = await runExecution(stack, async () => {
+    const res = await fetch(`${stack.url}/builds`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    return ((await res.json()) as { executionArn: string }).executionArn;
+  });
+  const buildId = build.status === 'SUCCEEDED' ? build.name : undefined;
+  if (!buildId) throw new Error(`the build of ${spec.spec.name} ended ${build.status}`);
+  const teardown = await runExecution(stack, async () => {
+    const res = await fetch(`${stack.url}/builds/${buildId}`, { method: 'DELETE' });
+    return ((await res.json()) as { executionArn: string }).executionArn;
+  });
+  const buildBoundSim = buildBound(DEFAULT_LATENCY, spec.spec);
+  const teardownBoundSim = teardownBound(DEFAULT_LATENCY, spec.spec);
+  return {
+    build: {
+      simSeconds: build.simSeconds,
+      boundSimSeconds: buildBoundSim,
+      ratio: round(build.simSeconds / buildBoundSim, 3),
+      stateTransitions: build.stateTransitions,
+      lambdaInvocations: build.lambdaInvocations,
+      awsCalls: build.awsCalls,
+    },
+    teardown: {
+      simSeconds: teardown.simSeconds,
+      boundSimSeconds: teardownBoundSim,
+      ratio: round(teardown.simSeconds / teardownBoundSim, 3),
+      status: teardown.status,
+      resourcesLeft: (stack.cloud?.resources(buildId) ?? []).filter((r) => !GONE.has(r.state ?? '')).length,
+    },
+  };
+}
+
+/** Resources AWS still lists for a while after they are gone (deleted NAT gateways, attachments…). */
+const GONE = new Set(['deleted', 'rejected', 'failed', 'terminated']);
+
+/**
+ * examples/closed-network.json as a network team would let it run: its Transit Gateway, shared with the
+ * account through the embedded cloud's control interface (auto-accept on), replaces the example's placeholder id.
+ */
+async function closedNetworkBody(stack: LocalStack): Promise<string> {
+  const res = await fetch(`${stack.cloud?.url}/_cloud/transit-gateways`, {
+    method: 'POST',
+    body: JSON.stringify({ autoAcceptSharedAttachments: true }),
+  });
+  const { transitGatewayId } = (await res.json()) as { transitGatewayId: string };
+  const spec = JSON.parse(readFileSync('examples/closed-network.json', 'utf8')) as { transitGateway?: { id: string } };
+  if (spec.transitGateway) spec.transitGateway.id = transitGatewayId;
+  return JSON.stringify(spec);
+}
+
 async function main(): Promise<number> {
   const stack = await startLocalStack({ timeScale: TIME_SCALE, throttling: true });
   try {
-    const body = readFileSync('examples/seoul.json', 'utf8');
-    const build = await runExecution(stack, async () => {
-      const res = await fetch(`${stack.url}/builds`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      return ((await res.json()) as { executionArn: string }).executionArn;
-    });
-    const buildId = build.status === 'SUCCEEDED' ? stack.sfn.listExecutions(stack.buildStateMachineArn)[0].name : undefined;
-    if (!buildId) throw new Error(`the build ended ${build.status}`);
-    const teardown = await runExecution(stack, async () => {
-      const res = await fetch(`${stack.url}/builds/${buildId}`, { method: 'DELETE' });
-      return ((await res.json()) as { executionArn: string }).executionArn;
-    });
-    const buildBoundSim = buildBound(DEFAULT_LATENCY);
-    const teardownBoundSim = teardownBound(DEFAULT_LATENCY);
+    const seoul = await buildAndDestroy(stack, readFileSync('examples/seoul.json', 'utf8'));
+    const closed = await buildAndDestroy(stack, await closedNetworkBody(stack));
     const results = {
       timeScale: TIME_SCALE,
-      build: {
-        simSeconds: build.simSeconds,
-        boundSimSeconds: buildBoundSim,
-        ratio: round(build.simSeconds / buildBoundSim, 3),
-        stateTransitions: build.stateTransitions,
-        lambdaInvocations: build.lambdaInvocations,
-        awsCalls: build.awsCalls,
-      },
-      teardown: {
-        simSeconds: teardown.simSeconds,
-        boundSimSeconds: teardownBoundSim,
-        ratio: round(teardown.simSeconds / teardownBoundSim, 3),
-        status: teardown.status,
-        resourcesLeft: stack.cloud?.resources(buildId).length ?? 0,
-      },
+      ...seoul,
+      closedNetwork: closed,
       bundles: measureBundles([...Object.values(STEP_FUNCTIONS).map((s) => s.handler), 'api', 'notify']),
     };
     mkdirSync('bench', { recursive: true });
     writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
     printTable(results);
-    return teardown.status === 'SUCCEEDED' ? 0 : 1;
+    return seoul.teardown.status === 'SUCCEEDED' && closed.teardown.status === 'SUCCEEDED' ? 0 : 1;
   } finally {
     await stack.close();
   }
@@ -80,10 +113,16 @@ function printTable(r: {
   timeScale: number;
   build: Record<string, number>;
   teardown: Record<string, number | string>;
+  closedNetwork: { build: Record<string, number>; teardown: Record<string, number | string> };
   bundles: Record<string, { bytes: number; requireMs: number }>;
 }) {
   console.log(`\nk8s-ec2-builder bench (time scale ×${r.timeScale}; simulated seconds)\n`);
-  console.table({ build: r.build, teardown: r.teardown });
+  console.table({
+    build: r.build,
+    teardown: r.teardown,
+    'closed-network build': r.closedNetwork.build,
+    'closed-network teardown': r.closedNetwork.teardown,
+  });
   console.table(
     Object.fromEntries(Object.entries(r.bundles).map(([name, b]) => [name, { KB: round(b.bytes / 1024, 1), requireMs: b.requireMs }])),
   );

@@ -5,7 +5,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { STEP_FUNCTIONS, STEP_LAMBDA_TIMEOUT_SECONDS, type StepFunctionId } from '../workflows/steps';
+import { NOTIFY_LAMBDA_TIMEOUT_SECONDS, STEP_FUNCTIONS, STEP_LAMBDA_TIMEOUT_SECONDS, type StepFunctionId } from '../workflows/steps';
 import { acknowledgeGrants } from './nag';
 import { STEP_PERMISSIONS } from './permissions';
 import { policyStatement } from './policy-statements';
@@ -19,7 +19,7 @@ export const RUNTIME = Runtime.NODEJS_24_X;
 export const STEP_TIMEOUT = Duration.seconds(STEP_LAMBDA_TIMEOUT_SECONDS);
 /** API Gateway gives a Lambda integration at most 29 s; the api handler must answer before that. */
 export const API_TIMEOUT = Duration.seconds(25);
-export const NOTIFY_TIMEOUT = Duration.seconds(15);
+export const NOTIFY_TIMEOUT = Duration.seconds(NOTIFY_LAMBDA_TIMEOUT_SECONDS);
 
 export interface HandlerFunctionProps {
   /** File under functions/handlers/ without `.ts` (the `handler` of the step catalogue). */

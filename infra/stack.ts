@@ -33,8 +33,16 @@ export class K8sEc2BuilderStack extends Stack {
     const logRetention = config.logRetentionDays;
 
     this.steps = new WorkflowFunctions(this, 'Steps', { logRetention });
+    this.notifyFunction = new HandlerFunction(this, 'NotifyFunction', {
+      handler: 'notify',
+      description: 'k8s-ec2-builder Slack notifications',
+      timeout: NOTIFY_TIMEOUT,
+      memorySize: 256,
+      logRetention,
+    });
     this.workflows = new Workflows(this, 'Workflows', {
-      functions: this.steps.steps,
+      // The build invokes notify itself when a person must act (docs/design.md "1.3").
+      functions: { steps: this.steps.steps, notify: this.notifyFunction },
       logRetention,
       includeExecutionData: config.includeExecutionData,
     });
@@ -76,13 +84,6 @@ export class K8sEc2BuilderStack extends Stack {
     );
     for (const arn of executionArns) acknowledgeWildcardResource(this.apiFunction, arn, NAG_REASONS.apiExecutionsWildcard);
 
-    this.notifyFunction = new HandlerFunction(this, 'NotifyFunction', {
-      handler: 'notify',
-      description: 'k8s-ec2-builder Slack notifications',
-      timeout: NOTIFY_TIMEOUT,
-      memorySize: 256,
-      logRetention,
-    });
     this.notifications = new BuildNotifications(this, 'Notifications', {
       notify: this.notifyFunction,
       stateMachines: machines,

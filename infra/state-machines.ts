@@ -4,15 +4,15 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { buildDefinition, definitionSubstitutionNames, teardownDefinition, toJson, type StateMachineDefinition } from '../workflows';
-import { STEP_FUNCTIONS, type StepFunctionId } from '../workflows/steps';
+import { NOTIFY_FUNCTION, STEP_FUNCTIONS, type StepFunctionId } from '../workflows/steps';
 import type { HandlerFunction } from './functions';
 import { acknowledge, NAG_REASONS } from './nag';
 
 export interface WorkflowStateMachineProps {
   /** The ASL from workflows/, with `${<Name>FunctionArn}` Task resources. */
   definition: StateMachineDefinition;
-  /** The step functions by catalogue id; the ones the definition names are substituted and invocable. */
-  functions: Record<StepFunctionId, HandlerFunction>;
+  /** The step functions by catalogue id and notify; the ones the definition names are substituted and invocable. */
+  functions: TaskFunctions;
   logRetention: RetentionDays;
   /** @default false — see InfraConfig.includeExecutionData */
   includeExecutionData?: boolean;
@@ -63,25 +63,32 @@ export class WorkflowStateMachine extends Construct {
 }
 
 /** The functions behind the `${…}` placeholders of a definition; an unknown placeholder fails the synth. */
-export function substitutionsFor(
-  definition: StateMachineDefinition,
-  functions: Record<StepFunctionId, HandlerFunction>,
-): Record<string, HandlerFunction> {
-  const bySubstitution = new Map(
-    Object.entries(STEP_FUNCTIONS).map(([stepId, entry]) => [entry.substitution as string, stepId as StepFunctionId]),
-  );
+export function substitutionsFor(definition: StateMachineDefinition, functions: TaskFunctions): Record<string, HandlerFunction> {
+  const bySubstitution = new Map<string, HandlerFunction>([
+    ...Object.entries(STEP_FUNCTIONS).map(([stepId, entry]): [string, HandlerFunction] => [
+      entry.substitution,
+      functions.steps[stepId as StepFunctionId],
+    ]),
+    [NOTIFY_FUNCTION.substitution, functions.notify],
+  ]);
   const result: Record<string, HandlerFunction> = {};
   for (const name of definitionSubstitutionNames(definition)) {
-    const stepId = bySubstitution.get(name);
-    if (!stepId)
+    const fn = bySubstitution.get(name);
+    if (!fn)
       throw new Error(`the definition uses \${${name}}, which no entry of workflows/steps.ts provides; add the step to STEP_FUNCTIONS`);
-    result[name] = functions[stepId];
+    result[name] = fn;
   }
   return result;
 }
 
+/** The functions a definition's Tasks may name: every step, and notify (the build's "action needed" message). */
+export interface TaskFunctions {
+  steps: Record<StepFunctionId, HandlerFunction>;
+  notify: HandlerFunction;
+}
+
 export interface WorkflowsProps {
-  functions: Record<StepFunctionId, HandlerFunction>;
+  functions: TaskFunctions;
   logRetention: RetentionDays;
   includeExecutionData: boolean;
 }

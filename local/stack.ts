@@ -9,12 +9,14 @@ import { SERVICE_NAME } from '../functions/core/step-handler';
 import { createApiHandler } from '../functions/handlers/api';
 import { createNotifyHandler } from '../functions/handlers/notify';
 import { buildDefinition, scaleDefinitionTime, teardownDefinition } from '../workflows';
+import { NOTIFY_FUNCTION } from '../workflows/steps';
 import { toProxyEvent } from './api/proxy-event';
 import { SlackSink, type SlackMessage } from './api/slack-sink';
 import { startCloud, type CloudOptions, type EmbeddedCloud } from './cloud';
 import { statusChangeEvent } from './stepfunctions/events';
 import { handleStepFunctionsRequest } from './stepfunctions/protocol';
 import { LocalStepFunctions } from './stepfunctions/service';
+import type { LocalHandler } from './stepfunctions/tasks';
 import { createStepRoles, type Endpoints, type PermissionOverride, type StepRoles } from './step-roles';
 
 /**
@@ -142,7 +144,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   const sfn = new LocalStepFunctions({
     region: REGION,
-    handlers: (name) => roles.handler(name),
+    // The build invokes notify itself when a person must act (an attachment to accept).
+    handlers: (name) => (name === NOTIFY_FUNCTION.handler ? (notify as LocalHandler) : roles.handler(name)),
     onStatusChange: async (change) => {
       await notify(statusChangeEvent(change));
     },

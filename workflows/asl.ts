@@ -30,6 +30,8 @@ export type TaskState = Common &
   Transition & {
     Type: 'Task';
     Resource: string;
+    /** The payload, when the function takes something else than the state (the notify function). */
+    Parameters?: Record<string, unknown>;
     ResultPath: string;
     TimeoutSeconds: number;
     Retry: Retrier[];

@@ -1,8 +1,8 @@
 import type { BuildState } from '../functions/core/contracts';
-import type { ChoiceRule, ChoiceState, PassState, StateMachineDefinition, States, Transition } from './asl';
+import type { ChoiceRule, ChoiceState, PassState, StateMachineDefinition, States, TaskState, Transition } from './asl';
 import { BUILD_FAILURES, explainName, failWithCause, FAILURE_PATH, recordFailure, recordFailureName } from './failures';
-import { lambdaTask } from './policies';
-import type { StepFunctionId } from './steps';
+import { LAMBDA_SERVICE_RETRY, lambdaTask } from './policies';
+import { NOTIFY_FUNCTION, type StepFunctionId } from './steps';
 import { teardownStates } from './teardown';
 
 /**
@@ -27,6 +27,7 @@ export const CONNECTIONS_COMPLETE = 'ConnectionsComplete?';
 const NODES_LAUNCHED = 'NodesLaunched';
 const BASTION_LAUNCHED = 'BastionLaunched';
 const NETWORK_CONNECTED = 'NetworkConnected';
+export const ANNOUNCE_ACTION_NEEDED = 'AnnounceActionNeeded';
 const CHECK_PARALLEL = 'CheckProvisioning';
 const MERGE_PARALLEL = 'MergeProvisioned';
 /** Where the Parallel leaves its branches' outputs (one full state each) for the check and the merge. */
@@ -43,6 +44,8 @@ const PARALLEL_BRANCHES: ReadonlyArray<{
   piece: keyof BuildState;
   loop?: { choice: string; done: string };
   merge?: { to: keyof BuildState; from: string };
+  /** A state that tells a person what the step waits for (see `announceState`), entered when the piece has `awaitingAction`. */
+  announce?: string;
 }> = [
   {
     name: 'LaunchNodes',
@@ -58,6 +61,7 @@ const PARALLEL_BRANCHES: ReadonlyArray<{
     step: 'connectNetwork',
     piece: 'connections',
     loop: { choice: CONNECTIONS_COMPLETE, done: NETWORK_CONNECTED },
+    announce: ANNOUNCE_ACTION_NEEDED,
   },
 ];
 
@@ -82,16 +86,43 @@ const ROLLBACK_PREFIX = 'Rollback';
  * that BooleanEquals never meets a missing path (a States.Runtime error in Step Functions); it is written
  * `Not: { IsPresent: true }` because aws-local-stepfunctions@3 never matches `IsPresent: false`.
  */
-function untilComplete(step: string, piece: keyof BuildState, next: string): ChoiceState {
+function untilComplete(step: string, piece: keyof BuildState, next: string, announce?: string): ChoiceState {
   const complete = `$.${piece}.complete`;
   return {
     Type: 'Choice',
     Comment: `${step} answers complete: false right after a create without a ClientToken; run it again with that id in $.${piece}`,
     Choices: [
       { Not: { Variable: complete, IsPresent: true }, Next: next },
+      ...(announce ? [{ Variable: `$.${piece}.awaitingAction`, IsPresent: true, Next: announce }] : []),
       { Variable: complete, BooleanEquals: false, Next: step },
     ],
     Default: next,
+  };
+}
+
+/**
+ * Tells a person, through Slack, what a step waits for (ConnectNetwork: "accept attachment … in account …"),
+ * then runs the step again. The step asks for it once (`awaitingAction`, only while `$.<piece>.announced` is
+ * absent) and then waits with ResourceNotReady, bounded by its readiness Retry. A notification must never
+ * fail a build: any error is recorded as the announcement and the step goes on.
+ */
+function announceState(step: string, piece: keyof BuildState): TaskState {
+  const announced = `$.${piece}.announced`;
+  return {
+    Type: 'Task',
+    Comment: `Slack: what ${step} waits for a person to do; then ${step} waits for it`,
+    Resource: `\${${NOTIFY_FUNCTION.substitution}}`,
+    Parameters: {
+      kind: 'action-needed',
+      'buildId.$': '$.buildId',
+      'executionArn.$': '$.executionArn',
+      'action.$': `$.${piece}.awaitingAction`,
+    },
+    ResultPath: announced,
+    TimeoutSeconds: NOTIFY_FUNCTION.timeoutSeconds,
+    Retry: [structuredClone(LAMBDA_SERVICE_RETRY)],
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: announced, Next: step }],
+    Next: step,
   };
 }
 
@@ -101,14 +132,15 @@ function untilComplete(step: string, piece: keyof BuildState, next: string): Cho
  * sibling fails would otherwise create instances after the rollback looked for them. The Choice after
  * the Parallel then finds the failure, if any.
  */
-function branch({ name, step, piece, loop }: (typeof PARALLEL_BRANCHES)[number]): StateMachineDefinition {
+function branch({ name, step, piece, loop, announce }: (typeof PARALLEL_BRANCHES)[number]): StateMachineDefinition {
   const then: Transition = loop ? { Next: loop.choice } : { End: true };
   return {
     StartAt: name,
     States: {
       [name]: lambdaTask(step, { resultPath: `$.${piece}`, then, onError: recordFailureName(name), waitsForReadiness: true }),
       ...(loop && {
-        [loop.choice]: untilComplete(name, piece, loop.done),
+        [loop.choice]: untilComplete(name, piece, loop.done, announce),
+        ...(announce && { [announce]: announceState(name, piece) }),
         [loop.done]: { Type: 'Succeed', Comment: `${name} is complete: the branch ends with the full state` },
       }),
       [recordFailureName(name)]: recordFailure(name, FAILURE_PATH, { End: true }),

@@ -37,3 +37,20 @@ export const STEP_FUNCTIONS = {
 } as const satisfies Record<string, StepFunctionEntry>;
 
 export type StepFunctionId = keyof typeof STEP_FUNCTIONS;
+
+/** The notify function's own timeout (infra/functions.ts NOTIFY_TIMEOUT reads it): one webhook POST. */
+export const NOTIFY_LAMBDA_TIMEOUT_SECONDS = 15;
+
+/**
+ * The notify function (Slack), which the build invokes itself when a person must act — an attachment to
+ * accept (docs/design.md "1.3"). Not a step: it creates nothing, reads no spec and has no AWS permissions
+ * beyond its webhook secret; its Task never fails the build (a Catch goes on).
+ */
+export const NOTIFY_FUNCTION = {
+  handler: 'notify',
+  substitution: 'NotifyFunctionArn',
+  timeoutSeconds: 30,
+} as const satisfies StepFunctionEntry;
+
+/** Every function a definition may name: the steps and the notify function. */
+export const TASK_FUNCTIONS: readonly StepFunctionEntry[] = [...Object.values(STEP_FUNCTIONS), NOTIFY_FUNCTION];

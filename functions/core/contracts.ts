@@ -101,7 +101,17 @@ export interface ConnectionIds {
  * `ConnectionsComplete?` Choice runs the step again with the ids in `$.connections`. A run with every id
  * known waits (ResourceNotReady) until each is available, adds the routes, and answers `complete: true`.
  */
-export type ConnectionsProgress = ConnectionIds & { complete: boolean };
+export type ConnectionsProgress = ConnectionIds & {
+  complete: boolean;
+  /**
+   * What a person must do before the step can go on (accept the attachment in the gateway owner's account):
+   * set once, with `complete: false`; the workflow posts it to Slack (AnnounceActionNeeded) and records
+   * `announced`, and the step then waits (ResourceNotReady) without asking again.
+   */
+  awaitingAction?: string;
+  /** The notify function's answer (or its error): present once the action was announced. */
+  announced?: unknown;
+};
 
 export interface NodeRecord {
   name: string;

@@ -2,11 +2,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { regionOfArn } from '../core/execution-ids';
 import { createSecretsManagerClient } from '../core/service-clients';
-import { FINAL_STATUSES, slackMessage, summarize, type ExecutionStatusChange } from '../notify/message';
+import { actionNeededMessage, isActionNeeded, type ActionNeededEvent } from '../notify/action-needed';
+import { FINAL_STATUSES, slackMessage, summarize, type ExecutionStatusChange, type SlackMessage } from '../notify/message';
 import { postToSlack, secretsManagerWebhookResolver, type FetchLike, type NotifyLogger, type PostResult } from '../notify/webhook';
 
 /**
- * EventBridge "Step Functions Execution Status Change" → a Slack message. Only final statuses post
+ * EventBridge "Step Functions Execution Status Change" → a Slack message; and, invoked by the build's own
+ * workflow, what a running build needs a person to do (notify/action-needed.ts). Only final statuses post
  * (SUCCEEDED, FAILED, TIMED_OUT, ABORTED): a "started" message for every build would bury the results, and
  * the POST /builds caller already knows it started. This function never throws: a notification must
  * never change a build's result, and a throw would make Lambda's async retries post the message again.
@@ -34,28 +36,38 @@ export function createNotifyHandler(deps: NotifyDeps = {}) {
     );
   const fetchFn: FetchLike = deps.fetch ?? ((url, init) => fetch(url, init));
 
-  return async (event: ExecutionStatusChange): Promise<PostResult> => {
-    const detail = event?.detail;
-    if (!detail?.executionArn || !detail.status) {
-      logger.warn('not an execution status change event; ignored', { detailType: event?.['detail-type'] });
-      return { posted: false, reason: 'not-an-execution-event' };
-    }
-    if (!FINAL_STATUSES.has(detail.status)) return { posted: false, reason: 'not-final' };
+  /** Posts one message; `compose` runs inside the guard, so nothing it throws escapes either. */
+  const post = async (compose: () => { keys: Record<string, string>; message: SlackMessage }): Promise<PostResult> => {
     try {
-      const summary = summarize(detail);
-      const keys = { buildId: summary.buildId, kind: summary.kind, status: summary.status };
+      const { keys, message } = compose();
       const url = await resolveWebhookUrl();
       if (!url) {
         logger.info('no webhook configured; not posting', keys);
         return { posted: false, reason: 'no-webhook' };
       }
-      const result = await postToSlack(url, slackMessage(summary), { fetch: fetchFn, logger, timeoutMs: deps.timeoutMs });
+      const result = await postToSlack(url, message, { fetch: fetchFn, logger, timeoutMs: deps.timeoutMs });
       logger.info('notification handled', { ...keys, posted: result.posted });
       return result;
     } catch (error) {
       logger.error('notification failed', { errorName: (error as Error)?.name ?? 'Error' });
       return { posted: false, reason: 'internal-error' };
     }
+  };
+
+  return async (event: ExecutionStatusChange | ActionNeededEvent): Promise<PostResult> => {
+    // A running build's request to a person, invoked by the build's own workflow.
+    if (isActionNeeded(event))
+      return post(() => ({ keys: { buildId: event.buildId, kind: event.kind }, message: actionNeededMessage(event) }));
+    const detail = event?.detail;
+    if (!detail?.executionArn || !detail.status) {
+      logger.warn('not an execution status change event; ignored', { detailType: event?.['detail-type'] });
+      return { posted: false, reason: 'not-an-execution-event' };
+    }
+    if (!FINAL_STATUSES.has(detail.status)) return { posted: false, reason: 'not-final' };
+    return post(() => {
+      const summary = summarize(detail);
+      return { keys: { buildId: summary.buildId, kind: summary.kind, status: summary.status }, message: slackMessage(summary) };
+    });
   };
 }
 

@@ -9,6 +9,9 @@ import { attachmentState, deleteAttachments, ensureAttachment } from './transit-
 import { deleteEndpoints, endpointStates, ensureEndpoints } from './vpc-endpoints';
 import { deleteNatGateways, ensureNatAddress, ensureNatGateway, natGatewayStates } from './nat-gateways';
 
+/** How the wait message of an attachment waiting for its gateway owner begins. */
+const ACCEPT = 'accept attachment ';
+
 /**
  * The network's ways out of the VPC (docs/design.md "1.3 Egress, endpoints and the Transit Gateway"): NAT
  * gateways, VPC endpoints and the Transit Gateway attachment, then the routes to them. Each takes 1–2 min
@@ -25,7 +28,7 @@ export async function ensureConnections(
   clients: AwsClients,
   plan: Plan,
   network: NetworkIds,
-  known: Partial<ConnectionIds> = {},
+  known: Partial<ConnectionsProgress> = {},
 ): Promise<ConnectionsProgress> {
   const ids: ConnectionIds = {
     natAddressIds: { ...known.natAddressIds },
@@ -33,7 +36,9 @@ export async function ensureConnections(
     endpointIds: { ...known.endpointIds },
     ...(known.transitGatewayAttachmentId && { transitGatewayAttachmentId: known.transitGatewayAttachmentId }),
   };
-  const incomplete = (): ConnectionsProgress => ({ complete: false, ...ids });
+  // Once announced, every later answer carries it, so the action is asked for once per build.
+  const announced = known.announced === undefined ? {} : { announced: known.announced };
+  const incomplete = (): ConnectionsProgress => ({ complete: false, ...ids, ...announced });
 
   for (const nat of plan.natGateways) {
     const address = await ensureNatAddress(clients, plan, nat, ids.natAddressIds[nat.az]);
@@ -67,6 +72,8 @@ export async function ensureConnections(
   if (JSON.stringify(ids) !== before) return incomplete();
 
   const pending = await pendingConnections(clients, plan, ids);
+  const action = pending.find((line) => line.startsWith(ACCEPT));
+  if (action && known.announced === undefined) return { ...incomplete(), awaitingAction: action };
   if (pending.length) throw new ResourceNotReady(pending.join('; '), { details: { pending } });
 
   for (const nat of plan.natGateways) {
@@ -76,7 +83,7 @@ export async function ensureConnections(
   if (plan.transitGateway) {
     await ensureRoutes(clients, routeTablesToGateway(network), plan.transitGateway.routes, { TransitGatewayId: plan.transitGateway.id });
   }
-  return { complete: true, ...ids };
+  return { complete: true, ...ids, ...announced };
 }
 
 /**
@@ -101,7 +108,7 @@ async function pendingConnections(clients: AwsClients, plan: Plan, ids: Connecti
     const { state, transitGatewayOwnerId } = await attachmentState(clients, id);
     if (state === 'pendingAcceptance') {
       pending.unshift(
-        `accept attachment ${id} in account ${transitGatewayOwnerId ?? '(the gateway owner)'}: Transit Gateway ${plan.transitGateway.id} does not auto-accept shared attachments (pendingAcceptance)`,
+        `${ACCEPT}${id} in account ${transitGatewayOwnerId ?? '(the gateway owner)'}: Transit Gateway ${plan.transitGateway.id} does not auto-accept shared attachments (pendingAcceptance)`,
       );
     } else if (state !== 'available') pending.push(`Transit Gateway attachment ${id} is ${state}`);
   }
@@ -109,8 +116,9 @@ async function pendingConnections(clients: AwsClients, plan: Plan, ids: Connecti
 }
 
 /** The ids alone, for the build's outputs. */
-export function withoutProgress({ complete: _complete, ...ids }: ConnectionsProgress): ConnectionIds {
-  return ids;
+export function withoutProgress(progress: ConnectionsProgress): ConnectionIds {
+  const { natAddressIds, natGatewayIds, endpointIds, transitGatewayAttachmentId } = progress;
+  return { natAddressIds, natGatewayIds, endpointIds, ...(transitGatewayAttachmentId && { transitGatewayAttachmentId }) };
 }
 
 /** Every connection's state by id, for VerifyBaseline (read back from AWS, not taken from the state). */

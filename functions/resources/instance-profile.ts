@@ -57,8 +57,7 @@ export async function ensureInstanceProfile(clients: AwsClients, buildId: string
       await clients.iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: profile.name, RoleName: profile.name }));
     } catch (error) {
       // An earlier attempt added it (a profile holds one role): done.
-      if (codeOf(error) !== 'LimitExceeded' && codeOf(error) !== 'LimitExceededException')
-        throw translateAwsError(error, 'iam:AddRoleToInstanceProfile');
+      if (!isIamCode(error, 'LimitExceeded')) throw translateAwsError(error, 'iam:AddRoleToInstanceProfile');
     }
   }
   return instanceProfile.Arn as string;
@@ -111,8 +110,7 @@ async function ensureRole(clients: AwsClients, buildId: string, profile: Instanc
     );
     return out.Role as Role;
   } catch (error) {
-    if (codeOf(error) !== 'EntityAlreadyExists' && codeOf(error) !== 'EntityAlreadyExistsException')
-      throw translateAwsError(error, 'iam:CreateRole');
+    if (!isIamCode(error, 'EntityAlreadyExists')) throw translateAwsError(error, 'iam:CreateRole');
   }
   const role = (await aws('iam:GetRole', () => clients.iam.send(new GetRoleCommand({ RoleName: profile.name })))).Role as Role;
   return owned('role', role, role.Tags, buildId, profile.name);
@@ -125,8 +123,7 @@ async function ensureProfile(clients: AwsClients, buildId: string, profile: Inst
     );
     return out.InstanceProfile as InstanceProfile;
   } catch (error) {
-    if (codeOf(error) !== 'EntityAlreadyExists' && codeOf(error) !== 'EntityAlreadyExistsException')
-      throw translateAwsError(error, 'iam:CreateInstanceProfile');
+    if (!isIamCode(error, 'EntityAlreadyExists')) throw translateAwsError(error, 'iam:CreateInstanceProfile');
   }
   const found = (
     await aws('iam:GetInstanceProfile', () => clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: profile.name })))
@@ -138,6 +135,12 @@ function owned<T>(what: string, item: T, tags: Tag[] | undefined, buildId: strin
   if (!isOwnedBy(tagsOf(tags), buildId))
     throw new ResourceConflict(`IAM ${what} ${name} exists and is not tagged as belonging to build ${buildId}; delete or rename it`);
   return item;
+}
+
+/** IAM's error code, as the wire gives it (`Code`) or as the SDK names its exception (`…Exception`). */
+function isIamCode(error: unknown, code: string): boolean {
+  const actual = codeOf(error);
+  return actual === code || actual === `${code}Exception`;
 }
 
 /** The partition of an ARN we were given (aws, aws-cn, aws-us-gov): the managed policy lives in the same one. */

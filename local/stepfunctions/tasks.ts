@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { STEP_FUNCTIONS } from '../../workflows/steps';
+import { TASK_FUNCTIONS } from '../../workflows/steps';
 
 /** An in-process Lambda: what a Task state invokes locally. */
 export type LocalHandler = (input: unknown) => Promise<unknown>;
@@ -7,7 +7,7 @@ type AslStates = Record<string, { Type: string; Resource?: string; Branches?: Ar
 
 /** Every Task state (Parallel branches included) → the name of the handler its Resource placeholder names. */
 export function taskStates(definition: { States: AslStates }): Record<string, string> {
-  const byPlaceholder = new Map(Object.values(STEP_FUNCTIONS).map((s) => [`\${${s.substitution}}`, s.handler]));
+  const byPlaceholder = new Map(TASK_FUNCTIONS.map((s) => [`\${${s.substitution}}`, s.handler]));
   const found: Record<string, string> = {};
   const walk = (states: AslStates) => {
     for (const [name, state] of Object.entries(states)) {

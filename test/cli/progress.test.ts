@@ -88,6 +88,67 @@ describe('ProgressRenderer without a TTY', () => {
   });
 });
 
+describe('what a waiting step waits for', () => {
+  const ACCEPT =
+    'accept attachment tgw-attach-0a1b2c3d in account 111122223333: Transit Gateway tgw-0123456789abcdef0 does not auto-accept shared attachments (pendingAcceptance)';
+  const waiting = (waitingFor: string | undefined, status = 'retrying'): BuildView => ({
+    ...running,
+    currentStep: 'ConnectNetwork',
+    steps: [running.steps![0], { name: 'ConnectNetwork', status, enteredAt: T(3), ...(waitingFor && { waitingFor }) }],
+  });
+
+  it('on a TTY, draws it on a ↳ line under the step, in the block that is redrawn', () => {
+    const { out, writes } = sink(true, 200);
+    const renderer = new ProgressRenderer(out, { now: () => Date.parse(T(10)), color: false });
+    renderer.update(waiting(ACCEPT));
+    expect(writes[0].split('\n')).toEqual([
+      '\x1b[2KBuild b-1  RUNNING  (ConnectNetwork)',
+      '\x1b[2K  ✓ Preflight       3.0s',
+      '\x1b[2K  … ConnectNetwork  7.0s  retrying',
+      `\x1b[2K      ↳ ${ACCEPT}`,
+      '',
+    ]);
+
+    // The wait is over: back up over all four lines, and clear the one left over.
+    renderer.update(waiting(undefined, 'running'));
+    expect(writes[1].startsWith('\x1b[4F')).toBe(true);
+    expect(writes[1]).not.toContain('↳');
+    expect(writes[1].endsWith('\x1b[2K\n\x1b[1F')).toBe(true);
+  });
+
+  it('on a TTY, keeps it to one line of the terminal’s width', () => {
+    const { out, writes } = sink(true, 60);
+    new ProgressRenderer(out, { now: () => Date.parse(T(10)), color: false }).update(
+      waiting('accept attachment\ntgw-attach-0a1b2c3d   now ' + 'x'.repeat(80)),
+    );
+    const line = writes[0].split('\n')[3];
+    expect(line).toBe(`\x1b[2K${'      ↳ accept attachment tgw-attach-0a1b2c3d now xxxxxxxxxxxxxxxxxxx'.slice(0, 59)}`);
+  });
+
+  it('without a TTY, prints it once per wait, however often the message changes, and again for a new wait', () => {
+    const { out, writes } = sink(false);
+    const renderer = new ProgressRenderer(out);
+    renderer.update(waiting(undefined, 'running'));
+    renderer.update(waiting(ACCEPT));
+    renderer.update(waiting(ACCEPT));
+    renderer.update(waiting('NAT gateway nat-a is pending; endpoint ssm (vpce-ssm) is pending'));
+    renderer.update(waiting(undefined, 'running'));
+    renderer.update(waiting('NAT gateway nat-a is pending'));
+    expect(writes.join('')).toBe(
+      [
+        'Build b-1  RUNNING  (ConnectNetwork)',
+        '  ✓ Preflight  3.0s',
+        '  … ConnectNetwork',
+        '  … ConnectNetwork  retrying',
+        `      ↳ ${ACCEPT}`,
+        '  … ConnectNetwork  retrying',
+        '      ↳ NAT gateway nat-a is pending',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
 describe('step lines', () => {
   it.each([
     ['succeeded', 'done'],

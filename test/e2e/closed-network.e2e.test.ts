@@ -10,6 +10,7 @@ import {
   EC2Client,
   type Filter,
 } from '@aws-sdk/client-ec2';
+import { messageText } from '../../local/api/slack-sink';
 import { findLeftovers } from '../../local/leftovers';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { api, buildIdOf, seoulBody, waitWhile } from './helpers';
@@ -177,10 +178,18 @@ describe('closed-network options on the embedded cloud', () => {
     }
     expect(waiting).toMatch(/^accept attachment tgw-attach-[0-9a-f]+ in account \d{12}: .*pendingAcceptance/);
     const attachmentId = /tgw-attach-[0-9a-f]+/.exec(waiting as string)![0];
+    // Slack says it too, once, while the build waits.
+    const slack = await stack.slack.waitFor(
+      (m) => messageText(m).includes(buildId) && messageText(m).includes(`accept attachment ${attachmentId}`),
+    );
+    expect(messageText(slack)).toContain('waiting for you');
 
     const accepted = await fetch(`${stack.cloud!.url}/_cloud/transit-gateway-attachments/${attachmentId}/accept`, { method: 'POST' });
     expect(accepted.status).toBe(200);
     expect((await waitWhile(stack, buildId, 'RUNNING', 120_000)).status).toBe('SUCCEEDED');
+    expect(
+      stack.slack.messages.filter((m) => messageText(m).includes(buildId) && messageText(m).includes('accept attachment')),
+    ).toHaveLength(1);
     await destroyToNothing(buildId, name);
   });
 

@@ -19,6 +19,7 @@ import {
   toJson,
   TRANSIENT_AWS_RETRY,
 } from '../../workflows';
+import { CONNECTIONS_COMPLETE } from '../../workflows/build';
 
 const DEFINITIONS: Array<[string, () => StateMachineDefinition]> = [
   ['build', buildDefinition],
@@ -152,11 +153,38 @@ describe('the build definition', () => {
     expect(build.States.BuildSucceeded).toEqual(expect.objectContaining({ Type: 'Succeed', OutputPath: '$.result' }));
   });
 
-  it('runs LaunchNodes, CreateLoadBalancer and LaunchBastion as parallel branches', () => {
+  it('runs LaunchNodes, CreateLoadBalancer, LaunchBastion and ConnectNetwork as parallel branches', () => {
     const parallel = build.States.ProvisionInParallel;
     expect(parallel.Type).toBe('Parallel');
     const branches = parallel.Type === 'Parallel' ? parallel.Branches : [];
-    expect(branches.map((b) => b.StartAt)).toEqual(['LaunchNodes', 'CreateLoadBalancer', 'LaunchBastion']);
+    expect(branches.map((b) => b.StartAt)).toEqual(['LaunchNodes', 'CreateLoadBalancer', 'LaunchBastion', 'ConnectNetwork']);
+  });
+
+  it('loops ConnectNetwork through ConnectionsComplete? inside its branch while $.connections.complete is false; the merge takes $.connections', () => {
+    const parallel = build.States.ProvisionInParallel;
+    const branches = parallel.Type === 'Parallel' ? parallel.Branches : [];
+    const connectBranch = branches.find((b) => b.StartAt === 'ConnectNetwork');
+    if (!connectBranch) throw new Error('no ConnectNetwork branch');
+    const task = connectBranch.States.ConnectNetwork as TaskState;
+    expect(task.Next).toBe(CONNECTIONS_COMPLETE);
+    expect(task.ResultPath).toBe('$.connections');
+    expect(task.Resource).toBe('${ConnectNetworkFunctionArn}');
+    expect(connectBranch.States[CONNECTIONS_COMPLETE]).toEqual(
+      expect.objectContaining({
+        Type: 'Choice',
+        Choices: [
+          { Not: { Variable: '$.connections.complete', IsPresent: true }, Next: 'NetworkConnected' },
+          { Variable: '$.connections.complete', BooleanEquals: false, Next: 'ConnectNetwork' },
+        ],
+        Default: 'NetworkConnected',
+      }),
+    );
+    expect(connectBranch.States.NetworkConnected.Type).toBe('Succeed');
+    // A failure is recorded in the branch and rolled back once the other branches are done, like theirs.
+    expect(task.Catch[0].Next).toBe('RecordConnectNetworkFailure');
+    // It waits for NAT gateways, endpoints and an attachment to become available (or be accepted).
+    expect(retrierFor(task, READINESS_ERROR)).toBeDefined();
+    expect(build.States.MergeProvisioned).toMatchObject({ Parameters: { 'connections.$': '$.provisioned[3].connections' } });
   });
 
   it('loops CreateNetwork through NetworkComplete? while $.network.complete is false, then goes on to the Parallel', () => {
@@ -206,7 +234,7 @@ describe('the build definition', () => {
     expect(build.States.MergeProvisioned).toMatchObject({ Parameters: { 'nodes.$': '$.provisioned[0].nodeLaunch.nodes' } });
   });
 
-  it('loops no other step: only CreateNetwork, LaunchNodes and LaunchBastion hand ids to the state before they are done', () => {
+  it('loops no other step: only CreateNetwork, LaunchNodes, LaunchBastion and ConnectNetwork hand ids to the state before they are done', () => {
     const loops = allStates(build).flatMap(([name, s]) =>
       s.Type === 'Choice' ? s.Choices.filter((r) => 'BooleanEquals' in r).map((r) => [name, r.Next]) : [],
     );
@@ -214,6 +242,7 @@ describe('the build definition', () => {
       [NETWORK_COMPLETE, 'CreateNetwork'],
       [NODES_COMPLETE, 'LaunchNodes'],
       [BASTION_COMPLETE, 'LaunchBastion'],
+      [CONNECTIONS_COMPLETE, 'ConnectNetwork'],
     ]);
   });
 
@@ -223,6 +252,7 @@ describe('the build definition', () => {
     ['LaunchNodes', '$.nodeLaunch'],
     ['CreateLoadBalancer', '$.loadBalancer'],
     ['LaunchBastion', '$.bastion'],
+    ['ConnectNetwork', '$.connections'],
     ['RegisterTargets', '$.targets'],
     ['WaitUntilReady', '$.readiness'],
     ['VerifyBaseline', '$.result'],

@@ -1,6 +1,6 @@
 import { StateMachine, type RunOptions } from 'aws-local-stepfunctions';
 import { AwsThrottled, PermissionDenied, PreflightFailed, QuotaExceeded, ResourceNotReady } from '../../functions/core/errors';
-import { carriedAllocationIds, carriedInstanceIds } from '../../functions/core/carried';
+import { carriedAllocationIds, carriedConnections, carriedInstanceIds } from '../../functions/core/carried';
 import type { BuildResult, BuildState } from '../../functions/core/contracts';
 import {
   BUILD_FAILURES,
@@ -23,7 +23,7 @@ const SCALE = 1000;
 const INPUT = {
   buildId: 'fin-k8s-dev-20261125-ab12',
   executionArn: 'arn:aws:states:ap-northeast-2:123456789012:execution:k8s-ec2-build:fin-k8s-dev-20261125-ab12',
-  specVersion: 1,
+  specVersion: 2,
   spec: { name: 'fin-k8s-dev', region: 'ap-northeast-2' },
 };
 const RESULT: BuildResult = {
@@ -36,6 +36,13 @@ const PIECES: Record<string, unknown> = {
   LaunchNodes: { complete: true, nodes: [{ name: 'fin-k8s-dev-cp-1', instanceId: 'i-1' }], generations: {}, unnamed: [] },
   CreateLoadBalancer: { loadBalancerArn: 'arn:lb', dnsName: 'lb.example' },
   LaunchBastion: { instanceId: 'i-b', allocationId: 'eipalloc-1', publicIp: '203.0.113.9', complete: true },
+  ConnectNetwork: {
+    natAddressIds: { 'ap-northeast-2a': 'eipalloc-nat-a' },
+    natGatewayIds: { 'ap-northeast-2a': 'nat-a' },
+    endpointIds: { ssm: 'vpce-ssm' },
+    transitGatewayAttachmentId: 'tgw-attach-1',
+    complete: true,
+  },
   RegisterTargets: { registered: { api: ['i-1'] } },
   WaitUntilReady: { loadBalancerState: 'active' },
   VerifyBaseline: RESULT,
@@ -95,13 +102,29 @@ async function execute(definition: StateMachineDefinition, script: Record<string
 const failure = (run: Run): FailureRecord => JSON.parse(run.error!.cause) as FailureRecord;
 const ROLLBACK = ['RollbackDeleteLoadBalancer', 'RollbackTerminateInstances', 'RollbackDeleteNetwork'];
 const rollbackOf = (run: Run) => run.entered.filter((s) => ROLLBACK.includes(s));
-const BRANCHES = ['LaunchNodes', 'CreateLoadBalancer', 'LaunchBastion'];
-/** Every state inside the branches: the Tasks plus the bastion's completion loop. */
-const BRANCH_STATES = [...BRANCHES, 'NodesComplete?', 'NodesLaunched', 'BastionComplete?', 'BastionLaunched'];
+const BRANCHES = ['LaunchNodes', 'CreateLoadBalancer', 'LaunchBastion', 'ConnectNetwork'];
+/** Every state inside the branches: the Tasks plus the completion loops. */
+const BRANCH_STATES = [
+  ...BRANCHES,
+  'NodesComplete?',
+  'NodesLaunched',
+  'BastionComplete?',
+  'BastionLaunched',
+  'ConnectionsComplete?',
+  'NetworkConnected',
+];
 /** What CreateNetwork / LaunchBastion answer right after a create that takes no ClientToken. */
 const VPC_CREATED = { complete: false, vpcId: 'vpc-1' };
 const GATEWAY_CREATED = { complete: false, vpcId: 'vpc-1', internetGatewayId: 'igw-1' };
 const ADDRESS_ALLOCATED = { instanceId: 'i-b', allocationId: 'eipalloc-1', publicIp: '203.0.113.9', complete: false };
+/** What ConnectNetwork answers right after allocating a NAT address, then after creating the attachment. */
+const NAT_ADDRESS_ALLOCATED = {
+  natAddressIds: { 'ap-northeast-2a': 'eipalloc-nat-a' },
+  natGatewayIds: {},
+  endpointIds: {},
+  complete: false,
+};
+const ATTACHMENT_CREATED = { ...NAT_ADDRESS_ALLOCATED, transitGatewayAttachmentId: 'tgw-attach-1' };
 const NODES_PARTLY_LAUNCHED = {
   complete: false,
   nodes: [{ name: 'fin-k8s-dev-cp-1', instanceId: 'i-1' }],
@@ -141,7 +164,9 @@ describe('the build machine, executed', () => {
       nodes: (PIECES.LaunchNodes as { nodes: unknown }).nodes,
       loadBalancer: PIECES.CreateLoadBalancer,
       bastion: PIECES.LaunchBastion,
+      connections: PIECES.ConnectNetwork,
     });
+    expect(run.calls.ConnectNetwork[0]).toEqual({ ...INPUT, preflight: PIECES.Preflight, network: PIECES.CreateNetwork });
     expect(run.calls.VerifyBaseline[0]).toMatchObject({ targets: PIECES.RegisterTargets, readiness: PIECES.WaitUntilReady });
   });
 
@@ -189,6 +214,45 @@ describe('the build machine, executed', () => {
     expect(run.calls.RegisterTargets[0]).toMatchObject({ bastion: PIECES.LaunchBastion });
   });
 
+  it('runs ConnectNetwork again inside its branch with the ids made so far until it answers complete', async () => {
+    const run = await execute(buildDefinition(), { ConnectNetwork: [NAT_ADDRESS_ALLOCATED, ATTACHMENT_CREATED, PIECES.ConnectNetwork] });
+    expect(run.output).toEqual(RESULT);
+    expect(run.calls.ConnectNetwork.map((input) => (input as { connections?: unknown }).connections)).toEqual([
+      undefined,
+      NAT_ADDRESS_ALLOCATED,
+      ATTACHMENT_CREATED,
+    ]);
+    expect(run.entered.filter((s) => ['ConnectNetwork', 'ConnectionsComplete?', 'NetworkConnected'].includes(s))).toEqual([
+      'ConnectNetwork',
+      'ConnectionsComplete?',
+      'ConnectNetwork',
+      'ConnectionsComplete?',
+      'ConnectNetwork',
+      'ConnectionsComplete?',
+      'NetworkConnected',
+    ]);
+    expect(run.calls.RegisterTargets[0]).toMatchObject({ connections: PIECES.ConnectNetwork });
+  });
+
+  it('waits for a Transit Gateway attachment to be accepted (ResourceNotReady), then carries on', async () => {
+    const pending = new ResourceNotReady(
+      'attachment tgw-attach-1 is pendingAcceptance: accept attachment tgw-attach-1 in account 111122223333',
+    );
+    const run = await execute(buildDefinition(), { ConnectNetwork: [ATTACHMENT_CREATED, pending, pending, PIECES.ConnectNetwork] });
+    expect(run.output).toEqual(RESULT);
+    expect(run.retried.filter((s) => s === 'ConnectNetwork')).toHaveLength(2);
+    expect(rollbackOf(run)).toEqual([]);
+  });
+
+  it('hands the rollback the NAT address and attachment ids when ConnectNetwork fails for good after making them', async () => {
+    const run = await execute(buildDefinition(), {
+      ConnectNetwork: [NAT_ADDRESS_ALLOCATED, ATTACHMENT_CREATED, new PermissionDenied('CreateNatGateway: UnauthorizedOperation')],
+    });
+    expect(rollbackOf(run)).toEqual(ROLLBACK);
+    expect(failure(run)).toMatchObject({ failedStep: 'ConnectNetwork', error: 'PermissionDenied' });
+    expect(carriedConnections(run.calls.RollbackDeleteNetwork[0] as BuildState)).toEqual(ATTACHMENT_CREATED);
+  });
+
   it('runs LaunchNodes again inside its branch with the nodes launched so far until it answers complete', async () => {
     const run = await execute(buildDefinition(), { LaunchNodes: [NODES_PARTLY_LAUNCHED, PIECES.LaunchNodes] });
     expect(run.output).toEqual(RESULT);
@@ -215,9 +279,10 @@ describe('the build machine, executed', () => {
       Object.fromEntries(Object.entries(piece as Record<string, unknown>).filter(([key]) => key !== 'complete'));
     const network = withoutComplete(PIECES.CreateNetwork);
     const bastion = withoutComplete(PIECES.LaunchBastion);
-    const run = await execute(buildDefinition(), { CreateNetwork: [network], LaunchBastion: [bastion] });
+    const connections = withoutComplete(PIECES.ConnectNetwork);
+    const run = await execute(buildDefinition(), { CreateNetwork: [network], LaunchBastion: [bastion], ConnectNetwork: [connections] });
     expect(run.output).toEqual(RESULT);
-    expect([run.calls.CreateNetwork, run.calls.LaunchBastion].map((calls) => calls.length)).toEqual([1, 1]);
+    expect([run.calls.CreateNetwork, run.calls.LaunchBastion, run.calls.ConnectNetwork].map((calls) => calls.length)).toEqual([1, 1, 1]);
   });
 
   it('gives the rollback the VPC id when CreateNetwork fails for good after creating it', async () => {
@@ -276,7 +341,7 @@ describe('the build machine, executed', () => {
     });
   });
 
-  it.each(['CreateNetwork', 'LaunchNodes', 'LaunchBastion', 'RegisterTargets', 'WaitUntilReady', 'VerifyBaseline'])(
+  it.each(['CreateNetwork', 'LaunchNodes', 'LaunchBastion', 'ConnectNetwork', 'RegisterTargets', 'WaitUntilReady', 'VerifyBaseline'])(
     'rolls back when %s fails for good, naming it in the cause',
     async (state) => {
       const run = await execute(buildDefinition(), { [state]: [new PermissionDenied(`${state}: UnauthorizedOperation`)] });

@@ -116,6 +116,73 @@ describe('steps from a history', () => {
     ];
     expect(stepsFromHistory(events, true).steps).toEqual([{ name: 'WaitUntilReady', status: 'running', enteredAt: at(1).toISOString() }]);
   });
+
+  describe('what a waiting step waits for', () => {
+    const ACCEPT =
+      'accept attachment tgw-attach-0a1b2c3d in account 111122223333: Transit Gateway tgw-0123456789abcdef0 does not auto-accept shared attachments (pendingAcceptance)';
+    /** A failed attempt of the `lambda:invoke` integration, its cause the Lambda's error as Step Functions records it. */
+    const failed = (id: number, errorType: string, errorMessage: string) =>
+      ev(id, 'TaskFailed', {
+        taskFailedEventDetails: { error: errorType, cause: JSON.stringify({ errorType, errorMessage, trace: ['at handler'] }) },
+      });
+    const waiting = [
+      ev(1, 'ParallelStateEntered', { stateEnteredEventDetails: { name: 'Provision' } }),
+      ev(2, 'TaskStateEntered', { stateEnteredEventDetails: { name: 'ConnectNetwork' } }),
+      ev(3, 'TaskScheduled'),
+      ev(4, 'TaskStarted'),
+      failed(5, 'ResourceNotReady', ACCEPT),
+    ];
+    const connectNetwork = (events: HistoryEvent[], open = true) =>
+      stepsFromHistory(events, open).steps.find((s) => s.name === 'ConnectNetwork');
+
+    it('is the message of the ResourceNotReady its last attempt threw, while the step is open', () => {
+      expect(connectNetwork(waiting)).toEqual({
+        name: 'ConnectNetwork',
+        status: 'retrying',
+        enteredAt: at(2).toISOString(),
+        waitingFor: ACCEPT,
+      });
+      // The Retry's next attempt runs: still waiting for the same thing until it answers.
+      expect(connectNetwork([...waiting, ev(6, 'TaskScheduled')])?.waitingFor).toBe(ACCEPT);
+    });
+
+    it('follows the latest attempt’s message', () => {
+      const later = failed(8, 'ResourceNotReady', 'Transit Gateway attachment tgw-attach-0a1b2c3d is pending');
+      expect(connectNetwork([...waiting, ev(6, 'TaskScheduled'), ev(7, 'TaskStarted'), later])?.waitingFor).toBe(
+        'Transit Gateway attachment tgw-attach-0a1b2c3d is pending',
+      );
+    });
+
+    it('is gone once an attempt succeeds and the step is done', () => {
+      const events = [
+        ...waiting,
+        ev(6, 'TaskScheduled'),
+        ev(7, 'TaskStarted'),
+        ev(8, 'TaskSucceeded'),
+        ev(9, 'TaskStateExited', { stateExitedEventDetails: { name: 'ConnectNetwork' } }),
+      ];
+      expect(stepsFromHistory(events.slice(0, 8), true).steps[1]).not.toHaveProperty('waitingFor');
+      expect(connectNetwork(events)).toEqual({
+        name: 'ConnectNetwork',
+        status: 'succeeded',
+        enteredAt: at(2).toISOString(),
+        exitedAt: at(9).toISOString(),
+      });
+    });
+
+    it('is not set for a step retrying after another error (a throttle is not something to wait for)', () => {
+      const throttled = [...waiting.slice(0, 4), failed(5, 'AwsThrottled', 'DescribeNatGateways: RequestLimitExceeded')];
+      expect(connectNetwork(throttled)).toEqual({ name: 'ConnectNetwork', status: 'retrying', enteredAt: at(2).toISOString() });
+    });
+
+    it('is not set once the execution has ended', () => {
+      expect(connectNetwork([...waiting, ev(6, 'ExecutionFailed')], false)).not.toHaveProperty('waitingFor');
+    });
+
+    it('is not set on the Parallel around the waiting branch', () => {
+      expect(stepsFromHistory(waiting, true).steps[0]).toEqual({ name: 'Provision', status: 'running', enteredAt: at(1).toISOString() });
+    });
+  });
 });
 
 describe('build ids', () => {

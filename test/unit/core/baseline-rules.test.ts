@@ -175,7 +175,10 @@ describe('evaluateBaseline with NAT egress, endpoints and a Transit Gateway', ()
       ...connectedFacts(),
       bastion: undefined,
       groupIds: { nlb: 'sg-n', controlPlane: 'sg-c', workers: 'sg-w', endpoints: 'sg-e' },
-      ingressRules: [...goodFacts().ingressRules.filter((r) => r.groupId !== 'sg-b'), { groupId: 'sg-e', fromPort: 443, toPort: 443, cidr: '10.0.0.0/16' }],
+      ingressRules: [
+        ...goodFacts().ingressRules.filter((r) => r.groupId !== 'sg-b'),
+        { groupId: 'sg-e', fromPort: 443, toPort: 443, cidr: '10.0.0.0/16' },
+      ],
       privateSubnetRoutes: { 'subnet-a': ['10.0.0.0/16→local', tgwRoute] },
     };
     expect(evaluateBaseline(facts, bastionless).checks.filter((c) => !c.ok)).toEqual([]);

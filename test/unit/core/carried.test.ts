@@ -1,4 +1,4 @@
-import { carriedAllocationIds, carriedInstanceIds, carriedNetwork } from '../../../functions/core/carried';
+import { carriedAllocationIds, carriedConnections, carriedInstanceIds, carriedNetwork } from '../../../functions/core/carried';
 import type { BuildState } from '../../../functions/core/contracts';
 import { NETWORK, NODES } from '../../fixtures/ids';
 import { seoulState } from '../../fixtures/build';
@@ -41,5 +41,31 @@ describe('what a rollback finds in the build state', () => {
     ['a complete network', { network: NETWORK }, NETWORK],
   ])('gives the network ids as far as CreateNetwork got: %s', (_case, extra, expected) => {
     expect(carriedNetwork(seoulState(extra))).toMatchObject(expected);
+  });
+
+  it('still finds the one public subnet and private route table of a build the previous release started', () => {
+    const legacy = { ...NETWORK, publicSubnetId: 'subnet-public-v1', privateRouteTableId: 'rtb-private-v1' };
+    expect(carriedNetwork(seoulState({ network: legacy }))).toMatchObject({
+      publicSubnetId: 'subnet-public-v1',
+      privateRouteTableId: 'rtb-private-v1',
+    });
+  });
+
+  const CONNECTIONS = {
+    natAddressIds: { 'ap-northeast-2a': 'eipalloc-nat-a' },
+    natGatewayIds: {},
+    endpointIds: {},
+    transitGatewayAttachmentId: 'tgw-attach-1',
+  };
+  it.each<[string, Partial<BuildState>, object]>([
+    ['ConnectNetwork has not run', {}, {}],
+    ['the Parallel merged', { connections: { ...CONNECTIONS, complete: true } }, CONNECTIONS],
+    [
+      'its branch failed after the NAT address and the attachment',
+      { provisioned: [{}, {}, {}, { connections: { ...CONNECTIONS, complete: false } }] },
+      CONNECTIONS,
+    ],
+  ])('gives the connection ids as far as ConnectNetwork got: %s', (_case, extra, expected) => {
+    expect(carriedConnections(seoulState(extra))).toMatchObject(expected);
   });
 });

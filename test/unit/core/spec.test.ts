@@ -68,7 +68,12 @@ describe('validateSpec', () => {
     ['a Name tag (ours to set)', (s) => (s.tags = { Name: 'mine' }), 'tags.Name', 'TAG_RESERVED'],
     ['a key name with a space', (s) => (s.keyName = 'my key; rm'), 'keyName', 'INVALID_VALUE'],
     ['no SSH CIDRs', (s) => (s.bastion.allowedSshCidrs = []), 'bastion.allowedSshCidrs', 'REQUIRED'],
-    ['a missing bastion block (a bastion is the default)', (s) => Reflect.deleteProperty(s, 'bastion'), 'bastion.allowedSshCidrs', 'REQUIRED'],
+    [
+      'a missing bastion block (a bastion is the default)',
+      (s) => Reflect.deleteProperty(s, 'bastion'),
+      'bastion.allowedSshCidrs',
+      'REQUIRED',
+    ],
     [
       'a NodePort below the range',
       (s) => (s.loadBalancer.ingress = [{ port: 80, nodePort: 8080 }]),
@@ -176,12 +181,32 @@ describe('validateSpec: egress, endpoints, the Transit Gateway and bastion-less 
 
   it.each<[string, Partial<BuildSpecInput>, string, string]>([
     ['an unknown egress mode', { egress: 'nat' as never }, 'egress', 'INVALID_VALUE'],
-    ['"nat-per-az" with five zones (no slot left for five public subnets)', { egress: 'nat-per-az', availabilityZones: FIVE_ZONES }, 'egress', 'CIDR_NO_ROOM'],
+    [
+      '"nat-per-az" with five zones (no slot left for five public subnets)',
+      { egress: 'nat-per-az', availabilityZones: FIVE_ZONES },
+      'egress',
+      'CIDR_NO_ROOM',
+    ],
     ['an endpoint service that is not a service name', { endpoints: ['ssm', 'Secrets Manager'] }, 'endpoints[1]', 'INVALID_VALUE'],
     ['a repeated endpoint service', { endpoints: ['ssm', 'ssm'] }, 'endpoints', 'INVALID_VALUE'],
-    ['a Transit Gateway id of another kind', { transitGateway: { id: 'vgw-0123456789abcdef0', routes: ['10.200.0.0/16'] } }, 'transitGateway.id', 'INVALID_VALUE'],
-    ['a Transit Gateway without routes', { transitGateway: { id: 'tgw-0123456789abcdef0', routes: [] } }, 'transitGateway.routes', 'INVALID_VALUE'],
-    ['a Transit Gateway route that is not a CIDR', { transitGateway: { id: 'tgw-0123456789abcdef0', routes: ['on-prem'] } }, 'transitGateway.routes[0]', 'INVALID_CIDR'],
+    [
+      'a Transit Gateway id of another kind',
+      { transitGateway: { id: 'vgw-0123456789abcdef0', routes: ['10.200.0.0/16'] } },
+      'transitGateway.id',
+      'INVALID_VALUE',
+    ],
+    [
+      'a Transit Gateway without routes',
+      { transitGateway: { id: 'tgw-0123456789abcdef0', routes: [] } },
+      'transitGateway.routes',
+      'INVALID_VALUE',
+    ],
+    [
+      'a Transit Gateway route that is not a CIDR',
+      { transitGateway: { id: 'tgw-0123456789abcdef0', routes: ['on-prem'] } },
+      'transitGateway.routes[0]',
+      'INVALID_CIDR',
+    ],
     [
       'a Transit Gateway route inside the VPC',
       { transitGateway: { id: 'tgw-0123456789abcdef0', routes: ['192.168.0.0/16', '10.0.64.0/24'] } },
@@ -214,7 +239,9 @@ describe('validateSpec: egress, endpoints, the Transit Gateway and bastion-less 
 
   it('says which field a Transit Gateway route overlaps', () => {
     const [vpc, pods, other] = errorsOf(
-      seoulSpecInput({ transitGateway: { id: 'tgw-0123456789abcdef0', routes: ['10.0.0.0/8', '10.244.1.0/24', '172.16.0.0/12', '172.20.0.0/16'] } }),
+      seoulSpecInput({
+        transitGateway: { id: 'tgw-0123456789abcdef0', routes: ['10.0.0.0/8', '10.244.1.0/24', '172.16.0.0/12', '172.20.0.0/16'] },
+      }),
     ).map((e) => e.message);
     expect(vpc).toMatch(/overlaps vpcCidr 10\.0\.0\.0\/16/);
     expect(pods).toMatch(/overlaps kubernetes\.podCidr 10\.244\.0\.0\/16/);
@@ -225,9 +252,10 @@ describe('validateSpec: egress, endpoints, the Transit Gateway and bastion-less 
 describe('reading a stored spec of the previous version', () => {
   /** What the previous release stored: the normalised spec without `endpoints` and `bastion.enabled`. */
   function versionOneSpec(): Record<string, unknown> {
-    const { endpoints: _endpoints, bastion, ...rest } = seoulSpec();
-    const { enabled: _enabled, ...v1Bastion } = bastion;
-    return { ...rest, bastion: v1Bastion };
+    const spec = seoulSpec();
+    Reflect.deleteProperty(spec, 'endpoints');
+    Reflect.deleteProperty(spec.bastion, 'enabled');
+    return spec;
   }
 
   it('is version 2 now, and reads version 1 as version 2 with a bastion and no endpoints', () => {
@@ -238,10 +266,9 @@ describe('reading a stored spec of the previous version', () => {
 
   it('reads a version 2 spec as it is, and fills nothing in one that lacks a version 2 field', () => {
     expect(readStoredSpec({ specVersion: 2, spec: seoulSpec() })).toEqual({ ok: true, spec: seoulSpec() });
-    expect(readStoredSpec({ specVersion: 2, spec: versionOneSpec() })).toMatchObject({
-      ok: false,
-      errors: expect.arrayContaining([expect.objectContaining({ code: 'NOT_NORMALISED', field: 'endpoints' })]),
-    });
+    const lacking = readStoredSpec({ specVersion: 2, spec: versionOneSpec() });
+    expect(lacking.ok).toBe(false);
+    expect(!lacking.ok && lacking.errors).toContainEqual(expect.objectContaining({ code: 'NOT_NORMALISED', field: 'endpoints' }));
   });
 
   it('refuses a version it does not know, naming specVersion', () => {

@@ -1,6 +1,7 @@
 import {
   DeleteNatGatewayCommand,
   DeleteSubnetCommand,
+  DeleteTransitGatewayVpcAttachmentCommand,
   DeleteVpcCommand,
   DescribeAddressesCommand,
   DescribeInternetGatewaysCommand,
@@ -13,13 +14,22 @@ import {
   DescribeVpcEndpointsCommand,
   DescribeVpcsCommand,
 } from '@aws-sdk/client-ec2';
+import {
+  DeleteInstanceProfileCommand,
+  DeleteRoleCommand,
+  DetachRolePolicyCommand,
+  GetInstanceProfileCommand,
+  GetRoleCommand,
+  RemoveRoleFromInstanceProfileCommand,
+} from '@aws-sdk/client-iam';
+import type { InstanceProfilePlan } from '../../../functions/core/plan';
 import { toTagList } from '../../../functions/core/tags';
 import { handler } from '../../../functions/handlers/teardown-network';
 import { awsError, mockAws } from '../../fixtures/aws';
-import { seoulPlan, seoulSpec, seoulState } from '../../fixtures/build';
+import { closedNetworkSpecInput, seoulPlan, seoulSpec, seoulState, TRANSIT_GATEWAY_ID } from '../../fixtures/build';
 import { match } from '../../fixtures/matchers';
 
-const { ec2 } = mockAws();
+const { ec2, iam } = mockAws();
 const plan = seoulPlan();
 const VPC = { VpcId: 'vpc-1', CidrBlock: '10.0.0.0/16', Tags: toTagList(plan.vpc.tags) };
 const SUBNET = { SubnetId: 'subnet-1', VpcId: 'vpc-1', Tags: toTagList(plan.privateSubnets[0].tags) };
@@ -100,6 +110,83 @@ describe('teardown-network handler', () => {
     ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: [{ ...gateway, State: 'deleted' }] });
     await expect(handler(state)).resolves.toEqual({ step: 'teardown-network', deleted: ['nat-1', 'subnet-1', 'vpc-1'] });
     expect(ec2.commandCalls(DeleteNatGatewayCommand)).toHaveLength(1);
+  });
+
+  describe('a closed network without a bastion (Transit Gateway, endpoints, the nodes’ instance profile)', () => {
+    const spec = seoulSpec(closedNetworkSpecInput({ bastion: { enabled: false }, egress: 'none' }));
+    const closedPlan = seoulPlan(closedNetworkSpecInput({ bastion: { enabled: false }, egress: 'none' }));
+    const profile = closedPlan.instanceProfile as InstanceProfilePlan;
+    const attachment = (State: 'available' | 'deleted') => ({
+      TransitGatewayVpcAttachments: [
+        {
+          TransitGatewayAttachmentId: 'tgw-attach-1',
+          TransitGatewayId: TRANSIT_GATEWAY_ID,
+          VpcId: 'vpc-1',
+          State,
+          Tags: toTagList(closedPlan.transitGateway?.attachment.tags ?? {}),
+        },
+      ],
+    });
+    const made = {
+      Path: '/k8s-ec2-builder/',
+      CreateDate: new Date(0),
+      Tags: Object.entries(profile.tags).map(([Key, Value]) => ({ Key, Value })),
+    };
+    const ROLE_ARN = `arn:aws:iam::123456789012:role/k8s-ec2-builder/${profile.name}`;
+    const PROFILE_ARN = `arn:aws:iam::123456789012:instance-profile/k8s-ec2-builder/${profile.name}`;
+    const role = { ...made, RoleName: profile.name, RoleId: 'AROAEXAMPLE', Arn: ROLE_ARN };
+    /** Every change, EC2's and IAM's, in the order it was sent. */
+    let changes: string[];
+    const logged = (name: string) => () => {
+      changes.push(name);
+      return {};
+    };
+
+    beforeEach(() => {
+      changes = [];
+      ec2.on(DeleteTransitGatewayVpcAttachmentCommand).callsFake(logged('DeleteTransitGatewayVpcAttachment'));
+      ec2.on(DeleteSubnetCommand).callsFake(logged('DeleteSubnet'));
+      ec2.on(DeleteVpcCommand).callsFake(logged('DeleteVpc'));
+      iam.on(GetRoleCommand).resolves({ Role: role });
+      iam.on(GetInstanceProfileCommand).resolves({
+        InstanceProfile: { ...made, InstanceProfileName: profile.name, InstanceProfileId: 'AIPAEXAMPLE', Arn: PROFILE_ARN, Roles: [role] },
+      });
+      iam.on(RemoveRoleFromInstanceProfileCommand).callsFake(logged('RemoveRoleFromInstanceProfile'));
+      iam.on(DeleteInstanceProfileCommand).callsFake(logged('DeleteInstanceProfile'));
+      iam.on(DetachRolePolicyCommand).callsFake(logged('DetachRolePolicy'));
+      iam.on(DeleteRoleCommand).callsFake(logged('DeleteRole'));
+    });
+
+    it('deletes the attachment first and waits for it, touching no subnet and not the instance profile meanwhile', async () => {
+      ec2.on(DescribeTransitGatewayVpcAttachmentsCommand).resolves(attachment('available'));
+      await expect(handler(seoulState({ spec }))).rejects.toMatchObject({
+        name: 'ResourceNotReady',
+        message: match.stringContaining('tgw-attach-1'),
+      });
+      expect(changes).toEqual(['DeleteTransitGatewayVpcAttachment']);
+      expect(iam.calls()).toHaveLength(0);
+    });
+
+    it('once the connections are gone, deletes the network, then the nodes’ instance profile and role last', async () => {
+      ec2.on(DescribeTransitGatewayVpcAttachmentsCommand).resolves(attachment('deleted'));
+      await expect(handler(seoulState({ spec }))).resolves.toEqual({
+        step: 'teardown-network',
+        deleted: ['tgw-attach-1', 'subnet-1', 'vpc-1', PROFILE_ARN, ROLE_ARN],
+      });
+      expect(changes).toEqual([
+        'DeleteSubnet',
+        'DeleteVpc',
+        'RemoveRoleFromInstanceProfile',
+        'DeleteInstanceProfile',
+        'DetachRolePolicy',
+        'DeleteRole',
+      ]);
+    });
+
+    it('asks IAM nothing for a build with a bastion (it made no instance profile)', async () => {
+      await handler(seoulState());
+      expect(iam.calls()).toHaveLength(0);
+    });
   });
 
   it('throws a denied DescribeVpcs as PermissionDenied (terminal)', async () => {

@@ -1,8 +1,14 @@
-import { AssociateAddressCommand, DescribeInstancesCommand, DescribeInstanceStatusCommand } from '@aws-sdk/client-ec2';
+import {
+  AssociateAddressCommand,
+  DescribeAddressesCommand,
+  DescribeInstancesCommand,
+  DescribeInstanceStatusCommand,
+} from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AwsThrottled, WorkflowContractError, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
 import { handler } from '../../../functions/handlers/wait-until-ready';
 import { awsError, mockAws } from '../../fixtures/aws';
+import { seoulSpec } from '../../fixtures/build';
 import { FakeWorld } from '../../fixtures/fake-world';
 
 const { ec2, elbv2 } = mockAws();
@@ -218,6 +224,40 @@ describe('wait-until-ready handler', () => {
     const odd = awsError('SomethingNew');
     world.fail('DescribeTargetHealth', odd);
     await expect(handler(world.waitState())).rejects.toBe(odd);
+  });
+
+  describe('without a bastion (the spec turned it off)', () => {
+    const noBastion = () => ({
+      ...world.waitState(),
+      spec: seoulSpec({ bastion: { enabled: false }, endpoints: ['ssm', 'ssmmessages', 'ec2messages'] }),
+    });
+    beforeEach(() => {
+      world.instances = world.instances.filter((i) => i.role !== 'bastion');
+      world.address = undefined;
+    });
+
+    it('reports the build ready with the nodes and the NLB alone, looking for no bastion and no Elastic IP', async () => {
+      await expect(handler(noBastion())).resolves.toEqual({ nodes: world.outputs.nodes, loadBalancerState: 'active' });
+      const roles = ec2
+        .commandCalls(DescribeInstancesCommand)
+        .map((c) => c.args[0].input.Filters?.find((f) => f.Name === 'tag:k8s-ec2:role')?.Values);
+      expect(roles).toEqual([['control-plane', 'worker']]);
+      expect(ec2.commandCalls(DescribeAddressesCommand)).toHaveLength(0);
+      expect(ec2.commandCalls(AssociateAddressCommand)).toHaveLength(0);
+      expect(ec2.commandCalls(DescribeInstanceStatusCommand)[0].args[0].input.InstanceIds).toHaveLength(6);
+    });
+
+    it('still waits for the nodes', async () => {
+      world.initializing('fin-k8s-dev-worker-2');
+      await expect(handler(noBastion())).rejects.toMatchObject({
+        name: 'ResourceNotReady',
+        message: expect.stringMatching(/^waiting for 1 thing/) as unknown,
+      });
+    });
+
+    it('with a bastion in the spec, the same world is not ready (its bastion is missing)', async () => {
+      await notReady();
+    });
   });
 
   it('sends one DescribeTargetHealth per target group of the state', async () => {

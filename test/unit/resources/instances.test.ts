@@ -1,9 +1,15 @@
-import { DescribeInstancesCommand, DescribeVolumesCommand, type Instance } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeVolumesCommand, RunInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import fc from 'fast-check';
-import { NotYetVisible } from '../../../functions/core/errors';
+import { InvalidSpec, NotYetVisible } from '../../../functions/core/errors';
 import type { NodePlan } from '../../../functions/core/plan';
 import { TAG, toTagList } from '../../../functions/core/tags';
-import { clientTokenFor, describeInstancesById, describeNodes } from '../../../functions/resources/instances';
+import {
+  clientTokenFor,
+  describeInstancesById,
+  describeNodes,
+  runInstances,
+  type LaunchRequest,
+} from '../../../functions/resources/instances';
 import { awsError, mockAws } from '../../fixtures/aws';
 import { BUILD_ID, seoulPlan } from '../../fixtures/build';
 
@@ -122,5 +128,60 @@ describe('describeInstancesById', () => {
   it('asks nothing for no ids', async () => {
     await expect(describeInstancesById(clients, [])).resolves.toEqual([]);
     expect(ec2.calls()).toHaveLength(0);
+  });
+});
+
+describe('runInstances with the nodes’ instance profile (a build without a bastion)', () => {
+  const PROFILE_ARN = 'arn:aws:iam::123456789012:instance-profile/k8s-ec2-builder/fin-k8s-dev-ssm-0a1b2c3d';
+  const request = (extra: Partial<LaunchRequest> = {}): LaunchRequest => ({
+    buildId: BUILD_ID,
+    role: 'worker',
+    indices: [3],
+    name: 'fin-k8s-dev-worker-1',
+    az: 'ap-northeast-2a',
+    subnetId: 'subnet-a',
+    securityGroupId: 'sg-workers',
+    keyName: 'fin-k8s-key',
+    imageId: 'ami-0123456789abcdef0',
+    instanceTypes: ['m6i.xlarge'],
+    hopLimit: 2,
+    tags: plan.nodes[3].tags,
+    ...extra,
+  });
+  /** EC2's InvalidParameterValue, whose message says which parameter it refused. */
+  const invalidParameter = (message: string) => Object.assign(awsError('InvalidParameterValue'), { message });
+  const profileNotKnown = () =>
+    invalidParameter(`Value (${PROFILE_ARN}) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN`);
+
+  it('launches with the profile when the request has one, and with none otherwise', async () => {
+    ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-wk1', AmiLaunchIndex: 0 }] });
+    await runInstances(clients, request({ instanceProfileArn: PROFILE_ARN }), 0);
+    await runInstances(clients, request(), 0);
+    const [withProfile, without] = ec2.commandCalls(RunInstancesCommand).map((c) => c.args[0].input);
+    expect(withProfile.IamInstanceProfile).toEqual({ Arn: PROFILE_ARN });
+    expect(without).not.toHaveProperty('IamInstanceProfile');
+  });
+
+  it.each([
+    ['ARN', profileNotKnown],
+    ['name', () => invalidParameter('Invalid IAM Instance Profile name')],
+  ])('reads EC2 refusing the just-made profile’s %s as not visible yet (retried), not as a bad spec', async (_what, error) => {
+    ec2.on(RunInstancesCommand).rejects(error());
+    const thrown = await runInstances(clients, request({ instanceProfileArn: PROFILE_ARN }), 0).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(NotYetVisible);
+    expect((thrown as NotYetVisible).retryable).toBe(true);
+    expect((thrown as Error).message).toContain(PROFILE_ARN);
+  });
+
+  it.each([
+    [
+      'about another parameter, with a profile',
+      { instanceProfileArn: PROFILE_ARN },
+      () => invalidParameter('Value (sg-x) for parameter groupId is invalid.'),
+    ],
+    ['about a profile the request did not send', {}, profileNotKnown],
+  ])('keeps any other InvalidParameterValue (%s) terminal: InvalidSpec', async (_case, extra, error) => {
+    ec2.on(RunInstancesCommand).rejects(error());
+    await expect(runInstances(clients, request(extra), 0)).rejects.toBeInstanceOf(InvalidSpec);
   });
 });

@@ -398,7 +398,9 @@ describe('ensureNetwork', () => {
       expect((table?.Associations as Array<{ SubnetId: string }>).map((a) => a.SubnetId)).toEqual([network.privateSubnetIds[zone]]);
     }
     const publicTable = world.tables.find((t) => t.RouteTableId === network.publicRouteTableId);
-    expect((publicTable?.Associations as Array<{ SubnetId: string }>).map((a) => a.SubnetId)).toEqual(Object.values(network.publicSubnetIds));
+    expect((publicTable?.Associations as Array<{ SubnetId: string }>).map((a) => a.SubnetId)).toEqual(
+      Object.values(network.publicSubnetIds),
+    );
   });
 });
 

@@ -20,7 +20,12 @@ const plan = seoulPlan();
 const VPC_ID = 'vpc-0123456789abcdef0';
 const IGW_ID = 'igw-0123456789abcdef0';
 const PRIVATE = { 'ap-northeast-2a': 'subnet-a', 'ap-northeast-2b': 'subnet-b', 'ap-northeast-2c': 'subnet-c' };
-const TARGETS = { vpcId: VPC_ID, internetGatewayId: IGW_ID, privateSubnetIds: PRIVATE, publicSubnetIds: { 'ap-northeast-2a': 'subnet-pub' } };
+const TARGETS = {
+  vpcId: VPC_ID,
+  internetGatewayId: IGW_ID,
+  privateSubnetIds: PRIVATE,
+  publicSubnetIds: { 'ap-northeast-2a': 'subnet-pub' },
+};
 const ID: Record<string, string> = { 'public-route-table': 'rtb-public', 'private-route-table': 'rtb-private' };
 const roleOf = (input: CreateRouteTableCommandInput) =>
   input.TagSpecifications?.[0].Tags?.find((t) => t.Key === 'k8s-ec2:role')?.Value as string;
@@ -241,7 +246,11 @@ describe('ensureRouteTables with other egress modes', () => {
     };
     await expect(ensureRouteTables(clients, perZone, targets)).resolves.toEqual({
       publicRouteTableId: 'rtb-public-rt',
-      privateRouteTableIds: { 'ap-northeast-2a': 'rtb-private-rt-a', 'ap-northeast-2b': 'rtb-private-rt-b', 'ap-northeast-2c': 'rtb-private-rt-c' },
+      privateRouteTableIds: {
+        'ap-northeast-2a': 'rtb-private-rt-a',
+        'ap-northeast-2b': 'rtb-private-rt-b',
+        'ap-northeast-2c': 'rtb-private-rt-c',
+      },
     });
     const created = ec2.commandCalls(CreateRouteTableCommand).map((c) => c.args[0].input);
     expect(created.map((i) => i.TagSpecifications?.[0].Tags?.find((t) => t.Key === 'Name')?.Value)).toEqual([
@@ -267,7 +276,11 @@ describe('ensureRouteTables with other egress modes', () => {
     const bastionless = seoulPlan({ bastion: { enabled: false }, endpoints: ['ssm', 'ssmmessages', 'ec2messages'] });
     const result = await ensureRouteTables(clients, bastionless, { vpcId: VPC_ID, privateSubnetIds: PRIVATE, publicSubnetIds: {} });
     expect(result).toEqual({
-      privateRouteTableIds: { 'ap-northeast-2a': 'rtb-private-rt', 'ap-northeast-2b': 'rtb-private-rt', 'ap-northeast-2c': 'rtb-private-rt' },
+      privateRouteTableIds: {
+        'ap-northeast-2a': 'rtb-private-rt',
+        'ap-northeast-2b': 'rtb-private-rt',
+        'ap-northeast-2c': 'rtb-private-rt',
+      },
     });
     expect(ec2.commandCalls(CreateRouteTableCommand)).toHaveLength(1);
     expect(sentRoutes()).toEqual([]);

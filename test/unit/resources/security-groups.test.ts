@@ -106,9 +106,7 @@ describe('ensureSecurityGroups', () => {
     await ensureSecurityGroups(clients, plan, VPC_ID);
     const input = ec2.commandCalls(CreateSecurityGroupCommand, { GroupName: planned(key).name })[0].args[0].input;
     expect(input).toMatchObject({ VpcId: VPC_ID, Description: planned(key).description });
-    expect(input.TagSpecifications).toEqual(
-      ownedTagSpecifications('security-group', planned(key).name, planned(key).tags['k8s-ec2:role']),
-    );
+    expect(input.TagSpecifications).toEqual(ownedTagSpecifications('security-group', planned(key).name, planned(key).tags['k8s-ec2:role']));
   });
 
   it('authorizes every planned rule with group sources resolved to the created ids, and tags the rules', async () => {
@@ -234,7 +232,9 @@ describe('ensureSecurityGroups without a bastion, with interface endpoints', () 
 
   it('makes the endpoint group (HTTPS from the VPC only) and no bastion group, and opens no SSH on the nodes', async () => {
     ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
-    ec2.on(CreateSecurityGroupCommand).callsFake((input: CreateSecurityGroupCommandInput) => ({ GroupId: byName[input.GroupName as string] }));
+    ec2
+      .on(CreateSecurityGroupCommand)
+      .callsFake((input: CreateSecurityGroupCommandInput) => ({ GroupId: byName[input.GroupName as string] }));
     await expect(ensureSecurityGroups(clients, bastionless, VPC_ID)).resolves.toEqual(ENDPOINT_IDS);
     expect(ec2.commandCalls(CreateSecurityGroupCommand).map((c) => c.args[0].input.GroupName)).toEqual([
       'fin-k8s-dev-nlb-sg',

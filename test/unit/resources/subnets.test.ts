@@ -137,7 +137,11 @@ describe('ensureSubnets', () => {
     const perZone = seoulPlan({ egress: 'nat-per-az' });
     await expect(ensureSubnets(clients, perZone, VPC_ID)).resolves.toEqual({
       privateSubnetIds: EXPECTED.privateSubnetIds,
-      publicSubnetIds: { 'ap-northeast-2a': 'subnet-10.0.224.0', 'ap-northeast-2b': 'subnet-10.0.192.0', 'ap-northeast-2c': 'subnet-10.0.160.0' },
+      publicSubnetIds: {
+        'ap-northeast-2a': 'subnet-10.0.224.0',
+        'ap-northeast-2b': 'subnet-10.0.192.0',
+        'ap-northeast-2c': 'subnet-10.0.160.0',
+      },
     });
     expect(ec2.commandCalls(CreateSubnetCommand).map((c) => [c.args[0].input.AvailabilityZone, c.args[0].input.CidrBlock])).toEqual([
       ['ap-northeast-2a', '10.0.0.0/19'],
