@@ -54,8 +54,6 @@ const CONNECTION_DESCRIBES = [
   'ec2:DescribeNatGateways',
   'ec2:DescribeVpcEndpoints',
   'ec2:DescribeTransitGatewayVpcAttachments',
-  // The gateway's owner account, named in the "accept attachment … in account …" wait message.
-  'ec2:DescribeTransitGateways',
 ];
 
 /** What both the network build and its teardown read (they find the same resources by tag). */
@@ -117,7 +115,8 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
     ec2Owned(['AssociateRouteTable'], [routeTable, subnet]),
   ],
   connectNetwork: [
-    readOnly([...CONNECTION_DESCRIBES, 'ec2:DescribeRouteTables']),
+    // DescribeTransitGateways: the gateway's owner account, named in the "accept attachment … in account …" wait.
+    readOnly([...CONNECTION_DESCRIBES, 'ec2:DescribeRouteTables', 'ec2:DescribeTransitGateways']),
     dependentOf('ec2:CreateVpcEndpoint', dependentReads('ec2:CreateVpcEndpoint'), EC2_AUTHORIZATION_REFERENCE_PAGE),
     ...ec2Create('AllocateAddress', { creates: [elasticIp] }),
     ...ec2Create('CreateNatGateway', { creates: [natGateway], usesOwned: [subnet, vpc, elasticIp] }),

@@ -41,7 +41,7 @@ export class K8sEc2BuilderStack extends Stack {
       logRetention,
     });
     this.workflows = new Workflows(this, 'Workflows', {
-      // The build invokes notify itself when a person must act (docs/design.md "1.3").
+      // The build invokes notify itself when a person must act (docs/design.md "1.3 Egress, endpoints, the Transit Gateway and bastion-less access").
       functions: { steps: this.steps.steps, notify: this.notifyFunction },
       logRetention,
       includeExecutionData: config.includeExecutionData,

@@ -43,7 +43,7 @@ export const NOTIFY_LAMBDA_TIMEOUT_SECONDS = 15;
 
 /**
  * The notify function (Slack), which the build invokes itself when a person must act — an attachment to
- * accept (docs/design.md "1.3"). Not a step: it creates nothing, reads no spec and has no AWS permissions
+ * accept (docs/design.md "1.3 Egress, endpoints, the Transit Gateway and bastion-less access"). Not a step: it creates nothing, reads no spec and has no AWS permissions
  * beyond its webhook secret; its Task never fails the build (a Catch goes on).
  */
 export const NOTIFY_FUNCTION = {

@@ -31,6 +31,8 @@ export interface BaselineFacts {
   targetGroupAttributes: Record<string, Record<string, string>>;
   /** NAT gateway, endpoint and Transit Gateway attachment id → state, as AWS reports it now. */
   connectionStates: Record<string, string>;
+  /** Private subnet id → the NAT gateway its zone's traffic must leave through (empty with `egress: "none"`). */
+  natOfSubnet?: Record<string, string>;
 }
 
 type Check = BaselineResult['checks'][number];
@@ -59,8 +61,12 @@ function egressCheck(facts: BaselineFacts, plan: Plan): Check {
     'private-egress-through-nat',
     routes.flatMap(([subnet, list]) => {
       const defaults = list.filter((r) => DEFAULT_ROUTE.test(r));
-      if (!defaults.length) return [`${subnet} has no default route to its NAT gateway`];
-      return defaults.filter((r) => !r.includes('→nat-')).map((r) => `${subnet} routes ${r}, not through a NAT gateway`);
+      const nat = facts.natOfSubnet?.[subnet];
+      if (!defaults.length) return [`${subnet} has no default route to its NAT gateway${nat ? ` ${nat}` : ''}`];
+      // nat-per-az: each zone through its own zone's NAT gateway, so that no zone depends on another.
+      return defaults
+        .filter((r) => (nat ? !r.includes(`→${nat}`) : !r.includes('→nat-')))
+        .map((r) => `${subnet} routes ${r}, not through ${nat ?? 'a NAT gateway'}`);
     }),
     `private subnets reach the internet only through NAT gateways (${plan.spec.egress})`,
   );
@@ -124,7 +130,7 @@ export function evaluateBaseline(facts: BaselineFacts, plan: Plan): BaselineResu
           (r) => r.groupId === facts.groupIds.bastion && (r.fromPort !== 22 || r.toPort !== 22 || !r.cidr || !bastionCidrs.has(r.cidr)),
         )
         .map((r) => `bastion group allows ${r.fromPort}-${r.toPort} from ${r.cidr ?? r.referencedGroupId}`),
-      `bastion SSH only from ${[...bastionCidrs].join(', ')}`,
+      plan.spec.bastion.enabled ? `bastion SSH only from ${[...bastionCidrs].join(', ')}` : 'no bastion: no SSH ingress from anywhere',
     ),
     egressCheck(facts, plan),
     ...transitGatewayChecks(facts, plan),

@@ -37,6 +37,14 @@ export function carriedAllocationIds(state: Partial<BuildState>): string[] {
   return present(layers(state).map((layer) => layer.bastion?.allocationId));
 }
 
+/**
+ * The public subnet of a zone, also in a network state written by the release before issue 9 (one public
+ * subnet, `publicSubnetId`), so a build that release started can still finish.
+ */
+export function publicSubnetIn(network: Partial<NetworkIds> & LegacyNetworkIds, az: string): string | undefined {
+  return network.publicSubnetIds?.[az] ?? network.publicSubnetId;
+}
+
 /** ConnectNetwork's ids as far as it got (NAT addresses and the attachment are returned as soon as they exist). */
 export function carriedConnections(state: Partial<BuildState>): Partial<ConnectionIds> {
   return layers(state).find((layer) => layer.connections)?.connections ?? {};

@@ -1,4 +1,6 @@
-import type { BuildOutputs, BuildResult } from '../core/contracts';
+import type { BuildOutputs, BuildResult, ConnectionIds, NetworkIds } from '../core/contracts';
+import type { Plan } from '../core/plan';
+import { publicSubnetIn } from '../core/carried';
 import { BaselineViolation, WorkflowContractError } from '../core/errors';
 import { evaluateBaseline, type InstanceFacts } from '../core/baseline-rules';
 import { createStepHandler } from '../core/step-handler';
@@ -6,6 +8,19 @@ import { API_SERVER_PORT } from '../core/spec-rules';
 import { describeIngressRules, describeLoadBalancerView, describeSubnetRoutes, describeTargetGroupAttributes } from '../resources/baseline';
 import { describeConnectionStates, withoutProgress } from '../resources/connections';
 import { describeNodes, describeOwned, LIVE_STATES, withVolumes, type InstanceRecord } from '../resources/instances';
+
+/** Each private subnet → the NAT gateway of the zone(s) the plan routes it through. */
+function natOfSubnet(plan: Plan, network: NetworkIds, connections: Partial<ConnectionIds> = {}): Record<string, string> {
+  return Object.fromEntries(
+    plan.natGateways.flatMap((nat) =>
+      nat.zones.flatMap((zone) => {
+        const subnet = network.privateSubnetIds[zone];
+        const natId = connections.natGatewayIds?.[nat.az];
+        return subnet && natId ? [[subnet, natId]] : [];
+      }),
+    ),
+  );
+}
 
 const facts = (r: InstanceRecord): InstanceFacts => ({
   instanceId: r.instanceId,
@@ -45,6 +60,7 @@ export const handler = createStepHandler('verify-baseline', async ({ state, spec
       loadBalancer: lb,
       targetGroupAttributes,
       connectionStates,
+      natOfSubnet: natOfSubnet(plan, network, state.connections),
     },
     plan,
   );
@@ -60,7 +76,7 @@ export const handler = createStepHandler('verify-baseline', async ({ state, spec
     vpcId: network.vpcId,
     subnetIds: {
       private: network.privateSubnetIds,
-      public: network.publicSubnetIds[plan.bastion.az],
+      ...(plan.spec.bastion.enabled && { public: publicSubnetIn(network, plan.bastion.az) }),
       publicByZone: network.publicSubnetIds,
     },
     securityGroupIds: groups,

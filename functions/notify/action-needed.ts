@@ -4,7 +4,7 @@ import { escapeMrkdwn, type SlackMessage } from './message';
 /**
  * What a running build asks a person to do before it can go on (today: accept its Transit Gateway attachment
  * in the gateway owner's account). The build's workflow invokes the notify function with this payload once
- * per wait (docs/design.md "1.3"); the wait itself is bounded by the step's readiness Retry.
+ * per wait (docs/design.md "1.3 Egress, endpoints, the Transit Gateway and bastion-less access"); the wait itself is bounded by the step's readiness Retry.
  */
 export interface ActionNeededEvent {
   kind: 'action-needed';

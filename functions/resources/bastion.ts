@@ -1,5 +1,6 @@
 import { AssociateAddressCommand, DisassociateAddressCommand, type Address } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
+import { publicSubnetIn } from '../core/carried';
 import type { BastionDisabled, BastionIds, BastionProgress, NetworkIds } from '../core/contracts';
 import { awsReading, NotYetVisible, ResourceConflict, ResourceNotReady, WorkflowContractError } from '../core/errors';
 import type { Plan } from '../core/plan';
@@ -150,8 +151,8 @@ async function findBastion(clients: AwsClients, buildId: string, knownId?: strin
 }
 
 async function launchBastion(clients: AwsClients, plan: Plan, input: BastionInput): Promise<InstanceRecord> {
-  const { publicSubnetIds, securityGroupIds } = input.network;
-  const publicSubnetId = publicSubnetIds?.[plan.bastion.az];
+  const { securityGroupIds } = input.network;
+  const publicSubnetId = publicSubnetIn(input.network, plan.bastion.az);
   if (!publicSubnetId || !securityGroupIds.bastion) {
     throw new WorkflowContractError('launch-bastion: the network step returned no public subnet or no bastion security group');
   }

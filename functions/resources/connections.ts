@@ -13,7 +13,7 @@ import { deleteNatGateways, ensureNatAddress, ensureNatGateway, natGatewayStates
 const ACCEPT = 'accept attachment ';
 
 /**
- * The network's ways out of the VPC (docs/design.md "1.3 Egress, endpoints and the Transit Gateway"): NAT
+ * The network's ways out of the VPC (docs/design.md "1.3 Egress, endpoints, the Transit Gateway and bastion-less access"): NAT
  * gateways, VPC endpoints and the Transit Gateway attachment, then the routes to them. Each takes 1–2 min
  * to become available, so ConnectNetwork runs beside the nodes in the Parallel.
  *

@@ -20,7 +20,7 @@ import { isOwnedBy } from '../core/tags';
 import { goneAs, ignoringGone } from './owned';
 
 /**
- * The nodes' instance profile for Session Manager (a build without a bastion, docs/design.md "1.3"): a role
+ * The nodes' instance profile for Session Manager (a build without a bastion, docs/design.md "1.3 Egress, endpoints, the Transit Gateway and bastion-less access"): a role
  * trusted by EC2 with the AWS managed policy AmazonSSMManagedInstanceCore, in an instance profile of the same
  * name. IAM names are unique in the account and every create answers EntityAlreadyExists for a repeat, so a
  * retried step finds what an earlier attempt made by name (no ClientToken needed); one that exists but is not

@@ -96,8 +96,8 @@ export async function checkQuotas(clients: AwsClients, plan: Plan): Promise<{ pr
     // DescribeAddresses has no pagination: it returns every address of the region.
     {
       quota: QUOTAS.elasticIps,
-      // The bastion's address and one per NAT gateway.
-      wanted: 1 + plan.natGateways.length,
+      // The bastion's address (if any) and one per NAT gateway.
+      wanted: (plan.spec.bastion.enabled ? 1 : 0) + plan.natGateways.length,
       field: plan.natGateways.length ? 'egress' : 'bastion',
       inUse: () =>
         aws('ec2:DescribeAddresses', () => clients.ec2.send(new DescribeAddressesCommand({}))).then((r) => r.Addresses?.length ?? 0),

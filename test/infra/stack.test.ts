@@ -6,7 +6,7 @@ import { NOTIFIED_STATUSES, SLACK_SECRET_ENV } from '../../infra/notifications';
 import type { K8sEc2BuilderStack } from '../../infra/stack';
 import { specJsonSchema } from '../../functions/core/spec';
 import { allStates, buildDefinition, definitionSubstitutionNames, teardownDefinition } from '../../workflows';
-import { STEP_FUNCTIONS, TASK_FUNCTIONS } from '../../workflows/steps';
+import { NOTIFY_FUNCTION, STEP_FUNCTIONS, TASK_FUNCTIONS } from '../../workflows/steps';
 import cdkJson from '../../cdk.json';
 import { ofType, propertiesOf, templateResources, type Resources } from './template';
 
@@ -51,9 +51,12 @@ describe('K8sEc2BuilderStack', () => {
         // A step, or the notify function the build invokes itself when a person must act.
         const step = TASK_FUNCTIONS.find((entry) => entry.substitution === substitution);
         expect(step).toBeDefined();
-        const fnId = ofType(resources, 'AWS::Lambda::Function').find(
-          ([, fn]) => fn.Handler === 'index.handler' && String(fn.Description).endsWith(` ${step!.handler}`),
-        )?.[0];
+        const fnId =
+          step?.handler === NOTIFY_FUNCTION.handler
+            ? logicalId(stack, stack.notifyFunction.function.node.defaultChild)
+            : ofType(resources, 'AWS::Lambda::Function').find(
+                ([, fn]) => fn.Handler === 'index.handler' && String(fn.Description).endsWith(` ${step!.handler}`),
+              )?.[0];
         expect(props.DefinitionSubstitutions[substitution]).toEqual({ 'Fn::GetAtt': [fnId, 'Arn'] });
       }
     },

@@ -20,12 +20,16 @@ import {
   TRANSIENT_AWS_RETRY,
 } from '../../workflows';
 import { CONNECTIONS_COMPLETE } from '../../workflows/build';
+import { NOTIFY_FUNCTION, TASK_FUNCTIONS } from '../../workflows/steps';
 
 const DEFINITIONS: Array<[string, () => StateMachineDefinition]> = [
   ['build', buildDefinition],
   ['teardown', teardownDefinition],
 ];
 const tasksOf = (d: StateMachineDefinition) => allStates(d).filter((e): e is [string, TaskState] => e[1].Type === 'Task');
+/** The Tasks that run a step (not the notify function, which tells a person what a step waits for). */
+const isStepTask = (task: TaskState) => Object.values(STEP_FUNCTIONS).some((s) => task.Resource === `\${${s.substitution}}`);
+const stepTasksOf = (d: StateMachineDefinition) => tasksOf(d).filter(([, task]) => isStepTask(task));
 const retriersOf = (state: State) => ('Retry' in state && state.Retry ? state.Retry : []);
 const catchersOf = (state: State) => ('Catch' in state && state.Catch ? state.Catch : []);
 const retrierFor = (task: TaskState, error: string) => task.Retry.find((r) => r.ErrorEquals.includes(error));
@@ -86,7 +90,7 @@ describe.each(DEFINITIONS)('the %s definition', (_, define) => {
     }
   });
 
-  it.each(tasksOf(define()).map(([name]) => name))('Task %s retries our transient errors with capped, jittered backoff', (name) => {
+  it.each(stepTasksOf(define()).map(([name]) => name))('Task %s retries our transient errors with capped, jittered backoff', (name) => {
     const task = tasks.find(([n]) => n === name)![1];
     for (const error of RETRYABLE_ERRORS) {
       const retrier = retrierFor(task, error);
@@ -95,12 +99,12 @@ describe.each(DEFINITIONS)('the %s definition', (_, define) => {
     }
   });
 
-  it.each(tasksOf(define()).map(([name]) => name))('Task %s waits on ResourceNotReady only where waiting is its job', (name) => {
+  it.each(stepTasksOf(define()).map(([name]) => name))('Task %s waits on ResourceNotReady only where waiting is its job', (name) => {
     const task = tasks.find(([n]) => n === name)![1];
     expect(retrierFor(task, READINESS_ERROR)).toEqual(NO_READINESS_WAIT.includes(name) ? undefined : READINESS_RETRY);
   });
 
-  it.each(tasksOf(define()).map(([name]) => name))('Task %s has a timeout and catches everything into $.error', (name) => {
+  it.each(stepTasksOf(define()).map(([name]) => name))('Task %s has a timeout and catches everything into $.error', (name) => {
     const task = tasks.find(([n]) => n === name)![1];
     const entry = Object.values(STEP_FUNCTIONS).find((s) => task.Resource === `\${${s.substitution}}`);
     expect(entry).toBeDefined();
@@ -174,12 +178,23 @@ describe('the build definition', () => {
         Type: 'Choice',
         Choices: [
           { Not: { Variable: '$.connections.complete', IsPresent: true }, Next: 'NetworkConnected' },
+          // A step that waits for a person (an attachment to accept) says so once, through Slack.
+          { Variable: '$.connections.awaitingAction', IsPresent: true, Next: 'AnnounceActionNeeded' },
           { Variable: '$.connections.complete', BooleanEquals: false, Next: 'ConnectNetwork' },
         ],
         Default: 'NetworkConnected',
       }),
     );
     expect(connectBranch.States.NetworkConnected.Type).toBe('Succeed');
+    // The announcement goes back to the step, and never fails the build: whatever happens, ConnectNetwork runs again.
+    expect(connectBranch.States.AnnounceActionNeeded).toMatchObject({
+      Type: 'Task',
+      Resource: `\${${NOTIFY_FUNCTION.substitution}}`,
+      Parameters: { kind: 'action-needed', 'action.$': '$.connections.awaitingAction' },
+      ResultPath: '$.connections.announced',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.connections.announced', Next: 'ConnectNetwork' }],
+      Next: 'ConnectNetwork',
+    });
     // A failure is recorded in the branch and rolled back once the other branches are done, like theirs.
     expect(task.Catch[0].Next).toBe('RecordConnectNetworkFailure');
     // It waits for NAT gateways, endpoints and an attachment to become available (or be accepted).
@@ -314,9 +329,7 @@ describe('retry bounds', () => {
 
 describe('definitionSubstitutionNames', () => {
   it('lists every function ARN the two machines need, once, sorted', () => {
-    const expected = Object.values(STEP_FUNCTIONS)
-      .map((s) => s.substitution)
-      .sort();
+    const expected = TASK_FUNCTIONS.map((s) => s.substitution).sort();
     expect(definitionSubstitutionNames()).toEqual(expected);
   });
 

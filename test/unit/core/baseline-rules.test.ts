@@ -157,6 +157,14 @@ describe('evaluateBaseline with NAT egress, endpoints and a Transit Gateway', ()
     expect(failingOn(facts)).toEqual([id]);
   });
 
+  it("with a NAT gateway per zone, names a subnet that leaves through another zone's NAT gateway", () => {
+    const facts = { ...connectedFacts(), natOfSubnet: { 'subnet-a': 'nat-0a', 'subnet-b': 'nat-0b' } };
+    expect(failingOn(facts)).toEqual([]);
+    facts.privateSubnetRoutes['subnet-b'][1] = '0.0.0.0/0→nat-0a';
+    const check = evaluateBaseline(facts, connected).checks.find((c) => c.id === 'private-egress-through-nat');
+    expect(check).toMatchObject({ ok: false, detail: 'subnet-b routes 0.0.0.0/0→nat-0a, not through nat-0b' });
+  });
+
   it('keeps a closed network (egress "none") closed while it routes on-premises ranges to the gateway', () => {
     const closed = closedNetworkPlan({ egress: 'none' });
     const facts = { ...connectedFacts(), privateSubnetRoutes: { 'subnet-a': ['10.0.0.0/16→local', tgwRoute] } };

@@ -192,3 +192,26 @@ describe('notify → Slack webhook (real loopback server)', () => {
     expect(sink.received).toHaveLength(0);
   });
 });
+
+describe('a running build that needs a person (AnnounceActionNeeded)', () => {
+  const action = 'accept attachment tgw-attach-0123456789abcdef0 in account 111122223333: Transit Gateway tgw-0123 does not auto-accept';
+  const event = { kind: 'action-needed' as const, buildId: BUILD_ID, executionArn: ARN, action };
+
+  it('posts what to do, with the build id and a link to the execution', async () => {
+    const notify = createNotifyHandler({ resolveWebhookUrl: () => Promise.resolve(sink.url), logger });
+    expect(await notify(event)).toMatchObject({ posted: true });
+    expect(sink.received).toHaveLength(1);
+    const posted = JSON.stringify(sink.received[0].body);
+    expect(sink.received[0].body.text).toContain(`${BUILD_ID}: waiting for you: accept attachment tgw-attach-0123456789abcdef0`);
+    expect(posted).toContain('111122223333');
+    expect(posted).toContain(encodeURI(ARN).slice(0, 40));
+  });
+
+  it('never throws: no webhook, or Slack down, is an answer the workflow records and goes on from', async () => {
+    const silent = createNotifyHandler({ resolveWebhookUrl: () => Promise.resolve(undefined), logger });
+    expect(await silent(event)).toMatchObject({ posted: false, reason: 'no-webhook' });
+    sink.answer = (_req, res) => res.writeHead(500).end('down');
+    const failing = createNotifyHandler({ resolveWebhookUrl: () => Promise.resolve(sink.url), logger, timeoutMs: 1000 });
+    expect(await failing(event)).toMatchObject({ posted: false });
+  });
+});

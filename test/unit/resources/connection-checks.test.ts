@@ -77,14 +77,14 @@ describe('checkEndpointServices', () => {
 
   it('when AWS refuses the names together (InvalidServiceName), asks one by one and names each unknown one by its index', async () => {
     const endpoints = ['ssm', 'nosuchservice', 's3', 'ecr.nope'];
-    const spec = closedNetworkPlan({ endpoints });
+    const asPlanned = closedNetworkPlan({ endpoints });
     ec2.on(DescribeVpcEndpointServicesCommand).rejects(awsError('InvalidServiceName'));
     for (const known of ['ssm', 's3']) {
       ec2
         .on(DescribeVpcEndpointServicesCommand, { ServiceNames: [endpointServiceName(REGION, known)] })
         .resolves({ ServiceDetails: [detail(known)] });
     }
-    const problems = await checkEndpointServices(clients, spec);
+    const problems = await checkEndpointServices(clients, asPlanned);
     expect(problems.map((p) => [p.check, p.field])).toEqual([
       ['endpoint-services', 'endpoints[1]'],
       ['endpoint-services', 'endpoints[3]'],
@@ -99,9 +99,9 @@ describe('checkEndpointServices', () => {
   });
 
   it('names a service that does not offer the endpoint type we would create', async () => {
-    const spec = closedNetworkPlan({ endpoints: ['ssm', 's3'] });
+    const asPlanned = closedNetworkPlan({ endpoints: ['ssm', 's3'] });
     ec2.on(DescribeVpcEndpointServicesCommand).resolves({ ServiceDetails: [detail('ssm', ['Gateway']), detail('s3', ['Interface'])] });
-    await expect(checkEndpointServices(clients, spec)).resolves.toEqual([
+    await expect(checkEndpointServices(clients, asPlanned)).resolves.toEqual([
       {
         check: 'endpoint-services',
         field: 'endpoints[0]',
@@ -116,9 +116,9 @@ describe('checkEndpointServices', () => {
   });
 
   it('names a service AWS leaves out of an answer that refused nothing', async () => {
-    const spec = closedNetworkPlan({ endpoints: ['ssm', 'logs'] });
+    const asPlanned = closedNetworkPlan({ endpoints: ['ssm', 'logs'] });
     ec2.on(DescribeVpcEndpointServicesCommand).resolves({ ServiceDetails: [detail('ssm')] });
-    const problems = await checkEndpointServices(clients, spec);
+    const problems = await checkEndpointServices(clients, asPlanned);
     expect(problems.map((p) => p.field)).toEqual(['endpoints[1]']);
     expect(asked()).toHaveLength(1);
   });

@@ -109,7 +109,13 @@ class Ec2World {
     }));
     ec2.on(CreateVpcEndpointCommand).callsFake((input: CreateVpcEndpointCommandInput) => {
       const id = `vpce-${input.ServiceName?.split('.').slice(3).join('.')}`;
-      this.endpoints.push({ VpcEndpointId: id, VpcId: input.VpcId, ServiceName: input.ServiceName, State: 'pending' as State, Tags: tagsOf(input) });
+      this.endpoints.push({
+        VpcEndpointId: id,
+        VpcId: input.VpcId,
+        ServiceName: input.ServiceName,
+        State: 'pending' as State,
+        Tags: tagsOf(input),
+      });
       return { VpcEndpoint: { VpcEndpointId: id, State: 'pending' } };
     });
     ec2.on(DescribeTransitGatewayVpcAttachmentsCommand).callsFake((input: DescribeTransitGatewayVpcAttachmentsCommandInput) => ({
@@ -168,7 +174,10 @@ function matches(filters: Filter[] | undefined, tagList: Tag[] | undefined, fiel
 const routes = () => ec2.commandCalls(CreateRouteCommand).map((c) => c.args[0].input);
 const count = (command: Parameters<typeof ec2.commandCalls>[0]) => ec2.commandCalls(command).length;
 
-/** Runs ConnectNetwork as the `ConnectionsComplete?` loop does, handing each answer back, until it waits or completes. */
+/**
+ * Runs ConnectNetwork as the `ConnectionsComplete?` loop does, handing each answer back, until it waits
+ * (ResourceNotReady), asks a person to act (`awaitingAction`: the workflow announces it) or completes.
+ */
 async function runUntilSettled(plan: Plan, network: NetworkIds, known?: ConnectionsProgress): Promise<ConnectionsProgress> {
   let progress = known;
   for (let run = 0; run < 10; run++) {
@@ -178,7 +187,7 @@ async function runUntilSettled(plan: Plan, network: NetworkIds, known?: Connecti
       if (error instanceof ResourceNotReady && progress) return progress;
       throw error;
     }
-    if (progress.complete) return progress;
+    if (progress.complete || progress.awaitingAction) return progress;
   }
   throw new Error('ConnectNetwork neither waited nor completed in 10 runs');
 }
@@ -260,16 +269,41 @@ describe('ensureConnections', () => {
     ).toBe(0);
   });
 
-  it('says first that the attachment must be accepted, naming it and the gateway owner’s account, while it is pendingAcceptance', async () => {
-    world.autoAccept = false;
-    world.install();
-    const known = await runUntilSettled(plan, PER_ZONE_NETWORK);
-    const error = await ensureConnections(clients, plan, PER_ZONE_NETWORK, known).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ResourceNotReady);
-    // The NAT gateways are pending too, and were listed before the attachment: acceptance still comes first.
-    expect((error as Error).message.startsWith(`accept attachment tgw-attach-1 in account ${OWNER}`)).toBe(true);
-    expect((error as Error).message).toContain('NAT gateway nat-a is pending');
-    expect(routes()).toEqual([]);
+  describe('an attachment the gateway owner must accept (pendingAcceptance)', () => {
+    const ACCEPT = `accept attachment tgw-attach-1 in account ${OWNER}`;
+    beforeEach(() => {
+      world.autoAccept = false;
+      world.install();
+    });
+
+    it('asks once for the acceptance (complete: false, awaitingAction naming the attachment and the owner’s account), adding no route', async () => {
+      const asked = await runUntilSettled(plan, PER_ZONE_NETWORK);
+      expect(asked).toMatchObject({ complete: false, transitGatewayAttachmentId: 'tgw-attach-1' });
+      expect(asked.awaitingAction).toBe(
+        `${ACCEPT}: Transit Gateway ${TRANSIT_GATEWAY_ID} does not auto-accept shared attachments (pendingAcceptance)`,
+      );
+      expect(routes()).toEqual([]);
+    });
+
+    it('once the workflow announced it, waits: ResourceNotReady whose message starts with what to do, before what else is pending', async () => {
+      const asked = await runUntilSettled(plan, PER_ZONE_NETWORK);
+      const announced = { ...asked, announced: { posted: true } };
+      const error = await ensureConnections(clients, plan, PER_ZONE_NETWORK, announced).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ResourceNotReady);
+      // The NAT gateways are pending too, and were listed before the attachment: acceptance still comes first.
+      expect((error as Error).message.startsWith(ACCEPT)).toBe(true);
+      expect((error as Error).message).toContain('NAT gateway nat-a is pending');
+      expect(routes()).toEqual([]);
+    });
+
+    it('once accepted and available, completes, still carrying the announcement (so it is never asked again)', async () => {
+      const asked = await runUntilSettled(plan, PER_ZONE_NETWORK);
+      world.allAvailable();
+      const done = await ensureConnections(clients, plan, PER_ZONE_NETWORK, { ...asked, announced: { posted: true } });
+      expect(done).toMatchObject({ complete: true, announced: { posted: true } });
+      expect(done).not.toHaveProperty('awaitingAction');
+      expect(routes().filter((r) => r.TransitGatewayId)).toHaveLength(4);
+    });
   });
 
   it('with nat-per-az, routes 0.0.0.0/0 in each zone’s private table to that zone’s NAT gateway, the Transit Gateway routes in every table, and completes', async () => {
@@ -361,15 +395,16 @@ describe('describeConnectionStates', () => {
 });
 
 describe('withoutProgress', () => {
-  it('keeps the ids for the outputs and drops only the loop’s flag', () => {
+  it('keeps the ids for the outputs and drops the loop’s flag and the announcement', () => {
     const ids: ConnectionIds = {
       natAddressIds: { 'ap-northeast-2a': 'eipalloc-1' },
       natGatewayIds: { 'ap-northeast-2a': 'nat-a' },
       endpointIds: { ssm: 'vpce-ssm' },
       transitGatewayAttachmentId: 'tgw-attach-1',
     };
-    expect(withoutProgress({ ...ids, complete: true })).toEqual(ids);
-    expect(withoutProgress({ ...ids, complete: false })).not.toHaveProperty('complete');
+    expect(withoutProgress({ ...ids, complete: true, announced: { posted: true } })).toStrictEqual(ids);
+    const withoutGateway: ConnectionIds = { natAddressIds: {}, natGatewayIds: {}, endpointIds: {} };
+    expect(withoutProgress({ ...withoutGateway, complete: true })).toStrictEqual(withoutGateway);
   });
 });
 
@@ -426,7 +461,7 @@ describe('deleteConnections', () => {
 
   it('touches no route table when the build has no Transit Gateway', async () => {
     arrange({ attachment: 'deleted', endpoint: 'deleted', gateway: 'deleted' });
-    await deleteConnections(clients, closedNetworkPlan({ transitGateway: undefined }), PER_ZONE_NETWORK);
+    await deleteConnections(clients, seoulPlan({ egress: 'nat-per-az', endpoints: CLOSED_NETWORK_ENDPOINTS }), PER_ZONE_NETWORK);
     expect(ec2.commandCalls(DescribeRouteTablesCommand)).toHaveLength(0);
     expect(ec2.commandCalls(DeleteRouteCommand)).toHaveLength(0);
   });

@@ -1,5 +1,12 @@
 import { CreateRouteCommand, DeleteRouteCommand, DescribeRouteTablesCommand, type Route } from '@aws-sdk/client-ec2';
-import { AwsThrottled, NotYetVisible, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
+import {
+  AwsThrottled,
+  NotYetVisible,
+  PermissionDenied,
+  QuotaExceeded,
+  ResourceConflict,
+  ResourceNotReady,
+} from '../../../functions/core/errors';
 import { deleteRoutes, ensureRoutes } from '../../../functions/resources/routes';
 import { awsError, mockAws } from '../../fixtures/aws';
 import { TRANSIT_GATEWAY_ID } from '../../fixtures/build';
@@ -75,8 +82,13 @@ describe('ensureRoutes', () => {
   });
 
   it('rethrows an error the table does not know unchanged', async () => {
+    ec2.on(CreateRouteCommand).rejects(awsError('SomethingNew'));
+    await expect(ensureRoutes(clients, ['rtb-private-a'], ROUTES, TO_GATEWAY)).rejects.toMatchObject({ name: 'SomethingNew' });
+  });
+
+  it('a full route table is a quota, not a retry (RouteLimitExceeded)', async () => {
     ec2.on(CreateRouteCommand).rejects(awsError('RouteLimitExceeded'));
-    await expect(ensureRoutes(clients, ['rtb-private-a'], ROUTES, TO_GATEWAY)).rejects.toMatchObject({ name: 'RouteLimitExceeded' });
+    await expect(ensureRoutes(clients, ['rtb-private-a'], ROUTES, TO_GATEWAY)).rejects.toBeInstanceOf(QuotaExceeded);
   });
 });
 
