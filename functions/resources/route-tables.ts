@@ -61,7 +61,7 @@ export async function ensureRouteTables(
     const publicTable = await ensureTable(clients, plan, 'public', plan.routeTables.public, targets.vpcId, owned, known.publicRouteTableId);
     await ensureInternetRoute(clients, publicTable, targets.internetGatewayId);
     await ensureAssociations(clients, publicTable, Object.values(targets.publicSubnetIds));
-    publicRouteTableId = publicTable.RouteTableId as string;
+    publicRouteTableId = publicTable.RouteTableId;
   }
   const privateRouteTableIds: Record<string, string> = {};
   for (const table of plan.routeTables.private) {

@@ -31,6 +31,13 @@ function clientFor(statements: Statement[]) {
 }
 
 const ARN = 'arn:aws:ec2:ap-northeast-2:123456789012';
+/** What the first VPC attachment of an account needs (docs: Transit Gateway service-linked role). */
+const SERVICE_LINKED_ROLE: Statement = {
+  Effect: 'Allow',
+  Action: ['iam:CreateServiceLinkedRole'],
+  Resource: ['arn:aws:iam::123456789012:role/aws-service-role/transitgateway.amazonaws.com/AWSServiceRoleForVPCTransitGateway'],
+  Condition: { StringEquals: { 'iam:AWSServiceName': 'transitgateway.amazonaws.com' } },
+};
 const OURS = { StringEquals: { [`aws:RequestTag/${BUILD_TAG}`]: 'b-1' } };
 
 describe('CreateNatGateway authorisation', () => {
@@ -80,7 +87,7 @@ describe('CreateTransitGatewayVpcAttachment authorisation', () => {
       SubnetIds: net.subnetIds,
       TagSpecifications: [tagSpec('transit-gateway-attachment', { [BUILD_TAG]: 'b-1' })],
     });
-    const statements = (gatewayResource: string): Statement[] => [
+    const statements = (gatewayResource: string, withServiceLinkedRole = true): Statement[] => [
       {
         Effect: 'Allow',
         Action: ['ec2:CreateTransitGatewayVpcAttachment'],
@@ -98,11 +105,17 @@ describe('CreateTransitGatewayVpcAttachment authorisation', () => {
         Resource: [`${ARN}:transit-gateway-attachment/*`],
         Condition: { StringEquals: { 'ec2:CreateAction': 'CreateTransitGatewayVpcAttachment' } },
       },
+      ...(withServiceLinkedRole ? [SERVICE_LINKED_ROLE] : []),
     ];
     const ownAccountOnly = clientFor(statements(`${ARN}:transit-gateway/*`));
     const denied = await rejection(ownAccountOnly.ec2.send(request));
     expect(denied.message).toContain(
       `ec2:CreateTransitGatewayVpcAttachment on resource: arn:aws:ec2:ap-northeast-2:444455556666:transit-gateway/${gatewayId}`,
+    );
+    // The account's first attachment makes VPC create its service-linked role, on the caller's permission.
+    const noServiceLinkedRole = clientFor(statements('arn:aws:ec2:ap-northeast-2:*:transit-gateway/*', false));
+    expect((await rejection(noServiceLinkedRole.ec2.send(request))).message).toContain(
+      'iam:CreateServiceLinkedRole on resource: arn:aws:iam::123456789012:role/aws-service-role/transitgateway.amazonaws.com/AWSServiceRoleForVPCTransitGateway',
     );
     const anyAccount = clientFor(statements('arn:aws:ec2:ap-northeast-2:*:transit-gateway/*'));
     expect((await anyAccount.ec2.send(request)).TransitGatewayVpcAttachment?.State).toBe('pending');

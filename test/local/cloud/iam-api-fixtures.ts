@@ -10,6 +10,9 @@ export const EC2_TRUST = JSON.stringify({
 export const SSM_CORE = 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore';
 export const ACCOUNT = '123456789012';
 
+/** The tags of a build's resources: ours, build `b-1`. */
+export const BUILD_TAGS = { 'k8s-ec2:managed-by': 'k8s-ec2-builder', 'k8s-ec2:build-id': 'b-1' };
+
 export const tagList = (tags: Record<string, string>): I.Tag[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
 /** An IAM client on the harness's endpoint: the administrator's unless credentials are given; never retries. */

@@ -7,10 +7,10 @@ import * as E from '@aws-sdk/client-ec2';
 import type * as I from '@aws-sdk/client-iam';
 import { DEFAULT_LATENCY } from '../../../local/cloud';
 import { network, runInput } from './fixtures';
-import { ACCOUNT, iamClient, nodeProfile } from './iam-api-fixtures';
+import { ACCOUNT, iamClient, nodeProfile, BUILD_TAGS } from './iam-api-fixtures';
 import { Harness, rejection, startHarness, stopHarness } from './helpers';
 
-const OURS = { 'k8s-ec2:managed-by': 'k8s-ec2-builder', 'k8s-ec2:build-id': 'b-1' };
+const OURS = BUILD_TAGS;
 const PROPAGATION = DEFAULT_LATENCY.iamInstanceProfileVisibleToEc2After;
 
 let h: Harness;

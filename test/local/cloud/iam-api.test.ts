@@ -3,10 +3,10 @@
  * gets, instance profiles and tags, with the errors AWS answers (codes, HTTP statuses, messages).
  */
 import * as I from '@aws-sdk/client-iam';
-import { ACCOUNT, EC2_TRUST, iamClient, nodeProfile, SSM_CORE, tagList } from './iam-api-fixtures';
+import { ACCOUNT, EC2_TRUST, iamClient, nodeProfile, SSM_CORE, tagList, BUILD_TAGS } from './iam-api-fixtures';
 import { Harness, rejection, startHarness, stopHarness } from './helpers';
 
-const BUILD = { 'k8s-ec2:managed-by': 'k8s-ec2-builder', 'k8s-ec2:build-id': 'b-1' };
+const BUILD = BUILD_TAGS;
 
 let h: Harness;
 let iam: I.IAMClient;
