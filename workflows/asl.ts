@@ -43,6 +43,8 @@ export type PassState = Common &
     Type: 'Pass';
     InputPath?: string;
     Parameters?: Record<string, unknown>;
+    /** A fixed result (instead of the input) put at ResultPath. */
+    Result?: unknown;
     ResultPath?: string;
   };
 
@@ -54,13 +56,16 @@ export type ParallelState = Common &
     Catch?: Catcher[];
   };
 
-/** A test on one variable: presence, or a boolean comparison. */
+/** A test on one variable: presence, or a boolean or string comparison. */
 export type ChoiceTest = { Variable: string } & (
-  { IsPresent: boolean; BooleanEquals?: never } | { BooleanEquals: boolean; IsPresent?: never }
+  | { IsPresent: boolean; BooleanEquals?: never; StringEquals?: never }
+  | { BooleanEquals: boolean; IsPresent?: never; StringEquals?: never }
+  | { StringEquals: string; IsPresent?: never; BooleanEquals?: never }
 );
 
 /** One Choice rule: a test, or its negation, and the state it leads to. */
-export type ChoiceRule = (ChoiceTest | { Not: ChoiceTest }) & { Next: string };
+export type ChoiceCondition = ChoiceTest | { Not: ChoiceTest };
+export type ChoiceRule = ChoiceCondition & { Next: string };
 
 export interface ChoiceState extends Common {
   Type: 'Choice';

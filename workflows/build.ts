@@ -1,5 +1,5 @@
 import type { BuildState } from '../functions/core/contracts';
-import type { ChoiceRule, ChoiceState, PassState, StateMachineDefinition, States, TaskState, Transition } from './asl';
+import type { ChoiceCondition, ChoiceRule, ChoiceState, PassState, StateMachineDefinition, States, TaskState, Transition } from './asl';
 import { BUILD_FAILURES, explainName, failWithCause, FAILURE_PATH, recordFailure, recordFailureName } from './failures';
 import { LAMBDA_SERVICE_RETRY, lambdaTask } from './policies';
 import { NOTIFY_FUNCTION, type StepFunctionId } from './steps';
@@ -46,6 +46,13 @@ const PARALLEL_BRANCHES: ReadonlyArray<{
   merge?: { to: keyof BuildState; from: string };
   /** A state that tells a person what the step waits for (see `announceState`), entered when the piece has `awaitingAction`. */
   announce?: string;
+  /**
+   * The step runs only when the spec asks for what it makes: `rules` (in order) lead to `run` or `skip`, the
+   * default runs it; the Pass `skip` puts `empty` as its piece (the merge needs one) and ends the branch, so
+   * a default build pays no Lambda call for it. A comparison on a missing path is a States.Runtime error, so
+   * presence is tested before a value.
+   */
+  onlyIf?: { choice: string; rules: Array<ChoiceCondition & { Next: 'run' | 'skip' }>; skip: string; empty: object };
 }> = [
   {
     name: 'LaunchNodes',
@@ -62,6 +69,17 @@ const PARALLEL_BRANCHES: ReadonlyArray<{
     piece: 'connections',
     loop: { choice: CONNECTIONS_COMPLETE, done: NETWORK_CONNECTED },
     announce: ANNOUNCE_ACTION_NEEDED,
+    onlyIf: {
+      choice: 'ConnectionsWanted?',
+      rules: [
+        { Variable: '$.spec.transitGateway', IsPresent: true, Next: 'run' },
+        { Variable: '$.spec.endpoints[0]', IsPresent: true, Next: 'run' },
+        { Not: { Variable: '$.spec.egress', IsPresent: true }, Next: 'skip' },
+        { Variable: '$.spec.egress', StringEquals: 'none', Next: 'skip' },
+      ],
+      skip: 'NoConnections',
+      empty: { complete: true, natAddressIds: {}, natGatewayIds: {}, endpointIds: {} },
+    },
   },
 ];
 
@@ -132,11 +150,26 @@ function announceState(step: string, piece: keyof BuildState): TaskState {
  * sibling fails would otherwise create instances after the rollback looked for them. The Choice after
  * the Parallel then finds the failure, if any.
  */
-function branch({ name, step, piece, loop, announce }: (typeof PARALLEL_BRANCHES)[number]): StateMachineDefinition {
+function branch({ name, step, piece, loop, announce, onlyIf }: (typeof PARALLEL_BRANCHES)[number]): StateMachineDefinition {
   const then: Transition = loop ? { Next: loop.choice } : { End: true };
   return {
-    StartAt: name,
+    StartAt: onlyIf?.choice ?? name,
     States: {
+      ...(onlyIf && {
+        [onlyIf.choice]: {
+          Type: 'Choice',
+          Comment: `${name} only when the spec asks for what it makes`,
+          Choices: onlyIf.rules.map((rule): ChoiceRule => ({ ...rule, Next: rule.Next === 'run' ? name : onlyIf.skip })),
+          Default: name,
+        } satisfies ChoiceState,
+        [onlyIf.skip]: {
+          Type: 'Pass',
+          Comment: `The spec asks for nothing ${name} makes: its piece is empty`,
+          Result: onlyIf.empty,
+          ResultPath: `$.${piece}`,
+          End: true,
+        } satisfies PassState,
+      }),
       [name]: lambdaTask(step, { resultPath: `$.${piece}`, then, onError: recordFailureName(name), waitsForReadiness: true }),
       ...(loop && {
         [loop.choice]: untilComplete(name, piece, loop.done, announce),

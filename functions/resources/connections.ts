@@ -152,6 +152,8 @@ export async function deleteConnections(
   network: Partial<NetworkIds> & LegacyNetworkIds,
   carried: Partial<ConnectionIds> = {},
 ): Promise<string[]> {
+  // The spec is what the build made: without these options there is nothing to look for (no Describe calls).
+  if (!plan.natGateways.length && !plan.endpoints.length && !plan.transitGateway) return [];
   if (plan.transitGateway) {
     // The Transit Gateway routes first, so that no table sends on-premises traffic to a gateway being detached.
     const tables = [...new Set([...(await ownedRouteTableIds(clients, plan.buildId)), ...routeTablesToGateway(network)])];

@@ -161,13 +161,32 @@ describe('the build definition', () => {
     const parallel = build.States.ProvisionInParallel;
     expect(parallel.Type).toBe('Parallel');
     const branches = parallel.Type === 'Parallel' ? parallel.Branches : [];
-    expect(branches.map((b) => b.StartAt)).toEqual(['LaunchNodes', 'CreateLoadBalancer', 'LaunchBastion', 'ConnectNetwork']);
+    expect(branches.map((b) => b.StartAt)).toEqual(['LaunchNodes', 'CreateLoadBalancer', 'LaunchBastion', 'ConnectionsWanted?']);
+  });
+
+  it('runs ConnectNetwork only when the spec asks for NAT egress, endpoints or a Transit Gateway (presence tested before value)', () => {
+    const parallel = build.States.ProvisionInParallel;
+    const branches = parallel.Type === 'Parallel' ? parallel.Branches : [];
+    const connectBranch = branches.find((b) => b.StartAt === 'ConnectionsWanted?');
+    expect(connectBranch?.States['ConnectionsWanted?']).toEqual(
+      expect.objectContaining({
+        Type: 'Choice',
+        Choices: [
+          { Variable: '$.spec.transitGateway', IsPresent: true, Next: 'ConnectNetwork' },
+          { Variable: '$.spec.endpoints[0]', IsPresent: true, Next: 'ConnectNetwork' },
+          { Not: { Variable: '$.spec.egress', IsPresent: true }, Next: 'NoConnections' },
+          { Variable: '$.spec.egress', StringEquals: 'none', Next: 'NoConnections' },
+        ],
+        Default: 'ConnectNetwork',
+      }),
+    );
+    expect(connectBranch?.States.NoConnections).toMatchObject({ Type: 'Pass', ResultPath: '$.connections', End: true });
   });
 
   it('loops ConnectNetwork through ConnectionsComplete? inside its branch while $.connections.complete is false; the merge takes $.connections', () => {
     const parallel = build.States.ProvisionInParallel;
     const branches = parallel.Type === 'Parallel' ? parallel.Branches : [];
-    const connectBranch = branches.find((b) => b.StartAt === 'ConnectNetwork');
+    const connectBranch = branches.find((b) => 'ConnectNetwork' in b.States);
     if (!connectBranch) throw new Error('no ConnectNetwork branch');
     const task = connectBranch.States.ConnectNetwork as TaskState;
     expect(task.Next).toBe(CONNECTIONS_COMPLETE);

@@ -24,7 +24,8 @@ const INPUT = {
   buildId: 'fin-k8s-dev-20261125-ab12',
   executionArn: 'arn:aws:states:ap-northeast-2:123456789012:execution:k8s-ec2-build:fin-k8s-dev-20261125-ab12',
   specVersion: 2,
-  spec: { name: 'fin-k8s-dev', region: 'ap-northeast-2' },
+  // With a Transit Gateway, so that ConnectNetwork runs (a spec without connections skips it, tested below).
+  spec: { name: 'fin-k8s-dev', region: 'ap-northeast-2', transitGateway: { id: 'tgw-0123456789abcdef0', routes: ['10.200.0.0/16'] } },
 };
 const RESULT: BuildResult = {
   outputs: { buildId: INPUT.buildId, clusterName: 'fin-k8s-dev' } as BuildResult['outputs'],
@@ -67,7 +68,11 @@ interface Run {
  * Every Task answers with its piece unless `script[state]` says otherwise: a list of what the next calls
  * do (an Error is thrown, anything else returned), the last entry repeating.
  */
-async function execute(definition: StateMachineDefinition, script: Record<string, Behaviour[]> = {}): Promise<Run> {
+async function execute(
+  definition: StateMachineDefinition,
+  script: Record<string, Behaviour[]> = {},
+  input: Record<string, unknown> = INPUT,
+): Promise<Run> {
   const calls: Record<string, unknown[]> = {};
   const handler =
     (state: string) =>
@@ -81,7 +86,7 @@ async function execute(definition: StateMachineDefinition, script: Record<string
     ['DeleteLoadBalancer', 'TerminateInstances', 'DeleteNetwork'].flatMap((n) => [n, `Rollback${n}`]),
   );
   const machine = new StateMachine(scaleDefinitionTime(definition, SCALE) as never);
-  const execution = machine.run(INPUT, {
+  const execution = machine.run(input, {
     overrides: { taskResourceLocalHandlers: Object.fromEntries(names.map((n) => [n, handler(n)])) as LocalHandlers },
   });
   const run: Run = { entered: [], retried: [], calls };
@@ -110,8 +115,10 @@ const BRANCH_STATES = [
   'NodesLaunched',
   'BastionComplete?',
   'BastionLaunched',
+  'ConnectionsWanted?',
   'ConnectionsComplete?',
   'NetworkConnected',
+  'NoConnections',
 ];
 /** What CreateNetwork / LaunchBastion answer right after a create that takes no ClientToken. */
 const VPC_CREATED = { complete: false, vpcId: 'vpc-1' };
@@ -150,8 +157,31 @@ describe('the build machine, executed', () => {
       'VerifyBaseline',
       'BuildSucceeded',
     ]);
-    expect([...run.entered].filter((s) => BRANCH_STATES.includes(s)).sort()).toEqual([...BRANCH_STATES].sort());
+    // This spec asks for a Transit Gateway: ConnectNetwork runs, NoConnections does not.
+    expect([...run.entered].filter((s) => BRANCH_STATES.includes(s)).sort()).toEqual(
+      BRANCH_STATES.filter((s) => s !== 'NoConnections').sort(),
+    );
     expect(rollbackOf(run)).toEqual([]);
+  });
+
+  it.each([
+    ['no option at all', { name: 'fin-k8s-dev', region: 'ap-northeast-2' }],
+    ['egress "none", no endpoints, no gateway', { name: 'fin-k8s-dev', egress: 'none', endpoints: [] }],
+  ])('skips ConnectNetwork (no Lambda call) for a spec with %s, and merges empty connections', async (_what, spec) => {
+    const run = await execute(buildDefinition(), {}, { ...INPUT, spec });
+    expect(run.error).toBeUndefined();
+    expect(run.calls.ConnectNetwork).toBeUndefined();
+    expect(run.entered).toContain('NoConnections');
+    expect(run.calls.RegisterTargets[0]).toMatchObject({ connections: { complete: true, natGatewayIds: {}, endpointIds: {} } });
+  });
+
+  it.each([
+    ['NAT egress', { egress: 'nat-single' }],
+    ['an endpoint', { egress: 'none', endpoints: ['s3'] }],
+  ])('runs ConnectNetwork for a spec with %s', async (_what, options) => {
+    const run = await execute(buildDefinition(), {}, { ...INPUT, spec: { name: 'fin-k8s-dev', ...options } });
+    expect(run.error).toBeUndefined();
+    expect(run.calls.ConnectNetwork).toHaveLength(1);
   });
 
   it('hands each step the state grown so far, the parallel pieces merged back in', async () => {
