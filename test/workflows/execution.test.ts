@@ -86,7 +86,7 @@ async function execute(
     ['DeleteLoadBalancer', 'TerminateInstances', 'DeleteNetwork'].flatMap((n) => [n, `Rollback${n}`]),
   );
   const machine = new StateMachine(scaleDefinitionTime(definition, SCALE) as never);
-  const execution = machine.run(input, {
+  const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: Object.fromEntries(names.map((n) => [n, handler(n)])) as LocalHandlers },
   });
   const run: Run = { entered: [], retried: [], calls };
