@@ -196,6 +196,7 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
       'ec2:DescribeVpcEndpoints',
       'ec2:DescribeTransitGatewayVpcAttachments',
       'ec2:DescribeTransitGateways',
+      'ec2:DescribeVpcAttribute',
       'elasticloadbalancing:DescribeLoadBalancers',
       'elasticloadbalancing:DescribeLoadBalancerAttributes',
       'elasticloadbalancing:DescribeTargetGroupAttributes',

@@ -31,6 +31,8 @@ export interface BaselineFacts {
   targetGroupAttributes: Record<string, Record<string, string>>;
   /** NAT gateway, endpoint and Transit Gateway attachment id → state, as AWS reports it now. */
   connectionStates: Record<string, string>;
+  /** The VPC's DNS attributes, read only when the build has interface endpoints (their private DNS needs both). */
+  vpcDns?: { support: boolean; hostnames: boolean };
   /** Private subnet id → the NAT gateway its zone's traffic must leave through (empty with `egress: "none"`). */
   natOfSubnet?: Record<string, string>;
 }
@@ -134,6 +136,15 @@ export function evaluateBaseline(facts: BaselineFacts, plan: Plan): BaselineResu
     ),
     egressCheck(facts, plan),
     ...transitGatewayChecks(facts, plan),
+    ...(facts.vpcDns
+      ? [
+          check(
+            'vpc-dns-for-endpoints',
+            [...(facts.vpcDns.support ? [] : ['DNS support is off']), ...(facts.vpcDns.hostnames ? [] : ['DNS hostnames are off'])],
+            'DNS support and hostnames on: the interface endpoints answer under their service names',
+          ),
+        ]
+      : []),
     check(
       'connections-available',
       Object.entries(facts.connectionStates)

@@ -5,7 +5,13 @@ import { BaselineViolation, WorkflowContractError } from '../core/errors';
 import { evaluateBaseline, type InstanceFacts } from '../core/baseline-rules';
 import { createStepHandler } from '../core/step-handler';
 import { API_SERVER_PORT } from '../core/spec-rules';
-import { describeIngressRules, describeLoadBalancerView, describeSubnetRoutes, describeTargetGroupAttributes } from '../resources/baseline';
+import {
+  describeIngressRules,
+  describeLoadBalancerView,
+  describeSubnetRoutes,
+  describeTargetGroupAttributes,
+  describeVpcDns,
+} from '../resources/baseline';
 import { describeConnectionStates, withoutProgress } from '../resources/connections';
 import { describeNodes, describeOwned, LIVE_STATES, withVolumes, type InstanceRecord } from '../resources/instances';
 
@@ -41,7 +47,8 @@ export const handler = createStepHandler('verify-baseline', async ({ state, spec
   if (!network || !loadBalancer || !readiness)
     throw new WorkflowContractError('verify-baseline needs $.network, $.loadBalancer and $.readiness');
   const groups = network.securityGroupIds;
-  const [nodes, bastions, ingressRules, privateSubnetRoutes, lb, targetGroupAttributes, connectionStates] = await Promise.all([
+  const hasInterfaceEndpoints = plan.endpoints.some((e) => e.type === 'Interface');
+  const [nodes, bastions, ingressRules, privateSubnetRoutes, lb, targetGroupAttributes, connectionStates, vpcDns] = await Promise.all([
     describeNodes(clients, plan.buildId),
     describeOwned(clients, plan.buildId, ['bastion'], LIVE_STATES).then((r) => withVolumes(clients, r)),
     describeIngressRules(clients, Object.values(groups)),
@@ -49,6 +56,7 @@ export const handler = createStepHandler('verify-baseline', async ({ state, spec
     describeLoadBalancerView(clients, loadBalancer.loadBalancerArn),
     describeTargetGroupAttributes(clients, Object.values(loadBalancer.targetGroupArns)),
     describeConnectionStates(clients, state.connections),
+    hasInterfaceEndpoints ? describeVpcDns(clients, network.vpcId) : undefined,
   ]);
   const baseline = evaluateBaseline(
     {
@@ -61,6 +69,7 @@ export const handler = createStepHandler('verify-baseline', async ({ state, spec
       targetGroupAttributes,
       connectionStates,
       natOfSubnet: natOfSubnet(plan, network, state.connections),
+      ...(vpcDns && { vpcDns }),
     },
     plan,
   );

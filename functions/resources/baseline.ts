@@ -1,4 +1,4 @@
-import { DescribeRouteTablesCommand, paginateDescribeSecurityGroupRules } from '@aws-sdk/client-ec2';
+import { DescribeRouteTablesCommand, DescribeVpcAttributeCommand, paginateDescribeSecurityGroupRules } from '@aws-sdk/client-ec2';
 import {
   DescribeLoadBalancerAttributesCommand,
   DescribeLoadBalancersCommand,
@@ -16,6 +16,19 @@ export interface IngressRuleView {
   toPort?: number;
   cidr?: string;
   referencedGroupId?: string;
+}
+
+/**
+ * The VPC's DNS attributes: interface endpoints with private DNS answer only in a VPC with DNS support and DNS
+ * hostnames on (AWS PrivateLink guide, "DNS attributes for your VPC"). One attribute per call, as the API takes them.
+ */
+export async function describeVpcDns(clients: AwsClients, vpcId: string): Promise<{ support: boolean; hostnames: boolean }> {
+  const [support, hostnames] = await Promise.all(
+    (['enableDnsSupport', 'enableDnsHostnames'] as const).map((Attribute) =>
+      aws('ec2:DescribeVpcAttribute', () => clients.ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute }))),
+    ),
+  );
+  return { support: support.EnableDnsSupport?.Value === true, hostnames: hostnames.EnableDnsHostnames?.Value === true };
 }
 
 export async function describeIngressRules(clients: AwsClients, groupIds: string[]): Promise<IngressRuleView[]> {

@@ -116,7 +116,7 @@ describe('closed-network options on the embedded cloud', () => {
     // VerifyBaseline's verdicts, from the execution's output (BuildResult).
     const execution = stack.sfn.listExecutions(stack.buildStateMachineArn).find((e) => e.name === buildId);
     const baseline = (JSON.parse(execution?.output ?? '{}') as { baseline?: { checks: Array<{ id: string; ok: boolean }> } }).baseline;
-    for (const id of ['private-egress-through-nat', 'transit-gateway-routes', 'connections-available'])
+    for (const id of ['private-egress-through-nat', 'transit-gateway-routes', 'connections-available', 'vpc-dns-for-endpoints'])
       expect(baseline?.checks).toContainEqual(expect.objectContaining({ id, ok: true }));
 
     await destroyToNothing(buildId, name);

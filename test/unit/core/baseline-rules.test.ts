@@ -165,6 +165,18 @@ describe('evaluateBaseline with NAT egress, endpoints and a Transit Gateway', ()
     expect(check).toMatchObject({ ok: false, detail: 'subnet-b routes 0.0.0.0/0→nat-0a, not through nat-0b' });
   });
 
+  it('with interface endpoints, checks the VPC answers their private DNS names (DNS support and hostnames on)', () => {
+    const facts = { ...connectedFacts(), vpcDns: { support: true, hostnames: true } };
+    expect(evaluateBaseline(facts, connected).checks.find((c) => c.id === 'vpc-dns-for-endpoints')).toMatchObject({ ok: true });
+    facts.vpcDns = { support: true, hostnames: false };
+    expect(evaluateBaseline(facts, connected).checks.find((c) => c.id === 'vpc-dns-for-endpoints')).toMatchObject({
+      ok: false,
+      detail: 'DNS hostnames are off',
+    });
+    // Without endpoints the attributes are not read, and there is no such check.
+    expect(evaluateBaseline(connectedFacts(), connected).checks.map((c) => c.id)).not.toContain('vpc-dns-for-endpoints');
+  });
+
   it('keeps a closed network (egress "none") closed while it routes on-premises ranges to the gateway', () => {
     const closed = closedNetworkPlan({ egress: 'none' });
     const facts = { ...connectedFacts(), privateSubnetRoutes: { 'subnet-a': ['10.0.0.0/16→local', tgwRoute] } };

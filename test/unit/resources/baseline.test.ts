@@ -1,4 +1,4 @@
-import { DescribeRouteTablesCommand, DescribeSecurityGroupRulesCommand } from '@aws-sdk/client-ec2';
+import { DescribeRouteTablesCommand, DescribeSecurityGroupRulesCommand, DescribeVpcAttributeCommand } from '@aws-sdk/client-ec2';
 import {
   DescribeLoadBalancerAttributesCommand,
   DescribeLoadBalancersCommand,
@@ -10,6 +10,7 @@ import {
   describeLoadBalancerView,
   describeSubnetRoutes,
   describeTargetGroupAttributes,
+  describeVpcDns,
 } from '../../../functions/resources/baseline';
 import { awsError, mockAws } from '../../fixtures/aws';
 
@@ -174,5 +175,20 @@ describe('describeLoadBalancerView', () => {
     elbv2.on(DescribeLoadBalancersCommand).rejects(awsError('Throttling'));
     elbv2.on(DescribeLoadBalancerAttributesCommand).resolves({});
     await expect(describeLoadBalancerView(clients, LB_ARN)).rejects.toThrow(AwsThrottled);
+  });
+});
+
+describe('describeVpcDns', () => {
+  it('reads both DNS attributes of the VPC, one call each (the API takes one attribute per call)', async () => {
+    ec2
+      .on(DescribeVpcAttributeCommand, { Attribute: 'enableDnsSupport' })
+      .resolves({ EnableDnsSupport: { Value: true } })
+      .on(DescribeVpcAttributeCommand, { Attribute: 'enableDnsHostnames' })
+      .resolves({ EnableDnsHostnames: { Value: false } });
+    await expect(describeVpcDns(clients, 'vpc-1')).resolves.toEqual({ support: true, hostnames: false });
+    expect(ec2.commandCalls(DescribeVpcAttributeCommand).map((c) => c.args[0].input)).toEqual([
+      { VpcId: 'vpc-1', Attribute: 'enableDnsSupport' },
+      { VpcId: 'vpc-1', Attribute: 'enableDnsHostnames' },
+    ]);
   });
 });
