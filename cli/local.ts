@@ -76,7 +76,7 @@ export async function runLocal(options: LocalCommandOptions): Promise<number> {
 function cloudLines(cloudUrl: string): string[] {
   return [
     '',
-    'The embedded cloud (EC2, ELBv2, Service Quotas) for the AWS CLI:',
+    'The embedded cloud (EC2, ELBv2, Service Quotas, IAM) for the AWS CLI:',
     `  export AWS_ENDPOINT_URL=${cloudUrl}`,
     '  export AWS_REGION=ap-northeast-2 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local',
     '  aws ec2 describe-transit-gateways',
