@@ -23,8 +23,8 @@ export function buildBound(latency: LatencyModel, spec: WaitingOptions): number 
 }
 
 /**
- * Teardown: deleting the NLB (its ENIs linger) and terminating the instances overlap; the network step then
- * deletes the connections (all at once), whose wait overlaps what is left of the NLB interfaces' linger.
+ * Teardown: deleting the NLB (its ENIs linger), the connections (deletes started by the same first step) and
+ * terminating the instances all overlap; the network goes once every one of them is done.
  */
 export function teardownBound(latency: LatencyModel, spec: WaitingOptions): number {
   const connections = Math.max(
@@ -32,5 +32,5 @@ export function teardownBound(latency: LatencyModel, spec: WaitingOptions): numb
     hasInterfaceEndpoints(spec) ? latency.vpcEndpointDeletingToDeleted : 0,
     spec.transitGateway ? latency.transitGatewayAttachmentDeletingToDeleted : 0,
   );
-  return Math.max(latency.nlbEniLingerAfterDelete, latency.instanceShuttingDownToTerminated + connections);
+  return Math.max(latency.nlbEniLingerAfterDelete, latency.instanceShuttingDownToTerminated, connections);
 }

@@ -80,6 +80,19 @@ const runInstances = (): Grant[] => [
   ...ebsCustomerManagedKey(),
 ];
 
+/** Deleting the connections (resources/connections.ts deleteConnections): started by DeleteLoadBalancer, awaited by DeleteNetwork. */
+function connectionDeletes(): Grant[] {
+  return [
+    readOnly([...CONNECTION_DESCRIBES, 'ec2:DescribeRouteTables']),
+    ec2Owned(['DeleteTransitGatewayVpcAttachment'], [transitGatewayAttachment]),
+    // The Transit Gateway routes go before the attachment.
+    ec2Owned(['DeleteRoute'], [routeTable]),
+    ec2Owned(['DeleteVpcEndpoints'], [vpcEndpoint]),
+    ec2Owned(['DeleteNatGateway'], [natGateway]),
+    ec2Owned(['ReleaseAddress'], [elasticIp]),
+  ];
+}
+
 export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
   preflight: [
     readOnly([
@@ -212,6 +225,8 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
     elbOwned(['DeleteListener'], [elb.listener]),
     elbOwned(['DeleteLoadBalancer'], [elb.loadBalancer]),
     elbOwned(['DeleteTargetGroup'], [elb.targetGroup]),
+    // It starts the connections' deletes too, so their minute passes while the NLB and the instances go.
+    ...connectionDeletes(),
   ],
   teardownInstances: [
     readOnly(['ec2:DescribeInstances', 'ec2:DescribeAddresses']),
@@ -220,13 +235,8 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
     ec2Owned(['ReleaseAddress'], [elasticIp]),
   ],
   teardownNetwork: [
-    readOnly([...new Set([...NETWORK_DESCRIBES, ...CONNECTION_DESCRIBES, 'ec2:DescribeNetworkInterfaces'])]),
-    ec2Owned(['DeleteTransitGatewayVpcAttachment'], [transitGatewayAttachment]),
-    // The Transit Gateway routes go before the attachment (resources/connections.ts).
-    ec2Owned(['DeleteRoute'], [routeTable]),
-    ec2Owned(['DeleteVpcEndpoints'], [vpcEndpoint]),
-    ec2Owned(['DeleteNatGateway'], [natGateway]),
-    ec2Owned(['ReleaseAddress'], [elasticIp]),
+    readOnly([...NETWORK_DESCRIBES, 'ec2:DescribeNetworkInterfaces']),
+    ...connectionDeletes(),
     ec2Owned(['RevokeSecurityGroupIngress'], [securityGroup, securityGroupRule]),
     ec2Owned(['DeleteSecurityGroup'], [securityGroup]),
     ec2Owned(['DisassociateRouteTable'], [routeTable, subnet]),

@@ -44,7 +44,10 @@ const PARALLEL_BRANCHES: ReadonlyArray<{
   piece: keyof BuildState;
   loop?: { choice: string; done: string };
   merge?: { to: keyof BuildState; from: string };
-  /** A state that tells a person what the step waits for (see `announceState`), entered when the piece has `awaitingAction`. */
+  /**
+   * A state that tells a person what the step waits for (see `announceState`), entered when the piece has
+   * `awaitingAction`; the step then waits for that person with AwaitingAction (polled every 30 s).
+   */
   announce?: string;
   /**
    * The step runs only when the spec asks for what it makes: `rules` (in order) lead to `run` or `skip`, the
@@ -170,7 +173,13 @@ function branch({ name, step, piece, loop, announce, onlyIf }: (typeof PARALLEL_
           End: true,
         } satisfies PassState,
       }),
-      [name]: lambdaTask(step, { resultPath: `$.${piece}`, then, onError: recordFailureName(name), waitsForReadiness: true }),
+      [name]: lambdaTask(step, {
+        resultPath: `$.${piece}`,
+        then,
+        onError: recordFailureName(name),
+        waitsForReadiness: true,
+        waitsForAction: Boolean(announce),
+      }),
       ...(loop && {
         [loop.choice]: untilComplete(name, piece, loop.done, announce),
         ...(announce && { [announce]: announceState(name, piece) }),

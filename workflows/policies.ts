@@ -1,4 +1,4 @@
-import { READINESS_ERROR, RETRYABLE_ERRORS } from '../functions/core/errors';
+import { AWAITING_ACTION_ERROR, READINESS_ERROR, RETRYABLE_ERRORS } from '../functions/core/errors';
 import type { Catcher, Retrier, TaskState, Transition } from './asl';
 import { STEP_FUNCTIONS, type StepFunctionId } from './steps';
 
@@ -58,6 +58,19 @@ export const READINESS_RETRY: Retrier = {
   JitterStrategy: 'NONE',
 };
 
+/**
+ * Waiting for a person (an attachment to accept in another account): a poll every 30 s for 40 attempts
+ * bounds the wait at 20 min like READINESS_RETRY, with a sixth of its Lambda calls and AWS reads — a person
+ * takes minutes, and half a poll interval after the acceptance is small beside the attachment's own ≈90 s.
+ */
+export const AWAITING_ACTION_RETRY: Retrier = {
+  ErrorEquals: [AWAITING_ACTION_ERROR],
+  IntervalSeconds: 30,
+  MaxAttempts: 40,
+  BackoffRate: 1,
+  JitterStrategy: 'NONE',
+};
+
 /** Where a Catch puts the error; the state's own input is kept beside it for the rollback. */
 export const ERROR_PATH = '$.error';
 
@@ -86,6 +99,8 @@ export interface TaskOptions {
    * is a verdict (Preflight, VerifyBaseline): there it goes straight to the Catch.
    */
   waitsForReadiness: boolean;
+  /** Whether this step may wait for a person (AwaitingAction, polled every 30 s). */
+  waitsForAction?: boolean;
   comment?: string;
 }
 
@@ -103,9 +118,12 @@ export function lambdaTask(step: StepFunctionId, options: TaskOptions): TaskStat
     ResultPath: options.resultPath,
     TimeoutSeconds: timeoutSeconds,
     // Copies, so that a caller editing one Task (e.g. scaling) never edits every other Task.
-    Retry: [LAMBDA_SERVICE_RETRY, TRANSIENT_AWS_RETRY, ...(options.waitsForReadiness ? [READINESS_RETRY] : [])].map((retrier) =>
-      structuredClone(retrier),
-    ),
+    Retry: [
+      LAMBDA_SERVICE_RETRY,
+      TRANSIENT_AWS_RETRY,
+      ...(options.waitsForReadiness ? [READINESS_RETRY] : []),
+      ...(options.waitsForAction ? [AWAITING_ACTION_RETRY] : []),
+    ].map((retrier) => structuredClone(retrier)),
     Catch: [catchAll],
     ...options.then,
   };

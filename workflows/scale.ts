@@ -1,4 +1,4 @@
-import { READINESS_ERROR } from '../functions/core/errors';
+import { WAITING_ERRORS } from '../functions/core/errors';
 import { allStates, type StateMachineDefinition } from './asl';
 
 /**
@@ -31,7 +31,7 @@ export function scaleDefinitionTime<D extends StateMachineDefinition>(definition
     if (state.Type === 'Wait') state.Seconds /= factor;
     if (state.Type !== 'Task') continue;
     for (const retrier of state.Retry) {
-      if (options.transientRetries === 'real-time' && !retrier.ErrorEquals.includes(READINESS_ERROR)) continue;
+      if (options.transientRetries === 'real-time' && !retrier.ErrorEquals.some((e) => WAITING_ERRORS.includes(e))) continue;
       retrier.IntervalSeconds /= factor;
       if (retrier.MaxDelaySeconds !== undefined) retrier.MaxDelaySeconds /= factor;
     }

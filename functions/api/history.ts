@@ -1,5 +1,5 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { READINESS_ERROR } from '../core/errors';
+import { WAITING_ERRORS } from '../core/errors';
 import { parseFailureCause, type FailureSummary } from '../core/execution-status';
 
 /**
@@ -137,7 +137,7 @@ export function stepsFromHistory(events: HistoryEvent[], executionOpen: boolean)
       exitedAt,
       ...(open &&
         lastAttemptFailed &&
-        lastFailure?.error === READINESS_ERROR && { waitingFor: parseFailureCause(lastFailure.cause).cause }),
+        WAITING_ERRORS.includes(lastFailure?.error ?? '') && { waitingFor: parseFailureCause(lastFailure?.cause).cause }),
     })),
     currentStep: current?.name,
     failure: failed ? { step: failed.name, ...failed.lastFailure } : undefined,

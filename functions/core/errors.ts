@@ -39,6 +39,14 @@ export class AwsUnavailable extends BuildError {
 export class ResourceNotReady extends BuildError {
   readonly retryable = true;
 }
+/**
+ * A person must act before the build can go on (accept its Transit Gateway attachment in the gateway owner's
+ * account): like ResourceNotReady, but the state machine polls it slowly (workflows/policies.ts
+ * AWAITING_ACTION_RETRY), since a person takes minutes, not seconds.
+ */
+export class AwaitingAction extends BuildError {
+  readonly retryable = true;
+}
 /** A resource we just created or were handed is not visible yet (EC2 eventual consistency). */
 export class NotYetVisible extends BuildError {
   readonly retryable = true;
@@ -82,6 +90,9 @@ export class WorkflowContractError extends BuildError {
 
 export const RETRYABLE_ERRORS = ['AwsThrottled', 'AwsUnavailable', 'NotYetVisible'] as const;
 export const READINESS_ERROR = 'ResourceNotReady' as const;
+export const AWAITING_ACTION_ERROR = 'AwaitingAction' as const;
+/** The errors that mean "waiting" (polled by the state machine), as opposed to failures or transient errors. */
+export const WAITING_ERRORS: readonly string[] = [READINESS_ERROR, AWAITING_ACTION_ERROR];
 export const TERMINAL_ERRORS = [
   'InvalidSpec',
   'PreflightFailed',
@@ -92,7 +103,7 @@ export const TERMINAL_ERRORS = [
   'BaselineViolation',
   'WorkflowContractError',
 ] as const;
-export const ALL_ERROR_NAMES: readonly string[] = [...RETRYABLE_ERRORS, READINESS_ERROR, ...TERMINAL_ERRORS];
+export const ALL_ERROR_NAMES: readonly string[] = [...RETRYABLE_ERRORS, ...WAITING_ERRORS, ...TERMINAL_ERRORS];
 
 type ErrorClass = new (message: string, options?: BuildErrorOptions) => BuildError;
 

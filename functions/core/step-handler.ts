@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import { isBuildId } from './build-ids';
 import { clientsFor, type AwsClients } from './clients';
 import type { BuildState } from './contracts';
-import { BuildError, ResourceNotReady, WorkflowContractError } from './errors';
+import { AwaitingAction, BuildError, ResourceNotReady, WorkflowContractError } from './errors';
 import { plan, type Plan } from './plan';
 import type { BuildSpec } from './spec';
 import { isReadableSpecVersion, readVersionedSpec, SPEC_VERSION } from './spec-validation';
@@ -108,6 +108,7 @@ export function createStepHandler<R, S extends BuildState = BuildState>(
         return result;
       } catch (error) {
         if (error instanceof ResourceNotReady) logger.info('not ready yet', { reason: error.message });
+        else if (error instanceof AwaitingAction) logger.info('waiting for a person', { reason: error.message });
         else logger.error('step failed', { errorName: (error as Error)?.name, error: error as Error, retryable: isRetryable(error) });
         throw error;
       }

@@ -1,6 +1,6 @@
 import type { AwsClients } from '../core/clients';
 import type { ConnectionIds, ConnectionsProgress, LegacyNetworkIds, NetworkIds } from '../core/contracts';
-import { ResourceNotReady, WorkflowContractError } from '../core/errors';
+import { AwaitingAction, ResourceNotReady, WorkflowContractError } from '../core/errors';
 import type { Plan } from '../core/plan';
 import { INTERNET } from './route-tables';
 import { ownedRouteTableIds } from './route-tables';
@@ -74,6 +74,8 @@ export async function ensureConnections(
   const pending = await pendingConnections(clients, plan, ids);
   const action = pending.find((line) => line.startsWith(ACCEPT));
   if (action && known.announced === undefined) return { ...incomplete(), awaitingAction: action };
+  // A person's move: polled every 30 s (AwaitingAction) rather than every 5 s; the rest is AWS's.
+  if (action) throw new AwaitingAction(pending.join('; '), { details: { pending } });
   if (pending.length) throw new ResourceNotReady(pending.join('; '), { details: { pending } });
 
   for (const nat of plan.natGateways) {
@@ -140,17 +142,21 @@ function routeTablesToGateway(network: Partial<NetworkIds>): string[] {
 }
 
 /**
- * Teardown of the connections, first in DeleteNetwork: their interfaces (and NAT gateways' Elastic IPs) sit
- * in our subnets and block them, the Internet Gateway's detach and the endpoint security group. All deletes
- * are sent at once, then ResourceNotReady while any is still on its way to `deleted` (the teardown's
- * readiness Retry waits); the NAT gateways' addresses are released once their gateways are gone. The
- * default routes to the NAT gateways go with their route tables, deleted next (a blackhole meanwhile).
+ * Teardown of the connections: their interfaces (and NAT gateways' Elastic IPs) sit in our subnets and block
+ * them, the Internet Gateway's detach and the endpoint security group. All deletes are sent at once; the NAT
+ * gateways' addresses are released once their gateways are gone. The default routes to the NAT gateways go
+ * with their route tables (a blackhole meanwhile).
+ * - `wait: false` (DeleteLoadBalancer, first of the teardown): start the deletes and go on — each takes about a
+ *   minute, and nothing in them waits for the NLB or the instances, so they run while those go;
+ * - `wait: true` (DeleteNetwork): ResourceNotReady while any is still on its way to `deleted` (the teardown's
+ *   readiness Retry waits), then the ids deleted.
  */
 export async function deleteConnections(
   clients: AwsClients,
   plan: Plan,
   network: Partial<NetworkIds> & LegacyNetworkIds,
   carried: Partial<ConnectionIds> = {},
+  { wait }: { wait: boolean } = { wait: true },
 ): Promise<string[]> {
   // The spec is what the build made: without these options there is nothing to look for (no Describe calls).
   if (!plan.natGateways.length && !plan.endpoints.length && !plan.transitGateway) return [];
@@ -159,15 +165,19 @@ export async function deleteConnections(
     const tables = [...new Set([...(await ownedRouteTableIds(clients, plan.buildId)), ...routeTablesToGateway(network)])];
     await deleteRoutes(clients, tables, plan.transitGateway.routes);
   }
+  // Only the kinds the spec asked for: the others were never made, and their Describes would only cost calls.
+  const nothing = { deleted: [], pending: [] };
   const results = [
-    await deleteAttachments(clients, plan.buildId, carried.transitGatewayAttachmentId),
-    await deleteEndpoints(clients, plan.buildId, Object.values(carried.endpointIds ?? {})),
-    await deleteNatGateways(clients, plan.buildId, {
-      natGatewayIds: Object.values(carried.natGatewayIds ?? {}),
-      addressIds: Object.values(carried.natAddressIds ?? {}),
-    }),
+    plan.transitGateway ? await deleteAttachments(clients, plan.buildId, carried.transitGatewayAttachmentId) : nothing,
+    plan.endpoints.length ? await deleteEndpoints(clients, plan.buildId, Object.values(carried.endpointIds ?? {})) : nothing,
+    plan.natGateways.length
+      ? await deleteNatGateways(clients, plan.buildId, {
+          natGatewayIds: Object.values(carried.natGatewayIds ?? {}),
+          addressIds: Object.values(carried.natAddressIds ?? {}),
+        })
+      : nothing,
   ];
   const pending = results.flatMap((r) => r.pending);
-  if (pending.length) throw new ResourceNotReady(`waiting for ${pending.join(', ')} to be deleted`, { details: { pending } });
+  if (pending.length && wait) throw new ResourceNotReady(`waiting for ${pending.join(', ')} to be deleted`, { details: { pending } });
   return results.flatMap((r) => r.deleted);
 }

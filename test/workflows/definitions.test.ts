@@ -218,6 +218,9 @@ describe('the build definition', () => {
     expect(task.Catch[0].Next).toBe('RecordConnectNetworkFailure');
     // It waits for NAT gateways, endpoints and an attachment to become available (or be accepted).
     expect(retrierFor(task, READINESS_ERROR)).toBeDefined();
+    // A person's move (accepting the attachment) is polled every 30 s, for the same 20 min bound.
+    expect(retrierFor(task, 'AwaitingAction')).toMatchObject({ IntervalSeconds: 30, MaxAttempts: 40, BackoffRate: 1 });
+    expect(retryWaitBound(retrierFor(task, 'AwaitingAction')!)).toBe(retryWaitBound(READINESS_RETRY));
     expect(build.States.MergeProvisioned).toMatchObject({ Parameters: { 'connections.$': '$.provisioned[3].connections' } });
   });
 

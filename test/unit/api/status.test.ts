@@ -146,6 +146,11 @@ describe('steps from a history', () => {
       expect(connectNetwork([...waiting, ev(6, 'TaskScheduled')])?.waitingFor).toBe(ACCEPT);
     });
 
+    it('is also the message of an AwaitingAction (a step waiting for a person, polled slowly)', () => {
+      const asked = [...waiting.slice(0, 4), failed(5, 'AwaitingAction', ACCEPT)];
+      expect(connectNetwork(asked)?.waitingFor).toBe(ACCEPT);
+    });
+
     it('follows the latest attempt’s message', () => {
       const later = failed(8, 'ResourceNotReady', 'Transit Gateway attachment tgw-attach-0a1b2c3d is pending');
       expect(connectNetwork([...waiting, ev(6, 'TaskScheduled'), ev(7, 'TaskStarted'), later])?.waitingFor).toBe(

@@ -7,15 +7,17 @@ import {
   DescribeTagsCommand,
   DescribeTargetGroupsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DeleteNatGatewayCommand, DescribeNatGatewaysCommand, ReleaseAddressCommand } from '@aws-sdk/client-ec2';
 import { ResourceNotReady } from '../../../functions/core/errors';
-import { TAG } from '../../../functions/core/tags';
+import { TAG, toTagList } from '../../../functions/core/tags';
 import { handler } from '../../../functions/handlers/teardown-load-balancer';
 import { elbTags } from '../../../functions/resources/elb-owned';
 import { awsError, loadBalancerNotFound, mockAws, targetGroupNotFound } from '../../fixtures/aws';
-import { seoulPlan, seoulState } from '../../fixtures/build';
+import { seoulPlan, seoulSpec, seoulState } from '../../fixtures/build';
 import { LB_ARN, listenerArn, tgArn } from '../../fixtures/ids';
 
-const { elbv2 } = mockAws();
+const ec2Mock = mockAws();
+const { elbv2 } = ec2Mock;
 const plan = seoulPlan();
 const tgArns = plan.targetGroups.map((tg) => tgArn(tg.name));
 const listenerArns = plan.targetGroups.map((tg) => listenerArn(tg.listenerPort));
@@ -93,5 +95,34 @@ describe('teardown-load-balancer handler', () => {
     await expect(handler(seoulState())).rejects.toThrow(ResourceNotReady);
     expect(elbv2.commandCalls(DeleteLoadBalancerCommand)).toHaveLength(0);
     expect(elbv2.commandCalls(DeleteListenerCommand)).toHaveLength(3);
+  });
+});
+
+describe('the connections of a build with NAT egress', () => {
+  it('starts their deletes with the load balancer and goes on without waiting (DeleteNetwork waits)', async () => {
+    givenNothing();
+    const { ec2 } = ec2Mock;
+    const natPlan = seoulPlan({ egress: 'nat-single' });
+    const gateway = {
+      NatGatewayId: 'nat-1',
+      SubnetId: 'subnet-pub',
+      Tags: toTagList(natPlan.natGateways[0].tags),
+      State: 'available' as const,
+    };
+    ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: [gateway] });
+    ec2.on(DeleteNatGatewayCommand).resolves({});
+    await expect(handler(seoulState({ spec: seoulSpec({ egress: 'nat-single' }) }))).resolves.toEqual({
+      step: 'teardown-load-balancer',
+      deleted: [],
+    });
+    expect(ec2.commandCalls(DeleteNatGatewayCommand).map((c) => c.args[0].input)).toEqual([{ NatGatewayId: 'nat-1' }]);
+    // Its Elastic IP is released only once the gateway is deleted: not now.
+    expect(ec2.commandCalls(ReleaseAddressCommand)).toHaveLength(0);
+  });
+
+  it('makes no EC2 call for a build without connections', async () => {
+    givenNothing();
+    await handler(seoulState());
+    expect(ec2Mock.ec2.calls()).toHaveLength(0);
   });
 });

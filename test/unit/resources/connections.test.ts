@@ -35,7 +35,7 @@ import {
   type VpcEndpoint,
 } from '@aws-sdk/client-ec2';
 import type { ConnectionIds, ConnectionsProgress, NetworkIds } from '../../../functions/core/contracts';
-import { ResourceNotReady } from '../../../functions/core/errors';
+import { AwaitingAction, ResourceNotReady } from '../../../functions/core/errors';
 import type { Plan } from '../../../functions/core/plan';
 import { fromTagList, MANAGED_BY, TAG, toTagList } from '../../../functions/core/tags';
 import { deleteConnections, describeConnectionStates, ensureConnections, withoutProgress } from '../../../functions/resources/connections';
@@ -285,11 +285,11 @@ describe('ensureConnections', () => {
       expect(routes()).toEqual([]);
     });
 
-    it('once the workflow announced it, waits: ResourceNotReady whose message starts with what to do, before what else is pending', async () => {
+    it('once the workflow announced it, waits for the person: AwaitingAction (polled slowly), its message starting with what to do, before what else is pending', async () => {
       const asked = await runUntilSettled(plan, PER_ZONE_NETWORK);
       const announced = { ...asked, announced: { posted: true } };
       const error = await ensureConnections(clients, plan, PER_ZONE_NETWORK, announced).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(ResourceNotReady);
+      expect(error).toBeInstanceOf(AwaitingAction);
       // The NAT gateways are pending too, and were listed before the attachment: acceptance still comes first.
       expect((error as Error).message.startsWith(ACCEPT)).toBe(true);
       expect((error as Error).message).toContain('NAT gateway nat-a is pending');
