@@ -276,6 +276,10 @@ export function codeOf(error: unknown, depth = 0): string | undefined {
   for (const candidate of [e.Code, e.code, e.name]) {
     if (typeof candidate === 'string' && candidate !== 'Error') return candidate;
   }
+  // The SDK's retry middleware re-wraps a thrown value that is not an Error of its own realm (an HTTP error
+  // raised in another V8 context, as under jest) as "AWS SDK error wrapper for <name>: <message>".
+  const wrapped = /^AWS SDK error wrapper for (\w+)/.exec((error as { message?: unknown }).message as string);
+  if (wrapped) return wrapped[1];
   return codeOf(cause, depth + 1);
 }
 

@@ -253,6 +253,10 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
       });
     });
   });
+  // Node closes an idle keep-alive socket after 5 s; the SDK clients keep theirs open, and a request sent as the
+  // server closes one fails with "socket hang up". A longer idle time than any client's keeps that race away.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());

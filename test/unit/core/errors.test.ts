@@ -130,6 +130,14 @@ describe('error names', () => {
     expect(isNotFound(sdkError('LoadBalancerNotFound'))).toBe(true);
     expect(isNotFound(sdkError('DependencyViolation'))).toBe(false);
   });
+
+  it('reads the name the SDK keeps in the message when it re-wraps an error of another realm, and classes a hung-up socket as AwsUnavailable', () => {
+    // What @smithy's retry middleware throws for a thrown value that is not an Error of its realm (under jest's vm).
+    const wrapped = new Error('AWS SDK error wrapper for TimeoutError: socket hang up');
+    expect(codeOf(wrapped)).toBe('TimeoutError');
+    expect(translateAwsError(wrapped, 'DescribeNatGateways')).toBeInstanceOf(AwsUnavailable);
+    expect(codeOf(new Error('something else'))).toBeUndefined();
+  });
 });
 
 describe('codeOf (the AWS code of an error, before or after translation)', () => {
