@@ -66,13 +66,11 @@ async function buildAndDestroy(stack: LocalStack, body: string) {
       boundSimSeconds: teardownBoundSim,
       ratio: round(teardown.simSeconds / teardownBoundSim, 3),
       status: teardown.status,
-      resourcesLeft: (stack.cloud?.resources(buildId) ?? []).filter((r) => !GONE.has(r.state ?? '')).length,
+      // The cloud lists only live resources (not the deleted NAT gateways or attachments AWS still shows a while).
+      resourcesLeft: stack.cloud?.resources(buildId).length ?? 0,
     },
   };
 }
-
-/** Resources AWS still lists for a while after they are gone (deleted NAT gateways, attachments…). */
-const GONE = new Set(['deleted', 'rejected', 'failed', 'terminated']);
 
 /**
  * examples/closed-network.json as a network team would let it run: its Transit Gateway, shared with the

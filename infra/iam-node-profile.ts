@@ -1,6 +1,6 @@
 import { IAM_PATH } from '../functions/core/plan';
 import { ssmPolicyArn } from '../functions/resources/instance-profile';
-import { OWNED_TAG_KEY, OWNED_TAG_VALUE, type Grant, type ResourcePattern } from './iam';
+import { iam, requestTagged, resourceTagged, type Grant } from './iam';
 
 /**
  * The grants for the nodes' Session Manager instance profile (resources/instance-profile.ts): only roles and
@@ -8,12 +8,8 @@ import { OWNED_TAG_KEY, OWNED_TAG_VALUE, type Grant, type ResourcePattern } from
  * policy, and PassRole only to EC2. IAM is global: its ARNs have no region.
  * Service Authorization Reference, IAM: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html
  */
-const ACCOUNT = '${AWS::AccountId}';
-const PARTITION = '${AWS::Partition}';
-const nodeRole: ResourcePattern = `arn:${PARTITION}:iam::${ACCOUNT}:role${IAM_PATH}*`;
-const nodeProfile: ResourcePattern = `arn:${PARTITION}:iam::${ACCOUNT}:instance-profile${IAM_PATH}*`;
-const requestTagged = { StringEquals: { [`aws:RequestTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE } };
-const resourceTagged = { StringEquals: { [`aws:ResourceTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE } };
+const nodeRole = iam(`role${IAM_PATH}*`);
+const nodeProfile = iam(`instance-profile${IAM_PATH}*`);
 // Conditions are not Fn::Sub'd (only resources are): any partition, the one policy.
 const onlySsmPolicy = { ArnLike: { 'iam:PolicyARN': ssmPolicyArn('*') } };
 

@@ -89,8 +89,10 @@ export const elb = {
   listener: pattern('elasticloadbalancing', 'listener/net/*/*/*'),
 };
 
-const requestTagged: Conditions = { StringEquals: { [`aws:RequestTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE } };
-const resourceTagged: Conditions = { StringEquals: { [`aws:ResourceTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE } };
+/** Only requests that tag what they create as ours (aws:RequestTag). */
+export const requestTagged: Conditions = { StringEquals: { [`aws:RequestTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE } };
+/** Only resources already tagged as ours (aws:ResourceTag). */
+export const resourceTagged: Conditions = { StringEquals: { [`aws:ResourceTag/${OWNED_TAG_KEY}`]: OWNED_TAG_VALUE } };
 
 function grant(actions: string[], resources: ResourcePattern[], reason: string, conditions?: Conditions): Grant {
   return { actions, resources, reason, ...(conditions && { conditions }) };
@@ -270,9 +272,12 @@ export function ebsCustomerManagedKey(): Grant[] {
 }
 
 /** ELB's service-linked role, created by ELB on the first load balancer of an account. */
+/** An IAM resource of this account (IAM is global: its ARNs have no region), e.g. `role/k8s-ec2-builder/*`. */
+export const iam = (resource: string): ResourcePattern => `arn:${PARTITION}:iam::${ACCOUNT}:${resource}`;
+
 /** A service-linked role's ARN: `role/aws-service-role/<service>/<role name>`. */
 export function serviceLinkedRoleArn(dependency: ServiceLinkedRoleDependency): ResourcePattern {
-  return `arn:${PARTITION}:iam::${ACCOUNT}:role/aws-service-role/${dependency.serviceName}/${dependency.roleName}`;
+  return iam(`role/aws-service-role/${dependency.serviceName}/${dependency.roleName}`);
 }
 
 export const ELB_SERVICE_LINKED_ROLE: ResourcePattern = serviceLinkedRoleArn(

@@ -61,7 +61,8 @@ export function resourceTags(owner: Owner, role: Role, name: string, extra: Tags
   };
 }
 
-export function toTagList(tags: Tags): Tag[] {
+/** Key and Value both set: what EC2's and IAM's tag lists both take. */
+export function toTagList(tags: Tags): Array<Required<Pick<Tag, 'Key' | 'Value'>>> {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
 

@@ -16,7 +16,7 @@ import {
 import type { AwsClients } from '../core/clients';
 import { aws, codeOf, ResourceConflict, translateAwsError } from '../core/errors';
 import type { InstanceProfilePlan } from '../core/plan';
-import { isOwnedBy } from '../core/tags';
+import { fromTagList, isOwnedBy, toTagList } from '../core/tags';
 import { goneAs, ignoringGone } from './owned';
 
 /**
@@ -39,10 +39,6 @@ const EC2_TRUST_POLICY = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
-
-const iamTags = (tags: Record<string, string>): Tag[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-const tagsOf = (tags: Tag[] | undefined): Record<string, string> =>
-  Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 
 /** Makes (or finds) the role and the profile and returns the profile's ARN for RunInstances. */
 export async function ensureInstanceProfile(clients: AwsClients, buildId: string, profile: InstanceProfilePlan): Promise<string> {
@@ -76,7 +72,7 @@ export async function deleteInstanceProfile(clients: AwsClients, buildId: string
     async () => (await clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: profile.name }))).InstanceProfile,
   );
   const deleted: string[] = [];
-  if (instanceProfile && isOwnedBy(tagsOf(instanceProfile.Tags), buildId)) {
+  if (instanceProfile && isOwnedBy(fromTagList(instanceProfile.Tags), buildId)) {
     for (const r of instanceProfile.Roles ?? []) {
       await ignoringGone('iam:RemoveRoleFromInstanceProfile', () =>
         clients.iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: profile.name, RoleName: r.RoleName })),
@@ -87,7 +83,7 @@ export async function deleteInstanceProfile(clients: AwsClients, buildId: string
     );
     deleted.push(instanceProfile.Arn as string);
   }
-  if (role && isOwnedBy(tagsOf(role.Tags), buildId)) {
+  if (role && isOwnedBy(fromTagList(role.Tags), buildId)) {
     await ignoringGone('iam:DetachRolePolicy', () =>
       clients.iam.send(new DetachRolePolicyCommand({ RoleName: profile.name, PolicyArn: ssmPolicyArn(partitionOf(role.Arn)) })),
     );
@@ -105,7 +101,7 @@ async function ensureRole(clients: AwsClients, buildId: string, profile: Instanc
         Path: profile.path,
         AssumeRolePolicyDocument: EC2_TRUST_POLICY,
         Description: profile.description,
-        Tags: iamTags(profile.tags),
+        Tags: toTagList(profile.tags),
       }),
     );
     return out.Role as Role;
@@ -119,7 +115,7 @@ async function ensureRole(clients: AwsClients, buildId: string, profile: Instanc
 async function ensureProfile(clients: AwsClients, buildId: string, profile: InstanceProfilePlan): Promise<InstanceProfile> {
   try {
     const out = await clients.iam.send(
-      new CreateInstanceProfileCommand({ InstanceProfileName: profile.name, Path: profile.path, Tags: iamTags(profile.tags) }),
+      new CreateInstanceProfileCommand({ InstanceProfileName: profile.name, Path: profile.path, Tags: toTagList(profile.tags) }),
     );
     return out.InstanceProfile as InstanceProfile;
   } catch (error) {
@@ -132,7 +128,7 @@ async function ensureProfile(clients: AwsClients, buildId: string, profile: Inst
 }
 
 function owned<T>(what: string, item: T, tags: Tag[] | undefined, buildId: string, name: string): T {
-  if (!isOwnedBy(tagsOf(tags), buildId))
+  if (!isOwnedBy(fromTagList(tags), buildId))
     throw new ResourceConflict(`IAM ${what} ${name} exists and is not tagged as belonging to build ${buildId}; delete or rename it`);
   return item;
 }
