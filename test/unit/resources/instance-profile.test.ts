@@ -31,19 +31,25 @@ const SSM_POLICY = 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore';
 const ours = toTagList(profile.tags);
 const strangers = [{ Key: 'team', Value: 'platform' }];
 
-const role = (extra: Partial<Role> = {}): Role =>
-  ({ RoleName: NAME, Path: IAM_PATH, Arn: ROLE_ARN, RoleId: 'AROAEXAMPLE', CreateDate: new Date(0), Tags: ours, ...extra }) as Role;
-const instanceProfile = (extra: Partial<InstanceProfile> = {}): InstanceProfile =>
-  ({
-    InstanceProfileName: NAME,
-    Path: IAM_PATH,
-    Arn: PROFILE_ARN,
-    InstanceProfileId: 'AIPAEXAMPLE',
-    CreateDate: new Date(0),
-    Roles: [],
-    Tags: ours,
-    ...extra,
-  }) as InstanceProfile;
+const role = (extra: Partial<Role> = {}): Role => ({
+  RoleName: NAME,
+  Path: IAM_PATH,
+  Arn: ROLE_ARN,
+  RoleId: 'AROAEXAMPLE',
+  CreateDate: new Date(0),
+  Tags: ours,
+  ...extra,
+});
+const instanceProfile = (extra: Partial<InstanceProfile> = {}): InstanceProfile => ({
+  InstanceProfileName: NAME,
+  Path: IAM_PATH,
+  Arn: PROFILE_ARN,
+  InstanceProfileId: 'AIPAEXAMPLE',
+  CreateDate: new Date(0),
+  Roles: [],
+  Tags: ours,
+  ...extra,
+});
 /** IAM's answer as the SDK throws it (the modelled class), or as a bare code (how the embedded cloud's may read). */
 const exists = () =>
   new EntityAlreadyExistsException({ message: `Role with name ${NAME} already exists.`, $metadata: { httpStatusCode: 409 } });
