@@ -4,6 +4,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, HttpRequest } from '@smithy/types';
 import { ARTIFACT_NAMES, type ArtifactName } from '../functions/core/artifacts';
 import type { BuildOutputs } from '../functions/core/contracts';
+import type { OrphansAnswer, PlanAnswer, SweepAnswer, VerifyAnswer } from '../functions/ops/contracts';
 
 /**
  * A small client for the k8s-ec2-builder HTTP API (openapi.yaml), shared by the `k8s-ec2` CLI and the
@@ -216,6 +217,27 @@ export class ApiClient {
   /** `DELETE /builds/{id}`: starts the teardown (202). */
   destroyBuild(buildId: string): Promise<BuildAccepted> {
     return this.json<BuildAccepted>('DELETE', `/builds/${encodeURIComponent(buildId)}`);
+  }
+
+  /** `POST /plans`: what a build of this spec would create, its preflight and its cost; with the key, the build id it would get. */
+  plan(spec: unknown, options: { idempotencyKey?: string } = {}): Promise<PlanAnswer> {
+    const headers: Record<string, string> = options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {};
+    return this.json<PlanAnswer>('POST', '/plans', { body: JSON.stringify(spec), headers });
+  }
+
+  /** `POST /builds/{id}/verify`: what differs now from what the build made. */
+  verify(buildId: string): Promise<VerifyAnswer> {
+    return this.json<VerifyAnswer>('POST', `/builds/${encodeURIComponent(buildId)}/verify`);
+  }
+
+  /** `GET /orphans`: resources tagged as ours whose build no longer accounts for them. */
+  orphans(): Promise<OrphansAnswer> {
+    return this.json<OrphansAnswer>('GET', '/orphans');
+  }
+
+  /** `POST /orphans/{buildId}/sweep`: starts the teardown of what is tagged with that build id (202, or 200 once DESTROYED). */
+  sweep(buildId: string): Promise<SweepAnswer> {
+    return this.json<SweepAnswer>('POST', `/orphans/${encodeURIComponent(buildId)}/sweep`);
   }
 
   async getArtifact(buildId: string, name: ArtifactName): Promise<string> {

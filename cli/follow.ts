@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, type ApiClient, type BuildView } from './api-client';
+import type { OrphanGroup, OrphansAnswer } from '../functions/ops/contracts';
 
 /** Statuses after which a build's own workflow has nothing left to do (docs/design.md "2.3 Build statuses"). */
 export const FINAL_STATUSES: ReadonlySet<string> = new Set(['SUCCEEDED', 'ROLLED_BACK', 'ROLLBACK_FAILED', 'FAILED', 'DESTROYED']);
@@ -42,21 +43,57 @@ function isTransient(error: unknown): boolean {
 }
 
 /** Polls `GET /builds/{id}` until `until` holds, and returns that last view. */
-export async function followBuild(client: ApiClient, buildId: string, options: FollowOptions = {}): Promise<BuildView> {
-  const until = options.until ?? isFinal;
+export function followBuild(client: ApiClient, buildId: string, options: FollowOptions = {}): Promise<BuildView> {
+  return pollUntil(() => client.getBuild(buildId), options.until ?? isFinal, options);
+}
+
+/** Reads until `done` holds, pausing between reads and riding out transient failures; returns that last answer. */
+async function pollUntil<T>(
+  read: () => Promise<T>,
+  done: (answer: T) => boolean,
+  options: Omit<FollowOptions, 'onUpdate' | 'until'> & { onUpdate?: (answer: T) => void },
+): Promise<T> {
   const intervalMs = options.intervalMs ?? 1000;
   const maxFailures = options.maxPollFailures ?? 5;
   let failures = 0;
   for (;;) {
     options.signal?.throwIfAborted();
     try {
-      const view = await client.getBuild(buildId);
+      const answer = await read();
       failures = 0;
-      options.onUpdate?.(view);
-      if (until(view)) return view;
+      options.onUpdate?.(answer);
+      if (done(answer)) return answer;
     } catch (error) {
       if (!isTransient(error) || ++failures >= maxFailures) throw error;
     }
     await sleep(intervalMs, undefined, { signal: options.signal });
   }
+}
+
+/**
+ * The orphans list names a build's last teardown once it has ended (functions/ops/orphans.ts orphanReason): after
+ * a sweep started, a listing that says so means the sweep ended and left resources behind.
+ */
+const sweepEnded = (group: OrphanGroup) => /last teardown|destroyed but resources remain/i.test(group.reason);
+
+/**
+ * Polls `GET /orphans` until `buildId` is no longer listed (resolves undefined: nothing tagged with it is left) or
+ * its listing says its teardown ended with resources left (resolves with that group). How a sweep is followed when
+ * its build id has no build execution: GET /builds/{id} answers 404, so the teardown's status cannot be read there.
+ */
+export async function followSweep(
+  client: ApiClient,
+  buildId: string,
+  options: Omit<FollowOptions, 'onUpdate' | 'until'> = {},
+): Promise<OrphanGroup | undefined> {
+  const groupOf = (answer: OrphansAnswer) => answer.orphans.find((g) => g.buildId === buildId);
+  const last = await pollUntil(
+    () => client.orphans(),
+    (answer) => {
+      const group = groupOf(answer);
+      return !group || sweepEnded(group);
+    },
+    options,
+  );
+  return groupOf(last);
 }

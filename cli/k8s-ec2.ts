@@ -6,6 +6,10 @@ import { ARTIFACT_NAMES, connect, type ApiClient, type FetchLike } from './api-c
 import { followBuild, isFinal, teardownOver } from './follow';
 import { resultLines, summaryLines, tableLines, teardownResultLines } from './format';
 import { EXIT_INTERRUPTED, reportError, UsageError } from './errors';
+import { askOnTerminal, type Input } from './confirm';
+import { orphansLines, verifyLines } from './format-operations';
+import { planLines } from './format-plan';
+import { sweep } from './sweep';
 import { withInterrupt } from './interrupt';
 import { runLocal, type StartLocalStack } from './local';
 import { ProgressRenderer, type Writer } from './progress';
@@ -51,6 +55,10 @@ export interface CliDeps {
   interrupt?: AbortSignal;
   startLocalStack?: StartLocalStack;
   now?: () => number;
+  /** Answers `sweep`'s question instead of the user at the terminal (which reads `stdin`). */
+  confirm?: (question: string) => Promise<boolean>;
+  /** Where the terminal's answers come from (default process.stdin); not a TTY and no `confirm`: no one to ask. */
+  stdin?: Input;
 }
 
 interface GlobalOptions {
@@ -161,6 +169,24 @@ export async function run(argv: string[], io: CliIo, deps: CliDeps = {}): Promis
     });
 
   program
+    .command('plan')
+    .description('show what a build of a spec file would create, its preflight and its cost, without creating anything')
+    .requiredOption('--spec <file>', 'the build spec (see examples/seoul.json)')
+    .option('--json', 'print the API answer as JSON')
+    .option('--idempotency-key <key>', 'show the build id that a build with this key would get')
+    .action(async (options: { spec: string; json?: boolean; idempotencyKey?: string }, command: Command) => {
+      const spec = await readSpecFile(options.spec);
+      if (!spec.ok) {
+        spec.errors.forEach((line) => err(`✗ ${options.spec}: ${line}`));
+        exitCode = 1;
+        return;
+      }
+      const answer = await client(command).plan(spec.body, { idempotencyKey: options.idempotencyKey });
+      (options.json ? [JSON.stringify(answer, null, 2)] : planLines(answer)).forEach((line) => out(line));
+      exitCode = answer.preflight.passed ? 0 : 1;
+    });
+
+  program
     .command('status')
     .description("show a build's status, steps and outputs")
     .argument('<id>', 'build id')
@@ -169,6 +195,17 @@ export async function run(argv: string[], io: CliIo, deps: CliDeps = {}): Promis
       const view = await client(command).getBuild(id);
       if (options.json) out(JSON.stringify(view, null, 2));
       else summaryLines(view, (deps.now ?? Date.now)()).forEach((line) => out(line));
+    });
+
+  program
+    .command('verify')
+    .description('compare what a build made with what is there now (drift); exit 1 when anything differs')
+    .argument('<id>', 'build id')
+    .option('--json', 'print the API answer as JSON')
+    .action(async (id: string, options: { json?: boolean }, command: Command) => {
+      const answer = await client(command).verify(id);
+      (options.json ? [JSON.stringify(answer, null, 2)] : verifyLines(answer)).forEach((line) => out(line));
+      exitCode = answer.drift.length ? 1 : 0;
     });
 
   program
@@ -196,6 +233,35 @@ export async function run(argv: string[], io: CliIo, deps: CliDeps = {}): Promis
       out(`Build ${accepted.buildId ?? id}: ${accepted.status}`);
       if (!options.follow) return void out(`  follow it: k8s-ec2 status ${id}   (or destroy --follow)`);
       exitCode = await follow(api, id, 'teardown', accepted.executionArn);
+    });
+
+  program
+    .command('orphans')
+    .description('list resources tagged as ours that no build accounts for any more')
+    .option('--json', 'print the API answer as JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const answer = await client(command).orphans();
+      (options.json ? [JSON.stringify(answer, null, 2)] : orphansLines(answer)).forEach((line) => out(line));
+    });
+
+  program
+    .command('sweep')
+    .description('delete the orphaned resources of a build id (or of all), after asking; with --follow, until they are gone')
+    .argument('[id]', 'build id, as k8s-ec2 orphans lists it')
+    .option('--all', 'every orphaned build id')
+    .option('--yes', 'delete without asking (needed when stdin is not a terminal)')
+    .option('--follow', 'wait until each sweep ends; exit 0 only if nothing is left')
+    .action(async (id: string | undefined, options: { all?: boolean; yes?: boolean; follow?: boolean }, command: Command) => {
+      const api = client(command);
+      const stdin = deps.stdin ?? process.stdin;
+      const confirm =
+        deps.confirm ?? (stdin.isTTY ? (question: string) => askOnTerminal(stdin, (text) => io.stdout.write(text), question) : undefined);
+      const followTeardown = (buildId: string, executionArn: string) => follow(api, buildId, 'teardown', executionArn);
+      exitCode = await sweep(
+        { api, out, err, confirm, followTeardown, pollIntervalMs: pollInterval(api), interrupt: deps.interrupt },
+        id,
+        options,
+      );
     });
 
   program

@@ -19,20 +19,34 @@ import { specJsonSchema } from '../functions/core/spec';
 import { acknowledge, NAG_REASONS } from './nag';
 
 export interface BuildsApiProps {
+  /** The api function: the builds routes (Step Functions only). */
   handler: IFunction;
+  /** The operations function: plan, verify, orphans, sweep (read-only account access). */
+  operations: IFunction;
   logRetention: RetentionDays;
   /** Requests per second for the whole stage. */
   throttleRateLimit: number;
   throttleBurstLimit: number;
 }
 
-/** The API's routes: every one goes to the same `api` Lambda (proxy integration), which routes itself. */
-export const ROUTES: ReadonlyArray<{ method: string; path: string }> = [
-  { method: 'POST', path: '/builds' },
-  { method: 'GET', path: '/builds' },
-  { method: 'GET', path: '/builds/{id}' },
-  { method: 'DELETE', path: '/builds/{id}' },
-  { method: 'GET', path: '/builds/{id}/artifacts/{name}' },
+/** Which Lambda serves a route (proxy integration; each function routes its own paths). */
+export type RouteFunction = 'api' | 'operations';
+
+/**
+ * The API's routes. The builds routes go to the `api` function, which can only start and read executions;
+ * the operations routes (docs/design.md "12. Operating builds") to the `operations` function, which reads the
+ * account: kept apart so the function every build request reaches holds no account-wide read access.
+ */
+export const ROUTES: ReadonlyArray<{ method: string; path: string; fn: RouteFunction }> = [
+  { method: 'POST', path: '/builds', fn: 'api' },
+  { method: 'GET', path: '/builds', fn: 'api' },
+  { method: 'GET', path: '/builds/{id}', fn: 'api' },
+  { method: 'DELETE', path: '/builds/{id}', fn: 'api' },
+  { method: 'GET', path: '/builds/{id}/artifacts/{name}', fn: 'api' },
+  { method: 'POST', path: '/plans', fn: 'operations' },
+  { method: 'POST', path: '/builds/{id}/verify', fn: 'operations' },
+  { method: 'GET', path: '/orphans', fn: 'operations' },
+  { method: 'POST', path: '/orphans/{buildId}/sweep', fn: 'operations' },
 ];
 
 export const STAGE_NAME = 'v1';
@@ -49,7 +63,7 @@ export class BuildsApi extends Construct {
     super(scope, id);
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
     this.api = new RestApi(this, 'Api', {
-      description: 'k8s-ec2-builder: start, follow and tear down builds (IAM/SigV4 auth)',
+      description: 'k8s-ec2-builder: start, follow and tear down builds; plan, verify, find and sweep orphans (IAM/SigV4 auth)',
       endpointTypes: [EndpointType.REGIONAL],
       // API Gateway writes execution/access logs through one account-level role; the stack sets it up.
       cloudWatchRole: true,
@@ -104,16 +118,21 @@ export class BuildsApi extends Construct {
 
     // Test invocations from the console are not needed; leaving them off halves the Lambda permissions.
     const integration = new LambdaIntegration(props.handler, { proxy: true, allowTestInvoke: false });
+    const operations = new LambdaIntegration(props.operations, { proxy: true, allowTestInvoke: false });
+    // A plan takes the same spec as a build: the same model rejects a bad one before any Lambda runs.
+    const specBody = { requestValidator: validator, requestModels: { 'application/json': specModel } };
     const builds = this.api.root.addResource('builds');
-    builds.addMethod('POST', integration, {
-      requestValidator: validator,
-      requestModels: { 'application/json': specModel },
-    });
+    builds.addMethod('POST', integration, specBody);
     builds.addMethod('GET', integration);
     const build = builds.addResource('{id}');
     build.addMethod('GET', integration);
     build.addMethod('DELETE', integration);
     build.addResource('artifacts').addResource('{name}').addMethod('GET', integration);
+    build.addResource('verify').addMethod('POST', operations);
+    this.api.root.addResource('plans').addMethod('POST', operations, specBody);
+    const orphans = this.api.root.addResource('orphans');
+    orphans.addMethod('GET', operations);
+    orphans.addResource('{buildId}').addResource('sweep').addMethod('POST', operations);
 
     acknowledge(
       this,

@@ -6,6 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { NOTIFY_LAMBDA_TIMEOUT_SECONDS, STEP_FUNCTIONS, STEP_LAMBDA_TIMEOUT_SECONDS, type StepFunctionId } from '../workflows/steps';
+import type { Grant } from './iam';
 import { acknowledgeGrants } from './nag';
 import { STEP_PERMISSIONS } from './permissions';
 import { policyStatement } from './policy-statements';
@@ -20,6 +21,10 @@ export const STEP_TIMEOUT = Duration.seconds(STEP_LAMBDA_TIMEOUT_SECONDS);
 /** API Gateway gives a Lambda integration at most 29 s; the api handler must answer before that. */
 export const API_TIMEOUT = Duration.seconds(25);
 export const NOTIFY_TIMEOUT = Duration.seconds(NOTIFY_LAMBDA_TIMEOUT_SECONDS);
+/** The operations routes sit behind API Gateway too: same 29 s ceiling as the api function. */
+export const OPERATIONS_TIMEOUT = API_TIMEOUT;
+/** The daily report reads the whole inventory (tags, then executions per build id) and posts once; no caller waits. */
+export const ORPHAN_REPORT_TIMEOUT = Duration.seconds(60);
 
 export interface HandlerFunctionProps {
   /** File under functions/handlers/ without `.ts` (the `handler` of the step catalogue). */
@@ -106,13 +111,17 @@ export class WorkflowFunctions extends Construct {
         timeout: STEP_TIMEOUT,
         logRetention: props.logRetention,
       });
-      const grants = STEP_PERMISSIONS[stepId];
-      for (const grant of grants) fn.role.addToPolicy(policyStatement(grant));
-      acknowledgeGrants(fn, grants);
+      grantAll(fn, STEP_PERMISSIONS[stepId]);
       steps[stepId] = fn;
     }
     this.steps = steps;
   }
+}
+
+/** A permission table's rows as the function's role policy, each wildcard acknowledged with its row's reason. */
+export function grantAll(fn: HandlerFunction, grants: Grant[]): void {
+  for (const grant of grants) fn.role.addToPolicy(policyStatement(grant));
+  acknowledgeGrants(fn, grants);
 }
 
 function pascal(id: string): string {

@@ -45,17 +45,23 @@ export class BuildNotifications extends Construct {
       targets: [new LambdaFunction(props.notify.function, { retryAttempts: 2 })],
     });
 
-    if (props.slackWebhookSecretName) {
-      // By name, not by ARN: the name is what the operator knows, and GetSecretValue accepts it.
-      const secret = Secret.fromSecretNameV2(this, 'SlackWebhook', props.slackWebhookSecretName);
-      // GetSecretValue only: grantRead would add DescribeSecret, which notify never calls. A name-based
-      // import has a partial ARN, so the grant matches the 6 random characters Secrets Manager appends.
-      Grant.addToPrincipal({
-        grantee: props.notify.role,
-        actions: ['secretsmanager:GetSecretValue'],
-        resourceArns: [`${secret.secretArn}-??????`],
-      });
-      props.notify.function.addEnvironment(SLACK_SECRET_ENV, props.slackWebhookSecretName);
-    }
+    if (props.slackWebhookSecretName) readSlackWebhook(this, props.notify, props.slackWebhookSecretName);
   }
+}
+
+/**
+ * Lets one function read the Slack webhook secret and tells it the secret's name (SLACK_WEBHOOK_SECRET_ID):
+ * notify, and the daily orphan report (infra/orphan-report.ts).
+ */
+export function readSlackWebhook(scope: Construct, fn: HandlerFunction, secretName: string): void {
+  // By name, not by ARN: the name is what the operator knows, and GetSecretValue accepts it.
+  const secret = Secret.fromSecretNameV2(scope, 'SlackWebhook', secretName);
+  // GetSecretValue only: grantRead would add DescribeSecret, which the functions never call. A name-based
+  // import has a partial ARN, so the grant matches the 6 random characters Secrets Manager appends.
+  Grant.addToPrincipal({
+    grantee: fn.role,
+    actions: ['secretsmanager:GetSecretValue'],
+    resourceArns: [`${secret.secretArn}-??????`],
+  });
+  fn.function.addEnvironment(SLACK_SECRET_ENV, secretName);
 }

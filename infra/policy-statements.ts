@@ -1,4 +1,4 @@
-import { Fn } from 'aws-cdk-lib';
+import { Fn, Token } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Grant, ResourcePattern } from './iam';
 
@@ -17,5 +17,7 @@ export function policyStatement(grant: Grant): PolicyStatement {
 }
 
 export function renderPattern(resource: ResourcePattern): string {
+  // A CDK token (a state machine's ARN, infra/operations-permissions.ts) renders itself; only plain patterns are Fn::Sub'd.
+  if (Token.isUnresolved(resource)) return resource;
   return resource.includes('${') ? Fn.sub(resource) : resource;
 }

@@ -3,9 +3,11 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { BuildsApi, STAGE_NAME } from './api';
 import { readConfig, type InfraConfig } from './config';
-import { API_TIMEOUT, HandlerFunction, NOTIFY_TIMEOUT, WorkflowFunctions } from './functions';
+import { API_TIMEOUT, grantAll, HandlerFunction, NOTIFY_TIMEOUT, OPERATIONS_TIMEOUT, WorkflowFunctions } from './functions';
 import { acknowledgeWildcardResource, NAG_REASONS } from './nag';
 import { BuildNotifications } from './notifications';
+import { NOTIFY_PERMISSIONS, operationsPermissions, type WorkflowArns } from './operations-permissions';
+import { DailyOrphanReport } from './orphan-report';
 import { Workflows } from './state-machines';
 
 export interface K8sEc2BuilderStackProps extends StackProps {
@@ -15,15 +17,20 @@ export interface K8sEc2BuilderStackProps extends StackProps {
 
 /**
  * The whole service, env-agnostic (no account/region lookups): the step functions, the build and teardown
- * state machines, the REST API and its Lambda, and the notification rule. Wiring only; behaviour lives in
- * functions/ and workflows/.
+ * state machines, the REST API and its two Lambdas (api, operations), the notification rule and the daily
+ * orphan report. Wiring only; behaviour lives in functions/ and workflows/.
  */
 export class K8sEc2BuilderStack extends Stack {
   readonly config: InfraConfig;
   readonly steps: WorkflowFunctions;
   readonly workflows: Workflows;
   readonly apiFunction: HandlerFunction;
+  /** Plan, verify, orphans, sweep: reads the account, starts only teardowns (docs/design.md "12.5 API, IAM and the daily report"). */
+  readonly operationsFunction: HandlerFunction;
   readonly notifyFunction: HandlerFunction;
+  readonly orphanReport: DailyOrphanReport;
+  /** The two workflows' ARNs the operations and report grants are scoped to. */
+  readonly workflowArns: WorkflowArns;
   readonly api: BuildsApi;
   readonly notifications: BuildNotifications;
 
@@ -47,16 +54,19 @@ export class K8sEc2BuilderStack extends Stack {
       includeExecutionData: config.includeExecutionData,
     });
     const machines = [this.workflows.build.stateMachine, this.workflows.teardown.stateMachine];
+    // The pricing call in notify's success message (its cost estimate).
+    grantAll(this.notifyFunction, NOTIFY_PERMISSIONS);
+    const machineEnvironment = {
+      BUILD_STATE_MACHINE_ARN: this.workflows.build.stateMachine.stateMachineArn,
+      TEARDOWN_STATE_MACHINE_ARN: this.workflows.teardown.stateMachine.stateMachineArn,
+    };
 
     this.apiFunction = new HandlerFunction(this, 'ApiFunction', {
       handler: 'api',
       description: 'k8s-ec2-builder REST API',
       timeout: API_TIMEOUT,
       logRetention,
-      environment: {
-        BUILD_STATE_MACHINE_ARN: this.workflows.build.stateMachine.stateMachineArn,
-        TEARDOWN_STATE_MACHINE_ARN: this.workflows.teardown.stateMachine.stateMachineArn,
-      },
+      environment: machineEnvironment,
     });
     // The API starts and reads executions of our two machines, nothing else (no StopExecution: a build is
     // ended by its own rollback or by a teardown, never cut off midway).
@@ -84,6 +94,27 @@ export class K8sEc2BuilderStack extends Stack {
     );
     for (const arn of executionArns) acknowledgeWildcardResource(this.apiFunction, arn, NAG_REASONS.apiExecutionsWildcard);
 
+    this.workflowArns = {
+      buildStateMachine: this.workflows.build.stateMachine.stateMachineArn,
+      teardownStateMachine: this.workflows.teardown.stateMachine.stateMachineArn,
+      buildExecutions: executionArns[0],
+      teardownExecutions: executionArns[1],
+    };
+    this.operationsFunction = new HandlerFunction(this, 'OperationsFunction', {
+      handler: 'operations',
+      description: 'k8s-ec2-builder plan, drift, orphans and sweep (read-only account access)',
+      timeout: OPERATIONS_TIMEOUT,
+      logRetention,
+      environment: machineEnvironment,
+    });
+    grantAll(this.operationsFunction, operationsPermissions(this.workflowArns));
+    this.orphanReport = new DailyOrphanReport(this, 'OrphanReport', {
+      workflows: this.workflowArns,
+      environment: machineEnvironment,
+      logRetention,
+      slackWebhookSecretName: config.slackWebhookSecretName,
+    });
+
     this.notifications = new BuildNotifications(this, 'Notifications', {
       notify: this.notifyFunction,
       stateMachines: machines,
@@ -92,6 +123,7 @@ export class K8sEc2BuilderStack extends Stack {
 
     this.api = new BuildsApi(this, 'Api', {
       handler: this.apiFunction.function,
+      operations: this.operationsFunction.function,
       logRetention,
       throttleRateLimit: config.apiThrottleRateLimit,
       throttleBurstLimit: config.apiThrottleBurstLimit,

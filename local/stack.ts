@@ -6,8 +6,16 @@ import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { StaticCredentials } from '../functions/core/clients';
 import { SERVICE_NAME } from '../functions/core/step-handler';
+import { matchPath } from '../functions/api/router';
+import { clientsFor } from '../functions/core/clients';
 import { createApiHandler } from '../functions/handlers/api';
+import { createOperationsHandler } from '../functions/handlers/operations';
+import { createPricingClient } from '../functions/ops/pricing-client';
+import { OPERATION_ROUTES } from '../functions/ops/router';
+import { NOTIFY_PERMISSIONS, operationsPermissions, workflowArnsOf } from '../infra/operations-permissions';
 import { createNotifyHandler } from '../functions/handlers/notify';
+import { plan } from '../functions/core/plan';
+import { estimateCost } from '../functions/ops/estimate';
 import { buildDefinition, scaleDefinitionTime, teardownDefinition } from '../workflows';
 import { NOTIFY_FUNCTION } from '../workflows/steps';
 import { toProxyEvent } from './api/proxy-event';
@@ -92,12 +100,14 @@ function endpointsFor(cloudUrl: string | undefined, env: NodeJS.ProcessEnv): End
       AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: cloudUrl,
       AWS_ENDPOINT_URL_SERVICE_QUOTAS: cloudUrl,
       AWS_ENDPOINT_URL_IAM: cloudUrl,
+      AWS_ENDPOINT_URL_PRICING: cloudUrl,
     };
   return {
     AWS_ENDPOINT_URL_EC2: env.AWS_ENDPOINT_URL_EC2,
     AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2,
     AWS_ENDPOINT_URL_SERVICE_QUOTAS: env.AWS_ENDPOINT_URL_SERVICE_QUOTAS ?? env.AWS_ENDPOINT_URL_EC2,
     AWS_ENDPOINT_URL_IAM: env.AWS_ENDPOINT_URL_IAM ?? env.AWS_ENDPOINT_URL_EC2,
+    AWS_ENDPOINT_URL_PRICING: env.AWS_ENDPOINT_URL_PRICING ?? env.AWS_ENDPOINT_URL_EC2,
   };
 }
 
@@ -138,9 +148,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const server = createServer();
   const url = await listen(server, options.port ?? 0);
 
+  // The success message's cost estimate: the embedded cloud's labelled price sample, under notify's deployed grants.
+  const pricing = createPricingClient(endpoints, roles.functionCredentials('notify', NOTIFY_PERMISSIONS));
   const notify = createNotifyHandler({
     resolveWebhookUrl: () => Promise.resolve(`${url}/_slack/webhook`),
     logger: functionLogger('notify'),
+    estimate: (spec, buildId) => estimateCost(pricing, plan(spec, buildId)),
   });
   const sfn = new LocalStepFunctions({
     region: REGION,
@@ -158,10 +171,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     'k8s-ec2-teardown',
     scaleDefinitionTime(teardownDefinition(), timeScale, { transientRetries: 'real-time' }),
   );
-  const api = createApiHandler({
-    logger: functionLogger('api'),
+  const apiDeps = {
     sfn: new SFNClient({ region: REGION, endpoint: url, credentials: LOCAL_CREDENTIALS }),
     env: { BUILD_STATE_MACHINE_ARN: buildStateMachineArn, TEARDOWN_STATE_MACHINE_ARN: teardownStateMachineArn, AWS_REGION: REGION },
+  };
+  const api = createApiHandler({ ...apiDeps, logger: functionLogger('api') });
+  // The operations function reads the account under its own role (read-only, as deployed): the cloud refuses anything else.
+  const operationsCredentials = roles.functionCredentials(
+    'operations',
+    operationsPermissions(workflowArnsOf(buildStateMachineArn, teardownStateMachineArn)),
+  );
+  const operations = createOperationsHandler({
+    ...apiDeps,
+    // Ages of orphans and drift check times are read against the resources' own (simulated) creation times.
+    ...(cloud && { now: () => new Date(cloud.clock.now()) }),
+    logger: functionLogger('operations'),
+    clientsFor: (region) => clientsFor(region, endpoints, operationsCredentials),
+    pricing: createPricingClient(endpoints, operationsCredentials),
   });
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -175,7 +201,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         const answer = slack.receive(body);
         res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.text);
       } else {
-        const result = await api(toProxyEvent(req, body));
+        const event = toProxyEvent(req, body);
+        // API Gateway sends each route to its function (infra/api.ts); here one server stands in for both.
+        const result = await (matchPath(event.path, OPERATION_ROUTES) ? operations : api)(event);
         const response = result as { statusCode: number; headers?: Record<string, string>; body: string };
         res.writeHead(response.statusCode, response.headers ?? {}).end(response.body);
       }

@@ -29,7 +29,15 @@ export interface StepRoles {
   handler(name: string): LocalHandler;
   /** Each step's role session credentials (absent with external endpoints: their own credentials apply). */
   credentials: Partial<Record<StepFunctionId, IssuedCredentials>>;
+  /**
+   * Credentials for a function outside the workflows, under its own role whose policy is `grants` (its rows of
+   * infra/operations-permissions.ts), made once per name; with external endpoints, their credentials.
+   */
+  functionCredentials(name: FunctionRoleName, grants: Grant[]): StaticCredentials | undefined;
 }
+
+/** The functions outside the workflows whose AWS calls the cloud checks (api calls only the local Step Functions, which checks none). */
+export type FunctionRoleName = 'operations' | 'orphan-report' | 'notify';
 
 export interface StepRolesOptions {
   endpoints: Endpoints;
@@ -76,8 +84,25 @@ export function createStepRoles(options: StepRolesOptions): StepRoles {
     const account = options.cloud?.iam.accountId ?? LOCAL_ACCOUNT;
     return (input) => run(input, lambdaContext(functionName, options.region, account, STEP_LAMBDA_TIMEOUT_SECONDS));
   };
+  const functionSessions = new Map<FunctionRoleName, IssuedCredentials>();
+  const functionCredentials = (name: FunctionRoleName, grants: Grant[]): StaticCredentials | undefined => {
+    const iam = options.cloud?.iam;
+    if (!iam) return options.externalCredentials;
+    let session = functionSessions.get(name);
+    if (!session) {
+      // Named like the step roles (k8s-ec2-builder-<name>), so /_cloud/stats and denials name the function.
+      session = iam.account.assumeRole(
+        `k8s-ec2-builder-${name}`,
+        `k8s-ec2-builder-${name}`,
+        policyDocument(grants, iam.partition, iam.accountId),
+      );
+      functionSessions.set(name, session);
+    }
+    return session;
+  };
   return {
     credentials,
+    functionCredentials,
     handler(name) {
       let fn = functions.get(name);
       if (!fn) functions.set(name, (fn = asFunction(name)));

@@ -90,7 +90,7 @@ export function failureDetail(build: Execution, view: StepsView): FailureSummary
 export const getBuild: Route = async (ctx) => {
   const buildId = buildIdParam(ctx);
   const build = await describeBuild(ctx.sfn, ctx.machines, buildId);
-  if (!build?.executionArn) throw notFound(buildId);
+  if (!build?.executionArn) return sweptBuild(ctx, buildId);
   const [events, teardown] = await Promise.all([
     executionHistory(ctx.sfn, build.executionArn),
     newestTeardownOf(ctx.sfn, ctx.machines, buildId),
@@ -115,6 +115,27 @@ export const getBuild: Route = async (ctx) => {
   };
   return jsonResponse(200, body, ctx.requestId);
 };
+
+/**
+ * A build id with teardowns and no build execution: an orphan swept from its tags (POST /orphans/{buildId}/sweep)
+ * after its build's history was lost. It answers with the teardown, so `status` and `destroy --follow` /
+ * `sweep --follow` follow a sweep as they follow any teardown; without a teardown either, 404.
+ */
+async function sweptBuild(ctx: Parameters<Route>[0], buildId: string) {
+  const teardown = await newestTeardownOf(ctx.sfn, ctx.machines, buildId);
+  if (!teardown?.executionArn) throw notFound(buildId);
+  const input = parseJsonObject((await describeExecution(ctx.sfn, teardown.executionArn))?.input);
+  const spec = input?.spec as { name?: unknown } | undefined;
+  const body = {
+    buildId,
+    clusterName: typeof spec?.name === 'string' ? spec.name : undefined,
+    status: overallStatus('FAILED', teardown.status),
+    steps: [],
+    teardown: teardownView(teardown),
+    links: buildLinks(buildId, teardown.executionArn),
+  };
+  return jsonResponse(200, body, ctx.requestId);
+}
 
 /**
  * Artifacts are rendered on request from the execution's output and the spec it was started with, so

@@ -3,9 +3,18 @@ import { canonicalJson } from '../core/canonical-json';
 import type { BuildInput, TeardownInput } from '../core/contracts';
 import { teardownName, teardownSequence } from '../core/execution-ids';
 import { buildExecutionStatus, isOpen, overallStatus } from '../core/execution-status';
+import type { BuildSpec } from '../core/spec';
 import { readStoredSpec, SPEC_VERSION, validateSpecText } from '../core/spec-validation';
 import { buildIdParam, notFound, type Route, type RouteContext } from './context';
-import { describeBuild, describeExecution, MAX_TEARDOWNS, newestTeardownOf, parseJsonObject, startExecution } from './executions';
+import {
+  describeBuild,
+  describeExecution,
+  MAX_TEARDOWNS,
+  newestTeardownOf,
+  parseJsonObject,
+  startExecution,
+  type Execution,
+} from './executions';
 import { bodyText, header, HttpError, jsonResponse, mediaType } from './http';
 import { buildLinks, executionArn, idempotentBuildId, newBuildId } from './ids';
 
@@ -18,7 +27,7 @@ export function requestHash(body: unknown): string {
   return createHash('sha256').update(canonicalJson(body), 'utf8').digest('hex');
 }
 
-function idempotencyKey(ctx: RouteContext): string | undefined {
+export function idempotencyKey(ctx: RouteContext): string | undefined {
   const key = header(ctx.event, 'Idempotency-Key');
   if (key === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(key)) {
@@ -42,17 +51,8 @@ function idempotencyKey(ctx: RouteContext): string | undefined {
  * tells a repeat (200, the build) from another body under the same key (409). No execution is listed.
  */
 export const createBuild: Route = async (ctx) => {
-  if (mediaType(header(ctx.event, 'Content-Type')) !== 'application/json') {
-    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the build spec as JSON with "Content-Type: application/json"', {
-      field: 'Content-Type',
-    });
-  }
+  const result = specOfRequest(ctx);
   const key = idempotencyKey(ctx);
-  const result = validateSpecText(bodyText(ctx.event));
-  if (!result.ok) {
-    const [first] = result.errors;
-    throw new HttpError(400, first.code, first.message, { field: first.field, errors: result.errors });
-  }
   const buildId = key ? idempotentBuildId(result.spec.name, key) : newBuildId(result.spec.name, ctx.now(), ctx.random);
   const arn = executionArn(ctx.machines.build, buildId);
   const hash = requestHash(result.body);
@@ -69,6 +69,21 @@ export const createBuild: Route = async (ctx) => {
   if (!key) throw new HttpError(409, 'BUILD_ID_TAKEN', `build id "${buildId}" is already in use; send the request again`);
   return replayOf(ctx, buildId, started.executionArn, hash);
 };
+
+/** The request's build spec, validated and normalised; 415 or 400 (naming the field) otherwise. POST /builds and POST /plans read it so. */
+export function specOfRequest(ctx: RouteContext) {
+  if (mediaType(header(ctx.event, 'Content-Type')) !== 'application/json') {
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the build spec as JSON with "Content-Type: application/json"', {
+      field: 'Content-Type',
+    });
+  }
+  const result = validateSpecText(bodyText(ctx.event));
+  if (!result.ok) {
+    const [first] = result.errors;
+    throw new HttpError(400, first.code, first.message, { field: first.field, errors: result.errors });
+  }
+  return result;
+}
 
 /** The name was taken: the same key was used before. Same body → that build; another body → conflict. */
 async function replayOf(ctx: RouteContext, buildId: string, arn: string, hash: string) {
@@ -117,6 +132,22 @@ export const deleteBuild: Route = async (ctx) => {
   const stored = readStoredSpec(parseJsonObject(build.input));
   if (!stored.ok)
     throw new Error(`build execution ${buildId}: its input's spec cannot be read (${stored.errors[0].field}: ${stored.errors[0].message})`);
+  const started = await startNextTeardown(ctx, buildId, last, stored.spec);
+  return teardownAnswer(ctx, buildId, started.executionArn, started.status);
+};
+
+/**
+ * Starts the build's next teardown, `<buildId>--destroy-<n>` after the newest (`last`), with `spec`: DELETE
+ * /builds/{id} with the stored spec, the orphan sweep with one rebuilt from the tags (functions/ops/routes-orphans.ts).
+ * Two callers racing compute the same name and input, so Step Functions runs one execution for both: the
+ * answer is then that execution, running (or just succeeded).
+ */
+export async function startNextTeardown(
+  ctx: RouteContext,
+  buildId: string,
+  last: Execution | undefined,
+  spec: BuildSpec,
+): Promise<{ executionArn: string; status: string | undefined }> {
   const sequence = teardownSequence(last?.name ?? '') + 1;
   if (sequence > MAX_TEARDOWNS) {
     throw new HttpError(
@@ -126,19 +157,13 @@ export const deleteBuild: Route = async (ctx) => {
     );
   }
   const name = teardownName(buildId, sequence);
-  const input: TeardownInput = {
-    buildId,
-    executionArn: executionArn(ctx.machines.teardown, name),
-    specVersion: SPEC_VERSION,
-    spec: stored.spec,
-  };
+  const input: TeardownInput = { buildId, executionArn: executionArn(ctx.machines.teardown, name), specVersion: SPEC_VERSION, spec };
   const started = await startExecution(ctx.sfn, ctx.machines.teardown, name, input);
-  if (!started.alreadyExists) return teardownAnswer(ctx, buildId, started.executionArn, 'RUNNING');
+  if (!started.alreadyExists) return { executionArn: started.executionArn, status: 'RUNNING' };
   const raced = await describeExecution(ctx.sfn, started.executionArn);
-  if (raced && (isOpen(raced.status) || raced.status === 'SUCCEEDED'))
-    return teardownAnswer(ctx, buildId, started.executionArn, raced.status);
-  throw new HttpError(409, 'TEARDOWN_CONFLICT', `another teardown of "${buildId}" just ended; send the DELETE again`);
-};
+  if (raced && (isOpen(raced.status) || raced.status === 'SUCCEEDED')) return { executionArn: started.executionArn, status: raced.status };
+  throw new HttpError(409, 'TEARDOWN_CONFLICT', `another teardown of "${buildId}" just ended; send the request again`);
+}
 
 function teardownAnswer(ctx: RouteContext, buildId: string, arn: string, status: string | undefined) {
   const destroyed = status === 'SUCCEEDED';

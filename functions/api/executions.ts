@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { codeOf } from '../core/errors';
 import { buildIdOfTeardown, teardownName, teardownSequence } from '../core/execution-ids';
-import { executionArn, type StateMachineRef } from './ids';
+import { executionArn, parseStateMachineArn, type StateMachineRef } from './ids';
 
 /**
  * The api's reads and writes of Step Functions. "Does not exist" is an answer here (undefined), not an
@@ -22,6 +22,14 @@ export interface Machines {
 }
 
 export type Execution = DescribeExecutionCommandOutput;
+
+/** The two state machines from the functions' environment (BUILD_STATE_MACHINE_ARN, TEARDOWN_STATE_MACHINE_ARN); throws when either is not an ARN. */
+export function machinesFrom(env: Record<string, string | undefined>): Machines {
+  const build = parseStateMachineArn(env.BUILD_STATE_MACHINE_ARN ?? '');
+  const teardown = parseStateMachineArn(env.TEARDOWN_STATE_MACHINE_ARN ?? '');
+  if (!build || !teardown) throw new Error('BUILD_STATE_MACHINE_ARN and TEARDOWN_STATE_MACHINE_ARN must be state machine ARNs');
+  return { build, teardown };
+}
 
 /** A teardown scan reads at most this many executions (newest first): plenty for one account's builds. */
 const TEARDOWN_SCAN_PAGES = 5;

@@ -2,11 +2,21 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { codeOf, classOf, AwsThrottled, AwsUnavailable } from '../core/errors';
 import { getArtifact, getBuild, listBuildsRoute } from './builds-read';
 import { createBuild, deleteBuild } from './builds-write';
-import type { Route, RouteContext } from './context';
+import type { RouteContext } from './context';
 import { errorResponse, HttpError } from './http';
 
-/** The routes the api function serves. openapi.yaml documents exactly these (a test checks both ways). */
-export const ROUTES: ReadonlyArray<{ method: string; path: string; route: Route }> = [
+/** A route table: method and path template → the route that answers. */
+export type RouteTable<C extends RouteContext = RouteContext> = ReadonlyArray<{
+  method: string;
+  path: string;
+  route: (ctx: C) => Promise<APIGatewayProxyResult>;
+}>;
+
+/**
+ * The routes the api function serves (Step Functions only). The operations function serves functions/ops/router.ts's;
+ * openapi.yaml documents both tables exactly (a test checks both ways).
+ */
+export const ROUTES: RouteTable<RouteContext> = [
   { method: 'POST', path: '/builds', route: createBuild },
   { method: 'GET', path: '/builds', route: listBuildsRoute },
   { method: 'GET', path: '/builds/{id}', route: getBuild },
@@ -38,8 +48,8 @@ function matchTemplate(template: string, path: string): Record<string, string> |
 }
 
 /** The route template a path belongs to (whatever the method), for logging and 404/405. */
-export function matchPath(path: string): Match | undefined {
-  for (const template of new Set(ROUTES.map((r) => r.path))) {
+export function matchPath(path: string, table: RouteTable<never>): Match | undefined {
+  for (const template of new Set(table.map((r) => r.path))) {
     const params = matchTemplate(template, path);
     if (params) return { template, params };
   }
@@ -62,23 +72,39 @@ export function httpErrorOf(error: unknown): HttpError {
     return new HttpError(400, 'INVALID_VALUE', 'nextToken is not valid (tokens expire after 24 hours)', { field: 'nextToken' });
   const errorClass = classOf(error);
   if (errorClass === AwsThrottled || errorClass === AwsUnavailable) {
-    return new HttpError(503, 'SERVICE_UNAVAILABLE', 'Step Functions is busy or unavailable; try again shortly', {
-      headers: { 'Retry-After': '2' },
-    });
+    return new HttpError(
+      503,
+      'SERVICE_UNAVAILABLE',
+      'an AWS service this route calls (Step Functions, EC2, ELB, IAM, the Price List) is busy or unavailable; try again shortly',
+      {
+        headers: { 'Retry-After': '2' },
+      },
+    );
   }
   return new HttpError(500, 'INTERNAL', 'internal error; quote the request id when reporting it');
 }
 
-export async function route(
+export function route(
   method: string,
   path: string,
   ctx: Omit<RouteContext, 'params'>,
 ): Promise<{ template?: string; result: APIGatewayProxyResult; error?: unknown }> {
-  const match = matchPath(path);
+  return routeIn(ROUTES, method, path, ctx);
+}
+
+/** Finds the route of `table` for a request and runs it; 404/405 for what the table does not serve. */
+export async function routeIn<C extends RouteContext>(
+  table: RouteTable<C>,
+  method: string,
+  path: string,
+  ctx: Omit<C, 'params'>,
+): Promise<{ template?: string; result: APIGatewayProxyResult; error?: unknown }> {
+  const match = matchPath(path, table);
   if (!match) return { result: errorResponse(new HttpError(404, 'NOT_FOUND', `no route ${path}; see openapi.yaml`), ctx.requestId) };
-  const entry = ROUTES.find((r) => r.path === match.template && r.method === method.toUpperCase());
+  const entry = table.find((r) => r.path === match.template && r.method === method.toUpperCase());
   if (!entry) {
-    const allow = ROUTES.filter((r) => r.path === match.template)
+    const allow = table
+      .filter((r) => r.path === match.template)
       .map((r) => r.method)
       .join(', ');
     const error = new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${match.template}; allowed: ${allow}`, {
@@ -87,7 +113,7 @@ export async function route(
     return { template: match.template, result: errorResponse(error, ctx.requestId) };
   }
   try {
-    return { template: match.template, result: await entry.route({ ...ctx, params: match.params }) };
+    return { template: match.template, result: await entry.route({ ...ctx, params: match.params } as C) };
   } catch (error) {
     return {
       template: match.template,

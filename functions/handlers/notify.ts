@@ -1,10 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { PricingClient } from '@aws-sdk/client-pricing';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { regionOfArn } from '../core/execution-ids';
+import { plan } from '../core/plan';
 import { createSecretsManagerClient } from '../core/service-clients';
 import { actionNeededMessage, isActionNeeded, type ActionNeededEvent } from '../notify/action-needed';
 import { FINAL_STATUSES, slackMessage, summarize, type ExecutionStatusChange, type SlackMessage } from '../notify/message';
 import { postToSlack, secretsManagerWebhookResolver, type FetchLike, type NotifyLogger, type PostResult } from '../notify/webhook';
+import { estimateCost } from '../ops/estimate';
+import { estimateBuildText, type EstimateBuild } from '../ops/estimate-build';
+import { createPricingClient } from '../ops/pricing-client';
 
 /**
  * EventBridge "Step Functions Execution Status Change" → a Slack message; and, invoked by the build's own
@@ -21,6 +26,14 @@ export interface NotifyDeps {
   logger?: NotifyLogger;
   /** Default 5000 ms. */
   timeoutMs?: number;
+  /**
+   * A succeeded build's cost estimate (docs/design.md "12.2 Cost estimate"). Default: the build's plan priced by
+   * the Price List Query API (needs pricing:GetProducts). A failure, or no answer in time, only makes the message
+   * say the estimate is unavailable.
+   */
+  estimate?: EstimateBuild;
+  /** Default ESTIMATE_TIMEOUT_MS (10 s). */
+  estimateTimeoutMs?: number;
 }
 
 export function createNotifyHandler(deps: NotifyDeps = {}) {
@@ -35,17 +48,25 @@ export function createNotifyHandler(deps: NotifyDeps = {}) {
       logger,
     );
   const fetchFn: FetchLike = deps.fetch ?? ((url, init) => fetch(url, init));
+  let pricing: PricingClient | undefined;
+  const estimate: EstimateBuild =
+    deps.estimate ?? ((spec, buildId) => estimateCost((pricing ??= createPricingClient()), plan(spec, buildId)));
 
-  /** Posts one message; `compose` runs inside the guard, so nothing it throws escapes either. */
-  const post = async (compose: () => { keys: Record<string, string>; message: SlackMessage }): Promise<PostResult> => {
+  /**
+   * Posts one message; `draft` and its `message` run inside the guard, so nothing they throw escapes either. The
+   * message is composed only when there is a webhook to post it to: a success message asks AWS for prices.
+   */
+  const post = async (
+    draft: () => { keys: Record<string, string>; message: () => SlackMessage | Promise<SlackMessage> },
+  ): Promise<PostResult> => {
     try {
-      const { keys, message } = compose();
+      const { keys, message } = draft();
       const url = await resolveWebhookUrl();
       if (!url) {
         logger.info('no webhook configured; not posting', keys);
         return { posted: false, reason: 'no-webhook' };
       }
-      const result = await postToSlack(url, message, { fetch: fetchFn, logger, timeoutMs: deps.timeoutMs });
+      const result = await postToSlack(url, await message(), { fetch: fetchFn, logger, timeoutMs: deps.timeoutMs });
       logger.info('notification handled', { ...keys, posted: result.posted });
       return result;
     } catch (error) {
@@ -57,7 +78,7 @@ export function createNotifyHandler(deps: NotifyDeps = {}) {
   return async (event: ExecutionStatusChange | ActionNeededEvent): Promise<PostResult> => {
     // A running build's request to a person, invoked by the build's own workflow.
     if (isActionNeeded(event))
-      return post(() => ({ keys: { buildId: event.buildId, kind: event.kind }, message: actionNeededMessage(event) }));
+      return post(() => ({ keys: { buildId: event.buildId, kind: event.kind }, message: () => actionNeededMessage(event) }));
     const detail = event?.detail;
     if (!detail?.executionArn || !detail.status) {
       logger.warn('not an execution status change event; ignored', { detailType: event?.['detail-type'] });
@@ -66,9 +87,26 @@ export function createNotifyHandler(deps: NotifyDeps = {}) {
     if (!FINAL_STATUSES.has(detail.status)) return { posted: false, reason: 'not-final' };
     return post(() => {
       const summary = summarize(detail);
-      return { keys: { buildId: summary.buildId, kind: summary.kind, status: summary.status }, message: slackMessage(summary) };
+      const keys = { buildId: summary.buildId, kind: summary.kind, status: summary.status };
+      // Only a build that stands has a running cost: a failed build was rolled back, a teardown removed it.
+      if (summary.kind !== 'build' || detail.status !== 'SUCCEEDED') return { keys, message: () => slackMessage(summary) };
+      const message = async () => {
+        const cost = await estimateBuildText(parseInput(detail.input), summary.buildId, estimate, deps.estimateTimeoutMs);
+        if ('unavailable' in cost) logger.warn('cost estimate unavailable', { ...keys, reason: cost.unavailable });
+        return slackMessage(summary, cost);
+      };
+      return { keys, message };
     });
   };
+}
+
+/** The execution's input as JSON; anything else reads as no input (the estimate then says why it is missing). */
+function parseInput(input: string | null | undefined): unknown {
+  try {
+    return input ? (JSON.parse(input) as unknown) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export const handler = createNotifyHandler();

@@ -1,5 +1,6 @@
 import { buildIdOfTeardown, consoleUrl, regionOfArn } from '../core/execution-ids';
 import { buildExecutionStatus, parseFailureCause, rollbackOutcome, type FailureSummary } from '../core/execution-status';
+import type { BuildCostText } from '../ops/estimate-build';
 
 /**
  * The Slack message for an execution that ended (Block Kit). Build and teardown executions are told
@@ -49,6 +50,8 @@ export interface Summary {
 const MAX_CAUSE = 600;
 /** Slack caps a section's text at 3000 characters; notes share the section with the cause. */
 const MAX_NOTES = 1500;
+/** The cost estimate has a section of its own, under Slack's 3000 characters with its heading and code fence. */
+const MAX_COST = 2800;
 
 function parseObject(text: string | null | undefined): Record<string, unknown> | undefined {
   if (!text) return undefined;
@@ -123,7 +126,29 @@ export interface SlackMessage {
   blocks: Array<Record<string, unknown>>;
 }
 
-export function slackMessage(summary: Summary): SlackMessage {
+/** A finished build's cost: the estimate's lines in a code block (they are columns), or why there is none. */
+function costSection(cost: BuildCostText): Record<string, unknown> {
+  const text =
+    'lines' in cost
+      ? `*Cost estimate while it runs*\n\`\`\`${wholeLines(cost.lines.map(escapeMrkdwn), MAX_COST)}\`\`\``
+      : `*Cost estimate unavailable*: ${escapeMrkdwn(truncate(cost.unavailable, 500))}`;
+  return { type: 'section', text: { type: 'mrkdwn', text } };
+}
+
+/** As many whole (escaped) lines as fit in `max` characters, then `…`: a cut never splits an entity or a column. */
+function wholeLines(lines: string[], max: number): string {
+  const kept: string[] = [];
+  let length = 0;
+  for (const line of lines) {
+    if (length + line.length + 1 > max - 2) return [...kept, '…'].join('\n');
+    kept.push(line);
+    length += line.length + 1;
+  }
+  return kept.join('\n');
+}
+
+/** `cost`: a succeeded build's estimate (or why there is none); other messages have no cost section. */
+export function slackMessage(summary: Summary, cost?: BuildCostText): SlackMessage {
   const what = summary.kind === 'teardown' ? 'Teardown' : 'Build';
   const headline = `${summary.cluster ?? summary.buildId}: ${what} ${summary.status}`;
   const field = (label: string, value: string | undefined) =>
@@ -158,6 +183,7 @@ export function slackMessage(summary: Summary): SlackMessage {
       },
       { type: 'section', fields },
       ...(details.length ? [{ type: 'section', text: { type: 'mrkdwn', text: details.join('\n\n') } }] : []),
+      ...(cost ? [costSection(cost)] : []),
       { type: 'context', elements: [{ type: 'mrkdwn', text: `<${summary.consoleUrl}|Open the execution in the Step Functions console>` }] },
     ],
   };

@@ -1,9 +1,10 @@
 /**
  * The embedded cloud: one loopback HTTP endpoint that the unchanged AWS SDK clients talk to (EC2, ELBv2 and
- * IAM over awsQuery, routed by the `Version` parameter; Service Quotas over AWS JSON 1.1, routed by
- * `X-Amz-Target`), plus the `/_cloud/*` control interface. Every request is authorised by IAM against the
- * caller's role (local/cloud/iam), whose access key the SigV4 header names; signatures themselves are not
- * verified: it is a local test double bound to 127.0.0.1, not a security boundary.
+ * IAM over awsQuery, routed by the `Version` parameter; Service Quotas and the Price List Query API (a labelled
+ * sample, local/cloud/pricing) over AWS JSON 1.1, routed by `X-Amz-Target`), plus the `/_cloud/*` control
+ * interface. Every request is authorised by IAM against the caller's role (local/cloud/iam), whose access key
+ * the SigV4 header names; signatures themselves are not verified: it is a local test double bound to
+ * 127.0.0.1, not a security boundary.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
@@ -18,6 +19,7 @@ import type { TransitGatewayControl } from './ec2/transit-gateways';
 import { createElbv2Service } from './elbv2';
 import { createIamService } from './iam-api';
 import { FaultInjector, Faults, ServiceName } from './faults';
+import { handlePricing, PRICING_TARGET_PREFIX, pricingAuthorizations } from './pricing';
 import { Quotas } from './quotas';
 import { quotaAuthorizations } from './quotas-authorization';
 import { Throttle } from './throttle';
@@ -55,10 +57,12 @@ export interface CloudResource {
   type: string;
   id: string;
   state?: string;
+  /** Its Name tag (EC2), its AWS name (load balancers, target groups, roles, instance profiles), `<load balancer>:<port>` for a listener. */
+  name?: string;
 }
 
 export interface EmbeddedCloud {
-  /** `http://127.0.0.1:<port>`: the value for AWS_ENDPOINT_URL_EC2 / _ELASTIC_LOAD_BALANCING_V2 / _SERVICE_QUOTAS / _IAM. */
+  /** `http://127.0.0.1:<port>`: the value for AWS_ENDPOINT_URL_EC2 / _ELASTIC_LOAD_BALANCING_V2 / _SERVICE_QUOTAS / _IAM / _PRICING. */
   url: string;
   clock: LocalClock;
   faults: FaultInjector;
@@ -192,6 +196,23 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
     }
   };
 
+  /** The Price List Query API (local/cloud/pricing): authorised like the others, answered from the labelled sample. */
+  const handlePricingRequest = async (
+    action: string,
+    body: string,
+    authorization: string | undefined,
+  ): Promise<Rendered & { headers?: Record<string, string> }> => {
+    const principal = iam.account.principalFor(accessKeyOf(authorization));
+    count(`pricing:${action}`, principal.arn);
+    try {
+      if (enforceIam) await iam.authorize('pricing', action, principal, pricingAuthorizations(action, authorization));
+      const result = handlePricing(action, jsonBody(body));
+      return { status: 200, contentType: 'application/x-amz-json-1.1', body: JSON.stringify(result) };
+    } catch (error) {
+      return renderJsonError(error instanceof CloudError ? error : new CloudError('SerializationException', (error as Error).message));
+    }
+  };
+
   const cloud: EmbeddedCloud = {
     url: '',
     clock,
@@ -244,6 +265,8 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
         if (url.pathname.startsWith('/_cloud/')) out = handleControl(cloud, req.method ?? 'GET', url, body);
         else if (typeof target === 'string' && target.startsWith('ServiceQuotasV20190624.'))
           out = await handleQuotas(target, body, accessKeyId);
+        else if (typeof target === 'string' && target.startsWith(PRICING_TARGET_PREFIX))
+          out = await handlePricingRequest(target.slice(PRICING_TARGET_PREFIX.length), body, req.headers.authorization);
         else if (req.method === 'POST') out = await handleQuery(body, accessKeyId);
         else out = { status: 404, contentType: 'text/plain', body: 'Not an AWS API route of the embedded cloud\n' };
         res.writeHead(out.status, { 'content-type': out.contentType, 'x-amzn-requestid': randomUUID(), ...out.headers });

@@ -131,6 +131,9 @@ describe('a build on the embedded cloud', () => {
 
     const message = await slackFor(buildId, 'SUCCEEDED');
     expect(messageText(message)).toContain(lb.DNSName);
+    // Priced by the embedded cloud's Price List sample, which the message names as such.
+    expect(messageText(message)).toMatch(/Cost estimate while it runs[\s\S]*3 × instance m6i\.large +@ \$0\.1468\/h[\s\S]*Total +\$/);
+    expect(messageText(message)).toContain('hand-recorded sample');
   });
 
   it('answers status, list and artifacts over HTTP', async () => {

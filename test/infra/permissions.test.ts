@@ -7,7 +7,9 @@ import { PROJECT_ROOT, type HandlerFunction } from '../../infra/functions';
 import { nagResourceFinding } from '../../infra/nag';
 import { DEPENDENT_PERMISSIONS } from '../../infra/dependent-permissions';
 import { policyDocument } from '../../infra/iam';
+import { NOTIFY_PERMISSIONS, operationsPermissions, orphanReportPermissions } from '../../infra/operations-permissions';
 import { impliedFor, STEP_PERMISSIONS } from '../../infra/permissions';
+import type { Grant } from '../../infra/iam';
 import { STEP_FUNCTIONS, type StepFunctionId } from '../../workflows/steps';
 import cdkJson from '../../cdk.json';
 import { ofType, templateResources, type PolicyStatement as Statement } from './template';
@@ -17,6 +19,7 @@ const SDK_SERVICES: Record<string, string> = {
   'client-ec2': 'ec2',
   'client-elastic-load-balancing-v2': 'elasticloadbalancing',
   'client-iam': 'iam',
+  'client-pricing': 'pricing',
   'client-service-quotas': 'servicequotas',
   'client-sfn': 'states',
   'client-secrets-manager': 'secretsmanager',
@@ -24,6 +27,8 @@ const SDK_SERVICES: Record<string, string> = {
 /** Permissions every function has for its own plumbing, not for the calls its handler makes. */
 const PLUMBING = /^(xray|logs):/;
 const READ_ONLY = /^(ec2:(Describe|GetEbs)|elasticloadbalancing:Describe|servicequotas:Get)/;
+/** What the functions outside the workflows may call besides READ_ONLY: lists, prices, executions. */
+const READS = new RegExp(`${READ_ONLY.source}|^(iam:List\\w+|pricing:GetProducts|states:DescribeExecution)$`);
 
 /**
  * The AWS operations each handler's bundle can call: esbuild tree-shakes unused code, so an SDK command
@@ -99,7 +104,19 @@ const functions: Array<[string, HandlerFunction]> = [
   ]),
   ['api', stack.apiFunction],
   ['notify', stack.notifyFunction],
+  ['operations', stack.operationsFunction],
+  ['orphan-report', stack.orphanReport.fn],
 ];
+
+/** The functions outside the workflows whose role is a table of infra/operations-permissions.ts. */
+const tables: Array<[string, HandlerFunction, Grant[]]> = [
+  ['operations', stack.operationsFunction, operationsPermissions(stack.workflowArns)],
+  ['orphan-report', stack.orphanReport.fn, orphanReportPermissions(stack.workflowArns)],
+];
+/** The Slack webhook secret, granted by the stack from its config (test/infra/stack.test.ts checks it), not a table row. */
+const notWebhookSecret = (s: Statement) => !actionsOf(s).includes('secretsmanager:GetSecretValue');
+/** A table as template statements: its tokens (the state machines' ARNs) resolved as the template holds them. */
+const tableStatements = (grants: Grant[]) => stack.resolve(policyDocument(grants, 'aws', ACCOUNT).Statement) as Statement[];
 
 describe('least-privilege function permissions', () => {
   let used: Record<string, string[]>;
@@ -126,6 +143,28 @@ describe('least-privilege function permissions', () => {
   it.each(steps)('%s: the synthesized role policy is exactly the permission table the embedded cloud enforces', (id, fn) => {
     const table = policyDocument(STEP_PERMISSIONS[id as StepFunctionId], 'aws', ACCOUNT).Statement as Statement[];
     expect(triples(statementsOf(fn))).toEqual(triples(table));
+  });
+
+  it.each(tables)('%s: the synthesized role policy is exactly its table in infra/operations-permissions.ts', (_name, fn, grants) => {
+    expect(triples(statementsOf(fn).filter(notWebhookSecret))).toEqual(triples(tableStatements(grants)));
+  });
+
+  it('grants notify the price list (the cost estimate of its success message), and no other AWS call besides its secret', () => {
+    const statements = statementsOf(stack.notifyFunction).filter(notWebhookSecret);
+    expect(triples(statements)).toEqual(triples(tableStatements(NOTIFY_PERMISSIONS)));
+    const pricing = statements.find((s) => actionsOf(s).includes('pricing:GetProducts'));
+    expect(resourcesOf(pricing!)).toEqual(['*']);
+  });
+
+  it.each(tables)('%s: reads only, apart from starting the teardown workflow', (_name, fn) => {
+    const teardown = stack.resolve(stack.workflowArns.teardownStateMachine) as unknown;
+    for (const s of statementsOf(fn).filter(notWebhookSecret)) {
+      const writes = actionsOf(s).filter((a) => !READS.test(a) && !PLUMBING.test(a));
+      if (writes.length === 0) continue;
+      // The sweep: StartExecution of the teardown machine, whose steps delete under their own roles.
+      expect(writes).toEqual(['states:StartExecution']);
+      expect([s.Resource].flat()).toEqual([teardown]);
+    }
   });
 
   it.each(functions)(

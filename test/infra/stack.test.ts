@@ -2,6 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
 import { createApp, testAppProps } from '../../infra/application';
 import { ROUTES, STAGE_NAME } from '../../infra/api';
+import type { HandlerFunction } from '../../infra/functions';
 import { NOTIFIED_STATUSES, SLACK_SECRET_ENV } from '../../infra/notifications';
 import type { K8sEc2BuilderStack } from '../../infra/stack';
 import { specJsonSchema } from '../../functions/core/spec';
@@ -18,6 +19,14 @@ function synth(context: Record<string, unknown> = {}): { stack: K8sEc2BuilderSta
 }
 
 const logicalId = (stack: K8sEc2BuilderStack, element: unknown) => stack.getLogicalId(element as CfnElement);
+
+/** The statements of a function's role policies, as the template holds them. */
+function roleStatements(stack: K8sEc2BuilderStack, resources: Resources, fn: HandlerFunction) {
+  const roleId = logicalId(stack, fn.role.node.defaultChild);
+  return ofType(resources, 'AWS::IAM::Policy')
+    .filter(([, p]) => p.Roles.some((r) => r.Ref === roleId))
+    .flatMap(([, p]) => p.PolicyDocument.Statement);
+}
 
 describe('K8sEc2BuilderStack', () => {
   const { stack, template, resources } = synth();
@@ -94,7 +103,8 @@ describe('K8sEc2BuilderStack', () => {
 
   it('runs every function on Node.js 22/24, arm64, with active tracing, a service name and a log group with retention', () => {
     const functions = ofType(resources, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(Object.keys(STEP_FUNCTIONS).length + 2);
+    // The steps, api, notify, operations and the orphan report.
+    expect(functions).toHaveLength(Object.keys(STEP_FUNCTIONS).length + 4);
     for (const [, fn] of functions) {
       expect(['nodejs22.x', 'nodejs24.x']).toContain(fn.Runtime);
       expect(fn.Architectures).toEqual(['arm64']);
@@ -114,8 +124,19 @@ describe('K8sEc2BuilderStack', () => {
     expect(routes).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
   });
 
-  it('validates the POST /builds body against a model equal to the build spec schema', () => {
-    const post = stack.api.api.methods.find((m) => m.httpMethod === 'POST' && m.resource.path === '/builds')!;
+  it.each(ROUTES.map((r): [string, string, string] => [r.method, r.path, r.fn]))(
+    'integrates %s %s with the %s function',
+    (verb, path, fn) => {
+      const method = stack.api.api.methods.find((m) => m.httpMethod === verb && m.resource.path === path)!;
+      const props = propertiesOf(resources, logicalId(stack, method.node.defaultChild), 'AWS::ApiGateway::Method');
+      expect(props.Integration.Type).toBe('AWS_PROXY');
+      const target = { api: stack.apiFunction, operations: stack.operationsFunction }[fn]!;
+      expect(JSON.stringify(props.Integration.Uri)).toContain(`"${logicalId(stack, target.function.node.defaultChild)}"`);
+    },
+  );
+
+  it.each(['/builds', '/plans'])('validates the POST %s body against a model equal to the build spec schema', (path) => {
+    const post = stack.api.api.methods.find((m) => m.httpMethod === 'POST' && m.resource.path === path)!;
     const props = propertiesOf(resources, logicalId(stack, post.node.defaultChild), 'AWS::ApiGateway::Method');
     const validator = propertiesOf(resources, props.RequestValidatorId.Ref, 'AWS::ApiGateway::RequestValidator');
     expect(validator.ValidateRequestBody).toBe(true);
@@ -180,6 +201,34 @@ describe('K8sEc2BuilderStack', () => {
     expect(actions).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory', 'states:ListExecutions', 'states:StartExecution']);
   });
 
+  it('gives the operations function the state machine ARNs, account reads, and StartExecution on the teardown machine only', () => {
+    const fn = propertiesOf(resources, logicalId(stack, stack.operationsFunction.function.node.defaultChild), 'AWS::Lambda::Function');
+    expect(fn.Environment.Variables).toMatchObject({
+      BUILD_STATE_MACHINE_ARN: { Ref: logicalId(stack, machines.build.stateMachine.node.defaultChild) },
+      TEARDOWN_STATE_MACHINE_ARN: { Ref: logicalId(stack, machines.teardown.stateMachine.node.defaultChild) },
+    });
+    const statements = roleStatements(stack, resources, stack.operationsFunction);
+    const actions = statements.flatMap((s) => [s.Action].flat());
+    // Nothing in EC2, ELB or IAM but reads: the sweep's deletes are the teardown steps', under their own roles.
+    expect(actions.filter((a) => /^(ec2|elasticloadbalancing|iam):/.test(a) && !/:(Describe|Get|List)/.test(a))).toEqual([]);
+    const start = statements.filter((s) => [s.Action].flat().includes('states:StartExecution'));
+    expect(start.map((s) => s.Resource)).toEqual([{ Ref: logicalId(stack, machines.teardown.stateMachine.node.defaultChild) }]);
+    expect(actions.filter((a) => a.startsWith('states:')).sort()).toEqual(['states:DescribeExecution', 'states:StartExecution']);
+  });
+
+  it('runs the orphan report every day from a schedule, with read-only access and no way to start a teardown', () => {
+    const fnId = logicalId(stack, stack.orphanReport.fn.function.node.defaultChild);
+    const rule = propertiesOf(resources, logicalId(stack, stack.orphanReport.rule.node.defaultChild), 'AWS::Events::Rule');
+    expect(rule.ScheduleExpression).toBe('cron(0 7 * * ? *)');
+    expect(rule.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] } })]);
+    const actions = roleStatements(stack, resources, stack.orphanReport.fn).flatMap((s) => [s.Action].flat());
+    expect(actions.filter((a) => !/^(xray|logs):/.test(a) && !/:(Describe|Get|List)/.test(a))).toEqual([]);
+    const fn = propertiesOf(resources, fnId, 'AWS::Lambda::Function');
+    expect(Object.keys(fn.Environment.Variables)).toEqual(
+      expect.arrayContaining(['BUILD_STATE_MACHINE_ARN', 'TEARDOWN_STATE_MACHINE_ARN']),
+    );
+  });
+
   it('without slackWebhookSecretName gives notify no secret and no Secrets Manager access', () => {
     const notify = propertiesOf(resources, logicalId(stack, stack.notifyFunction.function.node.defaultChild), 'AWS::Lambda::Function');
     expect(notify.Environment.Variables[SLACK_SECRET_ENV]).toBeUndefined();
@@ -190,16 +239,21 @@ describe('K8sEc2BuilderStack', () => {
 describe('K8sEc2BuilderStack with a Slack webhook secret', () => {
   const { stack, resources } = synth({ slackWebhookSecretName: 'k8s-ec2/slack-webhook' });
 
-  it('passes the secret name (never its value) to notify and lets only notify read it', () => {
-    const notify = propertiesOf(resources, logicalId(stack, stack.notifyFunction.function.node.defaultChild), 'AWS::Lambda::Function');
-    expect(notify.Environment.Variables[SLACK_SECRET_ENV]).toBe('k8s-ec2/slack-webhook');
-    const notifyRole = logicalId(stack, stack.notifyFunction.role.node.defaultChild);
+  it('passes the secret name (never its value) to notify and the orphan report and lets only them read it', () => {
+    const posters = [stack.notifyFunction, stack.orphanReport.fn];
+    for (const fn of posters) {
+      const props = propertiesOf(resources, logicalId(stack, fn.function.node.defaultChild), 'AWS::Lambda::Function');
+      expect(props.Environment.Variables[SLACK_SECRET_ENV]).toBe('k8s-ec2/slack-webhook');
+    }
     const readers = ofType(resources, 'AWS::IAM::Policy').filter(([, p]) =>
       JSON.stringify(p.PolicyDocument).includes('secretsmanager:GetSecretValue'),
     );
-    expect(readers).toHaveLength(1);
-    expect(readers[0][1].Roles).toEqual([{ Ref: notifyRole }]);
-    const statement = readers[0][1].PolicyDocument.Statement.find((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
-    expect(JSON.stringify(statement?.Resource)).toContain(':secret:k8s-ec2/slack-webhook-??????');
+    expect(readers.flatMap(([, p]) => p.Roles).sort((a, b) => a.Ref.localeCompare(b.Ref))).toEqual(
+      posters.map((fn) => ({ Ref: logicalId(stack, fn.role.node.defaultChild) })).sort((a, b) => a.Ref.localeCompare(b.Ref)),
+    );
+    for (const [, policy] of readers) {
+      const statement = policy.PolicyDocument.Statement.find((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
+      expect(JSON.stringify(statement?.Resource)).toContain(':secret:k8s-ec2/slack-webhook-??????');
+    }
   });
 });

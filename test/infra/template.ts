@@ -29,10 +29,16 @@ export interface PropertiesByType {
   };
   'AWS::Logs::LogGroup': { RetentionInDays: number };
   'AWS::StepFunctions::StateMachine': { DefinitionSubstitutions: Record<string, unknown> };
-  'AWS::ApiGateway::Method': { AuthorizationType: string; RequestValidatorId: Ref; RequestModels: Record<string, Ref> };
+  'AWS::ApiGateway::Method': {
+    AuthorizationType: string;
+    RequestValidatorId: Ref;
+    RequestModels: Record<string, Ref>;
+    Integration: { Type: string; Uri: unknown };
+  };
   'AWS::ApiGateway::RequestValidator': { ValidateRequestBody: boolean };
   'AWS::ApiGateway::Model': { ContentType: string; Schema: unknown };
   'AWS::ApiGateway::Stage': { AccessLogSetting: { Format: string } };
+  'AWS::Events::Rule': { ScheduleExpression?: string; EventPattern?: unknown; Targets: Array<{ Arn: unknown }> };
 }
 
 export type ResourceType = keyof PropertiesByType;

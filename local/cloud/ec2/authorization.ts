@@ -119,6 +119,7 @@ const MODEL: Record<string, ActionModel> = {
     ],
   },
   TerminateInstances: { uses: [['instance', list('InstanceId')]] },
+  ModifyInstanceMetadataOptions: { uses: [['instance', param('InstanceId')]] },
   AllocateAddress: { creates: ['elastic-ip'] },
   AssociateAddress: {
     uses: [

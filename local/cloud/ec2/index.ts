@@ -11,6 +11,7 @@ import { gatewayActions } from './gateways';
 import { instanceViewActions } from './instance-views';
 import { instanceActions } from './instances';
 import { keyPairActions, seedKeyPair } from './keypairs';
+import { metadataOptionActions } from './metadata-options';
 import { natGatewayActions } from './nat-gateways';
 import { networkInterfaceActions } from './network-interfaces';
 import { regionActions } from './region';
@@ -56,6 +57,7 @@ export function createEc2Service(opts: Ec2Options): Ec2Service {
     ...securityGroupActions(store),
     ...instanceActions(store, opts.instanceProfiles),
     ...instanceViewActions(store),
+    ...metadataOptionActions(store),
     ...addressActions(store),
     ...networkInterfaceActions(store),
     ...regionActions(store),
@@ -85,7 +87,7 @@ export function createEc2Service(opts: Ec2Options): Ec2Service {
     listByBuildId(buildId: string) {
       return taggables(store)
         .filter((t) => t.tags.get(BUILD_ID_TAG) === buildId)
-        .map((t) => ({ type: t.type, id: t.id, state: t.state }));
+        .map((t) => ({ type: t.type, id: t.id, state: t.state, name: t.tags.get('Name') }));
     },
     reset() {
       store.reset();

@@ -116,7 +116,7 @@ export function instanceWire(s: Ec2Store, i: InstanceRec) {
     ebsOptimized: false,
     enaSupport: true,
     metadataOptions: {
-      state: s.now() - i.launchedAt < 2000 ? 'pending' : 'applied',
+      state: s.now() - (i.metadata.changedAt ?? i.launchedAt) < 2000 ? 'pending' : 'applied',
       httpTokens: i.metadata.httpTokens,
       httpPutResponseHopLimit: i.metadata.hopLimit,
       httpEndpoint: i.metadata.httpEndpoint,

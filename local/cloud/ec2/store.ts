@@ -103,7 +103,8 @@ export interface InstanceRec extends Base {
   clientToken?: string;
   launchIndex: number;
   publicIp?: string;
-  metadata: { httpTokens: string; httpEndpoint: string; hopLimit: number; metadataTags: string };
+  /** `changedAt`: when ModifyInstanceMetadataOptions last changed them (they read `pending` for a moment after). */
+  metadata: { httpTokens: string; httpEndpoint: string; hopLimit: number; metadataTags: string; changedAt?: number };
   volumeIds: string[];
   rootDevice: string;
   architecture: string;

@@ -72,16 +72,17 @@ const HANDLERS: Record<string, Handler> = {
 };
 
 /** Resources of one build; a listener belongs to the build of its load balancer unless tagged itself. */
-function listByBuildId(state: State, ctx: Ctx, buildId: string): Array<{ type: string; id: string; state?: string }> {
-  const out: Array<{ type: string; id: string; state?: string }> = [];
+function listByBuildId(state: State, ctx: Ctx, buildId: string): Array<{ type: string; id: string; state?: string; name?: string }> {
+  const out: Array<{ type: string; id: string; state?: string; name?: string }> = [];
   const ours = (tags: Map<string, string>): boolean => tags.get(BUILD_ID_TAG) === buildId;
   for (const lb of state.loadBalancers.values()) {
-    if (ours(lb.tags)) out.push({ type: 'load-balancer', id: lb.arn, state: lbState(ctx, lb) });
+    if (ours(lb.tags)) out.push({ type: 'load-balancer', id: lb.arn, state: lbState(ctx, lb), name: lb.name });
   }
-  for (const tg of state.targetGroups.values()) if (ours(tg.tags)) out.push({ type: 'target-group', id: tg.arn });
+  for (const tg of state.targetGroups.values()) if (ours(tg.tags)) out.push({ type: 'target-group', id: tg.arn, name: tg.name });
   for (const l of state.listeners.values()) {
     const lb = state.loadBalancers.get(l.loadBalancerArn);
-    if (ours(l.tags) || (lb && ours(lb.tags))) out.push({ type: 'listener', id: l.arn });
+    // A listener has no name in AWS: named here by its load balancer and port.
+    if (ours(l.tags) || (lb && ours(lb.tags))) out.push({ type: 'listener', id: l.arn, name: `${lb?.name ?? '?'}:${l.port}` });
   }
   return out;
 }

@@ -57,8 +57,15 @@ function requestContext(action: string, params: QueryParams): Context {
 
 const EC2_SERVICE_PRINCIPAL = 'ec2.amazonaws.com';
 
+/**
+ * Listings by path name no resource: the Service Authorization Reference gives ListRoles and ListInstanceProfiles
+ * no resource type, so a policy grants them on `*`.
+ */
+const LISTINGS = new Set(['ListRoles', 'ListInstanceProfiles']);
+
 export function iamAuthorizations(ctx: IamCtx, action: string, params: QueryParams): AuthorizationRequest[] {
   const iamAction = `iam:${action}`;
+  if (LISTINGS.has(action)) return [{ action: iamAction, resource: '*', context: {} }];
   if (action === 'CreateRole' || action === 'CreateInstanceProfile') {
     const [kind, member] =
       action === 'CreateRole' ? (['role', 'RoleName'] as const) : (['instance-profile', 'InstanceProfileName'] as const);

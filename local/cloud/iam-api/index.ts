@@ -50,8 +50,8 @@ export function createIamService(deps: IamDeps): IamService {
     listByBuildId(buildId) {
       const ours = (tags: Map<string, string>) => tags.get(BUILD_ID_TAG) === buildId;
       return [
-        ...[...state.roles.values()].filter((r) => ours(r.tags)).map((r) => ({ type: 'role', id: r.arn })),
-        ...[...state.profiles.values()].filter((p) => ours(p.tags)).map((p) => ({ type: 'instance-profile', id: p.arn })),
+        ...[...state.roles.values()].filter((r) => ours(r.tags)).map((r) => ({ type: 'role', id: r.arn, name: r.name })),
+        ...[...state.profiles.values()].filter((p) => ours(p.tags)).map((p) => ({ type: 'instance-profile', id: p.arn, name: p.name })),
       ];
     },
     reset() {

@@ -1,12 +1,12 @@
 /**
  * Instance profiles: CreateInstanceProfile, GetInstanceProfile, DeleteInstanceProfile, AddRoleToInstanceProfile,
- * RemoveRoleFromInstanceProfile. "An instance profile can contain only one role, and this quota cannot be
+ * RemoveRoleFromInstanceProfile, ListInstanceProfiles. "An instance profile can contain only one role, and this quota cannot be
  * increased" (https://docs.aws.amazon.com/IAM/latest/APIReference/API_AddRoleToInstanceProfile.html): a second
  * role answers LimitExceeded (HTTP 409). A profile that still holds its role cannot be deleted (DeleteConflict,
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteInstanceProfile.html).
  */
 import { CloudError, type QueryParams } from '../contract';
-import { pathOf, requiredName } from './params';
+import { paginate, pathOf, requiredName } from './params';
 import { getProfile, getRole, iamArn, keyOf, noSuchEntity, profileWire, uniqueId, type IamCtx, type InstanceProfileRec } from './store';
 import { parseTags } from './tags';
 
@@ -51,6 +51,21 @@ function removeRoleFromInstanceProfile(ctx: IamCtx, params: QueryParams) {
   return {};
 }
 
+/**
+ * ListInstanceProfiles: the profiles whose path starts with `PathPrefix` ("/" by default: all), paginated. "This
+ * operation does not return tags, even though they are an attribute of the returned object"
+ * (https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListInstanceProfiles.html): ListInstanceProfileTags
+ * or GetInstanceProfile does.
+ */
+function listInstanceProfiles(ctx: IamCtx, params: QueryParams) {
+  const prefix = pathOf({ Path: params.PathPrefix ?? '/' });
+  const profiles = [...ctx.state.profiles.values()]
+    .filter((p) => p.path.startsWith(prefix))
+    .map((p) => ({ ...profileWire(ctx, p), Tags: undefined }));
+  const { page, ...more } = paginate(profiles, params);
+  return { InstanceProfiles: page, ...more };
+}
+
 export const instanceProfileActions = {
   CreateInstanceProfile: createInstanceProfile,
   GetInstanceProfile: (ctx: IamCtx, params: QueryParams) => ({
@@ -59,4 +74,5 @@ export const instanceProfileActions = {
   DeleteInstanceProfile: deleteInstanceProfile,
   AddRoleToInstanceProfile: addRoleToInstanceProfile,
   RemoveRoleFromInstanceProfile: removeRoleFromInstanceProfile,
+  ListInstanceProfiles: listInstanceProfiles,
 };

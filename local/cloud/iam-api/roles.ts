@@ -1,6 +1,6 @@
 /**
  * Roles and their managed-policy attachments: CreateRole, GetRole, DeleteRole, AttachRolePolicy,
- * DetachRolePolicy, ListAttachedRolePolicies, ListInstanceProfilesForRole
+ * DetachRolePolicy, ListAttachedRolePolicies, ListInstanceProfilesForRole, ListRoles
  * (https://docs.aws.amazon.com/IAM/latest/APIReference/API_Operations.html). DeleteRole refuses a role that is
  * still in an instance profile or still has managed policies attached with DeleteConflict (HTTP 409): "Before
  * attempting to delete a role, remove the following attached items: … Attached managed policies … Instance
@@ -88,6 +88,19 @@ function listAttachedRolePolicies(ctx: IamCtx, params: QueryParams) {
   return { AttachedPolicies: page, ...more };
 }
 
+/**
+ * ListRoles: the roles whose path starts with `PathPrefix` ("/" by default: all), paginated. "This operation does
+ * not return the following attributes, even though they are an attribute of the returned object:
+ * PermissionsBoundary, RoleLastUsed, Tags" (https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListRoles.html):
+ * a caller reads the tags with ListRoleTags or GetRole.
+ */
+function listRoles(ctx: IamCtx, params: QueryParams) {
+  const prefix = pathOf({ Path: params.PathPrefix ?? '/' });
+  const roles = [...ctx.state.roles.values()].filter((r) => r.path.startsWith(prefix)).map((r) => roleWire(r, false));
+  const { page, ...more } = paginate(roles, params);
+  return { Roles: page, ...more };
+}
+
 function listInstanceProfilesForRole(ctx: IamCtx, params: QueryParams) {
   const key = keyOf(getRole(ctx, requiredName(params, 'RoleName')).name);
   const profiles = [...ctx.state.profiles.values()].filter((p) => p.roleKey === key).map((p) => profileWire(ctx, p));
@@ -103,4 +116,5 @@ export const roleActions = {
   DetachRolePolicy: detachRolePolicy,
   ListAttachedRolePolicies: listAttachedRolePolicies,
   ListInstanceProfilesForRole: listInstanceProfilesForRole,
+  ListRoles: listRoles,
 };

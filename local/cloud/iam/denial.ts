@@ -11,12 +11,15 @@
  * - IAM: `AccessDenied`, HTTP 403, as observed ("An error occurred (AccessDenied) when calling the CreateRole
  *   operation: User: … is not authorized to perform: iam:CreateRole on resource: …").
  * - Service Quotas (AWS JSON protocol): `AccessDeniedException`, HTTP 400.
+ * - Price List (AWS JSON protocol): `AccessDeniedException`, HTTP 401, as the service's API model declares it
+ *   (the model @aws-sdk/client-pricing is generated from; "General authentication failure", API reference
+ *   https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_Operations_AWS_Price_List_Service.html).
  */
 import { CloudError, type AuthorizationRequest } from '../contract';
 import type { Denial } from './evaluate';
 import type { Principal } from './principals';
 
-export type AuthorizingService = 'ec2' | 'elbv2' | 'iam' | 'servicequotas';
+export type AuthorizingService = 'ec2' | 'elbv2' | 'iam' | 'servicequotas' | 'pricing';
 
 function iamMessage(principal: Principal, denial: Denial): string {
   const { action, resource } = denial.request;
@@ -52,5 +55,6 @@ export function denialError(service: AuthorizingService, principal: Principal, d
     return new CloudError('UnauthorizedOperation', `You are not authorized to perform this operation. ${message}.${encoded}`, 403);
   }
   if (service === 'elbv2' || service === 'iam') return new CloudError('AccessDenied', message, 403);
+  if (service === 'pricing') return new CloudError('AccessDeniedException', message, 401);
   return new CloudError('AccessDeniedException', message, 400);
 }

@@ -22,6 +22,7 @@ const IAM_PREFIX: Record<AuthorizingService, string> = {
   elbv2: 'elasticloadbalancing',
   iam: 'iam',
   servicequotas: 'servicequotas',
+  pricing: 'pricing',
 };
 
 /**

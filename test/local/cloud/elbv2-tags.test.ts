@@ -86,10 +86,10 @@ describe('elbv2 tags, build listing and reset', () => {
       'Tags.member.1.Value': 'b-123',
     }).Listeners[0].ListenerArn;
     expect(h.elb.listByBuildId('b-123')).toEqual([
-      { type: 'load-balancer', id: lbArn, state: 'provisioning' },
-      { type: 'target-group', id: tgArn },
-      { type: 'listener', id: listenerArn },
-      { type: 'listener', id: taggedListener },
+      { type: 'load-balancer', id: lbArn, state: 'provisioning', name: 'fin-k8s-dev' },
+      { type: 'target-group', id: tgArn, name: 'api' },
+      { type: 'listener', id: listenerArn, name: 'fin-k8s-dev:6443' },
+      { type: 'listener', id: taggedListener, name: 'other:80' },
     ]);
     h.clock.advance(150);
     expect(h.elb.listByBuildId('b-123')[0].state).toBe('active');

@@ -84,8 +84,8 @@ describe('roles and instance profiles', () => {
     const profile = await nodeProfile(iam, 'nodes-b-1', BUILD);
     await nodeProfile(iam, 'nodes-b-2', { ...BUILD, 'k8s-ec2:build-id': 'b-2' });
     expect(h.cloud.resources('b-1')).toEqual([
-      { service: 'iam', type: 'role', id: `arn:aws:iam::${ACCOUNT}:role/nodes-b-1` },
-      { service: 'iam', type: 'instance-profile', id: profile.Arn },
+      { service: 'iam', type: 'role', id: `arn:aws:iam::${ACCOUNT}:role/nodes-b-1`, name: 'nodes-b-1' },
+      { service: 'iam', type: 'instance-profile', id: profile.Arn, name: 'nodes-b-1' },
     ]);
     h.cloud.reset();
     expect(h.cloud.resources('b-2')).toEqual([]);

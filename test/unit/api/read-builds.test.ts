@@ -217,6 +217,31 @@ describe('GET /builds/{id}', () => {
   });
 });
 
+describe('GET /builds/{id} of a build swept from its tags (no build execution, a teardown)', () => {
+  it.each([
+    ['RUNNING', 'DESTROYING'],
+    ['SUCCEEDED', 'DESTROYED'],
+    ['FAILED', 'FAILED'],
+  ])('answers with the teardown: %s → %s', async (executionStatus, status) => {
+    const name = `${ID}--destroy-1`;
+    const teardownExecution = {
+      executionArn: teardownArn(name),
+      stateMachineArn: TEARDOWN_MACHINE,
+      name,
+      status: executionStatus,
+      startDate: at(0),
+      input: JSON.stringify({ buildId: ID, spec: { name: 'fin-k8s-dev' } }),
+    };
+    sfn.on(DescribeExecutionCommand).rejects(sdkError('ExecutionDoesNotExist'));
+    sfn.on(DescribeExecutionCommand, { executionArn: teardownArn(name) }).resolves(teardownExecution as never);
+    sfn.on(DescribeExecutionCommand, { executionArn: teardownArn(`${ID}--destroy-2`) }).rejects(sdkError('ExecutionDoesNotExist'));
+    const answer = await call<BuildBody>(apiEvent('GET', `/builds/${ID}`));
+    expect(answer.statusCode).toBe(200);
+    expect(answer.body).toMatchObject({ buildId: ID, clusterName: 'fin-k8s-dev', status, steps: [] });
+    expect(answer.body.teardown).toMatchObject({ executionArn: teardownArn(name), executionStatus });
+  });
+});
+
 describe('GET /builds', () => {
   const item = (name: string, status: string) => ({
     executionArn: buildArn(name),

@@ -79,6 +79,20 @@ describe('slackMessage', () => {
     expect(cause.length).toBeLessThan(800);
   });
 
+  it("puts a cost estimate in a code block of its own, escaped and under Slack's 3000 characters", () => {
+    const lines = ['  3 × instance m6i.large   @ $0.1468/h', ...Array.from({ length: 100 }, (_, i) => `  note ${i} <${'z'.repeat(40)}>`)];
+    const message = slackMessage(summarize(detail({ status: 'SUCCEEDED' })), { lines });
+    const cost = message.blocks.find((b) => JSON.stringify(b).includes('Cost estimate')) as { text: { text: string } };
+    expect(cost.text.text.startsWith('*Cost estimate while it runs*\n```  3 × instance m6i.large   @ $0.1468/h\n')).toBe(true);
+    expect(cost.text.text).toContain('&lt;zzz');
+    expect(cost.text.text.length).toBeLessThanOrEqual(3000);
+    expect(cost.text.text.endsWith('```')).toBe(true);
+    const unavailable = slackMessage(summarize(detail({ status: 'SUCCEEDED' })), {
+      unavailable: 'AccessDeniedException: no pricing:GetProducts',
+    });
+    expect(JSON.stringify(unavailable.blocks)).toContain('*Cost estimate unavailable*: AccessDeniedException: no pricing:GetProducts');
+  });
+
   it('ends with a link to the execution in the console', () => {
     const message = slackMessage(summarize(detail({})));
     expect(message.blocks[message.blocks.length - 1]).toEqual({

@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createNotifyHandler } from '../../../functions/handlers/notify';
 import type { ExecutionStatusChange, SlackMessage } from '../../../functions/notify/message';
+import type { CostEstimate } from '../../../functions/ops/contracts';
+import type { EstimateBuild } from '../../../functions/ops/estimate-build';
 import { seoulSpecInput } from '../../fixtures/build';
 import { seoulOutputs } from '../../fixtures/outputs';
 
@@ -77,7 +79,25 @@ function event(detail: Partial<ExecutionStatusChange['detail']>): ExecutionStatu
     },
   };
 }
-const handler = (timeoutMs?: number) => createNotifyHandler({ resolveWebhookUrl: () => Promise.resolve(sink.url), logger, timeoutMs });
+/** What the Price List would say of the build: one price known, one not (test/unit/ops/estimate.test.ts covers the pricing). */
+const ESTIMATE: CostEstimate = {
+  currency: 'USD',
+  region: 'ap-northeast-2',
+  hoursPerMonth: 720,
+  lines: [
+    { item: 'instance m6i.large', count: 3, unitHourlyUsd: 0.1468, hourlyUsd: 0.4404, monthlyUsd: 317.088 },
+    { item: 'network load balancer', count: 1, note: 'Price List Query API: ThrottlingException: Rate exceeded' },
+  ],
+  knownHourlyUsd: 0.4404,
+  knownMonthlyUsd: 317.088,
+  unknown: ['network load balancer'],
+  source: 'AWS Price List Query API (GetProducts, us-east-1)',
+  notes: [],
+};
+/** Success messages price the build: these tests answer from ESTIMATE instead of asking AWS. */
+const estimate = () => Promise.resolve(ESTIMATE);
+const handler = (timeoutMs?: number) =>
+  createNotifyHandler({ resolveWebhookUrl: () => Promise.resolve(sink.url), logger, timeoutMs, estimate });
 const allText = (body: unknown) => JSON.stringify(body);
 
 describe('notify → Slack webhook (real loopback server)', () => {
@@ -141,7 +161,7 @@ describe('notify → Slack webhook (real loopback server)', () => {
     sink.server.closeAllConnections();
     await new Promise<void>((resolve) => sink.server.close(() => resolve()));
     sink.server = createServer(); // closed again by afterEach
-    const result = await createNotifyHandler({ resolveWebhookUrl: () => Promise.resolve(closedUrl), logger })(event({}));
+    const result = await createNotifyHandler({ resolveWebhookUrl: () => Promise.resolve(closedUrl), logger, estimate })(event({}));
     expect(result).toEqual({ posted: false, reason: 'network-error' });
     expect(lines.join('\n')).toMatch(/slack webhook unreachable.*ECONNREFUSED/);
   });
@@ -162,6 +182,7 @@ describe('notify → Slack webhook (real loopback server)', () => {
       await createNotifyHandler({
         resolveWebhookUrl: () => Promise.resolve('http://127.0.0.1:1/services/T000SECRET/B000SECRET/zzz'),
         logger,
+        estimate,
       })(event({})),
     );
     const everything = lines.join('\n') + JSON.stringify(results);
@@ -190,6 +211,50 @@ describe('notify → Slack webhook (real loopback server)', () => {
       reason: 'not-an-execution-event',
     });
     expect(sink.received).toHaveLength(0);
+  });
+});
+
+describe('the cost estimate of a succeeded build', () => {
+  const withEstimate = (estimateBuild: EstimateBuild) =>
+    createNotifyHandler({ resolveWebhookUrl: () => Promise.resolve(sink.url), logger, estimate: estimateBuild });
+
+  it('shows each line hourly and for 30 days, an unknown price as unknown, and a total that says what it leaves out', async () => {
+    const asked = jest.fn(estimate);
+    expect(await withEstimate(asked)(event({ status: 'SUCCEEDED' }))).toMatchObject({ posted: true });
+    expect(asked).toHaveBeenCalledWith(expect.objectContaining({ name: 'fin-k8s-dev', region: 'ap-northeast-2' }), BUILD_ID);
+    const cost = JSON.stringify(sink.received[0].body.blocks.find((b) => JSON.stringify(b).includes('Cost estimate')));
+    expect(cost).toMatch(/3 × instance m6i\.large +@ \$0\.1468\/h +\$0\.4404\/h +\$317\.09\/30 d/);
+    expect(cost).toMatch(/1 × network load balancer +unknown/);
+    expect(cost).toContain('ThrottlingException');
+    expect(cost).toMatch(/Total +\$0\.4404\/h +\$317\.09\/30 d +\(leaves out the unknown: network load balancer\)/);
+    expect(cost).not.toMatch(/network load balancer +\$0\.0000/);
+  });
+
+  it('still posts when the estimate fails, saying the cost estimate is unavailable and why', async () => {
+    const failing = withEstimate(() => Promise.reject(Object.assign(new Error('no route to api.pricing'), { name: 'TimeoutError' })));
+    expect(await failing(event({ status: 'SUCCEEDED' }))).toEqual({ posted: true, status: 200 });
+    const text = allText(sink.received[0].body.blocks);
+    expect(text).toContain('*Cost estimate unavailable*: TimeoutError: no route to api.pricing');
+    expect(text).toContain('fin-k8s-dev');
+    expect(lines.some((l) => l.includes('cost estimate unavailable') && l.includes('"level":"warn"'))).toBe(true);
+  });
+
+  it('says unavailable, without asking, when the execution input holds no spec', async () => {
+    const asked = jest.fn(estimate);
+    await withEstimate(asked)(event({ status: 'SUCCEEDED', input: 'not json' }));
+    expect(asked).not.toHaveBeenCalled();
+    expect(allText(sink.received[0].body.blocks)).toContain('*Cost estimate unavailable*: the execution input holds no spec');
+  });
+
+  it('is not asked for a failed build, a teardown, or when no webhook is configured', async () => {
+    const asked = jest.fn(estimate);
+    await withEstimate(asked)(event({ status: 'FAILED', error: 'BuildRolledBack', cause: '{}' }));
+    const name = `${BUILD_ID}--destroy-1`;
+    await withEstimate(asked)(event({ name, executionArn: ARN.replace('k8s-ec2-build', 'k8s-ec2-teardown').replace(BUILD_ID, name) }));
+    await createNotifyHandler({ resolveWebhookUrl: () => Promise.resolve(undefined), logger, estimate: asked })(event({}));
+    expect(asked).not.toHaveBeenCalled();
+    expect(sink.received).toHaveLength(2);
+    for (const { body } of sink.received) expect(allText(body)).not.toContain('Cost estimate');
   });
 });
 
