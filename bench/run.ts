@@ -96,7 +96,7 @@ async function main(): Promise<number> {
       timeScale: TIME_SCALE,
       ...seoul,
       closedNetwork: closed,
-      bundles: measureBundles([...Object.values(STEP_FUNCTIONS).map((s) => s.handler), 'api', 'notify']),
+      bundles: measureBundles([...Object.values(STEP_FUNCTIONS).map((s) => s.handler), 'api', 'notify', 'operations', 'orphan-report']),
     };
     mkdirSync('bench', { recursive: true });
     writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);

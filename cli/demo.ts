@@ -7,9 +7,9 @@ import { run } from './k8s-ec2';
 import { aborted, withInterrupt } from './interrupt';
 
 /**
- * `npm start`: the main job on a fresh machine. Starts the embedded stack, builds the spec with live
- * progress, prints the outputs and the Slack message, writes the artifacts to out/<build-id>/, then
- * destroys the build and shows that nothing tagged with it is left (`--keep` keeps it, and the stack, up
+ * `npm start`: the main job on a fresh machine. Starts the embedded stack, plans the spec (resources, preflight,
+ * cost), builds it with live progress, prints the outputs and the Slack message, checks it for drift, writes
+ * the artifacts to out/<build-id>/, then destroys the build and shows that nothing tagged with it is left (`--keep` keeps it, and the stack, up
  * until Ctrl+C). Every step goes through the same CLI commands a user would type. Exits non-zero if any fails.
  */
 interface DemoOptions {
@@ -48,12 +48,15 @@ async function demo(options: DemoOptions): Promise<number> {
     if (stack.cloud)
       say(`IAM enforced: each step runs under its own role (${Object.keys(STEP_FUNCTIONS).length} roles from infra/permissions.ts)\n`);
     else say();
+    if ((await cli('plan', '--spec', options.spec)) !== 0) return 1;
+    say();
     const built = await cli('build', '--spec', options.spec, '--follow');
     const buildId = stack.sfn.listExecutions(stack.buildStateMachineArn)[0]?.name;
     if (!buildId) return 1;
     await stack.slack.waitFor((m) => JSON.stringify(m.payload).includes(buildId));
     if (built !== 0) return built;
     say();
+    if ((await cli('verify', buildId)) !== 0) return 1;
     if ((await cli('artifacts', buildId, '--out', `out/${buildId}`)) !== 0) return 1;
     if (options.keep) {
       say(`\nKept. The stack stays up on ${stack.url} (export K8S_EC2_API=${stack.url}); Ctrl+C to stop.`);
@@ -70,14 +73,15 @@ async function demo(options: DemoOptions): Promise<number> {
         ? `\n✓ Nothing tagged k8s-ec2:build-id=${buildId} is left in ${where} (asked by EC2 DescribeTags and the NLB name).`
         : `\n✗ Still tagged with ${buildId}: ${left.join(', ')}`,
     );
-    return left.length === 0 ? 0 : 1;
+    if (left.length > 0) return 1;
+    return await cli('orphans');
   } finally {
     await stack.close();
   }
 }
 
 const program = new Command('npm start')
-  .description('build examples/seoul.json on the embedded cloud, hand over its artifacts, then tear it down')
+  .description('plan and build examples/seoul.json on the embedded cloud, verify it, hand over its artifacts, then tear it down')
   .option('--spec <file>', 'the build spec', 'examples/seoul.json')
   .addOption(new Option('--time-scale <x>', 'simulated seconds per real second').argParser(parseScale).default(60))
   .option('--keep', 'keep the build (and the local stack) instead of destroying it')

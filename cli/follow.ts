@@ -77,9 +77,11 @@ async function pollUntil<T>(
 const sweepEnded = (group: OrphanGroup) => /last teardown|destroyed but resources remain/i.test(group.reason);
 
 /**
- * Polls `GET /orphans` until `buildId` is no longer listed (resolves undefined: nothing tagged with it is left) or
- * its listing says its teardown ended with resources left (resolves with that group). How a sweep is followed when
- * its build id has no build execution: GET /builds/{id} answers 404, so the teardown's status cannot be read there.
+ * Polls `GET /orphans` until `buildId` is no longer listed (resolves undefined) or its listing says its teardown
+ * ended with resources left (resolves with that group). A sweep is followed through GET /builds/{id}, which answers
+ * a build without a build execution with its teardown (functions/api/builds-read.ts sweptBuild); this is the way
+ * left when that answers 404 (an API older than this CLI). The listing leaves a build out while a teardown of it
+ * runs, so "no longer listed" means the sweep runs or has removed everything: it cannot tell which.
  */
 export async function followSweep(
   client: ApiClient,

@@ -1,5 +1,5 @@
+import { formatAge } from '../functions/ops/age-text';
 import type { Drift, OrphanGroup, OrphansAnswer, VerifyAnswer } from '../functions/ops/contracts';
-import { formatDuration } from './progress';
 
 /** What `k8s-ec2 verify`, `orphans` and `sweep` print: pure functions from the API answers to lines. */
 
@@ -18,13 +18,6 @@ export function driftLine(drift: Drift): string {
 export function verifyLines(answer: VerifyAnswer): string[] {
   if (!answer.drift.length) return [`✓ ${answer.buildId}: no drift (checked ${answer.checkedAt})`];
   return [...answer.drift.map(driftLine), `${plural(answer.drift.length, 'difference')} (checked ${answer.checkedAt})`];
-}
-
-/** `3h 12m`, and days past a day (orphans are often found days later): `4d 03h`. Empty when unknown. */
-export function formatAge(seconds: number | undefined): string {
-  if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '';
-  if (seconds < 86_400) return formatDuration(seconds * 1000);
-  return `${Math.floor(seconds / 86_400)}d ${String(Math.floor((seconds % 86_400) / 3600)).padStart(2, '0')}h`;
 }
 
 /** Cells padded to their column's widest, as `k8s-ec2 list` does. */

@@ -1,4 +1,4 @@
-import { estimateLines } from '../functions/ops/estimate-lines';
+import { estimateLines, hourly, monthly } from '../functions/ops/estimate-lines';
 import type { CostEstimate, PlanAnswer, PlannedResource, PreflightReport } from '../functions/ops/contracts';
 
 /** `k8s-ec2 plan`: what a build would create, read like `terraform plan`. Pure functions from the answer to lines. */
@@ -45,11 +45,11 @@ export function preflightLines(preflight: PreflightReport): string[] {
   return lines;
 }
 
-// As the cost table above the summary writes them (functions/ops/estimate-lines.ts), so both read the same.
-const hourly = (usd: number) => `$${usd.toFixed(4)}`;
-const monthly = (usd: number) => `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-
-/** `Plan: 23 to create (1 vpc, 6 subnet, …). Estimated $1.2300/h, $885.60 per 30 days (2 prices unknown).` */
+/**
+ * `Plan: 23 to create (1 vpc, 6 subnet, …). Estimated $1.2300/h, $885.60 per 30 days (2 prices unknown).`, amounts as
+ * the cost table above it writes them; `Estimated cost unknown (9 prices unknown)` when no price is known, since a
+ * total of $0.00 would read as a free build.
+ */
 export function planSummaryLine(summary: PlanAnswer['plan']['summary'], estimate: CostEstimate): string {
   const byType = Object.entries(summary.byType)
     .map(([type, count]) => `${count} ${type}`)
@@ -57,10 +57,11 @@ export function planSummaryLine(summary: PlanAnswer['plan']['summary'], estimate
   const days = estimate.hoursPerMonth / 24;
   const unknown = estimate.unknown.length;
   const unknownNote = unknown ? ` (${unknown} ${unknown === 1 ? 'price' : 'prices'} unknown)` : '';
-  return (
-    `Plan: ${summary.create} to create${byType ? ` (${byType})` : ''}. ` +
-    `Estimated ${hourly(estimate.knownHourlyUsd)}/h, ${monthly(estimate.knownMonthlyUsd)} per ${days} days${unknownNote}.`
-  );
+  const noneKnown = unknown > 0 && unknown === estimate.lines.length;
+  const cost = noneKnown
+    ? `Estimated cost unknown${unknownNote}`
+    : `Estimated ${hourly(estimate.knownHourlyUsd)}/h, ${monthly(estimate.knownMonthlyUsd)} per ${days} days${unknownNote}`;
+  return `Plan: ${summary.create} to create${byType ? ` (${byType})` : ''}. ${cost}.`;
 }
 
 /** The whole plan: header and user tags, resources by step, preflight, cost, then the one-line summary. */

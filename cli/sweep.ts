@@ -13,7 +13,7 @@ export interface SweepContext {
   err: (line: string) => void;
   /** Asks the user yes or no; absent when no one can answer (stdin is not a terminal). */
   confirm?: (question: string) => Promise<boolean>;
-  /** Follows a teardown GET /builds/{id} knows, as `destroy --follow` does (exit code); rejects with its 404 otherwise. */
+  /** Follows a teardown through GET /builds/{id}, as `destroy --follow` does (exit code); rejects with its 404 when the API does not know it. */
   followTeardown: (buildId: string, executionArn: string) => Promise<number>;
   pollIntervalMs: number;
   interrupt?: AbortSignal;
@@ -71,14 +71,17 @@ async function startSweeps(ctx: SweepContext, ids: string[]): Promise<{ started:
   return { started, failed };
 }
 
-/** Follows one sweep to its end: through GET /builds/{id} when the build is known there, else through the orphans list. */
+/**
+ * Follows one sweep to its end through GET /builds/{id}, which answers a swept build with its teardown. An API that
+ * answers 404 there (older than this CLI) leaves only the orphans list, which says less (`followSweep`).
+ */
 async function followOne(ctx: SweepContext, sweep: SweepAnswer): Promise<number> {
   try {
     return await ctx.followTeardown(sweep.buildId, sweep.executionArn);
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 404)) throw error;
   }
-  ctx.out(`waiting until nothing tagged with ${sweep.buildId} is left (Ctrl+C stops waiting, not the sweep)`);
+  ctx.out(`the API cannot show this sweep's teardown: watching the orphans list instead (Ctrl+C stops waiting, not the sweep)`);
   const ended = await withInterrupt(ctx.interrupt, (signal) =>
     followSweep(ctx.api, sweep.buildId, { intervalMs: ctx.pollIntervalMs, signal }).then((left) => ({ left })),
   );
@@ -91,7 +94,8 @@ async function followOne(ctx: SweepContext, sweep: SweepAnswer): Promise<number>
     ctx.out(`  see them with: k8s-ec2 orphans; try again with: k8s-ec2 sweep ${sweep.buildId} --follow`);
     return EXIT_FAILURE;
   }
-  ctx.out(`✓ ${sweep.buildId} swept: nothing tagged with it remains`);
+  ctx.out(`✓ ${sweep.buildId} is no longer listed as orphaned: its sweep runs, or removed everything tagged with it`);
+  ctx.out(`  k8s-ec2 orphans lists it again if the sweep ends leaving something`);
   return 0;
 }
 

@@ -54,9 +54,9 @@ const pricing: Grant = {
 
 /**
  * The orphan inventory (functions/ops/inventory*.ts): everything tagged as ours, from its tags alone
- * (DescribeTags), then the state and age of the kinds AWS keeps listing after they ended; ELBv2 lists every
- * load balancer and target group and reads their tags. EC2 and ELBv2 Describe* have no resource types, so
- * Resource "*".
+ * (DescribeTags), then the state and age of the kinds AWS keeps listing after they ended, and whether volumes and
+ * network interfaces are detached; ELBv2 lists every load balancer and target group and reads their tags. EC2 and
+ * ELBv2 Describe* have no resource types, so Resource "*".
  */
 const INVENTORY_READS = [
   'ec2:DescribeTags',
@@ -65,6 +65,8 @@ const INVENTORY_READS = [
   'ec2:DescribeVpcEndpoints',
   'ec2:DescribeTransitGatewayVpcAttachments',
   'ec2:DescribeTransitGateways',
+  'ec2:DescribeVolumes',
+  'ec2:DescribeNetworkInterfaces',
   'elasticloadbalancing:DescribeLoadBalancers',
   'elasticloadbalancing:DescribeTargetGroups',
   'elasticloadbalancing:DescribeTags',
@@ -94,7 +96,8 @@ const DRIFT_READS = [
 
 /**
  * The sweep (functions/ops/sweep-spec*.ts) rebuilds the teardown's spec from what is tagged with the build id:
- * the VPC's and subnets' CIDRs, the groups, route tables, endpoints, attachments and target groups.
+ * the VPC's and subnets' CIDRs, the groups, route tables, endpoints and attachments (the target groups' ports come
+ * with the inventory's listing of them).
  */
 const SWEEP_SPEC_READS = [
   'ec2:DescribeVpcs',
@@ -103,7 +106,6 @@ const SWEEP_SPEC_READS = [
   'ec2:DescribeRouteTables',
   'ec2:DescribeVpcEndpoints',
   'ec2:DescribeTransitGatewayVpcAttachments',
-  'elasticloadbalancing:DescribeTargetGroups',
 ];
 
 /**

@@ -59,6 +59,8 @@ export class K8sEc2BuilderStack extends Stack {
     const machineEnvironment = {
       BUILD_STATE_MACHINE_ARN: this.workflows.build.stateMachine.stateMachineArn,
       TEARDOWN_STATE_MACHINE_ARN: this.workflows.teardown.stateMachine.stateMachineArn,
+      // Tagged on everything a build makes (k8s-ec2:deployment): a second stack in the account judges only its own orphans.
+      K8S_EC2_DEPLOYMENT: this.stackName,
     };
 
     this.apiFunction = new HandlerFunction(this, 'ApiFunction', {

@@ -7,7 +7,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import type { StaticCredentials } from '../functions/core/clients';
 import { SERVICE_NAME } from '../functions/core/step-handler';
 import { matchPath } from '../functions/api/router';
-import { clientsFor } from '../functions/core/clients';
+import { readClientsFor } from '../functions/ops/clients';
 import { createApiHandler } from '../functions/handlers/api';
 import { createOperationsHandler } from '../functions/handlers/operations';
 import { createPricingClient } from '../functions/ops/pricing-client';
@@ -70,6 +70,8 @@ export interface LocalStack {
 }
 
 const REGION = 'ap-northeast-2';
+/** The deployment name a local stack tags its builds with (k8s-ec2:deployment), as a deployed stack tags its own name. */
+export const LOCAL_DEPLOYMENT = 'k8s-ec2-local';
 /** What the local Step Functions endpoint is called with: it checks no signature. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -173,7 +175,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   );
   const apiDeps = {
     sfn: new SFNClient({ region: REGION, endpoint: url, credentials: LOCAL_CREDENTIALS }),
-    env: { BUILD_STATE_MACHINE_ARN: buildStateMachineArn, TEARDOWN_STATE_MACHINE_ARN: teardownStateMachineArn, AWS_REGION: REGION },
+    env: {
+      BUILD_STATE_MACHINE_ARN: buildStateMachineArn,
+      TEARDOWN_STATE_MACHINE_ARN: teardownStateMachineArn,
+      AWS_REGION: REGION,
+      // Every local stack is one deployment: a fresh one after a crash judges (and sweeps) what the last one left.
+      K8S_EC2_DEPLOYMENT: LOCAL_DEPLOYMENT,
+    },
   };
   const api = createApiHandler({ ...apiDeps, logger: functionLogger('api') });
   // The operations function reads the account under its own role (read-only, as deployed): the cloud refuses anything else.
@@ -186,7 +194,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Ages of orphans and drift check times are read against the resources' own (simulated) creation times.
     ...(cloud && { now: () => new Date(cloud.clock.now()) }),
     logger: functionLogger('operations'),
-    clientsFor: (region) => clientsFor(region, endpoints, operationsCredentials),
+    clientsFor: readClientsFor(endpoints, operationsCredentials),
     pricing: createPricingClient(endpoints, operationsCredentials),
   });
 

@@ -7,6 +7,7 @@ import type { BuildSpec } from '../core/spec';
 import { readStoredSpec, SPEC_VERSION, validateSpecText } from '../core/spec-validation';
 import { buildIdParam, notFound, type Route, type RouteContext } from './context';
 import {
+  deploymentOf,
   describeBuild,
   describeExecution,
   MAX_TEARDOWNS,
@@ -56,7 +57,15 @@ export const createBuild: Route = async (ctx) => {
   const buildId = key ? idempotentBuildId(result.spec.name, key) : newBuildId(result.spec.name, ctx.now(), ctx.random);
   const arn = executionArn(ctx.machines.build, buildId);
   const hash = requestHash(result.body);
-  const input: BuildInput = { buildId, executionArn: arn, specVersion: SPEC_VERSION, spec: result.spec, requestHash: hash };
+  const input: BuildInput = {
+    buildId,
+    executionArn: arn,
+    specVersion: SPEC_VERSION,
+    spec: result.spec,
+    requestHash: hash,
+    // Tagged on everything the build makes: which deployment owns it (docs/design.md "12.4 Orphans and the sweep").
+    deployment: deploymentOf(ctx.machines),
+  };
   const started = await startExecution(ctx.sfn, ctx.machines.build, buildId, input);
   if (!started.alreadyExists) {
     return jsonResponse(
@@ -157,7 +166,13 @@ export async function startNextTeardown(
     );
   }
   const name = teardownName(buildId, sequence);
-  const input: TeardownInput = { buildId, executionArn: executionArn(ctx.machines.teardown, name), specVersion: SPEC_VERSION, spec };
+  const input: TeardownInput = {
+    buildId,
+    executionArn: executionArn(ctx.machines.teardown, name),
+    specVersion: SPEC_VERSION,
+    spec,
+    deployment: deploymentOf(ctx.machines),
+  };
   const started = await startExecution(ctx.sfn, ctx.machines.teardown, name, input);
   if (!started.alreadyExists) return { executionArn: started.executionArn, status: 'RUNNING' };
   const raced = await describeExecution(ctx.sfn, started.executionArn);

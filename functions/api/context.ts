@@ -17,15 +17,18 @@ export interface RouteContext {
 
 export type Route = (ctx: RouteContext) => Promise<APIGatewayProxyResult>;
 
-/** The `{id}` path parameter, checked before any AWS call: an execution name, not a teardown's. */
-export function buildIdParam(ctx: RouteContext): string {
-  const id = ctx.params.id ?? '';
+/**
+ * A build id path parameter (`{id}`, or `{buildId}` under /orphans), checked before any AWS call: a build
+ * execution's name, not a teardown's.
+ */
+export function buildIdParam(ctx: RouteContext, name = 'id'): string {
+  const id = ctx.params[name] ?? '';
   if (!isBuildId(id)) {
     throw new HttpError(
       400,
       'INVALID_BUILD_ID',
-      'a build id is 1–80 letters, digits, "-" or "_" (the execution name returned by POST /builds)',
-      { field: 'id' },
+      'a build id is 1–80 letters, digits, "-" or "_" (the execution name returned by POST /builds, tagged k8s-ec2:build-id)',
+      { field: name },
     );
   }
   return id;

@@ -19,6 +19,13 @@ import { executionArn, parseStateMachineArn, type StateMachineRef } from './ids'
 export interface Machines {
   build: StateMachineRef;
   teardown: StateMachineRef;
+  /** The deployment's name (the stack's, K8S_EC2_DEPLOYMENT), tagged on what its builds make; see deploymentOf. */
+  deployment?: string;
+}
+
+/** The deployment's name as tagged (TAG.deployment): the stack's, else (unset) the build state machine's ARN. */
+export function deploymentOf(machines: Machines): string {
+  return machines.deployment ?? machines.build.arn;
 }
 
 export type Execution = DescribeExecutionCommandOutput;
@@ -28,7 +35,7 @@ export function machinesFrom(env: Record<string, string | undefined>): Machines 
   const build = parseStateMachineArn(env.BUILD_STATE_MACHINE_ARN ?? '');
   const teardown = parseStateMachineArn(env.TEARDOWN_STATE_MACHINE_ARN ?? '');
   if (!build || !teardown) throw new Error('BUILD_STATE_MACHINE_ARN and TEARDOWN_STATE_MACHINE_ARN must be state machine ARNs');
-  return { build, teardown };
+  return { build, teardown, ...(env.K8S_EC2_DEPLOYMENT && { deployment: env.K8S_EC2_DEPLOYMENT }) };
 }
 
 /** A teardown scan reads at most this many executions (newest first): plenty for one account's builds. */

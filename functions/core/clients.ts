@@ -48,9 +48,14 @@ export function endpointFor(serviceVariable: string, env: Env = process.env): st
  * Throttles keep the SDK's quick backoff because a step-level retry per throttle would be slow and, under
  * a burst, could run out of attempts. Every other call keeps the SDK's standard retries.
  */
-export function createClients(region: string, env: Env = process.env, credentials?: StaticCredentials): AwsClients {
+export function createClients(
+  region: string,
+  env: Env = process.env,
+  credentials?: StaticCredentials,
+  { maxAttempts }: { maxAttempts?: number } = {},
+): AwsClients {
   const ec2Endpoint = endpointFor('EC2', env);
-  const common = { region, ...(credentials && { credentials }) };
+  const common = { region, ...(credentials && { credentials }), ...(maxAttempts && { maxAttempts }) };
   return {
     ec2: new EC2Client({ ...common, endpoint: ec2Endpoint }),
     ec2Once: new EC2Client({ ...common, endpoint: ec2Endpoint, maxAttempts: THROTTLED_ATTEMPTS, retryStrategy: resendThrottledOnly() }),

@@ -25,6 +25,11 @@ export interface BuildInput {
   spec: BuildSpec;
   /** SHA-256 of the request body as sent (canonical JSON): what a repeat with the same Idempotency-Key is compared on. */
   requestHash?: string;
+  /**
+   * The deployment (stack) that started it, tagged on everything the build makes (TAG.deployment): which deployment
+   * owns it (docs/design.md "12.4"). Absent from executions started before it was recorded.
+   */
+  deployment?: string;
 }
 
 export interface PreflightResult {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { carve } from './cidr';
 import type { BuildSpec } from './spec';
 import { API_SERVER_PORT, publicSubnetCount, SUBNET_SLOT_BITS, subnetPrefixFor } from './spec-rules';
-import { resourceTags, type Owner, type Role, type Tags } from './tags';
+import { resourceTags, TAG, type Owner, type Role, type Tags } from './tags';
 import { securityGroupPlans, type BySecurityGroup, type SecurityGroupKey, type SecurityGroupPlan } from './ports';
 
 /**
@@ -93,8 +93,9 @@ export interface Plan {
   targetGroups: TargetGroupPlan[];
 }
 
-export function plan(spec: BuildSpec, buildId: string): Plan {
-  const owner: Owner = { buildId, clusterName: spec.name, userTags: spec.tags };
+/** `deployment`: the stack that makes the build, tagged on everything (TAG.deployment) when known. */
+export function plan(spec: BuildSpec, buildId: string, deployment?: string): Plan {
+  const owner: Owner = { buildId, clusterName: spec.name, userTags: spec.tags, ...(deployment && { deployment }) };
   const named = (role: Role, name: string, extra?: Tags) => ({ name, tags: resourceTags(owner, role, name, extra) });
   const subnetPrefix = subnetPrefixFor(spec.vpcCidr);
   const zones = spec.availabilityZones;
@@ -185,7 +186,7 @@ function instanceProfilePlan(spec: BuildSpec, owner: Owner): InstanceProfilePlan
     name,
     path: IAM_PATH,
     description: `Session Manager access to the nodes of ${spec.name} (build ${owner.buildId}), made by k8s-ec2-builder`,
-    tags: resourceTags(owner, 'node-instance-profile', name),
+    tags: resourceTags(owner, 'node-instance-profile', name, { [TAG.region]: spec.region }),
   };
 }
 

@@ -51,7 +51,7 @@ export function parseStepInput(state: BuildState): { spec: BuildSpec; plan: Plan
     const problems = result.errors.map((e) => `$.spec.${e.field}: ${e.message}`).join('; ');
     throw new WorkflowContractError(problems, { details: { errors: result.errors } });
   }
-  return { spec: result.spec, plan: plan(result.spec, state.buildId) };
+  return { spec: result.spec, plan: plan(result.spec, state.buildId, typeof state.deployment === 'string' ? state.deployment : undefined) };
 }
 
 /** What a step handler is given from outside, so another runtime can run it unchanged. */

@@ -7,11 +7,19 @@ export const TAG = {
   buildId: 'k8s-ec2:build-id',
   role: 'k8s-ec2:role',
   managedBy: 'k8s-ec2:managed-by',
+  /**
+   * The deployment that made it: the CloudFormation stack's name (K8S_EC2_DEPLOYMENT), stable across redeploys and a
+   * replaced state machine. Two stacks may share an account and region (dev and prod); each judges orphans
+   * (docs/design.md "12.4") only among its own builds. Absent from builds made before it existed.
+   */
+  deployment: 'k8s-ec2:deployment',
+  /** On IAM resources only (IAM is global): the region of the build that made them, so that a region's orphan listing leaves other regions' alone. */
+  region: 'k8s-ec2:region',
 } as const;
 export const MANAGED_BY = 'k8s-ec2-builder';
 export const RESERVED_TAG_PREFIXES = ['aws:', 'k8s-ec2:', 'kubernetes.io/'] as const;
-/** AWS allows 50 tags per resource; we add at most this many of our own. */
-export const OWN_TAG_COUNT = 7;
+/** AWS allows 50 tags per resource; we add at most this many of our own (the six on every resource, the deployment, and a role or region tag). */
+export const OWN_TAG_COUNT = 8;
 export const AWS_MAX_TAGS = 50;
 
 export type Role =
@@ -45,6 +53,8 @@ export interface Owner {
   buildId: string;
   clusterName: string;
   userTags: Tags;
+  /** The deployment's name (TAG.deployment); absent for inputs written before it was recorded. */
+  deployment?: string;
 }
 
 /** Every tag a resource gets on create (docs/design.md "4.2 Tags"). */
@@ -56,6 +66,7 @@ export function resourceTags(owner: Owner, role: Role, name: string, extra: Tags
     [TAG.buildId]: owner.buildId,
     [TAG.role]: role,
     [TAG.managedBy]: MANAGED_BY,
+    ...(owner.deployment && { [TAG.deployment]: owner.deployment }),
     [`kubernetes.io/cluster/${owner.clusterName}`]: 'owned',
     ...extra,
   };

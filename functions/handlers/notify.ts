@@ -6,9 +6,16 @@ import { plan } from '../core/plan';
 import { createSecretsManagerClient } from '../core/service-clients';
 import { actionNeededMessage, isActionNeeded, type ActionNeededEvent } from '../notify/action-needed';
 import { FINAL_STATUSES, slackMessage, summarize, type ExecutionStatusChange, type SlackMessage } from '../notify/message';
-import { postToSlack, secretsManagerWebhookResolver, type FetchLike, type NotifyLogger, type PostResult } from '../notify/webhook';
+import {
+  postToSlack,
+  secretsManagerWebhookResolver,
+  SLACK_TIMEOUT_MS,
+  type FetchLike,
+  type NotifyLogger,
+  type PostResult,
+} from '../notify/webhook';
 import { estimateCost } from '../ops/estimate';
-import { estimateBuildText, type EstimateBuild } from '../ops/estimate-build';
+import { estimateBuildText, estimateTimeoutMs, type EstimateBuild } from '../ops/estimate-build';
 import { createPricingClient } from '../ops/pricing-client';
 
 /**
@@ -32,9 +39,20 @@ export interface NotifyDeps {
    * say the estimate is unavailable.
    */
   estimate?: EstimateBuild;
-  /** Default ESTIMATE_TIMEOUT_MS (10 s). */
+  /**
+   * The most the estimate may take. Default ESTIMATE_TIMEOUT_MS (10 s); less when the invocation has less time
+   * left (see `estimateTimeoutMs`).
+   */
   estimateTimeoutMs?: number;
 }
+
+/** The part of the Lambda context the handler reads: how long the invocation has left. */
+export interface NotifyInvocation {
+  getRemainingTimeInMillis(): number;
+}
+
+/** Kept free after the Slack post's own timeout: composing the message, logging and returning take well under this. */
+export const NOTIFY_MARGIN_MS = 1_000;
 
 export function createNotifyHandler(deps: NotifyDeps = {}) {
   const logger: NotifyLogger = deps.logger ?? new Logger({ serviceName: 'k8s-ec2-builder', persistentKeys: { function: 'notify' } });
@@ -75,7 +93,7 @@ export function createNotifyHandler(deps: NotifyDeps = {}) {
     }
   };
 
-  return async (event: ExecutionStatusChange | ActionNeededEvent): Promise<PostResult> => {
+  return async (event: ExecutionStatusChange | ActionNeededEvent, context?: NotifyInvocation): Promise<PostResult> => {
     // A running build's request to a person, invoked by the build's own workflow.
     if (isActionNeeded(event))
       return post(() => ({ keys: { buildId: event.buildId, kind: event.kind }, message: () => actionNeededMessage(event) }));
@@ -91,7 +109,10 @@ export function createNotifyHandler(deps: NotifyDeps = {}) {
       // Only a build that stands has a running cost: a failed build was rolled back, a teardown removed it.
       if (summary.kind !== 'build' || detail.status !== 'SUCCEEDED') return { keys, message: () => slackMessage(summary) };
       const message = async () => {
-        const cost = await estimateBuildText(parseInput(detail.input), summary.buildId, estimate, deps.estimateTimeoutMs);
+        // Read when the estimate starts, after the secret read: the Slack post that follows must still fit.
+        const reserveMs = (deps.timeoutMs ?? SLACK_TIMEOUT_MS) + NOTIFY_MARGIN_MS;
+        const timeoutMs = estimateTimeoutMs(context?.getRemainingTimeInMillis(), reserveMs, deps.estimateTimeoutMs);
+        const cost = await estimateBuildText(parseInput(detail.input), summary.buildId, estimate, timeoutMs);
         if ('unavailable' in cost) logger.warn('cost estimate unavailable', { ...keys, reason: cost.unavailable });
         return slackMessage(summary, cost);
       };

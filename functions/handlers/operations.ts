@@ -1,6 +1,7 @@
 import type { PricingClient } from '@aws-sdk/client-pricing';
 import { createProxyHandler, type ProxyHandlerDeps } from '../api/proxy-handler';
-import { clientsFor as defaultClientsFor, type AwsClients } from '../core/clients';
+import type { AwsClients } from '../core/clients';
+import { readClientsFor } from '../ops/clients';
 import { createPricingClient } from '../ops/pricing-client';
 import { OPERATION_ROUTES } from '../ops/router';
 
@@ -19,9 +20,10 @@ export interface OperationsDeps extends ProxyHandlerDeps {
 
 export function createOperationsHandler(deps: OperationsDeps = {}) {
   let pricing = deps.pricing;
+  let clientsFor = deps.clientsFor;
   return createProxyHandler('operations', OPERATION_ROUTES, deps, (base) => ({
     ...base,
-    clientsFor: deps.clientsFor ?? ((region: string) => defaultClientsFor(region, base.env)),
+    clientsFor: (clientsFor ??= readClientsFor(base.env)),
     pricing: (pricing ??= createPricingClient(base.env)),
   }));
 }

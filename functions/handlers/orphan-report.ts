@@ -2,7 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { machinesFrom } from '../api/executions';
-import { clientsFor as defaultClientsFor, type AwsClients } from '../core/clients';
+import type { AwsClients } from '../core/clients';
+import { readClientsFor } from '../ops/clients';
 import { createSecretsManagerClient, createSfnClient } from '../core/service-clients';
 import { postToSlack, secretsManagerWebhookResolver, type FetchLike, type NotifyLogger, type PostResult } from '../notify/webhook';
 import { findOrphans } from '../ops/orphans';
@@ -43,7 +44,7 @@ export interface OrphanReportResult {
 export function createOrphanReportHandler(deps: OrphanReportDeps = {}) {
   const logger: NotifyLogger = deps.logger ?? new Logger({ serviceName: 'k8s-ec2-builder', persistentKeys: { function: 'orphan-report' } });
   const env = () => deps.env ?? process.env;
-  const clientsFor = deps.clientsFor ?? ((region: string) => defaultClientsFor(region, env()));
+  const clientsFor = deps.clientsFor ?? readClientsFor(env());
   let secrets: SecretsManagerClient | undefined;
   let sfn: SFNClient | undefined = deps.sfn;
   const resolveWebhookUrl =

@@ -15,9 +15,9 @@ export interface PlannedResource {
   cidr?: string;
   /** Instances: the type tried first (later ones are fallbacks on InsufficientInstanceCapacity). */
   instanceType?: string;
-  /** Security groups: inbound rules as `tcp 6443 from sg:nlb — Kubernetes API server`. */
+  /** Security groups: inbound rules as `tcp 6443 from sg fin-k8s-dev-nlb-sg — Kubernetes API server from nlb`. */
   rules?: string[];
-  /** Load balancer: `TCP 6443 → control-plane:6443`. */
+  /** Load balancer: `TCP 6443 → control-plane nodes :6443 (fin-k8s-dev-tg-6443)`. */
   listeners?: string[];
   /** Anything else worth seeing (a NAT gateway's zones, an endpoint's service name, a route's target). */
   detail?: string;
@@ -88,7 +88,7 @@ export interface PlanAnswer {
 export interface Drift {
   /** `security-group fin-k8s-dev-worker-sg (sg-0abc…)`, `instance fin-k8s-dev-cp-1 (i-0…)`, `load-balancer fin-k8s-dev-nlb`. */
   resource: string;
-  /** `ingress`, `metadataOptions.httpTokens`, `publicIpAddress`, `listener 443`, `targets api`, `crossZone`, `exists`. */
+  /** `ingress`, `metadataOptions.httpTokens`, `publicIpAddress`, `listener 443`, `targets`, `crossZone`, `exists`. */
   field: string;
   expected: unknown;
   actual: unknown;
@@ -117,7 +117,7 @@ export interface TaggedResource {
 export interface OrphanGroup {
   buildId: string;
   clusterName?: string;
-  /** Why it counts as an orphan: `no execution found`, `build ROLLBACK_FAILED`, `teardown succeeded but resources remain`… */
+  /** Why it counts as an orphan: `no execution found`, `build ROLLBACK_FAILED`, `destroyed but resources remain`… */
   reason: string;
   /** The oldest known age among its resources. */
   ageSeconds?: number;
@@ -131,7 +131,10 @@ export interface OrphansAnswer {
   orphans: OrphanGroup[];
 }
 
-/** POST /orphans/{buildId}/sweep → 202 (or 200 when that sweep already finished). */
+/**
+ * POST /orphans/{buildId}/sweep → 202 `DESTROYING`. 200 `DESTROYED` only in a race: another request started the
+ * same teardown, and it had already succeeded when this one read it (a later sweep of a build with nothing left is 404).
+ */
 export interface SweepAnswer {
   buildId: string;
   status: 'DESTROYING' | 'DESTROYED';

@@ -1,14 +1,9 @@
-import {
-  paginateDescribeNatGateways,
-  paginateDescribeTransitGatewayVpcAttachments,
-  paginateDescribeVpcEndpoints,
-} from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
 import type { BuildOutputs } from '../core/contracts';
 import type { Plan } from '../core/plan';
-import { describeAll } from '../resources/owned';
 import type { Drift } from './contracts';
 import { gone, label, unlessEqual } from './drift-format';
+import { describeNatGateways, describeVpcAttachments, describeVpcEndpoints, type Listed } from './inventory-ec2';
 
 /**
  * The build's ways out of the VPC (docs/design.md "1.3 Egress, endpoints, the Transit Gateway and bastion-less access"):
@@ -22,10 +17,8 @@ interface Connection {
   id: string;
 }
 
-/** EC2 answers endpoint states as `available`, `pendingAcceptance`…; the SDK's type spells them `Available`…: read both alike. */
-const lowerFirst = (state: string | undefined): string | null => (state ? state.charAt(0).toLowerCase() + state.slice(1) : null);
-
-function availableDrift(connections: Connection[], stateOf: Map<string, string | null>): Drift[] {
+function availableDrift(connections: Connection[], listed: Array<Listed<unknown>>): Drift[] {
+  const stateOf = new Map(listed.map(({ id, state }) => [id, state ?? null]));
   return connections.flatMap(({ resource, id }) =>
     stateOf.has(id) ? unlessEqual(resource, 'state', 'available', stateOf.get(id)) : [gone(resource)],
   );
@@ -54,38 +47,13 @@ export async function connectionDrift(clients: AwsClients, plan: Plan, outputs: 
   const idsOf = (connections: Connection[]) => connections.map((connection) => connection.id);
 
   const [natStates, endpointStates, attachmentStates] = await Promise.all([
-    nats.length
-      ? describeAll(
-          'DescribeNatGateways',
-          () => paginateDescribeNatGateways({ client: clients.ec2 }, { Filter: [{ Name: 'nat-gateway-id', Values: idsOf(nats) }] }),
-          (page) => page.NatGateways?.map((nat) => [nat.NatGatewayId ?? '', lowerFirst(nat.State)] as const),
-        )
-      : [],
-    endpoints.length
-      ? describeAll(
-          'DescribeVpcEndpoints',
-          () => paginateDescribeVpcEndpoints({ client: clients.ec2 }, { Filters: [{ Name: 'vpc-endpoint-id', Values: idsOf(endpoints) }] }),
-          (page) => page.VpcEndpoints?.map((endpoint) => [endpoint.VpcEndpointId ?? '', lowerFirst(endpoint.State)] as const),
-        )
-      : [],
-    attachments.length
-      ? describeAll(
-          'DescribeTransitGatewayVpcAttachments',
-          () =>
-            paginateDescribeTransitGatewayVpcAttachments(
-              { client: clients.ec2 },
-              { Filters: [{ Name: 'transit-gateway-attachment-id', Values: idsOf(attachments) }] },
-            ),
-          (page) =>
-            page.TransitGatewayVpcAttachments?.map(
-              (attachment) => [attachment.TransitGatewayAttachmentId ?? '', lowerFirst(attachment.State)] as const,
-            ),
-        )
-      : [],
+    describeNatGateways(clients.ec2, idsOf(nats)),
+    describeVpcEndpoints(clients.ec2, idsOf(endpoints)),
+    describeVpcAttachments(clients.ec2, idsOf(attachments)),
   ]);
   return [
-    ...availableDrift(nats, new Map(natStates)),
-    ...availableDrift(endpoints, new Map(endpointStates)),
-    ...availableDrift(attachments, new Map(attachmentStates)),
+    ...availableDrift(nats, natStates),
+    ...availableDrift(endpoints, endpointStates),
+    ...availableDrift(attachments, attachmentStates),
   ];
 }

@@ -2,7 +2,7 @@ import { paginateDescribeInstances, type Instance } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../core/clients';
 import type { BuildOutputs } from '../core/contracts';
 import type { Plan } from '../core/plan';
-import { SECURITY_GROUP_OF, type InstanceRole } from '../resources/instances';
+import { METADATA_HOP_LIMIT, SECURITY_GROUP_OF, type InstanceRole } from '../resources/instances';
 import { describeAll } from '../resources/owned';
 import type { Drift } from './contracts';
 import { drift, gone, label, unlessEqual } from './drift-format';
@@ -13,8 +13,12 @@ import { drift, gone, label, unlessEqual } from './drift-format';
  * node (the bastion's is its Elastic IP), the instance type it recorded and its one security group.
  */
 
-/** The hop limits the launches set: 2 on nodes (resources/node-launch.ts: pods are one hop further), 1 on the bastion (resources/bastion.ts). */
-const HOP_LIMIT: Record<InstanceRole, number> = { 'control-plane': 2, worker: 2, bastion: 1 };
+/** The hop limits the launches set (resources/instances.ts). */
+const HOP_LIMIT: Record<InstanceRole, number> = {
+  'control-plane': METADATA_HOP_LIMIT.node,
+  worker: METADATA_HOP_LIMIT.node,
+  bastion: METADATA_HOP_LIMIT.bastion,
+};
 /** States in which an instance is leaving for good: nothing else about it is worth reporting. */
 const LEAVING = new Set(['shutting-down', 'terminated']);
 

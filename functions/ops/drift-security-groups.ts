@@ -11,6 +11,7 @@ import type { IngressRule } from '../core/ports';
 import { describeAll } from '../resources/owned';
 import type { Drift } from './contracts';
 import { gone, label, setDrift } from './drift-format';
+import { plannedRuleText, ruleText as ruleTextOf } from './rule-text';
 
 /**
  * The build's security groups against the plan's rules (docs/design.md "9.1 Security groups"): every inbound rule
@@ -34,13 +35,6 @@ function builtGroups(plan: Plan, outputs: BuildOutputs): BuiltGroup[] {
     const id = outputs.securityGroupIds[key];
     return group && id ? [{ key, plan: group, id }] : [];
   });
-}
-
-/** `tcp 6443`, `tcp 2379-2380`, `udp 4789`, `all` (protocol -1), `icmp` (every type). */
-function portsText(protocol: string, fromPort?: number, toPort?: number): string {
-  if (protocol === '-1') return 'all';
-  if (fromPort === undefined || fromPort === -1) return protocol;
-  return fromPort === toPort ? `${protocol} ${fromPort}` : `${protocol} ${fromPort}-${toPort}`;
 }
 
 export async function securityGroupDrift(clients: AwsClients, plan: Plan, outputs: BuildOutputs): Promise<Drift[]> {
@@ -67,9 +61,8 @@ export async function securityGroupDrift(clients: AwsClients, plan: Plan, output
     return rule.CidrIpv4 ?? rule.CidrIpv6 ?? rule.PrefixListId ?? (groupId ? (nameOfId.get(groupId) ?? groupId) : 'unknown peer');
   };
   const ruleText = (rule: SecurityGroupRule): string =>
-    `${portsText(rule.IpProtocol ?? '-1', rule.FromPort, rule.ToPort)} ${rule.IsEgress ? 'to' : 'from'} ${peerOfRule(rule)}`;
-  const plannedText = (rule: IngressRule): string =>
-    `${portsText(rule.protocol, rule.fromPort, rule.toPort)} from ${'cidr' in rule.source ? rule.source.cidr : (plan.securityGroups[rule.source.group]?.name ?? rule.source.group)}`;
+    ruleTextOf(rule.IpProtocol ?? '-1', rule.FromPort, rule.ToPort, rule.IsEgress ? 'to' : 'from', peerOfRule(rule));
+  const plannedText = (rule: IngressRule): string => plannedRuleText(rule, plan);
 
   const found = new Set(existing.map((group: SecurityGroup) => group.GroupId));
   return groups.flatMap(({ plan: group, id }) => {

@@ -1,9 +1,9 @@
-import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand, type TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeTargetHealthCommand, type TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../core/clients';
 import type { BuildOutputs } from '../core/contracts';
 import type { Plan, TargetGroupPlan } from '../core/plan';
 import { describeTargetGroupAttributes } from '../resources/baseline';
-import { ownedArns } from '../resources/elb-owned';
+import { describeTargetGroupsNamed, ownership } from '../resources/elb-owned';
 import { goneAs } from '../resources/owned';
 import { PRESERVE_CLIENT_IP_ATTRIBUTE } from '../resources/target-groups';
 import type { Drift } from './contracts';
@@ -22,27 +22,19 @@ export interface FoundTargetGroup {
   foreignArn?: string;
 }
 
-/** Target groups by name, all in one call; when one is gone ELBv2 fails that call as a whole, so then one by one. */
-async function describeByName(clients: AwsClients, names: string[]): Promise<TargetGroup[]> {
-  const describe = async (Names: string[]) => (await clients.elbv2.send(new DescribeTargetGroupsCommand({ Names }))).TargetGroups ?? [];
-  const all = await goneAs(undefined, 'DescribeTargetGroups', () => describe(names));
-  if (all) return all;
-  const each = await Promise.all(names.map((name) => goneAs([], 'DescribeTargetGroups', () => describe([name]))));
-  return each.flat();
-}
-
 export async function findTargetGroups(clients: AwsClients, plan: Plan): Promise<FoundTargetGroup[]> {
-  const groups = await describeByName(
+  const groups = await describeTargetGroupsNamed(
     clients,
     plan.targetGroups.map((tg) => tg.name),
   );
-  const arns = groups.map((group) => group.TargetGroupArn ?? '').filter(Boolean);
-  const owned = arns.length ? await ownedArns(clients, arns, plan.buildId) : new Set<string>();
+  const owners = await ownership(clients, groups.map((group) => group.TargetGroupArn ?? '').filter(Boolean), plan.buildId);
   return plan.targetGroups.map((tg) => {
     const group = groups.find((candidate) => candidate.TargetGroupName === tg.name);
     const arn = group?.TargetGroupArn;
-    if (!group || !arn) return { plan: tg };
-    return owned.has(arn) ? { plan: tg, group } : { plan: tg, foreignArn: arn };
+    // Deleted between the two calls, it is as gone as one never listed.
+    const owned = arn ? owners.get(arn) : undefined;
+    if (!group || !arn || owned === undefined) return { plan: tg };
+    return owned ? { plan: tg, group } : { plan: tg, foreignArn: arn };
   });
 }
 

@@ -34,5 +34,7 @@ function total(estimate: CostEstimate, days: number): string[] {
 
 /** A unit price: 4 decimals, 3 significant digits for a rate below a tenth of a cent (a GiB of storage by the hour). */
 const rate = (usd: number) => `$${usd >= 0.001 || usd === 0 ? usd.toFixed(4) : usd.toPrecision(3)}`;
-const hourly = (usd: number) => `$${usd.toFixed(4)}`;
-const monthly = (usd: number) => `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+/** An hourly amount, `$0.4404`; exported so that the plan's summary line (cli/format-plan.ts) reads as this table does. */
+export const hourly = (usd: number) => `$${usd.toFixed(4)}`;
+/** A 30-day amount, `$1,234.50`; exported for the same reason. */
+export const monthly = (usd: number) => `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;

@@ -2,6 +2,7 @@ import type { PricingClient } from '@aws-sdk/client-pricing';
 import type { Plan } from '../core/plan';
 import { settleLimited } from '../core/pool';
 import type { CostEstimate, CostLine } from './contracts';
+import { secondsText, withDeadline } from './deadline';
 import { billedItems, type BilledItem } from './estimate-items';
 import { lookupPrice, type PriceAnswer } from './estimate-price-list';
 import { queryKey, type PriceQuery } from './estimate-queries';
@@ -19,11 +20,20 @@ export const HOURS_PER_MONTH = 720;
 /** GetProducts calls in flight at once: the API publishes no rate, and a build asks fewer than ten questions. */
 const LOOKUP_CONCURRENCY = 4;
 
-export async function estimateCost(pricing: PricingClient, plan: Plan): Promise<CostEstimate> {
+export interface EstimateOptions {
+  /**
+   * How long to wait for the Price List. A question still unanswered then leaves its line unknown, its note saying
+   * so, and the prices that did come keep their lines. Default: as long as the SDK takes, retries and all.
+   */
+  timeoutMs?: number;
+}
+
+export async function estimateCost(pricing: PricingClient, plan: Plan, options: EstimateOptions = {}): Promise<CostEstimate> {
   const items = billedItems(plan);
   const answers = await answersFor(
     pricing,
     items.map((i) => i.query),
+    options.timeoutMs,
   );
   const lines = items.map((item) => costLine(item, answers.get(queryKey(item.query)) ?? { reason: 'not asked' }));
   const known = lines.filter((line) => line.hourlyUsd !== undefined);
@@ -47,17 +57,21 @@ export async function estimateCost(pricing: PricingClient, plan: Plan): Promise<
   };
 }
 
-/** Each distinct question asked once, a few at a time. */
-async function answersFor(pricing: PricingClient, queries: PriceQuery[]): Promise<Map<string, PriceAnswer>> {
+/** Each distinct question asked once, a few at a time; those not answered within `timeoutMs` answer with that reason. */
+async function answersFor(pricing: PricingClient, queries: PriceQuery[], timeoutMs?: number): Promise<Map<string, PriceAnswer>> {
   const distinct = [...new Map(queries.map((q) => [queryKey(q), q])).values()];
-  const settled = await settleLimited(distinct, LOOKUP_CONCURRENCY, (query) => lookupPrice(pricing, query));
-  return new Map(
-    distinct.map((query, i) => {
-      const result = settled[i];
-      const answer: PriceAnswer = result.status === 'fulfilled' ? result.value : { reason: String(result.reason) };
-      return [queryKey(query), answer];
-    }),
-  );
+  // Kept as each arrives, so that a deadline keeps the prices that came before it.
+  const answers = new Map<string, PriceAnswer>();
+  const asking = settleLimited(distinct, LOOKUP_CONCURRENCY, async (query) => {
+    const answer = await lookupPrice(pricing, query).catch((error: unknown): PriceAnswer => ({ reason: String(error) }));
+    answers.set(queryKey(query), answer);
+  });
+  let late: PriceAnswer = { reason: 'not asked' };
+  if (timeoutMs === undefined) await asking;
+  else if (!(await withDeadline(asking, timeoutMs)).done)
+    late = { reason: `the Price List did not answer within ${secondsText(timeoutMs)}` };
+  // A copy in the questions' order: those still in flight must not fill in a map the estimate has already read.
+  return new Map(distinct.map((query) => [queryKey(query), answers.get(queryKey(query)) ?? late]));
 }
 
 function costLine(item: BilledItem, answer: PriceAnswer): CostLine {

@@ -1,24 +1,13 @@
-import {
-  DescribeTagsCommand,
-  paginateDescribeLoadBalancers,
-  paginateDescribeTargetGroups,
-  type TargetGroup,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { paginateDescribeLoadBalancers, paginateDescribeTargetGroups, type TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../core/clients';
-import { chunks } from '../core/pool';
-import { fromTagList, type Tags } from '../core/tags';
-import { describeAll, goneAs } from '../resources/owned';
+import type { Tags } from '../core/tags';
+import { describeElbTags } from '../resources/elb-owned';
+import { describeAll } from '../resources/owned';
 
 /**
  * The account's load balancers and target groups with their tags (docs/design.md "12.4 Orphans and the sweep").
  * ELBv2 has no tag filter on its Describe calls: every one is listed, then DescribeTags reads their tags.
  */
-
-/**
- * DescribeTags: "You can specify up to 20 resources in a single call."
- * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTags.html
- */
-const DESCRIBE_TAGS_MAX_ARNS = 20;
 
 export interface ElbTagged {
   type: 'loadbalancer' | 'targetgroup';
@@ -57,28 +46,10 @@ export async function describeElbTagged(clients: AwsClients): Promise<ElbTagged[
       .filter((tg) => tg.TargetGroupArn)
       .map((tg) => ({ type: 'targetgroup' as const, arn: tg.TargetGroupArn as string, name: tg.TargetGroupName, targetGroup: tg })),
   ];
-  const tags = await tagsOf(
+  const tags = await describeElbTags(
     clients,
     found.map((r) => r.arn),
   );
   // One deleted between the listing and DescribeTags has no tags: it is gone.
   return found.filter((r) => tags.has(r.arn)).map((r) => ({ ...r, tags: tags.get(r.arn) as Tags }));
-}
-
-/**
- * Tags by ARN, 20 ARNs a call. A batch naming one that was deleted after it was listed fails whole (NotFound):
- * its ARNs are then asked one by one, and the gone one is left out.
- */
-async function tagsOf(clients: AwsClients, arns: string[]): Promise<Map<string, Tags>> {
-  const tags = new Map<string, Tags>();
-  const ask = (batch: string[]) =>
-    goneAs(undefined, 'DescribeTags', () => clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: batch })));
-  for (const batch of chunks(arns, DESCRIBE_TAGS_MAX_ARNS)) {
-    const whole = await ask(batch);
-    const answers = whole ? [whole] : await Promise.all(batch.map((arn) => ask([arn])));
-    for (const answer of answers)
-      for (const description of answer?.TagDescriptions ?? [])
-        if (description.ResourceArn) tags.set(description.ResourceArn, fromTagList(description.Tags));
-  }
-  return tags;
 }

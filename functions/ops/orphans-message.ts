@@ -1,4 +1,5 @@
 import { escapeMrkdwn, type SlackMessage } from '../notify/message';
+import { formatAge } from './age-text';
 import type { OrphanGroup } from './contracts';
 
 /**
@@ -8,17 +9,6 @@ import type { OrphanGroup } from './contracts';
 
 /** Slack allows 50 blocks a message; the rest are counted and left to GET /orphans. */
 const MAX_LISTED = 20;
-
-/** `3d 4h`, `5h 12m`, `7m`: ages of resources left for days read at a glance. */
-export function formatAge(seconds: number | undefined): string {
-  if (seconds === undefined) return 'age unknown';
-  const days = Math.floor(seconds / 86_400);
-  const hours = Math.floor((seconds % 86_400) / 3600);
-  const minutes = Math.floor((seconds % 3600) / 60);
-  if (days) return `${days}d ${hours}h`;
-  if (hours) return `${hours}h ${minutes}m`;
-  return `${minutes}m`;
-}
 
 /** `3 instance, 1 vpc, 2 subnet` in the order the resources are listed (the teardown's). */
 function counts(group: OrphanGroup): string {
@@ -31,7 +21,7 @@ function line(group: OrphanGroup): string {
   const who = group.clusterName ? `${group.buildId} (${group.clusterName})` : group.buildId;
   return [
     `*${escapeMrkdwn(who)}*: ${escapeMrkdwn(group.reason)}`,
-    `${group.resources.length} resource(s): ${escapeMrkdwn(counts(group))}; oldest ${formatAge(group.ageSeconds)}`,
+    `${group.resources.length} resource(s): ${escapeMrkdwn(counts(group))}; oldest ${formatAge(group.ageSeconds) || 'age unknown'}`,
     `Remove: \`k8s-ec2 sweep ${escapeMrkdwn(group.buildId)}\``,
   ].join('\n');
 }

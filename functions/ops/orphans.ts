@@ -1,10 +1,11 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { describeBuild, newestTeardownOf, type Execution, type Machines } from '../api/executions';
+import { deploymentOf, describeBuild, newestTeardownOf, type Execution, type Machines } from '../api/executions';
 import type { AwsClients } from '../core/clients';
 import { buildExecutionStatus, FAIL_ERRORS, isOpen } from '../core/execution-status';
 import { settleLimited } from '../core/pool';
 import type { OrphanGroup } from './contracts';
 import { findTaggedResources, type FoundResource } from './inventory';
+import { recheckLateEnders } from './orphans-recheck';
 
 /**
  * Orphans (docs/design.md "12.4 Orphans and the sweep"): resources tagged as ours whose build nobody will remove
@@ -23,7 +24,7 @@ export function orphanReason(build: Execution | undefined, teardown: Execution |
   if (isOpen(build?.status) || isOpen(teardown?.status)) return undefined;
   if (teardown?.status === 'SUCCEEDED') return 'destroyed but resources remain';
   const lastTeardown = teardown ? `; last teardown ${teardown.status ?? 'ended'}` : '';
-  if (!build) return `no execution found (history deleted or another stack)${lastTeardown}`;
+  if (!build) return `no execution found (history deleted or its state machine replaced)${lastTeardown}`;
   const status = buildExecutionStatus(build.status, build.error);
   if (status === 'SUCCEEDED') return undefined;
   if (status === 'ROLLED_BACK') return `build ROLLED_BACK but resources remain${lastTeardown}`;
@@ -33,22 +34,49 @@ export function orphanReason(build: Execution | undefined, teardown: Execution |
   return `build ${build.status ?? 'FAILED'} without rolling back${lastTeardown}`;
 }
 
+/**
+ * Whose resources this deployment may judge: those its own builds made (TAG.deployment) or made before deployments
+ * were tagged; never another stack's (dev and prod may share an account and region: each would
+ * otherwise list, and sweep, the other's live clusters). IAM is global: its resources count only where their build
+ * ran (TAG.region), so a region's listing leaves a live cluster's profile in another region alone.
+ */
+export function judgedHere(resource: Pick<FoundResource, 'deployment' | 'region'>, machines: Machines): boolean {
+  return (
+    (!resource.deployment || resource.deployment === deploymentOf(machines)) &&
+    (!resource.region || resource.region === machines.build.region)
+  );
+}
+
+/** Said of a group none of whose resources names its deployment (made before TAG.deployment existed). */
+export const UNKNOWN_STACK_NOTE =
+  'not tagged with its deployment (made by an earlier release): check no other stack in this account and region made it';
+
 /** The orphans of the region the clients ask, grouped by build id, oldest first. */
 export async function findOrphans(clients: AwsClients, sfn: SFNClient, machines: Machines, now: number): Promise<OrphanGroup[]> {
   const byBuild = new Map<string, FoundResource[]>();
-  for (const resource of await findTaggedResources(clients, undefined, now)) {
+  const found = await findTaggedResources(clients, undefined, now);
+  // A build with any resource of another deployment is that deployment's to judge, whatever else carries its id.
+  const foreign = new Set(found.filter((r) => r.deployment && r.deployment !== deploymentOf(machines)).map((r) => r.buildId));
+  for (const resource of found.filter((r) => judgedHere(r, machines) && !foreign.has(r.buildId))) {
     byBuild.set(resource.buildId, [...(byBuild.get(resource.buildId) ?? []), resource]);
   }
   const settled = await settleLimited([...byBuild], BUILDS_IN_FLIGHT, async ([buildId, resources]) => {
     const [build, teardown] = await Promise.all([describeBuild(sfn, machines, buildId), newestTeardownOf(sfn, machines, buildId)]);
     const reason = orphanReason(build, teardown);
-    return reason && group(buildId, reason, resources);
+    const untagged = resources.every((r) => !r.deployment);
+    return reason && { group: group(buildId, untagged ? `${reason}; ${UNKNOWN_STACK_NOTE}` : reason, resources), build, teardown };
   });
-  const groups = settled.map((result) => {
+  const judged = settled.map((result) => {
     if (result.status === 'rejected') throw result.reason;
     return result.value;
   });
-  return groups.filter((g): g is OrphanGroup => Boolean(g)).sort(oldestFirst);
+  return (
+    await recheckLateEnders(
+      clients,
+      judged.flatMap((j) => (j ? [j] : [])),
+      now,
+    )
+  ).sort(oldestFirst);
 }
 
 function group(buildId: string, reason: string, resources: FoundResource[]): OrphanGroup {

@@ -2,6 +2,7 @@ import type { Plan, SubnetPlan, TargetGroupPlan } from '../core/plan';
 import type { IngressRule, SecurityGroupPlan } from '../core/ports';
 import type { Tags } from '../core/tags';
 import type { PlannedResource } from './contracts';
+import { plannedRuleText } from './rule-text';
 
 /**
  * Every resource a build makes, in the order it makes them (docs/design.md "12.1 Plan"): the step that creates
@@ -69,9 +70,7 @@ function networkResources(plan: Plan): PlannedResource[] {
 
 /** `tcp 6443 from sg fin-k8s-dev-nlb-sg — Kubernetes API server from nlb`, as a person reads a rule. */
 export function ruleLine(rule: IngressRule, plan: Plan): string {
-  const ports = rule.fromPort === rule.toPort ? `${rule.fromPort}` : `${rule.fromPort}-${rule.toPort}`;
-  const source = 'cidr' in rule.source ? rule.source.cidr : `sg ${plan.securityGroups[rule.source.group]?.name ?? rule.source.group}`;
-  return `${rule.protocol} ${ports} from ${source} — ${rule.description}`;
+  return `${plannedRuleText(rule, plan, (name) => `sg ${name}`)} — ${rule.description}`;
 }
 
 function nodeResources(plan: Plan): PlannedResource[] {

@@ -1,7 +1,7 @@
-import { describeBuild, newestTeardownOf } from '../api/executions';
+import { buildIdParam } from '../api/context';
+import { describeBuild, newestTeardownOf, type Execution } from '../api/executions';
 import { startNextTeardown } from '../api/builds-write';
 import { HttpError, jsonResponse } from '../api/http';
-import { isBuildId } from '../core/build-ids';
 import { consoleUrl } from '../core/execution-ids';
 import { isOpen } from '../core/execution-status';
 import type { OperationsContext, OperationsRoute } from './context';
@@ -24,7 +24,7 @@ export const listOrphans: OperationsRoute = async (ctx) => {
 };
 
 export const sweepOrphan: OperationsRoute = async (ctx) => {
-  const buildId = buildIdOf(ctx);
+  const buildId = buildIdParam(ctx, 'buildId');
   const build = await describeBuild(ctx.sfn, ctx.machines, buildId);
   if (isOpen(build?.status)) {
     throw notAnOrphan(
@@ -34,11 +34,7 @@ export const sweepOrphan: OperationsRoute = async (ctx) => {
   const last = await newestTeardownOf(ctx.sfn, ctx.machines, buildId);
   // A repeat while the sweep (or a DELETE's teardown) runs answers with it.
   if (last?.executionArn && isOpen(last.status)) return sweepAnswer(ctx, buildId, last.executionArn, last.status);
-  if (!orphanReason(build, last)) {
-    throw notAnOrphan(
-      `build "${buildId}" succeeded and has not been destroyed: it is not an orphan; remove it with DELETE /builds/${buildId}`,
-    );
-  }
+  if (!orphanReason(build, last)) throw notAnOrphan(standing(buildId, last));
   const spec = await rebuiltSpec(ctx, buildId);
   if (!spec) {
     throw new HttpError(404, 'NOT_FOUND', `nothing tagged with build id "${buildId}" is left in ${ctx.region}`, { field: 'buildId' });
@@ -47,15 +43,18 @@ export const sweepOrphan: OperationsRoute = async (ctx) => {
   return sweepAnswer(ctx, buildId, started.executionArn, started.status);
 };
 
-/** The `{buildId}` path parameter, checked before any AWS call: a build execution's name, not a teardown's. */
-function buildIdOf(ctx: OperationsContext): string {
-  const id = ctx.params.buildId ?? '';
-  if (!isBuildId(id)) {
-    throw new HttpError(400, 'INVALID_BUILD_ID', 'a build id is 1–80 letters, digits, "-" or "_" (the k8s-ec2:build-id tag)', {
-      field: 'buildId',
-    });
+/**
+ * Why a SUCCEEDED build is not an orphan: its build stands, and DELETE /builds/{id} (with the spec it was built
+ * from) is the way to remove it, also after a teardown of it failed.
+ */
+function standing(buildId: string, lastTeardown: Execution | undefined): string {
+  if (!lastTeardown) {
+    return `build "${buildId}" succeeded and has not been destroyed: it is not an orphan; remove it with DELETE /builds/${buildId}`;
   }
-  return id;
+  return (
+    `build "${buildId}" succeeded and its last teardown, ${lastTeardown.name ?? lastTeardown.executionArn}, ${lastTeardown.status ?? 'ended'}: ` +
+    `it is not an orphan; see why that teardown stopped, then DELETE /builds/${buildId} again`
+  );
 }
 
 function notAnOrphan(message: string): HttpError {
@@ -64,7 +63,7 @@ function notAnOrphan(message: string): HttpError {
 
 async function rebuiltSpec(ctx: OperationsContext, buildId: string) {
   try {
-    return await sweepSpecFor(ctx.clientsFor(ctx.region), buildId, ctx.region);
+    return await sweepSpecFor(ctx.clientsFor(ctx.region), buildId, ctx.region, ctx.machines);
   } catch (error) {
     if (error instanceof SweepBlocked) throw new HttpError(409, 'CANNOT_SWEEP', error.message, { field: 'buildId' });
     throw error;

@@ -1,4 +1,5 @@
 import { idempotencyKey, specOfRequest } from '../api/builds-write';
+import { deploymentOf } from '../api/executions';
 import { jsonResponse } from '../api/http';
 import { idempotentBuildId } from '../api/ids';
 import { plan as planOf, type Plan } from '../core/plan';
@@ -13,6 +14,13 @@ import { planResources, planSummary } from './plan-resources';
 export const BUILD_ID_UNKNOWN = '(known after build)';
 
 /**
+ * How long a plan waits for prices. API Gateway gives up after 29 s (the function after 25 s, infra/functions.ts
+ * OPERATIONS_TIMEOUT) and answers 504 with no plan at all; a Price List out of reach, its SDK retries and all, could
+ * take longer. The Price List answers in a second or two; past this the plan goes out with those prices unknown.
+ */
+export const PLAN_ESTIMATE_TIMEOUT_MS = 10_000;
+
+/**
  * POST /plans (docs/design.md "12.1 Plan"): the same validation as POST /builds (400 naming the field, nothing
  * started), then what the build would create, the same Preflight checks it would run, and what it would cost.
  * No execution starts and no AWS call changes anything: the operations function's role can only read.
@@ -22,9 +30,12 @@ export const createPlan: OperationsRoute = async (ctx) => {
   const { spec } = specOfRequest(ctx);
   const key = idempotencyKey(ctx);
   const buildId = key ? idempotentBuildId(spec.name, key) : BUILD_ID_UNKNOWN;
-  const buildPlan = planOf(spec, buildId);
+  const buildPlan = planOf(spec, buildId, deploymentOf(ctx.machines));
   const clients = ctx.clientsFor(spec.region);
-  const [findings, estimate] = await Promise.all([runPreflightChecks(clients, buildPlan), estimateCost(ctx.pricing, buildPlan)]);
+  const [findings, estimate] = await Promise.all([
+    runPreflightChecks(clients, buildPlan),
+    estimateCost(ctx.pricing, buildPlan, { timeoutMs: PLAN_ESTIMATE_TIMEOUT_MS }),
+  ]);
   const resources = key ? planResources(buildPlan) : planResources(buildPlan).map((r) => withUnknownBuildId(r, buildPlan));
   const answer: PlanAnswer = {
     plan: { buildId, region: spec.region, resources, summary: planSummary(resources) },

@@ -2,16 +2,13 @@ import {
   paginateDescribeRouteTables,
   paginateDescribeSecurityGroups,
   paginateDescribeSubnets,
-  paginateDescribeTransitGatewayVpcAttachments,
-  paginateDescribeVpcEndpoints,
   paginateDescribeVpcs,
-  type Filter,
 } from '@aws-sdk/client-ec2';
-import { DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../core/clients';
 import { fromTagList, ownedFilters, TAG } from '../core/tags';
-import { describeAll, goneAs } from '../resources/owned';
+import { describeAll } from '../resources/owned';
 import type { FoundResource } from './inventory';
+import { describeVpcAttachments, describeVpcEndpoints } from './inventory-ec2';
 
 /**
  * What a build's tagged resources say about the spec that made them (docs/design.md "12.4 Orphans and the sweep"):
@@ -21,7 +18,7 @@ export interface BuildFacts {
   vpcCidr?: string;
   privateZones: string[];
   publicZones: string[];
-  /** Listener port → the port its target group forwards to (the NodePort), from `<cluster>-tg-<port>` groups. */
+  /** Target group name (`<cluster>-tg-<listener port>`) → the port it forwards to (the NodePort). */
   targetGroupPorts: Map<string, number>;
   /** Service names of the live endpoints (`com.amazonaws.<region>.ssm`). */
   endpointServiceNames: string[];
@@ -39,7 +36,7 @@ const SSH_PORT = 22;
 
 export async function readBuildFacts(clients: AwsClients, buildId: string, found: FoundResource[]): Promise<BuildFacts> {
   const ids = (type: string) => found.filter((r) => r.type === type).map((r) => r.id);
-  const [vpcs, subnets, tables, bastionGroups, endpoints, attachments, targetGroups] = await Promise.all([
+  const [vpcs, subnets, tables, bastionGroups, endpoints, attachments] = await Promise.all([
     describeAll(
       'DescribeVpcs',
       () => paginateDescribeVpcs({ client: clients.ec2 }, { Filters: ownedFilters(buildId, 'vpc') }),
@@ -60,21 +57,9 @@ export async function readBuildFacts(clients: AwsClients, buildId: string, found
       () => paginateDescribeSecurityGroups({ client: clients.ec2 }, { Filters: ownedFilters(buildId, 'bastion-sg') }),
       (page) => page.SecurityGroups,
     ),
-    byIds(ids('vpc-endpoint'), 'vpc-endpoint-id', (Filters) =>
-      describeAll(
-        'DescribeVpcEndpoints',
-        () => paginateDescribeVpcEndpoints({ client: clients.ec2 }, { Filters }),
-        (page) => page.VpcEndpoints,
-      ),
-    ),
-    byIds(ids('transit-gateway-attachment'), 'transit-gateway-attachment-id', (Filters) =>
-      describeAll(
-        'DescribeTransitGatewayVpcAttachments',
-        () => paginateDescribeTransitGatewayVpcAttachments({ client: clients.ec2 }, { Filters }),
-        (page) => page.TransitGatewayVpcAttachments,
-      ),
-    ),
-    describeTargetGroups(clients, ids('targetgroup')),
+    // The live ones the inventory found, by id: a deleted endpoint or attachment stays listed for a while.
+    describeVpcEndpoints(clients.ec2, ids('vpc-endpoint')),
+    describeVpcAttachments(clients.ec2, ids('transit-gateway-attachment')),
   ]);
   const zonesOf = (role: string) =>
     [...new Set(subnets.filter((s) => fromTagList(s.Tags)[TAG.role] === role).map((s) => s.AvailabilityZone))]
@@ -86,9 +71,10 @@ export async function readBuildFacts(clients: AwsClients, buildId: string, found
     vpcCidr: vpcs[0]?.CidrBlock,
     privateZones: zonesOf('private-subnet'),
     publicZones: zonesOf('public-subnet'),
-    targetGroupPorts: new Map(targetGroups.map((tg) => [tg.TargetGroupName ?? '', tg.Port ?? 0])),
-    endpointServiceNames: [...new Set(endpoints.map((e) => e.ServiceName).filter((name): name is string => Boolean(name)))],
-    transitGatewayId: attachments[0]?.TransitGatewayId ?? toGateway[0]?.TransitGatewayId,
+    // The inventory's listing of the target groups said their ports: no second DescribeTargetGroups.
+    targetGroupPorts: new Map(found.filter((r) => r.type === 'targetgroup').map((tg) => [tg.name ?? '', tg.port ?? 0])),
+    endpointServiceNames: [...new Set(endpoints.map((e) => e.resource.ServiceName).filter((name): name is string => Boolean(name)))],
+    transitGatewayId: attachments[0]?.resource.TransitGatewayId ?? toGateway[0]?.TransitGatewayId,
     transitRoutes: [...new Set(toGateway.map((r) => r.DestinationCidrBlock as string))].sort(),
     routeDestinations: routes.map((r) => r.DestinationCidrBlock).filter((d): d is string => Boolean(d)),
     sshCidrs: [
@@ -101,25 +87,4 @@ export async function readBuildFacts(clients: AwsClients, buildId: string, found
       ),
     ],
   };
-}
-
-/**
- * A Describe by an id filter, of the live ones the inventory found (a deleted endpoint or attachment stays listed
- * for a while); none is no call (a filter without values is refused).
- */
-function byIds<T>(ids: string[], filterName: string, describe: (filters: Filter[]) => Promise<T[]>): Promise<T[]> {
-  return ids.length ? describe([{ Name: filterName, Values: ids }]) : Promise.resolve([]);
-}
-
-/**
- * The build's target groups by ARN. One deleted since the inventory listed it fails the whole call (NotFound):
- * then each is asked alone, and the gone one is left out.
- */
-async function describeTargetGroups(clients: AwsClients, arns: string[]) {
-  const ask = (TargetGroupArns: string[]) =>
-    goneAs(undefined, 'DescribeTargetGroups', () => clients.elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns })));
-  if (!arns.length) return [];
-  const all = await ask(arns);
-  const answers = all ? [all] : await Promise.all(arns.map((arn) => ask([arn])));
-  return answers.flatMap((answer) => answer?.TargetGroups ?? []);
 }

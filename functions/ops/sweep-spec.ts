@@ -1,11 +1,11 @@
+import { deploymentOf, type Machines } from '../api/executions';
 import type { AwsClients } from '../core/clients';
-import type { TeardownInput } from '../core/contracts';
 import { plan, type Plan } from '../core/plan';
 import type { BuildSpec, BuildSpecInput, EgressMode } from '../core/spec';
 import { API_SERVER_PORT } from '../core/spec-rules';
 import { parseSpecShape } from '../core/spec';
-import { readNormalisedSpec, SPEC_VERSION } from '../core/spec-validation';
 import { findTaggedResources, type FoundResource } from './inventory';
+import { judgedHere } from './orphans';
 import { readBuildFacts, type BuildFacts } from './sweep-spec-facts';
 
 /**
@@ -21,15 +21,45 @@ import { readBuildFacts, type BuildFacts } from './sweep-spec-facts';
  * the bastion's SSH sources); the teardown never reads those.
  */
 
-/** Resources the rebuilt spec's teardown would not delete: found by a name the plan does not give, or of a kind it never deletes. */
+/**
+ * Why no teardown can be started from the tags (409 CANNOT_SWEEP): resources the rebuilt spec's teardown would not
+ * delete (found by a name the plan does not give, or of a kind it never deletes), or a rebuilt spec the spec's
+ * shape refuses.
+ */
 export class SweepBlocked extends Error {
-  constructor(readonly uncovered: FoundResource[]) {
-    super(
-      `the teardown cannot remove ${uncovered.map((r) => `${r.type} ${r.name ?? r.id}`).join(', ')}: ` +
-        'their names or kinds are not those a build makes; delete them by hand, then sweep again',
-    );
+  constructor(
+    readonly uncovered: FoundResource[],
+    reason = cannotRemove(uncovered),
+  ) {
+    super(reason);
     this.name = 'SweepBlocked';
   }
+}
+
+/**
+ * Kinds the teardown removes only by terminating the instance they are attached to (DeleteOnTermination): the
+ * inventory lists them only once detached (functions/ops/inventory.ts), and the teardown never deletes those.
+ */
+const DELETED_WITH_INSTANCE: ReadonlySet<string> = new Set(['volume', 'network-interface']);
+
+function cannotRemove(uncovered: FoundResource[]): string {
+  const detached = uncovered.filter((r) => DELETED_WITH_INSTANCE.has(r.type));
+  const other = uncovered.filter((r) => !DELETED_WITH_INSTANCE.has(r.type));
+  const why = [
+    ...(detached.length
+      ? [
+          `the teardown cannot remove the detached ${detached.map((r) => `${r.type} ${r.id}${r.name ? ` (${r.name})` : ''}`).join(', ')}: ` +
+            'it deletes volumes and network interfaces only with the instance they are attached to (snapshot a volume first if its data matters)',
+        ]
+      : []),
+    ...(other.length
+      ? [
+          `the teardown cannot remove ${other.map((r) => `${r.type} ${r.name ?? r.id}`).join(', ')}: ` +
+            'their names or kinds are not those a build makes',
+        ]
+      : []),
+  ];
+  return `${why.join('; ')}; delete them by hand, then sweep again`;
 }
 
 /** Kinds the teardown deletes by tag (docs/design.md "8. Teardown order"). */
@@ -56,9 +86,25 @@ const UNROUTED = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'];
 /** NodePorts are 30000–32767 in the spec's shape; the teardown never reads one. */
 const NODE_PORT_RANGE = [30000, 32767] as const;
 
-/** The spec to tear a build down with, from its tags; undefined when nothing tagged with the build id is left. */
-export async function sweepSpecFor(clients: AwsClients, buildId: string, region: string): Promise<BuildSpec | undefined> {
-  const found = await findTaggedResources(clients, buildId);
+/**
+ * The spec to tear a build down with, from its tags; undefined when nothing tagged with the build id is left here.
+ * `machines` name this deployment: a build another deployment made is refused (SweepBlocked), and IAM resources
+ * (global) of a build in another region are not this region's to remove (functions/ops/orphans.ts judgedHere).
+ */
+export async function sweepSpecFor(
+  clients: AwsClients,
+  buildId: string,
+  region: string,
+  machines: Machines,
+): Promise<BuildSpec | undefined> {
+  const everywhere = await findTaggedResources(clients, buildId);
+  const foreign = everywhere.find((r) => r.deployment && r.deployment !== deploymentOf(machines));
+  if (foreign)
+    throw new SweepBlocked(
+      [],
+      `${foreign.type} ${foreign.name ?? foreign.id} was made by deployment "${foreign.deployment}": sweep it from there`,
+    );
+  const found = everywhere.filter((r) => judgedHere(r, machines));
   if (!found.length) return undefined;
   const name = clusterNameOf(buildId, found);
   const facts = await readBuildFacts(clients, buildId, found);
@@ -66,17 +112,6 @@ export async function sweepSpecFor(clients: AwsClients, buildId: string, region:
   const uncovered = notCoveredBy(plan(spec, buildId), found);
   if (uncovered.length) throw new SweepBlocked(uncovered);
   return spec;
-}
-
-/** The teardown input for the execution `executionArn`, or undefined when nothing tagged with the build id is left. */
-export async function sweepInputFor(
-  clients: AwsClients,
-  buildId: string,
-  region: string,
-  executionArn: string,
-): Promise<TeardownInput | undefined> {
-  const spec = await sweepSpecFor(clients, buildId, region);
-  return spec && { buildId, executionArn, specVersion: SPEC_VERSION, spec };
 }
 
 /** The `k8s-ec2:cluster` tag most of the resources carry; without one, the name the build id begins with. */
@@ -140,15 +175,41 @@ function unrouted(destinations: string[]): string {
   return UNROUTED.find((cidr) => !destinations.includes(cidr)) ?? UNROUTED[0];
 }
 
-/** The defaults filled in, and checked to be what a step reads as stored (a fixed point of normalisation). */
+/** Where each rebuilt field comes from (by its first segment), so that a refusal says what to fix by hand. */
+const REBUILT_FROM: Record<string, string> = {
+  name: 'the k8s-ec2:cluster tag',
+  endpoints: 'the service names of the VPC endpoints tagged with the build id',
+  loadBalancer: 'the target groups tagged with the build id and named <name>-tg-<port>',
+  bastion: "the bastion security group's SSH rules",
+  transitGateway: "the attachment and the build's routes to the gateway",
+};
+
+/** The rebuilt value a shape error names: a string or number as it is, a list by its length. */
+function rebuiltValue(input: BuildSpecInput, field: string): string {
+  const keys = field.split(/\.|\[(\d+)\]/).filter(Boolean);
+  const value = keys.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], input);
+  if (Array.isArray(value)) return ` (${value.length} of them)`;
+  return typeof value === 'string' || typeof value === 'number' ? ` ${JSON.stringify(value)}` : '';
+}
+
+/**
+ * The defaults filled in by the spec's shape, which is how a teardown step reads a stored spec (it reads this one
+ * back unchanged). What the tags say can exceed the shape (more than 20 endpoints, more than 10 `<name>-tg-*`
+ * groups, an endpoint service whose short name the shape refuses): no teardown can start from that spec, so the
+ * sweep is refused (SweepBlocked) naming the field, what was rebuilt into it and where that came from.
+ */
 function normalised(input: BuildSpecInput): BuildSpec {
   const shaped = parseSpecShape(input);
-  const read = shaped.ok ? readNormalisedSpec(shaped.spec) : shaped;
-  if (!shaped.ok || !read.ok) {
-    const errors = (read.ok ? [] : read.errors).map((e) => `${e.field}: ${e.message}`).join('; ');
-    throw new Error(`the spec rebuilt from the tags is not one a teardown can read (${errors})`);
-  }
-  return shaped.spec;
+  if (shaped.ok) return shaped.spec;
+  const errors = shaped.errors.map((e) => {
+    const from = REBUILT_FROM[e.field.split(/[.[]/)[0]] ?? 'the tagged resources';
+    return `${e.field}${rebuiltValue(input, e.field)}: ${e.message} (rebuilt from ${from})`;
+  });
+  throw new SweepBlocked(
+    [],
+    `the spec rebuilt from the tags is not one a teardown accepts: ${errors.join('; ')}; ` +
+      'delete the resources that make it so by hand, then sweep again',
+  );
 }
 
 /** What the teardown of `buildPlan` would leave: resources found by a name it does not plan, or of a kind it never deletes. */

@@ -12,6 +12,7 @@ import {
   describeOwned,
   isCapacityError,
   LIVE_STATES,
+  METADATA_HOP_LIMIT,
   runInstances,
   type InstanceRecord,
   type LaunchRequest,
@@ -167,7 +168,7 @@ async function launchBastion(clients: AwsClients, plan: Plan, input: BastionInpu
     keyName: plan.spec.keyName,
     imageId: input.imageId,
     instanceTypes: [plan.bastion.instanceType],
-    hopLimit: 1,
+    hopLimit: METADATA_HOP_LIMIT.bastion,
     tags: plan.bastion.tags,
   };
   const [instance] = await runInstances(clients, request, 0).catch((error: unknown) => {

@@ -1,6 +1,10 @@
-import { DescribeTagsCommand, type Tag as ElbTag } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
+  type Tag as ElbTag,
+  type TargetGroup,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../core/clients';
-import { aws } from '../core/errors';
 import { chunks } from '../core/pool';
 import { fromTagList, isOwnedBy, type Tags } from '../core/tags';
 import { goneAs } from './owned';
@@ -25,16 +29,58 @@ export function elbTags(tags: Tags): ElbTag[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
 
-/** The subset of `arns` whose tags say they belong to this build. */
-export async function ownedArns(clients: AwsClients, arns: string[], buildId: string): Promise<Set<string>> {
-  const owned = new Set<string>();
-  for (const batch of chunks(arns, DESCRIBE_TAGS_MAX_ARNS)) {
-    const out = await aws('DescribeTags', () => clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: batch })));
-    for (const description of out.TagDescriptions ?? []) {
-      if (description.ResourceArn && isOwnedBy(fromTagList(description.Tags), buildId)) owned.add(description.ResourceArn);
-    }
+/**
+ * `ask` for every item, `batchSize` items a call. An ELBv2 Describe that names one resource deleted since it was
+ * listed fails as a whole (NotFound): that batch is then asked item by item, and the gone one is left out.
+ */
+async function askLeavingOutGone<I, R>(
+  operation: string,
+  items: readonly I[],
+  batchSize: number,
+  ask: (batch: I[]) => Promise<R[]>,
+): Promise<R[]> {
+  const answers: R[] = [];
+  for (const batch of chunks(items, batchSize)) {
+    const whole = await goneAs(undefined, operation, () => ask(batch));
+    answers.push(...(whole ?? (await Promise.all(batch.map((item) => goneAs([], operation, () => ask([item]))))).flat()));
   }
-  return owned;
+  return answers;
+}
+
+/** Tags by ARN, 20 ARNs a call; an ARN deleted since it was listed is not in the map. */
+export async function describeElbTags(clients: AwsClients, arns: readonly string[]): Promise<Map<string, Tags>> {
+  const descriptions = await askLeavingOutGone(
+    'DescribeTags',
+    arns,
+    DESCRIBE_TAGS_MAX_ARNS,
+    async (ResourceArns) => (await clients.elbv2.send(new DescribeTagsCommand({ ResourceArns }))).TagDescriptions ?? [],
+  );
+  return new Map(descriptions.flatMap((d) => (d.ResourceArn ? [[d.ResourceArn, fromTagList(d.Tags)] as const] : [])));
+}
+
+/** Target groups by name, all in one call; one deleted (or never made) is left out. */
+export function describeTargetGroupsNamed(clients: AwsClients, names: readonly string[]): Promise<TargetGroup[]> {
+  return askLeavingOutGone(
+    'DescribeTargetGroups',
+    names,
+    Math.max(names.length, 1),
+    async (Names) => (await clients.elbv2.send(new DescribeTargetGroupsCommand({ Names }))).TargetGroups ?? [],
+  );
+}
+
+/**
+ * Of `arns`, whether each one's tags say it belongs to this build. An ARN deleted since it was listed is not in the
+ * map: it is gone, which is not the same as someone else's.
+ */
+export async function ownership(clients: AwsClients, arns: readonly string[], buildId: string): Promise<Map<string, boolean>> {
+  const tags = await describeElbTags(clients, arns);
+  return new Map([...tags].map(([arn, tagsOfArn]) => [arn, isOwnedBy(tagsOfArn, buildId)]));
+}
+
+/** The subset of `arns` whose tags say they belong to this build; one deleted since it was listed is not among them. */
+export async function ownedArns(clients: AwsClients, arns: string[], buildId: string): Promise<Set<string>> {
+  const owners = await ownership(clients, arns, buildId);
+  return new Set(arns.filter((arn) => owners.get(arn)));
 }
 
 /**
@@ -52,7 +98,7 @@ export async function lookupOwned<T>(
   const resource = (await goneAs(undefined, operation, describe))?.[0];
   const arn = resource && arnOf(resource);
   if (!resource || !arn) return { kind: 'absent' };
-  const owned = await goneAs(undefined, 'DescribeTags', () => ownedArns(clients, [arn], buildId));
-  if (!owned) return { kind: 'absent' };
-  return owned.has(arn) ? { kind: 'owned', arn, resource } : { kind: 'foreign', arn };
+  const owned = (await ownership(clients, [arn], buildId)).get(arn);
+  if (owned === undefined) return { kind: 'absent' };
+  return owned ? { kind: 'owned', arn, resource } : { kind: 'foreign', arn };
 }

@@ -60,6 +60,12 @@ export function clientTokenFor(buildId: string, role: InstanceRole, indices: rea
 }
 
 /**
+ * IMDSv2's response hop limit (docs/design.md "9.2 Instances"): 2 on nodes so that pods (one network hop further)
+ * still reach IMDS; 1 on the bastion, which runs none. Launches set it, drift checks it (functions/ops/drift-instances.ts).
+ */
+export const METADATA_HOP_LIMIT = { node: 2, bastion: 1 } as const;
+
+/**
  * One RunInstances of hardened instances (IMDSv2, encrypted gp3 root, no public IP): `indices.length` of
  * them (MinCount = MaxCount, all or none), of one role, in one subnet, under one set of tags.
  */
@@ -77,7 +83,7 @@ export interface LaunchRequest {
   imageId: string;
   /** In order of preference; the next one is tried when AWS has no capacity for (or does not offer) one. */
   instanceTypes: string[];
-  /** 2 on nodes so that pods (one network hop further) still reach IMDS; 1 on the bastion, which runs none. */
+  /** METADATA_HOP_LIMIT of its kind. */
   hopLimit: number;
   /** The nodes' instance profile when Session Manager replaces the bastion (resources/instance-profile.ts). */
   instanceProfileArn?: string;

@@ -5,7 +5,7 @@ import { aws, BuildError, isTerminal, recordedError, recordError, WorkflowContra
 import type { NodePlan, NodeRole, Plan } from '../core/plan';
 import { settleLimited } from '../core/pool';
 import { TAG } from '../core/tags';
-import { capacityExhausted, isCapacityError, runInstances, SECURITY_GROUP_OF, type LaunchRequest } from './instances';
+import { capacityExhausted, isCapacityError, METADATA_HOP_LIMIT, runInstances, SECURITY_GROUP_OF, type LaunchRequest } from './instances';
 
 /**
  * The control planes and workers, launched in groups: one RunInstances per role and zone, MinCount =
@@ -181,7 +181,7 @@ function groupLaunch(
     keyName: plan.spec.keyName,
     imageId: input.imageId,
     instanceTypes: first.instanceTypes,
-    hopLimit: 2,
+    hopLimit: METADATA_HOP_LIMIT.node,
     ...(input.instanceProfileArn && { instanceProfileArn: input.instanceProfileArn }),
     tags: { ...first.tags, [TAG.name]: name },
   };

@@ -216,6 +216,24 @@ describe('k8s-ec2 plan', () => {
     expect(api.sent[0].headers['idempotency-key']).toBeUndefined();
   });
 
+  it('says the cost is unknown, not $0.00, when the Price List gave no price at all', async () => {
+    const noPrices: CostEstimate = {
+      ...estimate,
+      lines: estimate.lines.map(({ item, count }) => ({ item, count, note: 'the Price List did not answer within 10 s' })),
+      knownHourlyUsd: 0,
+      knownMonthlyUsd: 0,
+      unknown: estimate.lines.map((line) => line.item),
+    };
+    const api = fakeApi({ 'POST /plans': { status: 200, body: { ...planAnswer(), estimate: noPrices } } });
+    const out = capture();
+
+    expect(await run(['plan', '--spec', specFile, ...API], out.io, depsWith(api.fetch))).toBe(0);
+    expect(lines(out.stdout).at(-1)).toBe(
+      'Plan: 6 to create (1 vpc, 1 subnet, 1 security-group, 2 instance, 1 loadbalancer). Estimated cost unknown (2 prices unknown).',
+    );
+    expect(out.stdout).not.toContain('$0.00');
+  });
+
   it('--json prints the answer as JSON, with the exit code of its preflight', async () => {
     const api = fakeApi({ 'POST /plans': { status: 200, body: planAnswer({ passed: false }) } });
     const out = capture();
@@ -344,6 +362,46 @@ const swept = (buildId: string, status: 'DESTROYING' | 'DESTROYED' = 'DESTROYING
     links: {},
   },
 });
+
+type TeardownState = 'DESTROYING' | 'DESTROYED' | 'FAILED';
+
+/**
+ * The API around the sweep of `BUILD_ID`, a build without a build execution, as the real one answers: POST
+ * /orphans/{id}/sweep starts its teardown; from then on GET /orphans leaves the build out while that teardown runs
+ * (functions/ops/orphans.ts orphanReason) and lists it again, `; last teardown FAILED`, once it failed; GET
+ * /builds/{id} answers the swept build with its teardown (functions/api/builds-read.ts sweptBuild), or 404 with
+ * `olderApi` (before it did). The n-th read after the POST sees the teardown in `teardown[n]` (the last repeats).
+ */
+function sweepApi(teardown: TeardownState[], options: { olderApi?: boolean; others?: OrphanGroup[] } = {}) {
+  const arn = (swept(BUILD_ID).body as { executionArn: string }).executionArn;
+  let started = false;
+  let reads = 0;
+  const sent: Sent[] = [];
+  const fetch: FetchLike = (url, init) => {
+    const { pathname } = new URL(url);
+    const answer = (status: number, body: unknown) => {
+      sent.push({ method: init.method, path: pathname, headers: init.headers, body: init.body });
+      return Promise.resolve(new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }));
+    };
+    if (init.method === 'POST' && pathname === `/orphans/${BUILD_ID}/sweep`) {
+      started = true;
+      return answer(202, swept(BUILD_ID).body);
+    }
+    const current = started ? teardown[Math.min(reads++, teardown.length - 1)] : undefined;
+    if (pathname === '/orphans') {
+      const listed = current === undefined || current === 'FAILED';
+      const own = current === 'FAILED' ? group(BUILD_ID, { reason: `${group(BUILD_ID).reason}; last teardown FAILED` }) : group(BUILD_ID);
+      return answer(200, orphans(...(listed ? [own] : []), ...(options.others ?? [])).body);
+    }
+    if (pathname === `/builds/${BUILD_ID}`) {
+      if (options.olderApi || !current) return answer(404, { error: { code: 'NOT_FOUND', message: `no build with id "${BUILD_ID}"` } });
+      // A build without a build execution reads FAILED but for its teardown: DESTROYING, DESTROYED, or FAILED itself.
+      return answer(200, { buildId: BUILD_ID, status: current, steps: [], teardown: { executionArn: arn, status: current } });
+    }
+    return answer(404, { error: { code: 'NOT_FOUND', message: `no ${init.method} ${pathname}` } });
+  };
+  return { fetch, sent };
+}
 
 describe('k8s-ec2 orphans', () => {
   it('lists each orphaned build id with its resources and how to remove them, and exits 0', async () => {
@@ -497,40 +555,53 @@ describe('k8s-ec2 sweep', () => {
     expect(api.sent).toHaveLength(0);
   });
 
-  it('--follow of a build id with no build execution waits until the orphans list no longer has it, exit 0', async () => {
-    const api = fakeApi({
-      [sweepRoute(BUILD_ID)]: swept(BUILD_ID),
-      'GET /orphans': [
-        orphans(group(BUILD_ID), group(OTHER_ID)),
-        orphans(group(BUILD_ID, { resources: [] }), group(OTHER_ID)),
-        orphans(group(OTHER_ID)),
-      ],
-    });
+  it('--follow of a build id with no build execution follows its teardown through GET /builds/{id}, as destroy does, exit 0', async () => {
+    const api = sweepApi(['DESTROYING', 'DESTROYING', 'DESTROYED'], { others: [group(OTHER_ID)] });
     const out = capture();
 
     expect(await run(['sweep', BUILD_ID, '--yes', '--follow', ...API], out.io, depsWith(api.fetch))).toBe(0);
     expect(api.sent.map((s) => `${s.method} ${s.path}`)).toEqual([
       `POST /orphans/${BUILD_ID}/sweep`,
       `GET /builds/${BUILD_ID}`,
-      'GET /orphans',
-      'GET /orphans',
-      'GET /orphans',
+      `GET /builds/${BUILD_ID}`,
+      `GET /builds/${BUILD_ID}`,
     ]);
-    expect(lines(out.stdout).at(-1)).toBe(`✓ ${BUILD_ID} swept: nothing tagged with it remains`);
+    expect(lines(out.stdout).at(-1)).toBe(`✓ Build ${BUILD_ID} DESTROYED: everything it created is gone`);
   });
 
-  it('--follow says what is left when the orphans list shows the sweep ended with resources left, exit 1', async () => {
-    const failed = 'no execution found (history deleted or another stack); last teardown FAILED';
-    const api = fakeApi({
-      [sweepRoute(BUILD_ID)]: swept(BUILD_ID),
-      'GET /orphans': [orphans(group(BUILD_ID)), orphans(group(BUILD_ID, { reason: failed }))],
-    });
+  it('--follow of a sweep whose teardown fails says so, exit 1', async () => {
+    const api = sweepApi(['DESTROYING', 'FAILED']);
     const out = capture();
 
     expect(await run(['sweep', BUILD_ID, '--yes', '--follow', ...API], out.io, depsWith(api.fetch))).toBe(1);
+    expect(out.stdout).toContain(`✗ Teardown of ${BUILD_ID} FAILED (the build stays FAILED)`);
+    expect(api.sent.filter((s) => s.path === '/orphans')).toHaveLength(0);
+  });
+
+  it('--follow against an API whose GET /builds/{id} does not know sweeps watches the orphans list and says what is left, exit 1', async () => {
+    const api = sweepApi(['DESTROYING', 'FAILED'], { olderApi: true });
+    const out = capture();
+
+    expect(await run(['sweep', BUILD_ID, '--yes', '--follow', ...API], out.io, depsWith(api.fetch))).toBe(1);
+    expect(api.sent.map((s) => `${s.method} ${s.path}`)).toEqual([
+      `POST /orphans/${BUILD_ID}/sweep`,
+      `GET /builds/${BUILD_ID}`,
+      'GET /orphans',
+    ]);
     expect(lines(out.stdout).slice(-2)).toEqual([
-      `✗ sweep of ${BUILD_ID} ended with 3 resources left (${failed})`,
+      `✗ sweep of ${BUILD_ID} ended with 3 resources left (no execution found; last teardown FAILED)`,
       `  see them with: k8s-ec2 orphans; try again with: k8s-ec2 sweep ${BUILD_ID} --follow`,
+    ]);
+  });
+
+  it('--follow against such an API claims no more than the orphans list says once the build leaves it, exit 0', async () => {
+    const api = sweepApi(['DESTROYING'], { olderApi: true });
+    const out = capture();
+
+    expect(await run(['sweep', BUILD_ID, '--yes', '--follow', ...API], out.io, depsWith(api.fetch))).toBe(0);
+    expect(lines(out.stdout).slice(-2)).toEqual([
+      `✓ ${BUILD_ID} is no longer listed as orphaned: its sweep runs, or removed everything tagged with it`,
+      '  k8s-ec2 orphans lists it again if the sweep ends leaving something',
     ]);
   });
 
@@ -553,15 +624,15 @@ describe('k8s-ec2 sweep', () => {
   it('--follow stops waiting on interrupt, says the sweep goes on, exit 130', async () => {
     const interrupt = new AbortController();
     let polls = 0;
-    const api = fakeApi({ [sweepRoute(BUILD_ID)]: swept(BUILD_ID), 'GET /orphans': orphans(group(BUILD_ID)) });
+    const api = sweepApi(['DESTROYING']);
     const fetch: FetchLike = (url, init) => {
-      if (url.endsWith('/orphans') && ++polls === 3) interrupt.abort();
+      if (url.endsWith(`/builds/${BUILD_ID}`) && ++polls === 3) interrupt.abort();
       return api.fetch(url, init);
     };
     const out = capture();
 
     expect(await run(['sweep', BUILD_ID, '--yes', '--follow', ...API], out.io, depsWith(fetch, { interrupt: interrupt.signal }))).toBe(130);
-    expect(out.stdout).toContain(`stopped following; the sweep of ${BUILD_ID} goes on. Check it with: k8s-ec2 orphans`);
+    expect(out.stdout).toContain(`stopped following; build ${BUILD_ID} goes on. Check it with: k8s-ec2 status ${BUILD_ID}`);
   });
 });
 

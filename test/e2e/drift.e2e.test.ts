@@ -18,6 +18,7 @@ import { plan, type Plan } from '../../functions/core/plan';
 import { findDrift } from '../../functions/ops/drift';
 import type { EmbeddedCloud } from '../../local/cloud';
 import { messageText } from '../../local/api/slack-sink';
+import { readClientsFor } from '../../functions/ops/clients';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { api, buildIdOf, seoulBody, waitWhile } from './helpers';
 
@@ -51,7 +52,8 @@ beforeAll(async () => {
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Action: ['ec2:Describe*', 'elasticloadbalancing:Describe*'], Resource: ['*'] }],
   });
-  reader = createClients('ap-northeast-2', stack.endpoints, credentials);
+  // As the operations function reads: with its retries for a busy account (functions/ops/clients.ts).
+  reader = readClientsFor(stack.endpoints, credentials)('ap-northeast-2');
 
   const buildId = buildIdOf(await api(stack, 'POST', '/builds', seoulBody(NAME, { egress: 'nat-single', endpoints: ['s3', 'ssm'] })));
   expect((await waitWhile(stack, buildId, 'RUNNING', 120_000)).status).toBe('SUCCEEDED');

@@ -7,7 +7,7 @@ import type { OrphansAnswer, SweepAnswer } from '../../functions/ops/contracts';
 import { findTaggedResources } from '../../functions/ops/inventory';
 import { listOrphans, sweepOrphan } from '../../functions/ops/routes-orphans';
 import { findLeftovers } from '../../local/leftovers';
-import { startLocalStack, type LocalStack } from '../../local/stack';
+import { LOCAL_DEPLOYMENT, startLocalStack, type LocalStack } from '../../local/stack';
 import { buildDefinition, scaleDefinitionTime, teardownDefinition } from '../../workflows';
 import { api, buildIdOf, seoulBody, waitWhile } from './helpers';
 import { apiEvent } from '../unit/api/api-fixtures';
@@ -27,20 +27,26 @@ const ROUTES: RouteTable<OperationsContext> = [
 
 let stack: LocalStack;
 let sfn: SFNClient;
-/** This stack's machines, and another stack's: a build of one has no execution in the other. */
+/**
+ * This stack's machines; the same deployment's after its state machines were replaced (a build of one has no
+ * execution in the other: its history is lost); and another deployment's (prod beside dev), which must not touch ours.
+ */
 let ours: OperationsContext['machines'];
 let another: OperationsContext['machines'];
+let otherDeployment: OperationsContext['machines'];
 
 beforeAll(async () => {
   stack = await startLocalStack({ timeScale: 200 });
   sfn = new SFNClient({ region: REGION, endpoint: stack.url, credentials: LOCAL_CREDENTIALS });
   const machine = (arn: string) => parseStateMachineArn(arn)!;
-  ours = { build: machine(stack.buildStateMachineArn), teardown: machine(stack.teardownStateMachineArn) };
+  ours = { build: machine(stack.buildStateMachineArn), teardown: machine(stack.teardownStateMachineArn), deployment: LOCAL_DEPLOYMENT };
   const scaled = (definition: object) => scaleDefinitionTime(definition as never, stack.timeScale, { transientRetries: 'real-time' });
   another = {
     build: machine(stack.sfn.createStateMachine('another-build', scaled(buildDefinition()))),
     teardown: machine(stack.sfn.createStateMachine('another-teardown', scaled(teardownDefinition()))),
+    deployment: LOCAL_DEPLOYMENT,
   };
+  otherDeployment = { ...another, deployment: 'k8s-ec2-prod' };
 });
 
 afterAll(async () => {
@@ -111,12 +117,18 @@ it('lists builds whose executions it cannot see as orphans, and sweeps each to n
   const refused = await call<{ error: { code: string } }>(ours, 'POST', `/orphans/${closed}/sweep`);
   expect([refused.statusCode, refused.body.error.code]).toEqual([409, 'NOT_AN_ORPHAN']);
 
-  // Another stack has no execution of them: orphans, found from their tags.
+  // Another deployment in the account and region neither lists nor sweeps them, though it has no execution of them.
+  expect((await call<OrphansAnswer>(otherDeployment, 'GET', '/orphans')).body.orphans).toEqual([]);
+  const foreign = await call<{ error: { code: string; message: string } }>(otherDeployment, 'POST', `/orphans/${closed}/sweep`);
+  expect([foreign.statusCode, foreign.body.error.code]).toEqual([409, 'CANNOT_SWEEP']);
+  expect(foreign.body.error.message).toContain(`made by deployment "${LOCAL_DEPLOYMENT}"`);
+
+  // The same deployment after its state machines were replaced has no execution of them: orphans, found from their tags.
   const listed = (await call<OrphansAnswer>(another, 'GET', '/orphans')).body.orphans;
   expect(listed.map((g) => [g.buildId, g.reason])).toEqual(
     expect.arrayContaining([
-      [closed, 'no execution found (history deleted or another stack)'],
-      [withBastion, 'no execution found (history deleted or another stack)'],
+      [closed, 'no execution found (history deleted or its state machine replaced)'],
+      [withBastion, 'no execution found (history deleted or its state machine replaced)'],
     ]),
   );
   const closedKinds = new Set(listed.find((g) => g.buildId === closed)!.resources.map((r) => r.type));

@@ -79,7 +79,13 @@ describe('the operations role in the embedded cloud', () => {
   });
 
   it("runs the plan's Preflight checks and prices it", async () => {
-    await expect(runPreflightChecks(clientsOf(credentials()), seoulPlan())).resolves.toBeDefined();
+    // What `k8s-ec2 plan` prints as passed: no problem, the image found, and every quota read (a quota the role
+    // could not read would be a note saying so, not a check).
+    const findings = await runPreflightChecks(clientsOf(credentials()), seoulPlan());
+    expect(findings.problems).toEqual([]);
+    expect(findings.image?.imageName).toMatch(/^RHEL-8\./);
+    expect(findings.checks).toEqual(expect.arrayContaining([expect.stringMatching(/^VPCs per Region: \d+ used/)]));
+    expect(findings.notes).toEqual([]);
     const pricing = createPricingClient(endpoints, credentials());
     open.push(pricing);
     const estimate = await estimateCost(pricing, seoulPlan());

@@ -10,6 +10,18 @@ export const instanceNotFound = notFoundError('InvalidInstanceID.NotFound', 'ins
 export const stateWire = (name: InstanceState) => ({ code: STATE_CODES[name], name });
 
 /**
+ * A volume is `in-use` while its instance stands. One kept past termination (DeleteOnTermination false: "The volume
+ * is preserved when the instance is terminated. Preserved volumes continue to incur charges") is detached:
+ * `available`, with no attachment.
+ * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/preserving-volumes-on-termination.html,
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Volume.html (State: creating | available | in-use | …)
+ */
+function volumeState(s: Ec2Store, v: VolumeRec): 'in-use' | 'available' {
+  const instance = s.instances.get(v.instanceId);
+  return instance && s.instanceState(instance) !== 'terminated' ? 'in-use' : 'available';
+}
+
+/**
  * DescribeInstanceStatus takes at most 100 explicitly given instance IDs ("Constraints: Maximum 100 explicitly
  * specified instance IDs"), https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstanceStatus.html
  * More fail the whole call with InvalidRequest; the wording (typo included) is AWS's answer as reported in
@@ -195,11 +207,11 @@ export function instanceViewActions(s: Ec2Store): Actions {
   };
   const volumeFields: FilterFields<VolumeRec> = {
     'volume-id': (v) => v.id,
-    'attachment.instance-id': (v) => v.instanceId,
+    'attachment.instance-id': (v) => (volumeState(s, v) === 'in-use' ? v.instanceId : undefined),
     'availability-zone': (v) => v.az,
     encrypted: (v) => v.encrypted,
     'volume-type': (v) => v.volumeType,
-    status: () => 'in-use',
+    status: (v) => volumeState(s, v),
   };
   return {
     DescribeInstances(a: Args) {
@@ -232,23 +244,26 @@ export function instanceViewActions(s: Ec2Store): Actions {
           volumeId: v.id,
           size: v.size,
           availabilityZone: v.az,
-          status: 'in-use',
+          status: volumeState(s, v),
           createTime: new Date(v.createdAt),
           volumeType: v.volumeType,
           encrypted: v.encrypted,
           kmsKeyId: v.kmsKeyId,
           iops: v.iops ?? (v.volumeType === 'gp3' ? 3000 : undefined),
           throughput: v.throughput ?? (v.volumeType === 'gp3' ? 125 : undefined),
-          attachmentSet: [
-            {
-              volumeId: v.id,
-              instanceId: v.instanceId,
-              device: v.device,
-              status: 'attached',
-              attachTime: new Date(v.createdAt),
-              deleteOnTermination: v.deleteOnTermination,
-            },
-          ],
+          attachmentSet:
+            volumeState(s, v) === 'in-use'
+              ? [
+                  {
+                    volumeId: v.id,
+                    instanceId: v.instanceId,
+                    device: v.device,
+                    status: 'attached',
+                    attachTime: new Date(v.createdAt),
+                    deleteOnTermination: v.deleteOnTermination,
+                  },
+                ]
+              : [],
           tagSet: tagSet(v.tags),
         })),
         nextToken,

@@ -133,6 +133,30 @@ describe('instances', () => {
     expect(h.cloud.resources('b-9').map((r) => r.type)).not.toContain('instance');
   });
 
+  it('keeps a volume launched with DeleteOnTermination false past termination, detached (available)', async () => {
+    const { subnetId, groupId } = await network(h.ec2);
+    const run = await h.ec2.send(
+      new E.RunInstancesCommand(
+        runInput(subnetId, groupId, {
+          BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 20, DeleteOnTermination: false } }],
+          TagSpecifications: [tagSpec('volume', { [BUILD_TAG]: 'b-1' })],
+        }),
+      ),
+    );
+    const id = run.Instances![0].InstanceId!;
+    const volume = async () => {
+      const { Volumes } = await h.ec2.send(new E.DescribeVolumesCommand({ Filters: [{ Name: `tag:${BUILD_TAG}`, Values: ['b-1'] }] }));
+      return Volumes?.map((v) => [v.State, v.Attachments?.map((a) => a.InstanceId)]);
+    };
+    expect(await volume()).toEqual([['in-use', [id]]]);
+
+    await h.ec2.send(new E.TerminateInstancesCommand({ InstanceIds: [id] }));
+    h.cloud.clock.advance(45);
+    expect(await volume()).toEqual([['available', []]]);
+    const detached = await h.ec2.send(new E.DescribeVolumesCommand({ Filters: [{ Name: 'status', Values: ['available'] }] }));
+    expect(detached.Volumes).toHaveLength(1);
+  });
+
   it('tags and untags existing resources and finds them with DescribeTags', async () => {
     const { vpcId } = await network(h.ec2);
     await h.ec2.send(new E.CreateTagsCommand({ Resources: [vpcId], Tags: [{ Key: 'team', Value: 'platform' }] }));

@@ -49,6 +49,7 @@ describe('POST /builds', () => {
         specVersion: SPEC_VERSION,
         spec: seoulSpec(),
         requestHash: requestHash(spec),
+        deployment: BUILD_MACHINE,
       }),
     });
   });

@@ -67,7 +67,13 @@ describe('DELETE /builds/{id}', () => {
     expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input).toEqual({
       stateMachineArn: TEARDOWN_MACHINE,
       name: `${ID}--destroy-1`,
-      input: JSON.stringify({ buildId: ID, executionArn: teardownArn(`${ID}--destroy-1`), specVersion: SPEC_VERSION, spec }),
+      input: JSON.stringify({
+        buildId: ID,
+        executionArn: teardownArn(`${ID}--destroy-1`),
+        specVersion: SPEC_VERSION,
+        spec,
+        deployment: BUILD_MACHINE,
+      }),
     });
   });
 

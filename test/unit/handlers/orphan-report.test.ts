@@ -82,8 +82,8 @@ it('posts one message naming each orphaned build with its reason, what is left, 
   expect(posted[0].url).toBe(WEBHOOK);
   const text = JSON.stringify(posted[0].message);
   expect(posted[0].message.text).toMatch(/^2 orphaned build\(s\) in ap-northeast-2: 3 resource\(s\)/);
-  expect(text).toContain(`*${FORGOTTEN} (old)*: no execution found (history deleted or another stack)`);
-  expect(text).toContain('2 resource(s): 1 instance, 1 vpc; oldest 3d 4h');
+  expect(text).toContain(`*${FORGOTTEN} (old)*: no execution found (history deleted or its state machine replaced)`);
+  expect(text).toContain('2 resource(s): 1 instance, 1 vpc; oldest 3d 04h');
   expect(text).toContain(`k8s-ec2 sweep ${FORGOTTEN}`);
   expect(text).toContain(`*${BROKEN} (dev)*: build ROLLBACK_FAILED`);
   expect(text).toContain(`k8s-ec2 sweep ${BROKEN}`);

@@ -2,8 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createNotifyHandler } from '../../../functions/handlers/notify';
 import type { ExecutionStatusChange, SlackMessage } from '../../../functions/notify/message';
+import { SLACK_TIMEOUT_MS, type FetchLike } from '../../../functions/notify/webhook';
 import type { CostEstimate } from '../../../functions/ops/contracts';
 import type { EstimateBuild } from '../../../functions/ops/estimate-build';
+import { NOTIFY_LAMBDA_TIMEOUT_SECONDS } from '../../../workflows/steps';
 import { seoulSpecInput } from '../../fixtures/build';
 import { seoulOutputs } from '../../fixtures/outputs';
 
@@ -255,6 +257,86 @@ describe('the cost estimate of a succeeded build', () => {
     expect(asked).not.toHaveBeenCalled();
     expect(sink.received).toHaveLength(2);
     for (const { body } of sink.received) expect(allText(body)).not.toContain('Cost estimate');
+  });
+});
+
+describe('the cost estimate within the time the notify Lambda has', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  /** Slack as a stub (fake timers and a real socket do not mix): what was posted, and how much time the invocation had left then. */
+  function slackStub(remaining: () => number) {
+    const posts: Array<{ text: string; remainingMs: number }> = [];
+    const fetch: FetchLike = (_url, init) => {
+      posts.push({ text: init.body, remainingMs: remaining() });
+      return Promise.resolve({ ok: true, status: 200 });
+    };
+    return { posts, fetch };
+  }
+  /** An invocation of the deployed function: its timeout counted down on the (fake) clock. */
+  function invocation(timeoutMs: number) {
+    const end = Date.now() + timeoutMs;
+    return { getRemainingTimeInMillis: () => end - Date.now() };
+  }
+  const neverAnswers: EstimateBuild = () => new Promise(() => undefined);
+
+  it('stops waiting for a silent Price List early enough that the Slack post, with its own timeout, ends before the Lambda does', async () => {
+    const context = invocation(NOTIFY_LAMBDA_TIMEOUT_SECONDS * 1000);
+    const slack = slackStub(() => context.getRemainingTimeInMillis());
+    // A slow secret read (3 s) leaves 12 s: the estimate gets what is left after the Slack post's 5 s and a 1 s margin.
+    const resolveWebhookUrl = () => new Promise<string>((resolve) => setTimeout(() => resolve(sink.url), 3_000));
+    const notify = createNotifyHandler({ resolveWebhookUrl, fetch: slack.fetch, logger, estimate: neverAnswers });
+    const result = notify(event({ status: 'SUCCEEDED' }), context);
+
+    await jest.advanceTimersByTimeAsync(3_000 + 5_999);
+    expect(slack.posts).toHaveLength(0);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(await result).toEqual({ posted: true, status: 200 });
+    expect(slack.posts).toHaveLength(1);
+    expect(slack.posts[0].text).toContain('*Cost estimate unavailable*: no answer from the Price List within 6 s');
+    expect(slack.posts[0].remainingMs).toBeGreaterThan(SLACK_TIMEOUT_MS);
+  });
+
+  it('without a Lambda context waits at most 4 s, so the secret read, the wait and the post fit the 15 s', async () => {
+    const start = Date.now();
+    const slack = slackStub(() => NOTIFY_LAMBDA_TIMEOUT_SECONDS * 1000 - (Date.now() - start));
+    const notify = createNotifyHandler({
+      resolveWebhookUrl: () => Promise.resolve(sink.url),
+      fetch: slack.fetch,
+      logger,
+      estimate: neverAnswers,
+    });
+    const result = notify(event({ status: 'SUCCEEDED' }));
+    await jest.advanceTimersByTimeAsync(4_000);
+    expect(await result).toEqual({ posted: true, status: 200 });
+    expect(slack.posts[0].text).toContain('no answer from the Price List within 4 s');
+    expect(slack.posts[0].remainingMs).toBeGreaterThan(SLACK_TIMEOUT_MS);
+  });
+
+  it('with no time left for it, does not ask for prices and posts the message at once', async () => {
+    const context = invocation(SLACK_TIMEOUT_MS + 500);
+    const slack = slackStub(() => context.getRemainingTimeInMillis());
+    const asked = jest.fn(neverAnswers);
+    const notify = createNotifyHandler({ resolveWebhookUrl: () => Promise.resolve(sink.url), fetch: slack.fetch, logger, estimate: asked });
+    expect(await notify(event({ status: 'SUCCEEDED' }), context)).toEqual({ posted: true, status: 200 });
+    expect(asked).not.toHaveBeenCalled();
+    expect(slack.posts[0].text).toContain('*Cost estimate unavailable*: no time was left to ask the Price List');
+  });
+
+  it('prices the build as usual when the Price List answers in time', async () => {
+    const context = invocation(NOTIFY_LAMBDA_TIMEOUT_SECONDS * 1000);
+    const slack = slackStub(() => context.getRemainingTimeInMillis());
+    const slowButInTime: EstimateBuild = () => new Promise((resolve) => setTimeout(() => resolve(ESTIMATE), 2_000));
+    const notify = createNotifyHandler({
+      resolveWebhookUrl: () => Promise.resolve(sink.url),
+      fetch: slack.fetch,
+      logger,
+      estimate: slowButInTime,
+    });
+    const result = notify(event({ status: 'SUCCEEDED' }), context);
+    await jest.advanceTimersByTimeAsync(2_000);
+    expect(await result).toEqual({ posted: true, status: 200 });
+    expect(slack.posts[0].text).toMatch(/Total +\$0\.4404\/h/);
   });
 });
 

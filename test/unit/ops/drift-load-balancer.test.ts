@@ -1,4 +1,5 @@
 /** Load balancer drift: cross-zone, scheme, listeners deleted, added or re-pointed, targets, target groups. */
+import { DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { findDrift } from '../../../functions/ops/drift';
 import { mockAws } from '../../fixtures/aws';
 import { seoulPlan } from '../../fixtures/build';
@@ -86,6 +87,22 @@ describe('load balancer drift', () => {
   it('reports a deleted target group, looking the others up one by one once the name lookup fails', async () => {
     const w = world();
     w.targetGroups = w.targetGroups.filter((tg) => tg.group.TargetGroupName !== 'fin-k8s-dev-tg-443');
+    w.listeners = w.listeners.filter((l) => l.Port !== 443);
+    expect(await drift(w)).toEqual([
+      { resource: NLB, field: 'listener 443', expected: 'TCP 443 → fin-k8s-dev-tg-443', actual: null },
+      { resource: 'target-group fin-k8s-dev-tg-443', field: 'exists', expected: true, actual: false },
+    ]);
+  });
+
+  it('reports a target group deleted between its lookup and the read of its tags as gone, not as someone else’s', async () => {
+    const w = world();
+    const deleted = w.targetGroup('ingress-443');
+    aws.elbv2.on(DescribeTargetGroupsCommand).callsFake(({ Names }: { Names?: string[] }) => {
+      const found = w.targetGroups.filter((tg) => Names?.includes(tg.group.TargetGroupName ?? ''));
+      // Someone deletes it right after this answer: DescribeTags naming it then fails its whole batch (NotFound).
+      w.targetGroups = w.targetGroups.filter((tg) => tg !== deleted);
+      return { TargetGroups: found.map((tg) => tg.group) };
+    });
     w.listeners = w.listeners.filter((l) => l.Port !== 443);
     expect(await drift(w)).toEqual([
       { resource: NLB, field: 'listener 443', expected: 'TCP 443 → fin-k8s-dev-tg-443', actual: null },

@@ -1,5 +1,5 @@
 import type { CostEstimate } from '../../../functions/ops/contracts';
-import { estimateBuildText } from '../../../functions/ops/estimate-build';
+import { estimateBuildText, estimateTimeoutMs } from '../../../functions/ops/estimate-build';
 import { estimateLines } from '../../../functions/ops/estimate-lines';
 import { BUILD_ID, seoulSpecInput } from '../../fixtures/build';
 
@@ -93,5 +93,15 @@ describe('estimateBuildText', () => {
       await jest.advanceTimersByTimeAsync(1);
       expect(await text).toEqual({ unavailable: 'no answer from the Price List within 10 s' });
     });
+  });
+});
+
+describe('estimateTimeoutMs: how long a notification waits for prices', () => {
+  it('is what the invocation has left after the reserve, never more than 10 s nor less than 0; 4 s when the time left is unknown', () => {
+    expect(estimateTimeoutMs(14_800, 6_000)).toBe(8_800);
+    expect(estimateTimeoutMs(900_000, 6_000)).toBe(10_000);
+    expect(estimateTimeoutMs(5_000, 6_000)).toBe(0);
+    expect(estimateTimeoutMs(undefined, 6_000)).toBe(4_000);
+    expect(estimateTimeoutMs(undefined, 6_000, 2_000)).toBe(2_000);
   });
 });

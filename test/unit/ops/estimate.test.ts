@@ -251,6 +251,45 @@ describe('estimateCost', () => {
     expect(asked().every((input) => input.MaxResults === 100 && input.FormatVersion === 'aws_v1')).toBe(true);
   });
 
+  describe('with a deadline (POST /plans must answer before API Gateway gives up)', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+    const silent = () => new Promise<never>(() => undefined);
+
+    it('leaves every line unknown, saying the Price List did not answer in time, when it never answers — never $0', async () => {
+      pricing.on(GetProductsCommand).callsFake(silent);
+      const pending = estimateCost(client, seoulPlan(), { timeoutMs: 10_000 });
+      await jest.advanceTimersByTimeAsync(10_000);
+      const estimate = await pending;
+      expect(estimate.lines.length).toBeGreaterThan(0);
+      for (const line of estimate.lines) {
+        expect(line.hourlyUsd).toBeUndefined();
+        expect(line.note).toMatch(/^the Price List did not answer within 10 s/);
+      }
+      expect(estimate.unknown).toEqual(estimate.lines.map((line) => line.item));
+    });
+
+    it('keeps the prices that came in time; only the silent questions read unknown', async () => {
+      const full = answer(PRICE_LIST);
+      pricing
+        .on(GetProductsCommand)
+        .callsFake((input: GetProductsCommandInput) => (input.ServiceCode === 'AWSELB' ? silent() : full(input)));
+      const pending = estimateCost(client, seoulPlan(), { timeoutMs: 10_000 });
+      await jest.advanceTimersByTimeAsync(10_000);
+      const estimate = await pending;
+      expect(estimate.unknown).toEqual(['network load balancer']);
+      expect(estimate.lines.find((l) => l.item === 'network load balancer')?.note).toMatch(/^the Price List did not answer within 10 s;/);
+      expect(estimate.lines.find((l) => l.item === 'instance m6i.large')?.hourlyUsd).toBe(0.6);
+    });
+
+    it('does not wait out the deadline when every answer came', async () => {
+      const pending = estimateCost(client, seoulPlan(), { timeoutMs: 10_000 });
+      await jest.advanceTimersByTimeAsync(0);
+      expect((await pending).unknown).toEqual([]);
+      expect(jest.getTimerCount()).toBe(0);
+    });
+  });
+
   it('names a recorded sample in its source when the products carry its note', async () => {
     const label = 'Embedded cloud: hand-recorded sample, not live prices.';
     pricing

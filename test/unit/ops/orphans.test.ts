@@ -2,7 +2,8 @@ import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Execution } from '../../../functions/api/executions';
 import { parseStateMachineArn } from '../../../functions/api/ids';
-import { findOrphans, orphanReason } from '../../../functions/ops/orphans';
+import { TAG } from '../../../functions/core/tags';
+import { findOrphans, orphanReason, UNKNOWN_STACK_NOTE } from '../../../functions/ops/orphans';
 import { awsError, mockAws } from '../../fixtures/aws';
 import { ACCOUNT, ours, TaggedWorld } from './tagged-world';
 
@@ -12,7 +13,13 @@ afterEach(() => sfn.reset());
 
 const REGION = 'ap-northeast-2';
 const machine = (name: string) => parseStateMachineArn(`arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${name}`)!;
-const MACHINES = { build: machine('k8s-ec2-build'), teardown: machine('k8s-ec2-teardown') };
+const DEPLOYMENT = 'k8s-ec2-dev';
+const MACHINES = { build: machine('k8s-ec2-build'), teardown: machine('k8s-ec2-teardown'), deployment: DEPLOYMENT };
+/** Our tags as a build of this deployment writes them (TAG.deployment). */
+const mine = (buildId: string, cluster: string, role: string, name: string) => ({
+  ...ours(buildId, cluster, role, name),
+  [TAG.deployment]: DEPLOYMENT,
+});
 const arnOf = (machineName: string, name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:execution:${machineName}:${name}`;
 const NOW = Date.parse('2026-11-25T10:00:00Z');
 
@@ -31,11 +38,11 @@ describe('orphanReason', () => {
   });
 
   it.each([
-    { build: undefined, teardown: undefined, reason: 'no execution found (history deleted or another stack)' },
+    { build: undefined, teardown: undefined, reason: 'no execution found (history deleted or its state machine replaced)' },
     {
       build: undefined,
       teardown: execution('FAILED'),
-      reason: 'no execution found (history deleted or another stack); last teardown FAILED',
+      reason: 'no execution found (history deleted or its state machine replaced); last teardown FAILED',
     },
     { build: execution('FAILED', 'RollbackFailed'), teardown: undefined, reason: 'build ROLLBACK_FAILED' },
     {
@@ -71,13 +78,13 @@ describe('findOrphans', () => {
       const cluster = buildId.split('-')[0];
       const hours = launched[buildId as keyof typeof launched];
       return [
-        { type: 'vpc', id: `vpc-${cluster}`, tags: ours(buildId, cluster, 'vpc', `${cluster}-vpc`) },
+        { type: 'vpc', id: `vpc-${cluster}`, tags: mine(buildId, cluster, 'vpc', `${cluster}-vpc`) },
         ...(hours
           ? [
               {
                 type: 'instance',
                 id: `i-${cluster}`,
-                tags: ours(buildId, cluster, 'worker', `${cluster}-worker-1`),
+                tags: mine(buildId, cluster, 'worker', `${cluster}-worker-1`),
                 state: 'running',
                 createdAt: new Date(NOW - hours * 3600_000),
               },
@@ -110,7 +117,7 @@ describe('findOrphans', () => {
       [
         'forgotten-20260801-090000-dddd',
         'forgotten',
-        'no execution found (history deleted or another stack)',
+        'no execution found (history deleted or its state machine replaced)',
         undefined,
         ['vpc vpc-forgotten'],
       ],
@@ -131,6 +138,29 @@ describe('findOrphans', () => {
     const asked = sfn.commandCalls(DescribeExecutionCommand).map((c) => c.args[0].input.executionArn);
     expect(asked).toContain(arnOf('k8s-ec2-build', 'leaky-20261120-090000-eeee'));
     expect(asked).toContain(arnOf('k8s-ec2-teardown', 'leaky-20261120-090000-eeee--destroy-3'));
+  });
+
+  it('leaves another deployment’s builds and another region’s IAM alone; says when a build names no deployment', async () => {
+    const world = new TaggedWorld();
+    const otherStack = 'prod-20260101-090000-ffff';
+    const legacy = 'old-20250101-090000-gggg';
+    const elsewhere = 'seoul-20260101-090000-hhhh';
+    world.ec2 = [
+      { type: 'vpc', id: 'vpc-prod', tags: { ...ours(otherStack, 'prod', 'vpc', 'prod-vpc'), [TAG.deployment]: 'k8s-ec2-prod' } },
+      { type: 'vpc', id: 'vpc-old', tags: ours(legacy, 'old', 'vpc', 'old-vpc') },
+    ];
+    const profile = (buildId: string, region: string) => ({
+      name: `${buildId}-ssm`,
+      path: '/k8s-ec2-builder/',
+      tags: { ...mine(buildId, 'seoul', 'node-instance-profile', `${buildId}-ssm`), [TAG.region]: region },
+      createdAt: new Date(NOW),
+    });
+    world.profiles = [profile(elsewhere, 'eu-west-1')];
+    world.install(aws);
+    const groups = await findOrphans(aws.clients, sfn as unknown as SFNClient, MACHINES, NOW);
+    expect(groups.map((g) => [g.buildId, g.reason])).toEqual([
+      [legacy, `no execution found (history deleted or its state machine replaced); ${UNKNOWN_STACK_NOTE}`],
+    ]);
   });
 
   it('fails when Step Functions cannot be read, rather than call a live build an orphan', async () => {

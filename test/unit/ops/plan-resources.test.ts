@@ -1,3 +1,4 @@
+import { plan } from '../../../functions/core/plan';
 import { planResources, planSummary } from '../../../functions/ops/plan-resources';
 import { closedNetworkPlan, seoulPlan, TRANSIT_GATEWAY_ID } from '../../fixtures/build';
 
@@ -85,5 +86,20 @@ describe('planResources: what a build creates, in the order it creates it', () =
     expect(resources.at(-1)).toBe(attachment);
     for (const table of resources.filter((r) => r.type === 'route-table' && r.name.includes('private')))
       expect(table.detail).toMatch(/0\.0\.0\.0\/0 → .*-nat-/);
+  });
+});
+
+describe('the deployment and region tags', () => {
+  it('tags everything with the deployment that makes it, and the nodes’ IAM with the build’s region', () => {
+    const spec = closedNetworkPlan({ bastion: { enabled: false } }).spec;
+    const resources = planResources(plan(spec, 'dev-20261127-090000-ab12', 'k8s-ec2-dev'));
+    expect(resources.every((r) => r.tags['k8s-ec2:deployment'] === 'k8s-ec2-dev')).toBe(true);
+    const iam = resources.filter((r) => r.type === 'role' || r.type === 'instance-profile');
+    expect(iam.map((r) => r.tags['k8s-ec2:region'])).toEqual(['ap-northeast-2', 'ap-northeast-2']);
+    expect(resources.filter((r) => r.tags['k8s-ec2:region'])).toHaveLength(2);
+  });
+
+  it('adds no deployment tag for an input written before deployments were recorded', () => {
+    expect(planResources(seoulPlan()).some((r) => 'k8s-ec2:deployment' in r.tags)).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import { parseStateMachineArn } from '../../../functions/api/ids';
 import { routeIn, type RouteTable } from '../../../functions/api/router';
 import type { OperationsContext } from '../../../functions/ops/context';
 import type { OrphansAnswer, SweepAnswer } from '../../../functions/ops/contracts';
+import { UNKNOWN_STACK_NOTE } from '../../../functions/ops/orphans';
 import { listOrphans, sweepOrphan } from '../../../functions/ops/routes-orphans';
 import { awsError, mockAws } from '../../fixtures/aws';
 import { apiEvent, BUILD_MACHINE, NOW, REGION, TEARDOWN_MACHINE, teardownArn, type ErrorBody } from '../api/api-fixtures';
@@ -80,7 +81,7 @@ describe('GET /orphans', () => {
         {
           buildId: ID,
           clusterName: 'dev',
-          reason: 'no execution found (history deleted or another stack)',
+          reason: `no execution found (history deleted or its state machine replaced); ${UNKNOWN_STACK_NOTE}`,
           resources: [
             { type: 'subnet', id: 'subnet-1', name: 'dev-private-a', role: 'private-subnet' },
             { type: 'vpc', id: 'vpc-1', name: 'dev-vpc', role: 'vpc' },
@@ -158,6 +159,18 @@ describe('POST /orphans/{buildId}/sweep', () => {
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
+  it('refuses a build whose DELETE failed with 409 NOT_AN_ORPHAN naming that teardown and saying to DELETE again', async () => {
+    leftBehind();
+    holds({ [ID]: { status: 'SUCCEEDED' }, [`${ID}--destroy-1`]: { status: 'FAILED' } });
+    const { statusCode, body } = await sweep<ErrorBody>();
+    expect([statusCode, body.error.code]).toEqual([409, 'NOT_AN_ORPHAN']);
+    expect(body.error.message).toBe(
+      `build "${ID}" succeeded and its last teardown, ${ID}--destroy-1, FAILED: ` +
+        `it is not an orphan; see why that teardown stopped, then DELETE /builds/${ID} again`,
+    );
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
   it.each(['has space', `${ID}--destroy-1`, 'x'.repeat(81)])('answers 400 INVALID_BUILD_ID for "%s", before any AWS call', async (id) => {
     const { statusCode, body } = await sweep<ErrorBody>(encodeURIComponent(id));
     expect([statusCode, body.error.code, body.error.field]).toEqual([400, 'INVALID_BUILD_ID', 'buildId']);
@@ -171,6 +184,35 @@ describe('POST /orphans/{buildId}/sweep', () => {
     const { statusCode, body } = await sweep<ErrorBody>();
     expect([statusCode, body.error.code]).toEqual([409, 'CANNOT_SWEEP']);
     expect(body.error.message).toMatch(/snapshot dev-backup/);
+  });
+
+  it('answers 409 CANNOT_SWEEP naming a detached volume, which the teardown would leave', async () => {
+    const world = leftBehind();
+    world.ec2.push({ type: 'volume', id: 'vol-kept', tags: ours(ID, 'dev', 'worker', 'dev-worker-1'), state: 'available' });
+    holds({});
+    const { statusCode, body } = await sweep<ErrorBody>();
+    expect([statusCode, body.error.code, body.error.field]).toEqual([409, 'CANNOT_SWEEP', 'buildId']);
+    expect(body.error.message).toMatch(
+      /cannot remove the detached volume vol-kept \(dev-worker-1\): it deletes volumes and network interfaces only/,
+    );
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('answers 409 CANNOT_SWEEP, not 500, when the spec rebuilt from the tags is one no teardown accepts', async () => {
+    const world = leftBehind();
+    for (let i = 0; i < 21; i++) {
+      world.ec2.push({
+        type: 'vpc-endpoint',
+        id: `vpce-${i}`,
+        tags: ours(ID, 'dev', 'vpc-endpoint', `dev-vpce-${i}`),
+        state: 'available',
+        fields: { ServiceName: `com.amazonaws.${REGION}.service${i}` },
+      });
+    }
+    holds({});
+    const { statusCode, body } = await sweep<ErrorBody>();
+    expect([statusCode, body.error.code]).toEqual([409, 'CANNOT_SWEEP']);
+    expect(body.error.message).toMatch(/endpoints \(21 of them\): give at most 20 endpoint services/);
   });
 
   it('answers a racing sweep with the teardown the other one started', async () => {

@@ -1,11 +1,13 @@
 import {
   DescribeInstancesCommand,
   DescribeNatGatewaysCommand,
+  DescribeNetworkInterfacesCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeTagsCommand,
   DescribeTransitGatewayVpcAttachmentsCommand,
+  DescribeVolumesCommand,
   DescribeVpcEndpointsCommand,
   DescribeVpcsCommand,
   type Filter,
@@ -30,7 +32,7 @@ export interface Ec2Item {
   type: string;
   id: string;
   tags: Tags;
-  /** The kind's state (`running`, `available`, `deleted`…), where it has one. */
+  /** The kind's state (`running`, `available`, `in-use`, `deleted`…), where it has one. */
   state?: string;
   createdAt?: Date;
   /** The rest of the resource as AWS describes it (CidrBlock, AvailabilityZone, Routes, IpPermissions, ServiceName…). */
@@ -76,6 +78,8 @@ const ID_FIELD: Record<string, string> = {
   natgateway: 'NatGatewayId',
   'vpc-endpoint': 'VpcEndpointId',
   'transit-gateway-attachment': 'TransitGatewayAttachmentId',
+  volume: 'VolumeId',
+  'network-interface': 'NetworkInterfaceId',
 };
 
 const ID_FILTER: Record<string, string> = {
@@ -83,6 +87,8 @@ const ID_FILTER: Record<string, string> = {
   natgateway: 'nat-gateway-id',
   'vpc-endpoint': 'vpc-endpoint-id',
   'transit-gateway-attachment': 'transit-gateway-attachment-id',
+  volume: 'volume-id',
+  'network-interface': 'network-interface-id',
 };
 
 export class TaggedWorld {
@@ -116,6 +122,10 @@ export class TaggedWorld {
     aws.ec2
       .on(DescribeTransitGatewayVpcAttachmentsCommand)
       .callsFake((input: FilterInput) => ({ TransitGatewayVpcAttachments: describe('transit-gateway-attachment')(input) }));
+    aws.ec2.on(DescribeVolumesCommand).callsFake((input: FilterInput) => ({ Volumes: describe('volume')(input) }));
+    aws.ec2
+      .on(DescribeNetworkInterfacesCommand)
+      .callsFake((input: FilterInput) => ({ NetworkInterfaces: describe('network-interface')(input) }));
     aws.ec2.on(DescribeVpcsCommand).callsFake((input: FilterInput) => ({ Vpcs: describe('vpc')(input) }));
     aws.ec2.on(DescribeSubnetsCommand).callsFake((input: FilterInput) => ({ Subnets: describe('subnet')(input) }));
     aws.ec2.on(DescribeRouteTablesCommand).callsFake((input: FilterInput) => ({ RouteTables: describe('route-table')(input) }));
@@ -194,6 +204,10 @@ function asAws(item: Ec2Item): Record<string, unknown> {
           ? { State: item.state, CreationTimestamp: item.createdAt }
           : item.type === 'transit-gateway-attachment'
             ? { State: item.state, CreationTime: item.createdAt }
-            : {};
+            : item.type === 'volume'
+              ? { State: item.state, CreateTime: item.createdAt }
+              : item.type === 'network-interface'
+                ? { Status: item.state }
+                : {};
   return { [ID_FIELD[item.type]]: item.id, ...state, ...item.fields, Tags: toTagList(item.tags) };
 }

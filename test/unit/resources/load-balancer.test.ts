@@ -18,7 +18,7 @@ import {
   describeLoadBalancer,
   ensureLoadBalancer,
 } from '../../../functions/resources/load-balancer';
-import { awsError, loadBalancerNotFound, mockAws } from '../../fixtures/aws';
+import { awsError, loadBalancerNotFound, mockAws, targetGroupNotFound } from '../../fixtures/aws';
 import { BUILD_ID, seoulPlan } from '../../fixtures/build';
 import { LB_ARN, listenerArn, NETWORK } from '../../fixtures/ids';
 
@@ -249,5 +249,16 @@ describe('ownedArns', () => {
     const owned = await ownedArns(clients, arns, BUILD_ID);
     expect(elbv2.commandCalls(DescribeTagsCommand).map((c) => c.args[0].input.ResourceArns?.length)).toEqual([20, 20, 5]);
     expect(owned.size).toBe(23);
+  });
+
+  it('leaves out a target group deleted after it was listed, and still judges the others of its batch', async () => {
+    const arns = Array.from({ length: 3 }, (_, i) => `${LB_ARN}-${i}`);
+    const deleted = arns[1];
+    elbv2.on(DescribeTagsCommand).callsFake(({ ResourceArns }: { ResourceArns: string[] }) => {
+      // ELBv2 fails the whole call when one ARN is gone.
+      if (ResourceArns.includes(deleted)) throw targetGroupNotFound();
+      return { TagDescriptions: ResourceArns.map((ResourceArn) => ({ ResourceArn, Tags: elbTags(plan.loadBalancer.tags) })) };
+    });
+    expect([...(await ownedArns(clients, arns, BUILD_ID))]).toEqual([arns[0], arns[2]]);
   });
 });
