@@ -96,7 +96,12 @@ const cache = new Map<string, AwsClients>();
  * Clients reused across warm Lambda invocations, keyed by region, endpoints and access key (the local
  * runtime runs every step in one process, each under its own role's credentials).
  */
-export function clientsFor(region: string, env: Env = process.env, credentials?: StaticCredentials): AwsClients {
+export function clientsFor(
+  region: string,
+  env: Env = process.env,
+  credentials?: StaticCredentials,
+  options: { maxAttempts?: number } = {},
+): AwsClients {
   const key = [
     region,
     endpointFor('EC2', env),
@@ -104,10 +109,11 @@ export function clientsFor(region: string, env: Env = process.env, credentials?:
     endpointFor('SERVICE_QUOTAS', env),
     endpointFor('IAM', env),
     credentials?.accessKeyId,
+    options.maxAttempts,
   ].join('|');
   let clients = cache.get(key);
   if (!clients) {
-    clients = createClients(region, env, credentials);
+    clients = createClients(region, env, credentials, options);
     cache.set(key, clients);
   }
   return clients;

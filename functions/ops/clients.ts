@@ -1,4 +1,4 @@
-import { createClients, type AwsClients, type StaticCredentials } from '../core/clients';
+import { clientsFor, type AwsClients, type StaticCredentials } from '../core/clients';
 
 /**
  * Attempts per read of the operations routes and the orphan report. A drift check or an inventory reads a few dozen
@@ -10,12 +10,7 @@ import { createClients, type AwsClients, type StaticCredentials } from '../core/
  */
 export const READ_ATTEMPTS = 6;
 
-/** One set of clients per region, with READ_ATTEMPTS, for the operations function (its role's credentials, or the default chain). */
+/** Clients with READ_ATTEMPTS for a region (reused like every function's: core/clients.ts clientsFor), under `credentials` or the default chain. */
 export function readClientsFor(env: Record<string, string | undefined>, credentials?: StaticCredentials): (region: string) => AwsClients {
-  const byRegion = new Map<string, AwsClients>();
-  return (region) => {
-    let clients = byRegion.get(region);
-    if (!clients) byRegion.set(region, (clients = createClients(region, env, credentials, { maxAttempts: READ_ATTEMPTS })));
-    return clients;
-  };
+  return (region) => clientsFor(region, env, credentials, { maxAttempts: READ_ATTEMPTS });
 }

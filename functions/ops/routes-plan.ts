@@ -52,15 +52,15 @@ export const createPlan: OperationsRoute = async (ctx) => {
 
 /** The instance profile's name carries a hash of the build id (IAM names are account-wide): unknown until the build starts. */
 function withUnknownBuildId(resource: PlannedResource, buildPlan: Plan): PlannedResource {
+  // The build-id tag already reads BUILD_ID_UNKNOWN (the plan was made with it); only the hash in the profile's name would mislead.
   const profile = buildPlan.instanceProfile?.name;
-  const unknownProfile = `${buildPlan.spec.name}-ssm-<hash of build id>`;
-  const rename = (text: string | undefined) => (profile && text ? text.split(profile).join(unknownProfile) : text);
+  if (!profile) return resource;
+  const rename = (text: string) => text.split(profile).join(`${buildPlan.spec.name}-ssm-<hash of build id>`);
+  const name = resource.tags[TAG.name];
   return {
     ...resource,
-    name: rename(resource.name) ?? resource.name,
+    name: rename(resource.name),
     ...(resource.detail && { detail: rename(resource.detail) }),
-    tags: Object.fromEntries(
-      Object.entries(resource.tags).map(([k, v]) => [k, k === TAG.buildId ? BUILD_ID_UNKNOWN : k === TAG.name ? (rename(v) ?? v) : v]),
-    ),
+    tags: { ...resource.tags, ...(name && { [TAG.name]: rename(name) }) },
   };
 }
