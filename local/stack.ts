@@ -167,11 +167,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   const buildStateMachineArn = sfn.createStateMachine(
     'k8s-ec2-build',
-    scaleDefinitionTime(buildDefinition(), timeScale, { transientRetries: 'real-time' }),
+    scaleDefinitionTime(buildDefinition(), timeScale),
   );
   const teardownStateMachineArn = sfn.createStateMachine(
     'k8s-ec2-teardown',
-    scaleDefinitionTime(teardownDefinition(), timeScale, { transientRetries: 'real-time' }),
+    scaleDefinitionTime(teardownDefinition(), timeScale),
   );
   const apiDeps = {
     sfn: new SFNClient({ region: REGION, endpoint: url, credentials: LOCAL_CREDENTIALS }),

@@ -73,7 +73,8 @@ export interface ChoiceState extends Common {
   Default: string;
 }
 
-export type WaitState = Common & Transition & { Type: 'Wait'; Seconds: number };
+/** A fixed `Seconds`, or `SecondsPath` to a whole number of seconds a step put in the state (a step's `waitSeconds`). */
+export type WaitState = Common & Transition & { Type: 'Wait' } & ({ Seconds: number; SecondsPath?: never } | { SecondsPath: string; Seconds?: never });
 
 export interface SucceedState extends Common {
   Type: 'Succeed';

@@ -1,4 +1,3 @@
-import { WAITING_ERRORS } from '../functions/core/errors';
 import { allStates, type StateMachineDefinition } from './asl';
 
 /**
@@ -12,26 +11,21 @@ import { allStates, type StateMachineDefinition } from './asl';
  * `seconds × 1000` ms; so no retryIntervalOverrides / waitTimeOverrides are needed (those would also flatten
  * the backoff into one fixed pause). TimeoutSeconds is left alone: it bounds a handler's real run time,
  * which the time scale does not shrink (and asl-validator wants it an integer).
+ *
+ * Every retry is scaled, throttling's included: the embedded cloud's token buckets refill in simulated
+ * time and the SDK clients' own retry delays run on the same clock (docs/design.md "13.1 One simulated
+ * clock"), so a throttled step backs off for the same simulated seconds at any scale. A Wait whose
+ * SecondsPath a step fills (`waitSeconds`) is scaled where the step's answer is read (local/step-roles.ts).
  */
-export interface ScaleOptions {
-  /**
-   * 'real-time' leaves the retries of Lambda and transient AWS errors unscaled: against the embedded cloud,
-   * whose request token buckets refill in real seconds, a throttled step must back off in real time too, or
-   * its attempts are spent before a single token comes back. Default 'scaled' (fast workflow tests).
-   */
-  transientRetries?: 'scaled' | 'real-time';
-}
-
-export function scaleDefinitionTime<D extends StateMachineDefinition>(definition: D, factor: number, options: ScaleOptions = {}): D {
+export function scaleDefinitionTime<D extends StateMachineDefinition>(definition: D, factor: number): D {
   if (!Number.isFinite(factor) || factor <= 0) {
     throw new RangeError(`scaleDefinitionTime: factor must be a positive number (1 = real time, 60 = a minute per second), got ${factor}`);
   }
   const scaled = structuredClone(definition);
   for (const [, state] of allStates(scaled)) {
-    if (state.Type === 'Wait') state.Seconds /= factor;
+    if (state.Type === 'Wait' && state.Seconds !== undefined) state.Seconds /= factor;
     if (state.Type !== 'Task') continue;
     for (const retrier of state.Retry) {
-      if (options.transientRetries === 'real-time' && !retrier.ErrorEquals.some((e) => WAITING_ERRORS.includes(e))) continue;
       retrier.IntervalSeconds /= factor;
       if (retrier.MaxDelaySeconds !== undefined) retrier.MaxDelaySeconds /= factor;
     }

@@ -77,7 +77,7 @@ export interface EmbeddedCloud {
    * Requests received per `service:Action` (throttled, denied and fault-injected ones included), and per
    * calling principal ARN (the administrator's calls under the account root's ARN).
    */
-  stats(): { calls: Record<string, number>; total: number; byPrincipal: Record<string, number> };
+  stats(): CloudStats;
   resetStats(): void;
   /**
    * Forget every resource (ELB's service-linked role too), fault rule, counter and token bucket. The clock
@@ -85,6 +85,14 @@ export interface EmbeddedCloud {
    */
   reset(): void;
   close(): Promise<void>;
+}
+
+export interface CloudStats {
+  calls: Record<string, number>;
+  total: number;
+  byPrincipal: Record<string, number>;
+  /** Per calling principal ARN, its requests per `service:Action` (which step made which calls). */
+  byPrincipalCall: Record<string, Record<string, number>>;
 }
 
 const SERVICE_NAMES: Record<string, ServiceName> = { '2016-11-15': 'ec2', '2015-12-01': 'elbv2', '2010-05-08': 'iam' };
@@ -120,11 +128,14 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
   const throttle = new Throttle(opts.throttling ?? true);
   let calls: Record<string, number> = {};
   let byPrincipal: Record<string, number> = {};
+  let byPrincipalCall: Record<string, Record<string, number>> = {};
   const iam = new CloudIam('aws', accountId, region);
   const enforceIam = opts.iam ?? true;
   const count = (key: string, principalArn: string) => {
     calls[key] = (calls[key] ?? 0) + 1;
     byPrincipal[principalArn] = (byPrincipal[principalArn] ?? 0) + 1;
+    const mine = (byPrincipalCall[principalArn] ??= {});
+    mine[key] = (mine[key] ?? 0) + 1;
   };
 
   /** AZs a request targets, for AZ-scoped fault rules: Placement, AvailabilityZone, any subnet (EC2 or ELBv2 form). */
@@ -228,11 +239,17 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
       ];
     },
     stats() {
-      return { calls: { ...calls }, total: Object.values(calls).reduce((a, b) => a + b, 0), byPrincipal: { ...byPrincipal } };
+      return {
+        calls: { ...calls },
+        total: Object.values(calls).reduce((a, b) => a + b, 0),
+        byPrincipal: { ...byPrincipal },
+        byPrincipalCall: structuredClone(byPrincipalCall),
+      };
     },
     resetStats() {
       calls = {};
       byPrincipal = {};
+      byPrincipalCall = {};
     },
     reset() {
       ec2.reset();
@@ -244,6 +261,7 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
       iam.account.serviceLinkedRoles.clear();
       calls = {};
       byPrincipal = {};
+      byPrincipalCall = {};
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

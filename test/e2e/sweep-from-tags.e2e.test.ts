@@ -40,7 +40,7 @@ beforeAll(async () => {
   sfn = new SFNClient({ region: REGION, endpoint: stack.url, credentials: LOCAL_CREDENTIALS });
   const machine = (arn: string) => parseStateMachineArn(arn)!;
   ours = { build: machine(stack.buildStateMachineArn), teardown: machine(stack.teardownStateMachineArn), deployment: LOCAL_DEPLOYMENT };
-  const scaled = (definition: object) => scaleDefinitionTime(definition as never, stack.timeScale, { transientRetries: 'real-time' });
+  const scaled = (definition: object) => scaleDefinitionTime(definition as never, stack.timeScale);
   another = {
     build: machine(stack.sfn.createStateMachine('another-build', scaled(buildDefinition()))),
     teardown: machine(stack.sfn.createStateMachine('another-teardown', scaled(teardownDefinition()))),

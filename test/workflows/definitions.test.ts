@@ -385,16 +385,6 @@ describe('scaleDefinitionTime', () => {
     expect(after.TimeoutSeconds).toBe(before.TimeoutSeconds);
   });
 
-  it('with real-time transient retries, scales only the readiness poll (throttle backoff stays real)', () => {
-    const original = buildDefinition();
-    const scaled = scaleDefinitionTime(original, 100, { transientRetries: 'real-time' });
-    const [[, before]] = tasksOf(original).filter(([n]) => n === 'WaitUntilReady');
-    const [[, after]] = tasksOf(scaled).filter(([n]) => n === 'WaitUntilReady');
-    expect(retrierFor(after, READINESS_ERROR)!.IntervalSeconds).toBeCloseTo(retrierFor(before, READINESS_ERROR)!.IntervalSeconds / 100);
-    expect(retrierFor(after, 'AwsThrottled')).toEqual(retrierFor(before, 'AwsThrottled'));
-    expect(retrierFor(after, 'Lambda.TooManyRequestsException')).toEqual(retrierFor(before, 'Lambda.TooManyRequestsException'));
-  });
-
   it('leaves the given definition untouched', () => {
     const original = buildDefinition();
     scaleDefinitionTime(original, 60);
