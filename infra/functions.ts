@@ -11,6 +11,9 @@ import { acknowledgeGrants } from './nag';
 import { STEP_PERMISSIONS } from './permissions';
 import { policyStatement } from './policy-statements';
 
+/** Every step function's memory (and CPU share): the bench prices their GB-seconds with it. */
+export const DEFAULT_MEMORY_MB = 512;
+
 /** The repository root: handlers live under functions/handlers, the lock file pins the bundle's inputs. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const SERVICE_NAME = 'k8s-ec2-builder';
@@ -62,7 +65,7 @@ export class HandlerFunction extends Construct {
       description: props.description,
       runtime: RUNTIME,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
+      memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
       timeout: props.timeout,
       tracing: Tracing.ACTIVE,
       role: this.role,

@@ -152,14 +152,8 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
     ...nodeProfileCreate(),
   ],
   createLoadBalancer: [
-    readOnly([
-      'elasticloadbalancing:DescribeLoadBalancers',
-      'elasticloadbalancing:DescribeLoadBalancerAttributes',
-      'elasticloadbalancing:DescribeTags',
-      'elasticloadbalancing:DescribeTargetGroups',
-      'elasticloadbalancing:DescribeTargetGroupAttributes',
-      'elasticloadbalancing:DescribeListeners',
-    ]),
+    // No Describe of its own: ELBv2's creates are idempotent (they answer with what an earlier attempt made) and
+    // attributes are set without reading them first (docs/design.md "13.2 Build steps: fewer calls").
     // ELB reads the VPC, subnets, security groups… with our credentials while it creates (AWS-documented).
     readOnly(dependentReads('elasticloadbalancing:CreateLoadBalancer', 'elasticloadbalancing:CreateTargetGroup')),
     ...elbCreate('CreateLoadBalancer', elb.loadBalancer),
@@ -171,31 +165,20 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
     elbServiceLinkedRole(),
   ],
   launchBastion: [
-    readOnly(['ec2:DescribeInstances', 'ec2:DescribeAddresses']),
+    // RunInstances' ClientToken stands in for a DescribeInstances; the address is read by tag or by id.
+    readOnly(['ec2:DescribeAddresses']),
     ...runInstances(),
     ...ec2Create('AllocateAddress', { creates: [elasticIp] }),
     ec2Owned(['AssociateAddress'], [elasticIp, instance, networkInterface]),
   ],
   registerTargets: [
-    readOnly([
-      ...new Set([
-        'ec2:DescribeInstances',
-        'elasticloadbalancing:DescribeTargetHealth',
-        ...dependentReads('elasticloadbalancing:RegisterTargets'),
-      ]),
-    ]),
+    // It registers the ids the state carries, after readiness, without describing anything first.
+    readOnly(dependentReads('elasticloadbalancing:RegisterTargets')),
     elbOwned(['RegisterTargets'], [elb.targetGroup]),
   ],
   waitUntilReady: [
-    readOnly([
-      'ec2:DescribeInstances',
-      'ec2:DescribeInstanceStatus',
-      'ec2:DescribeVolumes',
-      'ec2:DescribeAddresses',
-      'elasticloadbalancing:DescribeLoadBalancers',
-      'elasticloadbalancing:DescribeTags',
-      'elasticloadbalancing:DescribeTargetHealth',
-    ]),
+    // By the ids in the state: no DescribeInstances/DescribeVolumes by tag, no DescribeTags, no target health.
+    readOnly(['ec2:DescribeInstanceStatus', 'ec2:DescribeAddresses', 'elasticloadbalancing:DescribeLoadBalancers']),
     // The bastion's Elastic IP can only be associated once the instance runs, so readiness does it.
     ec2Owned(['AssociateAddress'], [elasticIp, instance, networkInterface]),
   ],
@@ -220,9 +203,8 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
       'elasticloadbalancing:DescribeLoadBalancers',
       'elasticloadbalancing:DescribeTags',
       'elasticloadbalancing:DescribeTargetGroups',
-      'elasticloadbalancing:DescribeListeners',
     ]),
-    elbOwned(['DeleteListener'], [elb.listener]),
+    // No listener grants: deleting the load balancer deletes its listeners (API_DeleteLoadBalancer).
     elbOwned(['DeleteLoadBalancer'], [elb.loadBalancer]),
     elbOwned(['DeleteTargetGroup'], [elb.targetGroup]),
     // It starts the connections' deletes too, so their minute passes while the NLB and the instances go.
@@ -235,7 +217,8 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
     ec2Owned(['ReleaseAddress'], [elasticIp]),
   ],
   teardownNetwork: [
-    readOnly([...NETWORK_DESCRIBES, 'ec2:DescribeNetworkInterfaces']),
+    // The rules come with DescribeSecurityGroups' answer: no DescribeSecurityGroupRules here.
+    readOnly([...NETWORK_DESCRIBES.filter((action) => action !== 'ec2:DescribeSecurityGroupRules'), 'ec2:DescribeNetworkInterfaces']),
     ...connectionDeletes(),
     ec2Owned(['RevokeSecurityGroupIngress'], [securityGroup, securityGroupRule]),
     ec2Owned(['DeleteSecurityGroup'], [securityGroup]),

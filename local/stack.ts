@@ -17,7 +17,7 @@ import { createNotifyHandler } from '../functions/handlers/notify';
 import { plan } from '../functions/core/plan';
 import { estimateCost } from '../functions/ops/estimate';
 import { buildDefinition, scaleDefinitionTime, teardownDefinition } from '../workflows';
-import { NOTIFY_FUNCTION } from '../workflows/steps';
+import { NOTIFY_FUNCTION, STEP_FUNCTIONS } from '../workflows/steps';
 import { toProxyEvent } from './api/proxy-event';
 import { SlackSink, type SlackMessage } from './api/slack-sink';
 import { startCloud, type CloudOptions, type EmbeddedCloud } from './cloud';
@@ -42,6 +42,8 @@ export interface LocalStackOptions {
   latency?: CloudOptions['latency'];
   /** AWS request token buckets in the embedded cloud (default on). */
   throttling?: boolean;
+  /** Service Quotas values of the embedded cloud's account by quota code (an established account's raised limits). */
+  quotas?: CloudOptions['quotas'];
   /** Called with each Slack message as it arrives. */
   onSlackMessage?: (message: SlackMessage) => void;
   /** Changes a step's permissions before its role is created (tests: a missing permission must fail the build). */
@@ -133,7 +135,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const external = Boolean(env.AWS_ENDPOINT_URL_EC2 && env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2);
   const cloud = external
     ? undefined
-    : await startCloud({ port: 0, timeScale, throttling: options.throttling ?? true, region: REGION, latency: options.latency });
+    : await startCloud({
+        port: 0,
+        timeScale,
+        throttling: options.throttling ?? true,
+        region: REGION,
+        latency: options.latency,
+        quotas: options.quotas,
+      });
   const endpoints = endpointsFor(cloud?.url, env);
   const logLevel = options.logLevel ?? logLevelFrom(env);
   const functionLogger = (name: string) => new Logger({ serviceName: SERVICE_NAME, logLevel, persistentKeys: { function: name } });
@@ -144,7 +153,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     region: REGION,
     logLevel,
     externalCredentials: externalCredentials(env),
+    // One simulated clock for the steps' time, their Lambda time and their SDK retries (docs/design.md "13.1").
+    // With external endpoints the steps keep the system clock; their waits are scaled all the same.
+    clock: cloud?.clock,
+    timeScale,
   });
+  // Every step's module is loaded now, before any execution: a first require (TypeScript compiled on the fly,
+  // the SDK clients) takes a few hundred real milliseconds, which a scaled clock would read as that × timeScale
+  // of simulated time in the middle of the first build (at ×60, a quarter of a minute per step).
+  for (const step of Object.values(STEP_FUNCTIONS)) roles.handler(step.handler);
 
   const slack = new SlackSink(options.onSlackMessage);
   const server = createServer();
@@ -165,14 +182,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await notify(statusChangeEvent(change));
     },
   });
-  const buildStateMachineArn = sfn.createStateMachine(
-    'k8s-ec2-build',
-    scaleDefinitionTime(buildDefinition(), timeScale),
-  );
-  const teardownStateMachineArn = sfn.createStateMachine(
-    'k8s-ec2-teardown',
-    scaleDefinitionTime(teardownDefinition(), timeScale),
-  );
+  const buildStateMachineArn = sfn.createStateMachine('k8s-ec2-build', scaleDefinitionTime(buildDefinition(), timeScale));
+  const teardownStateMachineArn = sfn.createStateMachine('k8s-ec2-teardown', scaleDefinitionTime(teardownDefinition(), timeScale));
   const apiDeps = {
     sfn: new SFNClient({ region: REGION, endpoint: url, credentials: LOCAL_CREDENTIALS }),
     env: {
@@ -194,7 +205,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Ages of orphans and drift check times are read against the resources' own (simulated) creation times.
     ...(cloud && { now: () => new Date(cloud.clock.now()) }),
     logger: functionLogger('operations'),
-    clientsFor: readClientsFor(endpoints, operationsCredentials),
+    clientsFor: readClientsFor(endpoints, operationsCredentials, cloud && { clock: cloud.clock, delayScale: timeScale }),
     pricing: createPricingClient(endpoints, operationsCredentials),
   });
 

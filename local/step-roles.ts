@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { clientsFor, type StaticCredentials } from '../functions/core/clients';
-import { SERVICE_NAME, type StepHandler } from '../functions/core/step-handler';
+import { SERVICE_NAME, type Clock, type StepHandler } from '../functions/core/step-handler';
 import { policyDocument, type Grant } from '../infra/iam';
 import { STEP_PERMISSIONS } from '../infra/permissions';
 import { STEP_FUNCTIONS, STEP_LAMBDA_TIMEOUT_SECONDS, type StepFunctionId } from '../workflows/steps';
@@ -9,6 +9,7 @@ import type { EmbeddedCloud } from './cloud';
 import type { IssuedCredentials } from './cloud/iam';
 import { lambdaContext } from './lambda-context';
 import { loadHandler, type LocalHandler } from './stepfunctions/tasks';
+import { WAIT_UNTIL_FIELD } from '../workflows/scale';
 
 /**
  * Each step's Lambda as the deployed stack runs it: under its own role, whose policy is the step's row of
@@ -48,8 +49,19 @@ export interface StepRolesOptions {
   region: string;
   /** Credentials for external endpoints (LocalStack, moto), which accept any. */
   externalCredentials?: StaticCredentials;
+  /**
+   * The simulated clock (the embedded cloud's): steps read the time on it, their Lambda context's remaining
+   * time runs on it, and so do their SDK clients' retry budgets and backoffs. Default: the system clock.
+   */
+  clock?: Clock;
+  /**
+   * Simulated seconds per real second of `clock` (the stack's timeScale): SDK backoffs sleep delay / timeScale
+   * real ms, and a step's `waitSeconds` becomes a real `waitUntil` through it (`scaleWaitRequest`). Default 1.
+   */
+  timeScale?: number;
 }
 
+const systemClock: Clock = { now: () => Date.now() };
 const STEP_OF_HANDLER = new Map(Object.entries(STEP_FUNCTIONS).map(([id, entry]) => [entry.handler as string, id as StepFunctionId]));
 const LOCAL_ACCOUNT = '000000000000';
 
@@ -71,18 +83,27 @@ export function createStepRoles(options: StepRolesOptions): StepRoles {
     );
     return credentials[step];
   };
+  const clock = options.clock ?? systemClock;
+  const timeScale = options.timeScale ?? 1;
+  if (!(timeScale > 0) || !Number.isFinite(timeScale)) {
+    throw new RangeError(`timeScale must be a positive number of simulated seconds per real second, got ${timeScale}`);
+  }
   const asFunction = (name: string): LocalHandler => {
     const step = STEP_OF_HANDLER.get(name);
     const handler = loadHandler(name) as LocalHandler & Partial<Pick<StepHandler<unknown, unknown>, 'withDependencies'>>;
     if (!step || !handler.withDependencies) return handler;
     const session = roleCredentials(step);
     const run = handler.withDependencies({
-      clientsFor: (region) => clientsFor(region, options.endpoints, session),
+      clientsFor: (region) => clientsFor(region, options.endpoints, session, { retry: { clock, delayScale: timeScale } }),
       logger: new Logger({ serviceName: SERVICE_NAME, logLevel: options.logLevel }),
+      clock,
     });
     const functionName = `k8s-ec2-builder-${name}`;
     const account = options.cloud?.iam.accountId ?? LOCAL_ACCOUNT;
-    return (input) => run(input, lambdaContext(functionName, options.region, account, STEP_LAMBDA_TIMEOUT_SECONDS));
+    // The Lambda timeout counts simulated seconds, like everything else a step measures.
+    const now = () => clock.now();
+    return async (input) =>
+      scaleWaitRequest(await run(input, lambdaContext(functionName, options.region, account, STEP_LAMBDA_TIMEOUT_SECONDS, now)), timeScale);
   };
   const functionSessions = new Map<FunctionRoleName, IssuedCredentials>();
   const functionCredentials = (name: FunctionRoleName, grants: Grant[]): StaticCredentials | undefined => {
@@ -109,4 +130,22 @@ export function createStepRoles(options: StepRolesOptions): StepRoles {
       return fn;
     },
   };
+}
+
+/**
+ * A step's answer as the local state machine is to read it: beside a top-level numeric `waitSeconds` (the
+ * WaitRequest of functions/core/expected-latency.ts, simulated seconds) goes `waitUntil`, the real instant
+ * that many simulated seconds from now (÷ the time scale). The local definitions read it through a
+ * TimestampPath where the deployed ones read `waitSeconds` through a SecondsPath (workflows/scale.ts):
+ * aws-local-stepfunctions, like Step Functions, takes only whole seconds through SecondsPath, and 145 s at
+ * ×60 would have to round to 3 real seconds (180 simulated), while a timestamp keeps the millisecond. A copy,
+ * with `waitSeconds` and every other field as they are; anything else is returned unchanged.
+ */
+export function scaleWaitRequest(result: unknown, timeScale: number, realNow: () => number = Date.now): unknown {
+  if (!isRecord(result) || typeof result.waitSeconds !== 'number') return result;
+  return { ...result, [WAIT_UNTIL_FIELD]: new Date(realNow() + (result.waitSeconds * 1000) / timeScale).toISOString() };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

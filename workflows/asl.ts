@@ -73,8 +73,11 @@ export interface ChoiceState extends Common {
   Default: string;
 }
 
-/** A fixed `Seconds`, or `SecondsPath` to a whole number of seconds a step put in the state (a step's `waitSeconds`). */
-export type WaitState = Common & Transition & { Type: 'Wait' } & ({ Seconds: number; SecondsPath?: never } | { SecondsPath: string; Seconds?: never });
+/**
+ * A fixed `Seconds`, or `SecondsPath` to a whole number of seconds a step put in the state (a step's
+ * `waitSeconds`); the local runtime's scaled definitions use `TimestampPath` instead (workflows/scale.ts).
+ */
+export type WaitState = Common & Transition & { Type: 'Wait'; Seconds?: number; SecondsPath?: string; TimestampPath?: string };
 
 export interface SucceedState extends Common {
   Type: 'Succeed';

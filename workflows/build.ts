@@ -1,5 +1,15 @@
 import type { BuildState } from '../functions/core/contracts';
-import type { ChoiceCondition, ChoiceRule, ChoiceState, PassState, StateMachineDefinition, States, TaskState, Transition } from './asl';
+import type {
+  ChoiceCondition,
+  ChoiceRule,
+  ChoiceState,
+  PassState,
+  StateMachineDefinition,
+  States,
+  TaskState,
+  Transition,
+  WaitState,
+} from './asl';
 import { BUILD_FAILURES, explainName, failWithCause, FAILURE_PATH, recordFailure, recordFailureName } from './failures';
 import { LAMBDA_SERVICE_RETRY, lambdaTask } from './policies';
 import { NOTIFY_FUNCTION, type StepFunctionId } from './steps';
@@ -10,7 +20,7 @@ import { teardownStates } from './teardown';
  *   Preflight → CreateNetwork ⟲ NetworkComplete?
  *     → ProvisionInParallel{ LaunchNodes ⟲ NodesComplete? │ CreateLoadBalancer │ LaunchBastion ⟲ BastionComplete?
  *                            │ ConnectNetwork ⟲ ConnectionsComplete? }
- *     → RegisterTargets → WaitUntilReady → VerifyBaseline → BuildSucceeded (output: BuildResult)
+ *     → WaitUntilReady ⟲ Ready? ⟲ ExpectReady → RegisterTargets → VerifyBaseline → BuildSucceeded (output: BuildResult)
  * A Preflight failure ends in PreflightFailed (nothing was created). Any later failure is recorded at
  * `$.failure` and runs the teardown fragment as Rollback* states → BuildRolledBack, or RollbackFailed
  * when a rollback step fails for good.
@@ -23,6 +33,10 @@ export const NETWORK_COMPLETE = 'NetworkComplete?';
 export const NODES_COMPLETE = 'NodesComplete?';
 export const BASTION_COMPLETE = 'BastionComplete?';
 export const CONNECTIONS_COMPLETE = 'ConnectionsComplete?';
+/** The readiness loop: WaitUntilReady checks, Ready? reads its answer, ExpectReady sleeps its `waitSeconds`. */
+export const WAIT_UNTIL_READY = 'WaitUntilReady';
+export const READY = 'Ready?';
+export const EXPECT_READY = 'ExpectReady';
 /** Where a looping branch ends once its step is complete (a Choice cannot end a branch). */
 const NODES_LAUNCHED = 'NodesLaunched';
 const BASTION_LAUNCHED = 'BastionLaunched';
@@ -250,6 +264,40 @@ function buildStep(
   };
 }
 
+/**
+ * The readiness loop (docs/design.md "13.3 Readiness: wait once, then poll"): WaitUntilReady checks once and
+ * answers `ready`, or `ready: false` with `waitSeconds`; Ready? sends a `ready: false` to ExpectReady, which
+ * sleeps that long (SecondsPath: Step Functions takes a whole number ≥ 0, the step always answers one) and
+ * runs the check again. The handler bounds the loop (20 minutes after the launch, then a ResourceNotReady
+ * that is not retried here, so the Catch rolls back) and chooses the sleeps: until AWS is expected to be done,
+ * then a short, growing poll. So WaitUntilReady has no READINESS_RETRY: a readiness Retry would poll every 5 s
+ * again, and would retry the bound's own ResourceNotReady for another 20 minutes.
+ * As in `untilComplete`, presence is tested before BooleanEquals (`Not: { IsPresent: true }`, since
+ * aws-local-stepfunctions@3 never matches `IsPresent: false`); an answer without `ready` goes on, as the
+ * release before this loop answered only when ready.
+ */
+function readinessStates(next: string, rollback: string): States {
+  const ready = '$.readiness.ready';
+  return {
+    ...buildStep(WAIT_UNTIL_READY, 'waitUntilReady', '$.readiness', READY, rollback, false),
+    [READY]: {
+      Type: 'Choice',
+      Comment: `${WAIT_UNTIL_READY} answers ready: false with waitSeconds while the nodes, the bastion or the NLB are on their way`,
+      Choices: [
+        { Not: { Variable: ready, IsPresent: true }, Next: next },
+        { Variable: ready, BooleanEquals: false, Next: EXPECT_READY },
+      ],
+      Default: next,
+    } satisfies ChoiceState,
+    [EXPECT_READY]: {
+      Type: 'Wait',
+      Comment: 'Sleeps until AWS is expected to be done (status checks ≈165 s after launch, an NLB ≈150 s after create), then briefly',
+      SecondsPath: '$.readiness.waitSeconds',
+      Next: WAIT_UNTIL_READY,
+    } satisfies WaitState,
+  };
+}
+
 export function buildDefinition(): StateMachineDefinition {
   const rollback = teardownStates({
     prefix: ROLLBACK_PREFIX,
@@ -274,9 +322,10 @@ export function buildDefinition(): StateMachineDefinition {
       ...failWithCause(BUILD_FAILURES.preflight, 'The spec or the account cannot hold this build; nothing was created'),
       ...buildStep('CreateNetwork', 'createNetwork', '$.network', NETWORK_COMPLETE, undo),
       [NETWORK_COMPLETE]: untilComplete('CreateNetwork', 'network', PARALLEL_STEP),
-      ...parallelStates('RegisterTargets', undo),
-      ...buildStep('RegisterTargets', 'registerTargets', '$.targets', 'WaitUntilReady', undo),
-      ...buildStep('WaitUntilReady', 'waitUntilReady', '$.readiness', 'VerifyBaseline', undo),
+      ...parallelStates(WAIT_UNTIL_READY, undo),
+      ...readinessStates('RegisterTargets', undo),
+      // After readiness: ELBv2 registers only running instances, and WaitUntilReady has just seen them all running.
+      ...buildStep('RegisterTargets', 'registerTargets', '$.targets', 'VerifyBaseline', undo),
       // VerifyBaseline reads what was built; a violation is a verdict, not something to wait for.
       ...buildStep('VerifyBaseline', 'verifyBaseline', '$.result', BUILD_SUCCEEDED, undo, false),
       [BUILD_SUCCEEDED]: {

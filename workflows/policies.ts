@@ -1,4 +1,4 @@
-import { AWAITING_ACTION_ERROR, READINESS_ERROR, RETRYABLE_ERRORS } from '../functions/core/errors';
+import { AWAITING_ACTION_ERROR, READINESS_ERROR, THROTTLE_ERRORS, TRANSIENT_ERRORS } from '../functions/core/errors';
 import type { Catcher, Retrier, TaskState, Transition } from './asl';
 import { STEP_FUNCTIONS, type StepFunctionId } from './steps';
 
@@ -30,11 +30,31 @@ export const LAMBDA_SERVICE_RETRY: Retrier = {
 };
 
 /**
- * Our transient AWS answers (throttling, 5xx, eventual consistency). EC2's token buckets refill per
- * second, so a short capped backoff with full jitter is what AWS recommends; waits ≤ 2+4+8+16+30+30 = 90 s.
+ * AWS throttled a step past its invocation's budget: the SDK has already resent the call with backoff until
+ * the Lambda's deadline (functions/core/retry-strategy.ts), so the account's buckets are drained for longer
+ * than a minute — by a burst of builds or by other workloads in the region. A throttle says the account is
+ * busy, not that the build is wrong, so this retry is bounded by time, not by a handful of attempts:
+ * capped exponential backoff with full jitter (AWS's advice,
+ * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html) starting at 5 s, doubling to a
+ * 60 s cap, for 18 attempts: waits ≤ 5+10+20+40+14×60 = 915 s ≈ 15 min (`retryWaitBound`),
+ * on top of each invocation's own ~50 s of SDK retries. Full jitter keeps parallel branches and builds that
+ * were throttled together from coming back together.
+ */
+export const THROTTLE_RETRY: Retrier = {
+  ErrorEquals: [...THROTTLE_ERRORS],
+  IntervalSeconds: 5,
+  MaxAttempts: 18,
+  BackoffRate: 2,
+  MaxDelaySeconds: 60,
+  JitterStrategy: 'FULL',
+};
+
+/**
+ * Our transient AWS answers (5xx or no answer, eventual consistency), which clear within seconds to a
+ * minute: a short capped backoff with full jitter; waits ≤ 2+4+8+16+30+30 = 90 s.
  */
 export const TRANSIENT_AWS_RETRY: Retrier = {
-  ErrorEquals: [...RETRYABLE_ERRORS],
+  ErrorEquals: [...TRANSIENT_ERRORS],
   IntervalSeconds: 2,
   MaxAttempts: 6,
   BackoffRate: 2,
@@ -120,6 +140,7 @@ export function lambdaTask(step: StepFunctionId, options: TaskOptions): TaskStat
     // Copies, so that a caller editing one Task (e.g. scaling) never edits every other Task.
     Retry: [
       LAMBDA_SERVICE_RETRY,
+      THROTTLE_RETRY,
       TRANSIENT_AWS_RETRY,
       ...(options.waitsForReadiness ? [READINESS_RETRY] : []),
       ...(options.waitsForAction ? [AWAITING_ACTION_RETRY] : []),

@@ -1,5 +1,13 @@
 import { allStates, type StateMachineDefinition } from './asl';
 
+/** The field a step's `waitSeconds` must be named (a WaitRequest, functions/core/expected-latency.ts). */
+const WAIT_SECONDS_FIELD = 'waitSeconds';
+/**
+ * Where the local runtime puts, beside a step's `waitSeconds`, the real instant that many simulated seconds
+ * away (local/step-roles.ts scaleWaitRequest); the local definitions wait on it through a TimestampPath.
+ */
+export const WAIT_UNTIL_FIELD = 'waitUntil';
+
 /**
  * Compresses a definition's own waiting for the local runtime, whose embedded cloud runs on a time scale
  * (docs/design.md "2.6 The local runtime"): every Retry's IntervalSeconds and MaxDelaySeconds and every Wait's Seconds are divided by
@@ -15,7 +23,9 @@ import { allStates, type StateMachineDefinition } from './asl';
  * Every retry is scaled, throttling's included: the embedded cloud's token buckets refill in simulated
  * time and the SDK clients' own retry delays run on the same clock (docs/design.md "13.1 One simulated
  * clock"), so a throttled step backs off for the same simulated seconds at any scale. A Wait whose
- * SecondsPath a step fills (`waitSeconds`) is scaled where the step's answer is read (local/step-roles.ts).
+ * SecondsPath a step fills (`…waitSeconds`) becomes a TimestampPath to the `…waitUntil` the local runtime
+ * adds to the step's answer (local/step-roles.ts): SecondsPath takes whole seconds only, a timestamp keeps
+ * the millisecond a scaled wait needs.
  */
 export function scaleDefinitionTime<D extends StateMachineDefinition>(definition: D, factor: number): D {
   if (!Number.isFinite(factor) || factor <= 0) {
@@ -24,6 +34,10 @@ export function scaleDefinitionTime<D extends StateMachineDefinition>(definition
   const scaled = structuredClone(definition);
   for (const [, state] of allStates(scaled)) {
     if (state.Type === 'Wait' && state.Seconds !== undefined) state.Seconds /= factor;
+    if (state.Type === 'Wait' && state.SecondsPath !== undefined) {
+      state.TimestampPath = waitUntilPath(state.SecondsPath);
+      delete state.SecondsPath;
+    }
     if (state.Type !== 'Task') continue;
     for (const retrier of state.Retry) {
       retrier.IntervalSeconds /= factor;
@@ -31,4 +45,13 @@ export function scaleDefinitionTime<D extends StateMachineDefinition>(definition
     }
   }
   return scaled;
+}
+
+/** `$.readiness.waitSeconds` → `$.readiness.waitUntil`; any other SecondsPath is one the local runtime cannot scale. */
+function waitUntilPath(secondsPath: string): string {
+  const suffix = `.${WAIT_SECONDS_FIELD}`;
+  if (!secondsPath.endsWith(suffix)) {
+    throw new Error(`scaleDefinitionTime: a Wait's SecondsPath must end in ${suffix} (a step's WaitRequest), got ${secondsPath}`);
+  }
+  return `${secondsPath.slice(0, -suffix.length)}.${WAIT_UNTIL_FIELD}`;
 }

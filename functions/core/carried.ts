@@ -1,4 +1,4 @@
-import type { BuildState, ConnectionIds, LegacyNetworkIds, NetworkIds, NetworkProgress } from './contracts';
+import type { BuildState, ConnectionIds, LegacyNetworkIds, NetworkIds, NetworkProgress, TeardownResult } from './contracts';
 
 /**
  * The ids a build's state carries, for its rollback. A rollback runs inside the build's execution, right
@@ -53,4 +53,21 @@ export function carriedConnections(state: Partial<BuildState>): Partial<Connecti
 /** The network's ids as far as CreateNetwork got (while it loops, only the VPC and the gateway). */
 export function carriedNetwork(state: Partial<BuildState>): Partial<NetworkIds> & LegacyNetworkIds {
   return layers(state).find((layer) => layer.network)?.network ?? {};
+}
+
+/**
+ * What DeleteLoadBalancer, the first teardown step, recorded at `$.teardownLoadBalancer` (its ResultPath in
+ * workflows/teardown.ts): when it deleted the NLB and started the connections' deletes, in epoch ms. TerminateInstances
+ * reckons the one wait before DeleteNetwork from them. A time that is absent or unreadable is left out (then
+ * DeleteNetwork's own check decides, polling), never guessed.
+ */
+export function carriedTeardownTimes(state: Partial<BuildState>): { loadBalancerDeletedAt?: number; connectionsDeletedAt?: number } {
+  const result = (state as { teardownLoadBalancer?: Partial<TeardownResult> }).teardownLoadBalancer;
+  const read = (iso: unknown) => (typeof iso === 'string' && Number.isFinite(Date.parse(iso)) ? Date.parse(iso) : undefined);
+  const loadBalancerDeletedAt = read(result?.loadBalancerDeletedAt);
+  const connectionsDeletedAt = read(result?.connectionsDeletedAt);
+  return {
+    ...(loadBalancerDeletedAt !== undefined && { loadBalancerDeletedAt }),
+    ...(connectionsDeletedAt !== undefined && { connectionsDeletedAt }),
+  };
 }

@@ -1,7 +1,9 @@
-import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { nameEachCall } from './retry-scope';
+import { retryStrategy, throttleOnlyRetryStrategy, type RetryOptions } from './retry-strategy';
 
 /** The AWS clients a step uses. Always built by `createClients`; tests replace them with aws-sdk-client-mock. */
 export interface AwsClients {
@@ -35,9 +37,21 @@ export function endpointFor(serviceVariable: string, env: Env = process.env): st
 }
 
 /**
- * One place that builds clients, from the region and the endpoint variables (read at call time).
+ * How the clients resend a failed request (core/retry-strategy.ts). The local runtime passes its simulated
+ * clock and its time scale, so that backoffs and the time budget run on simulated time.
+ */
+export type ClientRetryOptions = Pick<RetryOptions, 'clock' | 'delayScale'>;
+
+export interface ClientOptions {
+  retry?: ClientRetryOptions;
+}
+
+/**
+ * One place that builds clients, from the region and the endpoint variables (read at call time). Every client
+ * resends with the product retry strategy (throttles until the invocation's deadline, transient errors up to
+ * three attempts) and names each call for the strategy's log lines (`nameEachCall`).
  *
- * Why a second EC2 client: the SDK's standard retry resends a request after a 5xx, a timeout or a dropped
+ * Why a second EC2 client: a retry resends a request after a 5xx, a timeout or a dropped
  * connection, and EC2 may have done the work before that answer was lost. For a create with a ClientToken
  * (RunInstances, CreateRouteTable) the resend returns the same resource, and CreateSubnet /
  * CreateSecurityGroup resend into a natural-key conflict that we read as "exists". CreateVpc,
@@ -45,62 +59,38 @@ export function endpointFor(serviceVariable: string, env: Env = process.env): st
  * that nothing records. So `ec2Once` resends only throttled requests (EC2 refused them before doing
  * anything); any other failure surfaces at once as AwsUnavailable (or its class), the state machine
  * retries the step, and its next run finds the resource by tag (or by the carried id) before it creates.
- * Throttles keep the SDK's quick backoff because a step-level retry per throttle would be slow and, under
- * a burst, could run out of attempts. Every other call keeps the SDK's standard retries.
+ * Throttles are still resent in the SDK, as by every client, because a step-level retry per throttle would be
+ * slow and, under a burst, could run out of attempts. Every other call resends transient errors too.
  */
 export function createClients(
   region: string,
   env: Env = process.env,
   credentials?: StaticCredentials,
-  { maxAttempts }: { maxAttempts?: number } = {},
+  options: ClientOptions = {},
 ): AwsClients {
   const ec2Endpoint = endpointFor('EC2', env);
-  const common = { region, ...(credentials && { credentials }), ...(maxAttempts && { maxAttempts }) };
+  const common = { region, ...(credentials && { credentials }), retryStrategy: retryStrategy(options.retry) };
   return {
-    ec2: new EC2Client({ ...common, endpoint: ec2Endpoint }),
-    ec2Once: new EC2Client({ ...common, endpoint: ec2Endpoint, maxAttempts: THROTTLED_ATTEMPTS, retryStrategy: resendThrottledOnly() }),
-    elbv2: new ElasticLoadBalancingV2Client({ ...common, endpoint: endpointFor('ELASTIC_LOAD_BALANCING_V2', env) }),
-    quotas: new ServiceQuotasClient({ ...common, endpoint: endpointFor('SERVICE_QUOTAS', env) }),
-    iam: new IAMClient({ ...common, endpoint: endpointFor('IAM', env) }),
-  };
-}
-
-/** The SDK's retry strategy interface, taken from the client config so that no @smithy package is imported. */
-type RetryStrategyV2 = Extract<NonNullable<EC2ClientConfig['retryStrategy']>, { acquireInitialRetryToken: unknown }>;
-type RetryToken = Awaited<ReturnType<RetryStrategyV2['acquireInitialRetryToken']>>;
-
-/** Attempts of a throttled request by `ec2Once`, as the SDK's standard mode (3). */
-export const THROTTLED_ATTEMPTS = 3;
-
-/**
- * A retry strategy that resends only what the SDK classifies as throttling (RequestLimitExceeded, 429…):
- * requests refused before any work. Its backoff is the SDK's for throttling: full jitter over
- * 500 ms × 2^retry, capped at 20 s. Everything else is rejected at once, so the SDK throws the error.
- */
-export function resendThrottledOnly(maxAttempts = THROTTLED_ATTEMPTS, random: () => number = Math.random): RetryStrategyV2 {
-  const token = (retries: number, delayMs: number): RetryToken => ({ getRetryCount: () => retries, getRetryDelay: () => delayMs });
-  return {
-    acquireInitialRetryToken: () => Promise.resolve(token(0, 0)),
-    refreshRetryTokenForRetry: (previous, info) => {
-      const retries = previous.getRetryCount() + 1;
-      if (info.errorType !== 'THROTTLING' || retries >= maxAttempts) return Promise.reject(info.error ?? new Error('not resent'));
-      return Promise.resolve(token(retries, Math.floor(random() * Math.min(20_000, 500 * 2 ** retries))));
-    },
-    recordSuccess: () => undefined,
+    ec2: nameEachCall(new EC2Client({ ...common, endpoint: ec2Endpoint })),
+    ec2Once: nameEachCall(new EC2Client({ ...common, endpoint: ec2Endpoint, retryStrategy: throttleOnlyRetryStrategy(options.retry) })),
+    elbv2: nameEachCall(new ElasticLoadBalancingV2Client({ ...common, endpoint: endpointFor('ELASTIC_LOAD_BALANCING_V2', env) })),
+    quotas: nameEachCall(new ServiceQuotasClient({ ...common, endpoint: endpointFor('SERVICE_QUOTAS', env) })),
+    iam: nameEachCall(new IAMClient({ ...common, endpoint: endpointFor('IAM', env) })),
   };
 }
 
 const cache = new Map<string, AwsClients>();
 
 /**
- * Clients reused across warm Lambda invocations, keyed by region, endpoints and access key (the local
- * runtime runs every step in one process, each under its own role's credentials).
+ * Clients reused across warm Lambda invocations, keyed by region, endpoints, access key (the local runtime
+ * runs every step in one process, each under its own role's credentials) and retry delay scale (a process
+ * has one clock: the system's, or the local runtime's simulated one).
  */
 export function clientsFor(
   region: string,
   env: Env = process.env,
   credentials?: StaticCredentials,
-  options: { maxAttempts?: number } = {},
+  options: ClientOptions = {},
 ): AwsClients {
   const key = [
     region,
@@ -109,7 +99,7 @@ export function clientsFor(
     endpointFor('SERVICE_QUOTAS', env),
     endpointFor('IAM', env),
     credentials?.accessKeyId,
-    options.maxAttempts,
+    options.retry?.delayScale,
   ].join('|');
   let clients = cache.get(key);
   if (!clients) {

@@ -125,6 +125,12 @@ export interface NodeRecord {
   instanceId: string;
   instanceType: string;
   privateIp?: string;
+  /**
+   * RunInstances' LaunchTime (ISO 8601), recorded by LaunchNodes so that WaitUntilReady knows, without a
+   * Describe, when a node is expected to pass its status checks. Absent from nodes launched before it was
+   * recorded and from the build's outputs (WaitUntilReady hands the nodes on without it).
+   */
+  launchedAt?: string;
 }
 
 /**
@@ -189,11 +195,30 @@ export interface TargetsResult {
   registered: Record<string, string[]>;
 }
 
+/**
+ * WaitUntilReady's answer, at `$.readiness` (docs/design.md "13.3 Readiness: wait once, then poll"). While
+ * something is on its way it is `ready: false` with `waitSeconds`, which the `ExpectReady` Wait sleeps before
+ * the step runs again, and `pending`, what is not ready (one line each, for the console). The next run reads
+ * what this one learnt instead of asking AWS again: `loadBalancerState` and `loadBalancerCreatedAt`, and the
+ * bastion once its Elastic IP is associated. A result without `ready` (written by the release before this
+ * loop, which threw until ready) means ready. VerifyBaseline reports `nodes` and `bastion` as the outputs.
+ */
 export interface ReadinessResult {
+  ready: boolean;
+  /** Whole seconds ≥ 0 (Step Functions' SecondsPath); 0 once ready. Top level: the local runtime scales it. */
+  waitSeconds: number;
+  /** What is not ready yet; empty once ready. */
+  pending: string[];
+  /** The nodes from `$.nodes` (without `launchedAt`), in name order. */
   nodes: NodeRecord[];
-  /** Absent without a bastion. */
+  /** Absent without a bastion; `associationId` once its Elastic IP is associated. */
   bastion?: BastionIds;
+  /** The NLB's state as last described: `provisioning`, `active`… */
   loadBalancerState: string;
+  /** The NLB's CreatedTime (ISO 8601), from which its expected `active` time is reckoned. */
+  loadBalancerCreatedAt?: string;
+  /** When the first check ran (ISO 8601): where the wait is reckoned from for nodes that carry no launch time. */
+  checkingSince?: string;
 }
 
 export interface BaselineResult {
@@ -248,10 +273,30 @@ export interface BuildOutputs {
   notes?: string[];
 }
 
-/** Result of one teardown step: what it removed this time and what it is still waiting for. */
+/**
+ * Result of one teardown step (at `$.teardownLoadBalancer`, `$.teardownInstances`, `$.teardownNetwork`): what it
+ * removed this time, and what the next steps need to wait once instead of polling (docs/design.md "13.4 Teardown:
+ * fewer calls, one wait").
+ */
 export interface TeardownResult {
   step: string;
   deleted: string[];
+  /**
+   * DeleteLoadBalancer: when this run deleted the NLB (ISO 8601). Its interfaces stay in the subnets for about a
+   * minute after (EXPECTED_SECONDS.loadBalancerInterfacesGoneAfterDelete); absent when there was no NLB to delete.
+   */
+  loadBalancerDeletedAt?: string;
+  /**
+   * DeleteLoadBalancer: when this run started (or found under way) the deletes of the connections (NAT gateways,
+   * endpoints, the Transit Gateway attachment), ISO 8601; absent when none was on its way.
+   */
+  connectionsDeletedAt?: string;
+  /**
+   * TerminateInstances: whole seconds ≥ 0 until the instances are expected `terminated` and the NLB's interfaces
+   * and the connections expected gone, which the Wait before DeleteNetwork sleeps (SecondsPath). Top level of the
+   * result: the local runtime scales it (local/step-roles.ts).
+   */
+  waitSeconds?: number;
 }
 
 /** What the build machine ends with on success (execution output): outputs plus the baseline checks. */

@@ -88,7 +88,15 @@ export class WorkflowContractError extends BuildError {
   }
 }
 
-export const RETRYABLE_ERRORS = ['AwsThrottled', 'AwsUnavailable', 'NotYetVisible'] as const;
+/**
+ * AWS throttled us: retried by the state machine for minutes (workflows/policies.ts THROTTLE_RETRY), after the
+ * SDK has already resent the call within the invocation (core/retry-strategy.ts).
+ */
+export const THROTTLE_ERRORS = ['AwsThrottled'] as const;
+/** 5xx, no answer, or not visible yet: retried by the state machine with a short backoff (TRANSIENT_AWS_RETRY). */
+export const TRANSIENT_ERRORS = ['AwsUnavailable', 'NotYetVisible'] as const;
+/** Every error the state machine retries as a failure (not as waiting). */
+export const RETRYABLE_ERRORS = [...THROTTLE_ERRORS, ...TRANSIENT_ERRORS] as const;
 export const READINESS_ERROR = 'ResourceNotReady' as const;
 export const AWAITING_ACTION_ERROR = 'AwaitingAction' as const;
 /** The errors that mean "waiting" (polled by the state machine), as opposed to failures or transient errors. */

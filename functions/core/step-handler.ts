@@ -1,21 +1,19 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
+import { STEP_LAMBDA_TIMEOUT_SECONDS } from '../../workflows/steps';
 import { isBuildId } from './build-ids';
 import { clientsFor, type AwsClients } from './clients';
 import type { BuildState } from './contracts';
 import { AwaitingAction, BuildError, ResourceNotReady, WorkflowContractError } from './errors';
 import { plan, type Plan } from './plan';
+import { withinInvocation, type Clock, type InvocationScope } from './retry-scope';
 import type { BuildSpec } from './spec';
 import { isReadableSpecVersion, readVersionedSpec, SPEC_VERSION } from './spec-validation';
 
 /** The Powertools service name on every log line of every function. */
 export const SERVICE_NAME = 'k8s-ec2-builder';
 
-/** Where a step reads the time (simulated in the local runtime's tests and benchmarks). */
-export interface Clock {
-  /** Milliseconds since the epoch. */
-  now(): number;
-}
+export type { Clock } from './retry-scope';
 
 const systemClock: Clock = { now: () => Date.now() };
 
@@ -100,21 +98,64 @@ export function createStepHandler<R, S extends BuildState = BuildState>(
       );
       coldStart = false;
       const started = clock.now();
+      const invocation: InvocationScope = { deadline: awsRetryDeadline(clock, context), clock, logger, throttleRetries: 0 };
       try {
         const { spec, plan: buildPlan } = parseStepInput(state);
         const clients = deps.clientsFor ? deps.clientsFor(spec.region) : clientsFor(spec.region);
-        const result = await work({ state, spec, plan: buildPlan, clients, logger, clock });
-        logger.info('step finished', { durationMs: clock.now() - started });
+        const result = await withinInvocation(invocation, () => work({ state, spec, plan: buildPlan, clients, logger, clock }));
+        logger.info('step finished', { durationMs: clock.now() - started, ...throttleCount(invocation) });
         return result;
       } catch (error) {
-        if (error instanceof ResourceNotReady) logger.info('not ready yet', { reason: error.message });
-        else if (error instanceof AwaitingAction) logger.info('waiting for a person', { reason: error.message });
-        else logger.error('step failed', { errorName: (error as Error)?.name, error: error as Error, retryable: isRetryable(error) });
+        logFailure(logger, error, invocation);
         throw error;
       }
     };
   };
   return Object.assign(make({}), { withDependencies: make });
+}
+
+/**
+ * Time the handler keeps after its last AWS retry, to throw, log and return before Lambda ends the invocation
+ * (a timed-out invocation reaches the state machine as States.Timeout, without our error or its logs).
+ */
+export const AWS_RETRY_MARGIN_MS = 10_000;
+
+/**
+ * Clock ms until which the SDK may resend throttled calls (core/retry-strategy.ts): the Lambda's remaining
+ * time (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-context.html) less AWS_RETRY_MARGIN_MS. Without a
+ * context (a test, a script), as if the invocation had just started with the steps' Lambda timeout.
+ */
+function awsRetryDeadline(clock: Clock, context: Context | undefined): number {
+  const remainingMs =
+    typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : STEP_LAMBDA_TIMEOUT_SECONDS * 1000;
+  return clock.now() + remainingMs - AWS_RETRY_MARGIN_MS;
+}
+
+/** The SDK's throttle retries in this invocation, on the step's last line when there were any. */
+function throttleCount(invocation: InvocationScope): { throttleRetries?: number } {
+  return invocation.throttleRetries > 0 ? { throttleRetries: invocation.throttleRetries } : {};
+}
+
+/**
+ * One line per failed invocation, at the level of what it means for the build: waiting is INFO; an error the
+ * state machine retries (BuildError with `retryable`: AwsThrottled, AwsUnavailable, NotYetVisible) is a WARN
+ * without a stack, since the build goes on; only a terminal or unknown error is an ERROR with the error
+ * object (stack and cause), because the build stops or rolls back on it.
+ */
+function logFailure(logger: Logger, error: unknown, invocation: InvocationScope): void {
+  if (error instanceof ResourceNotReady) logger.info('not ready yet', { reason: error.message });
+  else if (error instanceof AwaitingAction) logger.info('waiting for a person', { reason: error.message });
+  else if (error instanceof BuildError && error.retryable) {
+    logger.warn('step will be retried by the state machine', {
+      errorName: error.name,
+      // Not `message`: Powertools reserves that key (the line's own message) and drops it.
+      errorMessage: error.message,
+      awsCode: error.awsCode,
+      ...throttleCount(invocation),
+    });
+  } else {
+    logger.error('step failed', { errorName: (error as Error)?.name, error: error as Error, retryable: isRetryable(error) });
+  }
 }
 
 function isRetryable(error: unknown): boolean | undefined {

@@ -4,10 +4,11 @@ import { ensureNetwork } from '../resources/network';
 
 /**
  * CreateNetwork: the VPC, Internet Gateway, subnets, route tables and security groups, in that order.
- * Every part is found by its tags or by the ids already in `state.network` before it is created. A run
- * that has just created the VPC or the gateway (no ClientToken for either) returns `complete: false` at
- * once; the `NetworkComplete?` Choice runs this step again with those ids in `state.network`, so no retry,
- * in any Lambda container, creates them twice (see ensureNetwork).
+ * Every part is taken from the ids already in `state.network` (not described again), else found by its tags,
+ * before it is created. A run that has just created the VPC or the gateway (no ClientToken for either)
+ * returns `complete: false` at once; the `NetworkComplete?` Choice runs this step again with those ids in
+ * `state.network`, so no retry, in any Lambda container, creates them twice (see ensureNetwork, which also
+ * says which lookups a run can skip).
  */
 export const handler = createStepHandler('create-network', async ({ state, plan, clients, logger }): Promise<NetworkProgress> => {
   const network = await ensureNetwork(clients, plan, state.network);

@@ -12,14 +12,21 @@ import { ensureNodes } from '../resources/node-launch';
  * Lambda container continues at the instance-type generation the state names. `pending` instances are
  * enough; waiting for them to run and pass status checks is WaitUntilReady's job.
  */
-export const handler = createStepHandler('launch-nodes', async ({ state, plan, clients, logger }): Promise<NodesProgress> => {
+export const handler = createStepHandler('launch-nodes', async ({ state, plan, clients, logger, clock }): Promise<NodesProgress> => {
   const imageId = state.preflight?.imageId;
   if (!imageId || !state.network) {
     throw new WorkflowContractError('launch-nodes needs $.preflight.imageId and $.network: run Preflight and CreateNetwork first');
   }
   // Without a bastion, nodes are reached through Session Manager: their instance profile comes first.
   const instanceProfileArn = plan.instanceProfile && (await ensureInstanceProfile(clients, plan.buildId, plan.instanceProfile));
-  const progress = await ensureNodes(clients, plan, { imageId, network: state.network, progress: state.nodeLaunch, instanceProfileArn });
+  // The clock paces the launches past RunInstances' burst (simulated time in the local runtime).
+  const progress = await ensureNodes(clients, plan, {
+    imageId,
+    network: state.network,
+    progress: state.nodeLaunch,
+    instanceProfileArn,
+    clock,
+  });
   logger.info(progress.complete ? 'nodes launched' : 'nodes in progress: handing what was launched to the state machine', {
     launched: progress.nodes.length,
     of: plan.nodes.length,

@@ -4,9 +4,10 @@ import { createStepHandler } from '../core/step-handler';
 import { registerTargets } from '../resources/targets';
 
 /**
- * RegisterTargets: control planes into the API target group, workers into the ingress target groups.
- * Needs running instances only (not an active NLB); throws ResourceNotReady while a node is pending so
- * the state machine retries.
+ * RegisterTargets: control planes into the API target group, workers into the ingress target groups, by the
+ * instance ids in `$.nodes`. It runs after the readiness loop (WaitUntilReady ⟲ ExpectReady), so every node
+ * is running, as ELBv2 requires, and nothing is described first: one RegisterTargets per target group. Its
+ * success is the build's proof of registration; readiness no longer checks it.
  */
 export const handler = createStepHandler('register-targets', async ({ state, plan, clients }): Promise<TargetsResult> => {
   if (!state.nodes?.length) throw new WorkflowContractError('state.nodes: missing; RegisterTargets runs after LaunchNodes');

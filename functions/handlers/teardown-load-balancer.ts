@@ -1,27 +1,32 @@
 import { carriedConnections, carriedNetwork } from '../core/carried';
 import type { TeardownResult } from '../core/contracts';
-import { deleteConnections } from '../resources/connections';
 import { createStepHandler } from '../core/step-handler';
-import { deleteListeners } from '../resources/listeners';
-import { deleteLoadBalancer, describeLoadBalancer } from '../resources/load-balancer';
-import { deleteTargetGroups } from '../resources/target-groups';
+import { deleteConnections } from '../resources/connections';
+import { deleteLoadBalancer } from '../resources/load-balancer';
 
 const STEP = 'teardown-load-balancer';
 
 /**
- * Removes the load balancer part of a build: listeners → target groups → load balancer (a target group
- * cannot go while a listener forwards to it). Everything is found by name and our tags, never taken from
- * state: a rollback after a mid-build failure may carry no IDs. Repeatable: what is gone is skipped.
- * Then it starts the deletes of the network's connections (NAT gateways, endpoints, the Transit Gateway
- * attachment) without waiting for them: each takes about a minute, which then passes while the NLB's
- * interfaces linger and the instances terminate; DeleteNetwork waits for them (resources/connections.ts).
+ * Removes the load balancer part of a build: the NLB (its listeners go with it) and its target groups, found by
+ * name and kept only when their tags carry our build id, never taken from state: a rollback after a mid-build
+ * failure may carry no ids. Repeatable: what is gone is skipped. Then it starts the deletes of the network's
+ * connections (NAT gateways, endpoints, the Transit Gateway attachment) without waiting for them.
+ *
+ * It records when it deleted the NLB and when the connections' deletes were under way: the NLB's interfaces
+ * linger about a minute in our subnets, the connections take about as long, and TerminateInstances turns these
+ * times into one wait before DeleteNetwork instead of polls (docs/design.md "13.4 Teardown: fewer calls, one wait").
  */
-export const handler = createStepHandler(STEP, async ({ state, plan, clients }): Promise<TeardownResult> => {
-  const deleted: string[] = [];
-  const loadBalancer = await describeLoadBalancer(clients, plan);
-  if (loadBalancer) deleted.push(...(await deleteListeners(clients, loadBalancer.loadBalancerArn)));
-  deleted.push(...(await deleteTargetGroups(clients, plan)));
-  deleted.push(...(await deleteLoadBalancer(clients, plan)));
-  deleted.push(...(await deleteConnections(clients, plan, carriedNetwork(state), carriedConnections(state), { wait: false })));
-  return { step: STEP, deleted };
+export const handler = createStepHandler(STEP, async ({ state, plan, clients, clock }): Promise<TeardownResult> => {
+  // Each time is read once its calls have returned, never earlier than AWS's own, so the wait is not short. The
+  // connections go first: were a later call to fail, the run again finds them `deleting` and still records a time,
+  // while an NLB deleted by a failed run is not found again, and its time is lost (DeleteNetwork then polls).
+  const connections = await deleteConnections(clients, plan, carriedNetwork(state), carriedConnections(state));
+  const connectionsDeletedAt = new Date(clock.now()).toISOString();
+  const loadBalancer = await deleteLoadBalancer(clients, plan);
+  return {
+    step: STEP,
+    deleted: [...loadBalancer.deleted, ...connections.deleted],
+    ...(loadBalancer.loadBalancerDeleted && { loadBalancerDeletedAt: new Date(clock.now()).toISOString() }),
+    ...(connections.pending.length > 0 && { connectionsDeletedAt }),
+  };
 });

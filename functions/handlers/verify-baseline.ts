@@ -13,7 +13,7 @@ import {
   describeVpcDns,
 } from '../resources/baseline';
 import { describeConnectionStates, withoutProgress } from '../resources/connections';
-import { describeNodes, describeOwned, LIVE_STATES, withVolumes, type InstanceRecord } from '../resources/instances';
+import { describeOwned, INSTANCE_ROLES, LIVE_STATES, withVolumes, type InstanceRecord } from '../resources/instances';
 
 /** Each private subnet → the NAT gateway of the zone(s) the plan routes it through. */
 function natOfSubnet(plan: Plan, network: NetworkIds, connections: Partial<ConnectionIds> = {}): Record<string, string> {
@@ -48,9 +48,10 @@ export const handler = createStepHandler('verify-baseline', async ({ state, spec
     throw new WorkflowContractError('verify-baseline needs $.network, $.loadBalancer and $.readiness');
   const groups = network.securityGroupIds;
   const hasInterfaceEndpoints = plan.endpoints.some((e) => e.type === 'Interface');
-  const [nodes, bastions, ingressRules, privateSubnetRoutes, lb, targetGroupAttributes, connectionStates, vpcDns] = await Promise.all([
-    describeNodes(clients, plan.buildId),
-    describeOwned(clients, plan.buildId, ['bastion'], LIVE_STATES).then((r) => withVolumes(clients, r)),
+  // The nodes and the bastion in one DescribeInstances and their volumes in one DescribeVolumes (docs/design.md
+  // "13.2 Build steps: fewer calls"): the same records, and so the same checks, as two reads of each.
+  const [instances, ingressRules, privateSubnetRoutes, lb, targetGroupAttributes, connectionStates, vpcDns] = await Promise.all([
+    describeOwned(clients, plan.buildId, INSTANCE_ROLES, LIVE_STATES).then((records) => withVolumes(clients, records)),
     describeIngressRules(clients, Object.values(groups)),
     describeSubnetRoutes(clients, Object.values(network.privateSubnetIds)),
     describeLoadBalancerView(clients, loadBalancer.loadBalancerArn),
@@ -58,10 +59,12 @@ export const handler = createStepHandler('verify-baseline', async ({ state, spec
     describeConnectionStates(clients, state.connections),
     hasInterfaceEndpoints ? describeVpcDns(clients, network.vpcId) : undefined,
   ]);
+  const nodes = instances.filter((r) => r.role !== 'bastion');
+  const bastion = instances.find((r) => r.role === 'bastion');
   const baseline = evaluateBaseline(
     {
       nodes: nodes.map(facts),
-      bastion: bastions[0] && facts(bastions[0]),
+      bastion: bastion && facts(bastion),
       groupIds: groups,
       ingressRules,
       privateSubnetRoutes,

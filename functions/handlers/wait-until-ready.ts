@@ -1,70 +1,186 @@
-import type { NodeRecord, ReadinessResult } from '../core/contracts';
-import { WorkflowContractError, NotYetVisible, ResourceNotReady } from '../core/errors';
+import type { AwsClients } from '../core/clients';
+import type { BastionIds, BuildState, NodeRecord, ReadinessResult } from '../core/contracts';
+import { ResourceConflict, ResourceNotReady, WorkflowContractError } from '../core/errors';
+import { EXPECTED_SECONDS } from '../core/expected-latency';
+import { nextCheckInSeconds, READINESS_BOUND_SECONDS, readinessDeadline } from '../core/readiness-schedule';
 import { createStepHandler } from '../core/step-handler';
 import { associateBastionAddress } from '../resources/bastion';
-import { describeStatusChecks, statusChecksPassed } from '../resources/instance-status';
-import { describeNodes } from '../resources/instances';
-import { describeLoadBalancer } from '../resources/load-balancer';
-import { describeTargets } from '../resources/targets';
+import { describeStatusChecks, statusChecksPassed, type StatusChecks } from '../resources/instance-status';
+import { describeLoadBalancerState, type LoadBalancerState } from '../resources/load-balancer-state';
+import { resourceFailed } from '../resources/owned';
 
 /**
- * One readiness check, never a wait: throws ResourceNotReady (listing everything still pending) until all
- * nodes and the bastion run with both status checks ok, the NLB is active, every node is registered with
- * its target groups and the bastion's Elastic IP is associated. The state machine's Retry does the waiting.
+ * WaitUntilReady: one readiness check, never a wait (docs/design.md "13.3 Readiness: wait once, then poll").
+ * Ready means every node and the bastion `running` with both status checks ok, the NLB `active` and the
+ * bastion's Elastic IP associated. While something is on its way it answers `ready: false` with
+ * `waitSeconds`, and the `ExpectReady` Wait sleeps that long before the next check: first until AWS is
+ * expected to be done (from the launch times in `$.nodes` and the NLB's creation time), then a short poll
+ * that grows (core/readiness-schedule.ts). So a default build checks about twice instead of every 5 s.
+ *
+ * Everything the state already knows is read from it, not from AWS: the instance ids (`$.nodes`,
+ * `$.bastion`), the NLB's ARN, and what the last check learnt (`$.readiness`: the NLB active, the address
+ * associated). One DescribeInstanceStatus covers the state and both status checks of every instance, one
+ * DescribeLoadBalancers the NLB until it is active, and the Elastic IP is associated once, as soon as the
+ * bastion runs. Target registration is RegisterTargets' job, after this loop.
+ *
+ * Terminal: an instance that is stopping, stopped or terminated, or an NLB that `failed` (waiting cannot
+ * help), and anything still not ready READINESS_BOUND_SECONDS after the latest launch: ResourceNotReady,
+ * which this Task does not retry, so its Catch rolls the build back.
  */
-export const handler = createStepHandler('wait-until-ready', async ({ state, plan, clients, logger }): Promise<ReadinessResult> => {
-  if (!state.loadBalancer || !state.nodes)
-    throw new WorkflowContractError('wait-until-ready needs $.nodes and $.loadBalancer from the earlier steps');
-  const pending: string[] = [];
+export const handler = createStepHandler('wait-until-ready', async ({ state, plan, clients, clock, logger }): Promise<ReadinessResult> => {
+  const { nodes, loadBalancer } = state;
+  if (!loadBalancer || !nodes) throw new WorkflowContractError('wait-until-ready needs $.nodes and $.loadBalancer from the earlier steps');
+  const carriedBastion = plan.spec.bastion.enabled ? bastionOf(state) : undefined;
+  const nowMs = clock.now();
+  const previous = state.readiness;
+  const checkingSince = previous?.checkingSince ?? new Date(nowMs).toISOString();
+  const launches = launchTimes(nodes, Date.parse(checkingSince));
 
-  const nodes = await describeNodes(clients, plan.buildId);
-  const missing = plan.nodes.filter((p) => !nodes.some((n) => n.name === p.name)).map((p) => p.name);
-  if (missing.length) pending.push(`nodes not visible yet: ${missing.join(', ')}`);
+  const [checks, lb] = await Promise.all([
+    describeStatusChecks(clients, [...nodes.map((n) => n.instanceId), ...(carriedBastion ? [carriedBastion.instanceId] : [])]),
+    // Once seen active the NLB stays so for the build: its answer is carried, not asked again.
+    previous?.loadBalancerState === 'active'
+      ? carriedActive(previous.loadBalancerCreatedAt)
+      : describeLoadBalancerState(clients, loadBalancer.loadBalancerArn),
+  ]);
+  const pending: Pending[] = nodes.flatMap((node) =>
+    instancePending(node.name, checks.get(node.instanceId), node.instanceId, instanceReadyAt(launches.get(node.instanceId) ?? nowMs)),
+  );
+  // The bastion is launched in the same Parallel as the nodes and carries no launch time: expected with the last of them.
+  const bastionReadyAt = instanceReadyAt(Math.max(...launches.values()));
 
-  let bastion: ReadinessResult['bastion'] | undefined;
-  if (plan.spec.bastion.enabled) {
-    try {
-      bastion = await associateBastionAddress(clients, plan.buildId, state.bastion);
-    } catch (error) {
-      if (!(error instanceof ResourceNotReady || error instanceof NotYetVisible)) throw error;
-      pending.push((error as Error).message);
-    }
+  const bastion = carriedBastion && (previous?.bastion?.associationId ? previous.bastion : carriedBastion);
+  const checkedBastion =
+    bastion &&
+    (await checkBastion(clients, plan.buildId, plan.bastion.name, bastion, checks.get(bastion.instanceId), bastionReadyAt, nowMs));
+  pending.push(...(checkedBastion?.pending ?? []));
+
+  if (lb.state === 'failed') throw resourceFailed(`load balancer ${plan.loadBalancer.name}`, { message: lb.reason });
+  const createdMs = lb.createdAt ? Date.parse(lb.createdAt) : Date.parse(checkingSince);
+  if (lb.state !== 'active') {
+    pending.push({
+      detail: `load balancer ${plan.loadBalancer.name} is ${lb.state}`,
+      expectedAtMs: createdMs + EXPECTED_SECONDS.loadBalancerActiveAfterCreate * 1000,
+    });
   }
 
-  const ids = [...nodes.map((n) => n.instanceId), ...(bastion ? [bastion.instanceId] : [])];
-  const checks = await describeStatusChecks(clients, ids);
-  for (const id of ids) {
-    const c = checks.get(id);
-    if (!statusChecksPassed(c)) pending.push(`${id}: ${c ? `${c.state}, system ${c.system}, instance ${c.instance}` : 'no status yet'}`);
-  }
-
-  const lb = await describeLoadBalancer(clients, plan);
-  if (lb?.state !== 'active') pending.push(`load balancer ${plan.loadBalancer.name} is ${lb?.state ?? 'not visible yet'}`);
-
-  const targets = await describeTargets(clients, state.loadBalancer.targetGroupArns);
-  for (const tg of plan.targetGroups) {
-    const expected = nodes.filter((n) => n.role === tg.targetRole).map((n) => n.instanceId);
-    // Same rule as RegisterTargets: on the target port, and a draining target is on its way out (not registered).
-    const registered = new Set(
-      (targets[tg.key] ?? []).filter((t) => t.port === tg.targetPort && t.state !== 'draining').map((t) => t.instanceId),
+  const deadlineMs = readinessDeadline([...launches.values(), createdMs]);
+  const lines = pending.map((p) => p.detail);
+  if (lines.length > 0 && nowMs >= deadlineMs) {
+    throw new ResourceNotReady(
+      `still not ready ${READINESS_BOUND_SECONDS / 60} minutes after the launch (${lines.length} thing(s)): ${lines.join('; ')}`,
+      { details: { pending: lines } },
     );
-    const unregistered = expected.filter((id) => !registered.has(id));
-    if (unregistered.length) pending.push(`${tg.name}: ${unregistered.join(', ')} not registered`);
   }
-
-  if (pending.length > 0 || (plan.spec.bastion.enabled && !bastion) || !lb) {
-    throw new ResourceNotReady(`waiting for ${pending.length} thing(s): ${pending.join('; ')}`, { details: { pending } });
-  }
-  logger.info('build is ready', { nodes: nodes.length, loadBalancer: lb.dnsName });
-  const records: NodeRecord[] = nodes
-    .map((n) => ({
-      name: n.name,
-      role: n.role as NodeRecord['role'],
-      az: n.az,
-      instanceId: n.instanceId,
-      instanceType: n.instanceType,
-      privateIp: n.privateIp,
-    }))
-    .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
-  return { nodes: records, ...(bastion && { bastion }), loadBalancerState: lb.state };
+  const ready = lines.length === 0;
+  const result: ReadinessResult = {
+    ready,
+    waitSeconds: ready
+      ? 0
+      : nextCheckInSeconds(
+          pending.map((p) => p.expectedAtMs),
+          nowMs,
+          deadlineMs,
+        ),
+    pending: lines,
+    nodes: handedOn(nodes),
+    ...(checkedBastion && { bastion: checkedBastion.bastion }),
+    loadBalancerState: lb.state,
+    ...(lb.createdAt && { loadBalancerCreatedAt: lb.createdAt }),
+    checkingSince,
+  };
+  if (result.ready) logger.info('build is ready', { nodes: nodes.length, loadBalancer: loadBalancer.dnsName });
+  else logger.info('not ready yet', { pending: lines, waitSeconds: result.waitSeconds });
+  return result;
 });
+
+/** When an instance launched at `launchMs` is expected to run with both status checks ok (epoch ms). */
+function instanceReadyAt(launchMs: number): number {
+  return launchMs + EXPECTED_SECONDS.instanceReadyAfterLaunch * 1000;
+}
+
+/** Something not ready, and when AWS is expected to be done with it (epoch ms). */
+interface Pending {
+  detail: string;
+  expectedAtMs: number;
+}
+
+/** States an instance does not come back from by waiting; the build is rolled back and redone. */
+const GONE_STATES: readonly string[] = ['shutting-down', 'terminated', 'stopping', 'stopped'];
+
+/** What is pending for one instance (nothing once it runs with both checks ok); throws when it is gone. */
+function instancePending(name: string, checks: StatusChecks | undefined, instanceId: string, expectedAtMs: number): Pending[] {
+  if (statusChecksPassed(checks)) return [];
+  if (checks && GONE_STATES.includes(checks.state)) {
+    throw new ResourceConflict(
+      `${name} (${instanceId}) is ${checks.state} and will not become ready by waiting; the build is rolled back`,
+      {
+        details: { instanceId, state: checks.state },
+      },
+    );
+  }
+  const detail = checks ? `${checks.state}, system ${checks.system}, instance ${checks.instance}` : 'no status yet';
+  return [{ detail: `${name} (${instanceId}): ${detail}`, expectedAtMs }];
+}
+
+/**
+ * The bastion: its status checks, and its Elastic IP associated as soon as it runs (AssociateAddress refuses
+ * a pending instance). Returns the bastion's ids, with the association once made, for the next check to carry.
+ */
+async function checkBastion(
+  clients: AwsClients,
+  buildId: string,
+  name: string,
+  bastion: BastionIds,
+  status: StatusChecks | undefined,
+  readyAtMs: number,
+  nowMs: number,
+): Promise<{ bastion: BastionIds; pending: Pending[] }> {
+  const pending = instancePending(name, status, bastion.instanceId, readyAtMs);
+  if (bastion.associationId) return { bastion, pending };
+  const address = `bastion Elastic IP ${bastion.allocationId}`;
+  if (status?.state !== 'running')
+    return { bastion, pending: [...pending, { detail: `${address}: associated once the bastion runs`, expectedAtMs: readyAtMs }] };
+  try {
+    return { bastion: await associateBastionAddress(clients, buildId, bastion), pending };
+  } catch (error) {
+    // EC2 may still see the instance as not running for a moment: associated at the next check.
+    if (!(error instanceof ResourceNotReady)) throw error;
+    return { bastion, pending: [...pending, { detail: `${address}: ${error.message}`, expectedAtMs: nowMs }] };
+  }
+}
+
+/** The NLB as an earlier check saw it: active stays active for the build. */
+function carriedActive(createdAt: string | undefined): LoadBalancerState {
+  return { state: 'active', ...(createdAt && { createdAt }) };
+}
+
+/** Each node's launch time (epoch ms): RunInstances' LaunchTime as LaunchNodes recorded it, else `fallbackMs`. */
+function launchTimes(nodes: readonly NodeRecord[], fallbackMs: number): Map<string, number> {
+  return new Map(
+    nodes.map((node) => {
+      const launched = node.launchedAt ? Date.parse(node.launchedAt) : Number.NaN;
+      return [node.instanceId, Number.isFinite(launched) ? launched : fallbackMs];
+    }),
+  );
+}
+
+/** The bastion's ids LaunchBastion put in the state; a bastion that the spec asks for is always there by now. */
+function bastionOf(state: BuildState): BastionIds {
+  const { instanceId, allocationId, publicIp } = state.bastion ?? {};
+  if (!instanceId || !allocationId) {
+    throw new WorkflowContractError('wait-until-ready needs $.bastion.instanceId and $.bastion.allocationId from LaunchBastion');
+  }
+  return { ...state.bastion, instanceId, allocationId, publicIp: publicIp ?? '' };
+}
+
+/** The nodes as the build's outputs list them: in name order, without the launch time only readiness needs. */
+function handedOn(nodes: readonly NodeRecord[]): NodeRecord[] {
+  return nodes
+    .map((node): NodeRecord => {
+      const record = { ...node };
+      delete record.launchedAt;
+      return record;
+    })
+    .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+}

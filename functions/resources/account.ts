@@ -1,15 +1,11 @@
-import {
-  DescribeAvailabilityZonesCommand,
-  DescribeKeyPairsCommand,
-  DescribeVpcsCommand,
-  paginateDescribeInstanceTypeOfferings,
-} from '@aws-sdk/client-ec2';
-import { DescribeLoadBalancersCommand, DescribeTagsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeAvailabilityZonesCommand, DescribeKeyPairsCommand, paginateDescribeInstanceTypeOfferings } from '@aws-sdk/client-ec2';
+import { DescribeTagsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../core/clients';
 import { aws, codeOf, translateAwsError } from '../core/errors';
 import type { Plan } from '../core/plan';
 import { fromTagList, MANAGED_BY, TAG } from '../core/tags';
-import { describeAll } from './owned';
+import { accountListings, type AccountListings } from './account-listings';
+import { describeAll, goneAs } from './owned';
 
 /**
  * Read-only account checks for preflight (docs/design.md "5.2 Preflight"). Each returns a list of problems (empty = fine) so
@@ -99,21 +95,22 @@ export async function checkKeyPair(clients: AwsClients, plan: Plan): Promise<Pro
   }
 }
 
-/** The cluster name must not belong to another live build: names of the NLB and target groups derive from it. */
-export async function checkClusterNameFree(clients: AwsClients, plan: Plan): Promise<Problem[]> {
+/**
+ * The cluster name must not belong to another live build: names of the NLB and target groups derive from it.
+ * It reads the region's VPCs and load balancers from `listings`, which the quota check shares (one
+ * DescribeVpcs and one DescribeLoadBalancers for both), and matches tags and the name itself.
+ */
+export async function checkClusterNameFree(
+  clients: AwsClients,
+  plan: Plan,
+  listings: AccountListings = accountListings(clients),
+): Promise<Problem[]> {
   const problems: Problem[] = [];
-  const vpcs = await aws('ec2:DescribeVpcs', () =>
-    clients.ec2.send(
-      new DescribeVpcsCommand({
-        Filters: [
-          { Name: `tag:${TAG.cluster}`, Values: [plan.spec.name] },
-          { Name: `tag:${TAG.managedBy}`, Values: [MANAGED_BY] },
-        ],
-      }),
-    ),
-  );
-  for (const vpc of vpcs.Vpcs ?? []) {
-    const owner = fromTagList(vpc.Tags)[TAG.buildId];
+  const [vpcs, loadBalancers] = await Promise.all([listings.vpcs(), listings.loadBalancers()]);
+  for (const vpc of vpcs) {
+    const tags = fromTagList(vpc.Tags);
+    if (tags[TAG.cluster] !== plan.spec.name || tags[TAG.managedBy] !== MANAGED_BY) continue;
+    const owner = tags[TAG.buildId];
     if (owner !== plan.buildId) {
       problems.push({
         check: 'cluster-name',
@@ -123,22 +120,18 @@ export async function checkClusterNameFree(clients: AwsClients, plan: Plan): Pro
     }
   }
   const lbName = plan.loadBalancer.name;
-  try {
-    const found = await clients.elbv2.send(new DescribeLoadBalancersCommand({ Names: [lbName] }));
-    const arn = found.LoadBalancers?.[0]?.LoadBalancerArn;
-    if (arn) {
-      const tags = await aws('elbv2:DescribeTags', () => clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: [arn] })));
-      const owner = fromTagList(tags.TagDescriptions?.[0]?.Tags)[TAG.buildId];
-      if (owner !== plan.buildId) {
-        problems.push({
-          check: 'cluster-name',
-          field: 'name',
-          message: `load balancer name "${lbName}" is taken${owner ? ` by build ${owner}` : ''}; choose another cluster name`,
-        });
-      }
+  const arn = loadBalancers.find((lb) => lb.LoadBalancerName === lbName)?.LoadBalancerArn;
+  if (arn) {
+    // Deleted since the listing: its name is free after all.
+    const tags = await goneAs(undefined, 'elbv2:DescribeTags', () => clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: [arn] })));
+    const owner = tags && fromTagList(tags.TagDescriptions?.[0]?.Tags)[TAG.buildId];
+    if (tags && owner !== plan.buildId) {
+      problems.push({
+        check: 'cluster-name',
+        field: 'name',
+        message: `load balancer name "${lbName}" is taken${owner ? ` by build ${owner}` : ''}; choose another cluster name`,
+      });
     }
-  } catch (error) {
-    if (codeOf(error) !== 'LoadBalancerNotFound') throw translateAwsError(error, 'elbv2:DescribeLoadBalancers');
   }
   return problems;
 }

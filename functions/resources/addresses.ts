@@ -6,8 +6,8 @@ import { ignoringGone, onlyOne, requireCarried } from './owned';
 
 /**
  * The build's Elastic IPs: the bastion's and one per NAT gateway. AllocateAddress takes no ClientToken
- * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AllocateAddress.html), so an address is looked for
- * by tag, then by the allocation id the state carries, and only then allocated; an address allocated by this
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AllocateAddress.html), so the allocation id the state
+ * carries is used, else an address is looked for by tag, and only then allocated; an address allocated by this
  * call is returned at once (`created: true`) so that the state machine records its id before any other AWS call
  * can fail, and the next run (in whatever Lambda container) finds it by that id instead of allocating again.
  */
@@ -25,6 +25,12 @@ export interface EnsuredAddress {
   created: boolean;
 }
 
+/**
+ * `knownId`, the allocation id the state carries, came from this build's own AllocateAddress: it is used as it
+ * is, without a Describe (docs/design.md "13.2 Build steps: fewer calls"), and is never a reason to allocate
+ * again; the caller that needs more of the address (its association) reads it by id (`carriedAddress`). Without
+ * one, the address is looked for by tag (a repeat after a lost answer) and allocated only if none is found.
+ */
 export async function ensureAddress(
   clients: AwsClients,
   buildId: string,
@@ -32,7 +38,8 @@ export async function ensureAddress(
   tags: Tags,
   knownId?: string,
 ): Promise<EnsuredAddress> {
-  const existing = (await findOwnedAddress(clients, buildId, kind)) ?? (await carriedAddress(clients, buildId, knownId));
+  if (knownId) return { address: { AllocationId: knownId }, created: false };
+  const existing = await findOwnedAddress(clients, buildId, kind);
   if (existing) return { address: existing, created: false };
   return { address: await allocateAddress(clients, tags), created: true };
 }

@@ -4,20 +4,9 @@ import { publicSubnetIn } from '../core/carried';
 import type { BastionDisabled, BastionIds, BastionProgress, NetworkIds } from '../core/contracts';
 import { awsReading, NotYetVisible, ResourceConflict, ResourceNotReady, WorkflowContractError } from '../core/errors';
 import type { Plan } from '../core/plan';
-import { isOwnedBy } from '../core/tags';
-import { carriedAddress, describeOwnedAddresses, ensureAddress, findOwnedAddress, releaseAddress, type AddressKind } from './addresses';
-import {
-  capacityExhausted,
-  describeInstancesById,
-  describeOwned,
-  isCapacityError,
-  LIVE_STATES,
-  METADATA_HOP_LIMIT,
-  runInstances,
-  type InstanceRecord,
-  type LaunchRequest,
-} from './instances';
-import { ignoringGone, onlyOne, withCarried } from './owned';
+import { carriedAddress, describeOwnedAddresses, ensureAddress, releaseAddress, type AddressKind } from './addresses';
+import { capacityExhausted, isCapacityError, METADATA_HOP_LIMIT, runInstances, type InstanceRecord, type LaunchRequest } from './instances';
+import { ignoringGone, withCarried } from './owned';
 
 /**
  * The SSH bastion: one hardened instance in the public subnet (no automatic public IP) and an Elastic IP.
@@ -27,9 +16,10 @@ import { ignoringGone, onlyOne, withCarried } from './owned';
  * interface, IncorrectInstanceState), and a Lambda must not sleep through the ≈15 s boot. So:
  * - `ensureBastion` (LaunchBastion) launches the instance and allocates the address; it associates them
  *   only if the instance is already `running` (a repeat), otherwise returns without `associationId`;
- * - `associateBastionAddress` (WaitUntilReady) associates once the instance runs and throws
- *   `ResourceNotReady` until then, so the state machine waits; it is a no-op once associated.
- * Two bastion instances, or two Elastic IPs, tagged for the build are a ResourceConflict naming both.
+ * - `associateBastionAddress` (WaitUntilReady) associates once WaitUntilReady has seen the instance
+ *   running; WaitUntilReady carries the association id on, so it associates once.
+ * Two Elastic IPs tagged for the build are a ResourceConflict naming both; RunInstances' ClientToken keeps a
+ * repeat from launching a second bastion.
  */
 /** The bastion is instance 1 of its role; the index only feeds the launch's ClientToken. */
 const BASTION_INDEX = 1;
@@ -51,50 +41,57 @@ export interface BastionInput {
  * instance back), and nothing after a fresh launch calls AWS (a pending instance is associated later), so its
  * id always reaches the state: a refused allocation (AddressLimitExceeded…) fails before any launch, and a
  * rollback never meets a bastion it cannot find by id.
+ * Fewer calls (docs/design.md "13.2 Build steps: fewer calls"): the allocation id and public IP the state
+ * carries came from this build's AllocateAddress, so they are used without a DescribeAddresses; and no
+ * DescribeInstances comes before RunInstances, whose ClientToken makes it answer with the bastion an earlier
+ * attempt launched rather than launch a second one
+ * (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html).
  */
 export async function ensureBastion(
   clients: AwsClients,
   plan: Plan,
   input: BastionInput,
 ): Promise<Exclude<BastionProgress, BastionDisabled>> {
-  const { address: existing, created } = await ensureAddress(
-    clients,
-    plan.buildId,
-    BASTION_ADDRESS,
-    plan.bastion.addressTags,
-    input.known?.allocationId,
-  );
-  if (created) return { allocationId: existing.AllocationId as string, publicIp: existing.PublicIp ?? '', complete: false };
-  const instance = (await findBastion(clients, plan.buildId, input.known?.instanceId)) ?? (await launchBastion(clients, plan, input));
-  return { ...(await link(clients, instance, existing, 'return-unassociated')), complete: true };
+  const known = input.known;
+  const ensured = await ensureAddress(clients, plan.buildId, BASTION_ADDRESS, plan.bastion.addressTags, known?.allocationId);
+  // A carried allocation id comes with the public IP the allocation answered (BastionProgress).
+  const address: Address = known?.allocationId ? { AllocationId: known.allocationId, PublicIp: known.publicIp } : ensured.address;
+  if (ensured.created) return { allocationId: address.AllocationId as string, publicIp: address.PublicIp ?? '', complete: false };
+  const instance = await launchBastion(clients, plan, input);
+  return { ...(await associateIfRunning(clients, plan.buildId, instance, address)), complete: true };
 }
 
 /**
- * Associates the bastion's Elastic IP once the instance runs; `ResourceNotReady` until then. `known` is what
- * LaunchBastion returned (`state.bastion`), used when a Describe by tag does not show the instance or address yet.
+ * Associates the bastion's Elastic IP with the bastion, both by the ids LaunchBastion put in the state; the
+ * caller (WaitUntilReady) has just seen the instance `running` (DescribeInstanceStatus), so nothing here
+ * describes it again. One DescribeAddresses by allocation id, which also checks that the address is tagged
+ * for the build, and AssociateAddress only when the address is not associated yet: associated with this
+ * bastion already (a retried step) is success without a call. AssociateAddress is idempotent for the same
+ * instance, but each repeat counts as a remap, which AWS may charge for
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateAddress.html), and associated with
+ * another instance is someone's hand: a ResourceConflict (see `associate`). An instance that is not running
+ * after all is ResourceNotReady, for the caller to wait for.
  */
-export async function associateBastionAddress(clients: AwsClients, buildId: string, known: Partial<BastionIds> = {}): Promise<BastionIds> {
-  const instance = await findBastion(clients, buildId, known.instanceId);
-  if (!instance) throw new NotYetVisible(`the bastion instance of build ${buildId} is not visible yet`);
-  const address =
-    (await findOwnedAddress(clients, buildId, BASTION_ADDRESS)) ?? (await carriedAddress(clients, buildId, known.allocationId));
-  if (!address) throw new NotYetVisible(`the bastion Elastic IP of build ${buildId} is not visible yet`);
-  return link(clients, instance, address, 'wait-until-running');
+export async function associateBastionAddress(clients: AwsClients, buildId: string, bastion: BastionIds): Promise<BastionIds> {
+  const address = await carriedAddress(clients, buildId, bastion.allocationId);
+  if (!address) throw new NotYetVisible(`the bastion Elastic IP ${bastion.allocationId} of build ${buildId} is not visible yet`);
+  const known: BastionIds = { ...bastion, publicIp: address.PublicIp ?? bastion.publicIp };
+  if (address.AssociationId && address.InstanceId === bastion.instanceId) return { ...known, associationId: address.AssociationId };
+  return { ...known, associationId: await associate(clients, address, bastion) };
 }
 
-async function link(
-  clients: AwsClients,
-  instance: InstanceRecord,
-  address: Address,
-  whilePending: 'return-unassociated' | 'wait-until-running',
-): Promise<BastionIds> {
-  const known = ids(instance, address);
-  if (address.AssociationId && address.InstanceId === instance.instanceId) return { ...known, associationId: address.AssociationId };
-  if (instance.state !== 'running') {
-    if (whilePending === 'return-unassociated') return known;
-    throw new ResourceNotReady(`bastion ${instance.instanceId} is ${instance.state}; its Elastic IP is associated once it is running`);
-  }
-  return { ...known, associationId: await associate(clients, address, instance) };
+/**
+ * A fresh launch is `pending`: its address is associated by WaitUntilReady once it runs (AWS refuses a pending
+ * instance), so nothing is called. A repeat that meets the bastion already `running` associates it now, after
+ * reading the address by id (it may be associated already: then that association is the answer).
+ */
+async function associateIfRunning(clients: AwsClients, buildId: string, instance: InstanceRecord, known: Address): Promise<BastionIds> {
+  if (instance.state !== 'running') return ids(instance, known);
+  const address = await carriedAddress(clients, buildId, known.AllocationId);
+  if (!address) throw new NotYetVisible(`the bastion Elastic IP ${known.AllocationId} of build ${buildId} is not visible yet`);
+  const current = ids(instance, address);
+  if (address.AssociationId && address.InstanceId === instance.instanceId) return { ...current, associationId: address.AssociationId };
+  return { ...current, associationId: await associate(clients, address, instance) };
 }
 
 function ids(instance: InstanceRecord, address: Address): BastionIds {
@@ -138,19 +135,6 @@ export async function releaseBastionAddress(
   return released;
 }
 
-/**
- * The bastion instance: by tag, else by the id the state carries (launched moments ago, maybe not listed by
- * tag yet; by id it is checked to be ours and alive). Undefined when neither shows one: launch it.
- */
-async function findBastion(clients: AwsClients, buildId: string, knownId?: string): Promise<InstanceRecord | undefined> {
-  const byTag = onlyOne('bastion instance', buildId, await describeOwned(clients, buildId, ['bastion'], LIVE_STATES), (i) => i.instanceId);
-  if (byTag || !knownId) return byTag;
-  const [carried] = await describeInstancesById(clients, [knownId]);
-  if (carried && !isOwnedBy(carried.tags, buildId))
-    throw new ResourceConflict(`instance ${knownId} is not tagged as belonging to build ${buildId}`);
-  return carried && (LIVE_STATES as readonly string[]).includes(carried.state) ? carried : undefined;
-}
-
 async function launchBastion(clients: AwsClients, plan: Plan, input: BastionInput): Promise<InstanceRecord> {
   const { securityGroupIds } = input.network;
   const publicSubnetId = publicSubnetIn(input.network, plan.bastion.az);
@@ -189,7 +173,7 @@ async function launchBastion(clients: AwsClients, plan: Plan, input: BastionInpu
   };
 }
 
-async function associate(clients: AwsClients, address: Address, instance: InstanceRecord): Promise<string> {
+async function associate(clients: AwsClients, address: Address, instance: Pick<InstanceRecord, 'instanceId'>): Promise<string> {
   if (address.AssociationId) {
     // Tagged as ours yet attached elsewhere: someone moved it by hand; never steal it back silently.
     throw new ResourceConflict(

@@ -140,32 +140,41 @@ function routeTablesToGateway(network: Partial<NetworkIds>): string[] {
   );
 }
 
+/** What one teardown run did to the connections: the ids deleted, and those still on their way to `deleted`. */
+export interface ConnectionsTeardown {
+  deleted: string[];
+  pending: string[];
+}
+
 /**
  * Teardown of the connections: their interfaces (and NAT gateways' Elastic IPs) sit in our subnets and block
  * them, the Internet Gateway's detach and the endpoint security group. All deletes are sent at once; the NAT
  * gateways' addresses are released once their gateways are gone. The default routes to the NAT gateways go
- * with their route tables (a blackhole meanwhile).
- * - `wait: false` (DeleteLoadBalancer, first of the teardown): start the deletes and go on — each takes about a
- *   minute, and nothing in them waits for the NLB or the instances, so they run while those go;
- * - `wait: true` (DeleteNetwork): ResourceNotReady while any is still on its way to `deleted` (the teardown's
- *   readiness Retry waits), then the ids deleted.
+ * with their route tables (a blackhole meanwhile). Runs twice in a teardown:
+ * - DeleteLoadBalancer, first, starts the deletes and goes on: each takes about a minute
+ *   (EXPECTED_SECONDS.connectionGoneAfterDelete), and nothing in them waits for the NLB or the instances, so that
+ *   minute passes while those go. It records when (`connectionsDeletedAt`) if any is `pending`, and the wait before
+ *   DeleteNetwork covers it;
+ * - DeleteNetwork, after that wait, finds them deleted (`requireConnectionsGone` throws ResourceNotReady while any
+ *   is still pending) and releases the NAT addresses. `routes: false` there: DeleteLoadBalancer has removed the
+ *   Transit Gateway routes, and the route tables go with whatever routes they still hold.
  */
 export async function deleteConnections(
   clients: AwsClients,
   plan: Plan,
   network: Partial<NetworkIds> & LegacyNetworkIds,
   carried: Partial<ConnectionIds> = {},
-  { wait }: { wait: boolean } = { wait: true },
-): Promise<string[]> {
+  { routes }: { routes: boolean } = { routes: true },
+): Promise<ConnectionsTeardown> {
+  const nothing: ConnectionsTeardown = { deleted: [], pending: [] };
   // The spec is what the build made: without these options there is nothing to look for (no Describe calls).
-  if (!plan.natGateways.length && !plan.endpoints.length && !plan.transitGateway) return [];
-  if (plan.transitGateway) {
+  if (!plan.natGateways.length && !plan.endpoints.length && !plan.transitGateway) return nothing;
+  if (plan.transitGateway && routes) {
     // The Transit Gateway routes first, so that no table sends on-premises traffic to a gateway being detached.
     const tables = [...new Set([...(await ownedRouteTableIds(clients, plan.buildId)), ...routeTablesToGateway(network)])];
     await deleteRoutes(clients, tables, plan.transitGateway.routes);
   }
   // Only the kinds the spec asked for: the others were never made, and their Describes would only cost calls.
-  const nothing = { deleted: [], pending: [] };
   const results = [
     plan.transitGateway ? await deleteAttachments(clients, plan.buildId, carried.transitGatewayAttachmentId) : nothing,
     plan.endpoints.length ? await deleteEndpoints(clients, plan.buildId, Object.values(carried.endpointIds ?? {})) : nothing,
@@ -176,7 +185,11 @@ export async function deleteConnections(
         })
       : nothing,
   ];
-  const pending = results.flatMap((r) => r.pending);
-  if (pending.length && wait) throw new ResourceNotReady(`waiting for ${pending.join(', ')} to be deleted`, { details: { pending } });
-  return results.flatMap((r) => r.deleted);
+  return { deleted: results.flatMap((r) => r.deleted), pending: results.flatMap((r) => r.pending) };
+}
+
+/** The ids deleted, once nothing is on its way any more; ResourceNotReady (the readiness Retry polls) until then. */
+export function requireConnectionsGone({ deleted, pending }: ConnectionsTeardown): string[] {
+  if (pending.length) throw new ResourceNotReady(`waiting for ${pending.join(', ')} to be deleted`, { details: { pending } });
+  return deleted;
 }

@@ -11,11 +11,11 @@ import type { AwsClients } from '../core/clients';
 import { aws, codeOf, NotYetVisible, ResourceConflict, translateAwsError, WorkflowContractError } from '../core/errors';
 import type { Plan } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
-import { carriedUnseen, describeAll, ignoringGone, onlyOne, requireCarried, type Ensured } from './owned';
+import { carriedUnseen, describeAll, ignoringGone, onlyOne, type Ensured } from './owned';
 
 /**
  * The Internet Gateway that gives the public subnet (and so the bastion) its route to the internet.
- * CreateInternetGateway takes no ClientToken: look by tag, then for the id carried in state, then create;
+ * CreateInternetGateway takes no ClientToken: use the id carried in state, else look by tag, then create;
  * two gateways tagged for the build are a ResourceConflict naming both.
  */
 /** Besides NotFound, Gateway.NotAttached also says the wanted end state already holds. */
@@ -23,12 +23,17 @@ const ALREADY_DETACHED = ['Gateway.NotAttached'];
 
 /**
  * Finds the gateway and attaches it to the VPC, or creates it. A gateway created by this call is returned
- * at once (`created: true`), unattached: the next run, given the id carried in state, attaches it.
+ * at once (`created: true`), unattached: the next run receives its id as `knownId` and attaches it. That id
+ * came from this build's own CreateInternetGateway, so it is attached without a Describe first (docs/design.md
+ * "13.2 Build steps: fewer calls"); a gateway EC2 does not show yet answers InvalidInternetGatewayID.NotFound
+ * (NotYetVisible, retried), never a reason to create again.
  */
 export async function ensureInternetGateway(clients: AwsClients, plan: Plan, vpcId: string, knownId?: string): Promise<Ensured> {
-  const existing =
-    onlyOne('Internet Gateway', plan.buildId, await findOwnedGateways(clients, plan.buildId), (g) => g.InternetGatewayId) ??
-    (await carriedGateway(clients, plan.buildId, knownId));
+  if (knownId) {
+    await sendAttach(clients, knownId, vpcId);
+    return { id: knownId, created: false };
+  }
+  const existing = onlyOne('Internet Gateway', plan.buildId, await findOwnedGateways(clients, plan.buildId), (g) => g.InternetGatewayId);
   if (!existing) return { id: await createGateway(clients, plan), created: true };
   await attach(clients, existing, vpcId);
   return { id: existing.InternetGatewayId as string, created: false };
@@ -80,24 +85,31 @@ async function attach(clients: AwsClients, gateway: InternetGateway, vpcId: stri
       `Internet Gateway ${gateway.InternetGatewayId} is attached to ${elsewhere.VpcId}, not to the build's VPC ${vpcId}`,
     );
   }
+  await sendAttach(clients, gateway.InternetGatewayId as string, vpcId);
+}
+
+/**
+ * AttachInternetGateway. Resource.AlreadyAssociated means an earlier attempt attached it (done), unless the
+ * gateway, described by id only on this answer, is attached to another VPC: a ResourceConflict.
+ */
+async function sendAttach(clients: AwsClients, gatewayId: string, vpcId: string): Promise<void> {
   try {
-    await clients.ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: gateway.InternetGatewayId, VpcId: vpcId }));
+    await clients.ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: gatewayId, VpcId: vpcId }));
   } catch (error) {
-    // An earlier attempt attached it and Describe did not show the attachment yet: done.
-    if (codeOf(error) === 'Resource.AlreadyAssociated') return;
-    throw translateAwsError(error, 'AttachInternetGateway');
+    if (codeOf(error) !== 'Resource.AlreadyAssociated') throw translateAwsError(error, 'AttachInternetGateway');
+    const [gateway] = await describeGateways(clients, { InternetGatewayIds: [gatewayId] });
+    const elsewhere = (gateway?.Attachments ?? []).find((a) => a.State !== 'detached' && a.VpcId && a.VpcId !== vpcId);
+    if (elsewhere) {
+      throw new ResourceConflict(`Internet Gateway ${gatewayId} is attached to ${elsewhere.VpcId}, not to the build's VPC ${vpcId}`, {
+        cause: error,
+      });
+    }
   }
 }
 
 async function findOwnedGateways(clients: AwsClients, buildId: string): Promise<InternetGateway[]> {
   const gateways = await describeGateways(clients, { Filters: ownedFilters(buildId, 'internet-gateway') });
   return gateways.filter((g) => g.InternetGatewayId && isOwnedBy(fromTagList(g.Tags), buildId));
-}
-
-/** Not found by id either means "not visible yet" (NotYetVisible, retried), never a second create. */
-async function carriedGateway(clients: AwsClients, buildId: string, gatewayId?: string): Promise<InternetGateway | undefined> {
-  if (!gatewayId) return undefined;
-  return requireCarried('Internet Gateway', gatewayId, buildId, (await describeGateways(clients, { InternetGatewayIds: [gatewayId] }))[0]);
 }
 
 /** Sent once (`ec2Once`): an SDK resend after a lost answer would make a second gateway (see createClients). */

@@ -171,7 +171,7 @@ export function capacityExhausted(request: LaunchRequest, tried: readonly string
   );
 }
 
-/** The build's live control-plane and worker instances, with their volumes (for readiness and verify). */
+/** The build's live control-plane and worker instances, with their volumes, found by tag (for VerifyBaseline; readiness reads the ids in the state). */
 export async function describeNodes(clients: AwsClients, buildId: string): Promise<InstanceRecord[]> {
   return withVolumes(clients, await describeOwned(clients, buildId, NODE_ROLES, LIVE_STATES));
 }

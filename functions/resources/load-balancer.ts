@@ -1,23 +1,23 @@
 import {
   CreateLoadBalancerCommand,
   DeleteLoadBalancerCommand,
-  DescribeLoadBalancerAttributesCommand,
   DescribeLoadBalancersCommand,
   ModifyLoadBalancerAttributesCommand,
   type LoadBalancer,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../core/clients';
 import type { NetworkIds } from '../core/contracts';
-import { aws, awsOnFreshIds, NotYetVisible, ResourceConflict, WorkflowContractError } from '../core/errors';
+import { aws, awsOnFreshIds, codeOf, NotYetVisible, ResourceConflict, WorkflowContractError } from '../core/errors';
 import type { Plan } from '../core/plan';
-import { elbTags, lookupOwned, type Lookup } from './elb-owned';
-import { deleteListeners } from './listeners';
-import { wasDeleted } from './owned';
+import { elbTags, lookupOwned, ownedArns, type Lookup } from './elb-owned';
+import { goneAs, wasDeleted } from './owned';
+import { deleteTargetGroups, namedTargetGroupArns } from './target-groups';
 
 /**
  * The build's internal Network Load Balancer (docs/design.md "1.1 Topology and defaults"): one subnet mapping per private subnet, the NLB
- * security group, cross-zone load balancing as planned. Found by its name, and only ever treated as ours
- * when its tags carry our build id. The security group goes in at creation: an NLB created without one can
+ * security group, cross-zone load balancing as planned. Readiness and teardown find it by its name and treat it
+ * as ours only when its tags carry our build id; the build gets it from CreateLoadBalancer itself (see
+ * ensureLoadBalancer). The security group goes in at creation: an NLB created without one can
  * never have one (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html).
  */
 export const CROSS_ZONE_ATTRIBUTE = 'load_balancing.cross_zone.enabled';
@@ -44,24 +44,29 @@ function statusOf(lb: LoadBalancer): LoadBalancerStatus {
   return { loadBalancerArn: lb.LoadBalancerArn ?? '', dnsName: lb.DNSName ?? '', state: lb.State?.Code ?? 'unknown' };
 }
 
-function nameInUse(plan: Plan, arn: string): ResourceConflict {
+/** CreateLoadBalancer met a load balancer of the build's name whose settings differ from the plan's. */
+function nameInUse(plan: Plan, cause: unknown): ResourceConflict {
   return new ResourceConflict(
-    `loadBalancer: the name ${plan.loadBalancer.name} is used by a load balancer that is not part of build ${plan.buildId} (${arn}); ` +
-      'pick another cluster name or delete that load balancer',
-    { details: { field: 'name', loadBalancerArn: arn } },
+    `loadBalancer: the name ${plan.loadBalancer.name} is used by a load balancer with other settings than build ${plan.buildId} plans ` +
+      "(another build's, or changed by hand since); pick another cluster name or delete that load balancer",
+    { cause, details: { field: 'name' } },
   );
 }
 
 /**
- * Finds or creates the NLB and sets cross-zone load balancing. Does not wait for `active`: listeners can be
- * added while it provisions, and the readiness step waits (≈2.5 min) in the state machine instead.
+ * Creates the NLB, or gets back the one an earlier attempt created, and sets cross-zone load balancing. No
+ * lookup comes first (docs/design.md "13.2 Build steps: fewer calls"): CreateLoadBalancer is idempotent, "If
+ * you attempt to create multiple load balancers with the same settings, each call succeeds"
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html), and
+ * answers with the existing NLB. Those settings include this build's own subnets and security group, which no
+ * NLB of anyone else has, so what it answers is ours; a same-named NLB with other settings is
+ * DuplicateLoadBalancerName, a ResourceConflict (preflight has checked the name is free). Does not wait for
+ * `active`: listeners can be added while it provisions, and the readiness step waits (≈2.5 min) in the state
+ * machine instead.
  */
 export async function ensureLoadBalancer(clients: AwsClients, plan: Plan, network: NetworkIds): Promise<LoadBalancerStatus> {
-  const found = await findLoadBalancer(clients, plan);
-  if (found.kind === 'foreign') throw nameInUse(plan, found.arn);
-  const lb = found.kind === 'owned' ? found.resource : await createLoadBalancer(clients, plan, network);
-  const status = statusOf(lb);
-  await ensureCrossZone(clients, status.loadBalancerArn, plan.loadBalancer.crossZone);
+  const status = statusOf(await createLoadBalancer(clients, plan, network));
+  await setCrossZone(clients, status.loadBalancerArn, plan.loadBalancer.crossZone);
   return status;
 }
 
@@ -76,9 +81,8 @@ async function createLoadBalancer(clients: AwsClients, plan: Plan, network: Netw
   const nlbGroup = network.securityGroupIds.nlb;
   if (!nlbGroup) throw new WorkflowContractError('state.network.securityGroupIds.nlb: missing; CreateNetwork makes it');
   // CreateLoadBalancer takes no ClientToken but is idempotent by name: the same name with the same settings
-  // returns the existing NLB. So when DescribeLoadBalancers lags behind an earlier create, this call hands
-  // back that NLB rather than making a second one (different settings answer DuplicateLoadBalancerName →
-  // ResourceConflict). No ledger entry is needed.
+  // returns the existing NLB, so a repeat after a lost answer hands back that NLB rather than making a second
+  // one (different settings answer DuplicateLoadBalancerName → ResourceConflict). No ledger entry is needed.
   // The subnets and the group were created by this build's CreateNetwork moments ago, and ELBv2 may not see
   // them yet (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html). SubnetNotFound and
   // InvalidSecurityGroup are NotYetVisible everywhere (errors.ts); InvalidSubnet is too, but only here: its
@@ -101,24 +105,26 @@ async function createLoadBalancer(clients: AwsClients, plan: Plan, network: Netw
         Tags: elbTags(plan.loadBalancer.tags),
       }),
     ),
-  );
+  ).catch((error: unknown) => {
+    throw codeOf(error) === 'DuplicateLoadBalancerName' ? nameInUse(plan, error) : error;
+  });
   const lb = out.LoadBalancers?.[0];
   if (!lb?.LoadBalancerArn) throw new NotYetVisible(`CreateLoadBalancer: no load balancer returned for ${plan.loadBalancer.name}`);
   return lb;
 }
 
-/** NLBs start with cross-zone off; change the attribute only when it differs (keeps a rerun read-only). */
-async function ensureCrossZone(clients: AwsClients, loadBalancerArn: string, crossZone: boolean): Promise<void> {
-  const out = await aws('DescribeLoadBalancerAttributes', () =>
-    clients.elbv2.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: loadBalancerArn })),
-  );
-  const wanted = String(crossZone);
-  if (out.Attributes?.find((a) => a.Key === CROSS_ZONE_ATTRIBUTE)?.Value === wanted) return;
+/**
+ * Sets cross-zone load balancing as planned, without reading it first: ModifyLoadBalancerAttributes sets the
+ * value given, whatever it was, and leaves the other attributes as they are
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyLoadBalancerAttributes.html),
+ * so a repeat changes nothing. An NLB just created may answer LoadBalancerNotFound (NotYetVisible, retried).
+ */
+async function setCrossZone(clients: AwsClients, loadBalancerArn: string, crossZone: boolean): Promise<void> {
   await aws('ModifyLoadBalancerAttributes', () =>
     clients.elbv2.send(
       new ModifyLoadBalancerAttributesCommand({
         LoadBalancerArn: loadBalancerArn,
-        Attributes: [{ Key: CROSS_ZONE_ATTRIBUTE, Value: wanted }],
+        Attributes: [{ Key: CROSS_ZONE_ATTRIBUTE, Value: String(crossZone) }],
       }),
     ),
   );
@@ -130,17 +136,50 @@ export async function describeLoadBalancer(clients: AwsClients, plan: Plan): Pro
   return found.kind === 'owned' ? statusOf(found.resource) : undefined;
 }
 
+/** What the teardown of the load balancer part did: the ARNs deleted, and whether the NLB was among them. */
+export interface LoadBalancerTeardown {
+  deleted: string[];
+  loadBalancerDeleted: boolean;
+}
+
 /**
- * Deletes the build's NLB: its listeners first, then the NLB. Absent, or a same-named NLB that is not ours,
- * is nothing to do. Returns the ARNs deleted. The NLB's network interfaces linger for a while after this
- * returns; the network teardown retries on DependencyViolation until they are gone.
+ * Deletes the build's NLB and its target groups in as few calls as ELBv2 allows: the NLB and the target groups
+ * by name (one Describe each), their ownership in one DescribeTags (up to 20 ARNs a call), then the deletes.
+ * No listener is listed or deleted: "Deleting a load balancer also deletes its listeners"
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeleteLoadBalancer.html), and once
+ * they are gone no listener forwards to the target groups, which can then go
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeleteTargetGroup.html). Should ELBv2
+ * still count a group in use a moment after (ResourceInUse → ResourceNotReady), the state machine runs the step
+ * again, and the deleted NLB is then simply not found. Absent, or same-named resources that are not ours, are
+ * nothing to do. The NLB's network interfaces linger for a minute after; TerminateInstances turns
+ * `loadBalancerDeleted` (recorded with its time by the handler) into the wait before DeleteNetwork.
  */
-export async function deleteLoadBalancer(clients: AwsClients, plan: Plan): Promise<string[]> {
-  const found = await findLoadBalancer(clients, plan);
-  if (found.kind !== 'owned') return [];
-  const deleted = await deleteListeners(clients, found.arn);
-  const gone = await wasDeleted('DeleteLoadBalancer', () =>
-    clients.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: found.arn })),
+export async function deleteLoadBalancer(clients: AwsClients, plan: Plan): Promise<LoadBalancerTeardown> {
+  const [loadBalancerArn, targetGroupArns] = await Promise.all([namedLoadBalancerArn(clients, plan), namedTargetGroupArns(clients, plan)]);
+  const arns = [...(loadBalancerArn ? [loadBalancerArn] : []), ...targetGroupArns];
+  if (arns.length === 0) return { deleted: [], loadBalancerDeleted: false };
+  const ours = await ownedArns(clients, arns, plan.buildId);
+  // DeleteLoadBalancer "succeeds" for a load balancer already deleted: then it is deleted all the same.
+  const loadBalancerDeleted =
+    loadBalancerArn !== undefined && ours.has(loadBalancerArn)
+      ? await wasDeleted('DeleteLoadBalancer', () =>
+          clients.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: loadBalancerArn })),
+        )
+      : false;
+  const groupsDeleted = await deleteTargetGroups(
+    clients,
+    targetGroupArns.filter((arn) => ours.has(arn)),
   );
-  return gone ? [...deleted, found.arn] : deleted;
+  return { deleted: [...(loadBalancerDeleted && loadBalancerArn ? [loadBalancerArn] : []), ...groupsDeleted], loadBalancerDeleted };
+}
+
+/** The ARN of the load balancer named for the build, whoever owns it; undefined when there is none (LoadBalancerNotFound). */
+async function namedLoadBalancerArn(clients: AwsClients, plan: Plan): Promise<string | undefined> {
+  const Names = [plan.loadBalancer.name];
+  const found = await goneAs(
+    undefined,
+    'DescribeLoadBalancers',
+    async () => (await clients.elbv2.send(new DescribeLoadBalancersCommand({ Names }))).LoadBalancers,
+  );
+  return found?.[0]?.LoadBalancerArn;
 }

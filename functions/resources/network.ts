@@ -2,7 +2,7 @@ import type { AwsClients } from '../core/clients';
 import type { LegacyNetworkIds, NetworkIds, NetworkProgress } from '../core/contracts';
 import type { Plan } from '../core/plan';
 import { deleteInternetGateway, ensureInternetGateway } from './gateways';
-import { assertLoadBalancerInterfacesGone } from './network-interfaces';
+import { assertInterfacesGone } from './network-interfaces';
 import { deleteRouteTables, ensureRouteTables } from './route-tables';
 import { deleteSecurityGroups, ensureSecurityGroups } from './security-groups';
 import { deleteSubnets, ensureSubnets } from './subnets';
@@ -22,9 +22,16 @@ import { deleteVpc, ensureVpc, ownedVpcIds } from './vpc';
  * VPC (a duplicate create answers Conflict/Duplicate, read as "exists"), and CreateRouteTable takes a
  * ClientToken. Hence at most three calls for a new network, and the function is safe to repeat after a
  * failure at any point.
+ *
+ * Fewer calls (docs/design.md "13.2 Build steps: fewer calls"):
+ * - the VPC and gateway ids the state carries are used without a Describe (they came from this build's creates);
+ * - DNS hostnames are turned on once: a run carrying the gateway's id follows the run that turned them on
+ *   before it created the gateway (without a gateway in the plan, the run after CreateVpc is the last one);
+ * - when this call has created every subnet, no earlier attempt got past them, so the route tables and security
+ *   groups are not looked up by tag: there are none yet.
  */
 export async function ensureNetwork(clients: AwsClients, plan: Plan, known: Partial<NetworkIds> = {}): Promise<NetworkProgress> {
-  const vpc = await ensureVpc(clients, plan, known.vpcId);
+  const vpc = await ensureVpc(clients, plan, known.vpcId, Boolean(known.internetGatewayId));
   if (vpc.created) return { complete: false, vpcId: vpc.id };
   const vpcId = vpc.id;
   let internetGatewayId: string | undefined;
@@ -33,9 +40,9 @@ export async function ensureNetwork(clients: AwsClients, plan: Plan, known: Part
     if (gateway.created) return { complete: false, vpcId, internetGatewayId: gateway.id };
     internetGatewayId = gateway.id;
   }
-  const subnetIds = await ensureSubnets(clients, plan, vpcId, known);
-  const routeTableIds = await ensureRouteTables(clients, plan, { vpcId, internetGatewayId, ...subnetIds }, known);
-  const securityGroupIds = await ensureSecurityGroups(clients, plan, vpcId, known.securityGroupIds);
+  const { ids: subnetIds, allCreated: noneYet } = await ensureSubnets(clients, plan, vpcId, known);
+  const routeTableIds = await ensureRouteTables(clients, plan, { vpcId, internetGatewayId, ...subnetIds }, known, noneYet);
+  const securityGroupIds = await ensureSecurityGroups(clients, plan, vpcId, known.securityGroupIds, noneYet);
   return {
     complete: true,
     vpcId,
@@ -48,12 +55,19 @@ export async function ensureNetwork(clients: AwsClients, plan: Plan, known: Part
 
 /**
  * Deletion walks the creation order back, after the parts that live in the network (instances, NLB, the
- * bastion's Elastic IP) are gone:
- * 1. the NLB's interfaces linger minutes after DeleteLoadBalancer and block subnets and the NLB security
- *    group, so wait for them first (ResourceNotReady) rather than fail deletes on them;
- * 2. the Internet Gateway (a still-mapped Elastic IP blocks its detach: ResourceNotReady);
- * 3. route tables (disassociated first), 4. security groups (cross-references revoked first),
- * 5. subnets, 6. the VPC.
+ * bastion's Elastic IP, the connections) have been deleted and the teardown's wait for them has passed:
+ * 1. the build's VPC(s), by tag and the carried id: one DescribeVpcs for the whole run. Without a VPC there is no
+ *    subnet, route table or security group (they live in it) and only a gateway can be left;
+ * 2. nothing may be left in the VPC: an instance not yet terminated, an NLB's lingering interfaces, a connection's
+ *    interfaces hold subnets and security groups, so while any interface remains this waits (ResourceNotReady,
+ *    naming them) before sending a single delete (network-interfaces.ts);
+ * 3. the Internet Gateway (a still-mapped Elastic IP blocks its detach: ResourceNotReady);
+ * 4. subnets: a subnet's route table association goes with it (the association is of the subnet; DeleteSubnet
+ *    names only what runs in the subnet as a blocker, https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSubnet.html),
+ *    so no DisassociateRouteTable is needed;
+ * 5. route tables (any association still listed is removed first: a table that has one cannot be deleted,
+ *    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteRouteTable.html);
+ * 6. security groups (in an order that needs a revoke only to break a cycle); 7. the VPC(s).
  * Each part finds what is left by tag, adds the ids `carried` in the build's state (a rollback right after
  * a create, when the tag lookup may not show it yet; see core/carried.ts) and treats "already gone" as
  * success, so a retry resumes where the previous attempt stopped, and a build whose VPC is already gone
@@ -64,20 +78,22 @@ export async function deleteNetwork(
   buildId: string,
   carried: Partial<NetworkIds> & LegacyNetworkIds = {},
 ): Promise<string[]> {
-  for (const vpcId of await ownedVpcIds(clients, buildId, carried.vpcId)) await assertLoadBalancerInterfacesGone(clients, vpcId);
+  const vpcIds = await ownedVpcIds(clients, buildId, carried.vpcId);
+  if (vpcIds.length === 0) return deleteInternetGateway(clients, buildId, carried.internetGatewayId);
+  await assertInterfacesGone(clients, vpcIds);
   return [
     ...(await deleteInternetGateway(clients, buildId, carried.internetGatewayId)),
+    ...(await deleteSubnets(clients, buildId, [
+      carried.publicSubnetId,
+      ...Object.values(carried.publicSubnetIds ?? {}),
+      ...Object.values(carried.privateSubnetIds ?? {}),
+    ])),
     ...(await deleteRouteTables(clients, buildId, [
       carried.publicRouteTableId,
       carried.privateRouteTableId,
       ...Object.values(carried.privateRouteTableIds ?? {}),
     ])),
     ...(await deleteSecurityGroups(clients, buildId, Object.values(carried.securityGroupIds ?? {}))),
-    ...(await deleteSubnets(clients, buildId, [
-      carried.publicSubnetId,
-      ...Object.values(carried.publicSubnetIds ?? {}),
-      ...Object.values(carried.privateSubnetIds ?? {}),
-    ])),
-    ...(await deleteVpc(clients, buildId, carried.vpcId)),
+    ...(await deleteVpc(clients, vpcIds)),
   ];
 }

@@ -4,6 +4,7 @@ import type { NetworkIds, NodeRecord, NodesProgress } from '../core/contracts';
 import { aws, BuildError, isTerminal, recordedError, recordError, WorkflowContractError } from '../core/errors';
 import type { NodePlan, NodeRole, Plan } from '../core/plan';
 import { settleLimited } from '../core/pool';
+import type { Clock } from '../core/retry-scope';
 import { TAG } from '../core/tags';
 import { capacityExhausted, isCapacityError, METADATA_HOP_LIMIT, runInstances, SECURITY_GROUP_OF, type LaunchRequest } from './instances';
 
@@ -38,8 +39,18 @@ export interface LaunchGroup {
   members: NodePlan[];
 }
 
-/** RunInstances calls in flight at once: under the request bucket's burst of 5, beside LaunchBastion's. */
-const LAUNCH_CONCURRENCY = 2;
+/**
+ * RunInstances requests started at once: four of the request bucket's five, the fifth left for LaunchBastion's
+ * launch in the parallel branch (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html).
+ */
+const LAUNCH_BURST = 4;
+/**
+ * After the burst, one launch per token the bucket gives back (2 a second), so a build's own launches are never
+ * throttled: a throttled request is refused, resent, and counted against the account's request rate all the same.
+ */
+const LAUNCH_SPACING_MS = 500;
+/** The real-time step of `sleepUntil`: short, so a simulated clock (the local runtime's) is not overslept. */
+const SLEEP_STEP_MS = 10;
 /** CreateTags calls in flight at once (its bucket: 100, then 10 a second). */
 const NAMING_CONCURRENCY = 8;
 
@@ -65,7 +76,7 @@ interface GroupStep {
 export async function ensureNodes(
   clients: AwsClients,
   plan: Plan,
-  input: { imageId: string; network: NetworkIds; progress?: Partial<NodesProgress>; instanceProfileArn?: string },
+  input: { imageId: string; network: NetworkIds; progress?: Partial<NodesProgress>; instanceProfileArn?: string; clock?: Clock },
 ): Promise<NodesProgress> {
   if (input.progress?.failure) throw recordedError(input.progress.failure);
   const progress: NodesProgress = {
@@ -76,7 +87,8 @@ export async function ensureNodes(
   };
   const groups = launchGroups(plan);
   const requests = groups.map((group) => groupLaunch(plan, group, input));
-  const steps = await settleLimited(groups, LAUNCH_CONCURRENCY, (group, i) => advance(clients, group, requests[i], progress));
+  const launchSlot = launchSlots(input.clock ?? { now: () => Date.now() });
+  const steps = await settleLimited(groups, LAUNCH_BURST, (group, i) => advance(clients, group, requests[i], progress, launchSlot));
   const failures: unknown[] = [];
   let moved = false;
   steps.forEach((step, i) => {
@@ -103,6 +115,7 @@ async function advance(
   group: LaunchGroup,
   request: LaunchRequest,
   progress: NodesProgress,
+  launchSlot: () => Promise<void>,
 ): Promise<GroupStep | undefined> {
   const known = group.members.map((member) => progress.nodes.find((node) => node.name === member.name));
   if (known.every(Boolean)) {
@@ -115,6 +128,7 @@ async function advance(
   const generation = progress.generations[group.key] ?? 0;
   if (generation >= request.instanceTypes.length) throw capacityExhausted(request, request.instanceTypes);
   let instances: Instance[];
+  await launchSlot();
   try {
     instances = await runInstances(clients, request, generation);
   } catch (error) {
@@ -125,6 +139,24 @@ async function advance(
   // A group of one was launched under its node's own Name.
   const { unnamed } = group.members.length > 1 ? await nameNodes(clients, launched) : { unnamed: [] };
   return { launched, named: [], unnamed };
+}
+
+/**
+ * The start times of one run's launches, on the step's clock (simulated in the local runtime): the first
+ * LAUNCH_BURST at once, then one every LAUNCH_SPACING_MS. A RunInstances usually takes longer than the
+ * spacing, so this only holds back launches that would outrun the bucket.
+ */
+function launchSlots(clock: Clock): () => Promise<void> {
+  const startMs = clock.now();
+  let taken = 0;
+  return () => sleepUntil(clock, startMs + Math.max(0, taken++ - LAUNCH_BURST + 1) * LAUNCH_SPACING_MS);
+}
+
+/** Waits until `clock` reads `atMs`, in short real-time steps, so that it follows a clock running faster than real time too. */
+async function sleepUntil(clock: Clock, atMs: number): Promise<void> {
+  for (let left = atMs - clock.now(); left > 0; left = atMs - clock.now()) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(SLEEP_STEP_MS, left)));
+  }
 }
 
 /** Gives each instance its node's Name; returns the nodes it could not name (and why), for the next run. */
@@ -148,6 +180,8 @@ function nodeRecord(node: NodePlan, instance: Instance, instanceType: string): N
     instanceId: instance.InstanceId as string,
     instanceType: instance.InstanceType ?? instanceType,
     privateIp: instance.PrivateIpAddress,
+    // When WaitUntilReady can expect the node to pass its status checks, without describing it.
+    ...(instance.LaunchTime && { launchedAt: instance.LaunchTime.toISOString() }),
   };
 }
 

@@ -2,6 +2,7 @@ import type { AwsClients } from '../core/clients';
 import { PreflightFailed } from '../core/errors';
 import type { Plan } from '../core/plan';
 import { checkAvailabilityZones, checkClusterNameFree, checkInstanceTypeOfferings, checkKeyPair, type Problem } from './account';
+import { accountListings } from './account-listings';
 import { checkEndpointServices, checkTransitGateway } from './connection-checks';
 import { checkEbsDefaultKey } from './ebs-encryption';
 import { findRhel8Image, type ImageChoice } from './images';
@@ -31,12 +32,14 @@ export async function runPreflightChecks(clients: AwsClients, plan: Plan): Promi
       throw error;
     },
   );
+  // The region's VPCs and load balancers, listed once for the cluster-name check and the quotas alike.
+  const listings = accountListings(clients);
   const [zones, offerings, keyPair, names, quotas, ebsNotes, image, gateway, endpoints] = await Promise.all([
     checkAvailabilityZones(clients, plan),
     checkInstanceTypeOfferings(clients, plan),
     checkKeyPair(clients, plan),
-    checkClusterNameFree(clients, plan),
-    checkQuotas(clients, plan),
+    checkClusterNameFree(clients, plan, listings),
+    checkQuotas(clients, plan, listings),
     checkEbsDefaultKey(clients),
     imageCheck,
     checkTransitGateway(clients, plan),

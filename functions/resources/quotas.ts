@@ -1,11 +1,10 @@
-import { DescribeAddressesCommand, paginateDescribeVpcs } from '@aws-sdk/client-ec2';
-import { paginateDescribeLoadBalancers } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeAddressesCommand } from '@aws-sdk/client-ec2';
 import { GetServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
 import type { AwsClients } from '../core/clients';
 import { aws, translateAwsError } from '../core/errors';
 import type { Plan } from '../core/plan';
 import type { Problem } from './account';
-import { describeAll } from './owned';
+import { accountListings, once, type AccountListings } from './account-listings';
 import { whyUnanswered } from './unanswered';
 import { ON_DEMAND_VCPU_QUOTAS, onDemandVcpusInUse, vcpuDemands, type QuotaDef } from './vcpu-quotas';
 
@@ -70,13 +69,12 @@ async function checkDemand(clients: AwsClients, { quota, wanted, field, inUse }:
   return { check, problem: { check: 'quotas', field, message } };
 }
 
-/** One shared answer for every caller, asked for at most once. */
-function once<T>(ask: () => Promise<T>): () => Promise<T> {
-  let answer: Promise<T> | undefined;
-  return () => (answer ??= ask());
-}
-
-export async function checkQuotas(clients: AwsClients, plan: Plan): Promise<{ problems: Problem[]; checks: string[]; notes: string[] }> {
+/** `listings`: the VPCs and load balancers, read once for this and the cluster-name check (see account-listings.ts). */
+export async function checkQuotas(
+  clients: AwsClients,
+  plan: Plan,
+  listings: AccountListings = accountListings(clients),
+): Promise<{ problems: Problem[]; checks: string[]; notes: string[] }> {
   const vcpus = await vcpuDemands(clients, plan);
   const vcpusInUse = once(() => onDemandVcpusInUse(clients));
   const demands: Demand[] = [
@@ -84,14 +82,7 @@ export async function checkQuotas(clients: AwsClients, plan: Plan): Promise<{ pr
       quota: QUOTAS.vpcs,
       wanted: 1,
       field: 'vpcCidr',
-      inUse: async () =>
-        (
-          await describeAll(
-            'ec2:DescribeVpcs',
-            () => paginateDescribeVpcs({ client: clients.ec2 }, {}),
-            (p) => p.Vpcs,
-          )
-        ).length,
+      inUse: async () => (await listings.vpcs()).length,
     },
     // DescribeAddresses has no pagination: it returns every address of the region.
     {
@@ -106,14 +97,7 @@ export async function checkQuotas(clients: AwsClients, plan: Plan): Promise<{ pr
       quota: QUOTAS.networkLoadBalancers,
       wanted: 1,
       field: 'loadBalancer',
-      inUse: async () =>
-        (
-          await describeAll(
-            'elbv2:DescribeLoadBalancers',
-            () => paginateDescribeLoadBalancers({ client: clients.elbv2 }, {}),
-            (p) => p.LoadBalancers,
-          )
-        ).filter((lb) => lb.Type === 'network').length,
+      inUse: async () => (await listings.loadBalancers()).filter((lb) => lb.Type === 'network').length,
     },
     ...vcpus.demands.map((d) => ({ ...d, inUse: async () => (await vcpusInUse()).get(d.quota.quotaCode) ?? 0 })),
   ];

@@ -48,13 +48,19 @@ export function routeTableClientToken(buildId: string, role: Role, vpcId: string
   return clientToken(role, buildId, role, vpcId, name);
 }
 
+/**
+ * `noneYet`: the caller knows that no table of the build exists (ensureNetwork: this very call created every
+ * subnet), so the lookup by tag is skipped. CreateRouteTable's ClientToken would hand back a table an earlier
+ * attempt made anyway; the lookup is what lets a repeat skip the routes and associations it already has.
+ */
 export async function ensureRouteTables(
   clients: AwsClients,
   plan: Plan,
   targets: RouteTableTargets,
   known: Partial<RouteTableIds> = {},
+  noneYet = false,
 ): Promise<RouteTableIds> {
-  const owned = await findOwnedRouteTables(clients, plan.buildId);
+  const owned = noneYet ? [] : await findOwnedRouteTables(clients, plan.buildId);
   let publicRouteTableId: string | undefined;
   if (plan.routeTables.public) {
     if (!targets.internetGatewayId) throw new WorkflowContractError('public route table planned without an Internet Gateway');
@@ -78,8 +84,12 @@ export async function ensureRouteTables(
 }
 
 /**
- * Disassociates and deletes the build's route tables (AWS refuses to delete a table that still has subnet
- * associations). Already gone is success; DependencyViolation is classified ResourceNotReady (retried).
+ * Deletes the build's route tables. AWS refuses to delete a table that still has subnet associations
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteRouteTable.html); deleteNetwork deletes the
+ * subnets first, and their associations go with them, so the Describe here normally lists none and the deletes
+ * are the only calls. An association it still lists (a subnet that is not ours, or EC2 not caught up with a
+ * subnet just deleted) is removed first. A table or association already gone is success;
+ * DependencyViolation is classified ResourceNotReady (retried).
  */
 export async function deleteRouteTables(
   clients: AwsClients,

@@ -16,7 +16,7 @@ import type { BySecurityGroup } from '../core/ports';
 import type { Plan, SecurityGroupKey, SecurityGroupPlan } from '../core/plan';
 import type { IngressRule } from '../core/ports';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications, type Tags } from '../core/tags';
-import { describeAll, ignoringGone, requireCarried, withCarried } from './owned';
+import { carriedUnseen, describeAll, ignoringGone, requireCarried } from './owned';
 
 /**
  * The four security groups (bastion, NLB, control plane, workers) and their ingress rules from the plan
@@ -33,22 +33,33 @@ function plannedGroups(plan: Plan): Array<[SecurityGroupKey, SecurityGroupPlan]>
   );
 }
 
+/**
+ * `noneYet`: the caller knows that no group of the build exists (ensureNetwork: this very call created every
+ * subnet), so the lookup by tag is skipped; a duplicate name would still be caught (InvalidGroup.Duplicate).
+ * Rules are read only for the groups that existed before this call: a group CreateSecurityGroup has just made
+ * has no inbound rules yet, only the default outbound one ("Security group basics",
+ * https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html), so every planned rule is missing.
+ */
 export async function ensureSecurityGroups(
   clients: AwsClients,
   plan: Plan,
   vpcId: string,
   known: Partial<SecurityGroupIds> = {},
+  noneYet = false,
 ): Promise<SecurityGroupIds> {
-  const owned = await findOwnedGroups(clients, plan.buildId);
+  const owned = noneYet ? [] : await findOwnedGroups(clients, plan.buildId);
   const ids = {} as SecurityGroupIds;
+  const created = new Set<string>();
   for (const [key, group] of plannedGroups(plan)) {
-    const found = owned.find((g) => g.GroupName === group.name && g.VpcId === vpcId);
-    ids[key] =
-      found?.GroupId ??
-      (await carriedGroupId(clients, plan.buildId, known[key])) ??
-      (await createGroup(clients, plan.buildId, group, vpcId));
+    const foundId =
+      owned.find((g) => g.GroupName === group.name && g.VpcId === vpcId)?.GroupId ??
+      (await carriedGroupId(clients, plan.buildId, known[key]));
+    const ensured = foundId ? { id: foundId, created: false } : await createGroup(clients, plan.buildId, group, vpcId);
+    ids[key] = ensured.id;
+    if (ensured.created) created.add(ensured.id);
   }
-  const existing = await describeRules(clients, Object.values(ids));
+  const preexisting = Object.values(ids).filter((id) => !created.has(id));
+  const existing = preexisting.length > 0 ? await describeRules(clients, preexisting) : [];
   for (const [key, group] of plannedGroups(plan)) {
     const groupId = ids[key] as string;
     const missing = group.ingress.filter((rule) => !existing.some((r) => r.GroupId === groupId && !r.IsEgress && matches(r, rule, ids)));
@@ -64,36 +75,72 @@ export async function ensureSecurityGroups(
 }
 
 /**
- * Deletes the build's security groups. A group referenced by another group's rule cannot be deleted
- * (DependencyViolation), so the rules that reference our groups are revoked first. A group still used by
- * an ENI (a terminating instance, a lingering NLB interface) answers DependencyViolation, classified
- * ResourceNotReady: the teardown retries. Already gone is success.
+ * Deletes the build's security groups (by tag, and the ids the state carries). A group that another group's rule
+ * references cannot be deleted (DependencyViolation), but a group's own rules, naming itself or others, never keep
+ * it alive (https://docs.aws.amazon.com/vpc/latest/userguide/deleting-security-groups.html). So the groups go in
+ * an order where nothing left references them, and only a cycle (control plane ⇄ workers) costs a revoke: one
+ * group's references to the others, in one call, read from the DescribeSecurityGroups that found them (no
+ * DescribeSecurityGroupRules). A group still used by an interface answers DependencyViolation, classified
+ * ResourceNotReady: the teardown retries (DeleteNetwork checks for interfaces first, so this is a race). Already
+ * gone is success. Returns every group id it deleted or found gone.
  */
 export async function deleteSecurityGroups(
   clients: AwsClients,
   buildId: string,
   carriedIds: readonly (string | undefined)[] = [],
 ): Promise<string[]> {
-  const groupIds = withCarried(
-    (await findOwnedGroups(clients, buildId)).map((g) => g.GroupId),
-    carriedIds,
+  const groups = await findOwnedGroups(clients, buildId);
+  groups.push(
+    ...(await carriedUnseen(
+      groups.map((g) => g.GroupId),
+      carriedIds,
+      async (id) => (await describeGroups(clients, { GroupIds: [id] }))[0],
+      (GroupId): SecurityGroup => ({ GroupId }),
+    )),
   );
-  if (groupIds.length === 0) return [];
-  const rules = await describeRules(clients, groupIds);
-  for (const groupId of groupIds) {
-    const references = rules
-      .filter((r) => r.GroupId === groupId && !r.IsEgress && groupIds.includes(r.ReferencedGroupInfo?.GroupId ?? ''))
-      .map((r) => r.SecurityGroupRuleId as string);
-    if (references.length === 0) continue;
-    await ignoringGone('RevokeSecurityGroupIngress', () =>
-      clients.ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: references })),
-    );
+  const ours = new Set(groups.map((g) => g.GroupId as string));
+  // group id → the ingress permissions by which it references the other groups still here
+  const remaining = new Map(groups.map((g) => [g.GroupId as string, referencesToOthers(g, ours)]));
+  const deleted: string[] = [];
+  while (remaining.size > 0) {
+    const free = [...remaining.keys()].filter((id) => ![...remaining].some(([other, refs]) => other !== id && refersTo(refs, id)));
+    if (free.length === 0) {
+      // A cycle: revoke every reference of the group that holds the most, and the others come free.
+      const [groupId, refs] = [...remaining].reduce((most, entry) => (pairsIn(entry[1]) > pairsIn(most[1]) ? entry : most));
+      await ignoringGone('RevokeSecurityGroupIngress', () =>
+        clients.ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: refs })),
+      );
+      remaining.set(groupId, []);
+      continue;
+    }
+    for (const groupId of free) {
+      await ignoringGone('DeleteSecurityGroup', () => clients.ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId })));
+      remaining.delete(groupId);
+      deleted.push(groupId);
+    }
   }
-  for (const groupId of groupIds) {
-    await ignoringGone('DeleteSecurityGroup', () => clients.ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId })));
-  }
-  return groupIds;
+  return deleted;
 }
+
+/**
+ * A group's ingress permissions that name other groups of `ours`, as RevokeSecurityGroupIngress takes them back:
+ * protocol and ports as described, each referenced group by id alone (a revoke matches on protocol, ports and
+ * source; descriptions play no part).
+ */
+function referencesToOthers(group: SecurityGroup, ours: ReadonlySet<string>): IpPermission[] {
+  return (group.IpPermissions ?? []).flatMap((permission) => {
+    const pairs = (permission.UserIdGroupPairs ?? [])
+      .filter((pair) => pair.GroupId && pair.GroupId !== group.GroupId && ours.has(pair.GroupId))
+      .map((pair) => ({ GroupId: pair.GroupId }));
+    return pairs.length
+      ? [{ IpProtocol: permission.IpProtocol, FromPort: permission.FromPort, ToPort: permission.ToPort, UserIdGroupPairs: pairs }]
+      : [];
+  });
+}
+
+const refersTo = (refs: readonly IpPermission[], groupId: string) =>
+  refs.some((permission) => permission.UserIdGroupPairs?.some((pair) => pair.GroupId === groupId));
+const pairsIn = (refs: readonly IpPermission[]) => refs.reduce((n, permission) => n + (permission.UserIdGroupPairs?.length ?? 0), 0);
 
 /** The IpPermission AWS expects for one planned rule, with group sources resolved to the created ids. */
 export function permission(rule: IngressRule, ids: SecurityGroupIds): IpPermission {
@@ -128,7 +175,13 @@ async function authorize(clients: AwsClients, groupId: string, permissions: IpPe
   }
 }
 
-async function createGroup(clients: AwsClients, buildId: string, group: SecurityGroupPlan, vpcId: string): Promise<string> {
+/** `created: false` when the name turned out taken by a group of ours that the lookup by tag did not show. */
+async function createGroup(
+  clients: AwsClients,
+  buildId: string,
+  group: SecurityGroupPlan,
+  vpcId: string,
+): Promise<{ id: string; created: boolean }> {
   let groupId: string | undefined;
   try {
     const out = await clients.ec2.send(
@@ -142,10 +195,10 @@ async function createGroup(clients: AwsClients, buildId: string, group: Security
     groupId = out.GroupId;
   } catch (error) {
     if (codeOf(error) !== 'InvalidGroup.Duplicate') throw translateAwsError(error, 'CreateSecurityGroup');
-    return duplicateGroupId(clients, buildId, group, vpcId, error);
+    return { id: await duplicateGroupId(clients, buildId, group, vpcId, error), created: false };
   }
   if (!groupId) throw new NotYetVisible(`CreateSecurityGroup returned no group id for ${group.name}`);
-  return groupId;
+  return { id: groupId, created: true };
 }
 
 /** The name is taken in the VPC: ours (an earlier attempt) is used; someone else's is a conflict. */

@@ -24,19 +24,40 @@ export interface SubnetIds {
   publicSubnetIds: Record<string, string>;
 }
 
-export async function ensureSubnets(clients: AwsClients, plan: Plan, vpcId: string, known: Partial<SubnetIds> = {}): Promise<SubnetIds> {
+/**
+ * What ensureSubnets did. `allCreated`: every subnet came from a CreateSubnet that succeeded in this call.
+ * As CreateSubnet refuses a CIDR already taken in the VPC (InvalidSubnet.Conflict), no earlier attempt got
+ * as far as the subnets, so none made what comes after them (see ensureNetwork).
+ */
+export interface EnsuredSubnets {
+  ids: SubnetIds;
+  allCreated: boolean;
+}
+
+export async function ensureSubnets(
+  clients: AwsClients,
+  plan: Plan,
+  vpcId: string,
+  known: Partial<SubnetIds> = {},
+): Promise<EnsuredSubnets> {
   const existing = await findOwnedSubnets(clients, plan.buildId);
+  let allCreated = true;
   const ensure = async (subnet: SubnetPlan, knownId?: string): Promise<[string, string]> => {
-    const found = existing.find((s) => s.CidrBlock === subnet.cidr && s.VpcId === vpcId);
-    const id =
-      found?.SubnetId ?? (await carriedSubnetId(clients, plan.buildId, knownId)) ?? (await createSubnet(clients, plan, vpcId, subnet));
+    const foundId =
+      existing.find((s) => s.CidrBlock === subnet.cidr && s.VpcId === vpcId)?.SubnetId ??
+      (await carriedSubnetId(clients, plan.buildId, knownId));
+    const { id, created } = foundId ? { id: foundId, created: false } : await createSubnet(clients, plan, vpcId, subnet);
+    allCreated &&= created;
     return [subnet.az, id];
   };
   const privateSubnetIds: Array<[string, string]> = [];
   for (const subnet of plan.privateSubnets) privateSubnetIds.push(await ensure(subnet, known.privateSubnetIds?.[subnet.az]));
   const publicSubnetIds: Array<[string, string]> = [];
   for (const subnet of plan.publicSubnets) publicSubnetIds.push(await ensure(subnet, known.publicSubnetIds?.[subnet.az]));
-  return { privateSubnetIds: Object.fromEntries(privateSubnetIds), publicSubnetIds: Object.fromEntries(publicSubnetIds) };
+  return {
+    ids: { privateSubnetIds: Object.fromEntries(privateSubnetIds), publicSubnetIds: Object.fromEntries(publicSubnetIds) },
+    allCreated,
+  };
 }
 
 /**
@@ -71,7 +92,8 @@ async function carriedSubnetId(clients: AwsClients, buildId: string, subnetId?: 
   return subnetId;
 }
 
-async function createSubnet(clients: AwsClients, plan: Plan, vpcId: string, subnet: SubnetPlan): Promise<string> {
+/** `created: false` when the CIDR turned out taken by a subnet of ours that the lookup by tag did not show. */
+async function createSubnet(clients: AwsClients, plan: Plan, vpcId: string, subnet: SubnetPlan): Promise<{ id: string; created: boolean }> {
   let subnetId: string | undefined;
   try {
     const out = await clients.ec2.send(
@@ -85,10 +107,10 @@ async function createSubnet(clients: AwsClients, plan: Plan, vpcId: string, subn
     subnetId = out.Subnet?.SubnetId;
   } catch (error) {
     if (codeOf(error) !== 'InvalidSubnet.Conflict') throw translateAwsError(error, 'CreateSubnet');
-    return conflictingSubnetId(clients, plan.buildId, vpcId, subnet, error);
+    return { id: await conflictingSubnetId(clients, plan.buildId, vpcId, subnet, error), created: false };
   }
   if (!subnetId) throw new NotYetVisible(`CreateSubnet returned no subnet id for ${subnet.cidr}`);
-  return subnetId;
+  return { id: subnetId, created: true };
 }
 
 /**

@@ -1,20 +1,18 @@
 import {
   CreateTargetGroupCommand,
   DeleteTargetGroupCommand,
-  DescribeTargetGroupAttributesCommand,
-  DescribeTargetGroupsCommand,
   ModifyTargetGroupAttributesCommand,
-  type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../core/clients';
-import { aws, NotYetVisible, ResourceConflict } from '../core/errors';
+import { aws, codeOf, NotYetVisible, ResourceConflict } from '../core/errors';
 import type { Plan, TargetGroupPlan } from '../core/plan';
-import { elbTags, lookupOwned, type Lookup } from './elb-owned';
+import { describeTargetGroupsNamed, elbTags } from './elb-owned';
 import { wasDeleted } from './owned';
 
 /**
  * The NLB's target groups (one per listener, `plan.targetGroups`): instance targets over TCP, health
- * checked on the traffic port. Found by name, and only treated as ours when tagged with our build id.
+ * checked on the traffic port. The teardown finds them by name and treats them as ours only when tagged with
+ * our build id; the build gets them from CreateTargetGroup itself (see ensureTargetGroups).
  */
 export const PRESERVE_CLIENT_IP_ATTRIBUTE = 'preserve_client_ip.enabled';
 export const DEREGISTRATION_DELAY_ATTRIBUTE = 'deregistration_delay.timeout_seconds';
@@ -32,51 +30,26 @@ export const HEALTH_CHECK = {
   UnhealthyThresholdCount: 3,
 } as const;
 
-function findTargetGroup(clients: AwsClients, plan: Plan, tg: TargetGroupPlan): Promise<Lookup<TargetGroup>> {
-  const Names = [tg.name];
-  return lookupOwned(
-    clients,
-    plan.buildId,
-    'DescribeTargetGroups',
-    async () => (await clients.elbv2.send(new DescribeTargetGroupsCommand({ Names }))).TargetGroups,
-    (group) => group.TargetGroupArn,
-  );
-}
-
-/** Ensures every planned target group and its attributes. Returns target group key → ARN. */
+/**
+ * Creates every planned target group, or gets back the ones an earlier attempt created, and sets their
+ * attributes. Returns target group key → ARN. No lookup comes first (docs/design.md "13.2 Build steps: fewer
+ * calls"): CreateTargetGroup is idempotent, "If you attempt to create multiple target groups with the same
+ * settings, each call succeeds" (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html),
+ * and answers with the existing group. The settings include the build's VPC, so what it answers is ours and in
+ * that VPC; a same-named group with other settings (another build's, one left in another VPC, one changed by
+ * hand) is DuplicateTargetGroupName, a ResourceConflict.
+ */
 export async function ensureTargetGroups(clients: AwsClients, plan: Plan, vpcId: string): Promise<Record<string, string>> {
   const arns: Record<string, string> = {};
   for (const tg of plan.targetGroups) {
-    arns[tg.key] = await ensureTargetGroup(clients, plan, tg, vpcId);
-    await ensureAttributes(clients, arns[tg.key], tg);
+    arns[tg.key] = await createTargetGroup(clients, plan, tg, vpcId);
+    await setAttributes(clients, arns[tg.key], tg);
   }
   return arns;
 }
 
-async function ensureTargetGroup(clients: AwsClients, plan: Plan, tg: TargetGroupPlan, vpcId: string): Promise<string> {
-  const found = await findTargetGroup(clients, plan, tg);
-  if (found.kind === 'foreign') {
-    throw new ResourceConflict(
-      `targetGroups.${tg.key}: the name ${tg.name} is used by a target group that is not part of build ${plan.buildId} (${found.arn}); ` +
-        'pick another cluster name or delete that target group',
-      { details: { field: 'name', targetGroupArn: found.arn } },
-    );
-  }
-  if (found.kind === 'owned') {
-    // A target group cannot move between VPCs; one of ours elsewhere means the network was rebuilt under it.
-    if (found.resource.VpcId !== vpcId) {
-      throw new ResourceConflict(
-        `targetGroups.${tg.key}: ${tg.name} is in ${found.resource.VpcId}, not ${vpcId}; tear the build down and start again`,
-        {
-          details: { targetGroupArn: found.arn },
-        },
-      );
-    }
-    return found.arn;
-  }
-  // CreateTargetGroup takes no ClientToken but is idempotent by name: the same name with the same settings
-  // returns the existing group, so a Describe that lags behind an earlier create cannot lead to a second one
-  // (different settings answer DuplicateTargetGroupName → ResourceConflict).
+async function createTargetGroup(clients: AwsClients, plan: Plan, tg: TargetGroupPlan, vpcId: string): Promise<string> {
+  // CreateTargetGroup takes no ClientToken but is idempotent by name (see ensureTargetGroups).
   const out = await aws('CreateTargetGroup', () =>
     clients.elbv2.send(
       new CreateTargetGroupCommand({
@@ -89,14 +62,26 @@ async function ensureTargetGroup(clients: AwsClients, plan: Plan, tg: TargetGrou
         Tags: elbTags(tg.tags),
       }),
     ),
-  );
+  ).catch((error: unknown) => {
+    if (codeOf(error) !== 'DuplicateTargetGroupName') throw error;
+    throw new ResourceConflict(
+      `targetGroups.${tg.key}: the name ${tg.name} is used by a target group with other settings than build ${plan.buildId} plans in ${vpcId} ` +
+        "(another build's, one left in another VPC, or changed by hand); pick another cluster name, or tear that build down",
+      { cause: error, details: { field: 'name' } },
+    );
+  });
   const arn = out.TargetGroups?.[0]?.TargetGroupArn;
   if (!arn) throw new NotYetVisible(`CreateTargetGroup: no target group returned for ${tg.name}`);
   return arn;
 }
 
-/** Sets only the attributes that differ, so a rerun on a finished build makes no change. */
-async function ensureAttributes(clients: AwsClients, targetGroupArn: string, tg: TargetGroupPlan): Promise<void> {
+/**
+ * Sets the attributes without reading them first: ModifyTargetGroupAttributes sets the values given and
+ * leaves the others as they are
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyTargetGroupAttributes.html),
+ * so a repeat changes nothing. VerifyBaseline reads them back.
+ */
+async function setAttributes(clients: AwsClients, targetGroupArn: string, tg: TargetGroupPlan): Promise<void> {
   const wanted: Record<string, string> = {
     // NLB hairpin: with instance targets and client IP preservation on, a control plane that reaches the API
     // through the NLB and is routed to itself receives a packet from its own IP, answers itself directly
@@ -106,31 +91,39 @@ async function ensureAttributes(clients: AwsClients, targetGroupArn: string, tg:
     [PRESERVE_CLIENT_IP_ATTRIBUTE]: String(tg.preserveClientIp),
     [DEREGISTRATION_DELAY_ATTRIBUTE]: String(DEREGISTRATION_DELAY_SECONDS),
   };
-  const out = await aws('DescribeTargetGroupAttributes', () =>
-    clients.elbv2.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: targetGroupArn })),
-  );
-  const current = new Map((out.Attributes ?? []).map((a) => [a.Key, a.Value]));
-  const changes = Object.entries(wanted)
-    .filter(([key, value]) => current.get(key) !== value)
-    .map(([Key, Value]) => ({ Key, Value }));
-  if (changes.length === 0) return;
   await aws('ModifyTargetGroupAttributes', () =>
-    clients.elbv2.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: targetGroupArn, Attributes: changes })),
+    clients.elbv2.send(
+      new ModifyTargetGroupAttributesCommand({
+        TargetGroupArn: targetGroupArn,
+        Attributes: Object.entries(wanted).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    ),
   );
 }
 
 /**
- * Deletes the build's target groups. Absent, or same-named groups that are not ours, are skipped. A group
- * still used by a listener answers ResourceInUse → ResourceNotReady, so the state machine retries after the
- * listeners are gone. Returns the ARNs deleted.
+ * The ARNs of the target groups named in the plan, whoever owns them (the caller checks their tags, with the
+ * load balancer's, in one DescribeTags): one DescribeTargetGroups by all the names. One that does not exist fails
+ * that call as a whole (TargetGroupNotFound); the names are then asked one by one, and the missing one left out.
  */
-export async function deleteTargetGroups(clients: AwsClients, plan: Plan): Promise<string[]> {
+export async function namedTargetGroupArns(clients: AwsClients, plan: Plan): Promise<string[]> {
+  const groups = await describeTargetGroupsNamed(
+    clients,
+    plan.targetGroups.map((tg) => tg.name),
+  );
+  return groups.map((group) => group.TargetGroupArn).filter((arn): arn is string => Boolean(arn));
+}
+
+/**
+ * Deletes target groups the caller has found to be ours. A group still used by a listener answers ResourceInUse
+ * → ResourceNotReady, so the state machine runs the step again; one already gone is success. Returns the ARNs
+ * deleted.
+ */
+export async function deleteTargetGroups(clients: AwsClients, targetGroupArns: readonly string[]): Promise<string[]> {
   const deleted: string[] = [];
-  for (const tg of plan.targetGroups) {
-    const found = await findTargetGroup(clients, plan, tg);
-    if (found.kind !== 'owned') continue;
-    if (await wasDeleted('DeleteTargetGroup', () => clients.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: found.arn }))))
-      deleted.push(found.arn);
+  for (const arn of targetGroupArns) {
+    if (await wasDeleted('DeleteTargetGroup', () => clients.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arn }))))
+      deleted.push(arn);
   }
   return deleted;
 }

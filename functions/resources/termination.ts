@@ -20,7 +20,7 @@ const TERMINATE_BATCH = 100;
  * (InvalidInstanceID.NotFound right after launch means "not visible yet", never "gone") then fails the run
  * with NotYetVisible, so the step is retried a bounded number of times without holding up the others.
  * `terminating` is what was asked to terminate now; `remaining` is every instance not yet `terminated` (the
- * caller waits until none is left).
+ * caller reckons the teardown's wait from it: it does not poll here, see handlers/teardown-instances.ts).
  */
 export async function terminateInstances(
   clients: AwsClients,

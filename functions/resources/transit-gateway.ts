@@ -10,7 +10,7 @@ import type { AwsClients } from '../core/clients';
 import { awsReading, codeOf, isNotFound, NotYetVisible, ResourceConflict, translateAwsError, WorkflowContractError } from '../core/errors';
 import type { Plan } from '../core/plan';
 import { fromTagList, isOwnedBy, ownedFilters, tagSpecifications } from '../core/tags';
-import { carriedUnseen, describeAll, goneAs, onlyOne, requireCarried, resourceFailed, type Ensured } from './owned';
+import { carriedUnseen, describeAll, goneAs, onlyOne, resourceFailed, type Ensured } from './owned';
 
 /**
  * The VPC's attachment to an existing Transit Gateway, often another account's, shared through RAM. The
@@ -18,8 +18,8 @@ import { carriedUnseen, describeAll, goneAs, onlyOne, requireCarried, resourceFa
  * whose owner does not auto-accept waits in `pendingAcceptance` until the owner accepts it; then it is
  * `pending`, then `available`. It holds an interface in each of its subnets until it is `deleted`.
  * CreateTransitGatewayVpcAttachment takes no ClientToken
- * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGatewayVpcAttachment.html): look by
- * tag, then for the id carried in state, then create once and return at once (`created: true`).
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGatewayVpcAttachment.html): use the id
+ * carried in state, else look by tag, then create once and return at once (`created: true`).
  * @see https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html#vpc-attachment-lifecycle
  */
 export interface TransitGatewayInfo {
@@ -69,10 +69,11 @@ export async function ensureAttachment(
 ): Promise<Ensured> {
   if (!plan.transitGateway) throw new WorkflowContractError('a Transit Gateway attachment was asked for while the plan has none');
   const gatewayId = plan.transitGateway.id;
+  // The id the state carries came from this build's own create, of this VPC to this gateway: no Describe
+  // (docs/design.md "13.2 Build steps: fewer calls"). Its state is read while ConnectNetwork waits (attachmentState).
+  if (knownId) return { id: knownId, created: false };
   const live = (await findOwnedAttachments(clients, plan.buildId)).filter((a) => !DEAD.includes(a.State ?? ''));
-  const existing =
-    onlyOne('Transit Gateway attachment', plan.buildId, live, (a) => a.TransitGatewayAttachmentId) ??
-    (await carriedAttachment(clients, plan.buildId, knownId));
+  const existing = onlyOne('Transit Gateway attachment', plan.buildId, live, (a) => a.TransitGatewayAttachmentId);
   if (existing) {
     if (existing.TransitGatewayId !== gatewayId || existing.VpcId !== vpcId) {
       throw new ResourceConflict(
@@ -221,12 +222,6 @@ async function existingAttachmentId(
     );
   }
   return match.TransitGatewayAttachmentId;
-}
-
-/** A carried id Describe-by-tag did not show: not found by id either means "not visible yet", never a second create. */
-async function carriedAttachment(clients: AwsClients, buildId: string, id?: string): Promise<TransitGatewayVpcAttachment | undefined> {
-  if (!id) return undefined;
-  return requireCarried('Transit Gateway attachment', id, buildId, await attachmentById(clients, id));
 }
 
 /** By an id this build holds, NotFound can only mean "not visible yet" (NotYetVisible, retried; "gone" to a delete). */

@@ -22,7 +22,7 @@ import { FaultInjector, Faults, ServiceName } from './faults';
 import { handlePricing, PRICING_TARGET_PREFIX, pricingAuthorizations } from './pricing';
 import { Quotas } from './quotas';
 import { quotaAuthorizations } from './quotas-authorization';
-import { Throttle } from './throttle';
+import { Throttle, type BucketUsage } from './throttle';
 import { Rendered, renderError, renderJsonError, renderResult } from './wire';
 
 /** With the account-level EBS settings (`ebsEncryptionByDefault`, `ebsDefaultKmsKeyId`; off and AWS managed by default). */
@@ -75,7 +75,8 @@ export interface EmbeddedCloud {
   resources(buildId: string): CloudResource[];
   /**
    * Requests received per `service:Action` (throttled, denied and fault-injected ones included), and per
-   * calling principal ARN (the administrator's calls under the account root's ARN).
+   * calling principal ARN (the administrator's calls under the account root's ARN); resetStats zeroes the
+   * counters, not the token buckets.
    */
   stats(): CloudStats;
   resetStats(): void;
@@ -93,6 +94,10 @@ export interface CloudStats {
   byPrincipal: Record<string, number>;
   /** Per calling principal ARN, its requests per `service:Action` (which step made which calls). */
   byPrincipalCall: Record<string, Record<string, number>>;
+  /** Requests refused by a token bucket (RequestLimitExceeded, Throttling); they are counted in `calls` too. */
+  throttled: number;
+  /** Every token bucket drawn from since the last reset of the stats: size, refill rate, tokens given, requests refused. */
+  buckets: BucketUsage[];
 }
 
 const SERVICE_NAMES: Record<string, ServiceName> = { '2016-11-15': 'ec2', '2015-12-01': 'elbv2', '2010-05-08': 'iam' };
@@ -125,7 +130,7 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
     [iamApi.apiVersion, iamApi],
   ]);
   const faults = new Faults();
-  const throttle = new Throttle(opts.throttling ?? true);
+  const throttle = new Throttle(opts.throttling ?? true, () => clock.now());
   let calls: Record<string, number> = {};
   let byPrincipal: Record<string, number> = {};
   let byPrincipalCall: Record<string, Record<string, number>> = {};
@@ -244,12 +249,15 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
         total: Object.values(calls).reduce((a, b) => a + b, 0),
         byPrincipal: { ...byPrincipal },
         byPrincipalCall: structuredClone(byPrincipalCall),
+        throttled: throttle.throttled,
+        buckets: throttle.usage(),
       };
     },
     resetStats() {
       calls = {};
       byPrincipal = {};
       byPrincipalCall = {};
+      throttle.resetCounts();
     },
     reset() {
       ec2.reset();

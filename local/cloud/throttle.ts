@@ -5,34 +5,53 @@ import { CloudError, type QueryParams } from './contract';
  * resource bucket of RunInstances, TerminateInstances…); an empty bucket answers RequestLimitExceeded (EC2,
  * HTTP 503) or Throttling (ELBv2, HTTP 400).
  *
- * Buckets refill in REAL seconds, not simulated ones: they model how fast a client may call the API, and a
- * time-scaled build still makes its calls at real speed. Refilling in simulated time would make throttling
- * disappear at timeScale 1000, which would hide exactly the bursts we want to surface.
+ * Buckets refill in SIMULATED seconds, on the cloud's clock — the clock its latencies run on, the local
+ * Step Functions' waits and retries are scaled to, and the SDK clients' retry delays are scaled to
+ * (docs/design.md "13.1 One simulated clock"). A time-scaled run then models AWS's real rates: at ×60, a
+ * RunInstances bucket refills 2 tokens per simulated second, i.e. 120 per real second, exactly as fast as
+ * everything else in that run moves. (Before, buckets refilled in real seconds and a run at ×60 modelled an
+ * AWS with 1/60 of its rate limits.)
  */
 class TokenBucket {
   private tokens: number;
-  private last = Date.now();
+  private last: number;
+  /** Tokens handed out and requests refused since the bucket was made (the bench's throttle-aware bound). */
+  taken = 0;
+  refused = 0;
 
   constructor(
-    private readonly capacity: number,
-    private readonly refillPerSecond: number,
+    readonly spec: BucketSpec,
+    private readonly now: () => number,
   ) {
-    this.tokens = capacity;
+    this.tokens = spec.capacity;
+    this.last = now();
   }
 
   take(count = 1): boolean {
-    const now = Date.now();
-    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.refillPerSecond);
+    const now = this.now();
+    this.tokens = Math.min(this.spec.capacity, this.tokens + (Math.max(0, now - this.last) / 1000) * this.spec.refillPerSecond);
     this.last = now;
-    if (this.tokens < count) return false;
+    if (this.tokens < count) {
+      this.refused++;
+      return false;
+    }
     this.tokens -= count;
+    this.taken += count;
     return true;
   }
 }
 
-interface BucketSpec {
+export interface BucketSpec {
   capacity: number;
   refillPerSecond: number;
+}
+
+/** One bucket's use: its size and rate, the tokens it gave and the requests it refused. */
+export interface BucketUsage extends BucketSpec {
+  /** `ec2:CreateSubnet`, `ec2:resources:RunInstances`, `elbv2:describe`, `elbv2:account`… */
+  bucket: string;
+  taken: number;
+  refused: number;
 }
 
 const isDescribe = (action: string) => /^(Describe|Get|List|Search)/.test(action);
@@ -122,8 +141,13 @@ const ELBV2_ACCOUNT: BucketSpec = { capacity: 40, refillPerSecond: 10 };
 
 export class Throttle {
   private buckets = new Map<string, TokenBucket>();
+  private throttledRequests = 0;
 
-  constructor(private readonly enabled: boolean) {}
+  /** `now`: the cloud's simulated clock, in ms. */
+  constructor(
+    private readonly enabled: boolean,
+    private readonly now: () => number,
+  ) {}
 
   /**
    * Throws the service's throttling error when the request's bucket (for EC2 also its resource bucket, for
@@ -138,25 +162,47 @@ export class Throttle {
       const admitted =
         this.bucket(`ec2:${name}`, spec).take() &&
         (!resources || this.bucket(`ec2:resources:${action}`, resources).take(resourceCost(action, params)));
-      if (!admitted) throw new CloudError('RequestLimitExceeded', 'Request limit exceeded.', 503);
+      if (!admitted) this.refuse(new CloudError('RequestLimitExceeded', 'Request limit exceeded.', 503));
       return;
     }
     const [name, spec] = elbv2Bucket(action);
     // Both the action's bucket and the account-wide one must have a token; checking the action first keeps
     // a burst of one action from draining the shared bucket once its own is empty.
     if (!this.bucket(`elbv2:${name}`, spec).take() || !this.bucket('elbv2:account', ELBV2_ACCOUNT).take()) {
-      throw new CloudError('Throttling', 'Rate exceeded', 400);
+      this.refuse(new CloudError('Throttling', 'Rate exceeded', 400));
     }
+  }
+
+  /** Requests refused since the last reset. */
+  get throttled(): number {
+    return this.throttledRequests;
+  }
+
+  /** Every bucket a request has drawn from since the last reset, with what it gave and refused. */
+  usage(): BucketUsage[] {
+    return [...this.buckets].map(([bucket, b]) => ({ bucket, ...b.spec, taken: b.taken, refused: b.refused }));
+  }
+
+  /** Zero the counters (`throttled`, each bucket's taken/refused) and keep the buckets' tokens as they are. */
+  resetCounts(): void {
+    for (const b of this.buckets.values()) b.taken = b.refused = 0;
+    this.throttledRequests = 0;
   }
 
   reset(): void {
     this.buckets.clear();
+    this.throttledRequests = 0;
+  }
+
+  private refuse(error: CloudError): never {
+    this.throttledRequests++;
+    throw error;
   }
 
   private bucket(key: string, spec: BucketSpec): TokenBucket {
     let bucket = this.buckets.get(key);
     if (!bucket) {
-      bucket = new TokenBucket(spec.capacity, spec.refillPerSecond);
+      bucket = new TokenBucket(spec, this.now);
       this.buckets.set(key, bucket);
     }
     return bucket;

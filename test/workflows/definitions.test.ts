@@ -1,5 +1,5 @@
 import validate from 'asl-validator';
-import { ALL_ERROR_NAMES, READINESS_ERROR, RETRYABLE_ERRORS, TERMINAL_ERRORS } from '../../functions/core/errors';
+import { ALL_ERROR_NAMES, READINESS_ERROR, TERMINAL_ERRORS, THROTTLE_ERRORS, TRANSIENT_ERRORS } from '../../functions/core/errors';
 import type { State, StateMachineDefinition, TaskState } from '../../workflows/asl';
 import {
   allStates,
@@ -19,7 +19,9 @@ import {
   toJson,
   TRANSIENT_AWS_RETRY,
 } from '../../workflows';
-import { CONNECTIONS_COMPLETE } from '../../workflows/build';
+import { CONNECTIONS_COMPLETE, EXPECT_READY, READY, WAIT_UNTIL_READY } from '../../workflows/build';
+import { READINESS_BOUND_SECONDS } from '../../functions/core/readiness-schedule';
+import { AWAITING_ACTION_RETRY, THROTTLE_RETRY } from '../../workflows/policies';
 import { NOTIFY_FUNCTION, TASK_FUNCTIONS } from '../../workflows/steps';
 
 const DEFINITIONS: Array<[string, () => StateMachineDefinition]> = [
@@ -34,7 +36,12 @@ const retriersOf = (state: State) => ('Retry' in state && state.Retry ? state.Re
 const catchersOf = (state: State) => ('Catch' in state && state.Catch ? state.Catch : []);
 const retrierFor = (task: TaskState, error: string) => task.Retry.find((r) => r.ErrorEquals.includes(error));
 /** Tasks whose "not ready" is a verdict, not a reason to wait. */
-const NO_READINESS_WAIT = ['Preflight', 'VerifyBaseline'];
+const NO_READINESS_WAIT = [
+  'Preflight',
+  'VerifyBaseline',
+  // It answers ready: false and the ExpectReady Wait waits (see the readiness loop below); its bound's ResourceNotReady must roll back.
+  'WaitUntilReady',
+];
 const LAMBDA_ERRORS = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
@@ -92,12 +99,29 @@ describe.each(DEFINITIONS)('the %s definition', (_, define) => {
 
   it.each(stepTasksOf(define()).map(([name]) => name))('Task %s retries our transient errors with capped, jittered backoff', (name) => {
     const task = tasks.find(([n]) => n === name)![1];
-    for (const error of RETRYABLE_ERRORS) {
+    for (const error of TRANSIENT_ERRORS) {
       const retrier = retrierFor(task, error);
       expect(retrier).toMatchObject({ JitterStrategy: 'FULL', MaxDelaySeconds: 30 });
       expect(retrier!.BackoffRate).toBeGreaterThan(1);
     }
   });
+
+  it.each(stepTasksOf(define()).map(([name]) => name))('Task %s retries a throttle for minutes, with capped, jittered backoff', (name) => {
+    const task = tasks.find(([n]) => n === name)![1];
+    for (const error of THROTTLE_ERRORS) expect(retrierFor(task, error)).toEqual(THROTTLE_RETRY);
+  });
+
+  it.each(stepTasksOf(define()).map(([name]) => name))(
+    'Task %s lists its retriers in one order: Lambda service, throttle, transient, readiness, action',
+    (name) => {
+      const task = tasks.find(([n]) => n === name)![1];
+      const order = [LAMBDA_SERVICE_RETRY, THROTTLE_RETRY, TRANSIENT_AWS_RETRY, READINESS_RETRY, AWAITING_ACTION_RETRY];
+      const positions = task.Retry.map((retrier) => order.findIndex((known) => known.ErrorEquals[0] === retrier.ErrorEquals[0]));
+      expect(positions).not.toContain(-1);
+      expect(positions).toEqual([...positions].sort((a, b) => a - b));
+      expect(positions.slice(0, 3)).toEqual([0, 1, 2]);
+    },
+  );
 
   it.each(stepTasksOf(define()).map(([name]) => name))('Task %s waits on ResourceNotReady only where waiting is its job', (name) => {
     const task = tasks.find(([n]) => n === name)![1];
@@ -143,16 +167,18 @@ describe('the build definition', () => {
   const build = buildDefinition();
   const next = (name: string) => (build.States[name] as { Next?: string }).Next;
 
-  it('reads as the console checklist: Preflight → CreateNetwork → Parallel → RegisterTargets → WaitUntilReady → VerifyBaseline', () => {
+  it('reads as the console checklist: Preflight → CreateNetwork → Parallel → WaitUntilReady ⟲ Ready? ⟲ ExpectReady → RegisterTargets → VerifyBaseline', () => {
     expect(build.StartAt).toBe('Preflight');
     expect(next('Preflight')).toBe('CreateNetwork');
     expect(next('CreateNetwork')).toBe('NetworkComplete?');
     expect(build.States['NetworkComplete?']).toMatchObject({ Type: 'Choice' });
     expect(next('ProvisionInParallel')).toBe('CheckProvisioning');
     expect(build.States.CheckProvisioning).toMatchObject({ Type: 'Choice', Default: 'MergeProvisioned' });
-    expect(next('MergeProvisioned')).toBe('RegisterTargets');
-    expect(next('RegisterTargets')).toBe('WaitUntilReady');
-    expect(next('WaitUntilReady')).toBe('VerifyBaseline');
+    expect(next('MergeProvisioned')).toBe('WaitUntilReady');
+    expect(next('WaitUntilReady')).toBe('Ready?');
+    expect(build.States['Ready?']).toMatchObject({ Type: 'Choice', Default: 'RegisterTargets' });
+    expect(next('ExpectReady')).toBe('WaitUntilReady');
+    expect(next('RegisterTargets')).toBe('VerifyBaseline');
     expect(next('VerifyBaseline')).toBe('BuildSucceeded');
     expect(build.States.BuildSucceeded).toEqual(expect.objectContaining({ Type: 'Succeed', OutputPath: '$.result' }));
   });
@@ -271,7 +297,7 @@ describe('the build definition', () => {
     expect(build.States.MergeProvisioned).toMatchObject({ Parameters: { 'nodes.$': '$.provisioned[0].nodeLaunch.nodes' } });
   });
 
-  it('loops no other step: only CreateNetwork, LaunchNodes, LaunchBastion and ConnectNetwork hand ids to the state before they are done', () => {
+  it('loops no other step: only CreateNetwork, LaunchNodes, LaunchBastion and ConnectNetwork hand ids to the state before they are done, and readiness waits', () => {
     const loops = allStates(build).flatMap(([name, s]) =>
       s.Type === 'Choice' ? s.Choices.filter((r) => 'BooleanEquals' in r).map((r) => [name, r.Next]) : [],
     );
@@ -280,7 +306,43 @@ describe('the build definition', () => {
       [NODES_COMPLETE, 'LaunchNodes'],
       [BASTION_COMPLETE, 'LaunchBastion'],
       [CONNECTIONS_COMPLETE, 'ConnectNetwork'],
+      [READY, EXPECT_READY],
     ]);
+  });
+
+  describe('the readiness loop', () => {
+    it('sends a ready: false answer to ExpectReady, testing presence before the value; anything else goes on to RegisterTargets', () => {
+      expect(build.States[READY]).toEqual({
+        Type: 'Choice',
+        Comment: expect.any(String) as unknown,
+        Choices: [
+          // Presence first: BooleanEquals on a missing path is a States.Runtime error in Step Functions.
+          { Not: { Variable: '$.readiness.ready', IsPresent: true }, Next: 'RegisterTargets' },
+          { Variable: '$.readiness.ready', BooleanEquals: false, Next: EXPECT_READY },
+        ],
+        Default: 'RegisterTargets',
+      });
+    });
+
+    it("sleeps WaitUntilReady's waitSeconds in a Wait state, then checks again", () => {
+      expect(build.States[EXPECT_READY]).toMatchObject({ Type: 'Wait', SecondsPath: '$.readiness.waitSeconds', Next: WAIT_UNTIL_READY });
+      expect(build.States[EXPECT_READY]).not.toHaveProperty('Seconds');
+    });
+
+    it('keeps the Task policy of every step, but no readiness Retry: the handler bounds the wait, and its ResourceNotReady rolls back', () => {
+      const task = build.States[WAIT_UNTIL_READY] as TaskState;
+      expect(task).toMatchObject({ ResultPath: '$.readiness', Next: READY });
+      expect(retrierFor(task, READINESS_ERROR)).toBeUndefined();
+      expect(task.Catch[0].Next).toBe('RecordWaitUntilReadyFailure');
+    });
+
+    it('waits locally until the instant the local runtime derives from waitSeconds (SecondsPath takes whole seconds only)', () => {
+      expect(scaleDefinitionTime(build, 60).States[EXPECT_READY]).toMatchObject({
+        Type: 'Wait',
+        TimestampPath: '$.readiness.waitUntil',
+        Next: WAIT_UNTIL_READY,
+      });
+    });
   });
 
   it.each([
@@ -301,8 +363,11 @@ describe('the build definition', () => {
     const teardown = teardownDefinition();
     expect(next('RecordCreateNetworkFailure')).toBe('RollbackDeleteLoadBalancer');
     expect(next('RollbackDeleteLoadBalancer')).toBe('RollbackTerminateInstances');
-    expect(next('RollbackTerminateInstances')).toBe('RollbackDeleteNetwork');
+    expect(next('RollbackTerminateInstances')).toBe('RollbackWaitAsked?');
+    expect(build.States['RollbackWaitAsked?']).toMatchObject({ Default: 'RollbackDeleteNetwork' });
+    expect(next('RollbackWaitForNetworkRelease')).toBe('RollbackDeleteNetwork');
     expect(next('RollbackDeleteNetwork')).toBe(`Explain${BUILD_FAILURES.rolledBack}`);
+    expect(build.States.RollbackWaitForNetworkRelease).toEqual({ ...teardown.States.WaitForNetworkRelease, Next: 'RollbackDeleteNetwork' });
     /** What a Task does, without where it goes next (Next, Catch). */
     const work = (task: TaskState) => Object.fromEntries(Object.entries(task).filter(([key]) => key !== 'Next' && key !== 'Catch'));
     for (const step of ['DeleteLoadBalancer', 'TerminateInstances', 'DeleteNetwork']) {
@@ -322,15 +387,34 @@ describe('the build definition', () => {
 });
 
 describe('the teardown definition', () => {
-  it('is DeleteLoadBalancer → TerminateInstances → DeleteNetwork → Destroyed, failing into TeardownFailed', () => {
+  it('is DeleteLoadBalancer → TerminateInstances → WaitAsked? → WaitForNetworkRelease → DeleteNetwork → Destroyed, failing into TeardownFailed', () => {
     const { StartAt, States } = teardownDefinition();
     expect(StartAt).toBe('DeleteLoadBalancer');
     expect((States.DeleteLoadBalancer as TaskState).Next).toBe('TerminateInstances');
-    expect((States.TerminateInstances as TaskState).Next).toBe('DeleteNetwork');
+    expect((States.TerminateInstances as TaskState).Next).toBe('WaitAsked?');
+    // An answer without waitSeconds (a function deployed before the wait) goes straight on: a missing SecondsPath would fail the execution.
+    expect(States['WaitAsked?']).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.teardownInstances.waitSeconds', IsPresent: true, Next: 'WaitForNetworkRelease' }],
+      Default: 'DeleteNetwork',
+    });
+    expect(States.WaitForNetworkRelease).toMatchObject({ Type: 'Wait', Next: 'DeleteNetwork' });
     expect((States.DeleteNetwork as TaskState).Next).toBe('Destroyed');
     expect(States.Destroyed.Type).toBe('Succeed');
     expect(States[TEARDOWN_FAILED]).toMatchObject({ Type: 'Fail', Error: TEARDOWN_FAILED });
     expect(States.RecordDeleteNetworkFailure).toMatchObject({ ResultPath: '$.failure', Next: `Explain${TEARDOWN_FAILED}` });
+  });
+
+  it('waits once, the seconds TerminateInstances answers (top level of its result, where the local runtime scales it)', () => {
+    const { States } = teardownDefinition();
+    expect((States.TerminateInstances as TaskState).ResultPath).toBe('$.teardownInstances');
+    expect(States.WaitForNetworkRelease).toMatchObject({ Type: 'Wait', SecondsPath: '$.teardownInstances.waitSeconds' });
+    // DeleteNetwork still polls (every 5 s) should AWS be slower than expected.
+    expect((States.DeleteNetwork as TaskState).Retry.map((r) => r.ErrorEquals)).toContainEqual([READINESS_ERROR]);
+    // Locally the Wait reads the instant the runtime puts beside waitSeconds.
+    expect(scaleDefinitionTime(teardownDefinition(), 20).States.WaitForNetworkRelease).toMatchObject({
+      TimestampPath: '$.teardownInstances.waitUntil',
+    });
   });
 });
 
@@ -339,9 +423,18 @@ describe('retry bounds', () => {
     expect(retryWaitBound(READINESS_RETRY)).toBe(1200);
   });
 
+  it("bounds WaitUntilReady's own wait loop as the readiness Retry bounded its polling", () => {
+    expect(READINESS_BOUND_SECONDS).toBe(retryWaitBound(READINESS_RETRY));
+  });
+
   it('gives transient AWS and Lambda errors at most 90 s of backoff', () => {
     expect(retryWaitBound(TRANSIENT_AWS_RETRY)).toBe(2 + 4 + 8 + 16 + 30 + 30);
     expect(retryWaitBound(LAMBDA_SERVICE_RETRY)).toBe(90);
+  });
+
+  it('gives a throttle about 15 minutes of backoff, capped at a minute a wait (time, not a handful of attempts)', () => {
+    expect(retryWaitBound(THROTTLE_RETRY)).toBe(5 + 10 + 20 + 40 + 14 * 60);
+    expect(THROTTLE_RETRY).toMatchObject({ IntervalSeconds: 5, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' });
   });
 
   it('sums an uncapped backoff geometrically', () => {
@@ -368,8 +461,9 @@ describe('scaleDefinitionTime', () => {
   it('divides retry intervals and caps by the factor and keeps the backoff shape', () => {
     const original = buildDefinition();
     const scaled = scaleDefinitionTime(original, 100);
-    const [[, before]] = tasksOf(original).filter(([n]) => n === 'WaitUntilReady');
-    const [[, after]] = tasksOf(scaled).filter(([n]) => n === 'WaitUntilReady');
+    // A step that still waits with READINESS_RETRY (WaitUntilReady waits with a Wait state instead).
+    const [[, before]] = tasksOf(original).filter(([n]) => n === 'CreateNetwork');
+    const [[, after]] = tasksOf(scaled).filter(([n]) => n === 'CreateNetwork');
     after.Retry.forEach((retrier, i) => {
       expect(retrier.IntervalSeconds).toBeCloseTo(before.Retry[i].IntervalSeconds / 100);
       expect(retrier.MaxDelaySeconds).toEqual(

@@ -5,7 +5,6 @@ import type { BuildResult, BuildState } from '../../functions/core/contracts';
 import {
   BUILD_FAILURES,
   buildDefinition,
-  READINESS_RETRY,
   scaleDefinitionTime,
   TEARDOWN_FAILED,
   teardownDefinition,
@@ -45,8 +44,12 @@ const PIECES: Record<string, unknown> = {
     complete: true,
   },
   RegisterTargets: { registered: { api: ['i-1'] } },
-  WaitUntilReady: { loadBalancerState: 'active' },
+  WaitUntilReady: { ready: true, waitSeconds: 0, pending: [], loadBalancerState: 'active' },
   VerifyBaseline: RESULT,
+  // The teardown's one wait (WaitForNetworkRelease) reads TerminateInstances' waitSeconds; scaled, the `waitUntil` the
+  // local runtime adds beside it (local/step-roles.ts). Now: the runs stay fast.
+  TerminateInstances: { step: 'teardown-instances', deleted: ['i-1'], waitSeconds: 0, waitUntil: new Date().toISOString() },
+  RollbackTerminateInstances: { step: 'teardown-instances', deleted: ['i-1'], waitSeconds: 0, waitUntil: new Date().toISOString() },
 };
 
 /** What a scripted call does: an Error is thrown, anything else returned. */
@@ -152,8 +155,9 @@ describe('the build machine, executed', () => {
       'ProvisionInParallel',
       'CheckProvisioning',
       'MergeProvisioned',
-      'RegisterTargets',
       'WaitUntilReady',
+      'Ready?',
+      'RegisterTargets',
       'VerifyBaseline',
       'BuildSucceeded',
     ]);
@@ -187,7 +191,7 @@ describe('the build machine, executed', () => {
   it('hands each step the state grown so far, the parallel pieces merged back in', async () => {
     const run = await execute(buildDefinition());
     expect(run.calls.LaunchNodes[0]).toEqual({ ...INPUT, preflight: PIECES.Preflight, network: PIECES.CreateNetwork });
-    expect(run.calls.RegisterTargets[0]).toEqual({
+    const merged = {
       ...INPUT,
       preflight: PIECES.Preflight,
       network: PIECES.CreateNetwork,
@@ -195,7 +199,10 @@ describe('the build machine, executed', () => {
       loadBalancer: PIECES.CreateLoadBalancer,
       bastion: PIECES.LaunchBastion,
       connections: PIECES.ConnectNetwork,
-    });
+    };
+    expect(run.calls.WaitUntilReady[0]).toEqual(merged);
+    // Registration comes after readiness: ELBv2 registers running instances only.
+    expect(run.calls.RegisterTargets[0]).toEqual({ ...merged, readiness: PIECES.WaitUntilReady });
     expect(run.calls.ConnectNetwork[0]).toEqual({ ...INPUT, preflight: PIECES.Preflight, network: PIECES.CreateNetwork });
     expect(run.calls.VerifyBaseline[0]).toMatchObject({ targets: PIECES.RegisterTargets, readiness: PIECES.WaitUntilReady });
   });
@@ -328,7 +335,7 @@ describe('the build machine, executed', () => {
   });
 
   it.each([
-    ['WaitUntilReady', new ResourceNotReady('nlb provisioning')],
+    ['WaitUntilReady', new AwsThrottled('DescribeInstanceStatus: RequestLimitExceeded')],
     ['LaunchNodes', new AwsThrottled('RunInstances: RequestLimitExceeded')],
     ['RegisterTargets', Object.assign(new Error('Rate exceeded'), { name: 'Lambda.TooManyRequestsException' })],
   ])('retries %s after %p twice, then carries on (the state machine waits, not the handler)', async (state, error) => {
@@ -338,11 +345,41 @@ describe('the build machine, executed', () => {
     expect(run.retried.filter((s) => s === state)).toHaveLength(2);
   });
 
-  it('gives up waiting after the readiness bound and rolls back', async () => {
-    const run = await execute(buildDefinition(), { WaitUntilReady: [new ResourceNotReady('status checks initializing')] });
-    expect(run.calls.WaitUntilReady).toHaveLength(READINESS_RETRY.MaxAttempts + 1);
+  it('waits the seconds WaitUntilReady asks for (ExpectReady), checks again, and goes on once it answers ready', async () => {
+    // `waitUntil` is what the local runtime adds to a step's waitSeconds for the scaled Wait (local/step-roles.ts).
+    const waitUntil = new Date().toISOString();
+    const notReady = (waitSeconds: number) => ({ ready: false, waitSeconds, waitUntil, pending: ['i-1: running, system initializing'] });
+    const run = await execute(buildDefinition(), { WaitUntilReady: [notReady(0), notReady(0), PIECES.WaitUntilReady] });
+    expect(run.output).toEqual(RESULT);
+    expect(run.entered.filter((s) => ['WaitUntilReady', 'Ready?', 'ExpectReady', 'RegisterTargets'].includes(s))).toEqual([
+      ...['WaitUntilReady', 'Ready?', 'ExpectReady'],
+      ...['WaitUntilReady', 'Ready?', 'ExpectReady'],
+      ...['WaitUntilReady', 'Ready?', 'RegisterTargets'],
+    ]);
+    // Each check sees what the last one answered, to carry what it learnt.
+    expect(run.calls.WaitUntilReady.map((input) => (input as BuildState).readiness)).toEqual([undefined, notReady(0), notReady(0)]);
+    expect(run.retried).not.toContain('WaitUntilReady');
+  });
+
+  it('goes on when WaitUntilReady answers without `ready` (the release before the loop answered only when ready)', async () => {
+    const run = await execute(buildDefinition(), { WaitUntilReady: [{ loadBalancerState: 'active' }] });
+    expect(run.output).toEqual(RESULT);
+    expect(run.entered).not.toContain('ExpectReady');
+  });
+
+  it('rolls back, without a readiness Retry, when WaitUntilReady gives up at its bound (ResourceNotReady)', async () => {
+    const run = await execute(buildDefinition(), {
+      WaitUntilReady: [new ResourceNotReady('still not ready 20 minutes after the launch (1 thing(s)): i-1: running, system initializing')],
+    });
+    expect(run.calls.WaitUntilReady).toHaveLength(1);
+    expect(run.calls.RegisterTargets).toBeUndefined();
+    expect(rollbackOf(run)).toEqual(ROLLBACK);
     expect(run.error?.name).toBe(BUILD_FAILURES.rolledBack);
-    expect(failure(run)).toMatchObject({ failedStep: 'WaitUntilReady', error: 'ResourceNotReady' });
+    expect(failure(run)).toMatchObject({
+      failedStep: 'WaitUntilReady',
+      error: 'ResourceNotReady',
+      cause: expect.stringMatching(/^still not ready/) as unknown,
+    });
   });
 
   it('rolls back after a terminal error in CreateLoadBalancer, without retrying it, once the other branches finished', async () => {
@@ -436,15 +473,38 @@ describe('failure causes in aws-local-stepfunctions@3', () => {
 });
 
 describe('the teardown machine, executed', () => {
-  it('deletes in order and waits through ResourceNotReady', async () => {
+  it('deletes in order, waits once where TerminateInstances says, and polls DeleteNetwork through ResourceNotReady', async () => {
     const run = await execute(teardownDefinition(), {
       DeleteLoadBalancer: [new ResourceNotReady('load balancer deleting'), { step: 'load-balancer', deleted: ['arn:lb'] }],
       DeleteNetwork: [new ResourceNotReady('eni lingers'), new ResourceNotReady('eni lingers'), { step: 'network', deleted: ['vpc-1'] }],
     });
     expect(run.error).toBeUndefined();
-    expect(run.entered).toEqual(['DeleteLoadBalancer', 'TerminateInstances', 'DeleteNetwork', 'Destroyed']);
+    expect(run.entered).toEqual([
+      'DeleteLoadBalancer',
+      'TerminateInstances',
+      'WaitAsked?',
+      'WaitForNetworkRelease',
+      'DeleteNetwork',
+      'Destroyed',
+    ]);
     expect(run.retried).toEqual(['DeleteLoadBalancer', 'DeleteNetwork', 'DeleteNetwork']);
     expect(run.output).toMatchObject({ ...INPUT, teardownLoadBalancer: { deleted: ['arn:lb'] }, teardownNetwork: { deleted: ['vpc-1'] } });
+  });
+
+  it('hands DeleteNetwork what the earlier steps answered, and TerminateInstances what DeleteLoadBalancer recorded', async () => {
+    const deletedAt = '2026-11-25T10:00:00.000Z';
+    const run = await execute(teardownDefinition(), {
+      DeleteLoadBalancer: [{ step: 'teardown-load-balancer', deleted: ['arn:lb'], loadBalancerDeletedAt: deletedAt }],
+    });
+    expect(run.calls.TerminateInstances[0]).toMatchObject({ teardownLoadBalancer: { loadBalancerDeletedAt: deletedAt } });
+    expect(run.calls.DeleteNetwork[0]).toMatchObject({ teardownInstances: PIECES.TerminateInstances });
+    expect(run.calls.TerminateInstances).toHaveLength(1);
+  });
+
+  it('goes straight to DeleteNetwork when TerminateInstances asks for no wait (a function deployed before the wait)', async () => {
+    const run = await execute(teardownDefinition(), { TerminateInstances: [{ step: 'teardown-instances', deleted: [] }] });
+    expect(run.error).toBeUndefined();
+    expect(run.entered).toEqual(['DeleteLoadBalancer', 'TerminateInstances', 'WaitAsked?', 'DeleteNetwork', 'Destroyed']);
   });
 
   it('ends TeardownFailed with a cause naming the step and the error', async () => {

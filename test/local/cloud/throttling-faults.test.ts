@@ -22,9 +22,8 @@ const settle = (promises: Array<Promise<unknown>>): Promise<Outcome[]> =>
 describe('throttling', () => {
   let on: Harness;
   let off: Harness;
-  // Buckets refill in real seconds read from Date.now. Holding it still while a burst is in flight makes the
-  // outcome exact however slow the machine; moving it by hand tests the refill.
-  let wallClock = Date.now();
+  // Buckets refill on the cloud's simulated clock, manual in this harness: it stands still while a burst is in
+  // flight (the outcome is exact however slow the machine) and moves only when the test advances it.
   beforeAll(async () => {
     on = await startHarness();
     off = await startHarness({ throttling: false });
@@ -34,10 +33,8 @@ describe('throttling', () => {
     await stopHarness(off);
   });
   beforeEach(() => {
-    jest.spyOn(Date, 'now').mockImplementation(() => wallClock);
     on.cloud.reset(); // full buckets for each test
   });
-  afterEach(() => jest.restoreAllMocks());
 
   it('answers RequestLimitExceeded (503) when RunInstances bursts past its bucket of 5, and refills 2 tokens a second', async () => {
     const { subnetId, groupId } = await network(on.ec2);
@@ -47,7 +44,7 @@ describe('throttling', () => {
     const outcomes = await burst(8);
     expect(admitted(outcomes)).toBe(5);
     expect(outcomes.filter((o) => !o.ok).every((o) => o.name === 'RequestLimitExceeded' && o.status === 503)).toBe(true);
-    wallClock += 1000;
+    on.cloud.clock.advance(1);
     expect(admitted(await burst(3))).toBe(2);
   });
 

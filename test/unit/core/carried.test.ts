@@ -1,4 +1,10 @@
-import { carriedAllocationIds, carriedConnections, carriedInstanceIds, carriedNetwork } from '../../../functions/core/carried';
+import {
+  carriedAllocationIds,
+  carriedConnections,
+  carriedInstanceIds,
+  carriedNetwork,
+  carriedTeardownTimes,
+} from '../../../functions/core/carried';
 import type { BuildState } from '../../../functions/core/contracts';
 import { NETWORK, NODES } from '../../fixtures/ids';
 import { seoulState } from '../../fixtures/build';
@@ -67,5 +73,23 @@ describe('what a rollback finds in the build state', () => {
     ],
   ])('gives the connection ids as far as ConnectNetwork got: %s', (_case, extra, expected) => {
     expect(carriedConnections(seoulState(extra))).toMatchObject(expected);
+  });
+});
+
+describe('what TerminateInstances reads of DeleteLoadBalancer’s result', () => {
+  const AT = '2026-11-25T10:00:00.000Z';
+  it.each<[string, Record<string, unknown>, object]>([
+    ['DeleteLoadBalancer has not run (or is not part of this machine)', {}, {}],
+    ['it deleted nothing', { teardownLoadBalancer: { step: 'teardown-load-balancer', deleted: [] } }, {}],
+    [
+      'it deleted the NLB and started the connections’ deletes',
+      {
+        teardownLoadBalancer: { step: 'teardown-load-balancer', deleted: ['arn:lb'], loadBalancerDeletedAt: AT, connectionsDeletedAt: AT },
+      },
+      { loadBalancerDeletedAt: Date.parse(AT), connectionsDeletedAt: Date.parse(AT) },
+    ],
+    ['a time is not readable: left out, never guessed', { teardownLoadBalancer: { loadBalancerDeletedAt: 'yesterday' } }, {}],
+  ])('gives the epoch times when %s', (_case, extra, expected) => {
+    expect(carriedTeardownTimes({ ...seoulState(), ...extra })).toEqual(expected);
   });
 });

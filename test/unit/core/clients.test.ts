@@ -1,4 +1,11 @@
-import { createClients, clientsFor, endpointFor, resendThrottledOnly, THROTTLED_ATTEMPTS } from '../../../functions/core/clients';
+import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
+import { createClients, clientsFor, endpointFor, type AwsClients } from '../../../functions/core/clients';
+import { withinInvocation, type InvocationScope } from '../../../functions/core/retry-scope';
+import type { RetryStrategyV2 } from '../../../functions/core/retry-strategy';
+import { scriptedEc2, TEST_CREDENTIALS, type Answer } from './scripted-ec2';
+
+const STILL = { now: () => 1_000_000 };
+const throttled = Object.assign(new Error('Request limit exceeded.'), { name: 'RequestLimitExceeded' });
 
 describe('client factory', () => {
   it('prefers the service endpoint variable, then the global one', () => {
@@ -22,25 +29,34 @@ describe('client factory', () => {
     expect(clients.ec2Once).not.toBe(clients.ec2);
     expect(await clients.ec2Once.config.region()).toBe('eu-west-1');
     expect((await clients.ec2Once.config.endpoint?.())?.port).toBe(4566);
-    expect(await clients.ec2Once.config.maxAttempts()).toBe(THROTTLED_ATTEMPTS);
-    const strategy = (await clients.ec2Once.config.retryStrategy()) as ReturnType<typeof resendThrottledOnly>;
+    const strategy = (await clients.ec2Once.config.retryStrategy()) as RetryStrategyV2;
     const first = await strategy.acquireInitialRetryToken('');
     await expect(strategy.refreshRetryTokenForRetry(first, { errorType: 'TRANSIENT' })).rejects.toBeDefined();
+    await expect(strategy.refreshRetryTokenForRetry(first, { errorType: 'THROTTLING' })).resolves.toBeDefined();
   });
 
-  it("builds the other clients with the SDK's standard retries", async () => {
-    const clients = createClients('eu-west-1', {});
-    expect(await clients.ec2.config.maxAttempts()).toBe(3);
-    const strategy = (await clients.ec2.config.retryStrategy()) as ReturnType<typeof resendThrottledOnly>;
-    const first = await strategy.acquireInitialRetryToken('');
-    // A 500 is TRANSIENT to the SDK: the standard strategy resends it (what ec2Once must not do).
-    await expect(strategy.refreshRetryTokenForRetry(first, { errorType: 'TRANSIENT' })).resolves.toBeDefined();
+  it('builds every client with the product retry strategy: throttles resent with no attempt cap, a 500 resent too (but by ec2Once)', async () => {
+    const clients = createClients('eu-west-1', {}, undefined, { retry: { clock: STILL } });
+    for (const client of [clients.ec2, clients.elbv2, clients.quotas, clients.iam]) {
+      const strategy = (await client.config.retryStrategy()) as RetryStrategyV2;
+      let token = await strategy.acquireInitialRetryToken('');
+      for (let n = 0; n < 10; n++)
+        token = await strategy.refreshRetryTokenForRetry(token, { errorType: 'THROTTLING', error: throttled as never });
+      // A 500 is TRANSIENT to the SDK: resent here, what ec2Once must not do.
+      await expect(strategy.refreshRetryTokenForRetry(token, { errorType: 'TRANSIENT' })).resolves.toBeDefined();
+    }
   });
 
   it('reuses clients for the same region and endpoints', () => {
     expect(clientsFor('ap-northeast-2', {})).toBe(clientsFor('ap-northeast-2', {}));
     expect(clientsFor('ap-northeast-2', {}).ec2Once).toBe(clientsFor('ap-northeast-2', {}).ec2Once);
     expect(clientsFor('ap-northeast-2', {})).not.toBe(clientsFor('us-east-1', {}));
+  });
+
+  it('keeps one set per retry delay scale (the local runtime sleeps simulated waits scaled down)', () => {
+    const scaled = clientsFor('ap-northeast-2', {}, undefined, { retry: { delayScale: 60 } });
+    expect(scaled).not.toBe(clientsFor('ap-northeast-2', {}));
+    expect(scaled).toBe(clientsFor('ap-northeast-2', {}, undefined, { retry: { delayScale: 60 } }));
   });
 
   it('signs every client with the credentials it is given, and keeps one set per access key', async () => {
@@ -55,35 +71,61 @@ describe('client factory', () => {
   });
 });
 
-describe('resendThrottledOnly (the retry strategy of ec2Once)', () => {
-  const lost = Object.assign(new Error('InternalError'), { name: 'InternalError' });
+describe('the clients against a throttling endpoint (a real SDK call, its retry middleware and our strategy)', () => {
+  let clients: AwsClients;
+  let close: () => Promise<void> = () => Promise.resolve();
+  let actions: string[];
 
-  it.each<[errorType: 'TRANSIENT' | 'SERVER_ERROR' | 'CLIENT_ERROR', meaning: string]>([
-    ['TRANSIENT', 'a 500/503, a timeout or a dropped connection'],
-    ['SERVER_ERROR', 'another server error'],
-    ['CLIENT_ERROR', 'a 4xx'],
-  ])('never resends after %s (%s): EC2 may have done the work, the SDK throws the error', async (errorType) => {
-    const strategy = resendThrottledOnly();
-    const first = await strategy.acquireInitialRetryToken('');
-    await expect(strategy.refreshRetryTokenForRetry(first, { errorType, error: lost as never })).rejects.toBe(lost);
+  const endpoint = async (answers: Answer[], then?: Answer) => {
+    const ec2 = await scriptedEc2(answers, then);
+    ({ actions } = ec2);
+    close = ec2.close;
+    // Delays scaled a thousandfold, so the test sleeps milliseconds for the SDK's seconds.
+    clients = createClients('ap-northeast-2', { AWS_ENDPOINT_URL_EC2: ec2.url }, TEST_CREDENTIALS, { retry: { delayScale: 1000 } });
+  };
+  const invocation = (): InvocationScope => ({
+    deadline: Date.now() + 60_000,
+    clock: { now: () => Date.now() },
+    logger: { warn: jest.fn() },
+    throttleRetries: 0,
   });
 
-  it("resends a throttled request with the SDK's throttling backoff, up to its attempts, then gives up", async () => {
-    const strategy = resendThrottledOnly(3, () => 0.5);
-    const first = await strategy.acquireInitialRetryToken('');
-    expect([first.getRetryCount(), first.getRetryDelay()]).toEqual([0, 0]);
-    const second = await strategy.refreshRetryTokenForRetry(first, { errorType: 'THROTTLING' });
-    expect([second.getRetryCount(), second.getRetryDelay()]).toEqual([1, 500]);
-    const third = await strategy.refreshRetryTokenForRetry(second, { errorType: 'THROTTLING' });
-    expect([third.getRetryCount(), third.getRetryDelay()]).toEqual([2, 1000]);
-    await expect(strategy.refreshRetryTokenForRetry(third, { errorType: 'THROTTLING' })).rejects.toThrow('not resent');
-    expect(strategy.recordSuccess(third)).toBeUndefined();
+  afterEach(() => close());
+
+  it('resends throttled calls and logs one WARN line per throttle naming the operation and AWS service', async () => {
+    await endpoint(['throttle', 'throttle']);
+    const scope = invocation();
+    const output = await withinInvocation(scope, () => clients.ec2.send(new DescribeVpcsCommand({})));
+    expect(output.$metadata.attempts).toBe(3);
+    expect(actions).toEqual(['DescribeVpcs', 'DescribeVpcs', 'DescribeVpcs']);
+    expect((scope.logger.warn as jest.Mock).mock.calls).toEqual([
+      [
+        'AWS throttled the call; retrying',
+        expect.objectContaining({ operation: 'DescribeVpcs', awsService: 'EC2', attempt: 1, errorCode: 'RequestLimitExceeded' }),
+      ],
+      [
+        'AWS throttled the call; retrying',
+        expect.objectContaining({ operation: 'DescribeVpcs', awsService: 'EC2', attempt: 2, errorCode: 'RequestLimitExceeded' }),
+      ],
+    ]);
   });
 
-  it('caps the backoff at 20 s', async () => {
-    const strategy = resendThrottledOnly(20, () => 0.999);
-    let token = await strategy.acquireInitialRetryToken('');
-    for (let n = 0; n < 10; n++) token = await strategy.refreshRetryTokenForRetry(token, { errorType: 'THROTTLING' });
-    expect(token.getRetryDelay()).toBe(19_980);
+  it('resends a 500 twice with ec2 (3 attempts) and never with ec2Once', async () => {
+    await endpoint([], 'unavailable');
+    await expect(clients.ec2.send(new DescribeVpcsCommand({}))).rejects.toMatchObject({ name: 'InternalError' });
+    expect(actions).toHaveLength(3);
+    actions.length = 0;
+    await expect(clients.ec2Once.send(new DescribeVpcsCommand({}))).rejects.toMatchObject({ name: 'InternalError' });
+    expect(actions).toHaveLength(1);
+  });
+
+  it('throws the throttle once the invocation has no time left for another wait', async () => {
+    await endpoint([], 'throttle');
+    const scope = { ...invocation(), deadline: Date.now() - 1 };
+    await expect(withinInvocation(scope, () => clients.ec2Once.send(new DescribeVpcsCommand({})))).rejects.toMatchObject({
+      name: 'RequestLimitExceeded',
+    });
+    expect(actions).toHaveLength(1);
+    expect(scope.logger.warn).not.toHaveBeenCalled();
   });
 });

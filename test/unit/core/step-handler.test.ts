@@ -1,12 +1,24 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { BuildState } from '../../../functions/core/contracts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import { AwsThrottled, BaselineViolation, ResourceNotReady, WorkflowContractError } from '../../../functions/core/errors';
+import { createClients } from '../../../functions/core/clients';
+import {
+  aws,
+  AwaitingAction,
+  AwsThrottled,
+  AwsUnavailable,
+  BaselineViolation,
+  NotYetVisible,
+  ResourceNotReady,
+  WorkflowContractError,
+} from '../../../functions/core/errors';
 import type { BuildSpec } from '../../../functions/core/spec';
-import { createStepHandler, parseStepInput, type StepContext } from '../../../functions/core/step-handler';
+import { AWS_RETRY_MARGIN_MS, createStepHandler, parseStepInput, type StepContext } from '../../../functions/core/step-handler';
+import { STEP_LAMBDA_TIMEOUT_SECONDS } from '../../../workflows/steps';
 import { BUILD_ID, EXECUTION_ARN, seoulSpec, seoulState } from '../../fixtures/build';
+import { scriptedEc2, TEST_CREDENTIALS, type Answer } from './scripted-ec2';
 
 describe('parseStepInput', () => {
   it.each<[string, unknown]>([
@@ -261,23 +273,49 @@ describe('createStepHandler', () => {
       ]);
     });
 
-    it('logs a failure at ERROR with the error name and whether it is retryable', async () => {
+    it('logs a terminal failure at ERROR with the error name, the error (stack included) and that it is not retryable', async () => {
       await expect(
-        atInfo(createStepHandler('verify-baseline', () => Promise.reject(new AwsThrottled('DescribeVolumes: RequestLimitExceeded'))))(
-          seoulState(),
-        ),
-      ).rejects.toThrow(AwsThrottled);
+        atInfo(createStepHandler('verify-baseline', () => Promise.reject(new BaselineViolation('imdsv2-required: cp-1'))))(seoulState()),
+      ).rejects.toThrow(BaselineViolation);
       expect(lines).toEqual([
         expect.objectContaining({
           level: 'ERROR',
           message: 'step failed',
-          errorName: 'AwsThrottled',
-          retryable: true,
+          errorName: 'BaselineViolation',
+          retryable: false,
           buildId: BUILD_ID,
           step: 'verify-baseline',
         }),
       ]);
-      expect(lines[0].error).toMatchObject({ name: 'AwsThrottled', message: 'DescribeVolumes: RequestLimitExceeded' });
+      expect(lines[0].error).toMatchObject({ name: 'BaselineViolation', message: 'imdsv2-required: cp-1' });
+      expect(typeof (lines[0].error as { stack?: unknown }).stack).toBe('string');
+    });
+
+    it.each([
+      ['AwsThrottled', new AwsThrottled('DescribeVolumes: RequestLimitExceeded: Rate exceeded', { awsCode: 'RequestLimitExceeded' })],
+      ['AwsUnavailable', new AwsUnavailable('DescribeVolumes: InternalError: oops', { awsCode: 'InternalError' })],
+      ['NotYetVisible', new NotYetVisible('DescribeVolumes: InvalidVolume.NotFound: not yet', { awsCode: 'InvalidVolume.NotFound' })],
+    ])('logs %s, which the state machine retries, as one WARN line without a stack, never ERROR', async (name, error) => {
+      await expect(atInfo(createStepHandler('verify-baseline', () => Promise.reject(error)))(seoulState())).rejects.toBe(error);
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 'WARN',
+          message: 'step will be retried by the state machine',
+          errorName: name,
+          errorMessage: error.message,
+          awsCode: error.awsCode,
+          step: 'verify-baseline',
+        }),
+      ]);
+      expect(lines[0]).not.toHaveProperty('error');
+      expect(JSON.stringify(lines[0])).not.toContain('    at ');
+    });
+
+    it('logs waiting for a person at INFO, not as an error', async () => {
+      await expect(
+        atInfo(createStepHandler('connect-network', () => Promise.reject(new AwaitingAction('accept the attachment'))))(seoulState()),
+      ).rejects.toThrow(AwaitingAction);
+      expect(lines).toEqual([expect.objectContaining({ level: 'INFO', message: 'waiting for a person', reason: 'accept the attachment' })]);
     });
 
     it('logs an unclassified failure without a retryable flag', async () => {
@@ -286,6 +324,92 @@ describe('createStepHandler', () => {
       );
       expect(lines[0]).toMatchObject({ level: 'ERROR', errorName: 'TypeError' });
       expect(lines[0]).not.toHaveProperty('retryable');
+    });
+
+    describe('AWS throttling inside the invocation (a real SDK client against a throttling endpoint)', () => {
+      let close: () => Promise<void> = () => Promise.resolve();
+      afterEach(() => close());
+
+      /** A step that reads the VPCs once, as a handler does (through `aws`), on `clock`, with SDK delays slept a thousandfold shorter. */
+      const describingStep = async (answers: Answer[], then: Answer, clock: { now(): number }, onRequest?: () => void) => {
+        const ec2 = await scriptedEc2(answers, then, onRequest);
+        close = ec2.close;
+        const clients = createClients('ap-northeast-2', { AWS_ENDPOINT_URL_EC2: ec2.url }, TEST_CREDENTIALS, {
+          retry: { clock, delayScale: 1000 },
+        });
+        const handler = createStepHandler('create-network', ({ clients: c }) =>
+          aws('DescribeVpcs', () => c.ec2.send(new DescribeVpcsCommand({}))),
+        );
+        return {
+          ec2,
+          run: handler.withDependencies({
+            clientsFor: () => clients,
+            clock,
+            logger: new Logger({ serviceName: 'k8s-ec2-builder', logLevel: 'INFO' }),
+          }),
+        };
+      };
+
+      it('logs one WARN line per throttle the SDK resent, no ERROR, and the count on the step’s last line', async () => {
+        const { run, ec2 } = await describingStep(['throttle', 'throttle'], 'ok', { now: () => Date.now() });
+        await run(seoulState());
+        expect(ec2.actions).toHaveLength(3);
+        const throttles = lines.filter((l) => l.message === 'AWS throttled the call; retrying');
+        expect(throttles).toEqual([
+          expect.objectContaining({
+            level: 'WARN',
+            operation: 'DescribeVpcs',
+            awsService: 'EC2',
+            attempt: 1,
+            errorCode: 'RequestLimitExceeded',
+            step: 'create-network',
+          }),
+          expect.objectContaining({
+            level: 'WARN',
+            operation: 'DescribeVpcs',
+            awsService: 'EC2',
+            attempt: 2,
+            errorCode: 'RequestLimitExceeded',
+            step: 'create-network',
+          }),
+        ]);
+        for (const line of throttles) expect(line.delayMs).toEqual(expect.any(Number));
+        expect(lines.filter((l) => l.level === 'ERROR')).toEqual([]);
+        expect(lines.at(-1)).toMatchObject({ level: 'INFO', message: 'step finished', throttleRetries: 2 });
+      });
+
+      it(`stops resending ${AWS_RETRY_MARGIN_MS / 1000} s before the Lambda's end, on the step's clock, and fails as AwsThrottled (a WARN, no ERROR)`, async () => {
+        // Simulated time: each request to AWS takes a second.
+        let now = 0;
+        const clock = { now: () => now };
+        const { run, ec2 } = await describingStep([], 'throttle', clock, () => (now += 1000));
+        const context = {
+          awsRequestId: 'req-1',
+          functionName: 'k8s-ec2-builder-create-network',
+          getRemainingTimeInMillis: () => AWS_RETRY_MARGIN_MS + 3000,
+        } as Context;
+        await expect(run(seoulState(), context)).rejects.toMatchObject({ name: 'AwsThrottled', awsCode: 'RequestLimitExceeded' });
+        // 3 s to the deadline, a second per request: at most 3 attempts.
+        expect(ec2.actions.length).toBeGreaterThanOrEqual(1);
+        expect(ec2.actions.length).toBeLessThanOrEqual(3);
+        expect(lines.filter((l) => l.message === 'AWS throttled the call; retrying')).toHaveLength(ec2.actions.length - 1);
+        expect(lines.at(-1)).toMatchObject({
+          level: 'WARN',
+          message: 'step will be retried by the state machine',
+          errorName: 'AwsThrottled',
+          awsCode: 'RequestLimitExceeded',
+        });
+        expect(lines.filter((l) => l.level === 'ERROR')).toEqual([]);
+      });
+
+      it(`without a Lambda context, budgets as a fresh invocation of the steps' ${STEP_LAMBDA_TIMEOUT_SECONDS} s timeout`, async () => {
+        let now = 0;
+        const { run, ec2 } = await describingStep([], 'throttle', { now: () => now }, () => (now += 10_000));
+        await expect(run(seoulState())).rejects.toMatchObject({ name: 'AwsThrottled' });
+        // (60 − 10) s at 10 s per request: the fifth request is at 50 s, with no time left for another wait.
+        expect(ec2.actions.length).toBeLessThanOrEqual(5);
+        expect(ec2.actions.length).toBeGreaterThanOrEqual(2);
+      });
     });
   });
 });

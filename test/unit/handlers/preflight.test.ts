@@ -77,6 +77,16 @@ describe('preflight', () => {
     expect(result.notes).toEqual([]);
   });
 
+  it('lists the VPCs and the load balancers once each, for the cluster-name check and the quotas together', async () => {
+    arrangeHealthyAccount();
+    await handler(seoulState());
+    expect(ec2.commandCalls(DescribeVpcsCommand).map((c) => c.args[0].input)).toEqual([{}]);
+    expect(elbv2.commandCalls(DescribeLoadBalancersCommand).map((c) => c.args[0].input)).toEqual([{}]);
+    const sent = [...ec2.calls(), ...elbv2.calls(), ...quotas.calls()];
+    // Image, zones, offerings, key pair, VPCs, load balancers, EBS default, 4 quotas, addresses, instances, instance types.
+    expect(sent).toHaveLength(14);
+  });
+
   it('passes with notes when Service Quotas cannot answer and the default EBS key is customer managed', async () => {
     arrangeHealthyAccount();
     quotas.on(GetServiceQuotaCommand).rejects(awsError('AccessDeniedException'));

@@ -6,14 +6,27 @@ import {
   TerminateInstancesCommand,
   type Instance,
 } from '@aws-sdk/client-ec2';
+import { EXPECTED_SECONDS, MIN_POLL_SECONDS, WAIT_MARGIN_SECONDS } from '../../../functions/core/expected-latency';
 import { toTagList } from '../../../functions/core/tags';
-import { handler } from '../../../functions/handlers/teardown-instances';
+import { handler as defaultHandler } from '../../../functions/handlers/teardown-instances';
 import { awsError, mockAws } from '../../fixtures/aws';
 import { seoulPlan, seoulState } from '../../fixtures/build';
-import { match } from '../../fixtures/matchers';
 
 const { ec2 } = mockAws();
 const plan = seoulPlan();
+/** The step's clock. */
+const NOW = Date.parse('2026-11-25T10:00:00Z');
+const handler = defaultHandler.withDependencies({ clock: { now: () => NOW } });
+const iso = (ms: number) => new Date(ms).toISOString();
+/** What DeleteLoadBalancer left at `$.teardownLoadBalancer`. */
+const deletedBefore = (secondsAgo: number, connections = false) => ({
+  teardownLoadBalancer: {
+    step: 'teardown-load-balancer',
+    deleted: ['arn:lb'],
+    loadBalancerDeletedAt: iso(NOW - secondsAgo * 1000),
+    ...(connections && { connectionsDeletedAt: iso(NOW - secondsAgo * 1000) }),
+  },
+});
 const instance = (id: string, state: string, tags = plan.nodes[0].tags): Instance => ({
   InstanceId: id,
   State: { Name: state as never },
@@ -38,21 +51,45 @@ beforeEach(() => {
   ec2.on(TerminateInstancesCommand).resolves({});
 });
 describe('teardown-instances handler', () => {
-  it('releases the Elastic IP before terminating, then waits (ResourceNotReady) while instances remain', async () => {
+  it('releases the Elastic IP, terminates every instance in one call and returns at once, asking for one wait', async () => {
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: [ADDRESS] });
     ec2
       .on(DescribeInstancesCommand)
       .resolves({ Reservations: [{ Instances: [instance('i-cp1', 'running'), instance('i-bastion', 'running', plan.bastion.tags)] }] });
-    const error = await handler(seoulState()).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'ResourceNotReady', message: match.stringContaining('i-cp1, i-bastion') });
+    await expect(handler(seoulState())).resolves.toEqual({
+      step: 'teardown-instances',
+      deleted: ['eipalloc-1', 'i-cp1', 'i-bastion'],
+      waitSeconds: EXPECTED_SECONDS.instanceTerminatedAfterTerminate + WAIT_MARGIN_SECONDS,
+    });
     expect(sent()).toEqual(['DisassociateAddressCommand', 'ReleaseAddressCommand', 'TerminateInstancesCommand']);
     expect(ec2.commandCalls(TerminateInstancesCommand)[0].args[0].input.InstanceIds).toEqual(['i-cp1', 'i-bastion']);
+    // One read of each: no polling here.
+    expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(1);
+    expect(ec2.commandCalls(DescribeAddressesCommand)).toHaveLength(1);
   });
 
-  it('keeps waiting without terminating again while instances are shutting down', async () => {
+  it.each([
+    [
+      'the NLB was deleted 2 s ago: its interfaces outlast the instances',
+      deletedBefore(2),
+      EXPECTED_SECONDS.loadBalancerInterfacesGoneAfterDelete - 2,
+    ],
+    ['the NLB was deleted long ago: only the instances', deletedBefore(600), EXPECTED_SECONDS.instanceTerminatedAfterTerminate],
+    ['the NLB and the connections were deleted 1 s ago', deletedBefore(1, true), EXPECTED_SECONDS.connectionGoneAfterDelete - 1],
+  ])('waits until the last thing holding the network is expected gone when %s', async (_case, earlier, seconds) => {
+    ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance('i-cp1', 'running')] }] });
+    await expect(handler({ ...seoulState(), ...earlier })).resolves.toMatchObject({ waitSeconds: seconds + WAIT_MARGIN_SECONDS });
+  });
+
+  it('waits for instances still shutting down (a repeat) without terminating them again', async () => {
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance('i-cp1', 'shutting-down')] }] });
-    await expect(handler(seoulState())).rejects.toMatchObject({ name: 'ResourceNotReady' });
+    await expect(handler(seoulState())).resolves.toEqual({
+      step: 'teardown-instances',
+      deleted: [],
+      waitSeconds: EXPECTED_SECONDS.instanceTerminatedAfterTerminate + WAIT_MARGIN_SECONDS,
+    });
     expect(sent()).toEqual([]);
   });
 
@@ -63,10 +100,10 @@ describe('teardown-instances handler', () => {
       [{ ...ADDRESS, AssociationId: undefined, InstanceId: undefined }],
       ['eipalloc-1'],
     ],
-  ])('finishes when %s', async (_case, addresses, deleted) => {
+  ])('asks for the shortest wait when %s and no NLB was deleted', async (_case, addresses, deleted) => {
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: addresses });
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
-    await expect(handler(seoulState())).resolves.toEqual({ step: 'teardown-instances', deleted });
+    await expect(handler(seoulState())).resolves.toEqual({ step: 'teardown-instances', deleted, waitSeconds: MIN_POLL_SECONDS });
     expect(ec2.commandCalls(TerminateInstancesCommand)).toHaveLength(0);
   });
 
@@ -103,10 +140,7 @@ describe('teardown-instances handler', () => {
         { bastion: { instanceId: 'i-bastion', allocationId: 'eipalloc-1', publicIp: '198.51.100.7' } },
       ],
     });
-    await expect(handler(rollback)).rejects.toMatchObject({
-      name: 'ResourceNotReady',
-      message: match.stringContaining('i-cp1, i-bastion'),
-    });
+    await expect(handler(rollback)).resolves.toMatchObject({ deleted: ['eipalloc-1', 'i-cp1', 'i-bastion'] });
     expect(ec2.commandCalls(ReleaseAddressCommand).map((c) => c.args[0].input)).toEqual([{ AllocationId: 'eipalloc-1' }]);
     expect(ec2.commandCalls(TerminateInstancesCommand).map((c) => c.args[0].input.InstanceIds)).toEqual([['i-cp1', 'i-bastion']]);
   });

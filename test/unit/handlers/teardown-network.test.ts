@@ -1,5 +1,6 @@
 import {
   DeleteNatGatewayCommand,
+  DeleteRouteCommand,
   DeleteSubnetCommand,
   DeleteTransitGatewayVpcAttachmentCommand,
   DeleteVpcCommand,
@@ -79,17 +80,28 @@ describe('teardown-network handler', () => {
     expect(ec2.commandCalls(DeleteVpcCommand).map((c) => c.args[0].input)).toEqual([{ VpcId: 'vpc-1' }]);
   });
 
-  it('succeeds without deleting anything when the VPC is already gone', async () => {
+  it('succeeds without deleting anything when the VPC is already gone, asking only for the VPC and a gateway', async () => {
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
     ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
     await expect(handler(seoulState())).resolves.toEqual({ step: 'teardown-network', deleted: [] });
     expect(deletes()).toEqual([]);
+    // Subnets, route tables and security groups live in a VPC: without one there is nothing to look for.
+    expect(ec2.calls().map((c) => c.args[0].constructor.name)).toEqual(['DescribeVpcsCommand', 'DescribeInternetGatewaysCommand']);
   });
 
-  it('throws ResourceNotReady, deleting nothing, while the NLB interfaces linger', async () => {
-    ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [NLB_ENI] });
-    await expect(handler(seoulState())).rejects.toMatchObject({ name: 'ResourceNotReady', message: match.stringContaining('eni-nlb-1') });
+  it.each([
+    ['the NLB interfaces linger', NLB_ENI, 'eni-nlb-1 (load balancer fin-k8s-dev-nlb)'],
+    [
+      'an instance is still shutting down',
+      { NetworkInterfaceId: 'eni-node', Attachment: { InstanceId: 'i-cp1' } },
+      'eni-node (instance i-cp1)',
+    ],
+  ])('throws ResourceNotReady, deleting nothing, while %s', async (_case, eni, named) => {
+    ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [eni] });
+    await expect(handler(seoulState())).rejects.toMatchObject({ name: 'ResourceNotReady', message: match.stringContaining(named) });
     expect(deletes()).toEqual([]);
+    // A poll costs two reads: the VPC and its interfaces.
+    expect(ec2.calls()).toHaveLength(2);
   });
 
   it('throws ResourceNotReady on DependencyViolation, and a repeat finishes the job', async () => {
@@ -181,6 +193,8 @@ describe('teardown-network handler', () => {
         'DetachRolePolicy',
         'DeleteRole',
       ]);
+      // DeleteLoadBalancer removed the Transit Gateway routes; the route tables take any left with them.
+      expect(ec2.commandCalls(DeleteRouteCommand)).toHaveLength(0);
     });
 
     it('asks IAM nothing for a build with a bastion (it made no instance profile)', async () => {

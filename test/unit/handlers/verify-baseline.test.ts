@@ -1,4 +1,9 @@
-import { DescribeRouteTablesCommand, DescribeSecurityGroupRulesCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeInstancesCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeVolumesCommand,
+} from '@aws-sdk/client-ec2';
 import { DescribeTargetGroupAttributesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { BuildState } from '../../../functions/core/contracts';
 import { AwsThrottled, BaselineViolation, WorkflowContractError } from '../../../functions/core/errors';
@@ -76,6 +81,15 @@ describe('verify-baseline handler', () => {
       { Name: 'association.subnet-id', Values: Object.values(world.network().privateSubnetIds) },
     ]);
     expect(elbv2.commandCalls(DescribeTargetGroupAttributesCommand)).toHaveLength(3);
+  });
+
+  it('reads every instance (nodes and bastion) in one DescribeInstances and their volumes in one DescribeVolumes: 9 calls', async () => {
+    await handler(world.verifyState());
+    expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(1);
+    expect(ec2.commandCalls(DescribeVolumesCommand)).toHaveLength(1);
+    expect(ec2.commandCalls(DescribeVolumesCommand)[0].args[0].input.Filters?.[0].Values).toHaveLength(7);
+    // Instances, volumes, rules, routes; the NLB and its attributes; one DescribeTargetGroupAttributes per group (AWS's shape).
+    expect(ec2.calls().length + elbv2.calls().length).toBe(9);
   });
 
   it.each<[string, (w: FakeWorld) => void, string, RegExp]>([

@@ -29,14 +29,6 @@ const plan = seoulPlan();
 const IMAGE = 'ami-0123456789abcdef0';
 const input = { imageId: IMAGE, network: NETWORK };
 
-const bastion = (state: string): Instance => ({
-  InstanceId: 'i-bastion',
-  InstanceType: 't3.micro',
-  State: { Name: state as never },
-  Placement: { AvailabilityZone: 'ap-northeast-2a' },
-  PrivateIpAddress: '10.0.255.10',
-  Tags: toTagList(plan.bastion.tags),
-});
 const address = (extra: Partial<Address> = {}): Address => ({
   AllocationId: 'eipalloc-1',
   PublicIp: '198.51.100.7',
@@ -58,44 +50,37 @@ function arrange({ instance, addresses }: { instance?: Instance; addresses: Addr
 const count = (command: Parameters<typeof ec2.commandCalls>[0]) => ec2.commandCalls(command).length;
 
 describe('ensureBastion', () => {
-  it.each([
-    ['found running and associated', bastion('running'), [address(ASSOCIATED)], { run: 0, allocate: 0, associate: 0 }, 'eipassoc-1', true],
-    ['found running, address unassociated', bastion('running'), [address()], { run: 0, allocate: 0, associate: 1 }, 'eipassoc-1', true],
-    ['found pending, address unassociated', bastion('pending'), [address()], { run: 0, allocate: 0, associate: 0 }, undefined, true],
-    ['absent, address found', undefined, [address()], { run: 1, allocate: 0, associate: 0 }, undefined, true],
-  ])('when %s it creates only what is missing', async (_case, instance, addresses, expected, associationId, complete) => {
-    arrange({ instance, addresses });
-    const ids = await ensureBastion(clients, plan, input);
-    expect({ run: count(RunInstancesCommand), allocate: count(AllocateAddressCommand), associate: count(AssociateAddressCommand) }).toEqual(
-      expected,
-    );
-    expect(ids).toEqual({
+  /** What LaunchBastion's first run put in the state: the address it allocated. */
+  const allocated = { allocationId: 'eipalloc-1', publicIp: '198.51.100.7', complete: false };
+  const sent = () => ec2.calls().map((c) => c.args[0].constructor.name.replace(/Command$/, ''));
+  const launchedAs = (state: string) =>
+    ec2.on(RunInstancesCommand).resolves({
+      Instances: [{ InstanceId: 'i-bastion', InstanceType: 't3.micro', State: { Name: state as never }, PrivateIpAddress: '10.0.255.10' }],
+    });
+
+  it('first run: finds no address by tag, allocates one and returns at once, launching nothing', async () => {
+    arrange({ addresses: [] });
+    await expect(ensureBastion(clients, plan, input)).resolves.toEqual(allocated);
+    expect(sent()).toEqual(['DescribeAddresses', 'AllocateAddress']);
+  });
+
+  it('second run: uses the address the state carries without a Describe, and launches with RunInstances alone', async () => {
+    arrange({ addresses: [] });
+    await expect(ensureBastion(clients, plan, { ...input, known: allocated })).resolves.toEqual({
       instanceId: 'i-bastion',
       allocationId: 'eipalloc-1',
       publicIp: '198.51.100.7',
       privateIp: '10.0.255.10',
-      ...(associationId ? { associationId } : {}),
-      complete,
+      complete: true,
     });
+    // The fresh bastion is pending: WaitUntilReady associates the address once it runs.
+    expect(sent()).toEqual(['RunInstances']);
   });
 
-  it.each([
-    ['found running', bastion('running')],
-    ['absent', undefined],
-  ])('with no address yet (bastion %s) it allocates one and returns at once, launching nothing first', async (_case, instance) => {
-    arrange({ instance, addresses: [] });
-    await expect(ensureBastion(clients, plan, input)).resolves.toEqual({
-      allocationId: 'eipalloc-1',
-      publicIp: '198.51.100.7',
-      complete: false,
-    });
-    expect({ run: count(RunInstancesCommand), allocate: count(AllocateAddressCommand) }).toEqual({ run: 0, allocate: 1 });
-  });
-
-  it('returns right after AllocateAddress, before any other call could fail', async () => {
-    arrange({ instance: bastion('running'), addresses: [] });
-    await expect(ensureBastion(clients, plan, input)).resolves.toMatchObject({ allocationId: 'eipalloc-1', complete: false });
-    expect(ec2.calls().at(-1)?.args[0]).toBeInstanceOf(AllocateAddressCommand);
+  it('a repeat of the first run that finds its address by tag launches at once', async () => {
+    arrange({ addresses: [address()] });
+    await expect(ensureBastion(clients, plan, input)).resolves.toMatchObject({ instanceId: 'i-bastion', complete: true });
+    expect(sent()).toEqual(['DescribeAddresses', 'RunInstances']);
   });
 
   it('launches a hardened bastion in the public subnet without an automatic public IP', async () => {
@@ -121,7 +106,7 @@ describe('ensureBastion', () => {
   });
 
   it('allocates a VPC address tagged on create', async () => {
-    arrange({ instance: bastion('pending'), addresses: [] });
+    arrange({ addresses: [] });
     await ensureBastion(clients, plan, input);
     const allocate = ec2.commandCalls(AllocateAddressCommand)[0].args[0].input;
     expect(allocate.Domain).toBe('vpc');
@@ -138,103 +123,80 @@ describe('ensureBastion', () => {
     );
   });
 
-  it('allocates no second address when a repeat, handed the first by the state, does not see it by tag yet', async () => {
-    arrange({ instance: bastion('pending'), addresses: [] });
-    const first = await ensureBastion(clients, plan, input);
-    ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({ Addresses: [address()] });
-    const again = await ensureBastion(clients, plan, { ...input, known: first });
-    expect(count(AllocateAddressCommand)).toBe(1);
-    expect(again).toMatchObject({ allocationId: 'eipalloc-1', complete: true });
-  });
-
-  it('uses the bastion the state carries when a Describe by tag does not list it yet: no second launch', async () => {
-    arrange({ addresses: [address()] });
-    ec2.on(DescribeInstancesCommand, { InstanceIds: ['i-bastion'] }).resolves({ Reservations: [{ Instances: [bastion('pending')] }] });
-    await expect(ensureBastion(clients, plan, { ...input, known: { instanceId: 'i-bastion' } })).resolves.toMatchObject({
-      instanceId: 'i-bastion',
-      complete: true,
-    });
-    expect(count(RunInstancesCommand)).toBe(0);
+  it('never launches a second bastion: a repeat sends the same RunInstances (same ClientToken) and gets the same instance', async () => {
+    arrange({ addresses: [] });
+    const first = await ensureBastion(clients, plan, { ...input, known: allocated });
+    const again = await ensureBastion(clients, plan, { ...input, known: allocated });
+    const launches = ec2.commandCalls(RunInstancesCommand).map((c) => c.args[0].input);
+    expect(launches).toHaveLength(2);
+    expect(launches[1]).toEqual(launches[0]);
+    expect(again).toEqual(first);
+    expect(count(DescribeInstancesCommand)).toBe(0);
   });
 
   it.each([
-    {
-      what: 'bastion instances',
-      instances: [bastion('running'), { ...bastion('running'), InstanceId: 'i-bastion-2' }],
-      addresses: [address()],
-      ids: 'i-bastion, i-bastion-2',
-    },
-    {
-      what: 'Elastic IPs',
-      instances: [bastion('running')],
-      addresses: [address(), address({ AllocationId: 'eipalloc-2' })],
-      ids: 'eipalloc-1, eipalloc-2',
-    },
+    ['unassociated', [address()], 1],
+    ['already associated with it', [address(ASSOCIATED)], 0],
   ])(
-    'raises ResourceConflict naming both when its tags find two $what, and creates or associates nothing',
-    async ({ instances, addresses, ids }) => {
+    'a repeat that meets the bastion already running reads the address by id and associates it (%s)',
+    async (_case, addresses, associates) => {
       arrange({ addresses });
-      ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: instances }] });
-      const error = await ensureBastion(clients, plan, input).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(ResourceConflict);
-      expect((error as Error).message).toContain(ids);
-      expect(count(RunInstancesCommand) + count(AllocateAddressCommand) + count(AssociateAddressCommand)).toBe(0);
+      launchedAs('running');
+      await expect(ensureBastion(clients, plan, { ...input, known: allocated })).resolves.toMatchObject({
+        associationId: 'eipassoc-1',
+        complete: true,
+      });
+      expect(ec2.commandCalls(DescribeAddressesCommand).map((c) => c.args[0].input)).toEqual([{ AllocationIds: ['eipalloc-1'] }]);
+      expect(count(AssociateAddressCommand)).toBe(associates);
     },
   );
 
+  it.each([
+    ['not visible yet', [], NotYetVisible],
+    ['tagged for another build', [address({ Tags: [{ Key: TAG.buildId, Value: 'other' }] })], ResourceConflict],
+    ['associated with another instance', [address({ AssociationId: 'eipassoc-x', InstanceId: 'i-other' })], ResourceConflict],
+  ])('a repeat that meets the bastion running refuses to associate a carried address %s', async (_case, addresses, expected) => {
+    arrange({ addresses });
+    launchedAs('running');
+    await expect(ensureBastion(clients, plan, { ...input, known: allocated })).rejects.toBeInstanceOf(expected);
+    expect(count(AllocateAddressCommand) + count(AssociateAddressCommand)).toBe(0);
+  });
+
+  it('raises ResourceConflict naming both when its tags find two Elastic IPs, and creates nothing', async () => {
+    arrange({ addresses: [address(), address({ AllocationId: 'eipalloc-2' })] });
+    const error = await ensureBastion(clients, plan, input).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResourceConflict);
+    expect((error as Error).message).toContain('eipalloc-1, eipalloc-2');
+    expect(count(RunInstancesCommand) + count(AllocateAddressCommand) + count(AssociateAddressCommand)).toBe(0);
+  });
+
   describe('the reported duplicate: a retry in a new Lambda container while DescribeAddresses by tag is still empty', () => {
     it('allocates no second address: the allocation id of the first run comes back in state.bastion', async () => {
-      // The association that used to follow AllocateAddress in the same invocation is throttled once.
-      arrange({ instance: bastion('running'), addresses: [] });
-      ec2.on(AssociateAddressCommand).rejectsOnce(awsError('RequestLimitExceeded')).resolves({ AssociationId: 'eipassoc-1' });
+      arrange({ addresses: [] });
+      ec2
+        .on(RunInstancesCommand)
+        .rejectsOnce(awsError('RequestLimitExceeded'))
+        .resolves({ Instances: [{ InstanceId: 'i-bastion', State: { Name: 'pending' }, PrivateIpAddress: '10.0.255.10' }] });
       const first = await ensureBastion(clients, plan, input);
-      expect(first).toMatchObject({ allocationId: 'eipalloc-1', complete: false });
-      expect(count(AssociateAddressCommand)).toBe(0);
+      expect(first).toEqual(allocated);
 
-      ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({ Addresses: [address()] });
       // Nothing of the first run survives in memory: only what the state hands on.
       await expect(ensureBastion(clients, plan, { ...input, known: first })).rejects.toBeInstanceOf(AwsThrottled);
       const second = await ensureBastion(clients, plan, { ...input, known: first });
 
-      expect(second).toMatchObject({ allocationId: 'eipalloc-1', associationId: 'eipassoc-1', complete: true });
+      expect(second).toMatchObject({ allocationId: 'eipalloc-1', instanceId: 'i-bastion', complete: true });
       expect(count(AllocateAddressCommand)).toBe(1);
-      expect(ec2.commandCalls(DescribeAddressesCommand).at(-1)?.args[0].input).toEqual({ AllocationIds: ['eipalloc-1'] });
-    });
-
-    it.each([
-      [
-        'not visible even by its id',
-        () => ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).rejects(awsError('InvalidAllocationID.NotFound')),
-        NotYetVisible,
-      ],
-      [
-        'answered empty by its id',
-        () => ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({ Addresses: [] }),
-        NotYetVisible,
-      ],
-      [
-        'tagged for another build',
-        () =>
-          ec2
-            .on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] })
-            .resolves({ Addresses: [address({ Tags: [{ Key: TAG.buildId, Value: 'other' }] })] }),
-        ResourceConflict,
-      ],
-    ])('refuses to allocate again when the carried address is %s', async (_case, answer, expected) => {
-      arrange({ instance: bastion('pending'), addresses: [] });
-      answer();
-      await expect(ensureBastion(clients, plan, { ...input, known: { allocationId: 'eipalloc-1' } })).rejects.toBeInstanceOf(expected);
-      expect(count(AllocateAddressCommand)).toBe(0);
+      expect(count(DescribeAddressesCommand)).toBe(1);
     });
   });
 
   it.each([
-    ['DescribeInstances', () => ec2.on(DescribeInstancesCommand).rejects(awsError('RequestLimitExceeded'))],
-    ['DescribeAddresses', () => ec2.on(DescribeAddressesCommand).rejects(awsError('RequestLimitExceeded'))],
-  ])('classifies a throttled %s and creates nothing', async (_op, fail) => {
-    arrange({ instance: bastion('running'), addresses: [address()] });
+    ['DescribeAddresses', input, () => ec2.on(DescribeAddressesCommand).rejects(awsError('RequestLimitExceeded'))],
+    ['RunInstances', { ...input, known: allocated }, () => ec2.on(RunInstancesCommand).rejects(awsError('RequestLimitExceeded'))],
+  ])('classifies a throttled %s and allocates or associates nothing', async (_op, given, fail) => {
+    arrange({ addresses: [address()] });
     fail();
-    await expect(ensureBastion(clients, plan, input)).rejects.toBeInstanceOf(AwsThrottled);
+    await expect(ensureBastion(clients, plan, given)).rejects.toBeInstanceOf(AwsThrottled);
     expect(count(AllocateAddressCommand) + count(AssociateAddressCommand)).toBe(0);
   });
 
@@ -247,52 +209,40 @@ describe('ensureBastion', () => {
 });
 
 describe('associateBastionAddress', () => {
-  it('uses the ids the state carries when a Describe by tag lists neither the bastion nor its address yet', async () => {
-    arrange({ addresses: [] });
-    ec2.on(DescribeInstancesCommand, { InstanceIds: ['i-bastion'] }).resolves({ Reservations: [{ Instances: [bastion('running')] }] });
-    ec2.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-1'] }).resolves({ Addresses: [address()] });
-    await expect(
-      associateBastionAddress(clients, BUILD_ID, { instanceId: 'i-bastion', allocationId: 'eipalloc-1' }),
-    ).resolves.toMatchObject({ associationId: 'eipassoc-1' });
-  });
+  /** The ids LaunchBastion put in the state (launched pending, so not associated). */
+  const carried = { instanceId: 'i-bastion', allocationId: 'eipalloc-1', publicIp: '198.51.100.7', privateIp: '10.0.255.10' };
 
-  it('associates the address with the running bastion', async () => {
-    arrange({ instance: bastion('running'), addresses: [address()] });
-    await expect(associateBastionAddress(clients, BUILD_ID)).resolves.toMatchObject({
-      associationId: 'eipassoc-1',
-      publicIp: '198.51.100.7',
-    });
+  it('associates the address with the bastion by the ids the state carries, describing the address by id only', async () => {
+    arrange({ addresses: [address()] });
+    await expect(associateBastionAddress(clients, BUILD_ID, carried)).resolves.toEqual({ ...carried, associationId: 'eipassoc-1' });
+    expect(ec2.commandCalls(DescribeAddressesCommand).map((c) => c.args[0].input)).toEqual([{ AllocationIds: ['eipalloc-1'] }]);
     expect(ec2.commandCalls(AssociateAddressCommand)[0].args[0].input).toEqual({ AllocationId: 'eipalloc-1', InstanceId: 'i-bastion' });
+    // WaitUntilReady has just seen the instance running: it is not described again.
+    expect(count(DescribeInstancesCommand)).toBe(0);
   });
 
-  it('does nothing when it is already associated', async () => {
-    arrange({ instance: bastion('running'), addresses: [address(ASSOCIATED)] });
-    await expect(associateBastionAddress(clients, BUILD_ID)).resolves.toMatchObject({ associationId: 'eipassoc-1' });
+  it('does nothing when it is already associated with the bastion (a retried step)', async () => {
+    arrange({ addresses: [address(ASSOCIATED)] });
+    await expect(associateBastionAddress(clients, BUILD_ID, carried)).resolves.toMatchObject({ associationId: 'eipassoc-1' });
     expect(count(AssociateAddressCommand)).toBe(0);
   });
 
   it.each([
-    ['the bastion is still pending', bastion('pending'), [address()], ResourceNotReady],
-    ['the bastion is not visible', undefined, [address()], NotYetVisible],
-    ['the address is not visible', bastion('running'), [], NotYetVisible],
-    [
-      'the address is attached elsewhere',
-      bastion('running'),
-      [address({ AssociationId: 'eipassoc-x', InstanceId: 'i-other' })],
-      ResourceConflict,
-    ],
-  ])('throws without associating when %s', async (_case, instance, addresses, expected) => {
-    arrange({ instance, addresses });
-    await expect(associateBastionAddress(clients, BUILD_ID)).rejects.toBeInstanceOf(expected);
+    ['the address is not visible yet', [], NotYetVisible],
+    ['the address is attached elsewhere', [address({ AssociationId: 'eipassoc-x', InstanceId: 'i-other' })], ResourceConflict],
+    ['the address is not tagged for the build', [address({ Tags: [] })], ResourceConflict],
+  ])('throws without associating when %s', async (_case, addresses, expected) => {
+    arrange({ addresses });
+    await expect(associateBastionAddress(clients, BUILD_ID, carried)).rejects.toBeInstanceOf(expected);
     expect(count(AssociateAddressCommand)).toBe(0);
   });
 
   it.each(['IncorrectInstanceState', 'InvalidInstanceID'])(
-    'turns AWS’s %s for an instance not running after all into ResourceNotReady so the state machine waits',
+    'turns AWS’s %s for an instance not running after all into ResourceNotReady, for readiness to check again',
     async (code) => {
-      arrange({ instance: bastion('running'), addresses: [address()] });
+      arrange({ addresses: [address()] });
       ec2.on(AssociateAddressCommand).rejects(awsError(code));
-      await expect(associateBastionAddress(clients, BUILD_ID)).rejects.toBeInstanceOf(ResourceNotReady);
+      await expect(associateBastionAddress(clients, BUILD_ID, carried)).rejects.toBeInstanceOf(ResourceNotReady);
     },
   );
 });

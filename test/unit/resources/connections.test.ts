@@ -38,7 +38,13 @@ import type { ConnectionIds, ConnectionsProgress, NetworkIds } from '../../../fu
 import { AwaitingAction, ResourceNotReady } from '../../../functions/core/errors';
 import type { Plan } from '../../../functions/core/plan';
 import { fromTagList, MANAGED_BY, TAG, toTagList } from '../../../functions/core/tags';
-import { deleteConnections, describeConnectionStates, ensureConnections, withoutProgress } from '../../../functions/resources/connections';
+import {
+  deleteConnections,
+  describeConnectionStates,
+  ensureConnections,
+  requireConnectionsGone,
+  withoutProgress,
+} from '../../../functions/resources/connections';
 import { mockAws } from '../../fixtures/aws';
 import { BUILD_ID, CLOSED_NETWORK_ENDPOINTS, closedNetworkPlan, seoulPlan, TRANSIT_GATEWAY_ID } from '../../fixtures/build';
 import { ZONES } from '../../fixtures/ids';
@@ -466,11 +472,20 @@ describe('deleteConnections', () => {
     expect(ec2.commandCalls(DeleteRouteCommand)).toHaveLength(0);
   });
 
-  it('sends every delete at once, then waits (ResourceNotReady naming each) while any is on its way to deleted, releasing no address', async () => {
+  it('leaves the Transit Gateway routes alone when told to (DeleteNetwork: DeleteLoadBalancer removed them)', async () => {
+    arrange({ attachment: 'deleted', endpoint: 'deleted', gateway: 'deleted' });
+    await deleteConnections(clients, plan, PER_ZONE_NETWORK, {}, { routes: false });
+    expect(ec2.commandCalls(DescribeRouteTablesCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(DeleteRouteCommand)).toHaveLength(0);
+  });
+
+  it('sends every delete at once and answers what is on its way to deleted as pending, releasing no address', async () => {
     arrange({ attachment: 'available', endpoint: 'available', gateway: 'available' });
-    const error = await deleteConnections(clients, plan, PER_ZONE_NETWORK).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ResourceNotReady);
-    expect((error as Error).message).toBe('waiting for tgw-attach-1, vpce-ssm, nat-a to be deleted');
+    const teardown = await deleteConnections(clients, plan, PER_ZONE_NETWORK);
+    expect(teardown).toEqual({ deleted: [], pending: ['tgw-attach-1', 'vpce-ssm', 'nat-a'] });
+    // What DeleteNetwork makes of it: a wait naming each.
+    expect(() => requireConnectionsGone(teardown)).toThrow(ResourceNotReady);
+    expect(() => requireConnectionsGone(teardown)).toThrow('waiting for tgw-attach-1, vpce-ssm, nat-a to be deleted');
     expect(ec2.commandCalls(DeleteTransitGatewayVpcAttachmentCommand)).toHaveLength(1);
     expect(ec2.commandCalls(DeleteVpcEndpointsCommand)).toHaveLength(1);
     expect(ec2.commandCalls(DeleteNatGatewayCommand)).toHaveLength(1);
@@ -479,7 +494,9 @@ describe('deleteConnections', () => {
 
   it('answers the deleted ids, NAT addresses released, once everything is gone', async () => {
     arrange({ attachment: 'deleted', endpoint: 'deleted', gateway: 'deleted' });
-    await expect(deleteConnections(clients, plan, PER_ZONE_NETWORK)).resolves.toEqual(['tgw-attach-1', 'vpce-ssm', 'nat-a', 'eipalloc-1']);
+    const teardown = await deleteConnections(clients, plan, PER_ZONE_NETWORK);
+    expect(teardown).toEqual({ deleted: ['tgw-attach-1', 'vpce-ssm', 'nat-a', 'eipalloc-1'], pending: [] });
+    expect(requireConnectionsGone(teardown)).toEqual(teardown.deleted);
     expect(ec2.commandCalls(ReleaseAddressCommand).map((c) => c.args[0].input)).toEqual([{ AllocationId: 'eipalloc-1' }]);
   });
 
@@ -489,9 +506,9 @@ describe('deleteConnections', () => {
     ec2.on(DescribeTransitGatewayVpcAttachmentsCommand, { TransitGatewayAttachmentIds: ['tgw-attach-9'] }).resolves({
       TransitGatewayVpcAttachments: [{ ...attachment('available'), TransitGatewayAttachmentId: 'tgw-attach-9' }],
     });
-    await expect(deleteConnections(clients, plan, {}, { transitGatewayAttachmentId: 'tgw-attach-9' })).rejects.toThrow(
-      'waiting for tgw-attach-9 to be deleted',
-    );
+    await expect(deleteConnections(clients, plan, {}, { transitGatewayAttachmentId: 'tgw-attach-9' })).resolves.toMatchObject({
+      pending: ['tgw-attach-9'],
+    });
     expect(ec2.commandCalls(DeleteTransitGatewayVpcAttachmentCommand).map((c) => c.args[0].input)).toEqual([
       { TransitGatewayAttachmentId: 'tgw-attach-9' },
     ]);

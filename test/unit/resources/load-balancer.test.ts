@@ -1,11 +1,12 @@
 import {
   CreateLoadBalancerCommand,
-  DeleteListenerCommand,
   DeleteLoadBalancerCommand,
+  DeleteTargetGroupCommand,
   DescribeListenersCommand,
   DescribeLoadBalancerAttributesCommand,
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
   ModifyLoadBalancerAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AwsThrottled, NotYetVisible, PermissionDenied, ResourceConflict, WorkflowContractError } from '../../../functions/core/errors';
@@ -20,11 +21,10 @@ import {
 } from '../../../functions/resources/load-balancer';
 import { awsError, loadBalancerNotFound, mockAws, targetGroupNotFound } from '../../fixtures/aws';
 import { BUILD_ID, seoulPlan } from '../../fixtures/build';
-import { LB_ARN, listenerArn, NETWORK } from '../../fixtures/ids';
+import { LB_ARN, NETWORK, tgArn } from '../../fixtures/ids';
 
 const { elbv2, clients } = mockAws();
 const plan = seoulPlan();
-const LISTENER_ARN = listenerArn(1111);
 const nlb = {
   LoadBalancerArn: LB_ARN,
   LoadBalancerName: 'fin-k8s-dev-nlb',
@@ -49,22 +49,23 @@ function withCrossZone(crossZone: boolean): Plan {
 }
 
 describe('ensureLoadBalancer', () => {
-  it.each([
-    { case: 'found and tagged ours', given: () => givenFound(), creates: 0 },
-    { case: 'absent', given: givenAbsent, creates: 1 },
-  ])('when the NLB is $case, creates it $creates time(s) and returns its ARN, DNS name and state', async ({ given, creates }) => {
-    given();
+  beforeEach(() => {
+    elbv2.on(CreateLoadBalancerCommand).resolves({ LoadBalancers: [nlb] });
+    elbv2.on(ModifyLoadBalancerAttributesCommand).resolves({});
+  });
+
+  it('creates (or gets back) the NLB with one CreateLoadBalancer and no lookup, and returns its ARN, DNS name and state', async () => {
     await expect(ensureLoadBalancer(clients, plan, NETWORK)).resolves.toEqual({
       loadBalancerArn: LB_ARN,
       dnsName: nlb.DNSName,
       state: 'provisioning',
     });
-    expect(elbv2.commandCalls(CreateLoadBalancerCommand)).toHaveLength(creates);
-    expect(elbv2.commandCalls(DescribeLoadBalancersCommand)[0].args[0].input).toEqual({ Names: ['fin-k8s-dev-nlb'] });
+    expect(elbv2.commandCalls(CreateLoadBalancerCommand)).toHaveLength(1);
+    expect(elbv2.commandCalls(DescribeLoadBalancersCommand)).toHaveLength(0);
+    expect(elbv2.commandCalls(DescribeTagsCommand)).toHaveLength(0);
   });
 
   it('creates an internal NLB with one subnet mapping per private subnet, the NLB security group and our tags', async () => {
-    givenAbsent();
     await ensureLoadBalancer(clients, plan, NETWORK);
     const input = elbv2.commandCalls(CreateLoadBalancerCommand)[0].args[0].input;
     expect(input).toMatchObject({
@@ -88,53 +89,31 @@ describe('ensureLoadBalancer', () => {
     );
   });
 
-  it.each([
-    { crossZone: true, current: 'false', modifies: [{ Key: CROSS_ZONE_ATTRIBUTE, Value: 'true' }] },
-    { crossZone: false, current: 'true', modifies: [{ Key: CROSS_ZONE_ATTRIBUTE, Value: 'false' }] },
-    { crossZone: true, current: 'true', modifies: undefined },
-    { crossZone: false, current: 'false', modifies: undefined },
-  ])('sets cross-zone $crossZone only when the NLB has $current', async ({ crossZone, current, modifies }) => {
-    givenFound(BUILD_ID, current);
+  it.each([true, false])('sets cross-zone %s without reading it first', async (crossZone) => {
     await ensureLoadBalancer(clients, withCrossZone(crossZone), NETWORK);
-    const calls = elbv2.commandCalls(ModifyLoadBalancerAttributesCommand);
-    expect(calls.map((c) => c.args[0].input.Attributes)).toEqual(modifies ? [modifies] : []);
-    if (modifies) expect(calls[0].args[0].input.LoadBalancerArn).toBe(LB_ARN);
+    expect(elbv2.commandCalls(ModifyLoadBalancerAttributesCommand).map((c) => c.args[0].input)).toEqual([
+      { LoadBalancerArn: LB_ARN, Attributes: [{ Key: CROSS_ZONE_ATTRIBUTE, Value: String(crossZone) }] },
+    ]);
+    expect(elbv2.commandCalls(DescribeLoadBalancerAttributesCommand)).toHaveLength(0);
   });
 
-  it('refuses a same-named NLB that is not tagged with our build id, and creates nothing', async () => {
-    givenFound('someone-elses-build');
+  it("refuses a same-named NLB with other settings (another build's), naming the name, and sets nothing", async () => {
+    elbv2.on(CreateLoadBalancerCommand).rejects(awsError('DuplicateLoadBalancerName'));
     await expect(ensureLoadBalancer(clients, plan, NETWORK)).rejects.toThrow(ResourceConflict);
     await expect(ensureLoadBalancer(clients, plan, NETWORK)).rejects.toThrow(/name fin-k8s-dev-nlb is used/);
-    expect(elbv2.commandCalls(CreateLoadBalancerCommand)).toHaveLength(0);
     expect(elbv2.commandCalls(ModifyLoadBalancerAttributesCommand)).toHaveLength(0);
   });
 
   it.each([
     { code: 'Throttling', errorClass: AwsThrottled },
     { code: 'AccessDenied', errorClass: PermissionDenied },
-  ])('throws $errorClass.name when DescribeLoadBalancers fails with $code, and creates nothing', async ({ code, errorClass }) => {
-    elbv2.on(DescribeLoadBalancersCommand).rejects(awsError(code));
+  ])('throws $errorClass.name when CreateLoadBalancer fails with $code', async ({ code, errorClass }) => {
+    elbv2.on(CreateLoadBalancerCommand).rejects(awsError(code));
     await expect(ensureLoadBalancer(clients, plan, NETWORK)).rejects.toThrow(errorClass);
-    expect(elbv2.commandCalls(CreateLoadBalancerCommand)).toHaveLength(0);
+    expect(elbv2.commandCalls(ModifyLoadBalancerAttributesCommand)).toHaveLength(0);
   });
 
-  it('throws PermissionDenied when DescribeTags is denied, and creates nothing', async () => {
-    elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [nlb] });
-    elbv2.on(DescribeTagsCommand).rejects(awsError('AccessDenied'));
-    await expect(ensureLoadBalancer(clients, plan, NETWORK)).rejects.toThrow(PermissionDenied);
-    expect(elbv2.commandCalls(CreateLoadBalancerCommand)).toHaveLength(0);
-  });
-
-  it('creates when the NLB disappears between DescribeLoadBalancers and DescribeTags', async () => {
-    givenAbsent();
-    elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [nlb] });
-    elbv2.on(DescribeTagsCommand).rejects(loadBalancerNotFound());
-    await ensureLoadBalancer(clients, plan, NETWORK);
-    expect(elbv2.commandCalls(CreateLoadBalancerCommand)).toHaveLength(1);
-  });
-
-  it('relies on CreateLoadBalancer idempotency when a repeated ensure still finds nothing: identical calls, one NLB', async () => {
-    givenAbsent();
+  it('relies on CreateLoadBalancer idempotency on a repeat: identical calls, one NLB', async () => {
     const first = await ensureLoadBalancer(clients, plan, NETWORK);
     const second = await ensureLoadBalancer(clients, plan, NETWORK);
     const creates = elbv2.commandCalls(CreateLoadBalancerCommand);
@@ -143,16 +122,9 @@ describe('ensureLoadBalancer', () => {
     expect(second.loadBalancerArn).toBe(first.loadBalancerArn);
   });
 
-  it('throws ResourceConflict when AWS reports the name taken with different settings', async () => {
-    givenAbsent();
-    elbv2.on(CreateLoadBalancerCommand).rejects(awsError('DuplicateLoadBalancerName'));
-    await expect(ensureLoadBalancer(clients, plan, NETWORK)).rejects.toThrow(ResourceConflict);
-  });
-
   it.each(['SubnetNotFound', 'InvalidSecurityGroup', 'InvalidSubnet'])(
     'throws NotYetVisible when CreateLoadBalancer answers %s for the subnets and group CreateNetwork just made',
     async (code) => {
-      givenAbsent();
       elbv2.on(CreateLoadBalancerCommand).rejects(awsError(code));
       await expect(ensureLoadBalancer(clients, plan, NETWORK)).rejects.toThrow(NotYetVisible);
       await expect(ensureLoadBalancer(clients, plan, NETWORK)).rejects.toThrow(`CreateLoadBalancer: ${code}`);
@@ -160,13 +132,11 @@ describe('ensureLoadBalancer', () => {
   );
 
   it('throws NotYetVisible when the attributes of a just-created NLB are not visible yet', async () => {
-    givenAbsent();
-    elbv2.on(DescribeLoadBalancerAttributesCommand).rejects(loadBalancerNotFound());
+    elbv2.on(ModifyLoadBalancerAttributesCommand).rejects(loadBalancerNotFound());
     await expect(ensureLoadBalancer(clients, plan, NETWORK)).rejects.toThrow(NotYetVisible);
   });
 
   it('throws NotYetVisible when CreateLoadBalancer returns no load balancer', async () => {
-    givenAbsent();
     elbv2.on(CreateLoadBalancerCommand).resolves({ LoadBalancers: [] });
     await expect(ensureLoadBalancer(clients, plan, NETWORK)).rejects.toThrow(NotYetVisible);
   });
@@ -179,7 +149,6 @@ describe('ensureLoadBalancer', () => {
       field: /securityGroupIds\.nlb/,
     },
   ])('throws WorkflowContractError naming the field when the network lacks $missing', async ({ ids, field }) => {
-    givenAbsent();
     await expect(ensureLoadBalancer(clients, plan, ids)).rejects.toThrow(WorkflowContractError);
     await expect(ensureLoadBalancer(clients, plan, ids)).rejects.toThrow(field);
     expect(elbv2.commandCalls(CreateLoadBalancerCommand)).toHaveLength(0);
@@ -198,40 +167,64 @@ describe('describeLoadBalancer', () => {
 });
 
 describe('deleteLoadBalancer', () => {
+  const tgArns = plan.targetGroups.map((tg) => tgArn(tg.name));
+  /** The NLB as `given` leaves it, and the build's target groups, all tagged for `groupsOf`. */
+  function withTargetGroups(groupsOf = BUILD_ID): void {
+    elbv2.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: tgArns.map((TargetGroupArn) => ({ TargetGroupArn })) });
+    elbv2.on(DescribeTagsCommand).callsFake(({ ResourceArns }: { ResourceArns: string[] }) => ({
+      TagDescriptions: ResourceArns.map((ResourceArn) => ({
+        ResourceArn,
+        Tags: elbTags(seoulPlan({}, ResourceArn === LB_ARN ? BUILD_ID : groupsOf).loadBalancer.tags),
+      })),
+    }));
+    elbv2.on(DeleteTargetGroupCommand).resolves({});
+  }
+
   it.each([
     { case: 'absent', given: givenAbsent, deletes: 0 },
     { case: 'not ours', given: () => givenFound('someone-elses-build'), deletes: 0 },
     { case: 'ours', given: () => givenFound(), deletes: 1 },
   ])('when the NLB is $case, deletes it $deletes time(s) and succeeds', async ({ given, deletes }) => {
     given();
-    elbv2.on(DescribeListenersCommand).resolves({ Listeners: [] });
-    await deleteLoadBalancer(clients, plan);
+    elbv2.on(DescribeTargetGroupsCommand).rejects(targetGroupNotFound());
+    await expect(deleteLoadBalancer(clients, plan)).resolves.toEqual({
+      deleted: deletes ? [LB_ARN] : [],
+      loadBalancerDeleted: deletes > 0,
+    });
     expect(elbv2.commandCalls(DeleteLoadBalancerCommand)).toHaveLength(deletes);
     if (deletes) expect(elbv2.commandCalls(DeleteLoadBalancerCommand)[0].args[0].input).toEqual({ LoadBalancerArn: LB_ARN });
   });
 
-  it('deletes the listeners before the load balancer and returns both ARNs', async () => {
+  it('deletes the load balancer, then its target groups, judging them all with one DescribeTags and never listing listeners', async () => {
     givenFound();
-    elbv2.on(DescribeListenersCommand).resolves({ Listeners: [{ ListenerArn: LISTENER_ARN, Port: 6443 }] });
-    await expect(deleteLoadBalancer(clients, plan)).resolves.toEqual([LISTENER_ARN, LB_ARN]);
+    withTargetGroups();
+    await expect(deleteLoadBalancer(clients, plan)).resolves.toEqual({ deleted: [LB_ARN, ...tgArns], loadBalancerDeleted: true });
     const order = elbv2
       .calls()
       .map((c) => (c.args[0] as object).constructor.name)
       .filter((n) => n.startsWith('Delete'));
-    expect(order).toEqual(['DeleteListenerCommand', 'DeleteLoadBalancerCommand']);
-    expect(elbv2.commandCalls(DeleteListenerCommand)[0].args[0].input).toEqual({ ListenerArn: LISTENER_ARN });
+    expect(order).toEqual(['DeleteLoadBalancerCommand', ...tgArns.map(() => 'DeleteTargetGroupCommand')]);
+    expect(elbv2.commandCalls(DescribeTagsCommand).map((c) => c.args[0].input.ResourceArns)).toEqual([[LB_ARN, ...tgArns]]);
+    expect(elbv2.commandCalls(DescribeListenersCommand)).toHaveLength(0);
+  });
+
+  it('leaves same-named target groups of another build alone', async () => {
+    givenFound();
+    withTargetGroups('someone-elses-build');
+    await expect(deleteLoadBalancer(clients, plan)).resolves.toEqual({ deleted: [LB_ARN], loadBalancerDeleted: true });
+    expect(elbv2.commandCalls(DeleteTargetGroupCommand)).toHaveLength(0);
   });
 
   it('treats a load balancer gone during delete as success', async () => {
     givenFound();
-    elbv2.on(DescribeListenersCommand).resolves({ Listeners: [] });
+    elbv2.on(DescribeTargetGroupsCommand).rejects(targetGroupNotFound());
     elbv2.on(DeleteLoadBalancerCommand).rejects(loadBalancerNotFound());
-    await expect(deleteLoadBalancer(clients, plan)).resolves.toEqual([]);
+    await expect(deleteLoadBalancer(clients, plan)).resolves.toEqual({ deleted: [], loadBalancerDeleted: false });
   });
 
   it('throws PermissionDenied when DeleteLoadBalancer is denied', async () => {
     givenFound();
-    elbv2.on(DescribeListenersCommand).resolves({ Listeners: [] });
+    elbv2.on(DescribeTargetGroupsCommand).rejects(targetGroupNotFound());
     elbv2.on(DeleteLoadBalancerCommand).rejects(awsError('AccessDenied'));
     await expect(deleteLoadBalancer(clients, plan)).rejects.toThrow(PermissionDenied);
   });

@@ -1,6 +1,6 @@
 import { DescribeNetworkInterfacesCommand, type NetworkInterface } from '@aws-sdk/client-ec2';
 import { AwsThrottled, PermissionDenied, ResourceNotReady } from '../../../functions/core/errors';
-import { assertLoadBalancerInterfacesGone, findLingeringInterfaces } from '../../../functions/resources/network-interfaces';
+import { assertInterfacesGone, interfacesIn } from '../../../functions/resources/network-interfaces';
 import { awsError, mockAws } from '../../fixtures/aws';
 
 const { ec2, clients } = mockAws();
@@ -40,29 +40,35 @@ const CLASSIC: NetworkInterface = {
   Status: 'in-use',
 };
 
-describe('findLingeringInterfaces', () => {
-  it.each([
-    { state: 'none left', enis: [], name: undefined, expected: [] },
-    { state: 'only node interfaces', enis: [NODE, CLASSIC], name: undefined, expected: [] },
-    {
-      state: 'NLB interfaces by type or description',
-      enis: [NODE, NLB_TYPED, NLB_DESCRIBED],
-      name: undefined,
-      expected: ['eni-nlb-a', 'eni-nlb-b'],
-    },
-    {
-      state: 'interfaces of two NLBs, asking for one by name',
-      enis: [NLB_TYPED, OTHER_NLB],
-      name: 'fin-k8s-dev-nlb',
-      expected: ['eni-nlb-a'],
-    },
-  ])('lists the NLB interfaces in the VPC when there are $state', async ({ enis, name, expected }) => {
-    ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: enis });
-    const found = await findLingeringInterfaces(clients, VPC_ID, name);
-    expect(found.map((eni) => eni.networkInterfaceId)).toEqual(expected);
-    expect(ec2.commandCalls(DescribeNetworkInterfacesCommand)[0].args[0].input).toEqual({
-      Filters: [{ Name: 'vpc-id', Values: [VPC_ID] }],
-    });
+const NAT: NetworkInterface = {
+  NetworkInterfaceId: 'eni-nat',
+  SubnetId: 'subnet-pub',
+  InterfaceType: 'natGateway',
+  Description: 'Interface for NAT Gateway nat-1',
+  Status: 'in-use',
+};
+
+describe('interfacesIn', () => {
+  it('lists every interface in the VPCs with what holds it, in one filtered Describe', async () => {
+    const instance = { ...NODE, Attachment: { InstanceId: 'i-cp1' } };
+    ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [instance, NLB_TYPED, NLB_DESCRIBED, OTHER_NLB, NAT, CLASSIC] });
+    const found = await interfacesIn(clients, [VPC_ID, 'vpc-2']);
+    expect(found.map((eni) => [eni.networkInterfaceId, eni.holder])).toEqual([
+      ['eni-node', 'instance i-cp1'],
+      ['eni-nlb-a', 'load balancer fin-k8s-dev-nlb'],
+      ['eni-nlb-b', 'load balancer fin-k8s-dev-nlb'],
+      ['eni-nlb-x', 'load balancer other-nlb'],
+      ['eni-nat', 'natGateway'],
+      ['eni-classic', 'ELB app/some-alb/1234'],
+    ]);
+    expect(ec2.commandCalls(DescribeNetworkInterfacesCommand).map((c) => c.args[0].input)).toEqual([
+      { Filters: [{ Name: 'vpc-id', Values: [VPC_ID, 'vpc-2'] }] },
+    ]);
+  });
+
+  it('asks nothing without a VPC', async () => {
+    await expect(interfacesIn(clients, [])).resolves.toEqual([]);
+    expect(ec2.calls()).toHaveLength(0);
   });
 
   it('reads every page of the answer', async () => {
@@ -70,7 +76,7 @@ describe('findLingeringInterfaces', () => {
       .on(DescribeNetworkInterfacesCommand)
       .resolvesOnce({ NetworkInterfaces: [NLB_TYPED], NextToken: 'page-2' })
       .resolvesOnce({ NetworkInterfaces: [NLB_DESCRIBED] });
-    await expect(findLingeringInterfaces(clients, VPC_ID)).resolves.toHaveLength(2);
+    await expect(interfacesIn(clients, [VPC_ID])).resolves.toHaveLength(2);
     expect(ec2.commandCalls(DescribeNetworkInterfacesCommand)[1].args[0].input.NextToken).toBe('page-2');
   });
 
@@ -79,21 +85,21 @@ describe('findLingeringInterfaces', () => {
     ['UnauthorizedOperation', PermissionDenied],
   ])('classifies DescribeNetworkInterfaces failing with %s', async (code, expected) => {
     ec2.on(DescribeNetworkInterfacesCommand).rejects(awsError(code));
-    await expect(findLingeringInterfaces(clients, VPC_ID)).rejects.toBeInstanceOf(expected);
+    await expect(interfacesIn(clients, [VPC_ID])).rejects.toBeInstanceOf(expected);
   });
 });
 
-describe('assertLoadBalancerInterfacesGone', () => {
-  it('passes once no NLB interface is left in the VPC', async () => {
-    ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [NODE] });
-    await expect(assertLoadBalancerInterfacesGone(clients, VPC_ID)).resolves.toBeUndefined();
+describe('assertInterfacesGone', () => {
+  it('passes once no interface is left in the VPC', async () => {
+    ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [] });
+    await expect(assertInterfacesGone(clients, [VPC_ID])).resolves.toBeUndefined();
   });
 
-  it('waits (ResourceNotReady) naming the interfaces while they linger', async () => {
-    ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [NLB_TYPED, NLB_DESCRIBED] });
-    const error = await assertLoadBalancerInterfacesGone(clients, VPC_ID).catch((e: unknown) => e);
+  it('waits (ResourceNotReady) naming each interface and its holder while any is left', async () => {
+    ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [NLB_TYPED, { ...NODE, Attachment: { InstanceId: 'i-cp1' } }] });
+    const error = await assertInterfacesGone(clients, [VPC_ID]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ResourceNotReady);
-    expect((error as Error).message).toContain('eni-nlb-a, eni-nlb-b');
-    expect((error as ResourceNotReady).details).toEqual({ vpcId: VPC_ID, networkInterfaceIds: ['eni-nlb-a', 'eni-nlb-b'] });
+    expect((error as Error).message).toContain('eni-nlb-a (load balancer fin-k8s-dev-nlb), eni-node (instance i-cp1)');
+    expect((error as ResourceNotReady).details).toEqual({ vpcIds: [VPC_ID], networkInterfaceIds: ['eni-nlb-a', 'eni-node'] });
   });
 });

@@ -42,6 +42,7 @@ import {
   DetachInternetGatewayCommand,
   type DetachInternetGatewayCommandInput,
   DisassociateRouteTableCommand,
+  type IpPermission,
   ModifyVpcAttributeCommand,
   RevokeSecurityGroupIngressCommand,
   type RevokeSecurityGroupIngressCommandInput,
@@ -273,7 +274,36 @@ describe('ensureNetwork', () => {
     ec2.resetHistory();
     await expect(ensureNetwork(clients, plan)).resolves.toEqual(network);
     expect(creates()).toEqual([]);
-    expect(callOrder()).toEqual(['ModifyVpcAttribute', 'ModifyVpcAttribute']);
+    // Found by tag (no id carried): DNS hostnames once more, idempotent; DNS support is on by default.
+    expect(callOrder()).toEqual(['ModifyVpcAttribute']);
+  });
+
+  it('makes 26 calls for a new network: no Describe of what the state carries, DNS hostnames once, no lookup after fresh subnets', async () => {
+    await runUntilComplete();
+    const calls = ec2.calls().map((c) => c.args[0].constructor.name.replace(/Command$/, ''));
+    expect(calls).toEqual([
+      // Run 1: the VPC, and back to the state machine at once.
+      'DescribeVpcs',
+      'CreateVpc',
+      // Run 2: the VPC by its carried id; DNS hostnames; the gateway, and back at once.
+      'ModifyVpcAttribute',
+      'DescribeInternetGateways',
+      'CreateInternetGateway',
+      // Run 3: the gateway by its carried id; every subnet new, so no route table or group can exist yet.
+      'AttachInternetGateway',
+      'DescribeSubnets',
+      ...Array<string>(4).fill('CreateSubnet'),
+      'CreateRouteTable',
+      'CreateRoute',
+      'AssociateRouteTable',
+      'CreateRouteTable',
+      ...Array<string>(3).fill('AssociateRouteTable'),
+      ...Array<string>(4).fill('CreateSecurityGroup'),
+      ...Array<string>(4).fill('AuthorizeSecurityGroupIngress'),
+    ]);
+    expect(ec2.commandCalls(ModifyVpcAttributeCommand).map((c) => c.args[0].input)).toEqual([
+      { VpcId: 'vpc-0001', EnableDnsHostnames: { Value: true } },
+    ]);
   });
 
   it('never creates anything twice when a repeat, handed the ids by the state, finds nothing because Describe is not consistent yet', async () => {
@@ -309,7 +339,8 @@ describe('ensureNetwork', () => {
       expect(second).toEqual({ complete: false, vpcId: 'vpc-0001', internetGatewayId: 'igw-0002' });
       expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
       expect(world.vpcs).toHaveLength(1);
-      expect(ec2.commandCalls(DescribeVpcsCommand).at(-1)?.args[0].input).toEqual({ VpcIds: ['vpc-0001'] });
+      // The carried id is the VPC: only the first run looked for one.
+      expect(ec2.commandCalls(DescribeVpcsCommand)).toHaveLength(1);
     });
 
     it('creates no second Internet Gateway: the one created by the second run comes back as a known id', async () => {
@@ -333,10 +364,11 @@ describe('ensureNetwork', () => {
       ]);
     });
 
-    it('waits (NotYetVisible) rather than create again when even a Describe by the carried id is empty', async () => {
+    it('waits (NotYetVisible) rather than create again when EC2 does not know the carried VPC id yet', async () => {
       const first = await ensureNetwork(clients, plan);
-      world.consistent = false;
+      ec2.on(ModifyVpcAttributeCommand).rejectsOnce(awsError('InvalidVpcID.NotFound')).resolves({});
       await expect(ensureNetwork(clients, plan, first)).rejects.toBeInstanceOf(NotYetVisible);
+      await expect(ensureNetwork(clients, plan, first)).resolves.toMatchObject({ complete: false, vpcId: first.vpcId });
       expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
     });
   });
@@ -356,6 +388,10 @@ describe('ensureNetwork', () => {
     expect(ec2.commandCalls(CreateInternetGatewayCommand)).toHaveLength(1);
     expect(ec2.commandCalls(CreateSubnetCommand)).toHaveLength(4);
     expect(ec2.commandCalls(CreateRouteTableCommand)).toHaveLength(3);
+    // DNS hostnames were turned on by the run that created the gateway; the retry found the subnets, so it looked.
+    expect(ec2.commandCalls(ModifyVpcAttributeCommand)).toHaveLength(1);
+    expect(ec2.commandCalls(DescribeRouteTablesCommand)).toHaveLength(1);
+    expect(ec2.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(1);
   });
 
   it('classifies a denied DescribeVpcs and creates nothing', async () => {
@@ -385,6 +421,7 @@ describe('ensureNetwork', () => {
     ]);
     expect(world.igws).toEqual([]);
     expect(world.tables.flatMap((t) => t.Routes as unknown[])).toEqual([]);
+    expect(ec2.commandCalls(ModifyVpcAttributeCommand)).toHaveLength(1);
   });
 
   it('gives every zone a public subnet and a private route table of its own for "nat-per-az"', async () => {
@@ -405,54 +442,154 @@ describe('ensureNetwork', () => {
 });
 
 describe('deleteNetwork', () => {
-  it('walks the creation order back and returns what it deleted', async () => {
+  type Rule = Item & { GroupId: string; ReferencedGroupInfo?: { GroupId?: string } };
+  const associations = (table: Item) => table.Associations as Array<{ RouteTableAssociationId: string; SubnetId: string }>;
+  const samePort = (rule: Rule, p: IpPermission) =>
+    rule.IpProtocol === p.IpProtocol && rule.FromPort === p.FromPort && rule.ToPort === p.ToPort;
+
+  // What deleting needs beyond the shared world, as EC2 does it: a group's rules as IpPermissions, a revoke by
+  // permission, a group referenced by another group's rule (not its own) refusing to go, a subnet's route table
+  // association going with the subnet, and a table that still has one refusing to go.
+  beforeEach(() => {
+    ec2.on(DescribeSecurityGroupsCommand).callsFake((i: DescribeSecurityGroupsCommandInput) => ({
+      SecurityGroups: matching(world.groups, i.Filters, i.GroupIds, 'GroupId').map((group) => ({
+        ...group,
+        IpPermissions: (world.rules as Rule[])
+          .filter((r) => r.GroupId === group.GroupId && !r.IsEgress)
+          .map((r) => ({
+            IpProtocol: r.IpProtocol as string,
+            FromPort: r.FromPort as number,
+            ToPort: r.ToPort as number,
+            ...(r.ReferencedGroupInfo
+              ? { UserIdGroupPairs: [{ GroupId: r.ReferencedGroupInfo.GroupId, UserId: '123456789012', Description: 'from the plan' }] }
+              : { IpRanges: [{ CidrIp: r.CidrIpv4 as string }] }),
+          })),
+      })),
+    }));
+    ec2.on(RevokeSecurityGroupIngressCommand).callsFake((i: RevokeSecurityGroupIngressCommandInput) => {
+      const revoked = (r: Rule) =>
+        r.GroupId === i.GroupId &&
+        (i.IpPermissions ?? []).some(
+          (p) => samePort(r, p) && p.UserIdGroupPairs?.some((pair) => pair.GroupId === r.ReferencedGroupInfo?.GroupId),
+        );
+      world.rules = (world.rules as Rule[]).filter((r) => !revoked(r));
+      return { Return: true };
+    });
+    ec2.on(DeleteSecurityGroupCommand).callsFake((i: DeleteSecurityGroupCommandInput) => {
+      if ((world.rules as Rule[]).some((r) => r.GroupId !== i.GroupId && r.ReferencedGroupInfo?.GroupId === i.GroupId))
+        throw awsError('DependencyViolation');
+      remove(world.groups, 'GroupId', i.GroupId);
+      // Its own rules go with it.
+      world.rules = (world.rules as Rule[]).filter((r) => r.GroupId !== i.GroupId);
+    });
+    ec2.on(DeleteSubnetCommand).callsFake((i: DeleteSubnetCommandInput) => {
+      remove(world.subnets, 'SubnetId', i.SubnetId);
+      for (const table of world.tables) table.Associations = associations(table).filter((a) => a.SubnetId !== i.SubnetId);
+    });
+    ec2.on(DeleteRouteTableCommand).callsFake((i: DeleteRouteTableCommandInput) => {
+      if (associations(world.tables.find((t) => t.RouteTableId === i.RouteTableId) as Item).length) throw awsError('DependencyViolation');
+      remove(world.tables, 'RouteTableId', i.RouteTableId);
+    });
+    ec2.on(DisassociateRouteTableCommand).callsFake((i: { AssociationId?: string }) => {
+      for (const table of world.tables)
+        table.Associations = associations(table).filter((a) => a.RouteTableAssociationId !== i.AssociationId);
+    });
+  });
+
+  it('walks the creation order back in 20 calls: no disassociation, one revoke, one Describe per kind', async () => {
     const { network } = await runUntilComplete();
     ec2.resetHistory();
     const deleted = await deleteNetwork(clients, BUILD_ID);
-    expect(ec2.calls()[1].args[0]).toBeInstanceOf(DescribeNetworkInterfacesCommand);
-    const order = callOrder().filter((n, i, all) => all.indexOf(n) === i);
-    expect(order).toEqual([
+    expect(ec2.calls().map((c) => c.args[0].constructor.name.replace(/Command$/, ''))).toEqual([
+      'DescribeVpcs',
+      // Nothing may be left in the VPC before the first delete.
+      'DescribeNetworkInterfaces',
+      'DescribeInternetGateways',
       'DetachInternetGateway',
       'DeleteInternetGateway',
-      'DisassociateRouteTable',
+      // The subnets first: their route table associations go with them.
+      'DescribeSubnets',
+      ...Array<string>(4).fill('DeleteSubnet'),
+      'DescribeRouteTables',
       'DeleteRouteTable',
+      'DeleteRouteTable',
+      // The control plane and workers reference each other: one revoke breaks the cycle, the rest go in order.
+      'DescribeSecurityGroups',
       'RevokeSecurityGroupIngress',
-      'DeleteSecurityGroup',
-      'DeleteSubnet',
+      ...Array<string>(4).fill('DeleteSecurityGroup'),
       'DeleteVpc',
     ]);
     expect(deleted).toEqual([
       network.internetGatewayId,
-      network.publicRouteTableId,
-      network.privateRouteTableIds['ap-northeast-2a'],
-      ...Object.values(network.securityGroupIds),
       ...Object.values(network.privateSubnetIds),
       network.publicSubnetIds['ap-northeast-2a'],
+      network.publicRouteTableId,
+      network.privateRouteTableIds['ap-northeast-2a'],
+      ...deleted.slice(7, 11),
       network.vpcId,
     ]);
+    // The groups in the order their references allow: every one of them.
+    expect(deleted.slice(7, 11).sort()).toEqual(Object.values(network.securityGroupIds).sort());
     expect(world).toMatchObject({ vpcs: [], subnets: [], igws: [], tables: [], groups: [] });
   });
 
-  it('waits (ResourceNotReady) and deletes nothing while the NLB interfaces linger', async () => {
+  it('revokes by the permissions DescribeSecurityGroups gave, only those that name another of our groups', async () => {
+    const { network } = await runUntilComplete();
+    ec2.resetHistory();
+    await deleteNetwork(clients, BUILD_ID);
+    const [revoke] = ec2.commandCalls(RevokeSecurityGroupIngressCommand).map((c) => c.args[0].input);
+    const ours = Object.values(network.securityGroupIds);
+    expect(ours).toContain(revoke.GroupId);
+    for (const permission of revoke.IpPermissions ?? []) {
+      expect(permission.IpRanges).toBeUndefined();
+      for (const pair of permission.UserIdGroupPairs ?? []) {
+        // By group id alone: no description or account to match.
+        expect(Object.keys(pair)).toEqual(['GroupId']);
+        expect(ours.filter((id) => id !== revoke.GroupId)).toContain(pair.GroupId);
+      }
+    }
+    expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand)).toHaveLength(0);
+  });
+
+  it('removes an association it still finds (a subnet that is not ours) before deleting the table', async () => {
     await runUntilComplete();
-    world.enis = [{ NetworkInterfaceId: 'eni-nlb', InterfaceType: 'network_load_balancer', Description: 'ELB net/fin-k8s-dev-nlb/abc' }];
+    associations(world.tables[0]).push({ RouteTableAssociationId: 'rtbassoc-foreign', SubnetId: 'subnet-foreign' });
+    await deleteNetwork(clients, BUILD_ID);
+    expect(ec2.commandCalls(DisassociateRouteTableCommand).map((c) => c.args[0].input)).toEqual([{ AssociationId: 'rtbassoc-foreign' }]);
+    expect(world.tables).toEqual([]);
+  });
+
+  it.each<[string, NetworkInterface]>([
+    [
+      'an NLB’s interfaces linger',
+      { NetworkInterfaceId: 'eni-nlb', InterfaceType: 'network_load_balancer', Description: 'ELB net/fin-k8s-dev-nlb/abc' },
+    ],
+    [
+      'an instance is still shutting down',
+      { NetworkInterfaceId: 'eni-node', InterfaceType: 'interface', Attachment: { InstanceId: 'i-cp1' } },
+    ],
+    ['a VPC endpoint is still being deleted', { NetworkInterfaceId: 'eni-vpce', InterfaceType: 'vpc_endpoint' }],
+  ])('waits (ResourceNotReady), having sent no delete, while %s', async (_case, eni) => {
+    await runUntilComplete();
+    world.enis = [eni];
     ec2.resetHistory();
     await expect(deleteNetwork(clients, BUILD_ID)).rejects.toBeInstanceOf(ResourceNotReady);
     expect(callOrder()).toEqual([]);
+    expect(ec2.calls()).toHaveLength(2);
   });
 
   it('is repeatable: a DependencyViolation waits, and the retry resumes where it stopped', async () => {
     await runUntilComplete();
     let blocked = false;
-    ec2.on(DeleteSubnetCommand).callsFake((i: DeleteSubnetCommandInput) => {
+    ec2.on(DeleteSecurityGroupCommand).callsFake((i: DeleteSecurityGroupCommandInput) => {
       if (!blocked) {
         blocked = true;
         throw awsError('DependencyViolation');
       }
-      remove(world.subnets, 'SubnetId', i.SubnetId);
+      remove(world.groups, 'GroupId', i.GroupId);
     });
     await expect(deleteNetwork(clients, BUILD_ID)).rejects.toBeInstanceOf(ResourceNotReady);
-    expect(world.igws).toEqual([]);
+    expect(world).toMatchObject({ igws: [], subnets: [], tables: [] });
     expect(world.vpcs).toHaveLength(1);
     const deleted = await deleteNetwork(clients, BUILD_ID);
     expect(deleted).toHaveLength(5);
@@ -498,10 +635,10 @@ describe('deleteNetwork', () => {
     expect(world).toMatchObject({ vpcs: [], subnets: [], igws: [], tables: [], groups: [] });
   });
 
-  it('succeeds and deletes nothing when the VPC is already gone', async () => {
+  it('succeeds and deletes nothing when the VPC is already gone, looking only for a leftover gateway', async () => {
     await expect(deleteNetwork(clients, BUILD_ID)).resolves.toEqual([]);
     expect(callOrder()).toEqual([]);
-    expect(ec2.commandCalls(DescribeNetworkInterfacesCommand)).toHaveLength(0);
+    expect(ec2.calls().map((c) => c.args[0].constructor.name)).toEqual(['DescribeVpcsCommand', 'DescribeInternetGatewaysCommand']);
   });
 
   it('classifies a throttled Describe and deletes nothing', async () => {

@@ -20,7 +20,11 @@ const { ec2, clients } = mockAws();
 const IMAGE = 'ami-0123456789abcdef0';
 /** 7 control planes and 10 workers over three zones: groups of 3, 2, 2 and 4, 3, 3. */
 const big = seoulPlan({ controlPlane: { count: 7 }, workers: { count: 10, instanceTypes: ['m6i.xlarge', 'm5.xlarge'] } });
-const input = (progress?: NodesProgress) => ({ imageId: IMAGE, network: NETWORK, progress });
+/** A clock running 1000 times faster than real time, so the launches' pacing costs the tests no real time. */
+const FAST_CLOCK = { now: () => performance.now() * 1000 };
+const input = (progress?: NodesProgress) => ({ imageId: IMAGE, network: NETWORK, progress, clock: FAST_CLOCK });
+/** RunInstances' LaunchTime for every instance the fake launches. */
+const LAUNCH_TIME = new Date('2026-11-25T10:00:00.000Z');
 
 /**
  * RunInstances as AWS does it: MaxCount instances per ClientToken, the same ones again for a repeated token,
@@ -46,6 +50,7 @@ function fakeRunInstances(failFor: (input: RunInstancesCommandInput) => Error | 
           AmiLaunchIndex,
           InstanceType: launch.InstanceType,
           PrivateIpAddress: `10.0.0.${AmiLaunchIndex}`,
+          LaunchTime: LAUNCH_TIME,
         }))
         .reverse(),
     });
@@ -115,10 +120,33 @@ describe('ensureNodes', () => {
       instanceId: workersA[2],
       instanceType: 'm6i.xlarge',
       privateIp: '10.0.0.2',
+      // For WaitUntilReady to know when to expect it ready without describing it.
+      launchedAt: LAUNCH_TIME.toISOString(),
     });
     expect(names()).toHaveLength(17);
     expect(names()).toContainEqual({ Resources: [workersA[2]], Tags: [{ Key: 'Name', Value: 'fin-k8s-dev-worker-7' }] });
     expect(progress.nodes.map((node) => node.name).sort()).toEqual(big.nodes.map((node) => node.name).sort());
+  });
+
+  it('starts four launches at once and the others one per token the RunInstances bucket gives back (2 a second), on the step’s clock', async () => {
+    fakeRunInstances();
+    // 20 times real time: the 500 ms spacing takes 25 real ms.
+    const origin = performance.now();
+    const clock = { now: () => (performance.now() - origin) * 20 };
+    const startedAt: number[] = [];
+    ec2.on(RunInstancesCommand).callsFake((launch: RunInstancesCommandInput) => {
+      startedAt.push(clock.now());
+      return Promise.resolve({
+        Instances: Array.from({ length: launch.MaxCount as number }, (_, AmiLaunchIndex) => ({
+          InstanceId: `i-${startedAt.length}-${AmiLaunchIndex}`,
+          AmiLaunchIndex,
+        })),
+      });
+    });
+    await ensureNodes(clients, big, { ...input(), clock });
+    expect(startedAt).toHaveLength(6);
+    expect(startedAt[4]).toBeGreaterThanOrEqual(500);
+    expect(startedAt[5]).toBeGreaterThanOrEqual(1000);
   });
 
   it('launches a group of one under its node’s own Name, so it needs no CreateTags', async () => {
@@ -258,9 +286,14 @@ describe('ensureNodes', () => {
       ...carried,
       nodes: progress.nodes,
       readiness: {
+        ready: true,
+        waitSeconds: 0,
+        pending: [],
         nodes: progress.nodes,
         bastion: { instanceId: 'i-b', allocationId: 'eipalloc-1', publicIp: '198.51.100.7' },
         loadBalancerState: 'active',
+        loadBalancerCreatedAt: LAUNCH_TIME.toISOString(),
+        checkingSince: LAUNCH_TIME.toISOString(),
       },
       targets: {
         registered: {

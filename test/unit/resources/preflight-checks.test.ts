@@ -18,6 +18,7 @@ import {
   checkInstanceTypeOfferings,
   checkKeyPair,
 } from '../../../functions/resources/account';
+import { accountListings } from '../../../functions/resources/account-listings';
 import { checkQuotas, quotaLimit, QUOTAS } from '../../../functions/resources/quotas';
 import { ON_DEMAND_VCPU_QUOTAS } from '../../../functions/resources/vcpu-quotas';
 import { awsError, mockAws } from '../../fixtures/aws';
@@ -94,15 +95,26 @@ describe('checkKeyPair', () => {
 });
 
 describe('checkClusterNameFree', () => {
+  const clusterTags = (buildId: string) => [
+    { Key: 'k8s-ec2:build-id', Value: buildId },
+    { Key: 'k8s-ec2:cluster', Value: plan.spec.name },
+    { Key: 'k8s-ec2:managed-by', Value: 'k8s-ec2-builder' },
+  ];
+
   it('passes when no VPC or NLB carries the name', async () => {
-    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
-    elbv2.on(DescribeLoadBalancersCommand).rejects(awsError('LoadBalancerNotFound'));
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-default', Tags: [] }] });
+    elbv2
+      .on(DescribeLoadBalancersCommand)
+      .resolves({ LoadBalancers: [{ LoadBalancerName: 'someone-elses-nlb', LoadBalancerArn: 'arn:x' }] });
     await expect(checkClusterNameFree(clients, plan)).resolves.toEqual([]);
+    expect(elbv2.commandCalls(DescribeTagsCommand)).toHaveLength(0);
   });
 
   it('reports a VPC and an NLB of another build with the same name', async () => {
-    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-1', Tags: [{ Key: 'k8s-ec2:build-id', Value: 'other-build' }] }] });
-    elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [{ LoadBalancerArn: 'arn:lb' }] });
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-1', Tags: clusterTags('other-build') }] });
+    elbv2
+      .on(DescribeLoadBalancersCommand)
+      .resolves({ LoadBalancers: [{ LoadBalancerName: plan.loadBalancer.name, LoadBalancerArn: 'arn:lb' }] });
     elbv2
       .on(DescribeTagsCommand)
       .resolves({ TagDescriptions: [{ ResourceArn: 'arn:lb', Tags: [{ Key: 'k8s-ec2:build-id', Value: 'other-build' }] }] });
@@ -111,10 +123,29 @@ describe('checkClusterNameFree', () => {
     expect(problems[0].message).toContain('other-build');
   });
 
-  it('does not object to this build’s own resources (a retried preflight)', async () => {
-    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-1', Tags: [{ Key: 'k8s-ec2:build-id', Value: plan.buildId }] }] });
-    elbv2.on(DescribeLoadBalancersCommand).rejects(awsError('LoadBalancerNotFound'));
+  it('ignores a VPC with the cluster tag that this tool did not make', async () => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-1', Tags: clusterTags('other-build').slice(0, 2) }] });
+    elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [] });
     await expect(checkClusterNameFree(clients, plan)).resolves.toEqual([]);
+  });
+
+  it('does not object to this build’s own resources (a retried preflight)', async () => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-1', Tags: clusterTags(plan.buildId) }] });
+    elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [] });
+    await expect(checkClusterNameFree(clients, plan)).resolves.toEqual([]);
+  });
+
+  it('reads the VPCs and load balancers once for the name check and the quotas together', async () => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
+    elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [] });
+    ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    ec2.on(DescribeInstanceTypesCommand).resolves({ InstanceTypes: [] });
+    quotas.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 50 } });
+    const listings = accountListings(clients);
+    await Promise.all([checkClusterNameFree(clients, plan, listings), checkQuotas(clients, plan, listings)]);
+    expect(ec2.commandCalls(DescribeVpcsCommand).map((c) => c.args[0].input)).toEqual([{}]);
+    expect(elbv2.commandCalls(DescribeLoadBalancersCommand).map((c) => c.args[0].input)).toEqual([{}]);
   });
 });
 

@@ -106,6 +106,14 @@ describe('ensureRouteTables', () => {
     expect(input?.TagSpecifications).toEqual(ownedTagSpecifications('route-table', name, role));
   });
 
+  it('skips the lookup by tag when the caller knows no table exists yet, and still creates, routes and associates them all', async () => {
+    await expect(ensureRouteTables(clients, plan, TARGETS, {}, true)).resolves.toEqual(IDS);
+    expect(ec2.commandCalls(DescribeRouteTablesCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(CreateRouteTableCommand)).toHaveLength(2);
+    expect(sentRoutes()).toEqual([INTERNET_ROUTE]);
+    expect(sentAssociations()).toEqual(ASSOCIATIONS);
+  });
+
   it('routes 0.0.0.0/0 to the Internet Gateway in the public table only, and associates each table with its subnets', async () => {
     ec2.on(DescribeRouteTablesCommand).resolves({ RouteTables: [] });
     await ensureRouteTables(clients, plan, TARGETS);

@@ -7,6 +7,7 @@ import {
   DescribeSecurityGroupsCommand,
   type DescribeSecurityGroupsCommandInput,
   RevokeSecurityGroupIngressCommand,
+  type RevokeSecurityGroupIngressCommandInput,
   type CreateSecurityGroupCommandInput,
   type SecurityGroup,
   type SecurityGroupRule,
@@ -95,11 +96,32 @@ describe('ensureSecurityGroups', () => {
       expect(ec2.commandCalls(CreateSecurityGroupCommand)).toHaveLength(creates);
       expect(ec2.commandCalls(AuthorizeSecurityGroupIngressCommand)).toHaveLength(authorizes);
       expect(ec2.commandCalls(DescribeSecurityGroupsCommand)[0].args[0].input).toEqual({ Filters: ownedFilters(BUILD_ID) });
-      expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand)[0].args[0].input).toEqual({
-        Filters: [{ Name: 'group-id', Values: Object.values(IDS) }],
-      });
+      // A group it has just created has no inbound rules: only the groups it found are read.
+      expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand).map((c) => c.args[0].input)).toEqual(
+        creates ? [] : [{ Filters: [{ Name: 'group-id', Values: Object.values(IDS) }] }],
+      );
     },
   );
+
+  it('reads the rules of the groups it found only, not of those it has just created', async () => {
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [group('bastion'), group('workers')] });
+    await expect(ensureSecurityGroups(clients, plan, VPC_ID)).resolves.toEqual(IDS);
+    expect(ec2.commandCalls(CreateSecurityGroupCommand).map((c) => c.args[0].input.GroupName)).toEqual([
+      planned('nlb').name,
+      planned('controlPlane').name,
+    ]);
+    expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand).map((c) => c.args[0].input)).toEqual([
+      { Filters: [{ Name: 'group-id', Values: [IDS.bastion, IDS.workers] }] },
+    ]);
+  });
+
+  it('skips the lookup by tag when the caller knows no group exists yet, and still authorizes every rule', async () => {
+    await expect(ensureSecurityGroups(clients, plan, VPC_ID, {}, true)).resolves.toEqual(IDS);
+    expect(ec2.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(CreateSecurityGroupCommand)).toHaveLength(4);
+    for (const key of KEYS) expect(authorizedFor(key)).toEqual(planned(key).ingress.map((rule) => permission(rule, IDS)));
+  });
 
   it.each(KEYS.map((key) => [key]))('creates the %s group in the VPC, tagged on create', async (key) => {
     ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
@@ -164,13 +186,18 @@ describe('ensureSecurityGroups', () => {
   it.each([
     ['DescribeSecurityGroups', 'RequestLimitExceeded', AwsThrottled, DescribeSecurityGroupsCommand],
     ['DescribeSecurityGroups', 'UnauthorizedOperation', PermissionDenied, DescribeSecurityGroupsCommand],
-    ['DescribeSecurityGroupRules', 'RequestLimitExceeded', AwsThrottled, DescribeSecurityGroupRulesCommand],
     ['AuthorizeSecurityGroupIngress', 'RulesPerSecurityGroupLimitExceeded', QuotaExceeded, AuthorizeSecurityGroupIngressCommand],
     ['CreateSecurityGroup', 'SecurityGroupLimitExceeded', QuotaExceeded, CreateSecurityGroupCommand],
   ])('classifies %s failing with %s', async (_operation, code, expected, command) => {
     ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
     ec2.on(command as typeof DescribeSecurityGroupsCommand).rejects(awsError(code));
     await expect(ensureSecurityGroups(clients, plan, VPC_ID)).rejects.toBeInstanceOf(expected);
+  });
+
+  it('classifies DescribeSecurityGroupRules failing with RequestLimitExceeded', async () => {
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: ALL_GROUPS });
+    ec2.on(DescribeSecurityGroupRulesCommand).rejects(awsError('RequestLimitExceeded'));
+    await expect(ensureSecurityGroups(clients, plan, VPC_ID)).rejects.toBeInstanceOf(AwsThrottled);
   });
 
   it('never makes a group twice when a repeat (nothing in memory, nothing in the state) finds nothing because Describe is not consistent yet', async () => {
@@ -216,8 +243,13 @@ describe('ensureSecurityGroups', () => {
     ])('looks the name up in the VPC and the group is $state', async ({ match, outcome }) => {
       ec2.on(DescribeSecurityGroupsCommand, byName).resolves({ SecurityGroups: match });
       const result = ensureSecurityGroups(clients, plan, VPC_ID);
-      if (outcome === 'resolves') await expect(result).resolves.toEqual(IDS);
-      else await expect(result).rejects.toBeInstanceOf(outcome);
+      if (outcome === 'resolves') {
+        await expect(result).resolves.toEqual(IDS);
+        // It existed before this call (an earlier attempt made it), so its rules are read, not assumed absent.
+        expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand).map((c) => c.args[0].input)).toEqual([
+          { Filters: [{ Name: 'group-id', Values: [IDS.nlb] }] },
+        ]);
+      } else await expect(result).rejects.toBeInstanceOf(outcome);
       expect(ec2.commandCalls(CreateSecurityGroupCommand, { GroupName: plan.securityGroups.nlb.name })).toHaveLength(1);
     });
   });
@@ -252,36 +284,83 @@ describe('ensureSecurityGroups without a bastion, with interface endpoints', () 
 });
 
 describe('deleteSecurityGroups', () => {
-  it('revokes the rules that reference our groups before deleting any group, and keeps CIDR and egress rules', async () => {
-    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: ALL_GROUPS });
-    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [...PLANNED_RULES, ...DEFAULT_EGRESS] });
-    await expect(deleteSecurityGroups(clients, BUILD_ID)).resolves.toEqual(Object.values(IDS));
-    const revoked = ec2.commandCalls(RevokeSecurityGroupIngressCommand).flatMap((c) => c.args[0].input.SecurityGroupRuleIds ?? []);
-    expect(revoked.sort()).toEqual(
-      PLANNED_RULES.filter((r) => r.ReferencedGroupInfo)
-        .map((r) => r.SecurityGroupRuleId)
-        .sort(),
-    );
-    const names = ec2.calls().map((c) => c.args[0].constructor.name);
-    expect(names.lastIndexOf('RevokeSecurityGroupIngressCommand')).toBeLessThan(names.indexOf('DeleteSecurityGroupCommand'));
-    expect(ec2.commandCalls(DeleteSecurityGroupCommand).map((c) => c.args[0].input.GroupId)).toEqual(Object.values(IDS));
+  /** A group as DescribeSecurityGroups answers once its planned rules are in: referenced groups in UserIdGroupPairs. */
+  const described = (key: SecurityGroupKey): SecurityGroup => ({
+    ...group(key),
+    IpPermissions: planned(key).ingress.map((rule) => permission(rule, IDS)),
+  });
+  /**
+   * EC2's rule for DeleteSecurityGroup: refused (DependencyViolation) while another group still holding a rule
+   * names it; a group's own rules, naming itself or not, go with it. Revokes remove the pairs they name.
+   */
+  function givenReferences(groups: SecurityGroup[] = KEYS.map(described)): void {
+    const live = new Map(groups.map((g) => [g.GroupId as string, structuredClone(g.IpPermissions ?? [])]));
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: groups });
+    ec2.on(RevokeSecurityGroupIngressCommand).callsFake(({ GroupId, IpPermissions }: RevokeSecurityGroupIngressCommandInput) => {
+      const gone = (IpPermissions ?? []).flatMap((p) =>
+        (p.UserIdGroupPairs ?? []).map((pair) => `${p.IpProtocol}:${p.FromPort}:${pair.GroupId}`),
+      );
+      for (const p of live.get(GroupId as string) ?? [])
+        p.UserIdGroupPairs = p.UserIdGroupPairs?.filter((pair) => !gone.includes(`${p.IpProtocol}:${p.FromPort}:${pair.GroupId}`));
+      return { Return: true };
+    });
+    ec2.on(DeleteSecurityGroupCommand).callsFake(({ GroupId }: { GroupId: string }) => {
+      const holders = [...live].filter(
+        ([id, perms]) => id !== GroupId && perms.some((p) => p.UserIdGroupPairs?.some((pair) => pair.GroupId === GroupId)),
+      );
+      if (holders.length) throw awsError('DependencyViolation');
+      live.delete(GroupId);
+      return {};
+    });
+  }
+
+  it('deletes every group in an order that needs one revoke, for the control plane ⇄ workers cycle, and no rule listing', async () => {
+    givenReferences();
+    const deleted = await deleteSecurityGroups(clients, BUILD_ID);
+    expect([...deleted].sort()).toEqual(Object.values(IDS).sort());
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)).toHaveLength(1);
+    expect(ec2.commandCalls(DeleteSecurityGroupCommand)).toHaveLength(4);
+    expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(1);
+  });
+
+  it('revokes only references to our other groups, by group id alone, leaving CIDR rules and self-references alone', async () => {
+    givenReferences();
+    await deleteSecurityGroups(clients, BUILD_ID);
+    const [{ GroupId, IpPermissions }] = ec2.commandCalls(RevokeSecurityGroupIngressCommand).map((c) => c.args[0].input);
+    expect([IDS.controlPlane, IDS.workers]).toContain(GroupId);
+    const pairs = (IpPermissions ?? []).flatMap((p) => {
+      expect(p.IpRanges).toBeUndefined();
+      return p.UserIdGroupPairs ?? [];
+    });
+    expect(pairs.length).toBeGreaterThan(0);
+    for (const pair of pairs) {
+      expect(Object.keys(pair)).toEqual(['GroupId']);
+      expect(Object.values(IDS).filter((id) => id !== GroupId)).toContain(pair.GroupId);
+    }
+  });
+
+  it('needs no revoke when no two groups reference each other', async () => {
+    givenReferences([described('bastion'), described('nlb')]);
+    await expect(deleteSecurityGroups(clients, BUILD_ID)).resolves.toEqual([IDS.bastion, IDS.nlb]);
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)).toHaveLength(0);
   });
 
   it('succeeds and touches nothing when no group is left', async () => {
     ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
     await expect(deleteSecurityGroups(clients, BUILD_ID)).resolves.toEqual([]);
-    expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand)).toHaveLength(0);
     expect(ec2.commandCalls(DeleteSecurityGroupCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)).toHaveLength(0);
   });
 
   it.each([
     ['InvalidGroup.NotFound', DeleteSecurityGroupCommand],
-    ['InvalidSecurityGroupRuleId.NotFound', RevokeSecurityGroupIngressCommand],
+    ['InvalidPermission.NotFound', RevokeSecurityGroupIngressCommand],
   ])('treats %s as already gone', async (code, command) => {
-    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: ALL_GROUPS });
-    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: PLANNED_RULES });
+    givenReferences();
     ec2.on(command).rejects(awsError(code));
-    await expect(deleteSecurityGroups(clients, BUILD_ID)).resolves.toEqual(Object.values(IDS));
+    if (command === RevokeSecurityGroupIngressCommand) ec2.on(DeleteSecurityGroupCommand).resolves({});
+    await expect(deleteSecurityGroups(clients, BUILD_ID)).resolves.toHaveLength(4);
   });
 
   it.each([
@@ -299,9 +378,11 @@ describe('deleteSecurityGroups', () => {
     expect(ec2.commandCalls(DeleteSecurityGroupCommand)).toHaveLength(0);
   });
 
-  it('deletes the groups the state carries (created moments ago, not visible by tag yet)', async () => {
+  it('deletes the groups the state carries (created moments ago, not visible by tag yet), described by id', async () => {
     ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
-    await expect(deleteSecurityGroups(clients, BUILD_ID, Object.values(IDS))).resolves.toEqual(Object.values(IDS));
+    ec2.on(DescribeSecurityGroupsCommand, { GroupIds: [IDS.nlb] }).resolves({ SecurityGroups: [described('nlb')] });
+    ec2.on(DeleteSecurityGroupCommand).resolves({});
+    await expect(deleteSecurityGroups(clients, BUILD_ID, Object.values(IDS))).resolves.toEqual(expect.arrayContaining(Object.values(IDS)));
     expect(ec2.commandCalls(DeleteSecurityGroupCommand)).toHaveLength(4);
     await expect(deleteSecurityGroups(clients, BUILD_ID)).resolves.toEqual([]);
   });

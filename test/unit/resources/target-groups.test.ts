@@ -8,11 +8,11 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AwsThrottled, NotYetVisible, PermissionDenied, ResourceConflict, ResourceNotReady } from '../../../functions/core/errors';
 import { TAG } from '../../../functions/core/tags';
-import { elbTags } from '../../../functions/resources/elb-owned';
 import {
   DEREGISTRATION_DELAY_ATTRIBUTE,
   deleteTargetGroups,
   ensureTargetGroups,
+  namedTargetGroupArns,
   PRESERVE_CLIENT_IP_ATTRIBUTE,
 } from '../../../functions/resources/target-groups';
 import { awsError, mockAws, targetGroupNotFound } from '../../fixtures/aws';
@@ -22,38 +22,10 @@ const { elbv2, clients } = mockAws();
 const plan = seoulPlan();
 const VPC = 'vpc-0a1';
 const arnOf = (name: string) => `arn:aws:elasticloadbalancing:ap-northeast-2:111122223333:targetgroup/${name}/0123456789abcdef`;
-/** Target group name → plan entry, for the fakes below. */
-const byName = new Map(plan.targetGroups.map((tg) => [tg.name, tg]));
-const byArn = new Map(plan.targetGroups.map((tg) => [arnOf(tg.name), tg]));
 const SETTLED = [
   { Key: PRESERVE_CLIENT_IP_ATTRIBUTE, Value: 'false' },
   { Key: DEREGISTRATION_DELAY_ATTRIBUTE, Value: '30' },
 ];
-/** What AWS gives a new TCP instance target group. */
-const AWS_DEFAULTS = [
-  { Key: PRESERVE_CLIENT_IP_ATTRIBUTE, Value: 'true' },
-  { Key: DEREGISTRATION_DELAY_ATTRIBUTE, Value: '300' },
-];
-
-function givenFound({ buildId = BUILD_ID, vpcId = VPC, attributes = SETTLED } = {}): void {
-  elbv2.on(DescribeTargetGroupsCommand).callsFake(({ Names }: { Names: string[] }) => ({
-    TargetGroups: [{ TargetGroupName: Names[0], TargetGroupArn: arnOf(Names[0]), VpcId: vpcId, Port: byName.get(Names[0])?.targetPort }],
-  }));
-  elbv2.on(DescribeTagsCommand).callsFake(({ ResourceArns }: { ResourceArns: string[] }) => ({
-    TagDescriptions: ResourceArns.map((ResourceArn) => ({
-      ResourceArn,
-      Tags: elbTags({ ...byArn.get(ResourceArn)?.tags, [TAG.buildId]: buildId }),
-    })),
-  }));
-  elbv2.on(DescribeTargetGroupAttributesCommand).resolves({ Attributes: attributes });
-}
-function givenAbsent(): void {
-  elbv2.on(DescribeTargetGroupsCommand).rejects(targetGroupNotFound());
-  elbv2
-    .on(CreateTargetGroupCommand)
-    .callsFake(({ Name }: { Name: string }) => ({ TargetGroups: [{ TargetGroupName: Name, TargetGroupArn: arnOf(Name) }] }));
-  elbv2.on(DescribeTargetGroupAttributesCommand).resolves({ Attributes: AWS_DEFAULTS });
-}
 const expectedArns = {
   api: arnOf('fin-k8s-dev-tg-6443'),
   'ingress-80': arnOf('fin-k8s-dev-tg-80'),
@@ -61,22 +33,25 @@ const expectedArns = {
 };
 
 describe('ensureTargetGroups', () => {
-  it.each([
-    { case: 'found and tagged ours', given: () => givenFound(), creates: 0 },
-    { case: 'absent', given: givenAbsent, creates: 3 },
-  ])('when the target groups are $case, creates $creates and returns key → ARN', async ({ given, creates }) => {
-    given();
+  beforeEach(() => {
+    elbv2
+      .on(CreateTargetGroupCommand)
+      .callsFake(({ Name }: { Name: string }) => ({ TargetGroups: [{ TargetGroupName: Name, TargetGroupArn: arnOf(Name) }] }));
+    elbv2.on(ModifyTargetGroupAttributesCommand).resolves({});
+  });
+
+  it('creates (or gets back) each planned group with one CreateTargetGroup and no lookup, and returns key → ARN', async () => {
     await expect(ensureTargetGroups(clients, plan, VPC)).resolves.toEqual(expectedArns);
-    expect(elbv2.commandCalls(CreateTargetGroupCommand)).toHaveLength(creates);
-    expect(elbv2.commandCalls(DescribeTargetGroupsCommand).map((c) => c.args[0].input.Names)).toEqual([
-      ['fin-k8s-dev-tg-6443'],
-      ['fin-k8s-dev-tg-80'],
-      ['fin-k8s-dev-tg-443'],
+    expect(elbv2.commandCalls(CreateTargetGroupCommand).map((c) => c.args[0].input.Name)).toEqual([
+      'fin-k8s-dev-tg-6443',
+      'fin-k8s-dev-tg-80',
+      'fin-k8s-dev-tg-443',
     ]);
+    expect(elbv2.commandCalls(DescribeTargetGroupsCommand)).toHaveLength(0);
+    expect(elbv2.commandCalls(DescribeTagsCommand)).toHaveLength(0);
   });
 
   it('creates TCP instance target groups on the target ports with TCP traffic-port health checks and our tags', async () => {
-    givenAbsent();
     await ensureTargetGroups(clients, plan, VPC);
     const inputs = elbv2.commandCalls(CreateTargetGroupCommand).map((c) => c.args[0].input);
     expect(inputs.map((i) => [i.Name, i.Port])).toEqual([
@@ -106,52 +81,22 @@ describe('ensureTargetGroups', () => {
     }
   });
 
-  it.each([
-    { case: 'AWS defaults', attributes: AWS_DEFAULTS, modified: SETTLED },
-    { case: 'only the delay off', attributes: [SETTLED[0], AWS_DEFAULTS[1]], modified: [SETTLED[1]] },
-    { case: 'already settled', attributes: SETTLED, modified: undefined },
-  ])(
-    'turns client IP preservation off and sets a 30 s deregistration delay only where different ($case)',
-    async ({ attributes, modified }) => {
-      givenFound({ attributes });
-      await ensureTargetGroups(clients, plan, VPC);
-      const calls = elbv2.commandCalls(ModifyTargetGroupAttributesCommand).map((c) => c.args[0].input);
-      expect(calls).toEqual(
-        modified ? Object.values(expectedArns).map((TargetGroupArn) => ({ TargetGroupArn, Attributes: modified })) : [],
-      );
-    },
-  );
+  it('turns client IP preservation off and sets a 30 s deregistration delay on every group, without reading them first', async () => {
+    await ensureTargetGroups(clients, plan, VPC);
+    expect(elbv2.commandCalls(ModifyTargetGroupAttributesCommand).map((c) => c.args[0].input)).toEqual(
+      Object.values(expectedArns).map((TargetGroupArn) => ({ TargetGroupArn, Attributes: SETTLED })),
+    );
+    expect(elbv2.commandCalls(DescribeTargetGroupAttributesCommand)).toHaveLength(0);
+  });
 
   it('keeps client IP preservation on when the spec asks for it', async () => {
-    givenFound({ attributes: AWS_DEFAULTS });
     const preserving = seoulPlan({ loadBalancer: { ...plan.spec.loadBalancer, preserveClientIp: true } });
     await ensureTargetGroups(clients, preserving, VPC);
     const attributes = elbv2.commandCalls(ModifyTargetGroupAttributesCommand).map((c) => c.args[0].input.Attributes);
-    expect(attributes).toEqual([[SETTLED[1]], [SETTLED[1]], [SETTLED[1]]]);
+    expect(attributes).toEqual(Array(3).fill([{ Key: PRESERVE_CLIENT_IP_ATTRIBUTE, Value: 'true' }, SETTLED[1]]));
   });
 
-  it('refuses a same-named target group that is not tagged with our build id, and creates nothing', async () => {
-    givenFound({ buildId: 'someone-elses-build' });
-    await expect(ensureTargetGroups(clients, plan, VPC)).rejects.toThrow(ResourceConflict);
-    expect(elbv2.commandCalls(CreateTargetGroupCommand)).toHaveLength(0);
-  });
-
-  it('refuses a target group of ours that sits in another VPC', async () => {
-    givenFound({ vpcId: 'vpc-old' });
-    await expect(ensureTargetGroups(clients, plan, VPC)).rejects.toThrow(/is in vpc-old, not vpc-0a1/);
-  });
-
-  it.each([
-    { code: 'Throttling', errorClass: AwsThrottled },
-    { code: 'AccessDenied', errorClass: PermissionDenied },
-  ])('throws $errorClass.name when DescribeTargetGroups fails with $code, and creates nothing', async ({ code, errorClass }) => {
-    elbv2.on(DescribeTargetGroupsCommand).rejects(awsError(code));
-    await expect(ensureTargetGroups(clients, plan, VPC)).rejects.toThrow(errorClass);
-    expect(elbv2.commandCalls(CreateTargetGroupCommand)).toHaveLength(0);
-  });
-
-  it('relies on CreateTargetGroup idempotency when a repeated ensure still finds nothing: identical calls, same ARNs', async () => {
-    givenAbsent();
+  it('relies on CreateTargetGroup idempotency on a repeat: identical calls, same ARNs', async () => {
     const first = await ensureTargetGroups(clients, plan, VPC);
     const second = await ensureTargetGroups(clients, plan, VPC);
     const creates = elbv2.commandCalls(CreateTargetGroupCommand).map((c) => c.args[0].input);
@@ -160,45 +105,82 @@ describe('ensureTargetGroups', () => {
     expect(second).toEqual(first);
   });
 
-  it('throws ResourceConflict when AWS reports the name taken with different settings', async () => {
-    givenAbsent();
+  it("refuses a same-named target group with other settings (another build's, or one in another VPC), and sets nothing", async () => {
     elbv2.on(CreateTargetGroupCommand).rejects(awsError('DuplicateTargetGroupName'));
-    await expect(ensureTargetGroups(clients, plan, VPC)).rejects.toThrow(ResourceConflict);
+    const error = await ensureTargetGroups(clients, plan, VPC).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResourceConflict);
+    expect((error as Error).message).toMatch(
+      /^targetGroups\.api: the name fin-k8s-dev-tg-6443 is used by a target group with other settings/,
+    );
+    expect(elbv2.commandCalls(ModifyTargetGroupAttributesCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    { code: 'Throttling', errorClass: AwsThrottled },
+    { code: 'AccessDenied', errorClass: PermissionDenied },
+  ])('throws $errorClass.name when CreateTargetGroup fails with $code', async ({ code, errorClass }) => {
+    elbv2.on(CreateTargetGroupCommand).rejects(awsError(code));
+    await expect(ensureTargetGroups(clients, plan, VPC)).rejects.toThrow(errorClass);
+  });
+
+  it('throws NotYetVisible when the attributes of a just-created group are not visible yet', async () => {
+    elbv2.on(ModifyTargetGroupAttributesCommand).rejects(targetGroupNotFound());
+    await expect(ensureTargetGroups(clients, plan, VPC)).rejects.toThrow(NotYetVisible);
   });
 
   it('throws NotYetVisible when CreateTargetGroup returns no target group', async () => {
-    givenAbsent();
     elbv2.on(CreateTargetGroupCommand).resolves({ TargetGroups: [] });
     await expect(ensureTargetGroups(clients, plan, VPC)).rejects.toThrow(NotYetVisible);
   });
 });
 
-describe('deleteTargetGroups', () => {
-  it.each([
-    { case: 'absent', given: givenAbsent, deleted: [] },
-    { case: 'not ours', given: () => givenFound({ buildId: 'someone-elses-build' }), deleted: [] },
-    { case: 'ours', given: () => givenFound(), deleted: Object.values(expectedArns) },
-  ])('when the target groups are $case, deletes only ours and succeeds', async ({ given, deleted }) => {
-    given();
-    await expect(deleteTargetGroups(clients, plan)).resolves.toEqual(deleted);
-    expect(elbv2.commandCalls(DeleteTargetGroupCommand).map((c) => c.args[0].input.TargetGroupArn)).toEqual(deleted);
+describe('namedTargetGroupArns', () => {
+  const names = plan.targetGroups.map((tg) => tg.name);
+
+  it('finds every planned target group with one DescribeTargetGroups by all the names', async () => {
+    elbv2.on(DescribeTargetGroupsCommand).callsFake(({ Names }: { Names: string[] }) => ({
+      TargetGroups: Names.map((name) => ({ TargetGroupName: name, TargetGroupArn: arnOf(name) })),
+    }));
+    await expect(namedTargetGroupArns(clients, plan)).resolves.toEqual(Object.values(expectedArns));
+    expect(elbv2.commandCalls(DescribeTargetGroupsCommand).map((c) => c.args[0].input.Names)).toEqual([names]);
   });
 
-  it('treats a target group gone during delete as success', async () => {
-    givenFound();
-    elbv2.on(DeleteTargetGroupCommand).rejects(targetGroupNotFound());
-    await expect(deleteTargetGroups(clients, plan)).resolves.toEqual([]);
-  });
-
-  it('throws ResourceNotReady while a listener still uses the target group', async () => {
-    givenFound();
-    elbv2.on(DeleteTargetGroupCommand).rejects(awsError('ResourceInUse'));
-    await expect(deleteTargetGroups(clients, plan)).rejects.toThrow(ResourceNotReady);
+  it('leaves out one that does not exist (ELBv2 then fails the whole call) and still finds the others', async () => {
+    elbv2.on(DescribeTargetGroupsCommand).callsFake(({ Names }: { Names: string[] }) => {
+      if (Names.includes(names[1])) throw targetGroupNotFound();
+      return { TargetGroups: Names.map((name) => ({ TargetGroupName: name, TargetGroupArn: arnOf(name) })) };
+    });
+    await expect(namedTargetGroupArns(clients, plan)).resolves.toEqual([arnOf(names[0]), arnOf(names[2])]);
   });
 
   it('throws AwsThrottled when DescribeTargetGroups is throttled', async () => {
     elbv2.on(DescribeTargetGroupsCommand).rejects(awsError('Throttling'));
-    await expect(deleteTargetGroups(clients, plan)).rejects.toThrow(AwsThrottled);
-    expect(elbv2.commandCalls(DeleteTargetGroupCommand)).toHaveLength(0);
+    await expect(namedTargetGroupArns(clients, plan)).rejects.toThrow(AwsThrottled);
+  });
+});
+
+describe('deleteTargetGroups', () => {
+  const arns = Object.values(expectedArns);
+
+  it('deletes the given (owned) target groups by ARN and returns them', async () => {
+    elbv2.on(DeleteTargetGroupCommand).resolves({});
+    await expect(deleteTargetGroups(clients, arns)).resolves.toEqual(arns);
+    expect(elbv2.commandCalls(DeleteTargetGroupCommand).map((c) => c.args[0].input.TargetGroupArn)).toEqual(arns);
+    expect(elbv2.commandCalls(DescribeTargetGroupsCommand)).toHaveLength(0);
+  });
+
+  it('treats a target group gone during delete as success', async () => {
+    elbv2.on(DeleteTargetGroupCommand).rejects(targetGroupNotFound());
+    await expect(deleteTargetGroups(clients, arns)).resolves.toEqual([]);
+  });
+
+  it('throws ResourceNotReady while a listener still uses the target group', async () => {
+    elbv2.on(DeleteTargetGroupCommand).rejects(awsError('ResourceInUse'));
+    await expect(deleteTargetGroups(clients, arns)).rejects.toThrow(ResourceNotReady);
+  });
+
+  it('throws PermissionDenied when DeleteTargetGroup is denied', async () => {
+    elbv2.on(DeleteTargetGroupCommand).rejects(awsError('AccessDenied'));
+    await expect(deleteTargetGroups(clients, arns)).rejects.toThrow(PermissionDenied);
   });
 });

@@ -14,7 +14,7 @@ import {
   ResourceConflict,
   WorkflowContractError,
 } from '../../../functions/core/errors';
-import { ownedFilters, TAG, toTagList } from '../../../functions/core/tags';
+import { ownedFilters, toTagList } from '../../../functions/core/tags';
 import { attachmentState, deleteAttachments, describeTransitGateway, ensureAttachment } from '../../../functions/resources/transit-gateway';
 import { awsError, mockAws, ownedTagSpecifications } from '../../fixtures/aws';
 import { BUILD_ID, closedNetworkPlan, seoulPlan, TRANSIT_GATEWAY_ID } from '../../fixtures/build';
@@ -118,30 +118,9 @@ describe('ensureAttachment', () => {
     expect(createCalls()).toHaveLength(1);
   });
 
-  it.each([
-    [
-      'not found by its id either',
-      () => ec2.on(DescribeTransitGatewayVpcAttachmentsCommand, byId()).rejects(awsError('InvalidTransitGatewayAttachmentID.NotFound')),
-      NotYetVisible,
-    ],
-    [
-      'answered empty by its id',
-      () => ec2.on(DescribeTransitGatewayVpcAttachmentsCommand, byId()).resolves({ TransitGatewayVpcAttachments: [] }),
-      NotYetVisible,
-    ],
-    [
-      'tagged for another build',
-      () =>
-        ec2
-          .on(DescribeTransitGatewayVpcAttachmentsCommand, byId())
-          .resolves({ TransitGatewayVpcAttachments: [attachment('available', { Tags: [{ Key: TAG.buildId, Value: 'other' }] })] }),
-      ResourceConflict,
-    ],
-  ])('refuses to create again when the carried attachment is %s', async (_case, answer, expected) => {
-    ec2.on(DescribeTransitGatewayVpcAttachmentsCommand).resolves({ TransitGatewayVpcAttachments: [] });
-    answer();
-    await expect(ensureAttachment(clients, plan, VPC_ID, SUBNETS, 'tgw-attach-1')).rejects.toBeInstanceOf(expected);
-    expect(createCalls()).toHaveLength(0);
+  it('uses the attachment id the state carries without a Describe: it came from this build’s own create', async () => {
+    await expect(ensureAttachment(clients, plan, VPC_ID, SUBNETS, 'tgw-attach-1')).resolves.toEqual({ id: 'tgw-attach-1', created: false });
+    expect(ec2.calls()).toHaveLength(0);
   });
 
   it.each([

@@ -51,17 +51,24 @@ describe('ensureVpc', () => {
     );
   });
 
-  it.each([
-    ['found by its tags', [ours], undefined],
-    ['found by the id carried in state', [], VPC_ID],
-  ])('turns DNS support on, then DNS hostnames, one attribute per call, when %s', async (_case, vpcs, knownId) => {
-    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: vpcs });
-    ec2.on(DescribeVpcsCommand, { VpcIds: [VPC_ID] }).resolves({ Vpcs: [ours] });
-    await ensureVpc(clients, plan, knownId);
+  it('turns DNS hostnames on with one call when it finds the VPC by its tags (DNS support is on by default)', async () => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [ours] });
+    await ensureVpc(clients, plan);
     expect(ec2.commandCalls(ModifyVpcAttributeCommand).map((c) => c.args[0].input)).toEqual([
-      { VpcId: VPC_ID, EnableDnsSupport: { Value: true } },
       { VpcId: VPC_ID, EnableDnsHostnames: { Value: true } },
     ]);
+  });
+
+  it('uses the id carried in state without a Describe, and turns DNS hostnames on unless an earlier run did', async () => {
+    await expect(ensureVpc(clients, plan, VPC_ID)).resolves.toEqual({ id: VPC_ID, created: false });
+    expect(ec2.commandCalls(DescribeVpcsCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(ModifyVpcAttributeCommand).map((c) => c.args[0].input)).toEqual([
+      { VpcId: VPC_ID, EnableDnsHostnames: { Value: true } },
+    ]);
+    ec2.resetHistory();
+    await expect(ensureVpc(clients, plan, VPC_ID, true)).resolves.toEqual({ id: VPC_ID, created: false });
+    expect(ec2.calls()).toHaveLength(0);
   });
 
   it('returns a VPC it has just created at once, before any other call: the next run turns DNS on', async () => {
@@ -86,17 +93,16 @@ describe('ensureVpc', () => {
     await expect(ensureVpc(clients, plan)).rejects.toBeInstanceOf(QuotaExceeded);
   });
 
-  it('never creates a second VPC when a repeat, handed the created id by the state, finds nothing because Describe is not consistent yet', async () => {
+  it('never creates a second VPC when a repeat, handed the created id by the state, would find nothing by tag yet', async () => {
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
     const { id } = await ensureVpc(clients, plan);
-    await expect(ensureVpc(clients, plan, id)).rejects.toBeInstanceOf(NotYetVisible);
+    await expect(ensureVpc(clients, plan, id)).resolves.toEqual({ id, created: false });
     expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
-    expect(ec2.commandCalls(DescribeVpcsCommand).at(-1)?.args[0].input).toEqual({ VpcIds: [VPC_ID] });
+    expect(ec2.commandCalls(DescribeVpcsCommand)).toHaveLength(1);
   });
 
-  it('treats InvalidVpcID.NotFound on the carried id as not visible yet', async () => {
-    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
-    ec2.on(DescribeVpcsCommand, { VpcIds: [VPC_ID] }).rejects(awsError('InvalidVpcID.NotFound'));
+  it('waits (NotYetVisible) when EC2 does not know the carried id yet, and creates nothing', async () => {
+    ec2.on(ModifyVpcAttributeCommand).rejects(awsError('InvalidVpcID.NotFound'));
     await expect(ensureVpc(clients, plan, VPC_ID)).rejects.toBeInstanceOf(NotYetVisible);
     expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(0);
   });
@@ -118,39 +124,47 @@ describe('ensureVpc', () => {
     expect(ec2.commandCalls(ModifyVpcAttributeCommand)).toHaveLength(0);
   });
 
-  it('uses the VPC id carried in state when the tag lookup is not consistent yet', async () => {
-    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
-    ec2.on(DescribeVpcsCommand, { VpcIds: [VPC_ID] }).resolves({ Vpcs: [ours] });
-    await expect(ensureVpc(clients, plan, VPC_ID)).resolves.toEqual({ id: VPC_ID, created: false });
-    expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(0);
-  });
-
-  it.each([
-    ['a carried id belongs to another build', [], { ...ours, Tags: [{ Key: 'k8s-ec2:build-id', Value: 'someone-else' }] }],
-    ['our VPC has another CIDR than the spec', [{ ...ours, CidrBlock: '10.1.0.0/16' }], ours],
-  ])('refuses with ResourceConflict when %s', async (_case, byTag, byId) => {
-    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: byTag });
-    ec2.on(DescribeVpcsCommand, { VpcIds: [VPC_ID] }).resolves({ Vpcs: [byId] });
-    await expect(ensureVpc(clients, plan, VPC_ID)).rejects.toBeInstanceOf(ResourceConflict);
+  it('refuses with ResourceConflict when the VPC its tags find has another CIDR than the spec, and changes nothing', async () => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ ...ours, CidrBlock: '10.1.0.0/16' }] });
+    await expect(ensureVpc(clients, plan)).rejects.toBeInstanceOf(ResourceConflict);
     expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(0);
     expect(ec2.commandCalls(ModifyVpcAttributeCommand)).toHaveLength(0);
   });
 });
 
-describe('deleteVpc', () => {
+describe('ownedVpcIds', () => {
   it.each([
-    ['present', [ours], [VPC_ID]],
-    ['absent', [], []],
-  ])('deletes only what is tagged as ours when the VPC is %s', async (_case, vpcs, deleted) => {
+    ['present', [ours], undefined, [VPC_ID]],
+    ['absent', [], undefined, []],
+    ['carried in state but not visible by tag yet (created moments ago)', [], VPC_ID, [VPC_ID]],
+    ['duplicated, and one of them carried', [ours, { ...ours, VpcId: 'vpc-2' }], VPC_ID, [VPC_ID, 'vpc-2']],
+  ])('lists what is tagged as ours, and the carried id, each once, when the VPC is %s', async (_case, vpcs, carried, ids) => {
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: vpcs });
-    await expect(deleteVpc(clients, BUILD_ID)).resolves.toEqual(deleted);
-    expect(ec2.commandCalls(DeleteVpcCommand).map((c) => c.args[0].input)).toEqual(deleted.map((VpcId) => ({ VpcId })));
+    await expect(ownedVpcIds(clients, BUILD_ID, carried)).resolves.toEqual(ids);
+    expect(ec2.commandCalls(DescribeVpcsCommand)).toHaveLength(1);
+  });
+
+  it('leaves out a VPC whose tags name another build', async () => {
+    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ ...ours, Tags: [{ Key: 'k8s-ec2:build-id', Value: 'another-build' }] }] });
+    await expect(ownedVpcIds(clients, BUILD_ID)).resolves.toEqual([]);
+  });
+
+  it('classifies a throttled DescribeVpcs', async () => {
+    ec2.on(DescribeVpcsCommand).rejects(awsError('RequestLimitExceeded'));
+    await expect(ownedVpcIds(clients, BUILD_ID)).rejects.toBeInstanceOf(AwsThrottled);
+  });
+});
+
+describe('deleteVpc', () => {
+  it('deletes the VPCs it is given (deleteNetwork found them), asking nothing else', async () => {
+    await expect(deleteVpc(clients, [VPC_ID, 'vpc-2'])).resolves.toEqual([VPC_ID, 'vpc-2']);
+    expect(ec2.commandCalls(DeleteVpcCommand).map((c) => c.args[0].input)).toEqual([{ VpcId: VPC_ID }, { VpcId: 'vpc-2' }]);
+    expect(ec2.commandCalls(DescribeVpcsCommand)).toHaveLength(0);
   });
 
   it('treats InvalidVpcID.NotFound on delete as already gone', async () => {
-    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [ours] });
     ec2.on(DeleteVpcCommand).rejects(awsError('InvalidVpcID.NotFound'));
-    await expect(deleteVpc(clients, BUILD_ID)).resolves.toEqual([VPC_ID]);
+    await expect(deleteVpc(clients, [VPC_ID])).resolves.toEqual([VPC_ID]);
   });
 
   it.each([
@@ -158,22 +172,7 @@ describe('deleteVpc', () => {
     ['RequestLimitExceeded', AwsThrottled],
     ['UnauthorizedOperation', PermissionDenied],
   ])('classifies DeleteVpc failing with %s', async (code, expected) => {
-    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [ours] });
     ec2.on(DeleteVpcCommand).rejects(awsError(code));
-    await expect(deleteVpc(clients, BUILD_ID)).rejects.toBeInstanceOf(expected);
-  });
-
-  it('classifies a throttled DescribeVpcs and deletes nothing', async () => {
-    ec2.on(DescribeVpcsCommand).rejects(awsError('RequestLimitExceeded'));
-    await expect(deleteVpc(clients, BUILD_ID)).rejects.toBeInstanceOf(AwsThrottled);
-    expect(ec2.commandCalls(DeleteVpcCommand)).toHaveLength(0);
-  });
-
-  it('deletes the VPC the state carries (created moments ago, not visible by tag yet), and every duplicate', async () => {
-    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
-    await expect(ownedVpcIds(clients, BUILD_ID, VPC_ID)).resolves.toEqual([VPC_ID]);
-    await expect(deleteVpc(clients, BUILD_ID, VPC_ID)).resolves.toEqual([VPC_ID]);
-    ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [ours, { ...ours, VpcId: 'vpc-2' }] });
-    await expect(deleteVpc(clients, BUILD_ID, VPC_ID)).resolves.toEqual([VPC_ID, 'vpc-2']);
+    await expect(deleteVpc(clients, [VPC_ID])).rejects.toBeInstanceOf(expected);
   });
 });

@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { DEFAULT_LATENCY, QUOTA_CODES } from '../local/cloud';
+import type { CloudStats } from '../local/cloud/server';
+import { startLocalStack, type LocalStack } from '../local/stack';
+import { validateSpec } from '../functions/core/spec-validation';
+import { throttleBound } from './critical-path';
+import { tallyLogs, type LogTally } from './log-tally';
+
+/**
+ * Quotas of an established account that runs fifty clusters in one region (each build: one VPC, one NLB, one
+ * Elastic IP, 20 vCPUs in examples/seoul.json); AWS raises these on request
+ * (https://docs.aws.amazon.com/servicequotas/latest/userguide/request-quota-increase.html). The request token
+ * buckets stay at AWS's defaults: they are what this section measures.
+ */
+const RAISED_QUOTAS = {
+  [QUOTA_CODES.vpcsPerRegion]: 60,
+  [QUOTA_CODES.elasticIps]: 60,
+  [QUOTA_CODES.networkLoadBalancers]: 60,
+  [QUOTA_CODES.onDemandStandardVcpus]: 1100,
+};
+
+export interface ConcurrencyResult {
+  builds: number;
+  succeeded: number;
+  destroyed: number;
+  resourcesLeft: number;
+  makespanSimSeconds: number;
+  boundSimSeconds: number;
+  /** The bucket (or the critical path) that sets the bound. */
+  boundLimitedBy: string;
+  ratio: number;
+  awsCallsPerBuild: number;
+  throttledCalls: number;
+  teardownMakespanSimSeconds: number;
+  teardownAwsCallsPerBuild: number;
+  teardownThrottledCalls: number;
+  /** The step functions' log lines at WARN (throttle retries among them) and ERROR during the run. */
+  logs: Omit<LogTally, 'errors'>;
+}
+
+const round = (n: number, places = 2) => Math.round(n * 10 ** places) / 10 ** places;
+
+/** Calls made by the workflows' steps (notify's Price List questions come after a build and are not the build's). */
+function stepCalls(stats: CloudStats): number {
+  return Object.entries(stats.byPrincipal)
+    .filter(([principal]) => !principal.endsWith('-notify'))
+    .reduce((sum, [, n]) => sum + n, 0);
+}
+
+/** Starts every execution at once and resolves, per execution, its status and the simulated time it ended. */
+async function runAll(stack: LocalStack, start: () => Array<Promise<string>>) {
+  const clock = stack.cloud!.clock;
+  stack.cloud!.resetStats();
+  const startedAt = clock.now();
+  const arns = await Promise.all(start());
+  const ends = await Promise.all(
+    arns.map(async (arn) => {
+      const execution = stack.sfn.describeExecution(arn);
+      await execution.done;
+      return { name: execution.name, status: execution.status, endedAt: clock.now() };
+    }),
+  );
+  return { ends, stats: stack.cloud!.stats(), makespan: (Math.max(...ends.map((e) => e.endedAt)) - startedAt) / 1000 };
+}
+
+async function post(url: string, method: string, body?: string): Promise<string> {
+  const res = await fetch(url, { method, ...(body && { headers: { 'content-type': 'application/json' }, body }) });
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { executionArn: string }).executionArn;
+}
+
+/**
+ * `builds` builds of examples/seoul.json (each its own cluster name) started at the same moment on one
+ * embedded cloud with AWS's token buckets on, then all their teardowns at once.
+ */
+export async function runConcurrency(timeScale: number, builds: number): Promise<ConcurrencyResult> {
+  const seoul = JSON.parse(readFileSync('examples/seoul.json', 'utf8')) as { name: string };
+  const checked = validateSpec(seoul);
+  if (!checked.ok) throw new Error(`examples/seoul.json is invalid: ${JSON.stringify(checked.errors)}`);
+  const stack = await startLocalStack({ timeScale, throttling: true, quotas: RAISED_QUOTAS });
+  try {
+    const { result, logs } = await tallyLogs(async () => {
+      const build = await runAll(stack, () =>
+        Array.from({ length: builds }, (_, i) =>
+          post(`${stack.url}/builds`, 'POST', JSON.stringify({ ...seoul, name: `${seoul.name}-${String(i + 1).padStart(2, '0')}` })),
+        ),
+      );
+      const succeeded = build.ends.filter((e) => e.status === 'SUCCEEDED');
+      const teardown = await runAll(stack, () => succeeded.map((e) => post(`${stack.url}/builds/${e.name}`, 'DELETE')));
+      return { build, teardown, succeeded };
+    });
+    const { build, teardown, succeeded } = result;
+    const bound = throttleBound(DEFAULT_LATENCY, checked.spec, build.stats.buckets);
+    return {
+      builds,
+      succeeded: succeeded.length,
+      destroyed: teardown.ends.filter((e) => e.status === 'SUCCEEDED').length,
+      resourcesLeft: build.ends.reduce((sum, e) => sum + stack.cloud!.resources(e.name).length, 0),
+      makespanSimSeconds: round(build.makespan, 1),
+      boundSimSeconds: bound.boundSimSeconds,
+      boundLimitedBy: bound.limitedBy,
+      ratio: round(build.makespan / bound.boundSimSeconds, 3),
+      awsCallsPerBuild: round(stepCalls(build.stats) / builds, 1),
+      throttledCalls: build.stats.throttled,
+      teardownMakespanSimSeconds: round(teardown.makespan, 1),
+      teardownAwsCallsPerBuild: round(stepCalls(teardown.stats) / Math.max(1, succeeded.length), 1),
+      teardownThrottledCalls: teardown.stats.throttled,
+      logs: { warn: logs.warn, error: logs.error },
+    };
+  } finally {
+    await stack.close();
+  }
+}

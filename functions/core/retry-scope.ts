@@ -1,0 +1,85 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Logger } from '@aws-lambda-powertools/logger';
+
+/**
+ * What the SDK retry strategy (retry-strategy.ts) knows about where it runs. One strategy object serves every
+ * call of a client, and the local runtime runs many invocations of one function at once, so what differs per
+ * invocation (its deadline, its logger) and per call (the operation) travels in AsyncLocalStorage, which follows
+ * each call through its promises.
+ */
+
+/** Where a step reads the time (simulated in the local runtime's tests and benchmarks). */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** One Lambda invocation of a step, as `createStepHandler` sets it around the step's work. */
+export interface InvocationScope {
+  /** Clock ms after which no throttled call is resent: the SDK throws the throttle, the step fails as AwsThrottled. */
+  deadline: number;
+  /** The clock `deadline` is read on (simulated in the local runtime). */
+  clock: Clock;
+  /** The invocation's logger: a throttle retry logs one WARN line here. */
+  logger: Pick<Logger, 'warn'>;
+  /** Throttled calls resent so far in this invocation (the step logs the count when it ends). */
+  throttleRetries: number;
+}
+
+const invocations = new AsyncLocalStorage<InvocationScope>();
+
+/** Runs `work` (and every AWS call it makes) within `scope`. */
+export function withinInvocation<T>(scope: InvocationScope, work: () => Promise<T>): Promise<T> {
+  return invocations.run(scope, work);
+}
+
+/** The invocation the current AWS call belongs to; undefined outside a step (the operations API, a script). */
+export function currentInvocation(): InvocationScope | undefined {
+  return invocations.getStore();
+}
+
+/** One SDK call, as the naming middleware sees it: what a throttle WARN line names. */
+export interface CallScope {
+  /** The API action, e.g. `CreateRoute`. */
+  operation?: string;
+  /** The client's service, e.g. `EC2`, `ElasticLoadBalancingV2` (not `service`: Powertools' key for our own name). */
+  awsService?: string;
+}
+
+const calls = new AsyncLocalStorage<CallScope>();
+
+/** The SDK call the retry strategy is deciding about, if the client names its calls (`nameEachCall`). */
+export function currentCall(): CallScope | undefined {
+  return calls.getStore();
+}
+
+/**
+ * The part of an SDK client's middleware stack that `nameEachCall` uses (generic in the arguments and output,
+ * which it only passes on, so that every client's stack fits without an @smithy import).
+ */
+interface NamingMiddlewareStack {
+  add<A, R>(
+    middleware: (next: (args: A) => Promise<R>, context: { commandName?: string; clientName?: string }) => (args: A) => Promise<R>,
+    options: { step: 'initialize'; name: string },
+  ): void;
+}
+
+/**
+ * Adds a middleware that runs the rest of each call (the SDK's retry middleware included) within a CallScope
+ * naming it. The retry strategy's interface is told only the error, never the operation; the handler context
+ * names the command (`CreateRouteCommand`) and the client (`EC2Client`).
+ */
+export function nameEachCall<C extends { middlewareStack: NamingMiddlewareStack }>(client: C): C {
+  client.middlewareStack.add(
+    (next, context) => (args) =>
+      calls.run({ operation: withoutSuffix(context.commandName, 'Command'), awsService: withoutSuffix(context.clientName, 'Client') }, () =>
+        next(args),
+      ),
+    { step: 'initialize', name: 'nameCallForRetries' },
+  );
+  return client;
+}
+
+function withoutSuffix(name: string | undefined, suffix: string): string | undefined {
+  return name?.endsWith(suffix) ? name.slice(0, -suffix.length) : name;
+}
