@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULT_LATENCY, QUOTA_CODES } from '../local/cloud';
-import type { CloudStats } from '../local/cloud/server';
 import { startLocalStack, type LocalStack } from '../local/stack';
 import { validateSpec } from '../functions/core/spec-validation';
-import { throttleBound } from './critical-path';
-import { tallyLogs, type LogTally } from './log-tally';
+import { throttleBound, type BucketLoad } from './critical-path';
+import { executionCostUsd } from './billing';
+import { stepCalls } from './step-calls';
+import { DEFAULT_MEMORY_MB } from '../infra/functions';
+import { tallyLogs } from './log-tally';
 
 /**
  * Quotas of an established account that runs fifty clusters in one region (each build: one VPC, one NLB, one
@@ -31,21 +33,17 @@ export interface ConcurrencyResult {
   ratio: number;
   awsCallsPerBuild: number;
   throttledCalls: number;
+  /** Step Functions transitions and Lambda GB-seconds per build at list prices (bench/billing.ts): waiting out throttles costs Lambda time. */
+  costUsdPerBuild: number;
   teardownMakespanSimSeconds: number;
   teardownAwsCallsPerBuild: number;
   teardownThrottledCalls: number;
   /** The step functions' log lines at WARN (throttle retries among them) and ERROR during the run. */
-  logs: Omit<LogTally, 'errors'>;
+  logWarnLines: number;
+  logErrorLines: number;
 }
 
 const round = (n: number, places = 2) => Math.round(n * 10 ** places) / 10 ** places;
-
-/** Calls made by the workflows' steps (notify's Price List questions come after a build and are not the build's). */
-function stepCalls(stats: CloudStats): number {
-  return Object.entries(stats.byPrincipal)
-    .filter(([principal]) => !principal.endsWith('-notify'))
-    .reduce((sum, [, n]) => sum + n, 0);
-}
 
 /** Starts every execution at once and resolves, per execution, its status and the simulated time it ended. */
 async function runAll(stack: LocalStack, start: () => Array<Promise<string>>) {
@@ -57,7 +55,7 @@ async function runAll(stack: LocalStack, start: () => Array<Promise<string>>) {
     arns.map(async (arn) => {
       const execution = stack.sfn.describeExecution(arn);
       await execution.done;
-      return { name: execution.name, status: execution.status, endedAt: clock.now() };
+      return { name: execution.name, status: execution.status, endedAt: clock.now(), events: execution.history.events };
     }),
   );
   return { ends, stats: stack.cloud!.stats(), makespan: (Math.max(...ends.map((e) => e.endedAt)) - startedAt) / 1000 };
@@ -71,9 +69,11 @@ async function post(url: string, method: string, body?: string): Promise<string>
 
 /**
  * `builds` builds of examples/seoul.json (each its own cluster name) started at the same moment on one
- * embedded cloud with AWS's token buckets on, then all their teardowns at once.
+ * embedded cloud with AWS's token buckets on, then all their teardowns at once. The bound scales what one
+ * build took from each bucket alone (`perBuild`), not what these builds drew: a redundant call under
+ * throttling must count against the product, not raise the bound it is measured against.
  */
-export async function runConcurrency(timeScale: number, builds: number): Promise<ConcurrencyResult> {
+export async function runConcurrency(timeScale: number, builds: number, perBuild: readonly BucketLoad[]): Promise<ConcurrencyResult> {
   const seoul = JSON.parse(readFileSync('examples/seoul.json', 'utf8')) as { name: string };
   const checked = validateSpec(seoul);
   if (!checked.ok) throw new Error(`examples/seoul.json is invalid: ${JSON.stringify(checked.errors)}`);
@@ -90,7 +90,9 @@ export async function runConcurrency(timeScale: number, builds: number): Promise
       return { build, teardown, succeeded };
     });
     const { build, teardown, succeeded } = result;
-    const bound = throttleBound(DEFAULT_LATENCY, checked.spec, build.stats.buckets);
+    const required = perBuild.map((b) => ({ ...b, taken: b.taken * builds }));
+    const bound = throttleBound(DEFAULT_LATENCY, checked.spec, required);
+    const cost = build.ends.reduce((sum, e) => sum + executionCostUsd(e.events, timeScale, DEFAULT_MEMORY_MB), 0);
     return {
       builds,
       succeeded: succeeded.length,
@@ -102,10 +104,12 @@ export async function runConcurrency(timeScale: number, builds: number): Promise
       ratio: round(build.makespan / bound.boundSimSeconds, 3),
       awsCallsPerBuild: round(stepCalls(build.stats) / builds, 1),
       throttledCalls: build.stats.throttled,
+      costUsdPerBuild: round(cost / builds, 6),
       teardownMakespanSimSeconds: round(teardown.makespan, 1),
       teardownAwsCallsPerBuild: round(stepCalls(teardown.stats) / Math.max(1, succeeded.length), 1),
       teardownThrottledCalls: teardown.stats.throttled,
-      logs: { warn: logs.warn, error: logs.error },
+      logWarnLines: logs.warn,
+      logErrorLines: logs.error,
     };
   } finally {
     await stack.close();

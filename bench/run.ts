@@ -8,7 +8,7 @@ import { buildBound, teardownBound } from './critical-path';
 import { billedTransitions, executionCostUsd } from './billing';
 import { runConcurrency } from './concurrency';
 import { DEFAULT_MEMORY_MB } from '../infra/functions';
-import type { CloudStats } from '../local/cloud/server';
+import { stepCalls } from './step-calls';
 
 /**
  * `npm run bench`: one build and one teardown on the embedded cloud at AWS-like latencies (time scaled),
@@ -26,12 +26,6 @@ const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? DEFAULT_TIME_SCALE);
 /** Builds started at once in the concurrency section (0 skips it). */
 const CONCURRENT_BUILDS = Number(process.env.BENCH_CONCURRENT_BUILDS ?? 50);
 
-/** Calls the workflow's steps made (notify's Price List questions follow a build and are counted apart). */
-const stepCalls = (stats: CloudStats | undefined) =>
-  Object.entries(stats?.byPrincipal ?? {})
-    .filter(([principal]) => !principal.endsWith('-notify'))
-    .reduce((sum, [, n]) => sum + n, 0);
-
 async function runExecution(stack: LocalStack, start: () => Promise<string>) {
   stack.cloud?.resetStats();
   const executionArn = await start();
@@ -48,6 +42,7 @@ async function runExecution(stack: LocalStack, start: () => Promise<string>) {
     lambdaInvocations: events.filter((e) => e.type === 'LambdaFunctionScheduled').length,
     awsCalls: stepCalls(stack.cloud?.stats()),
     throttledCalls: stack.cloud?.stats().throttled ?? 0,
+    buckets: stack.cloud?.stats().buckets ?? [],
   };
 }
 
@@ -81,6 +76,8 @@ async function buildAndDestroy(stack: LocalStack, body: string) {
       throttledCalls: build.throttledCalls,
       costUsd: build.costUsd,
     },
+    /** Tokens one build took from each bucket, alone on the cloud: the concurrency section's bound scales them. */
+    buckets: build.buckets,
     teardown: {
       simSeconds: teardown.simSeconds,
       boundSimSeconds: teardownBoundSim,
@@ -124,11 +121,13 @@ async function singleBuilds() {
 
 async function main(): Promise<number> {
   const { seoul, closed } = await singleBuilds();
-  const concurrency = CONCURRENT_BUILDS > 0 ? await runConcurrency(TIME_SCALE, CONCURRENT_BUILDS) : undefined;
+  // What one build took from each token bucket: the concurrency section's bound is that × the builds.
+  const { buckets, ...seoulFigures } = seoul;
+  const concurrency = CONCURRENT_BUILDS > 0 ? await runConcurrency(TIME_SCALE, CONCURRENT_BUILDS, buckets) : undefined;
   const results = {
     timeScale: TIME_SCALE,
-    ...seoul,
-    closedNetwork: closed,
+    ...seoulFigures,
+    closedNetwork: { build: closed.build, teardown: closed.teardown },
     ...(concurrency && { concurrency }),
     bundles: measureBundles([...Object.values(STEP_FUNCTIONS).map((s) => s.handler), 'api', 'notify', 'operations', 'orphan-report']),
   };

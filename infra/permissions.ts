@@ -80,13 +80,17 @@ const runInstances = (): Grant[] => [
   ...ebsCustomerManagedKey(),
 ];
 
-/** Deleting the connections (resources/connections.ts deleteConnections): started by DeleteLoadBalancer, awaited by DeleteNetwork. */
-function connectionDeletes(): Grant[] {
+/**
+ * Deleting the connections (resources/connections.ts): started by DeleteLoadBalancer, which also removes the
+ * Transit Gateway routes first (`routes`), awaited by DeleteNetwork, which leaves the routes to their tables.
+ */
+function connectionDeletes({ routes }: { routes: boolean }): Grant[] {
   return [
-    readOnly([...CONNECTION_DESCRIBES, 'ec2:DescribeRouteTables']),
+    // The route tables are read to find the Transit Gateway routes.
+    readOnly([...CONNECTION_DESCRIBES, ...(routes ? ['ec2:DescribeRouteTables'] : [])]),
     ec2Owned(['DeleteTransitGatewayVpcAttachment'], [transitGatewayAttachment]),
     // The Transit Gateway routes go before the attachment.
-    ec2Owned(['DeleteRoute'], [routeTable]),
+    ...(routes ? [ec2Owned(['DeleteRoute'], [routeTable])] : []),
     ec2Owned(['DeleteVpcEndpoints'], [vpcEndpoint]),
     ec2Owned(['DeleteNatGateway'], [natGateway]),
     ec2Owned(['ReleaseAddress'], [elasticIp]),
@@ -152,10 +156,14 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
     ...nodeProfileCreate(),
   ],
   createLoadBalancer: [
-    // No Describe of its own: ELBv2's creates are idempotent (they answer with what an earlier attempt made) and
+    // One Describe: the NLB an earlier attempt made, before spending a scarce CreateLoadBalancer token on it
+    // again (resources/load-balancer.ts); the target groups and listeners are created without one (idempotent) and
     // attributes are set without reading them first (docs/design.md "13.2 Build steps: fewer calls").
     // ELB reads the VPC, subnets, security groups… with our credentials while it creates (AWS-documented).
-    readOnly(dependentReads('elasticloadbalancing:CreateLoadBalancer', 'elasticloadbalancing:CreateTargetGroup')),
+    readOnly([
+      'elasticloadbalancing:DescribeLoadBalancers',
+      ...dependentReads('elasticloadbalancing:CreateLoadBalancer', 'elasticloadbalancing:CreateTargetGroup'),
+    ]),
     ...elbCreate('CreateLoadBalancer', elb.loadBalancer),
     ...elbCreate('CreateTargetGroup', elb.targetGroup),
     // A listener is created on our load balancer, and tagged on create like the rest.
@@ -208,7 +216,7 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
     elbOwned(['DeleteLoadBalancer'], [elb.loadBalancer]),
     elbOwned(['DeleteTargetGroup'], [elb.targetGroup]),
     // It starts the connections' deletes too, so their minute passes while the NLB and the instances go.
-    ...connectionDeletes(),
+    ...connectionDeletes({ routes: true }),
   ],
   teardownInstances: [
     readOnly(['ec2:DescribeInstances', 'ec2:DescribeAddresses']),
@@ -219,7 +227,8 @@ export const STEP_PERMISSIONS: Record<StepFunctionId, Grant[]> = {
   teardownNetwork: [
     // The rules come with DescribeSecurityGroups' answer: no DescribeSecurityGroupRules here.
     readOnly([...NETWORK_DESCRIBES.filter((action) => action !== 'ec2:DescribeSecurityGroupRules'), 'ec2:DescribeNetworkInterfaces']),
-    ...connectionDeletes(),
+    // No DeleteRoute: DeleteLoadBalancer removed the Transit Gateway routes, the route tables take the rest with them.
+    ...connectionDeletes({ routes: false }),
     ec2Owned(['RevokeSecurityGroupIngress'], [securityGroup, securityGroupRule]),
     ec2Owned(['DeleteSecurityGroup'], [securityGroup]),
     ec2Owned(['DisassociateRouteTable'], [routeTable, subnet]),

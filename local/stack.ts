@@ -21,6 +21,7 @@ import { NOTIFY_FUNCTION, STEP_FUNCTIONS } from '../workflows/steps';
 import { toProxyEvent } from './api/proxy-event';
 import { SlackSink, type SlackMessage } from './api/slack-sink';
 import { startCloud, type CloudOptions, type EmbeddedCloud } from './cloud';
+import { LocalClock } from './cloud/clock';
 import { statusChangeEvent } from './stepfunctions/events';
 import { handleStepFunctionsRequest } from './stepfunctions/protocol';
 import { LocalStepFunctions } from './stepfunctions/service';
@@ -154,8 +155,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     logLevel,
     externalCredentials: externalCredentials(env),
     // One simulated clock for the steps' time, their Lambda time and their SDK retries (docs/design.md "13.1").
-    // With external endpoints the steps keep the system clock; their waits are scaled all the same.
-    clock: cloud?.clock,
+    // With external endpoints, a clock of the stack's own at the same scale: an emulator run at ×timeScale
+    // stamps its launch times on such a clock, and a step reckons its waits against them.
+    clock: cloud?.clock ?? new LocalClock(timeScale),
     timeScale,
   });
   // Every step's module is loaded now, before any execution: a first require (TypeScript compiled on the fly,

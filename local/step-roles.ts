@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { clientsFor, type StaticCredentials } from '../functions/core/clients';
+import { systemClock } from '../functions/core/retry-scope';
 import { SERVICE_NAME, type Clock, type StepHandler } from '../functions/core/step-handler';
 import { policyDocument, type Grant } from '../infra/iam';
 import { STEP_PERMISSIONS } from '../infra/permissions';
@@ -61,7 +62,6 @@ export interface StepRolesOptions {
   timeScale?: number;
 }
 
-const systemClock: Clock = { now: () => Date.now() };
 const STEP_OF_HANDLER = new Map(Object.entries(STEP_FUNCTIONS).map(([id, entry]) => [entry.handler as string, id as StepFunctionId]));
 const LOCAL_ACCOUNT = '000000000000';
 

@@ -11,7 +11,7 @@ import type {
   WaitState,
 } from './asl';
 import { BUILD_FAILURES, explainName, failWithCause, FAILURE_PATH, recordFailure, recordFailureName } from './failures';
-import { LAMBDA_SERVICE_RETRY, lambdaTask } from './policies';
+import { LAMBDA_SERVICE_RETRY, lambdaTask, THROTTLE_RETRY } from './policies';
 import { NOTIFY_FUNCTION, type StepFunctionId } from './steps';
 import { teardownStates } from './teardown';
 
@@ -155,7 +155,8 @@ function announceState(step: string, piece: keyof BuildState): TaskState {
     },
     ResultPath: announced,
     TimeoutSeconds: NOTIFY_FUNCTION.timeoutSeconds,
-    Retry: [structuredClone(LAMBDA_SERVICE_RETRY)],
+    // Lambda's own throttle is waited out like AWS's (THROTTLE_RETRY): the announcement is worth the wait.
+    Retry: [structuredClone(LAMBDA_SERVICE_RETRY), structuredClone(THROTTLE_RETRY)],
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: announced, Next: step }],
     Next: step,
   };

@@ -11,8 +11,9 @@ import { STEP_FUNCTIONS, type StepFunctionId } from './steps';
 /**
  * Errors of the Lambda service itself, not of our code: the invocation never ran or its answer was lost,
  * so running the step again is safe (every handler is idempotent). aws-cdk's LambdaInvoke retries the
- * same family (2 s, ×2, 6 attempts); `TooManyRequestsException` is Lambda's own throttle (concurrency
- * limit) and a burst of builds meets it first. Full jitter spreads parallel branches and builds apart.
+ * same family (2 s, ×2, 6 attempts). Full jitter spreads parallel branches and builds apart. Lambda's own
+ * throttle (`Lambda.TooManyRequestsException`, the concurrency limit) is not here but in THROTTLE_RETRY: a burst
+ * of builds meets it first, and like any throttle it must be waited out by time, not by 6 attempts (≤ 90 s).
  */
 export const LAMBDA_SERVICE_RETRY: Retrier = {
   ErrorEquals: [
@@ -20,7 +21,6 @@ export const LAMBDA_SERVICE_RETRY: Retrier = {
     'Lambda.AWSLambdaException',
     'Lambda.SdkClientException',
     'Lambda.ClientExecutionTimeoutException',
-    'Lambda.TooManyRequestsException',
   ],
   IntervalSeconds: 2,
   MaxAttempts: 6,
@@ -29,11 +29,16 @@ export const LAMBDA_SERVICE_RETRY: Retrier = {
   JitterStrategy: 'FULL',
 };
 
+/** Lambda's throttle: the account's (or the function's reserved) concurrency is in use, the invocation never ran. */
+export const LAMBDA_THROTTLE_ERROR = 'Lambda.TooManyRequestsException';
+
 /**
  * AWS throttled a step past its invocation's budget: the SDK has already resent the call with backoff until
  * the Lambda's deadline (functions/core/retry-strategy.ts), so the account's buckets are drained for longer
- * than a minute — by a burst of builds or by other workloads in the region. A throttle says the account is
- * busy, not that the build is wrong, so this retry is bounded by time, not by a handful of attempts:
+ * than a minute — by a burst of builds or by other workloads in the region. Or Lambda throttled the step's
+ * invocation itself (LAMBDA_THROTTLE_ERROR: the account's concurrency is in use, by a burst of builds or other
+ * functions). A throttle says the account is busy, not that the build is wrong, so this retry is bounded by
+ * time, not by a handful of attempts:
  * capped exponential backoff with full jitter (AWS's advice,
  * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html) starting at 5 s, doubling to a
  * 60 s cap, for 18 attempts: waits ≤ 5+10+20+40+14×60 = 915 s ≈ 15 min (`retryWaitBound`),
@@ -41,7 +46,7 @@ export const LAMBDA_SERVICE_RETRY: Retrier = {
  * were throttled together from coming back together.
  */
 export const THROTTLE_RETRY: Retrier = {
-  ErrorEquals: [...THROTTLE_ERRORS],
+  ErrorEquals: [...THROTTLE_ERRORS, LAMBDA_THROTTLE_ERROR],
   IntervalSeconds: 5,
   MaxAttempts: 18,
   BackoffRate: 2,

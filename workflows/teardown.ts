@@ -11,27 +11,32 @@ import type { StepFunctionId } from './steps';
  * and treats "already gone" as done.
  *
  * What AWS is slow at (instances ≈45 s to terminate, the NLB's interfaces ≈60 s after its delete, connections
- * ≈60 s) is waited for once, not polled: TerminateInstances answers `waitSeconds` until all of it is expected
- * gone, a Wait sleeps that long, and DeleteNetwork throws ResourceNotReady (the readiness Retry, every 5 s) only
- * if AWS is slower (docs/design.md "13.4 Teardown: fewer calls, one wait").
+ * ≈60 s) is waited for, not polled: TerminateInstances answers `complete: false` with `waitSeconds` until all of it
+ * is expected gone, a Wait sleeps that long and runs it again (it terminates what it finds then too: an instance
+ * that became visible late), and once it answers `complete: true` DeleteNetwork runs. DeleteNetwork throws
+ * ResourceNotReady (the readiness Retry, every 5 s) only if AWS is slower (docs/design.md "13.4 Teardown: fewer
+ * calls, one wait").
  */
-const TEARDOWN_STEPS: ReadonlyArray<{ name: string; step: StepFunctionId; waitAfter?: WaitAfter }> = [
+const TEARDOWN_STEPS: ReadonlyArray<{ name: string; step: StepFunctionId; loop?: WaitLoop }> = [
   { name: 'DeleteLoadBalancer', step: 'teardownLoadBalancer' },
   {
     name: 'TerminateInstances',
     step: 'teardownInstances',
-    waitAfter: {
+    loop: {
       choice: 'WaitAsked?',
       wait: 'WaitForNetworkRelease',
       comment:
-        "Until the instances are expected terminated and the NLB interfaces and connections expected gone (TerminateInstances' waitSeconds)",
+        "Until the instances are expected terminated and the NLB interfaces and connections expected gone (TerminateInstances' waitSeconds); then TerminateInstances looks again",
     },
   },
   { name: 'DeleteNetwork', step: 'teardownNetwork' },
 ];
 
-/** The Choice and the Wait after a step that answers `waitSeconds` (a WaitRequest, functions/core/expected-latency.ts). */
-interface WaitAfter {
+/**
+ * The Choice and the Wait that run a step again after the `waitSeconds` it asked for (a WaitRequest,
+ * functions/core/expected-latency.ts), while it answers `complete: false`.
+ */
+interface WaitLoop {
   choice: string;
   wait: string;
   comment: string;
@@ -53,50 +58,62 @@ export interface Fragment {
   states: States;
 }
 
-/** The teardown Tasks (and the Pass recording each one's failure, and the one wait), chained and prefixed. */
+/** The teardown Tasks (and the Pass recording each one's failure, and the wait loop), chained and prefixed. */
 export function teardownStates(options: TeardownFragmentOptions): Fragment {
   const names = TEARDOWN_STEPS.map((s) => `${options.prefix}${s.name}`);
   const states: States = {};
-  TEARDOWN_STEPS.forEach(({ step, waitAfter }, i) => {
+  TEARDOWN_STEPS.forEach(({ step, loop }, i) => {
     const name = names[i];
     const next = names[i + 1] ?? options.next;
     const resultPath = `$.${step}`;
-    const waiting = waitAfter && waitStates(options.prefix, resultPath, waitAfter, next);
+    const looping = loop && loopStates(options.prefix, name, resultPath, loop, next);
     states[name] = lambdaTask(step, {
       resultPath,
-      then: { Next: waiting ? `${options.prefix}${waitAfter.choice}` : next },
+      then: { Next: looping ? `${options.prefix}${loop.choice}` : next },
       onError: recordFailureName(name),
       waitsForReadiness: true,
     });
     states[recordFailureName(name)] = recordFailure(name, options.failureRecordPath, { Next: options.onFailure });
-    Object.assign(states, waiting);
+    Object.assign(states, looping);
   });
   return { startAt: names[0], states };
 }
 
 /**
- * Sleeps the step's `waitSeconds`, a whole number ≥ 0 (Step Functions' SecondsPath; the local runtime scales it
- * where it reads the step's answer, see workflows/scale.ts). The Choice goes straight on when the answer has none,
- * as one from a function deployed before the wait existed (a stack update replaces the functions and the state
- * machines in no fixed order), so such an answer still ends in DeleteNetwork's poll rather than a failed
- * execution (a Wait whose path is missing fails it, States.Runtime, which no Catch sees).
+ * A step's answer `complete: false` sleeps its `waitSeconds`, a whole number ≥ 0 (Step Functions' SecondsPath; the
+ * local runtime scales it where it reads the step's answer, see workflows/scale.ts), and runs the step again; the
+ * step bounds the loop itself (20 minutes, then an error its Catch records). `complete: true`, or no `complete` at
+ * all, goes on. Presence is tested first (`Not: { IsPresent: true }`, as in the build's loops: aws-local-stepfunctions@3
+ * never matches `IsPresent: false`, and BooleanEquals on a missing path is a runtime error): an answer without it is
+ * one from a function deployed before the loop (a stack update replaces the functions and the state machines in no
+ * fixed order), which asked for a wait on every run, so looping on it would never end; it goes on, and DeleteNetwork's
+ * poll covers the wait. (The other way round, a machine from before the loop, which waited once on `waitSeconds` and
+ * went on, reads the new answers as it read the old.) A Wait whose path is missing would fail the execution
+ * (States.Runtime, which no Catch sees): the step answers `complete: false` only with `waitSeconds`.
  */
-function waitStates(prefix: string, resultPath: string, waitAfter: WaitAfter, next: string): States {
-  const wait = `${prefix}${waitAfter.wait}`;
+function loopStates(prefix: string, step: string, resultPath: string, loop: WaitLoop, next: string): States {
+  const wait = `${prefix}${loop.wait}`;
+  const complete = `${resultPath}.complete`;
   return {
-    [`${prefix}${waitAfter.choice}`]: {
+    [`${prefix}${loop.choice}`]: {
       Type: 'Choice',
-      Comment: 'Whether the step asked for a wait (waitSeconds)',
-      Choices: [{ Variable: `${resultPath}.waitSeconds`, IsPresent: true, Next: wait }],
+      Comment: 'Whether the step asked to wait and look again (complete: false, with waitSeconds)',
+      Choices: [
+        { Not: { Variable: complete, IsPresent: true }, Next: next },
+        { Variable: complete, BooleanEquals: false, Next: wait },
+      ],
       Default: next,
     } satisfies ChoiceState,
-    [wait]: { Type: 'Wait', Comment: waitAfter.comment, SecondsPath: `${resultPath}.waitSeconds`, Next: next } satisfies WaitState,
+    [wait]: { Type: 'Wait', Comment: loop.comment, SecondsPath: `${resultPath}.waitSeconds`, Next: step } satisfies WaitState,
   };
 }
 
 export const TEARDOWN_SUCCEEDED = 'Destroyed';
 
-/** The `teardown` machine: DeleteLoadBalancer → TerminateInstances → (WaitAsked? →) WaitForNetworkRelease → DeleteNetwork → Destroyed. */
+/**
+ * The `teardown` machine: DeleteLoadBalancer → TerminateInstances → WaitAsked? (→ WaitForNetworkRelease →
+ * TerminateInstances …) → DeleteNetwork → Destroyed.
+ */
 export function teardownDefinition(): StateMachineDefinition {
   const fragment = teardownStates({
     prefix: '',

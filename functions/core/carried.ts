@@ -1,4 +1,5 @@
 import type { BuildState, ConnectionIds, LegacyNetworkIds, NetworkIds, NetworkProgress, TeardownResult } from './contracts';
+import type { TerminationProgress } from './teardown-wait';
 
 /**
  * The ids a build's state carries, for its rollback. A rollback runs inside the build's execution, right
@@ -55,19 +56,50 @@ export function carriedNetwork(state: Partial<BuildState>): Partial<NetworkIds> 
   return layers(state).find((layer) => layer.network)?.network ?? {};
 }
 
+/** An ISO 8601 time as epoch ms; undefined when absent or unreadable. */
+const readTime = (iso: unknown) => (typeof iso === 'string' && Number.isFinite(Date.parse(iso)) ? Date.parse(iso) : undefined);
+
 /**
  * What DeleteLoadBalancer, the first teardown step, recorded at `$.teardownLoadBalancer` (its ResultPath in
  * workflows/teardown.ts): when it deleted the NLB and started the connections' deletes, in epoch ms. TerminateInstances
- * reckons the one wait before DeleteNetwork from them. A time that is absent or unreadable is left out (then
- * DeleteNetwork's own check decides, polling), never guessed.
+ * reckons the teardown's wait from them. A time that is absent or unreadable is left out (then DeleteNetwork's own
+ * check decides, polling), never guessed.
  */
 export function carriedTeardownTimes(state: Partial<BuildState>): { loadBalancerDeletedAt?: number; connectionsDeletedAt?: number } {
   const result = (state as { teardownLoadBalancer?: Partial<TeardownResult> }).teardownLoadBalancer;
-  const read = (iso: unknown) => (typeof iso === 'string' && Number.isFinite(Date.parse(iso)) ? Date.parse(iso) : undefined);
-  const loadBalancerDeletedAt = read(result?.loadBalancerDeletedAt);
-  const connectionsDeletedAt = read(result?.connectionsDeletedAt);
+  const loadBalancerDeletedAt = readTime(result?.loadBalancerDeletedAt);
+  const connectionsDeletedAt = readTime(result?.connectionsDeletedAt);
   return {
     ...(loadBalancerDeletedAt !== undefined && { loadBalancerDeletedAt }),
     ...(connectionsDeletedAt !== undefined && { connectionsDeletedAt }),
+  };
+}
+
+/** What TerminateInstances' earlier runs of the same loop left (see carriedTermination). */
+export interface EarlierTermination {
+  /** The loop's first run, epoch ms: its bound counts from it. */
+  startedAt: number;
+  /** The latest run that asked instances to terminate, epoch ms, while some were left not `terminated`. */
+  instancesTerminatingAt?: number;
+  /** What those runs released and terminated. */
+  deleted: string[];
+}
+
+/**
+ * TerminateInstances' own answer at `$.teardownInstances`, when it is the previous run of the loop the execution is
+ * in: it answered `complete: false` (the Wait then sends the execution back to it), with its first run's time. Any
+ * other answer (none yet; `complete: true` or none at all, from a loop that has ended or a release before the loop)
+ * means this run is the first: a repeat of the whole teardown is a new execution with a fresh input, whose loop
+ * starts over, with its own 20 minutes.
+ */
+export function carriedTermination(state: Partial<BuildState>): EarlierTermination | undefined {
+  const result = (state as { teardownInstances?: Partial<TerminationProgress> }).teardownInstances;
+  const startedAt = readTime(result?.startedAt);
+  if (result?.complete !== false || startedAt === undefined) return undefined;
+  const instancesTerminatingAt = readTime(result.instancesTerminatingAt);
+  return {
+    startedAt,
+    ...(instancesTerminatingAt !== undefined && { instancesTerminatingAt }),
+    deleted: Array.isArray(result.deleted) ? result.deleted.filter((id): id is string => typeof id === 'string') : [],
   };
 }

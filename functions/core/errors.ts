@@ -116,6 +116,23 @@ export const ALL_ERROR_NAMES: readonly string[] = [...RETRYABLE_ERRORS, ...WAITI
 type ErrorClass = new (message: string, options?: BuildErrorOptions) => BuildError;
 
 /**
+ * The AWS codes that mean "throttled" (AwsThrottled): the request was refused before any work, and backing off
+ * and sending it again succeeds once the account's bucket refills. Also what the SDK retry strategy resends by
+ * time (core/retry-strategy.ts), which reads the code as `codeOf` does and not the SDK's own throttling list:
+ * that list holds quota errors too (IAM's LimitExceeded, a QuotaExceeded here).
+ */
+export const AWS_THROTTLE_CODES: readonly string[] = [
+  'RequestLimitExceeded',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'PriorRequestNotComplete',
+];
+
+/**
  * AWS error code → our class. One table for EC2 and ELBv2. Codes not listed are rethrown unchanged
  * (never blanket-retried). NotFound codes mean "not visible yet" when we hold an ID we were given;
  * delete paths treat them as success (`isNotFound`, through `ignoringGone` in resources/owned.ts).
@@ -131,17 +148,7 @@ type ErrorClass = new (message: string, options?: BuildErrorOptions) => BuildErr
  * (`awsOnFreshIds`).
  */
 const CLASSIFICATION: Record<string, ErrorClass> = {
-  ...codes(
-    AwsThrottled,
-    'RequestLimitExceeded',
-    'Throttling',
-    'ThrottlingException',
-    'TooManyRequestsException',
-    'RequestThrottled',
-    'RequestThrottledException',
-    'SlowDown',
-    'PriorRequestNotComplete',
-  ),
+  ...codes(AwsThrottled, ...AWS_THROTTLE_CODES),
   ...codes(
     AwsUnavailable,
     'ServiceUnavailable',

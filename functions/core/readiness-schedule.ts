@@ -24,19 +24,31 @@ export const MAX_POLL_SECONDS = 30;
 export const READINESS_BOUND_SECONDS = 1200;
 
 /**
- * Seconds to sleep before the next check, a whole number ≥ MIN_POLL_SECONDS (Step Functions' SecondsPath
- * takes whole seconds). While the latest expected time is ahead: until then plus secondsUntil's margin, so
- * the next check usually finds everything done. Once it has passed: half the time it is overdue, between
- * MIN_POLL_SECONDS and MAX_POLL_SECONDS, which makes each sleep 1.5 times the one before (overdue o → o + o/2)
- * without carrying a poll count in the state. Never past `deadlineMs`, where the last check decides.
+ * Seconds to sleep before the next check, a whole number ≥ 1 (Step Functions' SecondsPath takes whole
+ * seconds). While the latest expected time is ahead: until then plus secondsUntil's margin, so the next check
+ * usually finds everything done. Once it has passed: half the time it is overdue, between MIN_POLL_SECONDS and
+ * MAX_POLL_SECONDS, which makes each sleep 1.5 times the one before (overdue o → o + o/2) without carrying a
+ * poll count in the state. So at least MIN_POLL_SECONDS, except near `deadlineMs`: the sleep never goes past
+ * it, where the last check decides, so within MIN_POLL_SECONDS of it the answer is the whole seconds left (1 to
+ * MIN_POLL_SECONDS − 1; 1 once it has passed).
+ *
+ * A time that is not a finite number (an unreadable `checkingSince`, Date.parse → NaN; no expected time) must not
+ * reach the answer: NaN is serialised as null, and a Wait whose SecondsPath finds null fails the execution
+ * with no Catch to roll the build back. An expected time that cannot be read says nothing about when AWS will
+ * be done, so the sleep is then the shortest poll, MIN_POLL_SECONDS: the next check looks again soon, as
+ * after an overdue expected time. A deadline that cannot be read bounds nothing.
  */
 export function nextCheckInSeconds(expectedReadyAtMs: readonly number[], nowMs: number, deadlineMs: number): number {
-  const latest = Math.max(...expectedReadyAtMs);
-  const wait =
-    latest > nowMs
-      ? secondsUntil([latest], nowMs)
-      : Math.min(MAX_POLL_SECONDS, Math.max(MIN_POLL_SECONDS, Math.ceil((nowMs - latest) / 2000)));
-  return Math.min(wait, Math.max(1, Math.ceil((deadlineMs - nowMs) / 1000)));
+  if (!Number.isFinite(nowMs)) return MIN_POLL_SECONDS;
+  const wait = sleepBeforeCheck(Math.max(...expectedReadyAtMs), nowMs);
+  return Number.isFinite(deadlineMs) ? Math.min(wait, Math.max(1, Math.ceil((deadlineMs - nowMs) / 1000))) : wait;
+}
+
+/** `nextCheckInSeconds` before the deadline's bound, for the latest expected time (any number) and a finite now. */
+function sleepBeforeCheck(latest: number, nowMs: number): number {
+  if (!Number.isFinite(latest)) return MIN_POLL_SECONDS;
+  if (latest > nowMs) return secondsUntil([latest], nowMs);
+  return Math.min(MAX_POLL_SECONDS, Math.max(MIN_POLL_SECONDS, Math.ceil((nowMs - latest) / 2000)));
 }
 
 /** The wait's deadline: READINESS_BOUND_SECONDS after the latest of the starts (epoch ms). */

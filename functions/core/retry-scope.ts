@@ -14,7 +14,13 @@ export interface Clock {
   now(): number;
 }
 
-/** One Lambda invocation of a step, as `createStepHandler` sets it around the step's work. */
+/** The system's clock: the default of every function, and of the retry strategy outside the local runtime. */
+export const systemClock: Clock = { now: () => Date.now() };
+
+/**
+ * One Lambda invocation, as its handler sets it around its work: a step's (`createStepHandler`), an operations
+ * request's or the orphan report's (functions/handlers/operations.ts, orphan-report.ts). See `invocationScope`.
+ */
 export interface InvocationScope {
   /** Clock ms after which no throttled call is resent: the SDK throws the throttle, the step fails as AwsThrottled. */
   deadline: number;
@@ -27,6 +33,43 @@ export interface InvocationScope {
 }
 
 const invocations = new AsyncLocalStorage<InvocationScope>();
+
+/** What the deadline needs of a Lambda context (aws-lambda's `Context` has it): the invocation's remaining time. */
+export interface RemainingTime {
+  getRemainingTimeInMillis(): number;
+}
+
+/** How a function sets its invocations' deadline (`invocationScope`). */
+export interface DeadlinePolicy {
+  /**
+   * Time kept after the last resend of a throttled call: for the work to throw, log and answer before Lambda ends
+   * the invocation (a timed-out invocation loses its error and its answer: States.Timeout, a 502/504).
+   */
+  marginMs: number;
+  /**
+   * The remaining time assumed without a Lambda context (a test, a script, the local runtime's API): the function's
+   * timeout, as if the invocation had just started.
+   */
+  withoutContextMs: number;
+}
+
+/**
+ * A scope for one invocation starting now: no throttled call is resent past the Lambda's remaining time
+ * (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-context.html) less `policy.marginMs`, on `clock` (the
+ * local runtime's Lambda contexts count simulated time, as its clock does). Every AWS call the invocation makes
+ * shares this one deadline, however many it makes in a row: outside a scope, each call would get its own
+ * budget (retry-strategy.ts THROTTLE_BUDGET_WITHOUT_SCOPE_MS) and a sequence of them could outlive the Lambda.
+ */
+export function invocationScope(
+  clock: Clock,
+  context: Partial<RemainingTime> | undefined,
+  logger: InvocationScope['logger'],
+  policy: DeadlinePolicy,
+): InvocationScope {
+  const remainingMs =
+    typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : policy.withoutContextMs;
+  return { deadline: clock.now() + remainingMs - policy.marginMs, clock, logger, throttleRetries: 0 };
+}
 
 /** Runs `work` (and every AWS call it makes) within `scope`. */
 export function withinInvocation<T>(scope: InvocationScope, work: () => Promise<T>): Promise<T> {

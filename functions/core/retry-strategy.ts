@@ -1,6 +1,6 @@
 import type { EC2ClientConfig } from '@aws-sdk/client-ec2';
-import { codeOf } from './errors';
-import { currentCall, currentInvocation, type Clock } from './retry-scope';
+import { AWS_THROTTLE_CODES, codeOf } from './errors';
+import { currentCall, currentInvocation, systemClock, type Clock } from './retry-scope';
 
 /**
  * How every AWS SDK client of ours resends a failed request (core/clients.ts builds them all with it).
@@ -9,15 +9,27 @@ import { currentCall, currentInvocation, type Clock } from './retry-scope';
  * and region, with token buckets shared by every other workload there, and AWS's advice is to back off and
  * try again (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html, "Retries and
  * exponential backoff"). So a throttled request is resent with no attempt cap, for as long as the wait before
- * the next attempt ends before a deadline: the invocation's (Lambda's remaining time less a margin, set by
- * core/step-handler.ts), or THROTTLE_BUDGET_WITHOUT_SCOPE_MS from the first attempt outside a step. Past it,
- * the SDK throws the throttle, the step fails as AwsThrottled, and the state machine's THROTTLE_RETRY
- * (workflows/policies.ts) runs the step again minutes later.
+ * the next attempt ends before a deadline: the invocation's (Lambda's remaining time less a margin: a step's,
+ * set by core/step-handler.ts, or an operations request's or the orphan report's, core/retry-scope.ts
+ * `invocationScope`), or THROTTLE_BUDGET_WITHOUT_SCOPE_MS from the first attempt outside any invocation (a
+ * script). Past it, the SDK throws the throttle, the step fails as AwsThrottled, and the state machine's
+ * THROTTLE_RETRY (workflows/policies.ts) runs the step again minutes later.
+ *
+ * What a throttle is comes from our own table, not from the SDK: an error whose code (as errors.ts `codeOf`
+ * reads it) is one of AWS_THROTTLE_CODES, the codes errors.ts translates to AwsThrottled (`isThrottle`). The
+ * SDK's errorType 'THROTTLING' also covers any HTTP 429 and names such as LimitExceededException (IAM's quota
+ * on roles and instance profiles, a QuotaExceeded here), TransactionInProgressException and
+ * BandwidthLimitExceeded (@smithy/core's service-error-classification THROTTLING_ERROR_CODES): resending an
+ * account at its IAM quota for a minute, logging "AWS throttled the call", would only delay a terminal error.
  *
  * Other failures keep the SDK's standard mode (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html):
  * a transient or server error is resent for at most TRANSIENT_ATTEMPTS attempts in all; a client error
- * (4xx other than a throttle) never is. One difference: the SDK's standard strategy resends no SERVER_ERROR
- * (a 5xx other than 500/502/503/504); we do, as errors.ts reads every 5xx as AwsUnavailable, retried anyway.
+ * (4xx other than a throttle) never is. An SDK 'THROTTLING' that is not ours is read by its HTTP status as
+ * errors.ts reads it: a 5xx like a server error (errors.ts: AwsUnavailable), anything else as a client error,
+ * never resent, so a quota error (IAM's LimitExceeded, HTTP 409) surfaces at once; errors.ts does not read
+ * the others as retryable either (unknown codes are rethrown unchanged), so resending them here would only
+ * delay the same failure. One more difference: the SDK's standard strategy resends no SERVER_ERROR (a 5xx
+ * other than 500/502/503/504); we do, as errors.ts reads every 5xx as AwsUnavailable, retried anyway.
  * The standard mode's retry quota (a client-wide bucket that stops retries during an outage) is left out:
  * every resend here is already bounded by attempts or by time, and a step that fails goes back to the state
  * machine, which backs off across invocations.
@@ -48,13 +60,18 @@ type RetryErrorInfo = Parameters<RetryStrategyV2['refreshRetryTokenForRetry']>[1
  * still gets a few more attempts instead of one long sleep.
  */
 export const THROTTLE_BACKOFF = { baseMs: 1_000, capMs: 20_000 } as const;
-/** Backoff of a transient or server error: the SDK standard mode's 100 ms base and 20 s cap. */
-export const TRANSIENT_BACKOFF = { baseMs: 100, capMs: 20_000 } as const;
+/**
+ * Backoff of a transient or server error: the SDK standard mode's base and cap as installed (@smithy/core
+ * util-retry: StandardRetryStrategy's base is `Retry.delay()`, 50 ms in its 2026 retry defaults, and
+ * MAXIMUM_RETRY_DELAY is 20 s; the older DEFAULT_RETRY_DELAY_BASE of 100 ms is still exported but unused).
+ */
+export const TRANSIENT_BACKOFF = { baseMs: 50, capMs: 20_000 } as const;
 /** Attempts in all for a transient or server error, as the SDK's standard mode. */
 export const TRANSIENT_ATTEMPTS = 3;
 /**
- * How long a throttled call is resent outside a step's invocation (the operations API, the orphan report,
- * scripts), from its first attempt: well inside API Gateway's 29 s integration timeout.
+ * How long a throttled call is resent outside any invocation scope (a script, a test: the steps, the operations
+ * API and the orphan report each run within one, core/retry-scope.ts), from its first attempt: well inside API
+ * Gateway's 29 s integration timeout.
  */
 export const THROTTLE_BUDGET_WITHOUT_SCOPE_MS = 20_000;
 
@@ -98,9 +115,9 @@ export function retryStrategy(options: RetryOptions = {}): RetryStrategyV2 {
 }
 
 /**
- * Resends only what the SDK classifies as throttling: requests refused before any work (the `ec2Once` client,
- * whose creates take no ClientToken: any other failure may hide a done request, see core/clients.ts). Throttles
- * are resent as `retryStrategy` does; everything else is rejected at once, so the SDK throws the error.
+ * Resends only throttles (`isThrottle`): requests refused before any work (the `ec2Once` client, whose creates
+ * take no ClientToken: any other failure may hide a done request, see core/clients.ts). Throttles are resent as
+ * `retryStrategy` does; everything else is rejected at once, so the SDK throws the error.
  */
 export function throttleOnlyRetryStrategy(options: RetryOptions = {}): RetryStrategyV2 {
   return strategy(options, false);
@@ -115,14 +132,12 @@ function strategy({ clock = systemClock, delayScale = 1, random = Math.random }:
       const next = nextAttempt(previous, info, resendTransient, random);
       if (!next || !endsBeforeDeadline(next.delayMs, previous.firstAttemptAt, clock))
         return Promise.reject(info.error ?? new Error('not resent'));
-      if (info.errorType === 'THROTTLING') logThrottle(next, info);
+      if (next.throttleRetries > previous.throttleRetries) logThrottle(next, info);
       return Promise.resolve(new Attempts(previous.firstAttemptAt, next.throttleRetries, next.transientRetries, next.delayMs / delayScale));
     },
     recordSuccess: () => undefined,
   };
 }
-
-const systemClock: Clock = { now: () => Date.now() };
 
 interface NextAttempt {
   throttleRetries: number;
@@ -131,15 +146,34 @@ interface NextAttempt {
   delayMs: number;
 }
 
+/**
+ * Whether AWS throttled the request, by our table: its code (`codeOf`: an SDK error's `Code`, `code` or `name`)
+ * is one errors.ts reads as AwsThrottled. Not the SDK's errorType 'THROTTLING' (see the top of this file).
+ */
+export function isThrottle(error: unknown): boolean {
+  const code = codeOf(error);
+  return code !== undefined && AWS_THROTTLE_CODES.includes(code);
+}
+
 /** The next attempt for this error, or undefined if it is not to be resent. Each kind backs off on its own count. */
 function nextAttempt(previous: Attempts, info: RetryErrorInfo, resendTransient: boolean, random: () => number): NextAttempt | undefined {
   const { throttleRetries, transientRetries } = previous;
-  if (info.errorType === 'THROTTLING') {
+  if (isThrottle(info.error)) {
     return { throttleRetries: throttleRetries + 1, transientRetries, delayMs: fullJitter(THROTTLE_BACKOFF, throttleRetries, random) };
   }
-  const transient = info.errorType === 'TRANSIENT' || info.errorType === 'SERVER_ERROR';
-  if (!resendTransient || !transient || transientRetries + 1 >= TRANSIENT_ATTEMPTS) return undefined;
+  if (!resendTransient || !isTransient(info) || transientRetries + 1 >= TRANSIENT_ATTEMPTS) return undefined;
   return { throttleRetries, transientRetries: transientRetries + 1, delayMs: fullJitter(TRANSIENT_BACKOFF, transientRetries, random) };
+}
+
+/**
+ * A transient or server error to the SDK, or an SDK 'THROTTLING' that is not ours with a 5xx status (the SDK
+ * checks its throttling list first; without it the error would be TRANSIENT or SERVER_ERROR). A 'THROTTLING'
+ * with any other status (IAM's LimitExceeded quota is a 409, a bare 429) is a client error: never resent.
+ */
+function isTransient(info: RetryErrorInfo): boolean {
+  if (info.errorType === 'TRANSIENT' || info.errorType === 'SERVER_ERROR') return true;
+  const status = (info.error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return info.errorType === 'THROTTLING' && status !== undefined && status >= 500;
 }
 
 /** "Full jitter": uniform on [0, min(cap, base × 2^retry)], in whole ms. */

@@ -6,7 +6,7 @@ import { clientsFor, type AwsClients } from './clients';
 import type { BuildState } from './contracts';
 import { AwaitingAction, BuildError, ResourceNotReady, WorkflowContractError } from './errors';
 import { plan, type Plan } from './plan';
-import { withinInvocation, type Clock, type InvocationScope } from './retry-scope';
+import { invocationScope, systemClock, withinInvocation, type Clock, type DeadlinePolicy, type InvocationScope } from './retry-scope';
 import type { BuildSpec } from './spec';
 import { isReadableSpecVersion, readVersionedSpec, SPEC_VERSION } from './spec-validation';
 
@@ -14,8 +14,6 @@ import { isReadableSpecVersion, readVersionedSpec, SPEC_VERSION } from './spec-v
 export const SERVICE_NAME = 'k8s-ec2-builder';
 
 export type { Clock } from './retry-scope';
-
-const systemClock: Clock = { now: () => Date.now() };
 
 /** Everything a step's work function gets: the state, the spec and plan read from it, clients, a logger, the clock. */
 export interface StepContext<S extends BuildState = BuildState> {
@@ -98,7 +96,7 @@ export function createStepHandler<R, S extends BuildState = BuildState>(
       );
       coldStart = false;
       const started = clock.now();
-      const invocation: InvocationScope = { deadline: awsRetryDeadline(clock, context), clock, logger, throttleRetries: 0 };
+      const invocation = invocationScope(clock, context, logger, STEP_DEADLINE);
       try {
         const { spec, plan: buildPlan } = parseStepInput(state);
         const clients = deps.clientsFor ? deps.clientsFor(spec.region) : clientsFor(spec.region);
@@ -121,15 +119,11 @@ export function createStepHandler<R, S extends BuildState = BuildState>(
 export const AWS_RETRY_MARGIN_MS = 10_000;
 
 /**
- * Clock ms until which the SDK may resend throttled calls (core/retry-strategy.ts): the Lambda's remaining
- * time (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-context.html) less AWS_RETRY_MARGIN_MS. Without a
- * context (a test, a script), as if the invocation had just started with the steps' Lambda timeout.
+ * Until when the SDK may resend a step's throttled calls (core/retry-strategy.ts): the Lambda's remaining time
+ * less AWS_RETRY_MARGIN_MS; without a context (a test, a script), as if the invocation had just started with the
+ * steps' Lambda timeout (core/retry-scope.ts `invocationScope`).
  */
-function awsRetryDeadline(clock: Clock, context: Context | undefined): number {
-  const remainingMs =
-    typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : STEP_LAMBDA_TIMEOUT_SECONDS * 1000;
-  return clock.now() + remainingMs - AWS_RETRY_MARGIN_MS;
-}
+const STEP_DEADLINE: DeadlinePolicy = { marginMs: AWS_RETRY_MARGIN_MS, withoutContextMs: STEP_LAMBDA_TIMEOUT_SECONDS * 1000 };
 
 /** The SDK's throttle retries in this invocation, on the step's last line when there were any. */
 function throttleCount(invocation: InvocationScope): { throttleRetries?: number } {

@@ -3,9 +3,17 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { machinesFrom } from '../api/executions';
 import type { AwsClients } from '../core/clients';
+import { invocationScope, withinInvocation, type Clock, type DeadlinePolicy, type RemainingTime } from '../core/retry-scope';
 import { readClientsFor } from '../ops/clients';
 import { createSecretsManagerClient, createSfnClient } from '../core/service-clients';
-import { postToSlack, secretsManagerWebhookResolver, type FetchLike, type NotifyLogger, type PostResult } from '../notify/webhook';
+import {
+  postToSlack,
+  secretsManagerWebhookResolver,
+  SLACK_TIMEOUT_MS,
+  type FetchLike,
+  type NotifyLogger,
+  type PostResult,
+} from '../notify/webhook';
 import { findOrphans } from '../ops/orphans';
 import { orphanReportMessage } from '../ops/orphans-message';
 
@@ -29,9 +37,18 @@ export interface OrphanReportDeps {
   logger?: NotifyLogger;
   /** Default: process.env, read on each run. */
   env?: Record<string, string | undefined>;
-  /** Default: the clock (orphan ages). */
+  /** Default: the clock (orphan ages, and the deadline of the run's AWS calls: ORPHAN_REPORT_DEADLINE). */
   now?: () => number;
 }
+
+/**
+ * How long the report may resend throttled calls (core/retry-scope.ts `invocationScope`): all its reads share one
+ * deadline, the Lambda's remaining time less the margin, instead of 20 s each, so a throttled account fails the
+ * run (the schedule's retry runs it again) rather than Lambda timing it out. The margin covers the Slack post
+ * after the reads (SLACK_TIMEOUT_MS) and 5 s to read the webhook secret, log and return. Without a Lambda context
+ * (a test, a script): the function's timeout, infra/functions.ts ORPHAN_REPORT_TIMEOUT (60 s).
+ */
+export const ORPHAN_REPORT_DEADLINE: DeadlinePolicy = { marginMs: SLACK_TIMEOUT_MS + 5_000, withoutContextMs: 60_000 };
 
 export interface OrphanReportResult {
   region: string;
@@ -56,8 +73,13 @@ export function createOrphanReportHandler(deps: OrphanReportDeps = {}) {
     );
   const fetchFn: FetchLike = deps.fetch ?? ((url, init) => fetch(url, init));
   const now = deps.now ?? (() => Date.now());
+  const clock: Clock = { now };
 
-  return async (): Promise<OrphanReportResult> => {
+  // The schedule's event is ignored; the context gives the deadline of the run's AWS calls.
+  return (_event?: unknown, context?: RemainingTime): Promise<OrphanReportResult> =>
+    withinInvocation(invocationScope(clock, context, logger, ORPHAN_REPORT_DEADLINE), () => report());
+
+  async function report(): Promise<OrphanReportResult> {
     const machines = machinesFrom(env());
     const region = env().AWS_REGION ?? machines.build.region;
     sfn ??= createSfnClient(machines.build.region, env());
@@ -72,7 +94,7 @@ export function createOrphanReportHandler(deps: OrphanReportDeps = {}) {
     }
     const posted: PostResult = await postToSlack(url, orphanReportMessage(region, groups), { fetch: fetchFn, logger });
     return { ...summary, posted: posted.posted, ...(posted.reason && { reason: posted.reason }) };
-  };
+  }
 }
 
 export const handler = createOrphanReportHandler();

@@ -18,8 +18,10 @@ const STEP = 'teardown-load-balancer';
  */
 export const handler = createStepHandler(STEP, async ({ state, plan, clients, clock }): Promise<TeardownResult> => {
   // Each time is read once its calls have returned, never earlier than AWS's own, so the wait is not short. The
-  // connections go first: were a later call to fail, the run again finds them `deleting` and still records a time,
-  // while an NLB deleted by a failed run is not found again, and its time is lost (DeleteNetwork then polls).
+  // connections go first: were a later call to fail, the run again finds them `deleting` and still records a time.
+  // An NLB deleted by a failed run (ResourceInUse on a target group right after, the usual case) is not found
+  // again; its target groups, still there, tell the retry it went moments ago, and it records its own time
+  // (resources/load-balancer.ts deleteLoadBalancer).
   const connections = await deleteConnections(clients, plan, carriedNetwork(state), carriedConnections(state));
   const connectionsDeletedAt = new Date(clock.now()).toISOString();
   const loadBalancer = await deleteLoadBalancer(clients, plan);

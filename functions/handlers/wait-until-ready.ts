@@ -33,7 +33,9 @@ export const handler = createStepHandler('wait-until-ready', async ({ state, pla
   const carriedBastion = plan.spec.bastion.enabled ? bastionOf(state) : undefined;
   const nowMs = clock.now();
   const previous = state.readiness;
-  const checkingSince = previous?.checkingSince ?? new Date(nowMs).toISOString();
+  // An unreadable carried time (a hand-edited input) restarts the count now: a NaN deadline would never end the wait.
+  const carriedSince = previous?.checkingSince;
+  const checkingSince = carriedSince && Number.isFinite(Date.parse(carriedSince)) ? carriedSince : new Date(nowMs).toISOString();
   const launches = launchTimes(nodes, Date.parse(checkingSince));
 
   const [checks, lb] = await Promise.all([

@@ -7,9 +7,11 @@ import { clientsFor, type AwsClients, type ClientRetryOptions, type StaticCreden
  * A drift check or an inventory reads a few dozen Describes at once, from buckets the account shares with every other
  * workload (EC2 and ELB throttle per account and region); AWS's advice for throttling is to back off and retry
  * (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html). Every client resends a throttled read
- * with full-jitter backoff for core/retry-strategy.ts THROTTLE_BUDGET_WITHOUT_SCOPE_MS (20 s) from its first attempt
- * (these functions run outside a step's invocation scope), inside API Gateway's 29 s timeout, so a busy account
- * answers a little later instead of a 503. These routes only read: a repeated request changes nothing.
+ * with full-jitter backoff until the deadline of the invocation it runs in: both functions run each request (each
+ * run) within one scope (core/retry-scope.ts `invocationScope`; functions/handlers/operations.ts
+ * OPERATIONS_DEADLINE, orphan-report.ts ORPHAN_REPORT_DEADLINE), the Lambda's remaining time less a margin, so a
+ * busy account answers a little later, and one throttled past it answers 503 before the function's timeout rather
+ * than a 502/504. These routes only read: a repeated request changes nothing.
  *
  * `retry`: the local runtime's simulated clock and time scale, so that the budget and the backoffs run on simulated time.
  */

@@ -151,29 +151,39 @@ export interface ConnectionsTeardown {
  * them, the Internet Gateway's detach and the endpoint security group. All deletes are sent at once; the NAT
  * gateways' addresses are released once their gateways are gone. The default routes to the NAT gateways go
  * with their route tables (a blackhole meanwhile). Runs twice in a teardown:
- * - DeleteLoadBalancer, first, starts the deletes and goes on: each takes about a minute
- *   (EXPECTED_SECONDS.connectionGoneAfterDelete), and nothing in them waits for the NLB or the instances, so that
- *   minute passes while those go. It records when (`connectionsDeletedAt`) if any is `pending`, and the wait before
- *   DeleteNetwork covers it;
+ * - DeleteLoadBalancer, first, removes the Transit Gateway routes (this function), then starts the deletes and
+ *   goes on: each takes about a minute (EXPECTED_SECONDS.connectionGoneAfterDelete), and nothing in them waits for
+ *   the NLB or the instances, so that minute passes while those go. It records when (`connectionsDeletedAt`) if
+ *   any is `pending`, and the teardown's wait covers it;
  * - DeleteNetwork, after that wait, finds them deleted (`requireConnectionsGone` throws ResourceNotReady while any
- *   is still pending) and releases the NAT addresses. `routes: false` there: DeleteLoadBalancer has removed the
- *   Transit Gateway routes, and the route tables go with whatever routes they still hold.
+ *   is still pending) and releases the NAT addresses: `deleteConnectionsWithoutRoutes`, since DeleteLoadBalancer
+ *   has removed the Transit Gateway routes and the route tables go with whatever routes they still hold. A
+ *   separate function, not an option, so that DeleteNetwork's bundle holds no DeleteRoute and its role needs no
+ *   grant for it (infra/permissions.ts; test/infra/permissions.test.ts checks bundles against grants).
  */
 export async function deleteConnections(
   clients: AwsClients,
   plan: Plan,
   network: Partial<NetworkIds> & LegacyNetworkIds,
   carried: Partial<ConnectionIds> = {},
-  { routes }: { routes: boolean } = { routes: true },
 ): Promise<ConnectionsTeardown> {
-  const nothing: ConnectionsTeardown = { deleted: [], pending: [] };
-  // The spec is what the build made: without these options there is nothing to look for (no Describe calls).
-  if (!plan.natGateways.length && !plan.endpoints.length && !plan.transitGateway) return nothing;
-  if (plan.transitGateway && routes) {
+  if (plan.transitGateway) {
     // The Transit Gateway routes first, so that no table sends on-premises traffic to a gateway being detached.
     const tables = [...new Set([...(await ownedRouteTableIds(clients, plan.buildId)), ...routeTablesToGateway(network)])];
     await deleteRoutes(clients, tables, plan.transitGateway.routes);
   }
+  return deleteConnectionsWithoutRoutes(clients, plan, carried);
+}
+
+/** The connections' deletes (or their check, once deleted) without touching any route: DeleteNetwork's (see deleteConnections). */
+export async function deleteConnectionsWithoutRoutes(
+  clients: AwsClients,
+  plan: Plan,
+  carried: Partial<ConnectionIds> = {},
+): Promise<ConnectionsTeardown> {
+  const nothing: ConnectionsTeardown = { deleted: [], pending: [] };
+  // The spec is what the build made: without these options there is nothing to look for (no Describe calls).
+  if (!plan.natGateways.length && !plan.endpoints.length && !plan.transitGateway) return nothing;
   // Only the kinds the spec asked for: the others were never made, and their Describes would only cost calls.
   const results = [
     plan.transitGateway ? await deleteAttachments(clients, plan.buildId, carried.transitGatewayAttachmentId) : nothing,

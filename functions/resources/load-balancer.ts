@@ -54,20 +54,35 @@ function nameInUse(plan: Plan, cause: unknown): ResourceConflict {
 }
 
 /**
- * Creates the NLB, or gets back the one an earlier attempt created, and sets cross-zone load balancing. No
- * lookup comes first (docs/design.md "13.2 Build steps: fewer calls"): CreateLoadBalancer is idempotent, "If
- * you attempt to create multiple load balancers with the same settings, each call succeeds"
- * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html), and
- * answers with the existing NLB. Those settings include this build's own subnets and security group, which no
- * NLB of anyone else has, so what it answers is ours; a same-named NLB with other settings is
- * DuplicateLoadBalancerName, a ResourceConflict (preflight has checked the name is free). Does not wait for
- * `active`: listeners can be added while it provisions, and the readiness step waits (≈2.5 min) in the state
- * machine instead.
+ * Creates the NLB, or gets back the one an earlier attempt created, and sets cross-zone load balancing.
+ * CreateLoadBalancer is idempotent, "If you attempt to create multiple load balancers with the same settings,
+ * each call succeeds" (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html),
+ * but each call draws on ELB's resource-intensive bucket: 10 tokens, refilled one every 5 s for the whole account
+ * and region (https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-api-throttling.html). Fifty
+ * builds at once wait minutes for those tokens; a step retried after a later call was throttled would spend
+ * another on the NLB it already made. So one Describe by name comes first (the non-mutating bucket: 40, and 10 a
+ * second): an NLB of that name in this build's VPC is the one an earlier attempt made (the VPC is this build's
+ * alone); otherwise the create, whose settings (this build's subnets and group) no one else's NLB has, and a
+ * same-named NLB with other settings is DuplicateLoadBalancerName, a ResourceConflict (preflight has checked the
+ * name is free). Does not wait for `active`: listeners can be added while it provisions, and the readiness step
+ * waits (≈2.5 min) in the state machine instead.
  */
 export async function ensureLoadBalancer(clients: AwsClients, plan: Plan, network: NetworkIds): Promise<LoadBalancerStatus> {
-  const status = statusOf(await createLoadBalancer(clients, plan, network));
+  const made = await madeInVpc(clients, plan, network.vpcId);
+  const status = statusOf(made ?? (await createLoadBalancer(clients, plan, network)));
   await setCrossZone(clients, status.loadBalancerArn, plan.loadBalancer.crossZone);
   return status;
+}
+
+/** The NLB of the plan's name, if there is one in `vpcId` (an earlier attempt's); not found or elsewhere, undefined. */
+async function madeInVpc(clients: AwsClients, plan: Plan, vpcId: string): Promise<LoadBalancer | undefined> {
+  const found = await aws('DescribeLoadBalancers', () =>
+    clients.elbv2.send(new DescribeLoadBalancersCommand({ Names: [plan.loadBalancer.name] })),
+  ).catch((error: unknown) => {
+    if (codeOf(error) === 'LoadBalancerNotFound' || error instanceof NotYetVisible) return undefined;
+    throw error;
+  });
+  return found?.LoadBalancers?.find((lb) => lb.VpcId === vpcId && lb.LoadBalancerArn);
 }
 
 async function createLoadBalancer(clients: AwsClients, plan: Plan, network: NetworkIds): Promise<LoadBalancer> {
@@ -136,9 +151,13 @@ export async function describeLoadBalancer(clients: AwsClients, plan: Plan): Pro
   return found.kind === 'owned' ? statusOf(found.resource) : undefined;
 }
 
-/** What the teardown of the load balancer part did: the ARNs deleted, and whether the NLB was among them. */
+/** What the teardown of the load balancer part did: the ARNs deleted, and whether the NLB has just been deleted. */
 export interface LoadBalancerTeardown {
   deleted: string[];
+  /**
+   * True when this run deleted the NLB, or when an earlier attempt of the step did moments ago: no NLB is found
+   * but a target group of ours still is (see deleteLoadBalancer). Either way its interfaces may still linger.
+   */
   loadBalancerDeleted: boolean;
 }
 
@@ -148,11 +167,15 @@ export interface LoadBalancerTeardown {
  * No listener is listed or deleted: "Deleting a load balancer also deletes its listeners"
  * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeleteLoadBalancer.html), and once
  * they are gone no listener forwards to the target groups, which can then go
- * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeleteTargetGroup.html). Should ELBv2
- * still count a group in use a moment after (ResourceInUse → ResourceNotReady), the state machine runs the step
- * again, and the deleted NLB is then simply not found. Absent, or same-named resources that are not ours, are
- * nothing to do. The NLB's network interfaces linger for a minute after; TerminateInstances turns
- * `loadBalancerDeleted` (recorded with its time by the handler) into the wait before DeleteNetwork.
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeleteTargetGroup.html). ELBv2 often
+ * still counts a group in use a moment after the NLB's delete (ResourceInUse → ResourceNotReady): the state machine
+ * runs the step again, and the deleted NLB is then no longer found. Such a run still answers `loadBalancerDeleted`
+ * when a target group of ours is left without an NLB: the groups go right after the NLB, so one that is still there
+ * means the NLB went moments ago, in an earlier attempt, and its interfaces are as likely to linger (the handler
+ * records the time of this run, later than the delete: a wait a little long, never short). Absent, or
+ * same-named resources that are not ours, are nothing to do. The NLB's network interfaces linger for a minute
+ * after; TerminateInstances turns `loadBalancerDeleted` (recorded with its time by the handler) into the
+ * teardown's wait.
  */
 export async function deleteLoadBalancer(clients: AwsClients, plan: Plan): Promise<LoadBalancerTeardown> {
   const [loadBalancerArn, targetGroupArns] = await Promise.all([namedLoadBalancerArn(clients, plan), namedTargetGroupArns(clients, plan)]);
@@ -160,17 +183,20 @@ export async function deleteLoadBalancer(clients: AwsClients, plan: Plan): Promi
   if (arns.length === 0) return { deleted: [], loadBalancerDeleted: false };
   const ours = await ownedArns(clients, arns, plan.buildId);
   // DeleteLoadBalancer "succeeds" for a load balancer already deleted: then it is deleted all the same.
-  const loadBalancerDeleted =
+  const deletedNow =
     loadBalancerArn !== undefined && ours.has(loadBalancerArn)
       ? await wasDeleted('DeleteLoadBalancer', () =>
           clients.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: loadBalancerArn })),
         )
       : false;
-  const groupsDeleted = await deleteTargetGroups(
-    clients,
-    targetGroupArns.filter((arn) => ours.has(arn)),
-  );
-  return { deleted: [...(loadBalancerDeleted && loadBalancerArn ? [loadBalancerArn] : []), ...groupsDeleted], loadBalancerDeleted };
+  const ourGroups = targetGroupArns.filter((arn) => ours.has(arn));
+  // No NLB, but our target groups: an earlier attempt deleted the NLB and met ResourceInUse on a group (see above).
+  const deletedEarlier = loadBalancerArn === undefined && ourGroups.length > 0;
+  const groupsDeleted = await deleteTargetGroups(clients, ourGroups);
+  return {
+    deleted: [...(deletedNow && loadBalancerArn ? [loadBalancerArn] : []), ...groupsDeleted],
+    loadBalancerDeleted: deletedNow || deletedEarlier,
+  };
 }
 
 /** The ARN of the load balancer named for the build, whoever owns it; undefined when there is none (LoadBalancerNotFound). */

@@ -62,11 +62,14 @@ export async function ensureNetwork(clients: AwsClients, plan: Plan, known: Part
  *    interfaces hold subnets and security groups, so while any interface remains this waits (ResourceNotReady,
  *    naming them) before sending a single delete (network-interfaces.ts);
  * 3. the Internet Gateway (a still-mapped Elastic IP blocks its detach: ResourceNotReady);
- * 4. subnets: a subnet's route table association goes with it (the association is of the subnet; DeleteSubnet
- *    names only what runs in the subnet as a blocker, https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSubnet.html),
- *    so no DisassociateRouteTable is needed;
- * 5. route tables (any association still listed is removed first: a table that has one cannot be deleted,
- *    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteRouteTable.html);
+ * 4. subnets, before their route tables. AWS documents what blocks DeleteSubnet (what runs in the subnet,
+ *    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSubnet.html), not what becomes of the
+ *    subnet's route table association; we expect it to go with the subnet (the embedded cloud drops it), so
+ *    usually no DisassociateRouteTable is sent, but nothing relies on it (5.);
+ * 5. route tables: a table that still has an association cannot be deleted
+ *    (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteRouteTable.html), so any association the
+ *    Describe still lists is removed first, and one it did not list yet answers DependencyViolation
+ *    (ResourceNotReady): the retry lists it and removes it;
  * 6. security groups (in an order that needs a revoke only to break a cycle); 7. the VPC(s).
  * Each part finds what is left by tag, adds the ids `carried` in the build's state (a rollback right after
  * a create, when the tag lookup may not show it yet; see core/carried.ts) and treats "already gone" as

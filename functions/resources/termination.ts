@@ -21,6 +21,8 @@ const TERMINATE_BATCH = 100;
  * with NotYetVisible, so the step is retried a bounded number of times without holding up the others.
  * `terminating` is what was asked to terminate now; `remaining` is every instance not yet `terminated` (the
  * caller reckons the teardown's wait from it: it does not poll here, see handlers/teardown-instances.ts).
+ * The Describe by tag lists `terminated` instances too (AWS shows them for about an hour): a carried id that an
+ * earlier run of the teardown's loop terminated is then found there, not described again by id on every run.
  */
 export async function terminateInstances(
   clients: AwsClients,
@@ -28,7 +30,7 @@ export async function terminateInstances(
   carriedIds: readonly string[] = [],
   roles: readonly InstanceRole[] = INSTANCE_ROLES,
 ): Promise<{ terminating: string[]; remaining: string[] }> {
-  const present = await describeOwned(clients, buildId, roles, [...LIVE_STATES, 'shutting-down']);
+  const present = await describeOwned(clients, buildId, roles, [...LIVE_STATES, 'shutting-down', 'terminated']);
   const presentIds = present.map((record) => record.instanceId);
   const { found, unseen } = await describeCarried(
     clients,

@@ -21,7 +21,8 @@ import {
 } from '../../workflows';
 import { CONNECTIONS_COMPLETE, EXPECT_READY, READY, WAIT_UNTIL_READY } from '../../workflows/build';
 import { READINESS_BOUND_SECONDS } from '../../functions/core/readiness-schedule';
-import { AWAITING_ACTION_RETRY, THROTTLE_RETRY } from '../../workflows/policies';
+import { TEARDOWN_BOUND_SECONDS } from '../../functions/core/teardown-wait';
+import { AWAITING_ACTION_RETRY, LAMBDA_THROTTLE_ERROR, THROTTLE_RETRY } from '../../workflows/policies';
 import { NOTIFY_FUNCTION, TASK_FUNCTIONS } from '../../workflows/steps';
 
 const DEFINITIONS: Array<[string, () => StateMachineDefinition]> = [
@@ -42,12 +43,12 @@ const NO_READINESS_WAIT = [
   // It answers ready: false and the ExpectReady Wait waits (see the readiness loop below); its bound's ResourceNotReady must roll back.
   'WaitUntilReady',
 ];
+/** Lambda's own failures (LAMBDA_SERVICE_RETRY); its throttle, Lambda.TooManyRequestsException, is a throttle (THROTTLE_RETRY). */
 const LAMBDA_ERRORS = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.ClientExecutionTimeoutException',
-  'Lambda.TooManyRequestsException',
 ];
 /**
  * The error names Step Functions itself raises (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html),
@@ -70,7 +71,7 @@ const STATES_ERRORS = [
   'States.TaskFailed',
   'States.Timeout',
 ];
-const KNOWN_ERRORS = new Set([...ALL_ERROR_NAMES, ...LAMBDA_ERRORS, 'Lambda.Unknown', ...STATES_ERRORS]);
+const KNOWN_ERRORS = new Set([...ALL_ERROR_NAMES, ...LAMBDA_ERRORS, 'Lambda.TooManyRequestsException', 'Lambda.Unknown', ...STATES_ERRORS]);
 
 describe.each(DEFINITIONS)('the %s definition', (_, define) => {
   const definition = define();
@@ -110,6 +111,17 @@ describe.each(DEFINITIONS)('the %s definition', (_, define) => {
     const task = tasks.find(([n]) => n === name)![1];
     for (const error of THROTTLE_ERRORS) expect(retrierFor(task, error)).toEqual(THROTTLE_RETRY);
   });
+
+  it.each(stepTasksOf(define()).map(([name]) => name))(
+    "Task %s waits out Lambda's own throttle (TooManyRequestsException) by time, as any throttle, not by LAMBDA_SERVICE_RETRY's 6 attempts",
+    (name) => {
+      const task = tasks.find(([n]) => n === name)![1];
+      expect(LAMBDA_THROTTLE_ERROR).toBe('Lambda.TooManyRequestsException');
+      expect(retrierFor(task, LAMBDA_THROTTLE_ERROR)).toEqual(THROTTLE_RETRY);
+      // Only one retrier names it (Step Functions uses the first that matches).
+      expect(task.Retry.filter((r) => r.ErrorEquals.includes(LAMBDA_THROTTLE_ERROR))).toHaveLength(1);
+    },
+  );
 
   it.each(stepTasksOf(define()).map(([name]) => name))(
     'Task %s lists its retriers in one order: Lambda service, throttle, transient, readiness, action',
@@ -297,7 +309,7 @@ describe('the build definition', () => {
     expect(build.States.MergeProvisioned).toMatchObject({ Parameters: { 'nodes.$': '$.provisioned[0].nodeLaunch.nodes' } });
   });
 
-  it('loops no other step: only CreateNetwork, LaunchNodes, LaunchBastion and ConnectNetwork hand ids to the state before they are done, and readiness waits', () => {
+  it('loops no other step: only CreateNetwork, LaunchNodes, LaunchBastion and ConnectNetwork hand ids to the state before they are done, readiness and the rollback’s TerminateInstances wait', () => {
     const loops = allStates(build).flatMap(([name, s]) =>
       s.Type === 'Choice' ? s.Choices.filter((r) => 'BooleanEquals' in r).map((r) => [name, r.Next]) : [],
     );
@@ -307,6 +319,7 @@ describe('the build definition', () => {
       [BASTION_COMPLETE, 'LaunchBastion'],
       [CONNECTIONS_COMPLETE, 'ConnectNetwork'],
       [READY, EXPECT_READY],
+      ['RollbackWaitAsked?', 'RollbackWaitForNetworkRelease'],
     ]);
   });
 
@@ -364,10 +377,20 @@ describe('the build definition', () => {
     expect(next('RecordCreateNetworkFailure')).toBe('RollbackDeleteLoadBalancer');
     expect(next('RollbackDeleteLoadBalancer')).toBe('RollbackTerminateInstances');
     expect(next('RollbackTerminateInstances')).toBe('RollbackWaitAsked?');
-    expect(build.States['RollbackWaitAsked?']).toMatchObject({ Default: 'RollbackDeleteNetwork' });
-    expect(next('RollbackWaitForNetworkRelease')).toBe('RollbackDeleteNetwork');
+    expect(build.States['RollbackWaitAsked?']).toEqual({
+      ...teardown.States['WaitAsked?'],
+      Choices: [
+        { Not: { Variable: '$.teardownInstances.complete', IsPresent: true }, Next: 'RollbackDeleteNetwork' },
+        { Variable: '$.teardownInstances.complete', BooleanEquals: false, Next: 'RollbackWaitForNetworkRelease' },
+      ],
+      Default: 'RollbackDeleteNetwork',
+    });
+    expect(next('RollbackWaitForNetworkRelease')).toBe('RollbackTerminateInstances');
     expect(next('RollbackDeleteNetwork')).toBe(`Explain${BUILD_FAILURES.rolledBack}`);
-    expect(build.States.RollbackWaitForNetworkRelease).toEqual({ ...teardown.States.WaitForNetworkRelease, Next: 'RollbackDeleteNetwork' });
+    expect(build.States.RollbackWaitForNetworkRelease).toEqual({
+      ...teardown.States.WaitForNetworkRelease,
+      Next: 'RollbackTerminateInstances',
+    });
     /** What a Task does, without where it goes next (Next, Catch). */
     const work = (task: TaskState) => Object.fromEntries(Object.entries(task).filter(([key]) => key !== 'Next' && key !== 'Catch'));
     for (const step of ['DeleteLoadBalancer', 'TerminateInstances', 'DeleteNetwork']) {
@@ -387,25 +410,31 @@ describe('the build definition', () => {
 });
 
 describe('the teardown definition', () => {
-  it('is DeleteLoadBalancer → TerminateInstances → WaitAsked? → WaitForNetworkRelease → DeleteNetwork → Destroyed, failing into TeardownFailed', () => {
+  it('is DeleteLoadBalancer → TerminateInstances ⟲ WaitAsked? ⟲ WaitForNetworkRelease → DeleteNetwork → Destroyed, failing into TeardownFailed', () => {
     const { StartAt, States } = teardownDefinition();
     expect(StartAt).toBe('DeleteLoadBalancer');
     expect((States.DeleteLoadBalancer as TaskState).Next).toBe('TerminateInstances');
     expect((States.TerminateInstances as TaskState).Next).toBe('WaitAsked?');
-    // An answer without waitSeconds (a function deployed before the wait) goes straight on: a missing SecondsPath would fail the execution.
-    expect(States['WaitAsked?']).toMatchObject({
+    // complete: false loops through the Wait back to TerminateInstances. Presence is tested first (BooleanEquals on a
+    // missing path is a runtime error), and an answer without `complete` (a function deployed before the loop, which
+    // asked for a wait on every run) goes on rather than loop for ever.
+    expect(States['WaitAsked?']).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.teardownInstances.waitSeconds', IsPresent: true, Next: 'WaitForNetworkRelease' }],
+      Comment: expect.any(String) as unknown,
+      Choices: [
+        { Not: { Variable: '$.teardownInstances.complete', IsPresent: true }, Next: 'DeleteNetwork' },
+        { Variable: '$.teardownInstances.complete', BooleanEquals: false, Next: 'WaitForNetworkRelease' },
+      ],
       Default: 'DeleteNetwork',
     });
-    expect(States.WaitForNetworkRelease).toMatchObject({ Type: 'Wait', Next: 'DeleteNetwork' });
+    expect(States.WaitForNetworkRelease).toMatchObject({ Type: 'Wait', Next: 'TerminateInstances' });
     expect((States.DeleteNetwork as TaskState).Next).toBe('Destroyed');
     expect(States.Destroyed.Type).toBe('Succeed');
     expect(States[TEARDOWN_FAILED]).toMatchObject({ Type: 'Fail', Error: TEARDOWN_FAILED });
     expect(States.RecordDeleteNetworkFailure).toMatchObject({ ResultPath: '$.failure', Next: `Explain${TEARDOWN_FAILED}` });
   });
 
-  it('waits once, the seconds TerminateInstances answers (top level of its result, where the local runtime scales it)', () => {
+  it('sleeps the seconds TerminateInstances answers (top level of its result, where the local runtime scales it)', () => {
     const { States } = teardownDefinition();
     expect((States.TerminateInstances as TaskState).ResultPath).toBe('$.teardownInstances');
     expect(States.WaitForNetworkRelease).toMatchObject({ Type: 'Wait', SecondsPath: '$.teardownInstances.waitSeconds' });
@@ -416,6 +445,12 @@ describe('the teardown definition', () => {
       TimestampPath: '$.teardownInstances.waitUntil',
     });
   });
+
+  it('lets the Catch take the error TerminateInstances ends its loop with at its bound: no Retry names ResourceConflict', () => {
+    const task = teardownDefinition().States.TerminateInstances as TaskState;
+    expect(task.Retry.flatMap((r) => r.ErrorEquals)).not.toContain('ResourceConflict');
+    expect(task.Catch[0]).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'RecordTerminateInstancesFailure' });
+  });
 });
 
 describe('retry bounds', () => {
@@ -425,6 +460,10 @@ describe('retry bounds', () => {
 
   it("bounds WaitUntilReady's own wait loop as the readiness Retry bounded its polling", () => {
     expect(READINESS_BOUND_SECONDS).toBe(retryWaitBound(READINESS_RETRY));
+  });
+
+  it("bounds TerminateInstances' wait loop as the readiness Retry bounds DeleteNetwork's polling", () => {
+    expect(TEARDOWN_BOUND_SECONDS).toBe(retryWaitBound(READINESS_RETRY));
   });
 
   it('gives transient AWS and Lambda errors at most 90 s of backoff', () => {

@@ -1,5 +1,12 @@
 import { StateMachine, type RunOptions } from 'aws-local-stepfunctions';
-import { AwsThrottled, PermissionDenied, PreflightFailed, QuotaExceeded, ResourceNotReady } from '../../functions/core/errors';
+import {
+  AwsThrottled,
+  PermissionDenied,
+  PreflightFailed,
+  QuotaExceeded,
+  ResourceConflict,
+  ResourceNotReady,
+} from '../../functions/core/errors';
 import { carriedAllocationIds, carriedConnections, carriedInstanceIds } from '../../functions/core/carried';
 import type { BuildResult, BuildState } from '../../functions/core/contracts';
 import {
@@ -46,10 +53,22 @@ const PIECES: Record<string, unknown> = {
   RegisterTargets: { registered: { api: ['i-1'] } },
   WaitUntilReady: { ready: true, waitSeconds: 0, pending: [], loadBalancerState: 'active' },
   VerifyBaseline: RESULT,
-  // The teardown's one wait (WaitForNetworkRelease) reads TerminateInstances' waitSeconds; scaled, the `waitUntil` the
-  // local runtime adds beside it (local/step-roles.ts). Now: the runs stay fast.
-  TerminateInstances: { step: 'teardown-instances', deleted: ['i-1'], waitSeconds: 0, waitUntil: new Date().toISOString() },
-  RollbackTerminateInstances: { step: 'teardown-instances', deleted: ['i-1'], waitSeconds: 0, waitUntil: new Date().toISOString() },
+  // TerminateInstances' last answer: nothing left to wait for (TERMINATING below is one that loops).
+  TerminateInstances: { step: 'teardown-instances', deleted: ['i-1'], complete: true, startedAt: '2026-11-25T10:00:00.000Z' },
+  RollbackTerminateInstances: { step: 'teardown-instances', deleted: ['i-1'], complete: true, startedAt: '2026-11-25T10:00:00.000Z' },
+};
+/**
+ * A TerminateInstances answer that asks to wait and look again. WaitForNetworkRelease reads its waitSeconds;
+ * scaled, the `waitUntil` the local runtime adds beside it (local/step-roles.ts). Now: the runs stay fast.
+ */
+const TERMINATING = {
+  step: 'teardown-instances',
+  deleted: ['i-1'],
+  complete: false,
+  waitSeconds: 47,
+  waitUntil: new Date().toISOString(),
+  startedAt: '2026-11-25T10:00:00.000Z',
+  instancesTerminatingAt: '2026-11-25T10:00:00.000Z',
 };
 
 /** What a scripted call does: an Error is thrown, anything else returned. */
@@ -311,6 +330,28 @@ describe('the build machine, executed', () => {
     expect(carriedAllocationIds(rollbackInput)).toEqual(['eipalloc-1']);
   });
 
+  it('runs RollbackTerminateInstances again after its wait while it answers complete: false, then RollbackDeleteNetwork', async () => {
+    const run = await execute(buildDefinition(), {
+      LaunchNodes: [new PermissionDenied('RunInstances: UnauthorizedOperation')],
+      RollbackTerminateInstances: [TERMINATING, PIECES.RollbackTerminateInstances],
+    });
+    expect(run.entered.filter((s) => s.startsWith('Rollback'))).toEqual([
+      'RollbackDeleteLoadBalancer',
+      'RollbackTerminateInstances',
+      'RollbackWaitAsked?',
+      'RollbackWaitForNetworkRelease',
+      'RollbackTerminateInstances',
+      'RollbackWaitAsked?',
+      'RollbackDeleteNetwork',
+    ]);
+    // The second run reads the first one's answer (its loop's start), beside the build's state.
+    expect(run.calls.RollbackTerminateInstances[1]).toMatchObject({
+      teardownInstances: TERMINATING,
+      failure: { failedStep: 'LaunchNodes', error: 'PermissionDenied' },
+    });
+    expect(run.error?.name).toBe(BUILD_FAILURES.rolledBack);
+  });
+
   it('goes on when a piece says nothing about completeness: only an explicit complete: false loops, so no loop can spin forever', async () => {
     const withoutComplete = (piece: unknown) =>
       Object.fromEntries(Object.entries(piece as Record<string, unknown>).filter(([key]) => key !== 'complete'));
@@ -473,9 +514,10 @@ describe('failure causes in aws-local-stepfunctions@3', () => {
 });
 
 describe('the teardown machine, executed', () => {
-  it('deletes in order, waits once where TerminateInstances says, and polls DeleteNetwork through ResourceNotReady', async () => {
+  it('deletes in order, runs TerminateInstances again after the wait it asks for, and polls DeleteNetwork through ResourceNotReady', async () => {
     const run = await execute(teardownDefinition(), {
       DeleteLoadBalancer: [new ResourceNotReady('load balancer deleting'), { step: 'load-balancer', deleted: ['arn:lb'] }],
+      TerminateInstances: [TERMINATING, { ...TERMINATING, deleted: ['i-1', 'i-late'] }, PIECES.TerminateInstances],
       DeleteNetwork: [new ResourceNotReady('eni lingers'), new ResourceNotReady('eni lingers'), { step: 'network', deleted: ['vpc-1'] }],
     });
     expect(run.error).toBeUndefined();
@@ -484,6 +526,11 @@ describe('the teardown machine, executed', () => {
       'TerminateInstances',
       'WaitAsked?',
       'WaitForNetworkRelease',
+      'TerminateInstances',
+      'WaitAsked?',
+      'WaitForNetworkRelease',
+      'TerminateInstances',
+      'WaitAsked?',
       'DeleteNetwork',
       'Destroyed',
     ]);
@@ -491,20 +538,50 @@ describe('the teardown machine, executed', () => {
     expect(run.output).toMatchObject({ ...INPUT, teardownLoadBalancer: { deleted: ['arn:lb'] }, teardownNetwork: { deleted: ['vpc-1'] } });
   });
 
-  it('hands DeleteNetwork what the earlier steps answered, and TerminateInstances what DeleteLoadBalancer recorded', async () => {
+  it('hands DeleteNetwork what the earlier steps answered, and TerminateInstances what DeleteLoadBalancer recorded and its own last answer', async () => {
     const deletedAt = '2026-11-25T10:00:00.000Z';
     const run = await execute(teardownDefinition(), {
       DeleteLoadBalancer: [{ step: 'teardown-load-balancer', deleted: ['arn:lb'], loadBalancerDeletedAt: deletedAt }],
+      TerminateInstances: [TERMINATING, PIECES.TerminateInstances],
     });
     expect(run.calls.TerminateInstances[0]).toMatchObject({ teardownLoadBalancer: { loadBalancerDeletedAt: deletedAt } });
+    expect(run.calls.TerminateInstances[0]).not.toHaveProperty('teardownInstances');
+    expect(run.calls.TerminateInstances[1]).toMatchObject({
+      teardownLoadBalancer: { loadBalancerDeletedAt: deletedAt },
+      teardownInstances: TERMINATING,
+    });
+    expect(run.calls.TerminateInstances).toHaveLength(2);
     expect(run.calls.DeleteNetwork[0]).toMatchObject({ teardownInstances: PIECES.TerminateInstances });
-    expect(run.calls.TerminateInstances).toHaveLength(1);
   });
 
-  it('goes straight to DeleteNetwork when TerminateInstances asks for no wait (a function deployed before the wait)', async () => {
-    const run = await execute(teardownDefinition(), { TerminateInstances: [{ step: 'teardown-instances', deleted: [] }] });
+  it('goes straight to DeleteNetwork when TerminateInstances has nothing to wait for (a rollback after CreateNetwork failed)', async () => {
+    const run = await execute(teardownDefinition());
     expect(run.error).toBeUndefined();
     expect(run.entered).toEqual(['DeleteLoadBalancer', 'TerminateInstances', 'WaitAsked?', 'DeleteNetwork', 'Destroyed']);
+  });
+
+  it.each([
+    ['no complete and no wait (a function deployed before the wait)', { step: 'teardown-instances', deleted: [] }],
+    [
+      'waitSeconds but no complete (a function deployed before the loop: it always asked for a wait, so looping on it would never end)',
+      { step: 'teardown-instances', deleted: [], waitSeconds: 5, waitUntil: new Date().toISOString() },
+    ],
+  ])('goes straight to DeleteNetwork, once, on an answer with %s', async (_case, answer) => {
+    const run = await execute(teardownDefinition(), { TerminateInstances: [answer] });
+    expect(run.error).toBeUndefined();
+    expect(run.calls.TerminateInstances).toHaveLength(1);
+    expect(run.entered).toEqual(['DeleteLoadBalancer', 'TerminateInstances', 'WaitAsked?', 'DeleteNetwork', 'Destroyed']);
+  });
+
+  it('ends TeardownFailed, without a retry, when TerminateInstances gives up at its bound (ResourceConflict)', async () => {
+    const run = await execute(teardownDefinition(), {
+      TerminateInstances: [TERMINATING, new ResourceConflict('instance(s) i-stuck still not terminated 20 minutes after')],
+    });
+    expect(run.calls.TerminateInstances).toHaveLength(2);
+    expect(run.retried).toEqual([]);
+    expect(run.calls.DeleteNetwork).toBeUndefined();
+    expect(run.error?.name).toBe(TEARDOWN_FAILED);
+    expect(failure(run)).toMatchObject({ failedStep: 'TerminateInstances', error: 'ResourceConflict' });
   });
 
   it('ends TeardownFailed with a cause naming the step and the error', async () => {

@@ -4,6 +4,7 @@ import {
   carriedInstanceIds,
   carriedNetwork,
   carriedTeardownTimes,
+  carriedTermination,
 } from '../../../functions/core/carried';
 import type { BuildState } from '../../../functions/core/contracts';
 import { NETWORK, NODES } from '../../fixtures/ids';
@@ -91,5 +92,25 @@ describe('what TerminateInstances reads of DeleteLoadBalancer’s result', () =>
     ['a time is not readable: left out, never guessed', { teardownLoadBalancer: { loadBalancerDeletedAt: 'yesterday' } }, {}],
   ])('gives the epoch times when %s', (_case, extra, expected) => {
     expect(carriedTeardownTimes({ ...seoulState(), ...extra })).toEqual(expected);
+  });
+});
+
+describe('what TerminateInstances reads of its own previous answer', () => {
+  const AT = '2026-11-25T10:00:00.000Z';
+  const LATER = '2026-11-25T10:01:00.000Z';
+  const looping = { step: 'teardown-instances', deleted: ['i-1'], complete: false, waitSeconds: 47, startedAt: AT };
+  it.each<[string, Record<string, unknown> | undefined, object | undefined]>([
+    ['it has not run yet in this execution', undefined, undefined],
+    ['its loop is in progress', looping, { startedAt: Date.parse(AT), deleted: ['i-1'] }],
+    [
+      'its loop is in progress and it terminated instances since',
+      { ...looping, instancesTerminatingAt: LATER },
+      { startedAt: Date.parse(AT), instancesTerminatingAt: Date.parse(LATER), deleted: ['i-1'] },
+    ],
+    ['its loop ended (complete: true)', { ...looping, complete: true }, undefined],
+    ['the answer is from a release before the loop (no complete)', { step: 'teardown-instances', deleted: [], waitSeconds: 5 }, undefined],
+    ['the start is not readable', { ...looping, startedAt: 'yesterday' }, undefined],
+  ])('gives the earlier runs when %s', (_case, teardownInstances, expected) => {
+    expect(carriedTermination({ ...seoulState(), ...(teardownInstances && { teardownInstances }) })).toEqual(expected);
   });
 });

@@ -1,5 +1,7 @@
 import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
+import { CreateRoleCommand } from '@aws-sdk/client-iam';
 import { createClients, clientsFor, endpointFor, type AwsClients } from '../../../functions/core/clients';
+import { QuotaExceeded, translateAwsError } from '../../../functions/core/errors';
 import { withinInvocation, type InvocationScope } from '../../../functions/core/retry-scope';
 import type { RetryStrategyV2 } from '../../../functions/core/retry-strategy';
 import { scriptedEc2, TEST_CREDENTIALS, type Answer } from './scripted-ec2';
@@ -32,7 +34,7 @@ describe('client factory', () => {
     const strategy = (await clients.ec2Once.config.retryStrategy()) as RetryStrategyV2;
     const first = await strategy.acquireInitialRetryToken('');
     await expect(strategy.refreshRetryTokenForRetry(first, { errorType: 'TRANSIENT' })).rejects.toBeDefined();
-    await expect(strategy.refreshRetryTokenForRetry(first, { errorType: 'THROTTLING' })).resolves.toBeDefined();
+    await expect(strategy.refreshRetryTokenForRetry(first, { errorType: 'THROTTLING', error: throttled as never })).resolves.toBeDefined();
   });
 
   it('builds every client with the product retry strategy: throttles resent with no attempt cap, a 500 resent too (but by ec2Once)', async () => {
@@ -81,7 +83,9 @@ describe('the clients against a throttling endpoint (a real SDK call, its retry 
     ({ actions } = ec2);
     close = ec2.close;
     // Delays scaled a thousandfold, so the test sleeps milliseconds for the SDK's seconds.
-    clients = createClients('ap-northeast-2', { AWS_ENDPOINT_URL_EC2: ec2.url }, TEST_CREDENTIALS, { retry: { delayScale: 1000 } });
+    clients = createClients('ap-northeast-2', { AWS_ENDPOINT_URL_EC2: ec2.url, AWS_ENDPOINT_URL_IAM: ec2.url }, TEST_CREDENTIALS, {
+      retry: { delayScale: 1000 },
+    });
   };
   const invocation = (): InvocationScope => ({
     deadline: Date.now() + 60_000,
@@ -117,6 +121,22 @@ describe('the clients against a throttling endpoint (a real SDK call, its retry 
     actions.length = 0;
     await expect(clients.ec2Once.send(new DescribeVpcsCommand({}))).rejects.toMatchObject({ name: 'InternalError' });
     expect(actions).toHaveLength(1);
+  });
+
+  it("throws IAM's LimitExceeded (a quota, on the SDK's throttling list) at once: no resend, no throttle WARN, read as QuotaExceeded", async () => {
+    await endpoint([], 'iamQuota');
+    const createRole = () => clients.iam.send(new CreateRoleCommand({ RoleName: 'k8s-ec2-nodes', AssumeRolePolicyDocument: '{}' }));
+    const scope = invocation();
+    const error: unknown = await withinInvocation(scope, createRole).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'LimitExceededException', $metadata: { httpStatusCode: 409, attempts: 1 } });
+    expect(actions).toEqual(['CreateRole']);
+    expect(scope.logger.warn).not.toHaveBeenCalled();
+    expect(scope.throttleRetries).toBe(0);
+    expect(translateAwsError(error, 'CreateRole')).toBeInstanceOf(QuotaExceeded);
+    // Outside an invocation too (no 20 s budget spent on it).
+    actions.length = 0;
+    await expect(createRole()).rejects.toMatchObject({ name: 'LimitExceededException' });
+    expect(actions).toEqual(['CreateRole']);
   });
 
   it('throws the throttle once the invocation has no time left for another wait', async () => {

@@ -1,9 +1,12 @@
 import { withinInvocation, type InvocationScope } from '../../../functions/core/retry-scope';
+import { AWS_THROTTLE_CODES } from '../../../functions/core/errors';
 import {
+  isThrottle,
   retryStrategy,
   THROTTLE_BUDGET_WITHOUT_SCOPE_MS,
   throttleOnlyRetryStrategy,
   TRANSIENT_ATTEMPTS,
+  TRANSIENT_BACKOFF,
   type RetryOptions,
   type RetryStrategyV2,
 } from '../../../functions/core/retry-strategy';
@@ -116,13 +119,13 @@ describe('retryStrategy: throttles', () => {
 
 describe('retryStrategy: other errors', () => {
   it.each<ErrorType>(['TRANSIENT', 'SERVER_ERROR'])(
-    `resends %s as the SDK's standard mode: ${TRANSIENT_ATTEMPTS} attempts in all, full jitter over 100 ms × 2^retry`,
+    `resends %s as the SDK's standard mode: ${TRANSIENT_ATTEMPTS} attempts in all, full jitter over 50 ms × 2^retry`,
     async (errorType) => {
       const strategy = retryStrategy({ clock: fakeClock(), random: () => 0.5 });
       const first = await strategy.acquireInitialRetryToken('');
       const second = await refresh(strategy, first, errorType, lost);
       const third = await refresh(strategy, second, errorType, lost);
-      expect([second.getRetryDelay(), third.getRetryDelay()]).toEqual([50, 100]);
+      expect([second.getRetryDelay(), third.getRetryDelay()]).toEqual([25, 50]);
       await expect(refresh(strategy, third, errorType, lost)).rejects.toBe(lost);
     },
   );
@@ -138,10 +141,63 @@ describe('retryStrategy: other errors', () => {
     let token = await strategy.acquireInitialRetryToken('');
     for (let n = 0; n < 4; n++) token = await refresh(strategy, token, 'THROTTLING');
     token = await refresh(strategy, token, 'TRANSIENT', lost);
-    expect(token.getRetryDelay()).toBe(50);
+    expect(token.getRetryDelay()).toBe(25);
     token = await refresh(strategy, token, 'TRANSIENT', lost);
     await expect(refresh(strategy, token, 'TRANSIENT', lost)).rejects.toBe(lost);
     expect(token.getRetryCount()).toBe(6);
+  });
+});
+
+describe("what a throttle is: our table (errors.ts AWS_THROTTLE_CODES), not the SDK's errorType", () => {
+  const awsError = (name: string, status: number, extra: Record<string, unknown> = {}) =>
+    Object.assign(new Error(`${name}: simulated`), { name, $metadata: { httpStatusCode: status }, ...extra });
+
+  it.each(AWS_THROTTLE_CODES)('%s is a throttle: resent with no attempt cap', async (code) => {
+    const error = awsError(code, 400);
+    expect(isThrottle(error)).toBe(true);
+    const strategy = retryStrategy({ clock: fakeClock(), random: () => 0 });
+    let token = await strategy.acquireInitialRetryToken('');
+    for (let n = 0; n < 10; n++) token = await refresh(strategy, token, 'THROTTLING', error);
+    expect(token.getRetryCount()).toBe(10);
+  });
+
+  it("reads the code as codeOf does: a query-protocol error's Code before its name, the SDK's wrapper message", () => {
+    expect(isThrottle(awsError('SomethingElse', 503, { Code: 'RequestLimitExceeded' }))).toBe(true);
+    expect(isThrottle(awsError('RequestLimitExceeded', 409, { Code: 'LimitExceeded' }))).toBe(false);
+    expect(isThrottle(new Error('AWS SDK error wrapper for Throttling: Rate exceeded'))).toBe(true);
+    expect(isThrottle(undefined)).toBe(false);
+  });
+
+  it.each([
+    ['LimitExceededException', 409, "IAM's role / instance-profile quota (QuotaExceeded)"],
+    ['TransactionInProgressException', 400, 'a service we do not call'],
+    ['BandwidthLimitExceeded', 400, 'a service we do not call'],
+    ['SomeNewCode', 429, 'a bare HTTP 429 with a code errors.ts does not know'],
+  ])("never resends the SDK's THROTTLING %s (%i, %s): it surfaces at once, with no WARN", async (name, status) => {
+    const error = awsError(name, status);
+    expect(isThrottle(error)).toBe(false);
+    const clock = fakeClock();
+    const invocation = scope({ clock, deadline: clock.now() + 60_000 });
+    for (const strategy of [retryStrategy({ clock }), throttleOnlyRetryStrategy({ clock })]) {
+      await withinInvocation(invocation, async () => {
+        await expect(refresh(strategy, await strategy.acquireInitialRetryToken(''), 'THROTTLING', error)).rejects.toBe(error);
+      });
+    }
+    expect(invocation.logger.warn).not.toHaveBeenCalled();
+    expect(invocation.throttleRetries).toBe(0);
+  });
+
+  it(`resends an SDK THROTTLING that is not ours with a 5xx as a server error: ${TRANSIENT_ATTEMPTS} attempts, transient backoff`, async () => {
+    const error = awsError('BandwidthLimitExceeded', 509);
+    const strategy = retryStrategy({ clock: fakeClock(), random: () => 0.5 });
+    const first = await strategy.acquireInitialRetryToken('');
+    const second = await refresh(strategy, first, 'THROTTLING', error);
+    const third = await refresh(strategy, second, 'THROTTLING', error);
+    expect([second.getRetryDelay(), third.getRetryDelay()]).toEqual([TRANSIENT_BACKOFF.baseMs / 2, TRANSIENT_BACKOFF.baseMs]);
+    await expect(refresh(strategy, third, 'THROTTLING', error)).rejects.toBe(error);
+    // ec2Once resends no server error.
+    const once = throttleOnlyRetryStrategy({ clock: fakeClock() });
+    await expect(refresh(once, await once.acquireInitialRetryToken(''), 'THROTTLING', error)).rejects.toBe(error);
   });
 });
 

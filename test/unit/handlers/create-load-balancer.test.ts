@@ -39,10 +39,11 @@ function givenCreates(): void {
 const sent = () => elbv2.calls().map((c) => c.args[0].constructor.name.replace(/Command$/, ''));
 
 describe('create-load-balancer handler', () => {
-  it('returns the NLB, target group and listener ARNs in 11 calls: creates and attribute sets, no Describe', async () => {
+  it('returns the NLB, target group and listener ARNs in 12 calls: one lookup of the NLB, then creates and attribute sets', async () => {
     givenCreates();
     await expect(handler(seoulState({ network: NETWORK }))).resolves.toEqual(expected);
     expect(sent()).toEqual([
+      'DescribeLoadBalancers',
       'CreateLoadBalancer',
       'ModifyLoadBalancerAttributes',
       ...plan.targetGroups.flatMap(() => ['CreateTargetGroup', 'ModifyTargetGroupAttributes']),

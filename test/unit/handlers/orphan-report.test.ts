@@ -1,6 +1,9 @@
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createOrphanReportHandler } from '../../../functions/handlers/orphan-report';
+import { currentInvocation, type InvocationScope } from '../../../functions/core/retry-scope';
+import { createOrphanReportHandler, ORPHAN_REPORT_DEADLINE } from '../../../functions/handlers/orphan-report';
+import { SLACK_TIMEOUT_MS } from '../../../functions/notify/webhook';
+import { ORPHAN_REPORT_TIMEOUT } from '../../../infra/functions';
 import type { SlackMessage } from '../../../functions/notify/message';
 import type { FetchLike } from '../../../functions/notify/webhook';
 import { awsError, mockAws } from '../../fixtures/aws';
@@ -123,6 +126,31 @@ it('fails, posting nothing, when the account cannot be read', async () => {
   sfn.on(DescribeExecutionCommand).rejects(awsError('AccessDeniedException', 403));
   await expect(report()()).rejects.toThrow(/AccessDenied/);
   expect(posted).toHaveLength(0);
+});
+
+it("reads the account within one deadline: the Lambda context's remaining time less a margin that leaves time to post", async () => {
+  account();
+  const scopes: Array<InvocationScope | undefined> = [];
+  const handler = createOrphanReportHandler({
+    clientsFor: (region) => {
+      scopes.push(currentInvocation());
+      return region === REGION ? aws.clients : (undefined as never);
+    },
+    sfn: sfn as unknown as SFNClient,
+    resolveWebhookUrl: () => Promise.resolve(WEBHOOK),
+    fetch: fetchFake,
+    logger,
+    env: ENV,
+    now: () => NOW,
+  });
+  expect(await handler({}, { getRemainingTimeInMillis: () => 50_000 })).toMatchObject({ posted: true });
+  expect(scopes[0]?.deadline).toBe(NOW + 50_000 - ORPHAN_REPORT_DEADLINE.marginMs);
+  expect(scopes[0]?.clock.now()).toBe(NOW);
+  expect(ORPHAN_REPORT_DEADLINE.marginMs).toBeGreaterThan(SLACK_TIMEOUT_MS);
+  // Without a context (a test, a script): as a fresh invocation of the function's timeout.
+  await handler();
+  expect(scopes[1]?.deadline).toBe(NOW + ORPHAN_REPORT_TIMEOUT.toMilliseconds() - ORPHAN_REPORT_DEADLINE.marginMs);
+  expect(currentInvocation()).toBeUndefined();
 });
 
 it('refuses to run without the state machines it reads builds from', async () => {

@@ -104,12 +104,33 @@ describe('teardown-load-balancer handler', () => {
     expect(deletions()).toHaveLength(deletesOfFirstRun);
   });
 
-  it('deletes the target groups left by an earlier run whose NLB is already gone', async () => {
+  it('deletes the target groups left by an earlier run whose NLB is already gone, and records this run as the NLB’s delete time', async () => {
     givenEverything();
     elbv2.on(DescribeLoadBalancersCommand).rejects(loadBalancerNotFound());
     elbv2.on(DeleteTargetGroupCommand).resolves({});
-    await expect(handler(seoulState())).resolves.toEqual({ step: 'teardown-load-balancer', deleted: tgArns });
+    await expect(handler(seoulState())).resolves.toEqual({
+      step: 'teardown-load-balancer',
+      deleted: tgArns,
+      loadBalancerDeletedAt: new Date(NOW).toISOString(),
+    });
     expect(elbv2.commandCalls(DeleteLoadBalancerCommand)).toHaveLength(0);
+  });
+
+  it('keeps the NLB’s delete time across the retry after ResourceInUse on a target group (the usual AWS answer right after)', async () => {
+    givenEverything();
+    let now = NOW;
+    const clocked = defaultHandler.withDependencies({ clock: { now: () => now } });
+    // The first attempt deletes the NLB, then meets ResourceInUse on the first target group: no result, no time.
+    elbv2.on(DeleteTargetGroupCommand).rejectsOnce(awsError('ResourceInUse')).resolves({});
+    await expect(clocked(seoulState())).rejects.toThrow(ResourceNotReady);
+    // The retry, 5 s later, no longer finds the NLB, but its target groups tell it went moments ago.
+    now = NOW + 5_000;
+    await expect(clocked(seoulState())).resolves.toEqual({
+      step: 'teardown-load-balancer',
+      deleted: tgArns,
+      loadBalancerDeletedAt: new Date(now).toISOString(),
+    });
+    expect(elbv2.commandCalls(DeleteLoadBalancerCommand)).toHaveLength(1);
   });
 
   it('throws ResourceNotReady while ELBv2 still counts a target group in use, so the state machine retries', async () => {

@@ -40,6 +40,7 @@ import type { Plan } from '../../../functions/core/plan';
 import { fromTagList, MANAGED_BY, TAG, toTagList } from '../../../functions/core/tags';
 import {
   deleteConnections,
+  deleteConnectionsWithoutRoutes,
   describeConnectionStates,
   ensureConnections,
   requireConnectionsGone,
@@ -472,9 +473,12 @@ describe('deleteConnections', () => {
     expect(ec2.commandCalls(DeleteRouteCommand)).toHaveLength(0);
   });
 
-  it('leaves the Transit Gateway routes alone when told to (DeleteNetwork: DeleteLoadBalancer removed them)', async () => {
+  it('leaves the Transit Gateway routes alone without routes (DeleteNetwork: DeleteLoadBalancer removed them)', async () => {
     arrange({ attachment: 'deleted', endpoint: 'deleted', gateway: 'deleted' });
-    await deleteConnections(clients, plan, PER_ZONE_NETWORK, {}, { routes: false });
+    await expect(deleteConnectionsWithoutRoutes(clients, plan)).resolves.toEqual({
+      deleted: ['tgw-attach-1', 'vpce-ssm', 'nat-a', 'eipalloc-1'],
+      pending: [],
+    });
     expect(ec2.commandCalls(DescribeRouteTablesCommand)).toHaveLength(0);
     expect(ec2.commandCalls(DeleteRouteCommand)).toHaveLength(0);
   });

@@ -54,15 +54,33 @@ describe('ensureLoadBalancer', () => {
     elbv2.on(ModifyLoadBalancerAttributesCommand).resolves({});
   });
 
-  it('creates (or gets back) the NLB with one CreateLoadBalancer and no lookup, and returns its ARN, DNS name and state', async () => {
+  it('creates the NLB when a lookup by name finds none, and returns its ARN, DNS name and state', async () => {
+    elbv2.on(DescribeLoadBalancersCommand).rejects(loadBalancerNotFound());
     await expect(ensureLoadBalancer(clients, plan, NETWORK)).resolves.toEqual({
       loadBalancerArn: LB_ARN,
       dnsName: nlb.DNSName,
       state: 'provisioning',
     });
+    expect(elbv2.commandCalls(DescribeLoadBalancersCommand).map((c) => c.args[0].input)).toEqual([{ Names: ['fin-k8s-dev-nlb'] }]);
     expect(elbv2.commandCalls(CreateLoadBalancerCommand)).toHaveLength(1);
-    expect(elbv2.commandCalls(DescribeLoadBalancersCommand)).toHaveLength(0);
     expect(elbv2.commandCalls(DescribeTagsCommand)).toHaveLength(0);
+  });
+
+  it('gets back the NLB an earlier attempt made in this build’s VPC without spending a CreateLoadBalancer token on it', async () => {
+    elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [{ ...nlb, VpcId: NETWORK.vpcId, State: { Code: 'active' } }] });
+    await expect(ensureLoadBalancer(clients, plan, NETWORK)).resolves.toEqual({
+      loadBalancerArn: LB_ARN,
+      dnsName: nlb.DNSName,
+      state: 'active',
+    });
+    expect(elbv2.commandCalls(CreateLoadBalancerCommand)).toHaveLength(0);
+    expect(elbv2.commandCalls(ModifyLoadBalancerAttributesCommand)).toHaveLength(1);
+  });
+
+  it('does not take a same-named NLB in another VPC for its own: it creates, and AWS answers DuplicateLoadBalancerName', async () => {
+    elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [{ ...nlb, VpcId: 'vpc-someone-else' }] });
+    elbv2.on(CreateLoadBalancerCommand).rejects(awsError('DuplicateLoadBalancerName'));
+    await expect(ensureLoadBalancer(clients, plan, NETWORK)).rejects.toThrow(ResourceConflict);
   });
 
   it('creates an internal NLB with one subnet mapping per private subnet, the NLB security group and our tags', async () => {
@@ -213,6 +231,19 @@ describe('deleteLoadBalancer', () => {
     withTargetGroups('someone-elses-build');
     await expect(deleteLoadBalancer(clients, plan)).resolves.toEqual({ deleted: [LB_ARN], loadBalancerDeleted: true });
     expect(elbv2.commandCalls(DeleteTargetGroupCommand)).toHaveLength(0);
+  });
+
+  it('answers loadBalancerDeleted when only target groups of ours are left: an earlier attempt deleted the NLB and met ResourceInUse', async () => {
+    givenAbsent();
+    withTargetGroups();
+    await expect(deleteLoadBalancer(clients, plan)).resolves.toEqual({ deleted: tgArns, loadBalancerDeleted: true });
+    expect(elbv2.commandCalls(DeleteLoadBalancerCommand)).toHaveLength(0);
+  });
+
+  it('does not answer loadBalancerDeleted for target groups of another build without an NLB', async () => {
+    givenAbsent();
+    withTargetGroups('someone-elses-build');
+    await expect(deleteLoadBalancer(clients, plan)).resolves.toEqual({ deleted: [], loadBalancerDeleted: false });
   });
 
   it('treats a load balancer gone during delete as success', async () => {

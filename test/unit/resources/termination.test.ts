@@ -49,6 +49,7 @@ describe('terminateInstances, by tag', () => {
       ['i-1', 'i-2'],
     ],
     ['nothing left', [], [], []],
+    ['instances already terminated', [described(plan.nodes[0], 'i-1', 'terminated')], [], []],
   ])('terminates what is live among %s and reports what is not gone yet', async (_case, instances, terminating, remaining) => {
     byTag(reservation(...instances));
     await expect(terminateInstances(clients, BUILD_ID)).resolves.toEqual({ terminating, remaining });
@@ -105,6 +106,16 @@ describe('terminateInstances, with the ids the state carries', () => {
       remaining: ['i-listed', 'i-new'],
     });
     expect(terminated()).toEqual([['i-listed', 'i-new']]);
+  });
+
+  it('does not describe by id a carried instance the Describe by tag lists terminated (a later run of the teardown loop)', async () => {
+    describes(reservation(described(plan.nodes[0], 'i-1', 'terminated'), described(plan.nodes[1], 'i-2', 'shutting-down')));
+    await expect(terminateInstances(clients, BUILD_ID, ['i-1', 'i-2'])).resolves.toEqual({ terminating: [], remaining: ['i-2'] });
+    expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(1);
+    expect(ec2.commandCalls(DescribeInstancesCommand)[0].args[0].input.Filters).toContainEqual({
+      Name: 'instance-state-name',
+      Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated'],
+    });
   });
 
   it.each([
