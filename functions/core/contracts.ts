@@ -292,9 +292,10 @@ export interface TeardownResult {
    */
   connectionsDeletedAt?: string;
   /**
-   * TerminateInstances: whole seconds ≥ 0 until the instances are expected `terminated` and the NLB's interfaces
-   * and the connections expected gone, which the Wait before DeleteNetwork sleeps (SecondsPath). Top level of the
-   * result: the local runtime scales it (local/step-roles.ts).
+   * TerminateInstances, while it answers `complete: false` (core/teardown-wait.ts TerminationProgress): whole seconds
+   * ≥ 0 until the instances are expected `terminated` and the NLB's interfaces and the connections expected gone,
+   * which WaitForNetworkRelease sleeps (SecondsPath) before TerminateInstances looks again. Top level of the result:
+   * the local runtime turns it into a real `waitUntil` (local/step-roles.ts).
    */
   waitSeconds?: number;
 }

@@ -174,13 +174,14 @@ export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud
     count(`${service}:${action}`, principal.arn);
     try {
       // IAM publishes no request rates to model (docs/design.md "10.5 Throttling").
-      if (service !== 'iam') throttle.admit(service, action, params);
+      const settle = service === 'iam' ? () => undefined : throttle.admit(service, action, params);
       if (enforceIam) await iam.authorize(service, action, principal, module.authorizations(action, params));
       const request = { service, action, availabilityZones: requestAzs(params) };
       const fault = faults.check(request);
       if (fault) throw fault;
       const result = module.handle(action, params);
       iam.succeeded(service, action);
+      settle();
       // The action ran (its resources exist); an `after` fault now loses its answer, as a 5xx after the work would.
       const lost = faults.check(request, 'after');
       if (lost) throw lost;

@@ -18,6 +18,8 @@ class TokenBucket {
   /** Tokens handed out and requests refused since the bucket was made (the bench's throttle-aware bound). */
   taken = 0;
   refused = 0;
+  /** Tokens taken by requests that then succeeded: what a build needed, without the calls that failed for other reasons. */
+  succeeded = 0;
 
   constructor(
     readonly spec: BucketSpec,
@@ -52,6 +54,11 @@ export interface BucketUsage extends BucketSpec {
   bucket: string;
   taken: number;
   refused: number;
+  /**
+   * Tokens of requests that went on to succeed. A request AWS refuses for another reason (a subnet ELB does not
+   * see yet, DependencyViolation) still took its token; these are the ones a build could not have done without.
+   */
+  succeeded: number;
 }
 
 const isDescribe = (action: string) => /^(Describe|Get|List|Search)/.test(action);
@@ -153,24 +160,33 @@ export class Throttle {
    * Throws the service's throttling error when the request's bucket (for EC2 also its resource bucket, for
    * ELBv2 the account bucket) is short. `params` (the request's awsQuery parameters) pick EC2's unfiltered
    * bucket and the resource cost; without them a request counts as filtered and costs no resource tokens.
+   * Returns what to call once the request has succeeded (`succeeded` in the usage).
    */
-  admit(service: 'ec2' | 'elbv2', action: string, params: QueryParams = {}): void {
-    if (!this.enabled) return;
+  admit(service: 'ec2' | 'elbv2', action: string, params: QueryParams = {}): () => void {
+    if (!this.enabled) return () => undefined;
     if (service === 'ec2') {
       const [name, spec] = ec2RequestBucket(action, params);
       const resources = EC2_RESOURCE_BUCKETS[action];
-      const admitted =
-        this.bucket(`ec2:${name}`, spec).take() &&
-        (!resources || this.bucket(`ec2:resources:${action}`, resources).take(resourceCost(action, params)));
+      const request = this.bucket(`ec2:${name}`, spec);
+      const resourceBucket = resources && this.bucket(`ec2:resources:${action}`, resources);
+      const cost = resourceCost(action, params);
+      const admitted = request.take() && (!resourceBucket || resourceBucket.take(cost));
       if (!admitted) this.refuse(new CloudError('RequestLimitExceeded', 'Request limit exceeded.', 503));
-      return;
+      return () => {
+        request.succeeded++;
+        if (resourceBucket) resourceBucket.succeeded += cost;
+      };
     }
     const [name, spec] = elbv2Bucket(action);
+    const own = this.bucket(`elbv2:${name}`, spec);
+    const account = this.bucket('elbv2:account', ELBV2_ACCOUNT);
     // Both the action's bucket and the account-wide one must have a token; checking the action first keeps
     // a burst of one action from draining the shared bucket once its own is empty.
-    if (!this.bucket(`elbv2:${name}`, spec).take() || !this.bucket('elbv2:account', ELBV2_ACCOUNT).take()) {
-      this.refuse(new CloudError('Throttling', 'Rate exceeded', 400));
-    }
+    if (!own.take() || !account.take()) this.refuse(new CloudError('Throttling', 'Rate exceeded', 400));
+    return () => {
+      own.succeeded++;
+      account.succeeded++;
+    };
   }
 
   /** Requests refused since the last reset. */
@@ -180,12 +196,12 @@ export class Throttle {
 
   /** Every bucket a request has drawn from since the last reset, with what it gave and refused. */
   usage(): BucketUsage[] {
-    return [...this.buckets].map(([bucket, b]) => ({ bucket, ...b.spec, taken: b.taken, refused: b.refused }));
+    return [...this.buckets].map(([bucket, b]) => ({ bucket, ...b.spec, taken: b.taken, refused: b.refused, succeeded: b.succeeded }));
   }
 
   /** Zero the counters (`throttled`, each bucket's taken/refused) and keep the buckets' tokens as they are. */
   resetCounts(): void {
-    for (const b of this.buckets.values()) b.taken = b.refused = 0;
+    for (const b of this.buckets.values()) b.taken = b.refused = b.succeeded = 0;
     this.throttledRequests = 0;
   }
 

@@ -91,8 +91,8 @@ describe('usage', () => {
     expect(throttle.throttled).toBe(2);
     expect(throttle.usage()).toEqual(
       expect.arrayContaining([
-        { bucket: 'ec2:RunInstances', capacity: 5, refillPerSecond: 2, taken: 5, refused: 2 },
-        { bucket: 'ec2:resources:RunInstances', capacity: 1000, refillPerSecond: 2, taken: 10, refused: 0 },
+        { bucket: 'ec2:RunInstances', capacity: 5, refillPerSecond: 2, taken: 5, refused: 2, succeeded: 0 },
+        { bucket: 'ec2:resources:RunInstances', capacity: 1000, refillPerSecond: 2, taken: 10, refused: 0, succeeded: 0 },
       ]),
     );
     throttle.resetCounts();
@@ -106,5 +106,16 @@ describe('usage', () => {
     expect(admitted(throttle, 6, 'RunInstances', { MaxCount: '1' })).toBe(5);
     now += 500;
     expect(admitted(throttle, 2, 'RunInstances', { MaxCount: '1' })).toBe(1);
+  });
+});
+
+describe('succeeded', () => {
+  it('counts the tokens of requests reported as succeeded, apart from those that failed after admission', () => {
+    const throttle = new Throttle(true, clock);
+    throttle.admit('elbv2', 'CreateLoadBalancer')(); // succeeded
+    throttle.admit('elbv2', 'CreateLoadBalancer'); // admitted, then failed (e.g. SubnetNotFound)
+    const usage = (name: string) => throttle.usage().find((b) => b.bucket === name);
+    expect(usage('elbv2:resource-intensive')).toMatchObject({ taken: 2, succeeded: 1 });
+    expect(usage('elbv2:account')).toMatchObject({ taken: 2, succeeded: 1 });
   });
 });
