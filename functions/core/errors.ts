@@ -3,6 +3,10 @@
  * (a Lambda's errorType is the thrown error's `name`), so names here are part of the workflow contract.
  */
 
+import { AWS_THROTTLE_CODES } from './throttle-codes';
+
+export { AWS_THROTTLE_CODES };
+
 export type ErrorDetails = Record<string, unknown>;
 
 export interface BuildErrorOptions {
@@ -114,23 +118,6 @@ export const TERMINAL_ERRORS = [
 export const ALL_ERROR_NAMES: readonly string[] = [...RETRYABLE_ERRORS, ...WAITING_ERRORS, ...TERMINAL_ERRORS];
 
 type ErrorClass = new (message: string, options?: BuildErrorOptions) => BuildError;
-
-/**
- * The AWS codes that mean "throttled" (AwsThrottled): the request was refused before any work, and backing off
- * and sending it again succeeds once the account's bucket refills. Also what the SDK retry strategy resends by
- * time (core/retry-strategy.ts), which reads the code as `codeOf` does and not the SDK's own throttling list:
- * that list holds quota errors too (IAM's LimitExceeded, a QuotaExceeded here).
- */
-export const AWS_THROTTLE_CODES: readonly string[] = [
-  'RequestLimitExceeded',
-  'Throttling',
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-  'PriorRequestNotComplete',
-];
 
 /**
  * AWS error code → our class. One table for EC2 and ELBv2. Codes not listed are rethrown unchanged
