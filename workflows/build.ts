@@ -1,18 +1,9 @@
 import type { BuildState } from '../functions/core/contracts';
-import type {
-  ChoiceCondition,
-  ChoiceRule,
-  ChoiceState,
-  PassState,
-  StateMachineDefinition,
-  States,
-  TaskState,
-  Transition,
-  WaitState,
-} from './asl';
+import type { ChoiceCondition, ChoiceRule, ChoiceState, PassState, StateMachineDefinition, States, TaskState, Transition } from './asl';
 import { BUILD_FAILURES, explainName, failWithCause, FAILURE_PATH, recordFailure, recordFailureName } from './failures';
 import { LAMBDA_SERVICE_RETRY, lambdaTask, THROTTLE_RETRY } from './policies';
 import { NOTIFY_FUNCTION, type StepFunctionId } from './steps';
+import { waitLoopStates } from './wait-loop';
 import { teardownStates } from './teardown';
 
 /**
@@ -278,24 +269,18 @@ function buildStep(
  * release before this loop answered only when ready.
  */
 function readinessStates(next: string, rollback: string): States {
-  const ready = '$.readiness.ready';
   return {
     ...buildStep(WAIT_UNTIL_READY, 'waitUntilReady', '$.readiness', READY, rollback, false),
-    [READY]: {
-      Type: 'Choice',
-      Comment: `${WAIT_UNTIL_READY} answers ready: false with waitSeconds while the nodes, the bastion or the NLB are on their way`,
-      Choices: [
-        { Not: { Variable: ready, IsPresent: true }, Next: next },
-        { Variable: ready, BooleanEquals: false, Next: EXPECT_READY },
-      ],
-      Default: next,
-    } satisfies ChoiceState,
-    [EXPECT_READY]: {
-      Type: 'Wait',
-      Comment: 'Sleeps until AWS is expected to be done (status checks ≈165 s after launch, an NLB ≈150 s after create), then briefly',
-      SecondsPath: '$.readiness.waitSeconds',
-      Next: WAIT_UNTIL_READY,
-    } satisfies WaitState,
+    ...waitLoopStates({
+      choice: READY,
+      wait: EXPECT_READY,
+      step: WAIT_UNTIL_READY,
+      next,
+      resultPath: '$.readiness',
+      flag: 'ready',
+      choiceComment: `${WAIT_UNTIL_READY} answers ready: false with waitSeconds while the nodes, the bastion or the NLB are on their way`,
+      waitComment: 'Sleeps until AWS is expected to be done (status checks ≈165 s after launch, an NLB ≈150 s after create), then briefly',
+    }),
   };
 }
 

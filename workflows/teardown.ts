@@ -1,4 +1,5 @@
-import type { ChoiceState, StateMachineDefinition, States, WaitState } from './asl';
+import type { StateMachineDefinition, States } from './asl';
+import { waitLoopStates } from './wait-loop';
 import { explainName, failWithCause, FAILURE_PATH, recordFailure, recordFailureName, TEARDOWN_FAILED } from './failures';
 import { lambdaTask } from './policies';
 import type { StepFunctionId } from './steps';
@@ -92,20 +93,16 @@ export function teardownStates(options: TeardownFragmentOptions): Fragment {
  * (States.Runtime, which no Catch sees): the step answers `complete: false` only with `waitSeconds`.
  */
 function loopStates(prefix: string, step: string, resultPath: string, loop: WaitLoop, next: string): States {
-  const wait = `${prefix}${loop.wait}`;
-  const complete = `${resultPath}.complete`;
-  return {
-    [`${prefix}${loop.choice}`]: {
-      Type: 'Choice',
-      Comment: 'Whether the step asked to wait and look again (complete: false, with waitSeconds)',
-      Choices: [
-        { Not: { Variable: complete, IsPresent: true }, Next: next },
-        { Variable: complete, BooleanEquals: false, Next: wait },
-      ],
-      Default: next,
-    } satisfies ChoiceState,
-    [wait]: { Type: 'Wait', Comment: loop.comment, SecondsPath: `${resultPath}.waitSeconds`, Next: step } satisfies WaitState,
-  };
+  return waitLoopStates({
+    choice: `${prefix}${loop.choice}`,
+    wait: `${prefix}${loop.wait}`,
+    step,
+    next,
+    resultPath,
+    flag: 'complete',
+    choiceComment: 'Whether the step asked to wait and look again (complete: false, with waitSeconds)',
+    waitComment: loop.comment,
+  });
 }
 
 export const TEARDOWN_SUCCEEDED = 'Destroyed';

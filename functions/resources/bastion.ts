@@ -86,12 +86,8 @@ export async function associateBastionAddress(clients: AwsClients, buildId: stri
  * reading the address by id (it may be associated already: then that association is the answer).
  */
 async function associateIfRunning(clients: AwsClients, buildId: string, instance: InstanceRecord, known: Address): Promise<BastionIds> {
-  if (instance.state !== 'running') return ids(instance, known);
-  const address = await carriedAddress(clients, buildId, known.AllocationId);
-  if (!address) throw new NotYetVisible(`the bastion Elastic IP ${known.AllocationId} of build ${buildId} is not visible yet`);
-  const current = ids(instance, address);
-  if (address.AssociationId && address.InstanceId === instance.instanceId) return { ...current, associationId: address.AssociationId };
-  return { ...current, associationId: await associate(clients, address, instance) };
+  const bastion = ids(instance, known);
+  return instance.state === 'running' ? associateBastionAddress(clients, buildId, bastion) : bastion;
 }
 
 function ids(instance: InstanceRecord, address: Address): BastionIds {
