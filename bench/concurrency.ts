@@ -8,6 +8,7 @@ import { executionCostUsd } from './billing';
 import { stepCalls } from './step-calls';
 import { DEFAULT_MEMORY_MB } from '../infra/functions';
 import { tallyLogs } from './log-tally';
+import { EventClock } from '../local/cloud/event-clock';
 
 /**
  * Quotas of an established account that runs fifty clusters in one region (each build: one VPC, one NLB, one
@@ -56,16 +57,31 @@ async function runAll(stack: LocalStack, start: () => Array<Promise<string>>) {
     arns.map(async (arn) => {
       const execution = stack.sfn.describeExecution(arn);
       await execution.done;
-      return { name: execution.name, status: execution.status, endedAt: clock.now(), events: execution.history.events };
+      return {
+        name: execution.name,
+        status: execution.status,
+        endedAt: execution.stopDate ?? clock.now(),
+        events: execution.history.events,
+      };
     }),
   );
   return { ends, stats: stack.cloud!.stats(), makespan: (Math.max(...ends.map((e) => e.endedAt)) - startedAt) / 1000 };
 }
 
-async function post(url: string, method: string, body?: string): Promise<string> {
-  const res = await fetch(url, { method, ...(body && { headers: { 'content-type': 'application/json' }, body }) });
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { executionArn: string }).executionArn;
+/** Sends one API request as work the event clock waits for (its builds start at the instant it was sent). */
+export function post(stack: LocalStack, path: string, method: string, body?: string): Promise<string> {
+  return benchClock(stack).during(async () => {
+    const res = await fetch(`${stack.url}${path}`, { method, ...(body && { headers: { 'content-type': 'application/json' }, body }) });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { executionArn: string }).executionArn;
+  });
+}
+
+/** The bench's stacks run on the event clock (docs/design.md "13.6"): simulated figures that do not depend on the time scale. */
+export function benchClock(stack: LocalStack): EventClock {
+  const clock = stack.cloud?.clock;
+  if (!(clock instanceof EventClock)) throw new Error('the bench runs on the embedded cloud with its event clock (time: events)');
+  return clock;
 }
 
 /**
@@ -78,16 +94,16 @@ export async function runConcurrency(timeScale: number, builds: number, perBuild
   const seoul = JSON.parse(readFileSync('examples/seoul.json', 'utf8')) as { name: string };
   const checked = validateSpec(seoul);
   if (!checked.ok) throw new Error(`examples/seoul.json is invalid: ${JSON.stringify(checked.errors)}`);
-  const stack = await startLocalStack({ timeScale, throttling: true, quotas: RAISED_QUOTAS });
+  const stack = await startLocalStack({ timeScale, time: 'events', throttling: true, quotas: RAISED_QUOTAS });
   try {
     const { result, logs } = await tallyLogs(async () => {
       const build = await runAll(stack, () =>
         Array.from({ length: builds }, (_, i) =>
-          post(`${stack.url}/builds`, 'POST', JSON.stringify({ ...seoul, name: `${seoul.name}-${String(i + 1).padStart(2, '0')}` })),
+          post(stack, '/builds', 'POST', JSON.stringify({ ...seoul, name: `${seoul.name}-${String(i + 1).padStart(2, '0')}` })),
         ),
       );
       const succeeded = build.ends.filter((e) => e.status === 'SUCCEEDED');
-      const teardown = await runAll(stack, () => succeeded.map((e) => post(`${stack.url}/builds/${e.name}`, 'DELETE')));
+      const teardown = await runAll(stack, () => succeeded.map((e) => post(stack, `/builds/${e.name}`, 'DELETE')));
       return { build, teardown, succeeded };
     });
     const { build, teardown, succeeded } = result;
@@ -95,7 +111,7 @@ export async function runConcurrency(timeScale: number, builds: number, perBuild
     // for other reasons (a subnet ELB does not see yet) depend on timing, not on what a build must do.
     const required = perBuild.map((b) => ({ ...b, taken: b.succeeded * builds }));
     const bound = throttleBound(DEFAULT_LATENCY, checked.spec, required);
-    const cost = build.ends.reduce((sum, e) => sum + executionCostUsd(e.events, timeScale, DEFAULT_MEMORY_MB), 0);
+    const cost = build.ends.reduce((sum, e) => sum + executionCostUsd(e.events, 1, DEFAULT_MEMORY_MB), 0);
     return {
       builds,
       succeeded: succeeded.length,

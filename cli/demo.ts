@@ -41,7 +41,8 @@ async function demo(options: DemoOptions): Promise<number> {
   const io = { stdout: process.stdout, stderr: process.stderr };
   const say = (line = '') => process.stdout.write(`${line}\n`);
   const { startLocalStack } = await import('../local/stack');
-  const stack = await startLocalStack({ timeScale: options.timeScale, onSlackMessage: (m) => say(slackBox(m)) });
+  // On the event clock (docs/design.md "13.6"): the durations it reports (the Slack message's) are simulated ones.
+  const stack = await startLocalStack({ timeScale: options.timeScale, time: 'events', onSlackMessage: (m) => say(slackBox(m)) });
   const cli = (...args: string[]) => run([...args, '--api', stack.url], io, { pollIntervalMs: 100 });
   try {
     say(`Embedded AWS (EC2, ELBv2, Step Functions, API, Slack sink) on ${stack.url}, time ×${options.timeScale}`);

@@ -22,6 +22,7 @@ import { toProxyEvent } from './api/proxy-event';
 import { SlackSink, type SlackMessage } from './api/slack-sink';
 import { startCloud, type CloudOptions, type EmbeddedCloud } from './cloud';
 import { LocalClock } from './cloud/clock';
+import { EventClock } from './cloud/event-clock';
 import { statusChangeEvent } from './stepfunctions/events';
 import { handleStepFunctionsRequest } from './stepfunctions/protocol';
 import { LocalStepFunctions } from './stepfunctions/service';
@@ -39,6 +40,13 @@ export interface LocalStackOptions {
   port?: number;
   /** Simulated seconds per real second for the cloud's latencies and the workflows' waits (default 60). */
   timeScale?: number;
+  /**
+   * How simulated time moves (docs/design.md "13.6"). `scaled` (default): real time × timeScale, our own code's
+   * run time included. `events`: a discrete-event clock that stands still while our code and the cloud work and
+   * moves to the next timer when all wait; the definitions run as deployed (nothing scaled) and timeScale only
+   * paces the idle stretches, so simulated figures do not depend on it (the bench runs so).
+   */
+  time?: 'scaled' | 'events';
   /** Overrides of the embedded cloud's latencies, in simulated seconds (e.g. `instanceListingLag`). */
   latency?: CloudOptions['latency'];
   /** AWS request token buckets in the embedded cloud (default on). */
@@ -133,12 +141,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const timeScale = options.timeScale ?? 60;
   // The environment is read, never written: everything the handlers need is handed to them.
   const env = process.env;
+  const events = options.time === 'events';
   const external = Boolean(env.AWS_ENDPOINT_URL_EC2 && env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2);
   const cloud = external
     ? undefined
     : await startCloud({
         port: 0,
         timeScale,
+        clock: options.time === 'events' ? 'events' : 'scaled',
         throttling: options.throttling ?? true,
         region: REGION,
         latency: options.latency,
@@ -159,6 +169,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // stamps its launch times on such a clock, and a step reckons its waits against them.
     clock: cloud?.clock ?? new LocalClock(timeScale),
     timeScale,
+    scaleWaits: !events,
   });
   // Every step's module is loaded now, before any execution: a first require (TypeScript compiled on the fly,
   // the SDK clients) takes a few hundred real milliseconds, which a scaled clock would read as that × timeScale
@@ -178,14 +189,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   const sfn = new LocalStepFunctions({
     region: REGION,
+    ...(cloud?.clock instanceof EventClock && { clock: cloud.clock }),
     // The build invokes notify itself when a person must act (an attachment to accept).
     handlers: (name) => (name === NOTIFY_FUNCTION.handler ? (notify as LocalHandler) : roles.handler(name)),
     onStatusChange: async (change) => {
       await notify(statusChangeEvent(change));
     },
   });
-  const buildStateMachineArn = sfn.createStateMachine('k8s-ec2-build', scaleDefinitionTime(buildDefinition(), timeScale));
-  const teardownStateMachineArn = sfn.createStateMachine('k8s-ec2-teardown', scaleDefinitionTime(teardownDefinition(), timeScale));
+  // On the event clock the definitions run as deployed: its Waits and Retries take simulated seconds as they are.
+  const asRun = <D extends Parameters<typeof scaleDefinitionTime>[0]>(definition: D): D =>
+    events ? definition : scaleDefinitionTime(definition, timeScale);
+  const buildStateMachineArn = sfn.createStateMachine('k8s-ec2-build', asRun(buildDefinition()));
+  const teardownStateMachineArn = sfn.createStateMachine('k8s-ec2-teardown', asRun(teardownDefinition()));
   const apiDeps = {
     sfn: new SFNClient({ region: REGION, endpoint: url, credentials: LOCAL_CREDENTIALS }),
     env: {

@@ -60,6 +60,11 @@ export interface StepRolesOptions {
    * real ms, and a step's `waitSeconds` becomes a real `waitUntil` through it (`scaleWaitRequest`). Default 1.
    */
   timeScale?: number;
+  /**
+   * Whether the definitions the steps answer to are scaled (workflows/scale.ts), so that a step's `waitSeconds`
+   * needs a real `waitUntil` beside it (default true). False on the event clock: its definitions run as deployed.
+   */
+  scaleWaits?: boolean;
 }
 
 const STEP_OF_HANDLER = new Map(Object.entries(STEP_FUNCTIONS).map(([id, entry]) => [entry.handler as string, id as StepFunctionId]));
@@ -102,8 +107,9 @@ export function createStepRoles(options: StepRolesOptions): StepRoles {
     const account = options.cloud?.iam.accountId ?? LOCAL_ACCOUNT;
     // The Lambda timeout counts simulated seconds, like everything else a step measures.
     const now = () => clock.now();
+    const answer = (result: unknown) => (options.scaleWaits === false ? result : scaleWaitRequest(result, timeScale));
     return async (input) =>
-      scaleWaitRequest(await run(input, lambdaContext(functionName, options.region, account, STEP_LAMBDA_TIMEOUT_SECONDS, now)), timeScale);
+      answer(await run(input, lambdaContext(functionName, options.region, account, STEP_LAMBDA_TIMEOUT_SECONDS, now)));
   };
   const functionSessions = new Map<FunctionRoleName, IssuedCredentials>();
   const functionCredentials = (name: FunctionRoleName, grants: Grant[]): StaticCredentials | undefined => {

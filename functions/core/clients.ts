@@ -70,16 +70,29 @@ export function createClients(
 ): AwsClients {
   const ec2Endpoint = endpointFor('EC2', env);
   const common = { region, ...(credentials && { credentials }), retryStrategy: retryStrategy(options.retry) };
+  const clock = options.retry?.clock;
   return {
-    ec2: nameEachCall(new EC2Client({ ...common, endpoint: ec2Endpoint })),
-    ec2Once: nameEachCall(new EC2Client({ ...common, endpoint: ec2Endpoint, retryStrategy: throttleOnlyRetryStrategy(options.retry) })),
-    elbv2: nameEachCall(new ElasticLoadBalancingV2Client({ ...common, endpoint: endpointFor('ELASTIC_LOAD_BALANCING_V2', env) })),
-    quotas: nameEachCall(new ServiceQuotasClient({ ...common, endpoint: endpointFor('SERVICE_QUOTAS', env) })),
-    iam: nameEachCall(new IAMClient({ ...common, endpoint: endpointFor('IAM', env) })),
+    ec2: nameEachCall(new EC2Client({ ...common, endpoint: ec2Endpoint }), clock),
+    ec2Once: nameEachCall(
+      new EC2Client({ ...common, endpoint: ec2Endpoint, retryStrategy: throttleOnlyRetryStrategy(options.retry) }),
+      clock,
+    ),
+    elbv2: nameEachCall(new ElasticLoadBalancingV2Client({ ...common, endpoint: endpointFor('ELASTIC_LOAD_BALANCING_V2', env) }), clock),
+    quotas: nameEachCall(new ServiceQuotasClient({ ...common, endpoint: endpointFor('SERVICE_QUOTAS', env) }), clock),
+    iam: nameEachCall(new IAMClient({ ...common, endpoint: endpointFor('IAM', env) }), clock),
   };
 }
 
 const cache = new Map<string, AwsClients>();
+const clockIds = new WeakMap<object, number>();
+let clocksSeen = 0;
+
+/** One number per clock object: local stacks on different clocks in one process must not share clients (their retries wait on their own clock). */
+function clockId(clock: object): number {
+  let id = clockIds.get(clock);
+  if (id === undefined) clockIds.set(clock, (id = ++clocksSeen));
+  return id;
+}
 
 /**
  * Clients reused across warm Lambda invocations, keyed by region, endpoints, access key (the local runtime
@@ -100,6 +113,7 @@ export function clientsFor(
     endpointFor('IAM', env),
     credentials?.accessKeyId,
     options.retry?.delayScale,
+    options.retry?.clock && clockId(options.retry.clock),
   ].join('|');
   let clients = cache.get(key);
   if (!clients) {

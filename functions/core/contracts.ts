@@ -84,7 +84,14 @@ export interface NetworkInProgress {
   internetGatewayId?: string;
 }
 
-export type NetworkComplete = NetworkIds & { complete: true };
+export type NetworkComplete = NetworkIds & {
+  complete: true;
+  /**
+   * Epoch ms (the step's clock) when the run found every part made: ELB may not see the newest subnets and groups for
+   * a few seconds (CreateLoadBalancer waits that long after it, docs/design.md "13.5"). Absent in states written before.
+   */
+  completedAt?: number;
+};
 
 /**
  * What ConnectNetwork made: the network's ways out of the VPC (NAT gateways, VPC endpoints, the Transit
@@ -232,7 +239,7 @@ export interface BuildState extends BuildInput {
    * Complete NetworkIds for every step after CreateNetwork. While CreateNetwork loops it holds a
    * NetworkInProgress (its own known ids); the `NetworkComplete?` Choice lets only a complete one past.
    */
-  network?: NetworkIds;
+  network?: NetworkIds & Pick<NetworkComplete, 'completedAt'>;
   /** ConnectNetwork's ids (see ConnectionsProgress). */
   connections?: ConnectionsProgress;
   /** LaunchNodes' own progress while its branch runs (see NodesProgress); `nodes` once the Parallel merged. */

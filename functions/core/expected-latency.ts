@@ -14,6 +14,12 @@
 export const EXPECTED_SECONDS = {
   /** RunInstances → `running` with both status checks `ok` (pending ≈15 s, then the checks ≈2.5 min). */
   instanceReadyAfterLaunch: 165,
+  /**
+   * New subnets and security groups → ELB sees them (CreateLoadBalancer before that answers SubnetNotFound, and still
+   * takes a token from its bucket of 10: docs/design.md "13.5"). AWS gives no figure: "back off starting with a couple
+   * of seconds" (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html).
+   */
+  loadBalancerSeesNewNetworkAfter: 5,
   /** CreateLoadBalancer (network) → `active`. */
   loadBalancerActiveAfterCreate: 150,
   /** TerminateInstances → `terminated` (its network interfaces go with it). */

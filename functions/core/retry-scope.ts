@@ -12,6 +12,13 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
+  /**
+   * Waits `ms` on this clock. A clock with timers of its own (the local runtime's event clock) has it, and then every
+   * wait a step makes (an SDK backoff, a paced launch) goes through it; otherwise the step sleeps in real time.
+   */
+  sleep?(ms: number): Promise<void>;
+  /** Runs one AWS call as work the clock waits for (the local event clock stands still until the call settles). */
+  during?<T>(call: () => Promise<T>): Promise<T>;
 }
 
 /** The system's clock: the default of every function, and of the retry strategy outside the local runtime. */
@@ -112,12 +119,17 @@ interface NamingMiddlewareStack {
  * naming it. The retry strategy's interface is told only the error, never the operation; the handler context
  * names the command (`CreateRouteCommand`) and the client (`EC2Client`).
  */
-export function nameEachCall<C extends { middlewareStack: NamingMiddlewareStack }>(client: C): C {
+export function nameEachCall<C extends { middlewareStack: NamingMiddlewareStack }>(client: C, clock?: Clock): C {
   client.middlewareStack.add(
-    (next, context) => (args) =>
-      calls.run({ operation: withoutSuffix(context.commandName, 'Command'), awsService: withoutSuffix(context.clientName, 'Client') }, () =>
-        next(args),
-      ),
+    (next, context) => (args) => {
+      const named = () =>
+        calls.run(
+          { operation: withoutSuffix(context.commandName, 'Command'), awsService: withoutSuffix(context.clientName, 'Client') },
+          () => next(args),
+        );
+      // The whole call, its resends included, is work the clock waits for (its backoffs excepted: they sleep on it).
+      return clock?.during ? clock.during(named) : named();
+    },
     { step: 'initialize', name: 'nameCallForRetries' },
   );
   return client;

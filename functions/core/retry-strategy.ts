@@ -133,6 +133,10 @@ function strategy({ clock = systemClock, delayScale = 1, random = Math.random }:
       if (!next || !endsBeforeDeadline(next.delayMs, previous.firstAttemptAt, clock))
         return Promise.reject(info.error ?? new Error('not resent'));
       if (next.throttleRetries > previous.throttleRetries) logThrottle(next, info);
+      // A clock with timers of its own waits out the backoff itself; the SDK then resends at once.
+      if (clock.sleep) {
+        return clock.sleep(next.delayMs).then(() => new Attempts(previous.firstAttemptAt, next.throttleRetries, next.transientRetries, 0));
+      }
       return Promise.resolve(new Attempts(previous.firstAttemptAt, next.throttleRetries, next.transientRetries, next.delayMs / delayScale));
     },
     recordSuccess: () => undefined,

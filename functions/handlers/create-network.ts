@@ -10,8 +10,9 @@ import { ensureNetwork } from '../resources/network';
  * `state.network`, so no retry, in any Lambda container, creates them twice (see ensureNetwork, which also
  * says which lookups a run can skip).
  */
-export const handler = createStepHandler('create-network', async ({ state, plan, clients, logger }): Promise<NetworkProgress> => {
-  const network = await ensureNetwork(clients, plan, state.network);
+export const handler = createStepHandler('create-network', async ({ state, plan, clients, logger, clock }): Promise<NetworkProgress> => {
+  const progress = await ensureNetwork(clients, plan, state.network);
+  const network = progress.complete ? { ...progress, completedAt: clock.now() } : progress;
   if (network.complete)
     logger.info('network ready', {
       vpcId: network.vpcId,

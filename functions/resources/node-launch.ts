@@ -5,6 +5,7 @@ import { aws, BuildError, isTerminal, recordedError, recordError, WorkflowContra
 import type { NodePlan, NodeRole, Plan } from '../core/plan';
 import { settleLimited } from '../core/pool';
 import type { Clock } from '../core/retry-scope';
+import { sleepUntil } from '../core/sleep-until';
 import { TAG } from '../core/tags';
 import { capacityExhausted, isCapacityError, METADATA_HOP_LIMIT, runInstances, SECURITY_GROUP_OF, type LaunchRequest } from './instances';
 
@@ -49,8 +50,6 @@ const LAUNCH_BURST = 4;
  * throttled: a throttled request is refused, resent, and counted against the account's request rate all the same.
  */
 const LAUNCH_SPACING_MS = 500;
-/** The real-time step of `sleepUntil`: short, so a simulated clock (the local runtime's) is not overslept. */
-const SLEEP_STEP_MS = 10;
 /** CreateTags calls in flight at once (its bucket: 100, then 10 a second). */
 const NAMING_CONCURRENCY = 8;
 
@@ -150,13 +149,6 @@ function launchSlots(clock: Clock): () => Promise<void> {
   const startMs = clock.now();
   let taken = 0;
   return () => sleepUntil(clock, startMs + Math.max(0, taken++ - LAUNCH_BURST + 1) * LAUNCH_SPACING_MS);
-}
-
-/** Waits until `clock` reads `atMs`, in short real-time steps, so that it follows a clock running faster than real time too. */
-async function sleepUntil(clock: Clock, atMs: number): Promise<void> {
-  for (let left = atMs - clock.now(); left > 0; left = atMs - clock.now()) {
-    await new Promise((resolve) => setTimeout(resolve, Math.min(SLEEP_STEP_MS, left)));
-  }
 }
 
 /** Gives each instance its node's Name; returns the nodes it could not name (and why), for the next run. */

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ClockMode, LocalClock } from './clock';
+import { EventClock } from './event-clock';
 import { CloudError, DEFAULT_LATENCY, LatencyModel, QueryParams, ServiceModule } from './contract';
 import { handleControl } from './control';
 import { accessKeyOf, CloudIam } from './iam';
@@ -31,8 +32,12 @@ export interface CloudOptions extends EbsDefaults {
   port?: number;
   /** Simulated seconds per real second (default 1); ignored by a manual clock. */
   timeScale?: number;
-  /** `scaled` (default): simulated time follows real time × timeScale. `manual`: it moves only on `clock.advance` (deterministic tests). */
-  clock?: ClockMode;
+  /**
+   * `scaled` (default): simulated time follows real time × timeScale. `manual`: it moves only on `clock.advance`
+   * (deterministic tests). `events`: a discrete-event clock (event-clock.ts) that stands still while work runs and
+   * moves to the next timer when the process is idle, idle stretches paced at timeScale.
+   */
+  clock?: ClockMode | 'events';
   /** Overrides of the AWS-like latencies, in simulated seconds. */
   latency?: Partial<LatencyModel>;
   /**
@@ -64,7 +69,7 @@ export interface CloudResource {
 export interface EmbeddedCloud {
   /** `http://127.0.0.1:<port>`: the value for AWS_ENDPOINT_URL_EC2 / _ELASTIC_LOAD_BALANCING_V2 / _SERVICE_QUOTAS / _IAM / _PRICING. */
   url: string;
-  clock: LocalClock;
+  clock: LocalClock | EventClock;
   faults: FaultInjector;
   quotas: Quotas;
   /** The account's IAM: roles for the local runtime's steps, and the authorisation of every request. */
@@ -108,7 +113,7 @@ const jsonBody = (body: string): Record<string, unknown> => (body ? (JSON.parse(
 export async function startCloud(opts: CloudOptions = {}): Promise<EmbeddedCloud> {
   const region = opts.region ?? 'ap-northeast-2';
   const accountId = opts.accountId ?? '123456789012';
-  const clock = new LocalClock(opts.timeScale ?? 1, opts.clock ?? 'scaled');
+  const clock = opts.clock === 'events' ? new EventClock(opts.timeScale ?? 1) : new LocalClock(opts.timeScale ?? 1, opts.clock ?? 'scaled');
   const latency: LatencyModel = { ...DEFAULT_LATENCY, ...opts.latency };
   const quotas = new Quotas(opts.quotas);
   // IAM first: EC2 launches with its instance profiles (as IAM's propagation lets EC2 see them).

@@ -1,4 +1,5 @@
 import '../polyfills';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { ExecutionHistory, type AslLayout, type HistoryEvent } from './history';
@@ -49,7 +50,33 @@ export interface LocalStepFunctionsOptions {
   onStatusChange?: (change: StatusChange) => Promise<void> | void;
   /** Handler lookup by name; defaults to functions/handlers/<name>.ts. Tests inject fakes here. */
   handlers?: (name: string) => LocalHandler;
+  /**
+   * The clock the executions run on: their Waits, Retry intervals, timeouts and timestamps (the local runtime's
+   * event clock, local/cloud/event-clock.ts). Default: the system's time and timers.
+   */
+  clock?: ExecutionClock;
 }
+
+/** What an execution needs of a clock: the time, and timers it can cancel. */
+export interface ExecutionClock {
+  now(): number;
+  setTimeout(fire: () => void, ms: number): { cancel(): void };
+}
+
+/**
+ * The clock of the execution now running, for aws-local-stepfunctions as patched in patches/ (it asks
+ * `globalThis.__awsLocalStepFunctionsClock()` for its time and timers, and uses the system's when that answers
+ * nothing). Each execution runs within its own stack's clock (AsyncLocalStorage follows it through its
+ * promises), so stacks on different clocks share one process. Kept on globalThis under a registered symbol: a
+ * second copy of this module (a test's isolated registry) must answer for the executions it starts too.
+ */
+const EXECUTION_CLOCK = Symbol.for('k8s-ec2-builder.local-step-functions.clock');
+const globals = globalThis as typeof globalThis & {
+  [EXECUTION_CLOCK]?: AsyncLocalStorage<ExecutionClock>;
+  __awsLocalStepFunctionsClock?: () => ExecutionClock | undefined;
+};
+const executionClock = (globals[EXECUTION_CLOCK] ??= new AsyncLocalStorage<ExecutionClock>());
+globals.__awsLocalStepFunctionsClock ??= () => executionClock.getStore();
 
 interface Machine {
   arn: string;
@@ -69,6 +96,9 @@ export class LocalStepFunctions {
   private readonly executions = new Map<string, Execution>();
   /** Handler invocations running now, of any execution (a stopped execution's last one may still run). */
   private readonly inFlight = new Set<Promise<unknown>>();
+
+  /** Epoch ms on the executions' clock. */
+  private readonly now = () => this.options.clock?.now() ?? Date.now();
 
   constructor(private readonly options: LocalStepFunctionsOptions = {}) {
     this.region = options.region ?? 'ap-northeast-2';
@@ -113,15 +143,18 @@ export class LocalStepFunctions {
       stateMachineArn,
       name,
       status: 'RUNNING',
-      startDate: Date.now(),
+      startDate: this.now(),
       input: inputText,
       history,
       done: Promise.resolve(),
     };
     const tasks = this.invocations(machine, execution);
-    const run = new StateMachine(machine.definition as never).run(input as never, {
-      overrides: { taskResourceLocalHandlers: tasks as never },
-    });
+    const start = () =>
+      new StateMachine(machine.definition as never).run(input as never, {
+        overrides: { taskResourceLocalHandlers: tasks as never },
+      });
+    const clock = this.options.clock;
+    const run = clock ? executionClock.run(clock, start) : start();
     execution.abort = run.abort;
     this.executions.set(executionArn, execution);
     execution.done = this.follow(execution, run);
@@ -178,7 +211,7 @@ export class LocalStepFunctions {
           : { status: 'FAILED', error: failError(e), cause: failStateCause(execution) ?? failCause(e) },
       );
     }
-    execution.stopDate ??= Date.now();
+    execution.stopDate ??= this.now();
     await this.notify(execution);
   }
 
@@ -211,11 +244,11 @@ export class LocalStepFunctions {
   stopExecution(executionArn: string, error?: string, cause?: string): number {
     const execution = this.describeExecution(executionArn);
     if (execution.status === 'RUNNING') {
-      Object.assign(execution, { status: 'ABORTED', error, cause, stopDate: Date.now() });
+      Object.assign(execution, { status: 'ABORTED', error, cause, stopDate: this.now() });
       execution.history.abortedBy = { error, cause };
       execution.abort?.();
     }
-    return execution.stopDate ?? Date.now();
+    return execution.stopDate ?? this.now();
   }
 
   /**

@@ -4,6 +4,7 @@ import { createClients, clientsFor, endpointFor, type AwsClients } from '../../.
 import { QuotaExceeded, translateAwsError } from '../../../functions/core/errors';
 import { withinInvocation, type InvocationScope } from '../../../functions/core/retry-scope';
 import type { RetryStrategyV2 } from '../../../functions/core/retry-strategy';
+import { EventClock } from '../../../local/cloud/event-clock';
 import { scriptedEc2, TEST_CREDENTIALS, type Answer } from './scripted-ec2';
 
 const STILL = { now: () => 1_000_000 };
@@ -61,6 +62,14 @@ describe('client factory', () => {
     expect(scaled).toBe(clientsFor('ap-northeast-2', {}, undefined, { retry: { delayScale: 60 } }));
   });
 
+  it('keeps one set per clock (local stacks on different clocks in one process wait on their own)', () => {
+    const one = { now: () => 0 };
+    const other = { now: () => 0 };
+    const onOne = clientsFor('ap-northeast-2', {}, undefined, { retry: { clock: one } });
+    expect(onOne).toBe(clientsFor('ap-northeast-2', {}, undefined, { retry: { clock: one } }));
+    expect(onOne).not.toBe(clientsFor('ap-northeast-2', {}, undefined, { retry: { clock: other } }));
+  });
+
   it('signs every client with the credentials it is given, and keeps one set per access key', async () => {
     const role = { accessKeyId: 'ASIAROLEONE', secretAccessKey: 'secret' };
     const clients = createClients('eu-west-1', {}, role);
@@ -112,6 +121,20 @@ describe('the clients against a throttling endpoint (a real SDK call, its retry 
         expect.objectContaining({ operation: 'DescribeVpcs', awsService: 'EC2', attempt: 2, errorCode: 'RequestLimitExceeded' }),
       ],
     ]);
+  });
+
+  it('on the local event clock, backs off on that clock: it moves by the waits only, and nothing else fires', async () => {
+    const ec2 = await scriptedEc2(['throttle', 'throttle']);
+    close = ec2.close;
+    const clock = new EventClock(Number.POSITIVE_INFINITY, 1_000_000);
+    let later = false;
+    clock.setTimeout(() => (later = true), 3_600_000);
+    const timed = createClients('ap-northeast-2', { AWS_ENDPOINT_URL_EC2: ec2.url }, TEST_CREDENTIALS, { retry: { clock } });
+    const output = await timed.ec2.send(new DescribeVpcsCommand({}));
+    expect(output.$metadata.attempts).toBe(3);
+    // Two full-jitter waits (≤ 1 s, then ≤ 2 s), on the clock; the hour's timer is still waiting.
+    expect(clock.now() - 1_000_000).toBeLessThanOrEqual(3_000);
+    expect(later).toBe(false);
   });
 
   it('resends a 500 twice with ec2 (3 attempts) and never with ec2Once', async () => {

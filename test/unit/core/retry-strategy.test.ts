@@ -110,6 +110,17 @@ describe('retryStrategy: throttles', () => {
     expect(delays).toEqual([500, 1000, 2000, 4000, 8000].map((ms) => ms / 60));
   });
 
+  it('waits on a clock with timers of its own (the local event clock), then has the SDK resend at once', async () => {
+    const clock = fakeClock();
+    const slept: number[] = [];
+    const timed = { now: clock.now, sleep: (ms: number) => (slept.push(ms), clock.advance(ms), Promise.resolve()) };
+    const delays = await throttleUntilRefused(retryStrategy({ clock: timed, random: () => 0.5 }));
+    expect(slept.slice(0, 5)).toEqual([500, 1000, 2000, 4000, 8000]);
+    expect(delays.every((ms) => ms === 0)).toBe(true);
+    // The budget is read on the same clock the waits moved: it ends the resends as it does with the SDK's sleeps.
+    expect(slept.reduce((sum, ms) => sum + ms, 0)).toBeLessThanOrEqual(THROTTLE_BUDGET_WITHOUT_SCOPE_MS);
+  });
+
   it('refuses a delayScale that is not a positive number', () => {
     for (const delayScale of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => retryStrategy({ delayScale })).toThrow(RangeError);

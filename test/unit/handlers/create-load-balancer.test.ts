@@ -71,6 +71,25 @@ describe('create-load-balancer handler', () => {
     expect(elbv2.calls()).toHaveLength(0);
   });
 
+  it('holds CreateLoadBalancer until ELB is expected to see a network made moments ago, and not for an older one', async () => {
+    givenCreates();
+    let now = 1_000_000;
+    const slept: number[] = [];
+    // A clock with timers of its own (the local event clock's shape): the handler waits on it.
+    const clock = { now: () => now, sleep: (ms: number) => (slept.push(ms), (now += ms), Promise.resolve()) };
+    const clocked = handler.withDependencies({ clock });
+    let sentAt: number | undefined;
+    elbv2.on(CreateLoadBalancerCommand).callsFake(() => ((sentAt = now), { LoadBalancers: [nlb] }));
+    await clocked(seoulState({ network: { ...NETWORK, completedAt: now - 2_000 } }));
+    expect(slept).toEqual([3_000]);
+    expect(sentAt).toBe(1_003_000);
+    slept.length = 0;
+    await clocked(seoulState({ network: { ...NETWORK, completedAt: now - 60_000 } }));
+    // Whatever another Lambda's clock said, never longer than the expected lag.
+    await clocked(seoulState({ network: { ...NETWORK, completedAt: now + 3_600_000 } }));
+    expect(slept).toEqual([5_000]);
+  });
+
   it('lets a throttled AWS answer surface as AwsThrottled for the state machine to retry', async () => {
     elbv2.on(CreateLoadBalancerCommand).rejects(awsError('Throttling'));
     await expect(handler(seoulState({ network: NETWORK }))).rejects.toMatchObject({ name: 'AwsThrottled' });

@@ -95,7 +95,7 @@ describe('create-network handler', () => {
     expect(first).toEqual({ complete: false, vpcId: 'vpc-1' });
     const second = await handler(afterRun(first));
     expect(second).toEqual({ complete: false, vpcId: 'vpc-1', internetGatewayId: 'igw-1' });
-    await expect(handler(afterRun(second))).resolves.toEqual({ ...NETWORK, complete: true });
+    await expect(handler(afterRun(second))).resolves.toEqual({ ...NETWORK, complete: true, completedAt: expect.any(Number) as number });
     expect(ec2.commandCalls(CreateVpcCommand)).toHaveLength(1);
     expect(ec2.commandCalls(CreateInternetGatewayCommand)).toHaveLength(1);
     expect(ec2.commandCalls(AttachInternetGatewayCommand).map((c) => c.args[0].input)).toEqual([
@@ -125,7 +125,11 @@ describe('create-network handler', () => {
     ec2.on(DescribeSecurityGroupsCommand).callsFake((i: DescribeSecurityGroupsCommandInput) => ({
       SecurityGroups: byId(i.GroupIds, (GroupId) => ({ GroupId, Tags: toTagList(plan.vpc.tags) })),
     }));
-    await expect(handler(seoulState({ network: NETWORK }))).resolves.toEqual({ ...NETWORK, complete: true });
+    await expect(handler(seoulState({ network: NETWORK }))).resolves.toEqual({
+      ...NETWORK,
+      complete: true,
+      completedAt: expect.any(Number) as number,
+    });
     for (const create of [
       CreateVpcCommand,
       CreateSubnetCommand,
