@@ -193,7 +193,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The build invokes notify itself when a person must act (an attachment to accept).
     handlers: (name) => (name === NOTIFY_FUNCTION.handler ? (notify as LocalHandler) : roles.handler(name)),
     onStatusChange: async (change) => {
-      await notify(statusChangeEvent(change));
+      // On the event clock, notify's work (its Price List calls, its webhook post) is work the clock waits for, as a Task's is.
+      const announce = () => notify(statusChangeEvent(change));
+      await (cloud?.clock instanceof EventClock ? cloud.clock.during(announce) : announce());
     },
   });
   // On the event clock the definitions run as deployed: its Waits and Retries take simulated seconds as they are.

@@ -13,6 +13,19 @@ interface Pending {
 }
 
 /**
+ * One `during`: it holds the clock while its work runs and no sleep started within it (its own work's, or any work's
+ * nested in it) is under way. A Task's handler holds the clock, and each AWS call it makes holds it too: a call that
+ * backs off releases itself and the handler, while a call running beside it keeps its own hold.
+ */
+interface Hold {
+  parent: Hold | undefined;
+  /** Sleeps under way within this hold's work (nested work's included). */
+  sleepers: number;
+  /** The work has settled: a sleep that outlives it no longer takes or gives back its hold. */
+  done: boolean;
+}
+
+/**
  * Simulated time as a discrete-event simulation keeps it (docs/design.md "13.6"): the clock stands still while
  * anything it waits for runs (an AWS call in flight, our handlers' code between calls) and moves only when the
  * process is idle, to the next timer: a Step Functions Wait or Retry, an SDK backoff, a paced launch. So our own
@@ -24,9 +37,9 @@ interface Pending {
  * Time does not flow between steps, not even while idle: the Step Functions interpreter's own work between states
  * holds no call, and time read during it must be the time of the step it follows.
  *
- * What the clock waits for is what runs inside `during` (the local runtime's SDK clients put each call there, the
- * bench each request it sends). A `sleep` inside `during` lets the clock move while it sleeps (a throttled call's
- * backoff); calls nested in one `during` share its hold. Why our own: fake-timer libraries (@sinonjs/fake-timers,
+ * What the clock waits for is what runs inside `during` (the local Step Functions puts each Task's handler there, the
+ * local runtime's SDK clients each call, the bench each request it sends). A `sleep` inside `during` lets the clock
+ * move while it sleeps (a throttled call's backoff, a paced launch): see `Hold`. Why our own: fake-timer libraries (@sinonjs/fake-timers,
  * jest's) replace the process's timers wholesale, which would stop the sockets the handlers talk to the cloud
  * over; this one owns only the timers handed to it, and moves on its own when the process goes idle.
  */
@@ -40,7 +53,7 @@ export class EventClock implements SimClock {
   private pacing: NodeJS.Timeout | undefined;
   private readonly timers: Pending[] = [];
   private seq = 0;
-  private readonly holds = new AsyncLocalStorage<true>();
+  private readonly holds = new AsyncLocalStorage<Hold>();
 
   constructor(timeScale = Number.POSITIVE_INFINITY, startMs = Date.now()) {
     if (!(timeScale > 0)) throw new Error(`timeScale must be a positive number of simulated seconds per real second, got ${timeScale}`);
@@ -76,13 +89,12 @@ export class EventClock implements SimClock {
 
   /** Resolves after `ms` simulated milliseconds (at once when `signal` aborts); inside `during`, the clock may move meanwhile. */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    const held = this.holds.getStore() === true;
     return new Promise<void>((resolve) => {
       if (signal?.aborted) return resolve();
-      if (held) this.release();
+      const released = this.releaseChain(this.holds.getStore());
       const wake = () => {
         signal?.removeEventListener('abort', onAbort);
-        if (held) this.hold();
+        this.retake(released);
         resolve();
       };
       const timer = this.setTimeout(wake, ms);
@@ -96,12 +108,32 @@ export class EventClock implements SimClock {
 
   /** Runs `work` as something the clock waits for: simulated time stands still until it settles (but for its sleeps). */
   async during<T>(work: () => Promise<T>): Promise<T> {
-    if (this.holds.getStore() === true) return work();
+    const hold: Hold = { parent: this.holds.getStore(), sleepers: 0, done: false };
     this.hold();
     try {
-      return await this.holds.run(true, work);
+      return await this.holds.run(hold, work);
     } finally {
-      this.release();
+      hold.done = true;
+      if (hold.sleepers === 0) this.release();
+    }
+  }
+
+  /** A sleep starts within `hold`: it and every hold it is nested in stop holding the clock (those not done). */
+  private releaseChain(hold: Hold | undefined): Hold[] {
+    const released: Hold[] = [];
+    for (let h = hold; h; h = h.parent) {
+      if (h.done) continue;
+      released.push(h);
+      if (h.sleepers++ === 0) this.release();
+    }
+    return released;
+  }
+
+  /** The sleep is over: each hold it released holds the clock again once no other sleep within it is under way. */
+  private retake(released: Hold[]): void {
+    for (const h of released) {
+      h.sleepers -= 1;
+      if (h.sleepers === 0 && !h.done) this.hold();
     }
   }
 
@@ -165,7 +197,11 @@ export class EventClock implements SimClock {
     const next = this.timers[0];
     if (!next) return;
     this.simMs = Math.max(this.simMs, next.at);
-    while (this.timers.length > 0 && this.timers[0].at <= this.simMs) this.timers.shift()!.fire();
-    this.schedule();
+    try {
+      while (this.timers.length > 0 && this.timers[0].at <= this.simMs) this.timers.shift()!.fire();
+    } finally {
+      // A callback that throws fails like a real timer's (uncaught); the timers still due fire on the next move.
+      this.schedule();
+    }
   }
 }

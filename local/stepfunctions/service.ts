@@ -61,6 +61,8 @@ export interface LocalStepFunctionsOptions {
 export interface ExecutionClock {
   now(): number;
   setTimeout(fire: () => void, ms: number): { cancel(): void };
+  /** Runs a Task's handler as work the clock waits for (the event clock stands still while it runs, but for its sleeps). */
+  during?<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -176,7 +178,8 @@ export class LocalStepFunctions {
             stopped.name = STOPPED;
             return Promise.reject(stopped);
           }
-          const call = task(input);
+          const clock = this.options.clock;
+          const call = clock?.during ? clock.during(() => task(input)) : task(input);
           const forget = () => this.inFlight.delete(call);
           this.inFlight.add(call);
           call.then(forget, forget);

@@ -69,6 +69,38 @@ describe('EventClock', () => {
     expect(seen).toBe(false);
   });
 
+  it('keeps nested work that runs beside a sleep held: the sleep releases only what waits on it', async () => {
+    const clock = new EventClock(Number.POSITIVE_INFINITY, START);
+    const seen = await clock.during(async () => {
+      const [, inner] = await Promise.all([
+        clock.sleep(1_000),
+        clock.during(async () => {
+          await realDelay(30);
+          return clock.now() - START;
+        }),
+      ]);
+      return inner;
+    });
+    expect(seen).toBe(0);
+  });
+
+  it('does not lose count when a sleep outlives the work it started in', async () => {
+    const clock = new EventClock(Number.POSITIVE_INFINITY, START);
+    await clock.during(() => {
+      void clock.sleep(60_000);
+      return Promise.resolve();
+    });
+    let fired = false;
+    clock.setTimeout(() => (fired = true), 1);
+    const seen = await clock.during(async () => {
+      await realDelay(30);
+      return fired;
+    });
+    expect(seen).toBe(false);
+    await clock.sleep(120_000);
+    expect(clock.now() - START).toBe(120_000);
+  });
+
   it('forgets a cancelled timer, and a sleep ends at once when its signal aborts', async () => {
     const clock = new EventClock(Number.POSITIVE_INFINITY, START);
     let fired = false;

@@ -57,3 +57,11 @@ it('times a Task out after its TimeoutSeconds of simulated time', async () => {
   const result = await run(clock, () => clock.sleep(120_000).then(() => ({})));
   expect(result).toMatchObject({ status: 'FAILED', error: 'States.Timeout', seconds: 3660 });
 });
+
+it('holds the clock while a handler runs, whatever it waits on (a webhook post, not an AWS call)', async () => {
+  const clock = new EventClock(Number.POSITIVE_INFINITY, START);
+  // Real I/O the clock knows nothing of: were the handler not held, the clock would run to its 60 s timeout.
+  const slowPost = () => new Promise((resolve) => setTimeout(() => resolve({ posted: true }), 50));
+  const result = await run(clock, slowPost);
+  expect(result).toMatchObject({ status: 'SUCCEEDED', seconds: 3600 });
+});
