@@ -8,6 +8,7 @@ import { executionCostUsd } from './billing';
 import { stepCalls } from './step-calls';
 import { DEFAULT_MEMORY_MB } from '../infra/functions';
 import { tallyLogs } from './log-tally';
+import { seedRandomness } from './seed';
 import { EventClock } from '../local/cloud/event-clock';
 
 /**
@@ -94,6 +95,7 @@ export async function runConcurrency(timeScale: number, builds: number, perBuild
   const seoul = JSON.parse(readFileSync('examples/seoul.json', 'utf8')) as { name: string };
   const checked = validateSpec(seoul);
   if (!checked.ok) throw new Error(`examples/seoul.json is invalid: ${JSON.stringify(checked.errors)}`);
+  seedRandomness('concurrency');
   const stack = await startLocalStack({ timeScale, time: 'events', throttling: true, quotas: RAISED_QUOTAS });
   try {
     const { result, logs } = await tallyLogs(async () => {

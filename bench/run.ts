@@ -9,6 +9,7 @@ import { billedTransitions, executionCostUsd } from './billing';
 import { post, runConcurrency } from './concurrency';
 import { DEFAULT_MEMORY_MB } from '../infra/functions';
 import { stepCalls } from './step-calls';
+import { BENCH_SEED, seedRandomness } from './seed';
 
 /**
  * `npm run bench`: one build and one teardown on the embedded cloud at AWS-like latencies, compared with the
@@ -103,6 +104,7 @@ async function closedNetworkBody(stack: LocalStack): Promise<string> {
 
 /** One build and teardown of each example, alone on a fresh embedded cloud. */
 async function singleBuilds() {
+  seedRandomness('single builds');
   const stack = await startLocalStack({ timeScale: TIME_SCALE, time: 'events', throttling: true });
   try {
     const seoul = await buildAndDestroy(stack, readFileSync('examples/seoul.json', 'utf8'));
@@ -120,6 +122,7 @@ async function main(): Promise<number> {
   const concurrency = CONCURRENT_BUILDS > 0 ? await runConcurrency(TIME_SCALE, CONCURRENT_BUILDS, buckets) : undefined;
   const results = {
     timeScale: TIME_SCALE,
+    seed: BENCH_SEED,
     ...seoulFigures,
     closedNetwork: { build: closed.build, teardown: closed.teardown },
     ...(concurrency && { concurrency }),
