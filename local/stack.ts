@@ -148,7 +148,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     : await startCloud({
         port: 0,
         timeScale,
-        clock: options.time === 'events' ? 'events' : 'scaled',
+        clock: events ? 'events' : 'scaled',
         throttling: options.throttling ?? true,
         region: REGION,
         latency: options.latency,
